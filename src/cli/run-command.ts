@@ -1,0 +1,41 @@
+/**
+ * The single error edge of the CLI: every command body runs through {@link action},
+ * so any failure prints one clear line on stderr and exits non-zero.
+ */
+import { describeError, MigvisorError, SourceErrors } from '../common/errors.ts';
+
+/** Exit codes of the migvisor command. */
+export const Exit = {
+  OK: 0,
+  /** A runtime failure: unreachable node, refused command, bad input. */
+  FAILURE: 1,
+  /** Invalid source input (configuration or program): every problem printed as FILE:LINE: message. */
+  INVALID: 2,
+} as const;
+
+/** Prints a value as pretty JSON on stdout. */
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Wraps a command body. The body returns an exit code (or nothing for success);
+ * a thrown error is printed as `migvisor: message` and exits 1 (2 for source errors).
+ */
+export function action<A extends unknown[]>(body: (...args: A) => Promise<number | void> | number | void) {
+  return async (...args: A): Promise<void> => {
+    try {
+      const code = await body(...args);
+      process.exitCode = code ?? Exit.OK;
+    } catch (e: unknown) {
+      if (e instanceof SourceErrors) {
+        for (const p of e.problems) process.stderr.write(`${p.message}\n`);
+        process.exitCode = Exit.INVALID;
+        return;
+      }
+      const prefix = e instanceof MigvisorError ? '' : 'internal error: ';
+      process.stderr.write(`migvisor: ${prefix}${describeError(e).split('\n')[0]}\n`);
+      process.exitCode = Exit.FAILURE;
+    }
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The project's error hierarchy. Every domain failure is a subclass of
+ * {@link MigvisorError} carrying a gRPC status code and the context a user needs;
+ * one function at each service edge maps any error to a gRPC status.
+ */
+
+/** gRPC status codes, as numbers (kept here so domain code does not import grpc-js). */
+export const Code = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+} as const;
+export type Code = (typeof Code)[keyof typeof Code];
+
+/** Base of every error migvisor raises on purpose. */
+export class MigvisorError extends Error {
+  readonly code: Code;
+  constructor(message: string, code: Code = Code.INTERNAL, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** A command arrived in a state that does not accept it. */
+export class IllegalStateError extends MigvisorError {
+  constructor(
+    readonly state: string,
+    readonly command: string,
+    detail?: string,
+  ) {
+    super(`${command} refused in state ${state}${detail ? `: ${detail}` : ''}`, Code.FAILED_PRECONDITION);
+  }
+}
+
+/** Something named by the user does not exist (task, node, partition, snapshot...). */
+export class NotFoundError extends MigvisorError {
+  constructor(
+    readonly kind: string,
+    readonly ident: string,
+    where?: string,
+  ) {
+    super(`${kind} ${JSON.stringify(ident)} not found${where ? ` ${where}` : ''}`, Code.NOT_FOUND);
+  }
+}
+
+/** Bad input from a user: a request, a file, a program. */
+export class InvalidArgumentError extends MigvisorError {
+  constructor(message: string) {
+    super(message, Code.INVALID_ARGUMENT);
+  }
+}
+
+/** A bounded resource is full (memory, slots, a gate queue). */
+export class ResourceExhaustedError extends MigvisorError {
+  constructor(message: string) {
+    super(message, Code.RESOURCE_EXHAUSTED);
+  }
+}
+
+/** A problem in a source file, reported as FILE:LINE: message. */
+export class SourceError extends MigvisorError {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    readonly detail: string,
+  ) {
+    super(`${file}:${line}: ${detail}`, Code.INVALID_ARGUMENT);
+  }
+}
+
+/** Several source problems found in one pass (the assembler and the config checker report all). */
+export class SourceErrors extends MigvisorError {
+  constructor(readonly problems: readonly SourceError[]) {
+    super(problems.map((p) => p.message).join('\n'), Code.INVALID_ARGUMENT);
+  }
+}
+
+/** Turns anything thrown into a one-line message fit for a terminal. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}

@@ -1,0 +1,27 @@
+/**
+ * Task identifiers: `<program>-<6 hex digits>`. A task keeps its id wherever it
+ * migrates, so ids must not collide across nodes; real nodes draw them from
+ * crypto randomness, while a simulation seeds a small PRNG so runs repeat exactly.
+ */
+import { randomBytes } from 'node:crypto';
+
+export type IdSource = () => number;
+
+/** A seeded 32-bit PRNG (mulberry32): deterministic ids for simulations and tests. */
+export function seededIds(seed: number): IdSource {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return (t ^ (t >>> 14)) >>> 0;
+  };
+}
+
+export const randomIds: IdSource = () => randomBytes(4).readUInt32BE(0);
+
+export function taskId(program: string, source: IdSource): string {
+  const base = program.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]/g, '') || 'task';
+  return `${base}-${(source() & 0xffffff).toString(16).padStart(6, '0')}`;
+}

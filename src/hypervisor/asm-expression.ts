@@ -1,0 +1,162 @@
+/**
+ * Constant expressions of the assembler: integer literals (decimal, 0x, 0b, 0o,
+ * 'c'), symbols, `.` (the location counter), unary - ~ and the binary operators
+ * * / % + - << >> & ^ | with C precedence. Values are BigInt so `.quad` and `liw`
+ * keep all 64 bits.
+ */
+
+export class ExprError extends Error {}
+
+/** Thrown when a symbol is not (yet) defined; pass 1 treats it as "size unknown". */
+export class UndefinedSymbol extends ExprError {
+  constructor(readonly symbol: string) {
+    super(`undefined symbol "${symbol}"`);
+  }
+}
+
+export type SymbolLookup = (name: string) => bigint | undefined;
+
+const ESCAPES: Record<string, number> = { n: 10, t: 9, r: 13, '0': 0, '\\': 92, "'": 39, '"': 34 };
+
+/** Decodes one escape sequence starting after the backslash; returns [code, consumed]. */
+export function decodeEscape(s: string, i: number): [number, number] {
+  const c = s[i];
+  if (c === undefined) throw new ExprError('unterminated escape sequence');
+  if (c === 'x') {
+    const hex = s.slice(i + 1, i + 3);
+    if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw new ExprError(`bad escape "\\x${hex}"`);
+    return [parseInt(hex, 16), 3];
+  }
+  const v = ESCAPES[c];
+  if (v === undefined) throw new ExprError(`unknown escape "\\${c}"`);
+  return [v, 1];
+}
+
+type Token = { kind: 'num'; value: bigint } | { kind: 'sym'; name: string } | { kind: 'op'; op: string };
+
+function tokenize(text: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i]!;
+    if (c === ' ' || c === '\t') {
+      i++;
+      continue;
+    }
+    const num = /^(0x[0-9a-fA-F_]+|0b[01_]+|0o[0-7_]+|[0-9][0-9_]*)/.exec(text.slice(i));
+    if (num) {
+      const lit = num[0].replace(/_/g, '');
+      const prefix = lit.slice(0, 2).toLowerCase();
+      const value =
+        prefix === '0o' ? BigInt(`0o${lit.slice(2)}`) : prefix === '0x' || prefix === '0b' ? BigInt(lit) : BigInt(lit);
+      out.push({ kind: 'num', value });
+      i += num[0].length;
+      if (/[A-Za-z_]/.test(text[i] ?? '')) throw new ExprError(`bad number "${num[0]}${text[i]}"`);
+      continue;
+    }
+    if (c === "'") {
+      let code: number;
+      let len: number;
+      if (text[i + 1] === '\\') {
+        [code, len] = decodeEscape(text, i + 2);
+        len += 1;
+      } else {
+        const ch = text.codePointAt(i + 1);
+        if (ch === undefined) throw new ExprError('unterminated character literal');
+        code = ch;
+        len = String.fromCodePoint(ch).length;
+      }
+      if (text[i + 1 + len] !== "'") throw new ExprError('unterminated character literal');
+      out.push({ kind: 'num', value: BigInt(code) });
+      i += len + 2;
+      continue;
+    }
+    const sym = /^(\.|[A-Za-z_.$][A-Za-z0-9_.$]*)/.exec(text.slice(i));
+    if (sym) {
+      out.push({ kind: 'sym', name: sym[0] });
+      i += sym[0].length;
+      continue;
+    }
+    const op = /^(<<|>>|[-+*/%&|^~()])/.exec(text.slice(i));
+    if (op) {
+      out.push({ kind: 'op', op: op[0] });
+      i += op[0].length;
+      continue;
+    }
+    throw new ExprError(`unexpected character "${c}" in expression`);
+  }
+  return out;
+}
+
+const BINARY: readonly (readonly string[])[] = [['|'], ['^'], ['&'], ['<<', '>>'], ['+', '-'], ['*', '/', '%']];
+
+/** Evaluates `text`; `here` is the value of `.`. Throws UndefinedSymbol or ExprError. */
+export function evaluate(text: string, lookup: SymbolLookup, here: bigint): bigint {
+  const toks = tokenize(text);
+  if (toks.length === 0) throw new ExprError('missing expression');
+  let pos = 0;
+  const peekOp = (): string | undefined => {
+    const t = toks[pos];
+    return t?.kind === 'op' ? t.op : undefined;
+  };
+  const primary = (): bigint => {
+    const t = toks[pos++];
+    if (t === undefined) throw new ExprError('expression ends too early');
+    if (t.kind === 'num') return t.value;
+    if (t.kind === 'sym') {
+      if (t.name === '.') return here;
+      const v = lookup(t.name);
+      if (v === undefined) throw new UndefinedSymbol(t.name);
+      return v;
+    }
+    if (t.op === '(') {
+      const v = binary(0);
+      if (peekOp() !== ')') throw new ExprError('missing ")"');
+      pos++;
+      return v;
+    }
+    if (t.op === '-') return -primary();
+    if (t.op === '+') return primary();
+    if (t.op === '~') return ~primary();
+    throw new ExprError(`unexpected "${t.op}"`);
+  };
+  const binary = (level: number): bigint => {
+    if (level === BINARY.length) return primary();
+    let left = binary(level + 1);
+    for (;;) {
+      const op = peekOp();
+      if (op === undefined || !BINARY[level]!.includes(op)) return left;
+      pos++;
+      const right = binary(level + 1);
+      left = apply(op, left, right);
+    }
+  };
+  const v = binary(0);
+  if (pos !== toks.length) throw new ExprError('unexpected text after expression');
+  return v;
+}
+
+function apply(op: string, a: bigint, b: bigint): bigint {
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+    case '%':
+      if (b === 0n) throw new ExprError('division by zero in expression');
+      return op === '/' ? a / b : a % b;
+    case '<<':
+      return a << b;
+    case '>>':
+      return a >> b;
+    case '&':
+      return a & b;
+    case '|':
+      return a | b;
+    default:
+      return a ^ b;
+  }
+}

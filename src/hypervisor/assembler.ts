@@ -1,0 +1,566 @@
+/**
+ * The MV assembler: two passes over the statements of a source file. Pass 1 lays
+ * out both sections and defines labels; pass 2 evaluates operands and emits bytes
+ * in the node's byte order. Every problem is collected and reported as
+ * FILE:LINE: message; nothing is emitted unless the whole file is clean.
+ */
+import { SourceError, SourceErrors } from '../common/errors.ts';
+import { decodeEscape, evaluate, ExprError, UndefinedSymbol } from './asm-expression.ts';
+import { lex, type Statement } from './asm-lexer.ts';
+import type { Endian, WordSize } from './config-model.ts';
+import {
+  encodeI,
+  encodeJ,
+  encodeR,
+  instructionLength,
+  OpenFlag,
+  OPS,
+  SP,
+  Sys,
+  SysError,
+  type OpInfo,
+} from './isa.ts';
+
+export interface AsmOptions {
+  readonly word: WordSize;
+  readonly endian: Endian;
+  /** Virtual address of the first byte of .text (the partition's code region). */
+  readonly textBase?: number;
+  /** Virtual address of the first byte of .data (the partition's data region). */
+  readonly dataBase?: number;
+  /** File name used in error messages. */
+  readonly file?: string;
+}
+
+export const DEFAULT_TEXT_BASE = 0x10000;
+export const DEFAULT_DATA_BASE = 0x100000;
+
+/** An assembled program: two sections placed at fixed virtual bases. */
+export interface Program {
+  readonly word: WordSize;
+  readonly endian: Endian;
+  readonly textBase: number;
+  readonly dataBase: number;
+  readonly entry: number;
+  readonly text: Uint8Array;
+  readonly data: Uint8Array;
+  readonly symbols: ReadonlyMap<string, bigint>;
+  /** Address → source line, for listings and fault reports. */
+  readonly lines: ReadonlyMap<number, number>;
+}
+
+type SectionName = 'text' | 'data';
+
+class Section {
+  bytes: number[] = [];
+  constructor(
+    readonly name: SectionName,
+    readonly base: number,
+  ) {}
+  get here(): number {
+    return this.base + this.bytes.length;
+  }
+}
+
+const PREDEFINED: ReadonlyMap<string, bigint> = new Map<string, bigint>([
+  ...Object.entries(SysError).map(([k, v]): [string, bigint] => [k, BigInt(v)]),
+  ...Object.entries(OpenFlag).map(([k, v]): [string, bigint] => [k, BigInt(v)]),
+]);
+
+const REG = /^(r(1[0-5]|[0-9])|sp)$/i;
+
+function parseRegister(text: string): number | undefined {
+  const m = REG.exec(text.trim());
+  if (!m) return undefined;
+  return m[0].toLowerCase() === 'sp' ? SP : Number(m[2]);
+}
+
+class Assembler {
+  private readonly problems: SourceError[] = [];
+  private readonly symbols = new Map<string, bigint>();
+  private readonly symbolLines = new Map<string, number>();
+  /** Byte size chosen in pass 1 for statements whose size depends on a value (li). */
+  private readonly liSizes = new Map<Statement, number>();
+  private readonly pendingEqu: Statement[] = [];
+  private readonly lines = new Map<number, number>();
+  private entryExpr: { expr: string; line: number } | undefined;
+  private text!: Section;
+  private data!: Section;
+  private cur!: Section;
+  private pass: 1 | 2 = 1;
+  private readonly wordBytes: number;
+  private readonly le: boolean;
+  private readonly file: string;
+
+  constructor(private readonly opts: AsmOptions) {
+    this.wordBytes = opts.word / 8;
+    this.le = opts.endian === 'little';
+    this.file = opts.file ?? '<source>';
+  }
+
+  run(source: string): Program {
+    const { statements, errors } = lex(source);
+    for (const e of errors) this.error(e.line, e.message);
+    this.runPass(1, statements);
+    this.resolvePendingEquates();
+    this.runPass(2, statements);
+    const entry = this.resolveEntry();
+    if (this.problems.length > 0) {
+      const unique = new Map(this.problems.map((p) => [p.message, p]));
+      throw new SourceErrors([...unique.values()].sort((a, b) => a.line - b.line));
+    }
+    return {
+      word: this.opts.word,
+      endian: this.opts.endian,
+      textBase: this.text.base,
+      dataBase: this.data.base,
+      entry,
+      text: Uint8Array.from(this.text.bytes),
+      data: Uint8Array.from(this.data.bytes),
+      symbols: new Map(this.symbols),
+      lines: this.lines,
+    };
+  }
+
+  private error(line: number, message: string): void {
+    this.problems.push(new SourceError(this.file, line, message));
+  }
+
+  private runPass(pass: 1 | 2, statements: readonly Statement[]): void {
+    this.pass = pass;
+    this.text = new Section('text', this.opts.textBase ?? DEFAULT_TEXT_BASE);
+    this.data = new Section('data', this.opts.dataBase ?? DEFAULT_DATA_BASE);
+    this.cur = this.text;
+    for (const st of statements) {
+      const failedBefore = this.failedInPass1.has(st);
+      try {
+        this.statement(st);
+      } catch (e: unknown) {
+        // Forward references are only resolvable in pass 2.
+        if (pass === 1 && e instanceof UndefinedSymbol) continue;
+        if (!(e instanceof ExprError || e instanceof AsmError)) throw e;
+        // A statement that failed in pass 1 is run again for layout but reported once.
+        if (failedBefore) continue;
+        this.error(st.line, e.message);
+        if (pass === 1) this.failedInPass1.add(st);
+      }
+    }
+  }
+
+  private readonly failedInPass1 = new Set<Statement>();
+
+  private resolvePendingEquates(): void {
+    let progress = true;
+    while (progress && this.pendingEqu.length > 0) {
+      progress = false;
+      for (let i = this.pendingEqu.length - 1; i >= 0; i--) {
+        const st = this.pendingEqu[i]!;
+        const [name, expr] = this.equParts(st);
+        try {
+          this.symbols.set(name, evaluate(expr, (n) => this.lookup(n), 0n));
+          this.pendingEqu.splice(i, 1);
+          progress = true;
+        } catch {
+          // still waiting on another symbol
+        }
+      }
+    }
+  }
+
+  private resolveEntry(): number {
+    if (this.entryExpr) {
+      try {
+        return Number(evaluate(this.entryExpr.expr, (n) => this.lookup(n), 0n));
+      } catch (e: unknown) {
+        this.error(this.entryExpr.line, e instanceof Error ? e.message : String(e));
+        return this.text.base;
+      }
+    }
+    const start = this.symbols.get('start') ?? this.symbols.get('_start');
+    return start === undefined ? this.text.base : Number(start);
+  }
+
+  private lookup(name: string): bigint | undefined {
+    if (name === 'WORD_BYTES') return BigInt(this.wordBytes);
+    return this.symbols.get(name) ?? PREDEFINED.get(name);
+  }
+
+  private value(expr: string): bigint {
+    return evaluate(expr, (n) => this.lookup(n), BigInt(this.cur.here));
+  }
+
+  private defineSymbol(name: string, value: bigint, line: number): void {
+    if (PREDEFINED.has(name) || name === 'WORD_BYTES' || parseRegister(name) !== undefined) {
+      throw new AsmError(`"${name}" is reserved and cannot be redefined`);
+    }
+    const prev = this.symbolLines.get(name);
+    if (prev !== undefined) throw new AsmError(`duplicate symbol "${name}" (first defined at line ${prev})`);
+    this.symbols.set(name, value);
+    this.symbolLines.set(name, line);
+  }
+
+  private equParts(st: Statement): [string, string] {
+    if (st.assign) return [st.assign.name, st.assign.expr];
+    if (st.operands.length !== 2) throw new AsmError(`${st.op} needs a name and a value`);
+    return [st.operands[0]!, st.operands[1]!];
+  }
+
+  private statement(st: Statement): void {
+    if (this.pass === 1) for (const label of st.labels) this.defineSymbol(label, BigInt(this.cur.here), st.line);
+    if (st.assign || st.op === '.equ' || st.op === '.set') {
+      const [name, expr] = this.equParts(st);
+      if (!/^[A-Za-z_$][A-Za-z0-9_.$]*$/.test(name)) throw new AsmError(`bad symbol name "${name}"`);
+      if (this.pass === 2) {
+        if (!this.symbols.has(name)) this.symbols.set(name, this.value(expr));
+        return;
+      }
+      try {
+        this.defineSymbol(name, this.value(expr), st.line);
+      } catch (e: unknown) {
+        if (!(e instanceof UndefinedSymbol)) throw e;
+        this.defineSymbol(name, 0n, st.line);
+        this.symbols.delete(name);
+        this.pendingEqu.push(st);
+      }
+      return;
+    }
+    if (st.op === undefined) return;
+    if (st.op.startsWith('.')) this.directive(st);
+    else this.instruction(st);
+  }
+
+  // --- directives ---------------------------------------------------------
+
+  private directive(st: Statement): void {
+    const ops = st.operands;
+    switch (st.op) {
+      case '.text':
+      case '.data':
+        this.expectOperands(st, 0);
+        this.cur = st.op === '.text' ? this.text : this.data;
+        return;
+      case '.byte':
+        return this.emitValues(st, 1);
+      case '.half':
+      case '.short':
+        return this.emitValues(st, 2);
+      case '.long':
+      case '.int':
+        return this.emitValues(st, 4);
+      case '.quad':
+        return this.emitValues(st, 8);
+      case '.word':
+        return this.emitValues(st, this.wordBytes);
+      case '.ascii':
+      case '.asciz':
+      case '.string':
+        for (const s of ops) {
+          const bytes = parseString(s);
+          this.cur.bytes.push(...bytes);
+          if (st.op !== '.ascii') this.cur.bytes.push(0);
+        }
+        if (ops.length === 0) throw new AsmError(`${st.op} needs a string`);
+        return;
+      case '.zero':
+      case '.space': {
+        if (ops.length < 1 || ops.length > 2) throw new AsmError(`${st.op} needs a size and an optional fill byte`);
+        const n = this.constant(ops[0]!, st.op);
+        if (n < 0n || n > 0x10000000n) throw new AsmError(`${st.op} size ${n} out of range`);
+        const fill = ops[1] === undefined ? 0 : Number(this.constant(ops[1], st.op) & 0xffn);
+        for (let i = 0n; i < n; i++) this.cur.bytes.push(fill);
+        return;
+      }
+      case '.align': {
+        this.expectOperands(st, 1);
+        const n = Number(this.constant(ops[0]!, '.align'));
+        if (n <= 0 || (n & (n - 1)) !== 0) throw new AsmError(`.align needs a power of two, got ${n}`);
+        while (this.cur.here % n !== 0) this.cur.bytes.push(0);
+        return;
+      }
+      case '.entry':
+        this.expectOperands(st, 1);
+        this.entryExpr = { expr: ops[0]!, line: st.line };
+        return;
+      default:
+        throw new AsmError(`unknown directive "${st.op}"`);
+    }
+  }
+
+  /** A value needed to lay out memory: must be known in pass 1. */
+  private constant(expr: string, what: string): bigint {
+    try {
+      return this.value(expr);
+    } catch (e: unknown) {
+      if (e instanceof UndefinedSymbol) throw new AsmError(`${what} needs a value known here; "${e.symbol}" is not defined before it`);
+      throw e;
+    }
+  }
+
+  private expectOperands(st: Statement, n: number): void {
+    if (st.operands.length !== n) {
+      throw new AsmError(`${st.op} takes ${n} operand${n === 1 ? '' : 's'}, got ${st.operands.length}`);
+    }
+  }
+
+  private emitValues(st: Statement, size: number): void {
+    if (st.operands.length === 0) throw new AsmError(`${st.op} needs at least one value`);
+    for (const expr of st.operands) {
+      const start = this.cur.bytes.length;
+      for (let i = 0; i < size; i++) this.cur.bytes.push(0);
+      if (this.pass === 1) continue;
+      const v = this.value(expr);
+      const bits = BigInt(size * 8);
+      if (v < -(1n << (bits - 1n)) || v >= 1n << bits) throw new AsmError(`value ${v} does not fit in ${size} byte${size > 1 ? 's' : ''}`);
+      this.put(start, v, size);
+    }
+  }
+
+  /** Writes the low `size` bytes of v at section offset `at` in the node's byte order. */
+  private put(at: number, v: bigint, size: number): void {
+    const u = BigInt.asUintN(size * 8, v);
+    for (let i = 0; i < size; i++) {
+      const byte = Number((u >> BigInt(8 * i)) & 0xffn);
+      this.cur.bytes[at + (this.le ? i : size - 1 - i)] = byte;
+    }
+  }
+
+  // --- instructions -------------------------------------------------------
+
+  private instruction(st: Statement): void {
+    if (this.cur !== this.text) throw new AsmError(`instruction "${st.op}" outside .text`);
+    if (this.cur.here % 4 !== 0) throw new AsmError(`instruction at unaligned address 0x${this.cur.here.toString(16)} (use .align 4)`);
+    const expanded = this.expandPseudo(st);
+    const op = OPS.get(expanded.op);
+    if (!op) throw new AsmError(`unknown instruction "${st.op}"`);
+    if (op.only64 && this.opts.word !== 64) throw new AsmError(`${op.mnemonic} needs a 64-bit node`);
+    const addr = this.cur.here;
+    this.lines.set(addr, st.line);
+    if (op.format === 'ri32' || op.format === 'ri64') return this.loadImmediate(st, op, expanded.operands);
+    const at = this.cur.bytes.length;
+    this.cur.bytes.push(0, 0, 0, 0);
+    if (this.pass === 1) {
+      // Check operand shapes early so errors are reported once, from pass 1.
+      this.checkShape(op, expanded.operands);
+      return;
+    }
+    this.put(at, BigInt(this.encode(op, expanded.operands, addr)), 4);
+  }
+
+  private expandPseudo(st: Statement): { op: string; operands: readonly string[] } {
+    const ops = st.operands;
+    switch (st.op!) {
+      case 'ld':
+        return { op: this.opts.word === 64 ? 'ldd' : 'ldw', operands: ops };
+      case 'st':
+        return { op: this.opts.word === 64 ? 'std' : 'stw', operands: ops };
+      case 'la':
+        return { op: 'liu', operands: ops };
+      case 'subi':
+        if (ops.length !== 3) throw new AsmError('subi takes 3 operands (rd, rs, imm)');
+        return { op: 'addi', operands: [ops[0]!, ops[1]!, `-(${ops[2]!})`] };
+      case 'inc':
+      case 'dec':
+        if (ops.length !== 1) throw new AsmError(`${st.op} takes 1 operand (a register)`);
+        return { op: 'addi', operands: [ops[0]!, ops[0]!, st.op === 'inc' ? '1' : '-1'] };
+      case 'mov':
+        if (ops.length === 2 && parseRegister(ops[1]!) === undefined) return { op: 'li', operands: ops };
+        return { op: 'mov', operands: ops };
+      default:
+        return { op: st.op!, operands: ops };
+    }
+  }
+
+  private loadImmediate(st: Statement, op: OpInfo, operands: readonly string[]): void {
+    if (operands.length !== 2) throw new AsmError(`${st.op} takes 2 operands (rd, value)`);
+    const rd = this.reg(operands[0]!);
+    let size = this.liSizes.get(st);
+    if (size === undefined) {
+      // Pass 1: pick the shortest encoding if the value is already known.
+      let known: bigint | undefined;
+      try {
+        known = this.value(operands[1]!);
+      } catch (e: unknown) {
+        if (!(e instanceof UndefinedSymbol)) throw e;
+      }
+      size = op.mnemonic === 'liw' || (known !== undefined && this.needsWide(op, known)) ? 12 : 8;
+      this.liSizes.set(st, size);
+    }
+    const at = this.cur.bytes.length;
+    for (let i = 0; i < size; i++) this.cur.bytes.push(0);
+    if (this.pass === 1) return;
+    const v = this.value(operands[1]!);
+    const { opcode, imm } = this.chooseLi(op, v, size);
+    this.put(at, BigInt(encodeI(opcode, rd, 0, 0)), 4);
+    this.put(at + 4, imm, size - 4);
+  }
+
+  private needsWide(op: OpInfo, v: bigint): boolean {
+    if (this.opts.word === 32) return false;
+    if (op.mnemonic === 'liu') return v < 0n || v > 0xffffffffn;
+    return v < -(1n << 31n) || v > 0xffffffffn;
+  }
+
+  private chooseLi(op: OpInfo, v: bigint, size: number): { opcode: number; imm: bigint } {
+    if (this.opts.word === 32) {
+      if (v < -(1n << 31n) || v > 0xffffffffn) throw new AsmError(`value ${v} does not fit in 32 bits`);
+      return { opcode: OPS.get('li')!.opcode, imm: v };
+    }
+    if (size === 12) {
+      if (v < -(1n << 63n) || v > (1n << 64n) - 1n) throw new AsmError(`value ${v} does not fit in 64 bits`);
+      return { opcode: OPS.get('liw')!.opcode, imm: v };
+    }
+    if (op.mnemonic !== 'liu' && v >= -(1n << 31n) && v < 1n << 31n) return { opcode: OPS.get('li')!.opcode, imm: v };
+    if (v >= 0n && v <= 0xffffffffn) return { opcode: OPS.get('liu')!.opcode, imm: v };
+    throw new AsmError(`value ${v} needs 64 bits but its size was fixed before its symbols were known; define them earlier or use liw`);
+  }
+
+  private reg(text: string): number {
+    const r = parseRegister(text);
+    if (r === undefined) throw new AsmError(`expected a register (r0..r15 or sp), got "${text}"`);
+    return r;
+  }
+
+  private static readonly ARITY: Record<string, number> = {
+    none: 0, rrr: 3, rr: 2, rri: 3, cmp: 2, cmpi: 2, mem: 2, r: 1, rs: 1, j: 1, sys: 1,
+  };
+
+  private checkShape(op: OpInfo, operands: readonly string[]): void {
+    const want = Assembler.ARITY[op.format]!;
+    if (operands.length !== want) {
+      throw new AsmError(`${op.mnemonic} takes ${want} operand${want === 1 ? '' : 's'}, got ${operands.length}`);
+    }
+    switch (op.format) {
+      case 'rrr':
+        operands.forEach((o) => this.reg(o));
+        return;
+      case 'rr':
+      case 'cmp':
+        operands.forEach((o) => this.reg(o));
+        return;
+      case 'rri':
+      case 'cmpi':
+        this.reg(operands[0]!);
+        if (op.format === 'rri') this.reg(operands[1]!);
+        return;
+      case 'mem':
+        this.reg(operands[0]!);
+        this.memOperand(operands[1]!, false);
+        return;
+      case 'r':
+      case 'rs':
+        this.reg(operands[0]!);
+        return;
+      case 'sys':
+        this.sysNumber(operands[0]!, false);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private encode(op: OpInfo, operands: readonly string[], addr: number): number {
+    this.checkShape(op, operands);
+    const o = (i: number): string => operands[i]!;
+    switch (op.format) {
+      case 'none':
+        return encodeR(op.opcode, 0, 0, 0);
+      case 'rrr':
+        return encodeR(op.opcode, this.reg(o(0)), this.reg(o(1)), this.reg(o(2)));
+      case 'rr':
+        return encodeR(op.opcode, this.reg(o(0)), this.reg(o(1)), 0);
+      case 'rri':
+        return encodeI(op.opcode, this.reg(o(0)), this.reg(o(1)), this.imm16(op, o(2)));
+      case 'cmp':
+        return encodeR(op.opcode, 0, this.reg(o(0)), this.reg(o(1)));
+      case 'cmpi':
+        return encodeI(op.opcode, 0, this.reg(o(0)), this.imm16(op, o(1)));
+      case 'mem': {
+        const { base, offset } = this.memOperand(o(1), true);
+        return encodeI(op.opcode, this.reg(o(0)), base, offset);
+      }
+      case 'r':
+        return encodeR(op.opcode, this.reg(o(0)), 0, 0);
+      case 'rs':
+        return encodeR(op.opcode, 0, this.reg(o(0)), 0);
+      case 'j': {
+        const target = Number(this.value(o(0)));
+        const delta = target - addr;
+        if (delta % 4 !== 0) throw new AsmError(`branch target 0x${target.toString(16)} is not 4-byte aligned`);
+        const off = delta / 4;
+        if (off < -(1 << 23) || off >= 1 << 23) throw new AsmError(`branch target 0x${target.toString(16)} out of range`);
+        return encodeJ(op.opcode, off);
+      }
+      case 'sys':
+        return encodeI(op.opcode, 0, 0, this.sysNumber(o(0), true));
+      default:
+        throw new AsmError(`cannot encode ${op.mnemonic}`);
+    }
+  }
+
+  private imm16(op: OpInfo, expr: string): number {
+    const v = this.value(expr);
+    const shift = op.mnemonic === 'shli' || op.mnemonic === 'shri' || op.mnemonic === 'sari';
+    if (shift) {
+      if (v < 0n || v >= BigInt(this.opts.word)) throw new AsmError(`shift amount ${v} out of range 0..${this.opts.word - 1}`);
+    } else if (v < -32768n || v > 32767n) {
+      throw new AsmError(`immediate ${v} out of range -32768..32767 (load it with li into a register)`);
+    }
+    return Number(v);
+  }
+
+  /** Parses `[rs]`, `[rs + expr]` or `[rs - expr]`. */
+  private memOperand(text: string, evaluateOffset: boolean): { base: number; offset: number } {
+    const m = /^\[\s*([A-Za-z0-9]+)\s*(?:([+-])\s*(.+?))?\s*\]$/.exec(text.trim());
+    if (!m) throw new AsmError(`expected a memory operand like [r1 + 8], got "${text}"`);
+    const base = this.reg(m[1]!);
+    if (!evaluateOffset || m[3] === undefined) return { base, offset: 0 };
+    let v = this.value(m[3]);
+    if (m[2] === '-') v = -v;
+    if (v < -32768n || v > 32767n) throw new AsmError(`offset ${v} out of range -32768..32767`);
+    return { base, offset: Number(v) };
+  }
+
+  private sysNumber(text: string, evaluateIt: boolean): number {
+    const name = text.trim().toLowerCase();
+    if (name in Sys) return Sys[name as keyof typeof Sys];
+    if (!/^[0-9]/.test(name)) {
+      if (/^[a-z_]+$/.test(name) && !this.lookup(text.trim())) {
+        throw new AsmError(`unknown system call "${text.trim()}" (known: ${Object.keys(Sys).join(', ')})`);
+      }
+    }
+    if (!evaluateIt) return 0;
+    const v = this.value(text);
+    if (v < 0n || v > 0xffffn) throw new AsmError(`system call number ${v} out of range`);
+    return Number(v);
+  }
+}
+
+class AsmError extends Error {}
+
+/** Parses a double-quoted string literal with C escapes into UTF-8 bytes. */
+function parseString(text: string): number[] {
+  const t = text.trim();
+  if (t.length < 2 || !t.startsWith('"') || !t.endsWith('"')) throw new AsmError(`expected a "quoted string", got ${text}`);
+  const body = t.slice(1, -1);
+  const out: number[] = [];
+  for (let i = 0; i < body.length; ) {
+    if (body[i] === '\\') {
+      const [code, used] = decodeEscape(body, i + 1);
+      out.push(code);
+      i += 1 + used;
+    } else {
+      const cp = body.codePointAt(i)!;
+      const ch = String.fromCodePoint(cp);
+      out.push(...new TextEncoder().encode(ch));
+      i += ch.length;
+    }
+  }
+  return out;
+}
+
+/** Assembles MV source. Throws {@link SourceErrors} listing every problem. */
+export function assemble(source: string, opts: AsmOptions): Program {
+  return new Assembler(opts).run(source);
+}
+
+export { instructionLength };

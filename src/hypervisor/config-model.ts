@@ -1,0 +1,139 @@
+/**
+ * The validated, normalised form of a cluster file (see config/cluster.yaml and
+ * config/cluster.schema.json). Everything downstream (nodes, partitions, the
+ * simulator) reads these types, never raw YAML. Sizes and addresses are plain
+ * numbers in bytes; `line` fields point back into the YAML for later messages.
+ */
+
+export type WordSize = 32 | 64;
+export type Endian = 'little' | 'big';
+export type Compression = 'none' | 'deflate' | 'brotli';
+
+/** Memory access rights of a region. W and X are never both set (W^X). */
+export interface RegionRights {
+  readonly r: boolean;
+  readonly w: boolean;
+  readonly x: boolean;
+}
+
+export interface RegionDef {
+  readonly name: string;
+  /** Virtual base address inside the partition's address space. */
+  readonly vaddr: number;
+  /** Physical base address of slot 0; slot k lives at paddr + k * size. */
+  readonly paddr: number;
+  readonly size: number;
+  readonly rights: RegionRights;
+  /** The rights as written, e.g. "rx". */
+  readonly rightsText: string;
+  readonly line: number;
+}
+
+export interface FileProviderDef {
+  readonly kind: 'file';
+  readonly name: string;
+  /** Host directory; `{node}` is replaced by the node's name. Relative to the cluster file's folder. */
+  readonly path: string;
+  readonly line: number;
+}
+
+export interface GateProviderDef {
+  readonly kind: 'gate';
+  readonly name: string;
+  /** Most messages the queue holds. */
+  readonly capacity: number;
+  /** Largest message in bytes. */
+  readonly messageSize: number;
+  readonly line: number;
+}
+
+export type ProviderDef = FileProviderDef | GateProviderDef;
+
+/** A partition's access to a provider: file rights "r" | "w" | "rw", gate rights "s" | "r" | "sr". */
+export interface ProviderGrant {
+  readonly provider: string;
+  readonly rights: string;
+  readonly line: number;
+}
+
+export interface PartitionDef {
+  readonly name: string;
+  readonly migratable: boolean;
+  /** How many tasks the partition can hold at once (each slot has its own physical copy of the regions). */
+  readonly slots: number;
+  /** Stack bytes reserved per traveler, carved from the top of the region named "stack". */
+  readonly stackPerTraveler: number;
+  readonly maxTravelers: number;
+  readonly regions: readonly RegionDef[];
+  readonly providers: readonly ProviderGrant[];
+  readonly line: number;
+}
+
+export interface CpuDef {
+  readonly word: WordSize;
+  readonly endian: Endian;
+  readonly pageSize: number;
+  /** Instruction budget of one tick. */
+  readonly instructionsPerTick: number;
+}
+
+export interface WindowDef {
+  readonly partition: string;
+  /** First tick of the window inside the major frame. */
+  readonly start: number;
+  readonly duration: number;
+  readonly line: number;
+}
+
+export interface ScheduleDef {
+  /** Length of the major frame in ticks. */
+  readonly majorFrame: number;
+  readonly windows: readonly WindowDef[];
+}
+
+/** A task a node starts at boot. */
+export interface BootTaskDef {
+  readonly partition: string;
+  /** Absolute path of the program (.s source). */
+  readonly program: string;
+  readonly travelers: number;
+  readonly priority: number;
+  readonly line: number;
+}
+
+export interface NodeDef {
+  readonly name: string;
+  /** host:port; port 0 picks a free one. */
+  readonly listen: string;
+  readonly cpu: CpuDef;
+  /** Physical memory in bytes. */
+  readonly memory: number;
+  /** Wall-clock length of one tick when paced, in microseconds. */
+  readonly tickUs: number;
+  readonly compression: readonly Compression[];
+  readonly partitions: readonly PartitionDef[];
+  readonly schedule: ScheduleDef;
+  readonly tasks: readonly BootTaskDef[];
+  /** Preferred targets when this node is evacuated (names of other nodes). */
+  readonly evacuateTo: readonly string[];
+  readonly line: number;
+}
+
+export interface MiddlewareDef {
+  readonly listen: string;
+  /** Store URI: file://PATH (relative to the cluster file's folder) or etcd://HOST:PORT. */
+  readonly store: string;
+  readonly line: number;
+}
+
+export interface ClusterConfig {
+  /** Absolute path of the cluster file. */
+  readonly file: string;
+  /** Folder of the cluster file; relative paths resolve against it. */
+  readonly dir: string;
+  readonly providers: ReadonlyMap<string, ProviderDef>;
+  /** Top-level partition definitions by name. */
+  readonly partitions: ReadonlyMap<string, PartitionDef>;
+  readonly nodes: readonly NodeDef[];
+  readonly middleware: MiddlewareDef | undefined;
+}

@@ -1,0 +1,68 @@
+/**
+ * What a node publishes: console lines, MigThread transitions, faults (the health
+ * monitor), exits and migrations. `migvisor watch` streams these; tests read them.
+ */
+export type NodeEvent =
+  | {
+      readonly kind: 'console';
+      readonly node: string;
+      readonly tick: number;
+      readonly task: string;
+      readonly traveler: number;
+      readonly text: string;
+    }
+  | {
+      readonly kind: 'transition';
+      readonly node: string;
+      readonly tick: number;
+      readonly slot: string;
+      readonly task: string | undefined;
+      readonly from: string;
+      readonly to: string;
+      readonly command: string;
+    }
+  | {
+      readonly kind: 'fault';
+      readonly node: string;
+      readonly tick: number;
+      readonly task: string;
+      readonly traveler: number;
+      readonly fault: string;
+      readonly message: string;
+      readonly pc: number;
+    }
+  | {
+      readonly kind: 'exit';
+      readonly node: string;
+      readonly tick: number;
+      readonly task: string;
+      readonly traveler: number;
+      readonly code: number;
+    }
+  | {
+      readonly kind: 'migration';
+      readonly node: string;
+      readonly tick: number;
+      readonly task: string;
+      readonly phase: string;
+      readonly detail: string;
+    };
+
+export type NodeEventKind = NodeEvent['kind'];
+
+/** One line of text for a terminal. */
+export function formatEvent(e: NodeEvent): string {
+  const at = `[${e.node} tick ${e.tick}]`;
+  switch (e.kind) {
+    case 'console':
+      return `${at} ${e.task}/${e.traveler}: ${e.text}`;
+    case 'transition':
+      return `${at} ${e.slot}${e.task ? ` (${e.task})` : ''}: ${e.from} -> ${e.to} on ${e.command}`;
+    case 'fault':
+      return `${at} FAULT ${e.task}/${e.traveler}: ${e.fault}: ${e.message}`;
+    case 'exit':
+      return `${at} ${e.task}/${e.traveler} exited with code ${e.code}`;
+    case 'migration':
+      return `${at} migration ${e.task}: ${e.phase}${e.detail ? ` ${e.detail}` : ''}`;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * A MigTraveler: one simulated thread of a MigTask. It owns its CPU state
+ * (registers, pc, sp, flags), its scheduling status, its open file handles and
+ * its console line buffer. The node's scheduler runs it; system calls that
+ * cannot complete at once leave it waiting on a {@link Wait}.
+ */
+import type { CpuState, WordSize } from '../hypervisor/index.ts';
+import { newRegisters } from '../hypervisor/index.ts';
+import { HandleTable } from '../partition/index.ts';
+
+export type TravelerStatus = 'ready' | 'waiting' | 'exited' | 'faulted';
+
+/** What a waiting traveler waits for. */
+export type Wait =
+  | { readonly kind: 'sleep'; readonly until: number }
+  | { readonly kind: 'gate_recv'; readonly gate: string; readonly buf: number; readonly max: number }
+  | { readonly kind: 'gate_send'; readonly gate: string; readonly data: Uint8Array }
+  | { readonly kind: 'page'; readonly page: number };
+
+export interface TravelerFault {
+  readonly kind: string;
+  readonly message: string;
+  readonly pc: number;
+  readonly address?: number;
+}
+
+/** Longest console line kept before it is flushed without a newline. */
+const MAX_LINE = 1024;
+
+export class MigTraveler {
+  readonly cpu: CpuState;
+  status: TravelerStatus = 'ready';
+  wait: Wait | undefined;
+  readonly handles = new HandleTable();
+  /** Instructions executed since the traveler was created (travels with it). */
+  instructions = 0;
+  exitCode: number | undefined;
+  fault: TravelerFault | undefined;
+  /** The tick in which it last yielded; it is not picked again in that tick. */
+  yieldedAt = -1;
+  private line: number[] = [];
+
+  constructor(
+    /** Index within the task, 0..n-1 (what `sys self` returns). */
+    readonly id: number,
+    word: WordSize,
+    public priority: number,
+  ) {
+    this.cpu = { r: newRegisters(word), pc: 0, flags: 0, trap: -1, fault: undefined };
+  }
+
+  get runnable(): boolean {
+    return this.status === 'ready' || this.status === 'waiting';
+  }
+
+  /** Appends console bytes; returns the complete lines they finished. */
+  writeConsole(bytes: Iterable<number>): string[] {
+    const done: string[] = [];
+    for (const b of bytes) {
+      if (b === 10) {
+        done.push(this.takeLine());
+        continue;
+      }
+      this.line.push(b);
+      if (this.line.length >= MAX_LINE) done.push(this.takeLine());
+    }
+    return done;
+  }
+
+  /** Text buffered without a newline yet. */
+  get pendingConsole(): string {
+    return Buffer.from(this.line).toString('utf8');
+  }
+
+  /** Restores a partial console line (after migration). */
+  set pendingConsole(text: string) {
+    this.line = [...Buffer.from(text, 'utf8')];
+  }
+
+  private takeLine(): string {
+    const text = Buffer.from(this.line).toString('utf8');
+    this.line = [];
+    return text;
+  }
+
+  /** Register value as a bigint, whatever the word size. */
+  reg(i: number): bigint {
+    return BigInt(this.cpu.r[i]!);
+  }
+
+  setReg(i: number, v: number | bigint): void {
+    if (this.cpu.r instanceof BigInt64Array) this.cpu.r[i] = BigInt.asIntN(64, BigInt(v));
+    else this.cpu.r[i] = Number(BigInt.asIntN(32, BigInt(v)));
+  }
+}

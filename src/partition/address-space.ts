@@ -1,0 +1,276 @@
+/**
+ * The virtual address space of one task slot of a partition: its regions mapped
+ * onto the node's physical memory, a page table with present/dirty/rights bits,
+ * and the typed loads and stores the CPU uses (in the node's byte order).
+ *
+ * Accesses must be naturally aligned, so one access never spans two pages; that
+ * keeps present/dirty tracking to a single page-table lookup.
+ */
+import type { Endian, RegionDef, RegionRights } from '../hypervisor/config-model.ts';
+import { MemoryFault } from './memory-fault.ts';
+import { PageTable, Pte } from './page-table.ts';
+import type { PhysicalMemory } from './physical-memory.ts';
+import { createHash } from 'node:crypto';
+
+export interface MappedRegion {
+  readonly name: string;
+  readonly vbase: number;
+  readonly size: number;
+  /** Offset of the region's first byte in the node's physical memory. */
+  readonly pbase: number;
+  readonly rights: RegionRights;
+  /** Index of the region's first page in the page table. */
+  readonly firstPage: number;
+  readonly pageCount: number;
+}
+
+const NEED_READ = Pte.PRESENT | Pte.READ;
+const NEED_WRITE = Pte.PRESENT | Pte.WRITE;
+const NEED_EXEC = Pte.PRESENT | Pte.EXEC;
+
+export class AddressSpace {
+  readonly regions: readonly MappedRegion[];
+  readonly pageTable: PageTable;
+  readonly pageShift: number;
+  readonly littleEndian: boolean;
+  private readonly view: DataView;
+  private readonly bytes: Uint8Array;
+  /** Index of the region that served the last access: most accesses hit it again. */
+  private hint = 0;
+
+  constructor(
+    defs: readonly RegionDef[],
+    /** Which physical copy of the partition's regions this space uses. */
+    readonly slot: number,
+    readonly pageSize: number,
+    memory: PhysicalMemory,
+    endian: Endian,
+  ) {
+    this.pageShift = Math.log2(pageSize);
+    if (!Number.isInteger(this.pageShift)) throw new RangeError(`page size ${pageSize} is not a power of two`);
+    let firstPage = 0;
+    this.regions = defs.map((d) => {
+      const pageCount = d.size / pageSize;
+      const r: MappedRegion = {
+        name: d.name,
+        vbase: d.vaddr,
+        size: d.size,
+        pbase: d.paddr + slot * d.size,
+        rights: d.rights,
+        firstPage,
+        pageCount,
+      };
+      firstPage += pageCount;
+      return r;
+    });
+    this.pageTable = new PageTable(firstPage);
+    for (const r of this.regions) {
+      const bits = Pte.PRESENT | (r.rights.r ? Pte.READ : 0) | (r.rights.w ? Pte.WRITE : 0) | (r.rights.x ? Pte.EXEC : 0);
+      this.pageTable.flags.fill(bits, r.firstPage, r.firstPage + r.pageCount);
+    }
+    this.view = memory.view;
+    this.bytes = memory.bytes;
+    this.littleEndian = endian === 'little';
+  }
+
+  get pageCount(): number {
+    return this.pageTable.pageCount;
+  }
+
+  /** Total mapped bytes. */
+  get size(): number {
+    return this.pageTable.pageCount * this.pageSize;
+  }
+
+  /**
+   * Translates a virtual address to a physical offset, checking mapping, alignment,
+   * presence and rights (`need` is a set of Pte bits). Marks the page dirty on writes.
+   */
+  private translate(va: number, size: number, need: number): number {
+    let r = this.regions[this.hint]!;
+    let rel = va - r.vbase;
+    if (!(rel >= 0 && rel + size <= r.size)) {
+      r = this.regionAt(va, size);
+      rel = va - r.vbase;
+    }
+    if ((va & (size - 1)) !== 0) throw new MemoryFault('unaligned', va, size, Math.floor(va / this.pageSize));
+    const page = r.firstPage + Math.floor(rel / this.pageSize);
+    const f = this.pageTable.flags[page]!;
+    if ((f & need) !== need) throw this.denied(va, size, f, need);
+    if (need === NEED_WRITE && (f & Pte.DIRTY) === 0) this.pageTable.flags[page] = f | Pte.DIRTY;
+    return r.pbase + rel;
+  }
+
+  private regionAt(va: number, size: number): MappedRegion {
+    const rs = this.regions;
+    for (let i = 0; i < rs.length; i++) {
+      const r = rs[i]!;
+      const rel = va - r.vbase;
+      if (rel >= 0 && rel + size <= r.size) {
+        this.hint = i;
+        return r;
+      }
+    }
+    throw new MemoryFault('unmapped', va, size, Math.floor(va / this.pageSize));
+  }
+
+  private denied(va: number, size: number, f: number, need: number): MemoryFault {
+    const vpage = Math.floor(va / this.pageSize);
+    // Rights first: a write to code is a protection fault even if the page is absent.
+    if (need === NEED_WRITE && !(f & Pte.WRITE)) return new MemoryFault('write-protected', va, size, vpage);
+    if (need === NEED_EXEC && !(f & Pte.EXEC)) return new MemoryFault('exec-protected', va, size, vpage);
+    if (need === NEED_READ && !(f & Pte.READ)) return new MemoryFault('read-protected', va, size, vpage);
+    return new MemoryFault('not-present', va, size, vpage);
+  }
+
+  /** The page-table index of a virtual address, or -1 when unmapped. */
+  pageIndexOf(va: number): number {
+    for (const r of this.regions) {
+      const rel = va - r.vbase;
+      if (rel >= 0 && rel < r.size) return r.firstPage + Math.floor(rel / this.pageSize);
+    }
+    return -1;
+  }
+
+  /** The virtual address of page-table entry `page`. */
+  pageVaddr(page: number): number {
+    const r = this.regionOfPage(page);
+    return r.vbase + (page - r.firstPage) * this.pageSize;
+  }
+
+  regionOfPage(page: number): MappedRegion {
+    for (const r of this.regions) if (page >= r.firstPage && page < r.firstPage + r.pageCount) return r;
+    throw new RangeError(`page ${page} outside the address space (${this.pageCount} pages)`);
+  }
+
+  regionNamed(name: string): MappedRegion | undefined {
+    return this.regions.find((r) => r.name === name);
+  }
+
+  // --- CPU accesses -------------------------------------------------------
+
+  ld8(va: number): number {
+    return this.bytes[this.translate(va, 1, NEED_READ)]!;
+  }
+  ld8s(va: number): number {
+    return this.view.getInt8(this.translate(va, 1, NEED_READ));
+  }
+  ld16(va: number): number {
+    return this.view.getUint16(this.translate(va, 2, NEED_READ), this.littleEndian);
+  }
+  ld16s(va: number): number {
+    return this.view.getInt16(this.translate(va, 2, NEED_READ), this.littleEndian);
+  }
+  /** 32-bit load, sign-extended (the CPU's 32-bit registers hold signed values). */
+  ld32(va: number): number {
+    return this.view.getInt32(this.translate(va, 4, NEED_READ), this.littleEndian);
+  }
+  ld32u(va: number): number {
+    return this.view.getUint32(this.translate(va, 4, NEED_READ), this.littleEndian);
+  }
+  ld64(va: number): bigint {
+    return this.view.getBigInt64(this.translate(va, 8, NEED_READ), this.littleEndian);
+  }
+  st8(va: number, v: number): void {
+    this.bytes[this.translate(va, 1, NEED_WRITE)] = v;
+  }
+  st16(va: number, v: number): void {
+    this.view.setUint16(this.translate(va, 2, NEED_WRITE), v & 0xffff, this.littleEndian);
+  }
+  st32(va: number, v: number): void {
+    this.view.setInt32(this.translate(va, 4, NEED_WRITE), v | 0, this.littleEndian);
+  }
+  st64(va: number, v: bigint): void {
+    this.view.setBigInt64(this.translate(va, 8, NEED_WRITE), v, this.littleEndian);
+  }
+  /** Instruction fetch: needs an executable, present page. */
+  fetch32(va: number): number {
+    return this.view.getUint32(this.translate(va, 4, NEED_EXEC), this.littleEndian);
+  }
+  fetch64(va: number): bigint {
+    return this.view.getBigInt64(this.translate(va, 8, NEED_EXEC), this.littleEndian);
+  }
+
+  /** Reads `len` bytes a traveler handed to a system call (checked like loads). */
+  readBytes(va: number, len: number): Uint8Array {
+    const out = new Uint8Array(len);
+    for (let i = 0; i < len; ) {
+      const off = this.translate(va + i, 1, NEED_READ);
+      const n = Math.min(len - i, this.pageSize - ((va + i) % this.pageSize));
+      this.checkSpan(va + i, n, NEED_READ);
+      out.set(this.bytes.subarray(off, off + n), i);
+      i += n;
+    }
+    return out;
+  }
+
+  /** Writes bytes on a traveler's behalf (checked like stores, marks pages dirty). */
+  writeBytes(va: number, data: Uint8Array): void {
+    for (let i = 0; i < data.length; ) {
+      const off = this.translate(va + i, 1, NEED_WRITE);
+      const n = Math.min(data.length - i, this.pageSize - ((va + i) % this.pageSize));
+      this.checkSpan(va + i, n, NEED_WRITE);
+      this.bytes.set(data.subarray(i, i + n), off);
+      i += n;
+    }
+  }
+
+  /** Checks that the last byte of a within-page span is mapped too (regions may end mid-page never; pages are whole). */
+  private checkSpan(va: number, n: number, need: number): void {
+    if (n > 1) this.translate(va + n - 1, 1, need);
+  }
+
+  // --- privileged (loader, migration) ------------------------------------
+
+  /** Writes an image regardless of rights (program loading). Pages become present and dirty. */
+  loadImage(va: number, data: Uint8Array): void {
+    const r = this.regionAt(va, Math.max(1, data.length));
+    const rel = va - r.vbase;
+    this.bytes.set(data, r.pbase + rel);
+    const first = r.firstPage + Math.floor(rel / this.pageSize);
+    const last = r.firstPage + Math.floor((rel + Math.max(0, data.length - 1)) / this.pageSize);
+    for (let p = first; p <= last; p++) this.pageTable.flags[p] = this.pageTable.flags[p]! | Pte.PRESENT | Pte.DIRTY;
+  }
+
+  /** The physical bytes of page-table entry `page` (a view, not a copy). */
+  pageBytes(page: number): Uint8Array {
+    const r = this.regionOfPage(page);
+    const off = r.pbase + (page - r.firstPage) * this.pageSize;
+    return this.bytes.subarray(off, off + this.pageSize);
+  }
+
+  /** Installs a page's contents (migration); the page becomes present and clean. */
+  installPage(page: number, data: Uint8Array | undefined): void {
+    const dst = this.pageBytes(page);
+    if (data === undefined) dst.fill(0);
+    else {
+      if (data.length !== this.pageSize) throw new RangeError(`page ${page}: ${data.length} bytes, expected ${this.pageSize}`);
+      dst.set(data);
+    }
+    this.pageTable.flags[page] = (this.pageTable.flags[page]! | Pte.PRESENT) & ~Pte.DIRTY;
+  }
+
+  /** Zeroes every page and marks all present and clean (a fresh slot). */
+  reset(): void {
+    for (const r of this.regions) this.bytes.fill(0, r.pbase, r.pbase + r.size);
+    for (let p = 0; p < this.pageCount; p++) this.pageTable.flags[p] = (this.pageTable.flags[p]! | Pte.PRESENT) & ~Pte.DIRTY;
+  }
+
+  isZeroPage(page: number): boolean {
+    const b = this.pageBytes(page);
+    // Compare 8 bytes at a time when aligned; pages always are.
+    const words = new BigUint64Array(b.buffer, b.byteOffset, b.length >>> 3);
+    for (let i = 0; i < words.length; i++) if (words[i] !== 0n) return false;
+    return true;
+  }
+
+  /** SHA-256 over every page in order (absent pages hash as a marker), for determinism checks. */
+  hash(): string {
+    const h = createHash('sha256');
+    for (let p = 0; p < this.pageCount; p++) {
+      if (this.pageTable.isPresent(p)) h.update(this.pageBytes(p));
+      else h.update(`absent:${p}`);
+    }
+    return h.digest('hex');
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * A gate: a named, bounded FIFO message queue. Sending to a full gate is an error
+ * the sender sees (E_FULL) or, with the blocking variant, a wait; never a silent drop.
+ */
+import { SysError } from '../hypervisor/isa.ts';
+import { SysCallError } from './sys-error.ts';
+
+export class GateQueue {
+  private readonly messages: Uint8Array[] = [];
+  /** Messages accepted since boot (monotonic; lets tests and ps see traffic). */
+  sent = 0;
+  received = 0;
+
+  constructor(
+    readonly name: string,
+    readonly capacity: number,
+    readonly messageSize: number,
+  ) {}
+
+  get length(): number {
+    return this.messages.length;
+  }
+
+  get full(): boolean {
+    return this.messages.length >= this.capacity;
+  }
+
+  /** Checks a message would be accepted, without sending it. */
+  checkSend(msg: Uint8Array): void {
+    if (msg.length > this.messageSize) {
+      throw new SysCallError(SysError.E_TOOBIG, `message of ${msg.length} bytes exceeds gate ${this.name}'s limit of ${this.messageSize}`);
+    }
+    if (this.full) throw new SysCallError(SysError.E_FULL, `gate ${this.name} is full (${this.capacity} messages)`);
+  }
+
+  send(msg: Uint8Array): void {
+    this.checkSend(msg);
+    this.messages.push(msg.slice());
+    this.sent++;
+  }
+
+  /** The oldest message, or undefined when empty. */
+  receive(): Uint8Array | undefined {
+    const m = this.messages.shift();
+    if (m !== undefined) this.received++;
+    return m;
+  }
+
+  /** Takes every queued message (a migrating task carries them along). */
+  drain(): Uint8Array[] {
+    return this.messages.splice(0, this.messages.length);
+  }
+
+  /** Puts carried messages back at the front, in their order, ahead of newer ones. */
+  prepend(msgs: readonly Uint8Array[]): void {
+    this.messages.unshift(...msgs.map((m) => m.slice()));
+  }
+
+  /** A copy of the queued messages, oldest first. */
+  peekAll(): Uint8Array[] {
+    return this.messages.map((m) => m.slice());
+  }
+}

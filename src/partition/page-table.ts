@@ -1,0 +1,57 @@
+/**
+ * Page-table entry bits. One byte per virtual page of an address space, kept exact:
+ * `PRESENT` is cleared for pages a post-copy migration has not delivered yet,
+ * `DIRTY` is set by every store and cleared by pre-copy rounds, and the rights bits
+ * mirror the region the page belongs to.
+ */
+export const Pte = {
+  PRESENT: 1,
+  DIRTY: 2,
+  READ: 4,
+  WRITE: 8,
+  EXEC: 16,
+} as const;
+
+/** The page-table of one address space: flags per page, indexed from 0 across all regions. */
+export class PageTable {
+  readonly flags: Uint8Array;
+
+  constructor(readonly pageCount: number) {
+    this.flags = new Uint8Array(pageCount);
+  }
+
+  isPresent(page: number): boolean {
+    return ((this.flags[page] ?? 0) & Pte.PRESENT) !== 0;
+  }
+
+  isDirty(page: number): boolean {
+    return ((this.flags[page] ?? 0) & Pte.DIRTY) !== 0;
+  }
+
+  setPresent(page: number, present: boolean): void {
+    const f = this.flags[page] ?? 0;
+    this.flags[page] = present ? f | Pte.PRESENT : f & ~Pte.PRESENT;
+  }
+
+  /** Marks every page present (or absent, for a post-copy sink). */
+  setAllPresent(present: boolean): void {
+    for (let i = 0; i < this.pageCount; i++) this.setPresent(i, present);
+  }
+
+  /** Pages written since the last {@link clearDirty}. */
+  dirtyPages(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.pageCount; i++) if ((this.flags[i] ?? 0) & Pte.DIRTY) out.push(i);
+    return out;
+  }
+
+  presentCount(): number {
+    let n = 0;
+    for (let i = 0; i < this.pageCount; i++) if ((this.flags[i] ?? 0) & Pte.PRESENT) n++;
+    return n;
+  }
+
+  clearDirty(): void {
+    for (let i = 0; i < this.pageCount; i++) this.flags[i] = (this.flags[i] ?? 0) & ~Pte.DIRTY;
+  }
+}
