@@ -64,6 +64,13 @@ export class InvalidArgumentError extends MigvisorError {
   }
 }
 
+/** Something that must be unique exists already (a task id on a node, a migration id). */
+export class AlreadyExistsError extends MigvisorError {
+  constructor(message: string) {
+    super(message, Code.ALREADY_EXISTS);
+  }
+}
+
 /** A bounded resource is full (memory, slots, a gate queue). */
 export class ResourceExhaustedError extends MigvisorError {
   constructor(message: string) {

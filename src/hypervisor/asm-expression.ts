@@ -71,7 +71,7 @@ function tokenize(text: string): Token[] {
       i += len + 2;
       continue;
     }
-    const sym = /^(\.|[A-Za-z_.$][A-Za-z0-9_.$]*)/.exec(text.slice(i));
+    const sym = /^[A-Za-z_.$][A-Za-z0-9_.$]*/.exec(text.slice(i));
     if (sym) {
       out.push({ kind: 'sym', name: sym[0] });
       i += sym[0].length;

@@ -81,7 +81,8 @@ class Assembler {
   private readonly symbolLines = new Map<string, number>();
   /** Byte size chosen in pass 1 for statements whose size depends on a value (li). */
   private readonly liSizes = new Map<Statement, number>();
-  private readonly pendingEqu: Statement[] = [];
+  /** Constants waiting for later symbols, with the value `.` had where they were defined. */
+  private readonly pendingEqu: { st: Statement; here: bigint }[] = [];
   private readonly lines = new Map<number, number>();
   private entryExpr: { expr: string; line: number } | undefined;
   private text!: Section;
@@ -133,6 +134,7 @@ class Assembler {
     this.cur = this.text;
     for (const st of statements) {
       const failedBefore = this.failedInPass1.has(st);
+      this.dot = undefined;
       try {
         this.statement(st);
       } catch (e: unknown) {
@@ -154,10 +156,10 @@ class Assembler {
     while (progress && this.pendingEqu.length > 0) {
       progress = false;
       for (let i = this.pendingEqu.length - 1; i >= 0; i--) {
-        const st = this.pendingEqu[i]!;
+        const { st, here } = this.pendingEqu[i]!;
         const [name, expr] = this.equParts(st);
         try {
-          this.symbols.set(name, evaluate(expr, (n) => this.lookup(n), 0n));
+          this.symbols.set(name, evaluate(expr, (n) => this.lookup(n), here));
           this.pendingEqu.splice(i, 1);
           progress = true;
         } catch {
@@ -185,8 +187,11 @@ class Assembler {
     return this.symbols.get(name) ?? PREDEFINED.get(name);
   }
 
+  /** What `.` stands for while an instruction or data value is emitted: its own address. */
+  private dot: number | undefined;
+
   private value(expr: string): bigint {
-    return evaluate(expr, (n) => this.lookup(n), BigInt(this.cur.here));
+    return evaluate(expr, (n) => this.lookup(n), BigInt(this.dot ?? this.cur.here));
   }
 
   private defineSymbol(name: string, value: bigint, line: number): void {
@@ -220,7 +225,7 @@ class Assembler {
         if (!(e instanceof UndefinedSymbol)) throw e;
         this.defineSymbol(name, 0n, st.line);
         this.symbols.delete(name);
-        this.pendingEqu.push(st);
+        this.pendingEqu.push({ st, here: BigInt(this.cur.here) });
       }
       return;
     }
@@ -306,6 +311,7 @@ class Assembler {
     if (st.operands.length === 0) throw new AsmError(`${st.op} needs at least one value`);
     for (const expr of st.operands) {
       const start = this.cur.bytes.length;
+      this.dot = this.cur.here;
       for (let i = 0; i < size; i++) this.cur.bytes.push(0);
       if (this.pass === 1) continue;
       const v = this.value(expr);
@@ -334,6 +340,7 @@ class Assembler {
     if (!op) throw new AsmError(`unknown instruction "${st.op}"`);
     if (op.only64 && this.opts.word !== 64) throw new AsmError(`${op.mnemonic} needs a 64-bit node`);
     const addr = this.cur.here;
+    this.dot = addr;
     this.lines.set(addr, st.line);
     if (op.format === 'ri32' || op.format === 'ri64') return this.loadImmediate(st, op, expanded.operands);
     const at = this.cur.bytes.length;
@@ -522,9 +529,10 @@ class Assembler {
 
   private sysNumber(text: string, evaluateIt: boolean): number {
     const name = text.trim().toLowerCase();
-    if (name in Sys) return Sys[name as keyof typeof Sys];
+    if (Object.hasOwn(Sys, name)) return Sys[name as keyof typeof Sys];
     if (!/^[0-9]/.test(name)) {
-      if (/^[a-z_]+$/.test(name) && !this.lookup(text.trim())) {
+      // Only once every symbol is known (pass 2): a constant may be defined later, or be 0.
+      if (evaluateIt && /^[a-z_]+$/.test(name) && this.lookup(text.trim()) === undefined) {
         throw new AsmError(`unknown system call "${text.trim()}" (known: ${Object.keys(Sys).join(', ')})`);
       }
     }

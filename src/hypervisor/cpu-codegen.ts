@@ -4,10 +4,15 @@
  * block; single-stepping is the same translation with a block of one instruction,
  * so there is exactly one definition of what an instruction does.
  *
- * Registers live in locals `r0`..`r15` inside a block function. On 32-bit nodes a
- * register is a signed int32 held in a JS number; on 64-bit nodes a signed BigInt
- * kept wrapped with BigInt.asIntN(64, ·). `f` holds the NZCV flags, `m` is the
- * task's address space, `H` the helpers below.
+ * Inside a block function:
+ * - registers live in locals `r0`..`r15`: on 32-bit nodes a signed int32 in a JS
+ *   number, on 64-bit nodes a signed BigInt kept wrapped with BigInt.asIntN(64, ·);
+ * - flags are lazy: `cmp` only records its operands (`fa`, `fb`, `fk = 1`; `tst`
+ *   sets `fk = 2`), branches compare the operands directly, and the NZCV value
+ *   `f` is computed only when the block exits or faults;
+ * - memory accesses take an inline fast path through the address space's direct
+ *   map (`V` virtual page → page index, `P` physical offset, `PT` page-table bits)
+ *   and fall back to the checked methods of `m`, which raise the precise faults.
  */
 import type { WordSize } from './config-model.ts';
 import type { Decoded } from './isa.ts';
@@ -34,14 +39,13 @@ export function testFlags(v: number | bigint): number {
   return (v < 0 ? 8 : 0) | (v == 0 ? 4 : 0);
 }
 
-/** Condition on the flags register, per branch mnemonic. */
-const CONDITIONS: Record<string, string> = {
-  b: 'true',
+/** Branch conditions on the materialised flags register. */
+const ON_FLAGS: Record<string, string> = {
   beq: '(f & 4) !== 0',
   bne: '(f & 4) === 0',
   blt: '(((f >>> 3) ^ f) & 1) !== 0',
   bge: '(((f >>> 3) ^ f) & 1) === 0',
-  bgt: '(f & 4) === 0 && (((f >>> 3) ^ f) & 1) === 0',
+  bgt: '((f & 4) === 0 && (((f >>> 3) ^ f) & 1) === 0)',
   ble: '((f & 4) !== 0 || (((f >>> 3) ^ f) & 1) !== 0)',
   blo: '(f & 2) === 0',
   bhs: '(f & 2) !== 0',
@@ -49,29 +53,87 @@ const CONDITIONS: Record<string, string> = {
   bls: '(f & 6) !== 2',
 };
 
-export function branchCondition(mnemonic: string): string {
-  const c = CONDITIONS[mnemonic];
-  if (c === undefined) throw new Error(`not a branch: ${mnemonic}`);
-  return c;
-}
+/** Branch conditions after `cmp a, b`, as comparisons of a and b (u = unsigned view). */
+const ON_CMP: Record<string, (a: string, b: string, u: (x: string) => string) => string> = {
+  beq: (a, b) => `${a} === ${b}`,
+  bne: (a, b) => `${a} !== ${b}`,
+  blt: (a, b) => `${a} < ${b}`,
+  bge: (a, b) => `${a} >= ${b}`,
+  bgt: (a, b) => `${a} > ${b}`,
+  ble: (a, b) => `${a} <= ${b}`,
+  blo: (a, b, u) => `${u(a)} < ${u(b)}`,
+  bhs: (a, b, u) => `${u(a)} >= ${u(b)}`,
+  bhi: (a, b, u) => `${u(a)} > ${u(b)}`,
+  bls: (a, b, u) => `${u(a)} <= ${u(b)}`,
+};
+
+/** Branch conditions after `tst` (v = a & b; C and V are clear). */
+const ON_TST: Record<string, (v: string, zero: string) => string> = {
+  beq: (v, z) => `${v} === ${z}`,
+  bne: (v, z) => `${v} !== ${z}`,
+  blt: (v, z) => `${v} < ${z}`,
+  bge: (v, z) => `${v} >= ${z}`,
+  bgt: (v, z) => `${v} > ${z}`,
+  ble: (v, z) => `${v} <= ${z}`,
+  blo: () => 'true',
+  bhs: () => 'false',
+  bhi: () => 'false',
+  bls: () => 'true',
+};
+
+/** Which instruction last set the flags inside the block, as known at translation time. */
+export type FlagSource = 'entry' | 'cmp' | 'tst';
 
 /** Source fragments for one word size. */
 export interface Dialect {
   /** Straight-line instruction (everything but control flow and sys), assigning locals. */
   straight(d: Decoded, pc: number, imm: bigint): string;
+  /** A branch condition given what last set the flags. */
+  condition(mnemonic: string, source: FlagSource): string;
+  /** Statement turning lazy flags into `f`. */
+  materialiseFlags(): string;
   /** Expression of a register as an unsigned address number. */
   address(reg: number): string;
-  /** Fragment pushing the value `expr` (already in register representation). */
+  /** Fragment pushing the value `expr` (in register representation). */
   push(expr: string): string;
-  /** Fragment popping into the JS number local `t` (address). */
+  /** Fragment popping an address into the local `t`. */
   popAddress(): string;
   /** Literal of an address as a register value. */
   literal(n: number): string;
 }
 
 const r = (i: number): string => `r${i}`;
+const PAGE_CONSTANTS = { shift: 'SH', mask: 'PM' };
 
-function dialect32(): Dialect {
+type Access = { readonly size: 1 | 2 | 4 | 8; readonly signed: boolean };
+
+/**
+ * Inline memory access: the fast path when the page is mapped, aligned, present
+ * and has the right, else the checked slow method (which throws the fault).
+ */
+function load(addr: string, acc: Access, slow: string, fast: (off: string) => string): string {
+  const need = 5; // PRESENT | READ
+  return (
+    `{ const a = ${addr}, p = a < LIM ? V[a >>> ${PAGE_CONSTANTS.shift}] : -1; ` +
+    `if (p >= 0 && (a & ${acc.size - 1}) === 0 && (PT[p] & ${need}) === ${need}) { ${fast(`P[p] + (a & ${PAGE_CONSTANTS.mask})`)} } ` +
+    `else { ${slow.replace('ADDR', 'a')} } }`
+  );
+}
+
+function store(addr: string, size: number, slow: string, fast: (off: string) => string): string {
+  const need = 9; // PRESENT | WRITE
+  return (
+    `{ const a = ${addr}, p = a < LIM ? V[a >>> ${PAGE_CONSTANTS.shift}] : -1; ` +
+    `if (p >= 0 && (a & ${size - 1}) === 0 && (PT[p] & ${need}) === ${need}) { ${fast(`P[p] + (a & ${PAGE_CONSTANTS.mask})`)} PT[p] |= 2; } ` +
+    `else { ${slow.replace('ADDR', 'a')} } }`
+  );
+}
+
+const IMM_OPS: Record<string, string> = {
+  addi: 'add', muli: 'mul', andi: 'and', ori: 'or', xori: 'xor', shli: 'shl', shri: 'shr', sari: 'sar',
+};
+
+function dialect32(le: boolean): Dialect {
   const addr = (d: Decoded): string => `((${r(d.rs)} + ${d.imm}) >>> 0)`;
   const bin: Record<string, (a: string, b: string) => string> = {
     add: (a, b) => `(${a} + ${b}) | 0`,
@@ -90,20 +152,28 @@ function dialect32(): Dialect {
     rem: (a, b) => `(${a} % ${b}) | 0`,
     remu: (a, b) => `((${a} >>> 0) % (${b} >>> 0)) | 0`,
   };
-  const immOps: Record<string, string> = {
-    addi: 'add', muli: 'mul', andi: 'and', ori: 'or', xori: 'xor', shli: 'shl', shri: 'shr', sari: 'sar',
-  };
+  const LE = String(le);
+  const ld32 = (rd: string) => (off: string) => (le ? `${rd} = M32[(${off}) >> 2];` : `${rd} = DV.getInt32(${off}, false);`);
+  const st32 = (v: string) => (off: string) => (le ? `M32[(${off}) >> 2] = ${v};` : `DV.setInt32(${off}, ${v}, false);`);
   return {
     address: (reg) => `(${r(reg)} >>> 0)`,
     literal: (n) => `${n | 0}`,
-    push: (expr) => `{ const t = (r15 - 4) | 0; m.st32(t >>> 0, ${expr}); r15 = t; }`,
-    popAddress: () => `const t = m.ld32u(r15 >>> 0); r15 = (r15 + 4) | 0;`,
+    push: (expr) => `{ const t = (r15 - 4) | 0; ${store('(t >>> 0)', 4, 'm.st32(ADDR, ' + expr + ');', st32(expr))} r15 = t; }`,
+    popAddress: () => `let t; ${load('(r15 >>> 0)', { size: 4, signed: false }, 't = m.ld32u(ADDR);', (off) => `t = ${le ? `M32[(${off}) >> 2] >>> 0` : `DV.getUint32(${off}, false)`};`)} r15 = (r15 + 4) | 0;`,
+    materialiseFlags: () => 'if (fk === 1) f = H.flags32(fa, fb); else if (fk === 2) f = H.testFlags(fa);',
+    condition(m, source) {
+      if (m === 'b') return 'true';
+      if (source === 'cmp') return ON_CMP[m]!('fa', 'fb', (x) => `(${x} >>> 0)`);
+      if (source === 'tst') return ON_TST[m]!('fa', '0');
+      return ON_FLAGS[m]!;
+    },
     straight(d, pc, imm) {
       const m = d.op!.mnemonic;
       const [rd, rs, rt] = [r(d.rd), r(d.rs), r(d.rt)];
       if (m in bin) return `${rd} = ${bin[m]!(rs, rt)};`;
       if (m in divs) return `if (${rt} === 0) throw new H.CpuTrap('divide-by-zero', ${pc}, 'division by zero'); ${rd} = ${divs[m]!(rs, rt)};`;
-      if (m in immOps) return `${rd} = ${bin[immOps[m]!]!(rs, String(d.imm))};`;
+      if (m in IMM_OPS) return `${rd} = ${bin[IMM_OPS[m]!]!(rs, String(d.imm))};`;
+      const a = addr(d);
       switch (m) {
         case 'nop':
           return '';
@@ -117,32 +187,32 @@ function dialect32(): Dialect {
         case 'liu':
           return `${rd} = ${Number(BigInt.asIntN(32, imm))};`;
         case 'cmp':
-          return `f = H.flags32(${rs}, ${rt});`;
+          return `fa = ${rs}; fb = ${rt}; fk = 1;`;
         case 'cmpi':
-          return `f = H.flags32(${rs}, ${d.imm});`;
+          return `fa = ${rs}; fb = ${d.imm}; fk = 1;`;
         case 'tst':
-          return `f = H.testFlags(${rs} & ${rt});`;
+          return `fa = ${rs} & ${rt}; fk = 2;`;
         case 'ldb':
-          return `${rd} = m.ld8(${addr(d)});`;
+          return load(a, { size: 1, signed: false }, `${rd} = m.ld8(ADDR);`, (o) => `${rd} = M8[${o}];`);
         case 'ldbs':
-          return `${rd} = m.ld8s(${addr(d)});`;
+          return load(a, { size: 1, signed: true }, `${rd} = m.ld8s(ADDR);`, (o) => `${rd} = (M8[${o}] << 24) >> 24;`);
         case 'ldh':
-          return `${rd} = m.ld16(${addr(d)});`;
+          return load(a, { size: 2, signed: false }, `${rd} = m.ld16(ADDR);`, (o) => `${rd} = DV.getUint16(${o}, ${LE});`);
         case 'ldhs':
-          return `${rd} = m.ld16s(${addr(d)});`;
+          return load(a, { size: 2, signed: true }, `${rd} = m.ld16s(ADDR);`, (o) => `${rd} = DV.getInt16(${o}, ${LE});`);
         case 'ldw':
         case 'ldws':
-          return `${rd} = m.ld32(${addr(d)});`;
+          return load(a, { size: 4, signed: true }, `${rd} = m.ld32(ADDR);`, ld32(rd));
         case 'stb':
-          return `m.st8(${addr(d)}, ${rd} & 255);`;
+          return store(a, 1, `m.st8(ADDR, ${rd} & 255);`, (o) => `M8[${o}] = ${rd};`);
         case 'sth':
-          return `m.st16(${addr(d)}, ${rd});`;
+          return store(a, 2, `m.st16(ADDR, ${rd});`, (o) => `DV.setUint16(${o}, ${rd} & 0xffff, ${LE});`);
         case 'stw':
-          return `m.st32(${addr(d)}, ${rd});`;
+          return store(a, 4, `m.st32(ADDR, ${rd});`, st32(rd));
         case 'push':
-          return `{ const t = (r15 - 4) | 0; m.st32(t >>> 0, ${rd}); r15 = t; }`;
+          return `{ const t = (r15 - 4) | 0; ${store('(t >>> 0)', 4, `m.st32(ADDR, ${rd});`, st32(rd))} r15 = t; }`;
         case 'pop':
-          return `{ const t = m.ld32(r15 >>> 0); r15 = (r15 + 4) | 0; ${rd} = t; }`;
+          return `{ let t; ${load('(r15 >>> 0)', { size: 4, signed: true }, 't = m.ld32(ADDR);', ld32('t'))} r15 = (r15 + 4) | 0; ${rd} = t; }`;
         default:
           throw new Error(`no 32-bit semantics for ${m}`);
       }
@@ -150,7 +220,7 @@ function dialect32(): Dialect {
   };
 }
 
-function dialect64(): Dialect {
+function dialect64(le: boolean): Dialect {
   const W = (e: string): string => `BigInt.asIntN(64, ${e})`;
   const U = (e: string): string => `BigInt.asUintN(64, ${e})`;
   const addr = (d: Decoded): string => `(Number(${r(d.rs)}) + ${d.imm})`;
@@ -171,20 +241,30 @@ function dialect64(): Dialect {
     rem: (a, b) => `${a} % ${b}`,
     remu: (a, b) => W(`${U(a)} % ${U(b)}`),
   };
-  const immOps: Record<string, string> = {
-    addi: 'add', muli: 'mul', andi: 'and', ori: 'or', xori: 'xor', shli: 'shl', shri: 'shr', sari: 'sar',
-  };
+  const LE = String(le);
+  const ld64 = (rd: string) => (o: string) => `${rd} = DV.getBigInt64(${o}, ${LE});`;
+  const st64 = (v: string) => (o: string) => `DV.setBigInt64(${o}, ${v}, ${LE});`;
   return {
     address: (reg) => `Number(${U(r(reg))})`,
     literal: (n) => `${n}n`,
-    push: (expr) => `{ const t = ${W('r15 - 8n')}; m.st64(Number(t), ${expr}); r15 = t; }`,
-    popAddress: () => `const t = Number(BigInt.asUintN(64, m.ld64(Number(r15)))); r15 = ${W('r15 + 8n')};`,
+    push: (expr) => `{ const t = ${W('r15 - 8n')}; ${store('Number(t)', 8, `m.st64(ADDR, ${expr});`, st64(expr))} r15 = t; }`,
+    popAddress: () =>
+      `let t; ${load('Number(r15)', { size: 8, signed: false }, 't = Number(BigInt.asUintN(64, m.ld64(ADDR)));', (o) => `t = Number(DV.getBigUint64(${o}, ${LE}));`)} r15 = ${W('r15 + 8n')};`,
+    materialiseFlags: () => 'if (fk === 1) f = H.flags64(fa, fb); else if (fk === 2) f = H.testFlags(fa);',
+    condition(m, source) {
+      if (m === 'b') return 'true';
+      if (source === 'cmp') return ON_CMP[m]!('fa', 'fb', (x) => U(x));
+      if (source === 'tst') return ON_TST[m]!('fa', '0n');
+      return ON_FLAGS[m]!;
+    },
     straight(d, pc, imm) {
       const m = d.op!.mnemonic;
       const [rd, rs, rt] = [r(d.rd), r(d.rs), r(d.rt)];
       if (m in bin) return `${rd} = ${bin[m]!(rs, rt)};`;
       if (m in divs) return `if (${rt} === 0n) throw new H.CpuTrap('divide-by-zero', ${pc}, 'division by zero'); ${rd} = ${divs[m]!(rs, rt)};`;
-      if (m in immOps) return `${rd} = ${bin[immOps[m]!]!(rs, `${d.imm}n`)};`;
+      if (m in IMM_OPS) return `${rd} = ${bin[IMM_OPS[m]!]!(rs, `${d.imm}n`)};`;
+      const a = addr(d);
+      const B = (e: string): string => `BigInt(${e})`;
       switch (m) {
         case 'nop':
           return '';
@@ -201,37 +281,37 @@ function dialect64(): Dialect {
         case 'liw':
           return `${rd} = ${BigInt.asIntN(64, imm)}n;`;
         case 'cmp':
-          return `f = H.flags64(${rs}, ${rt});`;
+          return `fa = ${rs}; fb = ${rt}; fk = 1;`;
         case 'cmpi':
-          return `f = H.flags64(${rs}, ${d.imm}n);`;
+          return `fa = ${rs}; fb = ${d.imm}n; fk = 1;`;
         case 'tst':
-          return `f = H.testFlags(${rs} & ${rt});`;
+          return `fa = ${rs} & ${rt}; fk = 2;`;
         case 'ldb':
-          return `${rd} = BigInt(m.ld8(${addr(d)}));`;
+          return load(a, { size: 1, signed: false }, `${rd} = ${B('m.ld8(ADDR)')};`, (o) => `${rd} = ${B(`M8[${o}]`)};`);
         case 'ldbs':
-          return `${rd} = BigInt(m.ld8s(${addr(d)}));`;
+          return load(a, { size: 1, signed: true }, `${rd} = ${B('m.ld8s(ADDR)')};`, (o) => `${rd} = ${B(`DV.getInt8(${o})`)};`);
         case 'ldh':
-          return `${rd} = BigInt(m.ld16(${addr(d)}));`;
+          return load(a, { size: 2, signed: false }, `${rd} = ${B('m.ld16(ADDR)')};`, (o) => `${rd} = ${B(`DV.getUint16(${o}, ${LE})`)};`);
         case 'ldhs':
-          return `${rd} = BigInt(m.ld16s(${addr(d)}));`;
+          return load(a, { size: 2, signed: true }, `${rd} = ${B('m.ld16s(ADDR)')};`, (o) => `${rd} = ${B(`DV.getInt16(${o}, ${LE})`)};`);
         case 'ldw':
-          return `${rd} = BigInt(m.ld32u(${addr(d)}));`;
+          return load(a, { size: 4, signed: false }, `${rd} = ${B('m.ld32u(ADDR)')};`, (o) => `${rd} = ${B(`DV.getUint32(${o}, ${LE})`)};`);
         case 'ldws':
-          return `${rd} = BigInt(m.ld32(${addr(d)}));`;
+          return load(a, { size: 4, signed: true }, `${rd} = ${B('m.ld32(ADDR)')};`, (o) => `${rd} = ${B(`DV.getInt32(${o}, ${LE})`)};`);
         case 'ldd':
-          return `${rd} = m.ld64(${addr(d)});`;
+          return load(a, { size: 8, signed: true }, `${rd} = m.ld64(ADDR);`, ld64(rd));
         case 'stb':
-          return `m.st8(${addr(d)}, Number(BigInt.asUintN(8, ${rd})));`;
+          return store(a, 1, `m.st8(ADDR, Number(BigInt.asUintN(8, ${rd})));`, (o) => `M8[${o}] = Number(BigInt.asUintN(8, ${rd}));`);
         case 'sth':
-          return `m.st16(${addr(d)}, Number(BigInt.asUintN(16, ${rd})));`;
+          return store(a, 2, `m.st16(ADDR, Number(BigInt.asUintN(16, ${rd})));`, (o) => `DV.setUint16(${o}, Number(BigInt.asUintN(16, ${rd})), ${LE});`);
         case 'stw':
-          return `m.st32(${addr(d)}, Number(BigInt.asIntN(32, ${rd})));`;
+          return store(a, 4, `m.st32(ADDR, Number(BigInt.asIntN(32, ${rd})));`, (o) => `DV.setInt32(${o}, Number(BigInt.asIntN(32, ${rd})), ${LE});`);
         case 'std':
-          return `m.st64(${addr(d)}, ${rd});`;
+          return store(a, 8, `m.st64(ADDR, ${rd});`, st64(rd));
         case 'push':
-          return `{ const t = ${W('r15 - 8n')}; m.st64(Number(t), ${rd}); r15 = t; }`;
+          return `{ const t = ${W('r15 - 8n')}; ${store('Number(t)', 8, `m.st64(ADDR, ${rd});`, st64(rd))} r15 = t; }`;
         case 'pop':
-          return `{ const t = m.ld64(Number(r15)); r15 = ${W('r15 + 8n')}; ${rd} = t; }`;
+          return `{ let t; ${load('Number(r15)', { size: 8, signed: true }, 't = m.ld64(ADDR);', ld64('t'))} r15 = ${W('r15 + 8n')}; ${rd} = t; }`;
         default:
           throw new Error(`no 64-bit semantics for ${m}`);
       }
@@ -239,6 +319,6 @@ function dialect64(): Dialect {
   };
 }
 
-export function dialectFor(word: WordSize): Dialect {
-  return word === 64 ? dialect64() : dialect32();
+export function dialectFor(word: WordSize, littleEndian: boolean): Dialect {
+  return word === 64 ? dialect64(littleEndian) : dialect32(littleEndian);
 }

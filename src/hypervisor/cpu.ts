@@ -4,8 +4,8 @@
  * registers live in locals; a block that branches back to its own start loops
  * inside the function while the instruction budget lasts. Exactness is kept:
  *
- * - instruction counts are exact: a block runs only when its whole length fits
- *   the remaining budget, otherwise the CPU single-steps (a one-instruction block);
+ * - instruction counts are exact: when the remaining budget is shorter than a
+ *   block, the block's tail path runs exactly that many instructions and stops;
  * - faults are precise: a block records the index of the instruction that may
  *   fault, so on a fault pc points at it and it has not executed;
  * - `sys` ends a block and leaves the trap number in the state for the node.
@@ -13,7 +13,7 @@
 import type { AddressSpace } from '../partition/address-space.ts';
 import { MemoryFault } from '../partition/memory-fault.ts';
 import type { WordSize } from './config-model.ts';
-import { branchCondition, dialectFor, flags32, flags64, testFlags, type Dialect } from './cpu-codegen.ts';
+import { dialectFor, flags32, flags64, testFlags, type Dialect, type FlagSource } from './cpu-codegen.ts';
 import { CpuTrap } from './cpu-trap.ts';
 import { decode, instructionLength, REGISTER_COUNT, type Decoded } from './isa.ts';
 
@@ -61,7 +61,6 @@ interface Fetched {
  */
 export class CodeCache {
   private readonly blocks = new Map<number, Block>();
-  private readonly singles = new Map<number, Block>();
   private readonly dialect: Dialect;
   /** Blocks translated so far (for statistics). */
   translated = 0;
@@ -70,7 +69,7 @@ export class CodeCache {
     readonly space: AddressSpace,
     readonly word: WordSize,
   ) {
-    this.dialect = dialectFor(word);
+    this.dialect = dialectFor(word, space.littleEndian);
   }
 
   /** The block starting at pc (translating on a miss). Throws the fault if pc cannot be fetched. */
@@ -83,19 +82,8 @@ export class CodeCache {
     return b;
   }
 
-  /** A one-instruction block at pc, for exact single steps at the end of a budget. */
-  single(pc: number): Block {
-    let b = this.singles.get(pc);
-    if (b === undefined) {
-      b = this.translate(pc, 1);
-      this.singles.set(pc, b);
-    }
-    return b;
-  }
-
   clear(): void {
     this.blocks.clear();
-    this.singles.clear();
   }
 
   private fetch(pc: number): Fetched | CpuTrap {
@@ -171,18 +159,38 @@ export class CodeCache {
     const last = body[L - 1]!;
     const term = last.d.op!.endsBlock ? last : undefined;
     const straight = term ? body.slice(0, -1) : body;
-    straight.forEach((f, i) => lines.push(`k = ${i}; ${D.straight(f.d, f.pc, f.imm)}`));
-    lines.push(...this.terminator(term, start, L, next, D));
+    let flags: FlagSource = 'entry';
+    // The tail path runs only the first `budget` (< L) instructions, stopping exactly there.
+    const tail: string[] = [];
+    straight.forEach((f, i) => {
+      lines.push(`k = ${i}; ${D.straight(f.d, f.pc, f.imm)}`);
+      if (i + 1 < L) tail.push(`k = ${i}; ${D.straight(f.d, f.pc, f.imm)} if (budget === ${i + 1}) { n = ${i + 1}; s.pc = ${addrs[i + 1]}; break tail; }`);
+      const m = f.d.op!.mnemonic;
+      if (m === 'cmp' || m === 'cmpi') flags = 'cmp';
+      else if (m === 'tst') flags = 'tst';
+    });
+    lines.push(...this.terminator(term, start, L, next, D, flags));
+    const zero = this.word === 64 ? '0n' : '0';
+    const direct = this.space.direct;
     const src = `
+      const LIM = ${direct.limit}, SH = ${this.space.pageShift}, PM = ${this.space.pageSize - 1};
       const A = ${JSON.stringify(addrs)};
       return function block_${start.toString(16)}(s, m, budget) {
+        // Typed arrays as function locals: V8 keeps them in registers across the loop.
+        const V = D.vpt, P = D.phys, PT = D.flags, M8 = D.bytes, M32 = D.words, DV = D.view;
         const R = s.r;
         ${regs.map((i) => `let r${i} = R[${i}];`).join(' ')}
-        let f = s.flags;
+        let f = s.flags, fa = ${zero}, fb = ${zero}, fk = 0;
         let n = 0, k = 0;
         try {
-          for (;;) {
-            ${lines.join('\n            ')}
+          if (budget >= ${L}) {
+            for (;;) {
+              ${lines.join('\n              ')}
+            }
+          } else {
+            tail: {
+              ${tail.join('\n              ')}
+            }
           }
         } catch (e) {
           if (!(e instanceof H.MemoryFault || e instanceof H.CpuTrap)) throw e;
@@ -190,15 +198,16 @@ export class CodeCache {
           n += k;
           s.pc = A[k];
         }
+        ${D.materialiseFlags()}
         ${regs.map((i) => `R[${i}] = r${i};`).join(' ')}
         s.flags = f;
         return n;
       };`;
-    return new Function('H', src)(HELPERS) as BlockFn;
+    return new Function('H', 'D', src)(HELPERS, direct) as BlockFn;
   }
 
   /** The code that leaves the block: fall through, branch (looping in place if it targets the block), call, return, jump, sys. */
-  private terminator(term: Fetched | undefined, start: number, L: number, next: number, D: Dialect): string[] {
+  private terminator(term: Fetched | undefined, start: number, L: number, next: number, D: Dialect, flags: FlagSource): string[] {
     if (term === undefined) return [`n += ${L}; s.pc = ${next}; break;`];
     const k = `k = ${L - 1};`;
     const m = term.d.op!.mnemonic;
@@ -218,7 +227,7 @@ export class CodeCache {
       case 'ret':
         return [`${k} { ${D.popAddress()} n += ${L}; s.pc = t; } break;`];
       default: {
-        const cond = branchCondition(m);
+        const cond = D.condition(m, flags);
         if (cond === 'true') return [`${k} n += ${L}; ${go(target)}`];
         return [`${k} n += ${L}; if (${cond}) { ${go(target)} } s.pc = ${after}; break;`];
       }
@@ -240,7 +249,6 @@ export function run(s: CpuState, cache: CodeCache, budget: number): number {
     let b: Block;
     try {
       b = cache.block(s.pc);
-      if (b.length > budget - done) b = cache.single(s.pc);
     } catch (e: unknown) {
       if (e instanceof MemoryFault) {
         s.fault = e;

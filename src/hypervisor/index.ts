@@ -13,3 +13,7 @@ export { RunQueue, TimePartitionSchedule } from './scheduler.ts';
 export { Node, taskInfo } from './node.ts';
 export type { NodeOptions, StartTaskRequest, TaskInfo, TravelerInfo } from './node.ts';
 export type * from './config-model.ts';
+export { checkClusterFile, ConfigFileError, loadCluster, parseClusterText, parseSize } from './config-load.ts';
+export type { ClusterCheck, CheckOptions } from './config-load.ts';
+export { decodeObject, encodeObject, isObjectFile } from './object-file.ts';
+export { NodeServer, toTaskSummary, toWireEvent, toWireStats } from './node-server.ts';

@@ -83,6 +83,8 @@ export class Node implements SysHost {
   private readonly entries = new Map<MigTraveler, Entry>();
   private readonly ids: IdSource;
   private pacer: Subscription | undefined;
+  /** Where tasks that left this node went (forwarding records), by task id. */
+  readonly departures = new Map<string, { readonly to: string; readonly tick: number }>();
 
   constructor(
     readonly def: NodeDef,
@@ -172,8 +174,21 @@ export class Node implements SysHost {
 
   task(id: string): MigTask {
     const t = this.slots.find((s) => s.id === id);
-    if (!t) throw new NotFoundError('task', id, `on node ${this.name}`);
+    if (!t) {
+      const gone = this.departures.get(id);
+      throw new NotFoundError('task', id, `on node ${this.name}${gone ? ` (it left for ${gone.to} at tick ${gone.tick})` : ''}`);
+    }
     return t;
+  }
+
+  /** A task by id, or a slot by name (`ctrl/1`). */
+  taskOrSlot(ref: string): MigTask {
+    return this.slots.find((s) => s.slotName === ref) ?? this.task(ref);
+  }
+
+  /** Remembers that a task left for another node (answers `info` and forwards later senders). */
+  recordDeparture(taskId: string, to: string): void {
+    this.departures.set(taskId, { to, tick: this.tick });
   }
 
   /** Initialize: assemble (if needed) and boot a program into a free slot of the partition. */
@@ -230,6 +245,7 @@ export class Node implements SysHost {
   /** Rebuilds the run queue of a partition after its tasks changed. */
   syncQueue(partition: string): void {
     const current: Entry[] = [];
+    for (const [t, e] of this.entries) if (e.task.partition.name === partition && !e.task.travelers.includes(t)) this.entries.delete(t);
     for (const slot of this.slots) {
       if (slot.partition.name !== partition) continue;
       for (const t of slot.travelers) {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { InvalidArgumentError } from '../common/errors.ts';
 import type { AddressSpace } from '../partition/index.ts';
 import { assemble, type Program } from './assembler.ts';
+import { decodeObject, isObjectFile } from './object-file.ts';
 import type { CpuDef, PartitionDef, RegionDef } from './config-model.ts';
 
 export interface PartitionLayout {
@@ -37,15 +38,28 @@ export function assembleFor(source: string, file: string, def: PartitionDef, cpu
   });
 }
 
-/** Reads and assembles a program file; the file name in messages is as given. */
+/**
+ * Reads a program file for a partition: assembly source is assembled for it; an
+ * object file (`migvisor asm -o`) must match the node's CPU and the partition's layout.
+ */
 export function assembleFile(file: string, def: PartitionDef, cpu: CpuDef): Program {
-  let source: string;
+  let bytes: Buffer;
   try {
-    source = fs.readFileSync(file, 'utf8');
+    bytes = fs.readFileSync(file);
   } catch (e: unknown) {
     throw new InvalidArgumentError(`cannot read program ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  return assembleFor(source, path.relative(process.cwd(), file) || file, def, cpu);
+  const shown = path.relative(process.cwd(), file) || file;
+  if (!isObjectFile(bytes)) return assembleFor(bytes.toString('utf8'), shown, def, cpu);
+  const p = decodeObject(bytes, shown);
+  const layout = layoutOf(def);
+  if (p.word !== cpu.word || p.endian !== cpu.endian) {
+    throw new InvalidArgumentError(`${shown}: built for ${p.word}-bit ${p.endian}-endian, node is ${cpu.word}-bit ${cpu.endian}-endian`);
+  }
+  if (p.textBase !== layout.code.vaddr || (p.data.length > 0 && p.dataBase !== layout.data?.vaddr)) {
+    throw new InvalidArgumentError(`${shown}: section bases 0x${p.textBase.toString(16)}/0x${p.dataBase.toString(16)} do not match partition ${def.name}`);
+  }
+  return p;
 }
 
 /** Copies the program's sections into a fresh address space. */

@@ -176,12 +176,17 @@ function wait(t: MigTraveler, w: Wait): SysOutcome {
   return 'wait';
 }
 
-/** Copies the oldest message of `gate` into the traveler's buffer; r0 = bytes copied. */
+/**
+ * Copies the oldest message of `gate` into the traveler's buffer; r0 = its length.
+ * A message larger than the buffer stays queued and the call fails with E_TOOBIG
+ * (as POSIX mq_receive does), so nothing is cut off silently.
+ */
 function deliver(t: MigTraveler, task: MigTask, gate: GateQueue, buf: number, max: number): void {
-  const msg = gate.receive()!;
-  const n = Math.min(msg.length, max);
-  task.space.writeBytes(buf, msg.subarray(0, n));
-  t.setReg(0, n);
+  const next = gate.peekFirst()!;
+  if (next.length > max) throw new SysCallError(SysError.E_TOOBIG, `message of ${next.length} bytes does not fit the ${max}-byte buffer`);
+  task.space.writeBytes(buf, next);
+  gate.receive();
+  t.setReg(0, next.length);
 }
 
 /**
@@ -198,7 +203,12 @@ export function pollWait(t: MigTraveler, task: MigTask, host: SysHost): boolean 
     case 'gate_recv': {
       const gate = host.gate(w.gate);
       if (!gate || gate.length === 0) return false;
-      deliver(t, task, gate, w.buf, w.max);
+      try {
+        deliver(t, task, gate, w.buf, w.max);
+      } catch (e: unknown) {
+        if (!(e instanceof SysCallError)) throw e;
+        t.setReg(0, -e.errno);
+      }
       break;
     }
     case 'gate_send': {

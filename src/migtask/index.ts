@@ -1,7 +1,31 @@
-/** MigTasks: the MigThread state machine, travelers, and (later) the migration protocols. */
+/** MigTasks: the MigThread state machine, travelers, containers and the migration protocols. */
 export { MigThread, acceptedCommands } from './mig-thread.ts';
 export type { MigCommand, MigState, Transition } from './mig-thread.ts';
 export { MigTraveler } from './mig-traveler.ts';
 export type { TravelerFault, TravelerStatus, Wait } from './mig-traveler.ts';
 export { MigTask } from './mig-task.ts';
 export type { InitializeRequest } from './mig-task.ts';
+export {
+  ChunkEncoder,
+  ChunkVerifier,
+  COMPRESSION_OF,
+  ContainerError,
+  ENCODING_OF,
+  FORMAT_VERSION,
+  rawChunk,
+} from './container-codec.ts';
+export type { ChunkKindName, Compression, EncodingName, RawChunk, Verified } from './container-codec.ts';
+export { containerChunks, PAGE_ZERO, restoreTraveler, snapshotOf, travelerState } from './container-snapshot.ts';
+export type { ContainerHeader__Output, Snapshot, SnapshotContext } from './container-snapshot.ts';
+export { incompatibility, parseSettings } from './compatibility.ts';
+export type { Endpoint } from './compatibility.ts';
+export { MigrationSink } from './migration-sink.ts';
+export type { Outcome, ReceiveResult } from './migration-sink.ts';
+export { DEFAULT_DEADLINE_MS, migrateTask, MigrationRefused } from './migration-source.ts';
+export type { MigrateOptions, MigrationMode, MigrationProgress, MigrationStats } from './migration-source.ts';
+export { RemoteSink } from './sink-port.ts';
+export type { SinkPort } from './sink-port.ts';
+export { Checkpointer } from './checkpoint.ts';
+export { encodeChunkDelimited, FILE_MAGIC, readContainerFile, writeContainerFile } from './container-file.ts';
+export { inspectContainer } from './container-inspect.ts';
+export type { InspectReport, RegionMap } from './container-inspect.ts';

@@ -73,6 +73,8 @@ export class MigTask {
     if (req.program.word !== this.word) {
       throw new InvalidArgumentError(`program assembled for ${req.program.word}-bit, node is ${this.word}-bit`);
     }
+    // The id is set first so the transition events name the task.
+    this.id = req.id;
     this.thread.apply('Initialize');
     try {
       this.space.reset();
@@ -111,9 +113,65 @@ export class MigTask {
 
   /** Ends the task: handles closed, memory zeroed, the slot a MigSink again. */
   kill(): void {
-    this.thread.check('Kill');
-    this.clear();
     this.thread.apply('Kill');
+    this.clear();
+  }
+
+  // --- sink side of a migration, load and restore ---------------------------
+
+  /** Receive: reserve this MigSink slot for an incoming container (zeroed, not yet visible). */
+  beginReceive(): void {
+    this.thread.apply('Receive');
+    this.clear();
+  }
+
+  /** Copies a batch of received pages into the slot's memory. */
+  installPages(index: readonly number[], data: Uint8Array): void {
+    const size = this.space.pageSize;
+    index.forEach((p, k) => this.space.installPage(p, data.subarray(k * size, (k + 1) * size)));
+  }
+
+  /** The container is complete and verified: the task exists here but does not run until activated. */
+  stage(id: string, programName: string, travelers: MigTraveler[], paused: boolean): void {
+    this.id = id;
+    this.programName = programName;
+    this.travelers = travelers;
+    this.paused = paused;
+    this.thread.apply('stage');
+  }
+
+  /** Commit reached the sink: the task runs here from now on. */
+  activate(): void {
+    this.thread.apply('activate');
+  }
+
+  /** A receive failed or was aborted: nothing of it stays visible. */
+  abortReceive(): void {
+    this.thread.apply('abort');
+    this.clear();
+  }
+
+  // --- source side -----------------------------------------------------------
+
+  /** StopAndTransfer: the travelers stop where they are (the scheduler skips the task). */
+  beginTransfer(): void {
+    this.thread.apply('StopAndTransfer');
+  }
+
+  /** The transfer failed before the commit: the task resumes exactly where it stopped. */
+  cancelTransfer(): void {
+    this.thread.apply('abort');
+  }
+
+  /** The source decided: the sink owns the task now. */
+  commitTransfer(): void {
+    this.thread.apply('commit');
+  }
+
+  /** After the sink activated: drop the task here (handles closed, memory zeroed). */
+  release(): void {
+    this.thread.apply('release');
+    this.clear();
   }
 
   /** Empties the slot (no state transition). */

@@ -6,7 +6,7 @@
  *   MigSink ──Initialize──▶ Initializing ──▶ MigSource
  *   MigSink ──Receive─────▶ Receiving ──stage──▶ Staged ──activate──▶ MigSource
  *   MigSource ──StopAndTransfer──▶ Transferring ──commit──▶ Committing ──release──▶ MigSink
- *   failures: Initializing/Receiving/Staged ─▶ MigSink, Transferring ─▶ MigSource
+ *   failures: Initializing/Receiving/Staged ─▶ MigSink, Transferring/Committing ─▶ MigSource
  */
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { IllegalStateError } from '../common/errors.ts';
@@ -34,7 +34,8 @@ const TRANSITIONS: Readonly<Record<MigState, Partial<Record<MigCommand, MigState
   Staged: { activate: 'MigSource', abort: 'MigSink' },
   MigSource: { StopAndTransfer: 'Transferring', Kill: 'MigSink' },
   Transferring: { commit: 'Committing', abort: 'MigSource' },
-  Committing: { release: 'MigSink' },
+  // abort here only when the sink, asked about the migration, reports it aborted or unknown
+  Committing: { release: 'MigSink', abort: 'MigSource' },
 };
 
 /** Commands each state accepts (for messages and Info). */

@@ -24,6 +24,25 @@ export interface MappedRegion {
   readonly pageCount: number;
 }
 
+/** Largest virtual page number the direct map covers (beyond it, accesses take the slow path). */
+const MAX_DIRECT_PAGES = 1 << 20;
+
+/**
+ * Views the CPU's translated code uses to access memory inline, without a call:
+ * `vpt[vpage]` is the page-table index of a virtual page (-1 when unmapped),
+ * `phys[index]` its physical byte offset, `flags` the page-table bits.
+ */
+export interface DirectMap {
+  readonly vpt: Int32Array;
+  readonly phys: Int32Array;
+  readonly flags: Uint8Array;
+  readonly bytes: Uint8Array;
+  readonly words: Int32Array;
+  readonly view: DataView;
+  /** Addresses at or above this take the slow path. */
+  readonly limit: number;
+}
+
 const NEED_READ = Pte.PRESENT | Pte.READ;
 const NEED_WRITE = Pte.PRESENT | Pte.WRITE;
 const NEED_EXEC = Pte.PRESENT | Pte.EXEC;
@@ -37,6 +56,7 @@ export class AddressSpace {
   private readonly bytes: Uint8Array;
   /** Index of the region that served the last access: most accesses hit it again. */
   private hint = 0;
+  readonly direct: DirectMap;
 
   constructor(
     defs: readonly RegionDef[],
@@ -71,6 +91,30 @@ export class AddressSpace {
     this.view = memory.view;
     this.bytes = memory.bytes;
     this.littleEndian = endian === 'little';
+    this.direct = this.buildDirectMap(memory);
+  }
+
+  private buildDirectMap(memory: PhysicalMemory): DirectMap {
+    const top = Math.max(...this.regions.map((r) => (r.vbase + r.size) / this.pageSize));
+    const pages = top <= MAX_DIRECT_PAGES ? top : 0;
+    const vpt = new Int32Array(pages).fill(-1);
+    const phys = new Int32Array(this.pageTable.pageCount);
+    for (const r of this.regions) {
+      for (let i = 0; i < r.pageCount; i++) {
+        const vpage = r.vbase / this.pageSize + i;
+        if (vpage < pages) vpt[vpage] = r.firstPage + i;
+        phys[r.firstPage + i] = r.pbase + i * this.pageSize;
+      }
+    }
+    return {
+      vpt,
+      phys,
+      flags: this.pageTable.flags,
+      bytes: memory.bytes,
+      words: new Int32Array(memory.bytes.buffer, memory.bytes.byteOffset, memory.bytes.byteLength >>> 2),
+      view: memory.view,
+      limit: pages * this.pageSize,
+    };
   }
 
   get pageCount(): number {

@@ -46,6 +46,11 @@ export class GateQueue {
     return m;
   }
 
+  /** The oldest message without taking it. */
+  peekFirst(): Uint8Array | undefined {
+    return this.messages[0];
+  }
+
   /** Takes every queued message (a migrating task carries them along). */
   drain(): Uint8Array[] {
     return this.messages.splice(0, this.messages.length);

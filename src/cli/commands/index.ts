@@ -1,6 +1,23 @@
 import type { Command } from 'commander';
+import { registerAsmCommand } from './asm.ts';
+import { registerClusterCommands } from './cluster.ts';
+import { registerConfigCommands } from './config.ts';
+import { registerContainerCommands } from './containers.ts';
+import { registerMigrateCommand } from './migrate.ts';
+import { registerDemoCommand } from './demo.ts';
+import { registerNodeCommands } from './node.ts';
+import { registerSimulateCommand } from './simulate.ts';
+import { registerTaskCommands } from './tasks.ts';
 
 /** Registers every command group on the program. */
 export function registerCommands(program: Command): void {
-  void program;
+  registerConfigCommands(program);
+  registerAsmCommand(program);
+  registerSimulateCommand(program);
+  registerDemoCommand(program);
+  registerNodeCommands(program);
+  registerClusterCommands(program);
+  registerTaskCommands(program);
+  registerContainerCommands(program);
+  registerMigrateCommand(program);
 }

@@ -1,0 +1,13 @@
+/**
+ * `npm run bench`: measures and prints a JSON summary. Every figure is a ratio
+ * against a baseline measured in the same run, because the machines are shared
+ * and noisy. Select parts with arguments, e.g. `npm run bench -- cpu`.
+ */
+import { cpuBenchmark } from './cpu-bench.ts';
+
+const wanted = new Set(process.argv.slice(2));
+const want = (name: string): boolean => wanted.size === 0 || wanted.has(name);
+
+const summary: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
+if (want('cpu')) summary.cpu = cpuBenchmark();
+process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -1,0 +1,16 @@
+/**
+ * Where the cluster file comes from: the argument, else `config/cluster.yaml` in
+ * the working directory, else the default cluster shipped with migvisor.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export function clusterFile(arg: string | undefined): string {
+  if (arg) return arg;
+  const local = path.join('config', 'cluster.yaml');
+  if (fs.existsSync(local)) return local;
+  return path.join(PACKAGE_ROOT, 'config', 'cluster.yaml');
+}

@@ -1,0 +1,71 @@
+/**
+ * `migvisor cluster up [FILE] [--ready-file F]`: every node of the cluster file
+ * (and later the middleware) as a child process. Once all serve, their endpoints
+ * go to F (and to the registry other commands read). SIGINT/SIGTERM stops them
+ * all; a child that dies unexpectedly is reported.
+ */
+import * as fs from 'node:fs';
+import type { Command } from 'commander';
+import { loadCluster } from '../../hypervisor/index.ts';
+import { clusterFile } from '../cluster-file.ts';
+import { writeEndpoints, type Endpoints } from '../endpoints.ts';
+import { action } from '../run-command.ts';
+import { startChild, stopChildren, type Child } from '../supervisor.ts';
+
+interface UpFlags {
+  readyFile?: string;
+  log?: boolean;
+}
+
+export function registerClusterCommands(program: Command): void {
+  const cluster = program.command('cluster').description('run a whole cluster');
+  cluster
+    .command('up')
+    .description('start every node as a child process; stop them all on SIGINT/SIGTERM')
+    .argument('[file]', 'cluster file (default config/cluster.yaml)')
+    .option('--ready-file <file>', 'write {"nodes": {...}, "middleware": ...} here once all serve')
+    .option('--log', 'show every node\'s events')
+    .action(action((file: string | undefined, flags: UpFlags) => up(clusterFile(file), flags)));
+}
+
+async function up(file: string, flags: UpFlags): Promise<number> {
+  const cluster = loadCluster(file);
+  const children: Child[] = [];
+  let stopping = false;
+  const stop = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    await stopChildren(children);
+  };
+  try {
+    const started = await Promise.allSettled(
+      cluster.nodes.map((n) => startChild(n.name, ['node', 'start', file, '--node', n.name, ...(flags.log ? ['--log'] : [])])),
+    );
+    for (const s of started) if (s.status === 'fulfilled') children.push(s.value);
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+  } catch (e: unknown) {
+    await stop();
+    throw e;
+  }
+  const endpoints: Endpoints = { nodes: Object.fromEntries(children.map((c) => [c.name, c.address])) };
+  writeEndpoints(file, endpoints);
+  if (flags.readyFile) {
+    const tmp = `${flags.readyFile}.tmp`;
+    fs.writeFileSync(tmp, `${JSON.stringify({ ...endpoints, middleware: endpoints.middleware ?? null }, null, 2)}\n`);
+    fs.renameSync(tmp, flags.readyFile);
+  }
+  process.stderr.write(`cluster up: ${children.map((c) => `${c.name} ${c.address}`).join(', ')}\n`);
+  for (const c of children) {
+    c.process.once('exit', (code, signal) => {
+      if (!stopping) process.stderr.write(`cluster up: ${c.name} exited unexpectedly (${signal ?? `code ${code}`})\n`);
+    });
+  }
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await stop();
+  process.stderr.write('cluster up: all processes stopped\n');
+  return 0;
+}

@@ -1,0 +1,90 @@
+/**
+ * `migvisor migrate TASK --from A --to B [--mode full] [--compress auto]`: asks the
+ * source node to StopAndTransfer the task to the sink node and prints the
+ * statistics (JSON with --json; a progress bar on a terminal).
+ */
+import type { Command } from 'commander';
+import Table from 'cli-table3';
+import { serverStream } from '../../common/clients.ts';
+import { InvalidArgumentError, MigvisorError } from '../../common/errors.ts';
+import type { MigrationStats__Output } from '../../generated/migvisor/v1/MigrationStats.ts';
+import { progressBar } from '../progress.ts';
+import { action, printJson } from '../run-command.ts';
+import { withClusterOption, withRemote, type ClusterFlags } from '../remote.ts';
+
+interface MigrateFlags extends ClusterFlags {
+  from: string;
+  to: string;
+  mode: string;
+  compress: string;
+  deadlineMs?: string;
+}
+
+/** The statistics as the README and tests name them (QEMU query-migrate style). */
+export function statsJson(s: MigrationStats__Output): Record<string, unknown> {
+  return {
+    migration_id: s.migrationId,
+    task: s.task,
+    mode: s.mode,
+    status: s.status,
+    source: s.source,
+    sink: s.sink,
+    total_ms: s.totalMs,
+    downtime_ms: s.downtimeMs,
+    setup_ms: s.setupMs,
+    bytes: s.bytes,
+    pages_sent: s.pagesSent,
+    pages_elided: s.pagesElided,
+    compression: s.compression,
+    compression_ratio: s.compressionRatio,
+    rounds: s.rounds,
+    pages_per_round: s.pagesPerRound,
+    final_dirty_pages: s.finalDirtyPages,
+    lazy_faults_served: s.lazyFaultsServed,
+    resume_ms: s.resumeMs,
+    residual_ms: s.residualMs,
+  };
+}
+
+export function statsTable(s: MigrationStats__Output): string {
+  const t = new Table({ style: { head: [], border: [], compact: true } });
+  for (const [k, v] of Object.entries(statsJson(s))) t.push({ [k]: Array.isArray(v) ? v.join(' ') : String(v) });
+  return t.toString();
+}
+
+export function registerMigrateCommand(program: Command): void {
+  withClusterOption(
+    program
+      .command('migrate')
+      .description('move a task between nodes (stop-and-copy, two-phase handoff); prints statistics')
+      .argument('<task>', 'task id')
+      .requiredOption('--from <node>', 'source node (name or host:port)')
+      .requiredOption('--to <node>', 'sink node (name or host:port)')
+      .option('--mode <mode>', 'full, lazy or precopy', 'full')
+      .option('--compress <c>', 'auto, none, deflate or brotli (must be supported by the sink)', 'auto')
+      .option('--deadline-ms <ms>', 'budget of the whole migration'),
+  ).action(
+    action((task: string, flags: MigrateFlags) =>
+      withRemote(flags, async (r) => {
+        const deadline = flags.deadlineMs === undefined ? 0 : Number(flags.deadlineMs);
+        if (!Number.isSafeInteger(deadline) || deadline < 0) throw new InvalidArgumentError(`--deadline-ms must be a positive integer, got ${flags.deadlineMs}`);
+        const sink = r.address(flags.to);
+        const c = r.migTask(flags.from);
+        const bar = progressBar(`migrate ${task}`);
+        let stats: MigrationStats__Output | null = null;
+        try {
+          const call = c.StopAndTransfer({ task, sink, sinkName: flags.to, mode: flags.mode, compression: flags.compress, deadlineMs: deadline });
+          for await (const p of serverStream(call, `migrate ${task}`)) {
+            bar.update(p.pagesSent, p.pagesTotal, p.phase);
+            if (p.stats) stats = p.stats;
+          }
+        } finally {
+          bar.stop();
+        }
+        if (!stats) throw new MigvisorError(`migrate ${task}: the source ended without statistics`);
+        if (flags.json) printJson(statsJson(stats));
+        else process.stdout.write(`migrated ${task} from ${flags.from} to ${flags.to}\n${statsTable(stats)}\n`);
+      }),
+    ),
+  );
+}

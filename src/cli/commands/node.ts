@@ -1,0 +1,63 @@
+/**
+ * `migvisor node start [FILE] --node NAME [--listen HOST:PORT]`: runs one node as
+ * its own process, paced to wall-clock time, serving its gRPC services. Prints
+ * one JSON line `{"node":..,"address":..}` once it serves; stops cleanly on
+ * SIGINT/SIGTERM (and, when started by `cluster up`, when its parent goes away).
+ */
+import type { Command } from 'commander';
+import { asyncScheduler } from 'rxjs';
+import { NotFoundError } from '../../common/errors.ts';
+import { formatEvent, loadCluster, Node, NodeServer } from '../../hypervisor/index.ts';
+import { clusterFile } from '../cluster-file.ts';
+import { forgetNode, recordNode } from '../endpoints.ts';
+import { action } from '../run-command.ts';
+
+interface NodeStartFlags {
+  node: string;
+  listen?: string;
+  log?: boolean;
+  exitWithParent?: boolean;
+  boot: boolean;
+}
+
+export function registerNodeCommands(program: Command): void {
+  const node = program.command('node').description('run a node');
+  node
+    .command('start')
+    .description('run one node as its own process (gRPC: MigTask, NodeControl, health, reflection)')
+    .argument('[file]', 'cluster file (default config/cluster.yaml)')
+    .requiredOption('--node <name>', 'node of the cluster file to run')
+    .option('--listen <host:port>', 'address to serve on (default: the node\'s listen address; port 0 picks one)')
+    .option('--log', 'print the node\'s events on stderr')
+    .option('--no-boot', 'do not start the boot tasks of the configuration')
+    .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
+    .action(action((file: string | undefined, flags: NodeStartFlags) => startNode(clusterFile(file), flags)));
+}
+
+async function startNode(file: string, flags: NodeStartFlags): Promise<number> {
+  const cluster = loadCluster(file);
+  const def = cluster.nodes.find((n) => n.name === flags.node);
+  if (!def) throw new NotFoundError('node', flags.node, `in ${file} (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
+  const node = new Node(def, cluster);
+  if (flags.log) node.events.subscribe((e) => process.stderr.write(`${formatEvent(e)}\n`));
+  const server = new NodeServer(node);
+  const address = await server.listen(flags.listen ?? def.listen);
+  if (flags.boot) node.boot();
+  node.start(asyncScheduler);
+  recordNode(file, def.name, address);
+  process.stdout.write(`${JSON.stringify({ node: def.name, address, pid: process.pid })}\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (flags.exitWithParent) {
+      process.stdin.on('end', stop).on('close', stop).resume();
+    }
+  });
+  node.stop();
+  await server.shutdown();
+  node.shutdown();
+  forgetNode(file, def.name, address);
+  return 0;
+}

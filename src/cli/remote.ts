@@ -1,0 +1,63 @@
+/**
+ * What remote commands share: the cluster file option, node name resolution and
+ * gRPC clients that are closed when the command ends.
+ */
+import type { Command } from 'commander';
+import { migTaskClient, nodeClient, type MigTaskClient, type NodeControlClient } from '../common/clients.ts';
+import { loadCluster, type ClusterConfig } from '../hypervisor/index.ts';
+import { clusterFile } from './cluster-file.ts';
+import { resolveNode } from './endpoints.ts';
+
+export interface ClusterFlags {
+  readonly cluster?: string;
+  readonly json?: boolean;
+}
+
+export function withClusterOption(cmd: Command): Command {
+  return cmd.option('--cluster <file>', 'cluster file naming the nodes (default config/cluster.yaml)').option('--json', 'machine-readable output');
+}
+
+export class Remote {
+  readonly clusterFile: string;
+  private config: ClusterConfig | undefined;
+  private readonly clients: { close(): void }[] = [];
+
+  constructor(flags: ClusterFlags) {
+    this.clusterFile = clusterFile(flags.cluster);
+  }
+
+  get cluster(): ClusterConfig {
+    this.config ??= loadCluster(this.clusterFile);
+    return this.config;
+  }
+
+  address(ref: string): string {
+    return resolveNode(ref, this.clusterFile, () => this.cluster);
+  }
+
+  node(ref: string): NodeControlClient {
+    const c = nodeClient(this.address(ref));
+    this.clients.push(c);
+    return c;
+  }
+
+  migTask(ref: string): MigTaskClient {
+    const c = migTaskClient(this.address(ref));
+    this.clients.push(c);
+    return c;
+  }
+
+  close(): void {
+    for (const c of this.clients) c.close();
+  }
+}
+
+/** Runs a body with a Remote that is always closed afterwards. */
+export async function withRemote<T>(flags: ClusterFlags, body: (r: Remote) => Promise<T>): Promise<T> {
+  const r = new Remote(flags);
+  try {
+    return await body(r);
+  } finally {
+    r.close();
+  }
+}

@@ -1,0 +1,116 @@
+/**
+ * gRPC clients of the node services, as promises and async iterables, with
+ * deadlines on every call and backpressure on client streams. Failures come back
+ * as MigvisorErrors carrying the server's status code and message.
+ */
+import * as grpc from '@grpc/grpc-js';
+import type { MigTaskClient } from '../generated/migvisor/v1/MigTask.ts';
+import type { NodeControlClient } from '../generated/migvisor/v1/NodeControl.ts';
+import { fromServiceError } from './grpc-errors.ts';
+import { CHANNEL_OPTIONS, wire } from './wire.ts';
+
+export type { MigTaskClient, NodeControlClient };
+
+/** Default deadline of a unary call. */
+export const CALL_DEADLINE_MS = 10_000;
+
+export function deadline(ms: number): grpc.Deadline {
+  return new Date(Date.now() + ms);
+}
+
+export function migTaskClient(address: string): MigTaskClient {
+  return new (wire().MigTask)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+}
+
+export function nodeClient(address: string): NodeControlClient {
+  return new (wire().NodeControl)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+}
+
+/**
+ * The shape of a generated unary method as TypeScript sees an overloaded method
+ * (its last overload), which lets Req and Res be inferred; it is called with options.
+ */
+type UnaryMethod<Req, Res> = (req: Req, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
+type WithOptions<Req, Res> = (req: Req, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
+
+/** Calls a unary method with a deadline. */
+export function unary<Req, Res>(method: UnaryMethod<Req, Res>, self: grpc.Client, req: Req, what: string, ms = CALL_DEADLINE_MS): Promise<Res> {
+  return new Promise<Res>((resolve, reject) => {
+    (method as unknown as WithOptions<Req, Res>).call(self, req, { deadline: deadline(ms) }, (err, res) => {
+      if (err) reject(fromServiceError(err, what));
+      else resolve(res!);
+    });
+  });
+}
+
+/** Writes every item of `source` to a client stream, waiting on 'drain' when it asks. */
+export async function writeAll<T>(call: grpc.ClientWritableStream<T>, source: AsyncIterable<T> | Iterable<T>): Promise<void> {
+  try {
+    for await (const item of source) {
+      if (!call.write(item)) {
+        await new Promise<void>((resolve, reject) => {
+          const onDrain = (): void => {
+            call.off('error', onError);
+            resolve();
+          };
+          const onError = (e: unknown): void => {
+            call.off('drain', onDrain);
+            reject(e);
+          };
+          call.once('drain', onDrain);
+          call.once('error', onError);
+        });
+      }
+    }
+    call.end();
+  } catch (e: unknown) {
+    call.cancel();
+    throw e;
+  }
+}
+
+type ClientStreamMethod<Req, Res> = (cb: grpc.requestCallback<Res>) => grpc.ClientWritableStream<Req>;
+type StreamWithOptions<Req, Res> = (options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientWritableStream<Req>;
+
+/** Streams `source` to a client-streaming method; resolves with the reply. */
+export async function clientStream<Req, Res>(
+  method: ClientStreamMethod<Req, Res>,
+  self: grpc.Client,
+  source: AsyncIterable<Req> | Iterable<Req>,
+  what: string,
+  ms: number,
+): Promise<Res> {
+  let call!: grpc.ClientWritableStream<Req>;
+  const reply = new Promise<Res>((resolve, reject) => {
+    call = (method as unknown as StreamWithOptions<Req, Res>).call(self, { deadline: deadline(ms) }, (err, res) => {
+      if (err) reject(fromServiceError(err, what));
+      else resolve(res!);
+    });
+  });
+  // The reply (an error status, say) may arrive while we are still writing: then
+  // the reply explains the failure. If producing the data failed, that error does.
+  let producerError: unknown;
+  const written = writeAll(call, source).catch((e: unknown) => {
+    producerError = e;
+  });
+  try {
+    const res = await reply;
+    await written;
+    if (producerError !== undefined) throw producerError;
+    return res;
+  } catch (e: unknown) {
+    await written;
+    throw producerError ?? e;
+  }
+}
+
+/** Iterates a server stream, turning a failed status into a MigvisorError. */
+export async function* serverStream<T>(call: grpc.ClientReadableStream<T>, what: string): AsyncGenerator<T> {
+  try {
+    for await (const item of call as AsyncIterable<T>) yield item;
+  } catch (e: unknown) {
+    throw fromServiceError(e, what);
+  } finally {
+    call.cancel();
+  }
+}

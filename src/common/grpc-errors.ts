@@ -1,0 +1,29 @@
+/**
+ * The one place errors become gRPC statuses (service edge) and statuses become
+ * errors again (client edge). Unexpected errors become INTERNAL with a generic
+ * message; their cause is logged, never sent.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { Code, MigvisorError } from './errors.ts';
+
+export function toServiceError(e: unknown, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): Partial<grpc.StatusObject> {
+  if (e instanceof MigvisorError) return { code: e.code as number as grpc.status, details: e.message };
+  if (isServiceError(e)) return { code: e.code, details: e.details };
+  log(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  return { code: grpc.status.INTERNAL, details: 'internal error (see the node log)' };
+}
+
+export function isServiceError(e: unknown): e is grpc.ServiceError {
+  return typeof e === 'object' && e !== null && 'code' in e && 'details' in e && typeof (e as { code: unknown }).code === 'number';
+}
+
+/** A failed call as a MigvisorError carrying the same code and the server's message. */
+export function fromServiceError(e: unknown, what: string): MigvisorError {
+  if (e instanceof MigvisorError) return e;
+  if (isServiceError(e)) {
+    if (e.code === grpc.status.UNAVAILABLE) return new MigvisorError(`${what}: unavailable (${e.details})`, Code.UNAVAILABLE, { cause: e });
+    if (e.code === grpc.status.DEADLINE_EXCEEDED) return new MigvisorError(`${what}: deadline exceeded`, Code.DEADLINE_EXCEEDED, { cause: e });
+    return new MigvisorError(e.details || `${what} failed`, e.code as number as Code, { cause: e });
+  }
+  return new MigvisorError(`${what}: ${e instanceof Error ? e.message : String(e)}`, Code.INTERNAL, { cause: e });
+}

@@ -1,0 +1,62 @@
+/**
+ * The wire contract, loaded once from proto/ with one set of loader options (the
+ * same the TypeScript types in src/generated/ were generated with: see
+ * scripts/gen-proto.mjs). gRPC services use the package definition; the container
+ * codec uses protobufjs types from the same files.
+ */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
+import type { ProtoGrpcType as MigTaskProto } from '../generated/migtask.ts';
+import type { ProtoGrpcType as NodeProto } from '../generated/node.ts';
+
+export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
+export const PROTO_FILES = ['migvisor/v1/container.proto', 'migvisor/v1/types.proto', 'migvisor/v1/migtask.proto', 'migvisor/v1/node.proto'];
+
+/** Loader options; scripts/gen-proto.mjs passes the same ones to the type generator. */
+export const LOADER_OPTIONS: protoLoader.Options = {
+  keepCase: false,
+  longs: Number,
+  enums: String,
+  defaults: true,
+  oneofs: true,
+  includeDirs: [PROTO_DIR],
+};
+
+let definition: protoLoader.PackageDefinition | undefined;
+let root: protobuf.Root | undefined;
+
+export function packageDefinition(): protoLoader.PackageDefinition {
+  definition ??= protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS);
+  return definition;
+}
+
+export type WireProto = MigTaskProto & NodeProto;
+
+/** The loaded services and messages, typed by the generated definitions. */
+export function wire(): WireProto['migvisor']['v1'] {
+  return (grpc.loadPackageDefinition(packageDefinition()) as unknown as WireProto).migvisor.v1;
+}
+
+/** protobufjs types for encoding container payloads and saved files. */
+export function protoRoot(): protobuf.Root {
+  if (!root) {
+    root = new protobuf.Root();
+    root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_DIR, target));
+    root.loadSync(PROTO_FILES);
+    root.resolveAll();
+  }
+  return root;
+}
+
+export function messageType(name: string): protobuf.Type {
+  return protoRoot().lookupType(`migvisor.v1.${name}`);
+}
+
+/** Options for channels and servers: containers stream in large chunks. */
+export const CHANNEL_OPTIONS: grpc.ChannelOptions = {
+  'grpc.max_receive_message_length': 64 * 1024 * 1024,
+  'grpc.max_send_message_length': 64 * 1024 * 1024,
+};

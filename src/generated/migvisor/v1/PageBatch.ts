@@ -1,0 +1,24 @@
+// Original file: proto/migvisor/v1/container.proto
+
+
+export interface PageBatch {
+  /**
+   * page-table indices
+   */
+  'index'?: (number)[];
+  /**
+   * index.length * page_size bytes
+   */
+  'data'?: (Buffer | Uint8Array | string);
+}
+
+export interface PageBatch__Output {
+  /**
+   * page-table indices
+   */
+  'index': (number)[];
+  /**
+   * index.length * page_size bytes
+   */
+  'data': (Buffer);
+}

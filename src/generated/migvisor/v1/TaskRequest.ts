@@ -1,0 +1,10 @@
+// Original file: proto/migvisor/v1/node.proto
+
+
+export interface TaskRequest {
+  'task'?: (string);
+}
+
+export interface TaskRequest__Output {
+  'task': (string);
+}

@@ -1,0 +1,395 @@
+/**
+ * A node's gRPC server: the MigTask command channel, node control, gRPC health
+ * checking and server reflection (so grpcurl-style clients can list and call it).
+ * Handlers translate between the wire types and the node; every error leaves
+ * through toServiceError, the one mapping to gRPC statuses.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { filter, type Subscription } from 'rxjs';
+import { Code, InvalidArgumentError, MigvisorError, NotFoundError } from '../common/errors.ts';
+import { toServiceError } from '../common/grpc-errors.ts';
+import { CHANNEL_OPTIONS, packageDefinition, wire } from '../common/wire.ts';
+import type { Event } from '../generated/migvisor/v1/Event.ts';
+import type { InfoReply } from '../generated/migvisor/v1/InfoReply.ts';
+import type { MigrationStats as WireStats } from '../generated/migvisor/v1/MigrationStats.ts';
+import type { MigTaskHandlers } from '../generated/migvisor/v1/MigTask.ts';
+import type { NodeControlHandlers } from '../generated/migvisor/v1/NodeControl.ts';
+import type { TaskSummary } from '../generated/migvisor/v1/TaskSummary.ts';
+import {
+  acceptedCommands,
+  Checkpointer,
+  ENCODING_OF,
+  migrateTask,
+  MigrationSink,
+  rawChunk,
+  RemoteSink,
+  DEFAULT_DEADLINE_MS,
+  type Compression,
+  type MigrationMode,
+  type MigrationStats,
+  type MigTask,
+  type RawChunk,
+} from '../migtask/index.ts';
+import { SysCallError } from '../partition/index.ts';
+import { decodeObject, isObjectFile } from './object-file.ts';
+import type { NodeEvent } from './events.ts';
+import { taskInfo, type Node, type TaskInfo } from './node.ts';
+import { assembleFor } from './program-loader.ts';
+import { SysError } from './isa.ts';
+
+const SERVICES = ['migvisor.v1.MigTask', 'migvisor.v1.NodeControl'];
+/** Events buffered for one slow watcher before it is cut off. */
+const MAX_WATCH_BACKLOG = 10_000;
+
+export function toTaskSummary(t: TaskInfo, node: string): TaskSummary {
+  return {
+    node,
+    slot: t.slot,
+    partition: t.partition,
+    taskId: t.task ?? '',
+    program: t.program ?? '',
+    state: t.state,
+    run: t.run,
+    instructions: t.instructions,
+    pages: t.pages,
+    pagesPresent: t.pagesPresent,
+    pagesDirty: t.pagesDirty,
+    memoryHash: t.memoryHash ?? '',
+    travelers: t.travelers.map((x) => ({
+      id: x.id,
+      status: x.status,
+      priority: x.priority,
+      pc: x.pc,
+      sp: x.sp,
+      flags: x.flags,
+      registers: x.registers,
+      instructions: x.instructions,
+      wait: x.wait ?? '',
+      hasExitCode: x.exitCode !== undefined,
+      exitCode: x.exitCode ?? 0,
+      fault: x.fault ?? '',
+      handles: x.handles,
+    })),
+  };
+}
+
+export function toWireEvent(e: NodeEvent): Event {
+  const base = { kind: e.kind, node: e.node, tick: e.tick };
+  switch (e.kind) {
+    case 'console':
+      return { ...base, task: e.task, traveler: e.traveler, text: e.text };
+    case 'transition':
+      return { ...base, task: e.task ?? '', slot: e.slot, from: e.from, to: e.to, command: e.command };
+    case 'fault':
+      return { ...base, task: e.task, traveler: e.traveler, fault: e.fault, message: e.message, pc: e.pc };
+    case 'exit':
+      return { ...base, task: e.task, traveler: e.traveler, code: e.code };
+    case 'migration':
+      return { ...base, task: e.task, phase: e.phase, detail: e.detail };
+  }
+}
+
+export function toWireStats(s: MigrationStats): WireStats {
+  return { ...s, compression: s.compression };
+}
+
+const MODES: readonly MigrationMode[] = ['full', 'lazy', 'precopy'];
+const COMPRESSIONS = ['auto', 'none', 'deflate', 'brotli'] as const;
+
+function parseCompression(text: string, allowAuto: boolean): 'auto' | Compression {
+  const c = text || (allowAuto ? 'auto' : 'none');
+  if (!(COMPRESSIONS as readonly string[]).includes(c) || (!allowAuto && c === 'auto')) {
+    throw new InvalidArgumentError(`compression must be one of ${COMPRESSIONS.filter((x) => allowAuto || x !== 'auto').join(', ')}, got ${JSON.stringify(text)}`);
+  }
+  return c as 'auto' | Compression;
+}
+
+async function* chunksOf(call: AsyncIterable<unknown>): AsyncGenerator<RawChunk> {
+  for await (const c of call) yield rawChunk(c as Parameters<typeof rawChunk>[0]);
+}
+
+export class NodeServer {
+  readonly server: grpc.Server;
+  readonly sink: MigrationSink;
+  readonly checkpoints: Checkpointer;
+  private readonly health: HealthImplementation;
+  private readonly watchers = new Set<grpc.ServerWritableStream<unknown, Event>>();
+  address = '';
+
+  constructor(readonly node: Node) {
+    this.server = new grpc.Server(CHANNEL_OPTIONS);
+    this.sink = new MigrationSink(node);
+    this.checkpoints = new Checkpointer(node);
+    const w = wire();
+    this.server.addService(w.MigTask.service, this.migTaskHandlers());
+    this.server.addService(w.NodeControl.service, this.nodeControlHandlers());
+    this.health = new HealthImplementation(Object.fromEntries(['', ...SERVICES].map((s) => [s, 'NOT_SERVING'])));
+    this.health.addToServer(this.server);
+    new ReflectionService(packageDefinition()).addToServer(this.server);
+  }
+
+  /** Binds and starts serving; resolves with the bound host:port (port 0 picks one). */
+  async listen(address: string): Promise<string> {
+    const port = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    });
+    for (const s of ['', ...SERVICES]) this.health.setStatus(s, 'SERVING');
+    this.address = `${address.slice(0, address.lastIndexOf(':'))}:${port}`;
+    return this.address;
+  }
+
+  /** Orderly stop: NOT_SERVING, end watchers, settle holds, tryShutdown, then force after a grace period. */
+  async shutdown(graceMs = 2000): Promise<void> {
+    for (const s of ['', ...SERVICES]) this.health.setStatus(s, 'NOT_SERVING');
+    for (const w of this.watchers) w.end();
+    this.watchers.clear();
+    this.sink.close();
+    this.checkpoints.close();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+
+  private summary(t: MigTask): TaskSummary {
+    return toTaskSummary(taskInfo(t, false), this.node.name);
+  }
+
+  private info(task: string, partition: string): InfoReply {
+    const node = this.node;
+    const cpu = node.def.cpu;
+    const base: InfoReply = {
+      node: node.name,
+      wordSize: cpu.word,
+      endian: cpu.endian === 'big' ? 'ENDIAN_BIG' : 'ENDIAN_LITTLE',
+      pageSize: cpu.pageSize,
+      compression: node.def.compression.map((c) => ENCODING_OF[c]),
+      tick: node.tick,
+    };
+    let slot: MigTask | undefined;
+    if (task) {
+      slot = node.slots.find((s) => s.id === task || s.slotName === task);
+      if (!slot) {
+        const gone = node.departures.get(task);
+        if (gone) return { ...base, taskId: task, forwardedTo: gone.to };
+        throw new NotFoundError('task', task, `on node ${node.name}`);
+      }
+    } else if (partition) {
+      const p = node.partitions.get(partition);
+      if (!p) return base;
+      const free = node.slots.filter((s) => s.partition === p && s.state === 'MigSink');
+      slot = free[0] ?? node.slots.find((s) => s.partition === p);
+    } else {
+      return base;
+    }
+    const p = slot!.partition;
+    return {
+      ...base,
+      state: slot!.state,
+      taskId: slot!.id ?? '',
+      slot: slot!.slotName,
+      partition: p.name,
+      migratable: p.migratable,
+      fingerprint: p.fingerprint,
+      partitionSettingsJson: JSON.stringify(p.settings),
+      acceptedCommands: ['Info', ...acceptedCommands(slot!.state).filter((c) => /^[A-Z]/.test(c) && c !== 'Kill')],
+      freeSlots: node.slots.filter((s) => s.partition === p && s.state === 'MigSink').length,
+      slotBytes: slot!.space.size,
+    };
+  }
+
+  private migTaskHandlers(): MigTaskHandlers {
+    const node = this.node;
+    return {
+      Info: (call, cb) => {
+        try {
+          cb(null, this.info(call.request.task, call.request.partition));
+        } catch (e: unknown) {
+          cb(toServiceError(e));
+        }
+      },
+      Initialize: (call, cb) => {
+        try {
+          const r = call.request;
+          const p = node.partition(r.partition);
+          const name = r.programName || 'program';
+          let program;
+          if (r.programObject.length > 0 && isObjectFile(r.programObject)) program = decodeObject(r.programObject, name);
+          else if (r.programSource) program = assembleFor(r.programSource, name, p.def, node.def.cpu);
+          else throw new InvalidArgumentError('Initialize needs program_source or program_object');
+          const slot = node.startTask({ partition: r.partition, assembled: { program, name }, travelers: r.travelers || 1, priority: r.priority || 10 });
+          cb(null, this.summary(slot));
+        } catch (e: unknown) {
+          cb(toServiceError(e));
+        }
+      },
+      Receive: (call, cb) => {
+        this.sink
+          .receive(chunksOf(call))
+          .then((r) => cb(null, { migrationId: r.migrationId, taskId: r.taskId, slot: r.slot, state: r.state, pages: r.pages, bytes: r.bytes }))
+          .catch((e: unknown) => cb(toServiceError(e)));
+      },
+      Commit: (call, cb) => {
+        try {
+          const r = this.sink.commit(call.request.migrationId);
+          cb(null, { migrationId: call.request.migrationId, ...r });
+        } catch (e: unknown) {
+          cb(toServiceError(e));
+        }
+      },
+      Abort: (call, cb) => {
+        try {
+          cb(null, { migrationId: call.request.migrationId, outcome: this.sink.abort(call.request.migrationId, call.request.reason || 'aborted by the source') });
+        } catch (e: unknown) {
+          cb(toServiceError(e));
+        }
+      },
+      QueryMigration: (call, cb) => {
+        cb(null, { migrationId: call.request.migrationId, ...this.sink.query(call.request.migrationId) });
+      },
+      StopAndTransfer: (call) => {
+        const r = call.request;
+        let sink: RemoteSink | undefined;
+        let writable = true;
+        call.on('drain', () => (writable = true));
+        const run = async (): Promise<void> => {
+          const mode = (r.mode || 'full') as MigrationMode;
+          if (!MODES.includes(mode)) throw new InvalidArgumentError(`mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(r.mode)}`);
+          if (!r.sink) throw new InvalidArgumentError('StopAndTransfer needs a sink address');
+          sink = new RemoteSink(r.sink);
+          const stats = await migrateTask(
+            node,
+            sink,
+            { task: r.task, mode, compression: parseCompression(r.compression, true), deadlineMs: r.deadlineMs || DEFAULT_DEADLINE_MS, sinkName: r.sinkName || r.sink },
+            (p) => {
+              // Progress is advisory: skip updates while the client is slow.
+              if (writable && !call.cancelled) writable = call.write({ phase: p.phase, bytesSent: p.bytesSent, pagesSent: p.pagesSent, pagesTotal: p.pagesTotal });
+            },
+          );
+          call.write({ phase: 'done', bytesSent: stats.bytes, pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent, stats: toWireStats(stats) });
+          call.end();
+        };
+        run()
+          .catch((e: unknown) => call.emit('error', toServiceError(e)))
+          .finally(() => {
+            // Keep the channel if the migration is still being settled in the background.
+            const t = node.slots.find((s) => s.id === r.task);
+            if (t?.state !== 'Committing') sink?.close();
+          });
+      },
+    };
+  }
+
+  private nodeControlHandlers(): NodeControlHandlers {
+    const node = this.node;
+    const unary = <T>(fn: () => T) => (_call: unknown, cb: grpc.sendUnaryData<T>): void => {
+      try {
+        cb(null, fn());
+      } catch (e: unknown) {
+        cb(toServiceError(e));
+      }
+    };
+    return {
+      Ps: (call, cb) => unary(() => ({ node: node.name, tick: node.tick, tasks: node.ps({ hashes: call.request.hashes }).map((t) => toTaskSummary(t, node.name)) }))(call, cb),
+      Pause: (call, cb) => unary(() => this.summary(node.pause(call.request.task)))(call, cb),
+      Resume: (call, cb) => unary(() => this.summary(node.resume(call.request.task)))(call, cb),
+      Kill: (call, cb) =>
+        unary(() => {
+          const t = node.task(call.request.task);
+          node.kill(call.request.task);
+          return this.summary(t);
+        })(call, cb),
+      Copy: (call, cb) => unary(() => this.summary(node.copy(call.request.task)))(call, cb),
+      Save: (call) => {
+        const r = call.request;
+        const run = async (): Promise<void> => {
+          const compression = parseCompression(r.compression, false) as Compression;
+          for await (const chunk of this.checkpoints.save(r.task, compression, r.leaveRunning)) {
+            if (call.cancelled) return;
+            if (!call.write(chunk)) await new Promise<void>((resolve) => call.once('drain', resolve));
+          }
+          call.end();
+        };
+        run().catch((e: unknown) => call.emit('error', toServiceError(e)));
+      },
+      ConfirmSave: (call, cb) => unary(() => this.summary(this.checkpoints.confirm(call.request.migrationId)))(call, cb),
+      CancelSave: (call, cb) =>
+        unary(() => {
+          const t = this.checkpoints.cancel(call.request.migrationId);
+          if (!t) throw new NotFoundError('save', call.request.migrationId, `waiting on ${node.name}`);
+          return this.summary(t);
+        })(call, cb),
+      Load: (call, cb) => {
+        this.sink
+          .receive(chunksOf(call), { activate: true })
+          .then((r) => cb(null, this.summary(node.task(r.taskId))))
+          .catch((e: unknown) => cb(toServiceError(e)));
+      },
+      Watch: (call) => this.watch(call),
+      GateSend: (call, cb) =>
+        unary(() => {
+          const gate = node.gate(call.request.gate);
+          if (!gate) throw new NotFoundError('gate', call.request.gate, `on node ${node.name}`);
+          try {
+            gate.send(call.request.message);
+          } catch (e: unknown) {
+            if (e instanceof SysCallError) {
+              throw new MigvisorError(e.message, e.errno === SysError.E_FULL ? Code.RESOURCE_EXHAUSTED : Code.INVALID_ARGUMENT);
+            }
+            throw e;
+          }
+          return { queued: gate.length, deliveredTo: node.name };
+        })(call, cb),
+    };
+  }
+
+  /** Streams events, honouring backpressure; a watcher that falls too far behind is cut off. */
+  private watch(call: grpc.ServerWritableStream<{ kinds: string[]; task: string }, Event>): void {
+    const kinds = new Set(call.request.kinds);
+    const task = call.request.task;
+    const backlog: Event[] = [];
+    let waiting = false;
+    let sub: Subscription | undefined;
+    const stop = (): void => {
+      sub?.unsubscribe();
+      this.watchers.delete(call as never);
+    };
+    const flush = (): void => {
+      while (backlog.length > 0 && !waiting) {
+        if (!call.write(backlog.shift()!)) waiting = true;
+      }
+    };
+    call.on('drain', () => {
+      waiting = false;
+      flush();
+    });
+    call.on('cancelled', stop);
+    call.on('close', stop);
+    this.watchers.add(call as never);
+    sub = this.node.events
+      .pipe(filter((e) => (kinds.size === 0 || kinds.has(e.kind)) && (!task || ('task' in e && e.task === task))))
+      .subscribe({
+        next: (e) => {
+          backlog.push(toWireEvent(e));
+          if (backlog.length > MAX_WATCH_BACKLOG) {
+            stop();
+            call.emit('error', { code: grpc.status.RESOURCE_EXHAUSTED, details: `watcher fell ${MAX_WATCH_BACKLOG} events behind` });
+            return;
+          }
+          flush();
+        },
+        complete: () => {
+          stop();
+          call.end();
+        },
+      });
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * A MigTask as a container, and back: the header (identity, CPU, partition
+ * fingerprint, page map, travelers, queued gate messages) and the page batches.
+ * Zero pages are elided: the page map marks them and the receiver zero-fills.
+ */
+import type { ContainerHeader, ContainerHeader__Output } from '../generated/migvisor/v1/ContainerHeader.ts';
+import type { TravelerState, TravelerState__Output } from '../generated/migvisor/v1/TravelerState.ts';
+import { Pte } from '../partition/index.ts';
+import type { WordSize } from '../hypervisor/index.ts';
+import { ChunkEncoder, FORMAT_VERSION, type Compression, type RawChunk } from './container-codec.ts';
+import type { MigTask } from './mig-task.ts';
+import { MigTraveler, type Wait } from './mig-traveler.ts';
+
+/** Page-map bit for a page that is all zeros and therefore not sent. */
+export const PAGE_ZERO = 0x80;
+/** Pages per PAGES chunk: 64 pages of 4 KiB make 256 KiB messages. */
+export const BATCH_PAGES = 64;
+
+export interface SnapshotContext {
+  readonly node: string;
+  readonly tick: number;
+  readonly endian: 'little' | 'big';
+  readonly migrationId: string;
+  readonly mode: string;
+}
+
+export function encodeRegisters(t: MigTraveler): Buffer {
+  const out = Buffer.alloc(t.cpu.r.length * 8);
+  for (let i = 0; i < t.cpu.r.length; i++) out.writeBigInt64LE(BigInt(t.cpu.r[i]!), i * 8);
+  return out;
+}
+
+function encodeWait(w: Wait | undefined, tick: number): TravelerState['wait'] {
+  if (!w) return undefined;
+  switch (w.kind) {
+    case 'sleep':
+      return { kind: 'sleep', until: Math.max(0, w.until - tick) };
+    case 'gate_recv':
+      return { kind: 'gate_recv', gate: w.gate, buf: w.buf, max: w.max };
+    case 'gate_send':
+      return { kind: 'gate_send', gate: w.gate, data: w.data };
+    case 'page':
+      return { kind: 'page', page: w.page };
+  }
+}
+
+export function travelerState(t: MigTraveler, tick: number): TravelerState {
+  const handles = t.handles.describe();
+  return {
+    id: t.id,
+    registers: encodeRegisters(t),
+    pc: t.cpu.pc,
+    flags: t.cpu.flags,
+    status: t.status,
+    priority: t.priority,
+    instructions: t.instructions,
+    wait: encodeWait(t.wait, tick),
+    hasExitCode: t.exitCode !== undefined,
+    exitCode: t.exitCode ?? 0,
+    fault: t.fault ? { kind: t.fault.kind, message: t.fault.message, pc: t.fault.pc, address: t.fault.address ?? 0 } : undefined,
+    // Handles do not travel: every handle open now is closed by the move.
+    closedHandles: [...handles.open.map((h) => h.handle), ...handles.closedByMigration],
+    pendingConsole: t.pendingConsole,
+  };
+}
+
+function decodeWait(w: TravelerState__Output['wait'], tick: number): Wait | undefined {
+  if (!w || w.kind === '') return undefined;
+  switch (w.kind) {
+    case 'sleep':
+      return { kind: 'sleep', until: tick + w.until };
+    case 'gate_recv':
+      return { kind: 'gate_recv', gate: w.gate, buf: w.buf, max: w.max };
+    case 'gate_send':
+      return { kind: 'gate_send', gate: w.gate, data: new Uint8Array(w.data) };
+    case 'page':
+      return { kind: 'page', page: w.page };
+    default:
+      throw new RangeError(`unknown wait kind ${w.kind}`);
+  }
+}
+
+const STATUSES = new Set(['ready', 'waiting', 'exited', 'faulted']);
+
+export function restoreTraveler(s: TravelerState__Output, word: WordSize, tick: number): MigTraveler {
+  if (!STATUSES.has(s.status)) throw new RangeError(`traveler ${s.id}: unknown status ${JSON.stringify(s.status)}`);
+  if (s.registers.length !== 16 * 8) throw new RangeError(`traveler ${s.id}: ${s.registers.length} register bytes, expected 128`);
+  const t = new MigTraveler(s.id, word, s.priority);
+  const regs = Buffer.from(s.registers);
+  for (let i = 0; i < 16; i++) t.setReg(i, regs.readBigInt64LE(i * 8));
+  t.cpu.pc = s.pc;
+  t.cpu.flags = s.flags;
+  t.status = s.status as MigTraveler['status'];
+  t.wait = decodeWait(s.wait, tick);
+  t.instructions = s.instructions;
+  t.exitCode = s.hasExitCode ? s.exitCode : undefined;
+  t.fault = s.fault && s.fault.kind ? { kind: s.fault.kind, message: s.fault.message, pc: s.fault.pc, address: s.fault.address } : undefined;
+  t.handles.markClosedByMigration(s.closedHandles);
+  t.pendingConsole = s.pendingConsole;
+  return t;
+}
+
+/** The page map byte of page `p`. */
+export function pageMapByte(task: MigTask, p: number): number {
+  const f = task.space.pageTable.flags[p]!;
+  const bits = f & (Pte.PRESENT | Pte.DIRTY | Pte.READ | Pte.WRITE | Pte.EXEC);
+  return (bits & Pte.PRESENT) !== 0 && task.space.isZeroPage(p) ? bits | PAGE_ZERO : bits;
+}
+
+export interface Snapshot {
+  readonly header: ContainerHeader;
+  /** Pages to send: present and not zero. */
+  readonly pages: number[];
+  readonly elided: number;
+}
+
+export function snapshotOf(task: MigTask, ctx: SnapshotContext, gates: ContainerHeader['gates'] = []): Snapshot {
+  const count = task.space.pageCount;
+  const map = Buffer.alloc(count);
+  const pages: number[] = [];
+  let elided = 0;
+  for (let p = 0; p < count; p++) {
+    const b = pageMapByte(task, p);
+    map[p] = b;
+    if (b & PAGE_ZERO) elided++;
+    else if (b & Pte.PRESENT) pages.push(p);
+  }
+  const header: ContainerHeader = {
+    formatVersion: FORMAT_VERSION,
+    migrationId: ctx.migrationId,
+    taskId: task.id ?? '',
+    program: task.programName ?? '',
+    sourceNode: ctx.node,
+    partition: task.partition.name,
+    fingerprint: task.partition.fingerprint,
+    partitionSettingsJson: JSON.stringify(task.partition.settings),
+    wordSize: task.word,
+    endian: ctx.endian === 'little' ? 'ENDIAN_LITTLE' : 'ENDIAN_BIG',
+    pageSize: task.space.pageSize,
+    pageCount: count,
+    pageFlags: map,
+    travelers: task.travelers.map((t) => travelerState(t, ctx.tick)),
+    paused: task.paused,
+    sourceTick: ctx.tick,
+    createdUnixMs: Date.now(),
+    mode: ctx.mode,
+    gates,
+    pagesToSend: pages.length,
+  };
+  return { header, pages, elided };
+}
+
+export interface ChunkProgress {
+  readonly chunk: RawChunk;
+  readonly pagesSent: number;
+  /** Uncompressed bytes of the page batches so far. */
+  readonly rawPageBytes: number;
+  /** Bytes of page payloads as sent. */
+  readonly sentPageBytes: number;
+}
+
+/**
+ * The container of a snapshot as chunks: header, page batches (copied out of the
+ * task's memory as they are produced), trailer.
+ */
+export async function* containerChunks(
+  task: MigTask,
+  snap: Snapshot,
+  compression: Compression,
+  encoder = new ChunkEncoder(),
+): AsyncGenerator<ChunkProgress> {
+  let pagesSent = 0;
+  let rawPageBytes = 0;
+  let sentPageBytes = 0;
+  yield { chunk: encoder.header(snap.header), pagesSent, rawPageBytes, sentPageBytes };
+  const size = task.space.pageSize;
+  for (let i = 0; i < snap.pages.length; i += BATCH_PAGES) {
+    const index = snap.pages.slice(i, i + BATCH_PAGES);
+    const data = new Uint8Array(index.length * size);
+    index.forEach((p, k) => data.set(task.space.pageBytes(p), k * size));
+    const { chunk, raw } = await encoder.pageBatch(index, data, compression);
+    pagesSent += index.length;
+    rawPageBytes += raw;
+    sentPageBytes += chunk.payload.length;
+    yield { chunk, pagesSent, rawPageBytes, sentPageBytes };
+  }
+  yield { chunk: encoder.trailer(), pagesSent, rawPageBytes, sentPageBytes };
+}
+
+export type { ContainerHeader__Output };
