@@ -11,9 +11,16 @@ import * as protoLoader from '@grpc/proto-loader';
 import protobuf from 'protobufjs';
 import type { ProtoGrpcType as MigTaskProto } from '../generated/migtask.ts';
 import type { ProtoGrpcType as NodeProto } from '../generated/node.ts';
+import type { ProtoGrpcType as DiagnosticsProto } from '../generated/diagnostics.ts';
 
 export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
-export const PROTO_FILES = ['migvisor/v1/container.proto', 'migvisor/v1/types.proto', 'migvisor/v1/migtask.proto', 'migvisor/v1/node.proto'];
+export const PROTO_FILES = [
+  'migvisor/v1/container.proto',
+  'migvisor/v1/types.proto',
+  'migvisor/v1/migtask.proto',
+  'migvisor/v1/node.proto',
+  'migvisor/v1/diagnostics.proto',
+];
 
 /** Loader options; scripts/gen-proto.mjs passes the same ones to the type generator. */
 export const LOADER_OPTIONS: protoLoader.Options = {
@@ -33,7 +40,7 @@ export function packageDefinition(): protoLoader.PackageDefinition {
   return definition;
 }
 
-export type WireProto = MigTaskProto & NodeProto;
+export type WireProto = MigTaskProto & NodeProto & DiagnosticsProto;
 
 /** The loaded services and messages, typed by the generated definitions. */
 export function wire(): WireProto['migvisor']['v1'] {

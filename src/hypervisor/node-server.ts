@@ -33,13 +33,14 @@ import {
   type RawChunk,
 } from '../migtask/index.ts';
 import { SysCallError } from '../partition/index.ts';
+import { diagnosticsHandlers } from './diagnostics.ts';
 import { decodeObject, isObjectFile } from './object-file.ts';
 import type { NodeEvent } from './events.ts';
 import { taskInfo, type Node, type TaskInfo } from './node.ts';
 import { assembleFor } from './program-loader.ts';
 import { SysError } from './isa.ts';
 
-const SERVICES = ['migvisor.v1.MigTask', 'migvisor.v1.NodeControl'];
+const SERVICES = ['migvisor.v1.MigTask', 'migvisor.v1.NodeControl', 'migvisor.v1.Diagnostics'];
 /** Events buffered for one slow watcher before it is cut off. */
 const MAX_WATCH_BACKLOG = 10_000;
 
@@ -125,6 +126,7 @@ export class NodeServer {
     const w = wire();
     this.server.addService(w.MigTask.service, this.migTaskHandlers());
     this.server.addService(w.NodeControl.service, this.nodeControlHandlers());
+    this.server.addService(w.Diagnostics.service, diagnosticsHandlers());
     this.health = new HealthImplementation(Object.fromEntries(['', ...SERVICES].map((s) => [s, 'NOT_SERVING'])));
     this.health.addToServer(this.server);
     new ReflectionService(packageDefinition()).addToServer(this.server);

@@ -62,6 +62,7 @@ export class Checkpointer {
     task.commitTransfer();
     const taskId = task.id;
     task.release();
+    task.scrub();
     this.node.syncQueue(task.partition.name);
     this.node.publish({ kind: 'migration', node: this.node.name, tick: this.node.tick, task: taskId ?? '', phase: 'saved', detail: 'stopped after its container was stored' });
     return task;

@@ -2,16 +2,25 @@
  * Container framing: payloads become Chunks with a sequence number, an encoding
  * and the SHA-256 of the payload as sent; the trailer's digest is the SHA-256 over
  * all earlier chunk digests. {@link ChunkVerifier} checks the same on the way in.
+ *
+ * Page chunks are the bulk of a container, so their hashing and (de)compression
+ * run on libuv's thread pool (WebCrypto digest, async zlib) and several batches
+ * are in flight at once, overlapping with the gRPC stream on the main thread.
  */
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { Code, MigvisorError } from '../common/errors.ts';
+import { Code } from '../common/errors.ts';
 import { messageType } from '../common/wire.ts';
 import type { Chunk } from '../generated/migvisor/v1/Chunk.ts';
 import type { ContainerHeader, ContainerHeader__Output } from '../generated/migvisor/v1/ContainerHeader.ts';
 import type { ContainerTrailer__Output } from '../generated/migvisor/v1/ContainerTrailer.ts';
 import type { PageBatch__Output } from '../generated/migvisor/v1/PageBatch.ts';
+import type { AddressSpace } from '../partition/index.ts';
+import { ContainerError } from './container-error.ts';
+import { decodePageBatch, encodePageBatch } from './page-batch.ts';
+
+export { ContainerError };
 
 export const FORMAT_VERSION = 1;
 
@@ -39,12 +48,8 @@ export interface RawChunk {
   readonly sha256: Uint8Array;
 }
 
-/** A container that failed verification or decoding. */
-export class ContainerError extends MigvisorError {
-  constructor(message: string, code: Code = Code.DATA_LOSS) {
-    super(message, code);
-  }
-}
+/** Largest decoded page batch accepted (a defence against decompression bombs). */
+const MAX_BATCH_BYTES = 64 << 20;
 
 const deflate = promisify(zlib.deflateRaw);
 const inflate = promisify(zlib.inflateRaw);
@@ -57,7 +62,7 @@ export async function compress(data: Uint8Array, c: Compression): Promise<Uint8A
   return data;
 }
 
-export async function decompress(data: Uint8Array, c: Compression, limit: number): Promise<Uint8Array> {
+export async function decompress(data: Uint8Array, c: Compression, limit = MAX_BATCH_BYTES): Promise<Uint8Array> {
   try {
     if (c === 'deflate') return await inflate(data, { maxOutputLength: limit });
     if (c === 'brotli') return await unbrotli(data, { maxOutputLength: limit });
@@ -71,6 +76,11 @@ export function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
 }
 
+/** SHA-256 on the thread pool. */
+export async function sha256Async(data: Uint8Array): Promise<Buffer> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', data));
+}
+
 const HEADER = messageType('ContainerHeader');
 const BATCH = messageType('PageBatch');
 const TRAILER = messageType('ContainerTrailer');
@@ -78,10 +88,6 @@ const DECODE = { enums: String, longs: Number, defaults: true, arrays: true } as
 
 export function encodeHeader(h: ContainerHeader): Uint8Array {
   return HEADER.encode(HEADER.fromObject(h)).finish();
-}
-
-export function encodeBatch(index: readonly number[], data: Uint8Array): Uint8Array {
-  return BATCH.encode(BATCH.fromObject({ index, data })).finish();
 }
 
 function decodeWith<T>(type: typeof HEADER, bytes: Uint8Array, what: string): T {
@@ -96,7 +102,36 @@ export const decodeHeader = (b: Uint8Array): ContainerHeader__Output => decodeWi
 export const decodeBatch = (b: Uint8Array): PageBatch__Output => decodeWith(BATCH, b, 'page batch');
 export const decodeTrailer = (b: Uint8Array): ContainerTrailer__Output => decodeWith(TRAILER, b, 'container trailer');
 
-/** Builds the chunks of one container in order, keeping the running digest. */
+/** A page batch ready to be framed: encoded, maybe compressed, hashed. */
+export interface PreparedPages {
+  readonly payload: Uint8Array;
+  readonly encoding: EncodingName;
+  readonly sha256: Buffer;
+  readonly pages: number;
+  /** Encoded size before compression. */
+  readonly raw: number;
+}
+
+/**
+ * Copies pages out of task memory into a PageBatch now (so later changes to the
+ * task cannot tear it), then compresses and hashes it on the thread pool.
+ */
+export async function preparePages(space: AddressSpace, index: readonly number[], c: Compression): Promise<PreparedPages> {
+  const plain = encodePageBatch(space, index);
+  let payload = plain;
+  let encoding: EncodingName = 'ENCODING_NONE';
+  if (c !== 'none') {
+    const packed = await compress(plain, c);
+    // Incompressible pages go as they are: the receiver never pays for a useless inflate.
+    if (packed.length < plain.length * 0.95) {
+      payload = packed;
+      encoding = ENCODING_OF[c];
+    }
+  }
+  return { payload, encoding, sha256: await sha256Async(payload), pages: index.length, raw: plain.length };
+}
+
+/** Frames the chunks of one container in order, keeping the running digest. */
 export class ChunkEncoder {
   private seq = 0;
   private readonly digest = createHash('sha256');
@@ -104,8 +139,7 @@ export class ChunkEncoder {
   bytes = 0;
   pages = 0;
 
-  chunk(kind: ChunkKindName, payload: Uint8Array, encoding: EncodingName = 'ENCODING_NONE'): RawChunk {
-    const hash = sha256(payload);
+  private frame(kind: ChunkKindName, payload: Uint8Array, hash: Buffer, encoding: EncodingName): RawChunk {
     // The trailer carries the digest of the chunks before it, not of itself.
     if (kind !== 'CHUNK_KIND_TRAILER') this.digest.update(hash);
     this.bytes += payload.length;
@@ -113,30 +147,21 @@ export class ChunkEncoder {
   }
 
   header(h: ContainerHeader): RawChunk {
-    return this.chunk('CHUNK_KIND_HEADER', encodeHeader(h));
+    const payload = encodeHeader(h);
+    return this.frame('CHUNK_KIND_HEADER', payload, sha256(payload), 'ENCODING_NONE');
   }
 
-  async pageBatch(index: readonly number[], data: Uint8Array, c: Compression): Promise<{ chunk: RawChunk; raw: number }> {
-    const plain = encodeBatch(index, data);
-    let payload = plain;
-    let encoding: EncodingName = 'ENCODING_NONE';
-    if (c !== 'none') {
-      const packed = await compress(plain, c);
-      // Incompressible pages go as they are: the receiver never pays for a useless inflate.
-      if (packed.length < plain.length * 0.95) {
-        payload = packed;
-        encoding = ENCODING_OF[c];
-      }
-    }
-    this.pages += index.length;
-    return { chunk: this.chunk('CHUNK_KIND_PAGES', payload, encoding), raw: plain.length };
+  /** Frames a prepared batch; batches must be framed in the order they are sent. */
+  pageChunk(p: PreparedPages): RawChunk {
+    this.pages += p.pages;
+    return this.frame('CHUNK_KIND_PAGES', p.payload, p.sha256, p.encoding);
   }
 
   trailer(): RawChunk {
     const body = TRAILER.encode(
       TRAILER.fromObject({ containerSha256: this.digest.digest(), chunks: this.seq, pages: this.pages, payloadBytes: this.bytes }),
     ).finish();
-    return this.chunk('CHUNK_KIND_TRAILER', body);
+    return this.frame('CHUNK_KIND_TRAILER', body, sha256(body), 'ENCODING_NONE');
   }
 }
 
@@ -152,35 +177,57 @@ export function rawChunk(c: Chunk): RawChunk {
   };
 }
 
+export interface VerifiedPages {
+  readonly index: readonly number[];
+  readonly data: Uint8Array;
+}
+
 export type Verified =
   | { readonly kind: 'header'; readonly header: ContainerHeader__Output }
-  | { readonly kind: 'pages'; readonly index: readonly number[]; readonly data: Uint8Array }
-  | { readonly kind: 'trailer'; readonly trailer: ContainerTrailer__Output };
+  | { readonly kind: 'pages'; readonly ready: Promise<VerifiedPages> }
+  | { readonly kind: 'trailer' };
+
+/** Page batches verified and decoded at once, at most. */
+const IN_FLIGHT = 8;
 
 /**
- * Verifies chunks in order: sequence numbers, per-chunk digests, header first,
- * trailer last with the container digest and counts. Throws ContainerError.
+ * Verifies chunks in order: sequence numbers and kinds at once; per-chunk digests
+ * and decoding of page batches on the thread pool (several in flight); the
+ * trailer's container digest and counts in {@link finish}. Throws ContainerError.
  */
 export class ChunkVerifier {
   private seq = 0;
   private readonly digest = createHash('sha256');
   private header: ContainerHeader__Output | undefined;
+  private trailer: ContainerTrailer__Output | undefined;
+  private trailerDigest: Buffer | undefined;
   private pages = 0;
   private bytes = 0;
+  private readonly pending = new Set<Promise<unknown>>();
+  private failure: unknown;
   done = false;
 
-  async accept(c: RawChunk): Promise<Verified> {
-    if (this.done) throw new ContainerError(`chunk ${c.seq} after the trailer`, Code.INVALID_ARGUMENT);
+  /**
+   * Checks a chunk's place in the stream. Page batches verify in the background;
+   * `onPages` receives each one once it verified ({@link finish} waits for all).
+   */
+  accept(c: RawChunk, onPages?: (b: VerifiedPages) => void): Verified {
+    if (this.failure !== undefined) throw this.failure;
+    if (this.trailer) throw new ContainerError(`chunk ${c.seq} after the trailer`, Code.INVALID_ARGUMENT);
     if (c.seq !== this.seq) throw new ContainerError(`chunk ${c.seq} out of order (expected ${this.seq})`, Code.INVALID_ARGUMENT);
-    const hash = sha256(c.payload);
-    if (!hash.equals(Buffer.from(c.sha256))) throw new ContainerError(`chunk ${c.seq} (${kindName(c.kind)}) fails its SHA-256 check`);
-    // The trailer's digest covers the chunks before it: compare before folding it in.
-    const before = c.kind === 'CHUNK_KIND_TRAILER' ? this.digest.copy().digest() : undefined;
+    if (c.sha256.length !== 32) throw new ContainerError(`chunk ${c.seq} has no SHA-256 digest`, Code.INVALID_ARGUMENT);
     this.seq++;
     this.bytes += c.payload.length;
-    this.digest.update(hash);
+    if (c.kind === 'CHUNK_KIND_TRAILER') {
+      this.trailerDigest = this.digest.copy().digest();
+      this.checkDigest(c, sha256(c.payload));
+      this.trailer = decodeTrailer(c.payload);
+      return { kind: 'trailer' };
+    }
+    this.digest.update(c.sha256);
     if (c.kind === 'CHUNK_KIND_HEADER') {
       if (this.header) throw new ContainerError('a second header chunk', Code.INVALID_ARGUMENT);
+      this.checkDigest(c, sha256(c.payload));
       const header = decodeHeader(c.payload);
       if (header.formatVersion !== FORMAT_VERSION) {
         throw new ContainerError(`container format version ${header.formatVersion} is not supported (this build reads ${FORMAT_VERSION})`, Code.INVALID_ARGUMENT);
@@ -189,30 +236,61 @@ export class ChunkVerifier {
       return { kind: 'header', header };
     }
     if (!this.header) throw new ContainerError(`the first chunk must be the header, got ${kindName(c.kind)}`, Code.INVALID_ARGUMENT);
-    if (c.kind === 'CHUNK_KIND_PAGES') {
-      const compression = COMPRESSION_OF[c.encoding];
-      if (!compression) throw new ContainerError(`chunk ${c.seq}: unknown encoding ${c.encoding}`, Code.INVALID_ARGUMENT);
-      const limit = 1024 + 2 * 4096 * this.header.pageSize; // a batch is at most a few MiB
-      const batch = decodeBatch(await decompress(c.payload, compression, Math.max(limit, 64 << 20)));
-      const size = this.header.pageSize;
-      if (batch.data.length !== batch.index.length * size) {
-        throw new ContainerError(`chunk ${c.seq}: ${batch.data.length} bytes for ${batch.index.length} pages of ${size}`, Code.INVALID_ARGUMENT);
-      }
-      for (const i of batch.index) {
-        if (i >= this.header.pageCount) throw new ContainerError(`chunk ${c.seq}: page ${i} outside the ${this.header.pageCount} pages`, Code.INVALID_ARGUMENT);
-      }
-      this.pages += batch.index.length;
-      return { kind: 'pages', index: batch.index, data: batch.data };
+    if (c.kind !== 'CHUNK_KIND_PAGES') throw new ContainerError(`chunk ${c.seq}: unknown kind ${c.kind}`, Code.INVALID_ARGUMENT);
+    const compression = COMPRESSION_OF[c.encoding];
+    if (!compression) throw new ContainerError(`chunk ${c.seq}: unknown encoding ${c.encoding}`, Code.INVALID_ARGUMENT);
+    const ready = this.verifyPages(c, compression, this.header).then((b) => {
+      onPages?.(b);
+      return b;
+    });
+    this.track(ready);
+    return { kind: 'pages', ready };
+  }
+
+  private checkDigest(c: RawChunk, actual: Buffer): void {
+    if (!actual.equals(Buffer.from(c.sha256))) throw new ContainerError(`chunk ${c.seq} (${kindName(c.kind)}) fails its SHA-256 check`);
+  }
+
+  private async verifyPages(c: RawChunk, compression: Compression, h: ContainerHeader__Output): Promise<VerifiedPages> {
+    this.checkDigest(c, await sha256Async(c.payload));
+    const batch = decodePageBatch(await decompress(c.payload, compression));
+    if (batch.data.length !== batch.index.length * h.pageSize) {
+      throw new ContainerError(`chunk ${c.seq}: ${batch.data.length} bytes for ${batch.index.length} pages of ${h.pageSize}`, Code.INVALID_ARGUMENT);
     }
-    if (c.kind === 'CHUNK_KIND_TRAILER') {
-      const trailer = decodeTrailer(c.payload);
-      if (!before!.equals(Buffer.from(trailer.containerSha256))) throw new ContainerError('the container digest does not match its chunks');
-      if (trailer.chunks !== this.seq - 1) throw new ContainerError(`trailer counts ${trailer.chunks} chunks, received ${this.seq - 1}`);
-      if (trailer.pages !== this.pages) throw new ContainerError(`trailer counts ${trailer.pages} pages, received ${this.pages}`);
-      this.done = true;
-      return { kind: 'trailer', trailer };
+    for (const i of batch.index) {
+      if (i >= h.pageCount) throw new ContainerError(`chunk ${c.seq}: page ${i} outside the ${h.pageCount} pages`, Code.INVALID_ARGUMENT);
     }
-    throw new ContainerError(`chunk ${c.seq}: unknown kind ${c.kind}`, Code.INVALID_ARGUMENT);
+    this.pages += batch.index.length;
+    return batch;
+  }
+
+  private track(p: Promise<unknown>): void {
+    const t = p.then(
+      () => undefined,
+      (e: unknown) => {
+        this.failure ??= e;
+      },
+    );
+    this.pending.add(t);
+    void t.then(() => this.pending.delete(t));
+  }
+
+  /** Waits while too many batches are in flight (bounds memory on a fast sender). */
+  async backpressure(): Promise<void> {
+    while (this.pending.size >= IN_FLIGHT) await Promise.race(this.pending);
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  /** After the last chunk: waits for every batch, then checks the trailer. */
+  async finish(): Promise<void> {
+    await Promise.all(this.pending);
+    if (this.failure !== undefined) throw this.failure;
+    const t = this.trailer;
+    if (!this.header || !t) throw new ContainerError('the container ended before its trailer');
+    if (!this.trailerDigest!.equals(Buffer.from(t.containerSha256))) throw new ContainerError('the container digest does not match its chunks');
+    if (t.chunks !== this.seq - 1) throw new ContainerError(`trailer counts ${t.chunks} chunks, received ${this.seq - 1}`);
+    if (t.pages !== this.pages) throw new ContainerError(`trailer counts ${t.pages} pages, received ${this.pages}`);
+    this.done = true;
   }
 
   get received(): { pages: number; bytes: number; chunks: number } {

@@ -7,7 +7,7 @@ import type { ContainerHeader, ContainerHeader__Output } from '../generated/migv
 import type { TravelerState, TravelerState__Output } from '../generated/migvisor/v1/TravelerState.ts';
 import { Pte } from '../partition/index.ts';
 import type { WordSize } from '../hypervisor/index.ts';
-import { ChunkEncoder, FORMAT_VERSION, type Compression, type RawChunk } from './container-codec.ts';
+import { ChunkEncoder, FORMAT_VERSION, preparePages, type Compression, type PreparedPages, type RawChunk } from './container-codec.ts';
 import type { MigTask } from './mig-task.ts';
 import { MigTraveler, type Wait } from './mig-traveler.ts';
 
@@ -159,9 +159,13 @@ export interface ChunkProgress {
   readonly sentPageBytes: number;
 }
 
+/** Page batches prepared ahead of the one being sent (copy, compress, hash in parallel). */
+const PIPELINE = 4;
+
 /**
- * The container of a snapshot as chunks: header, page batches (copied out of the
- * task's memory as they are produced), trailer.
+ * The container of a snapshot as chunks: header, page batches, trailer. Pages are
+ * copied out of the task's memory when their batch is prepared; the task must not
+ * run meanwhile (it is stopped, or the pages are re-sent later, as pre-copy does).
  */
 export async function* containerChunks(
   task: MigTask,
@@ -173,14 +177,23 @@ export async function* containerChunks(
   let rawPageBytes = 0;
   let sentPageBytes = 0;
   yield { chunk: encoder.header(snap.header), pagesSent, rawPageBytes, sentPageBytes };
-  const size = task.space.pageSize;
-  for (let i = 0; i < snap.pages.length; i += BATCH_PAGES) {
-    const index = snap.pages.slice(i, i + BATCH_PAGES);
-    const data = new Uint8Array(index.length * size);
-    index.forEach((p, k) => data.set(task.space.pageBytes(p), k * size));
-    const { chunk, raw } = await encoder.pageBatch(index, data, compression);
-    pagesSent += index.length;
-    rawPageBytes += raw;
+  const queue: Promise<PreparedPages>[] = [];
+  let next = 0;
+  const fill = (): void => {
+    while (queue.length < PIPELINE && next < snap.pages.length) {
+      const p = preparePages(task.space, snap.pages.slice(next, next + BATCH_PAGES), compression);
+      p.catch(() => undefined); // observed when its turn comes
+      queue.push(p);
+      next += BATCH_PAGES;
+    }
+  };
+  fill();
+  while (queue.length > 0) {
+    const prepared = await queue.shift()!;
+    fill();
+    const chunk = encoder.pageChunk(prepared);
+    pagesSent += prepared.pages;
+    rawPageBytes += prepared.raw;
     sentPageBytes += chunk.payload.length;
     yield { chunk, pagesSent, rawPageBytes, sentPageBytes };
   }

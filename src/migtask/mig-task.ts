@@ -119,20 +119,32 @@ export class MigTask {
 
   // --- sink side of a migration, load and restore ---------------------------
 
-  /** Receive: reserve this MigSink slot for an incoming container (zeroed, not yet visible). */
+  /** Pages installed by the receive in progress (the rest are zeroed when it stages). */
+  private received: Uint8Array | undefined;
+
+  /** Receive: reserve this MigSink slot for an incoming container (not yet visible). */
   beginReceive(): void {
     this.thread.apply('Receive');
-    this.clear();
+    this.clear(false);
+    this.received = new Uint8Array(this.space.pageCount);
   }
 
   /** Copies a batch of received pages into the slot's memory. */
   installPages(index: readonly number[], data: Uint8Array): void {
     const size = this.space.pageSize;
-    index.forEach((p, k) => this.space.installPage(p, data.subarray(k * size, (k + 1) * size)));
+    index.forEach((p, k) => {
+      this.space.installPage(p, data.subarray(k * size, (k + 1) * size));
+      if (this.received) this.received[p] = 1;
+    });
   }
 
   /** The container is complete and verified: the task exists here but does not run until activated. */
   stage(id: string, programName: string, travelers: MigTraveler[], paused: boolean): void {
+    // Pages the container did not carry are zero pages (elided); zero them only now,
+    // so a large receive does not pay for clearing memory it then overwrites.
+    const got = this.received;
+    if (got) for (let p = 0; p < got.length; p++) if (!got[p]) this.space.installPage(p, undefined);
+    this.received = undefined;
     this.id = id;
     this.programName = programName;
     this.travelers = travelers;
@@ -168,20 +180,29 @@ export class MigTask {
     this.thread.apply('commit');
   }
 
-  /** After the sink activated: drop the task here (handles closed, memory zeroed). */
+  /**
+   * After the sink activated: drop the task here (handles closed). Its memory is
+   * scrubbed by {@link scrub} once the migration is accounted for, not during it.
+   */
   release(): void {
     this.thread.apply('release');
-    this.clear();
+    this.clear(false);
   }
 
-  /** Empties the slot (no state transition). */
-  clear(): void {
+  /** Zeroes an empty slot's memory. */
+  scrub(): void {
+    if (this.state === 'MigSink') this.space.reset();
+  }
+
+  /** Empties the slot (no state transition); `scrub` also zeroes its memory. */
+  clear(scrub = true): void {
     for (const t of this.travelers) t.handles.closeAll();
     this.travelers = [];
     this.id = undefined;
     this.programName = undefined;
     this.paused = false;
-    this.space.reset();
+    this.received = undefined;
+    if (scrub) this.space.reset();
     this.cache = new CodeCache(this.space, this.word);
   }
 

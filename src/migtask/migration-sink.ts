@@ -58,7 +58,8 @@ export class MigrationSink {
     try {
       for await (const c of chunks) {
         if (rec?.outcome === 'aborted') throw new MigvisorError(`migration ${rec.id} was aborted: ${rec.detail}`, Code.ABORTED);
-        const v = await verifier.accept(c);
+        // Pages land in the staged slot as soon as they verify; nothing runs there yet.
+        const v = verifier.accept(c, (b) => slot!.installPages(b.index, b.data));
         if (v.kind === 'header') {
           header = v.header;
           this.checkHeader(header);
@@ -67,10 +68,12 @@ export class MigrationSink {
           slot.beginReceive();
           rec.slot = slot;
         } else if (v.kind === 'pages') {
-          slot!.installPages(v.index, v.data);
+          await verifier.backpressure();
         }
       }
-      if (!verifier.done || !header || !slot || !rec) throw new ContainerError('the container ended before its trailer');
+      await verifier.finish();
+      if (rec?.outcome === 'aborted') throw new MigvisorError(`migration ${rec.id} was aborted: ${rec.detail}`, Code.ABORTED);
+      if (!header || !slot || !rec) throw new ContainerError('the container ended before its trailer');
       const travelers = header.travelers.map((t) => restoreTraveler(t, slot!.word, this.node.tick));
       slot.stage(header.taskId, header.program, travelers, header.paused);
       rec.outcome = 'staged';

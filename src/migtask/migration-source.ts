@@ -183,6 +183,7 @@ export async function migrateTask(
     node.publish({ kind: 'migration', node: node.name, tick: node.tick, task: options.task, phase: 'released', detail: `now on ${sinkName}` });
     stats.status = 'completed';
     stats.totalMs = round(performance.now() - t0);
+    task.scrub();
     onProgress({ phase: 'done', bytesSent: stats.bytes, pagesSent: stats.pagesSent, pagesTotal: snap.pages.length });
     return stats;
   }
@@ -278,13 +279,15 @@ function keepResolving(node: Node, task: MigTask, sink: SinkPort, id: string, si
       setTimeout(() => void retry(), 5_000).unref();
       return;
     }
+    const taskId = task.id ?? id;
     if (outcome === 'active') {
       task.release();
-      node.recordDeparture(task.id ?? '', sinkName);
-      node.publish({ kind: 'migration', node: node.name, tick: node.tick, task: id, phase: 'released', detail: `${sinkName} confirmed the task runs there` });
+      task.scrub();
+      node.recordDeparture(taskId, sinkName);
+      node.publish({ kind: 'migration', node: node.name, tick: node.tick, task: taskId, phase: 'released', detail: `${sinkName} confirmed the task runs there` });
     } else {
       task.cancelTransfer();
-      node.publish({ kind: 'migration', node: node.name, tick: node.tick, task: task.id ?? id, phase: 'resumed', detail: `${sinkName} reports the migration ${outcome}` });
+      node.publish({ kind: 'migration', node: node.name, tick: node.tick, task: taskId, phase: 'resumed', detail: `${sinkName} reports the migration ${outcome}` });
     }
     node.syncQueue(task.partition.name);
     sink.close();

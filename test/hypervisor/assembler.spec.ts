@@ -139,6 +139,7 @@ describe('MV assembler', () => {
       expect(value('1 << 2 + 1')).to.equal(8n);
       expect(value('6 & 3 | 8')).to.equal(10n);
       expect(value('1 | 6 ^ 3')).to.equal(5n);
+      expect(value('6 ^ 3 & 5')).to.equal(7n);
       expect(value('0xf0 | 0x0f & 0x3c')).to.equal(0xfcn);
       expect(value('2 * 3 % 4')).to.equal(2n);
       expect(value('10 - 2 - 3')).to.equal(5n);
@@ -386,6 +387,8 @@ describe('MV assembler', () => {
     it('reports an immediate or offset out of range', () => {
       expect(problem(lines('start:', '  addi r1, r1, 40000'))).to.match(/^test\.s:2: immediate 40000 out of range -32768\.\.32767/);
       expect(problem(lines('  cmpi r1, -32769'))).to.match(/^test\.s:1: immediate -32769 out of range/);
+      expect(problem(lines('  ori r1, r1, 32768'))).to.match(/^test\.s:1: immediate 32768 out of range/);
+      expect(asm(lines('  ori r1, r1, 32767', '  andi r1, r1, -32768')).text.length).to.equal(8);
       expect(problem(lines('  ldw r1, [r2 + 0x8000]'))).to.equal('test.s:1: offset 32768 out of range -32768..32767');
       expect(problem(lines('  li r1, 0x100000000'))).to.equal('test.s:1: value 4294967296 does not fit in 32 bits');
     });

@@ -47,14 +47,16 @@ export function registerContainerCommands(program: Command): void {
         async function* verified(): AsyncGenerator<RawChunk> {
           for await (const wire of serverStream(call, `save ${task} on ${flags.node}`)) {
             const chunk = rawChunk(wire);
-            const v = await verifier.accept(chunk);
+            const v = verifier.accept(chunk);
             if (v.kind === 'header') {
               migrationId = v.header.migrationId;
               pagesTotal = v.header.pagesToSend;
             }
+            else if (v.kind === 'pages') await verifier.backpressure();
             bar.update(verifier.received.pages, pagesTotal, 'saving');
             yield chunk;
           }
+          await verifier.finish();
         }
         let bytes: number;
         try {
