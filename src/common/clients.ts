@@ -70,7 +70,7 @@ export async function writeAll<T>(call: grpc.ClientWritableStream<T>, source: As
 }
 
 type ClientStreamMethod<Req, Res> = (cb: grpc.requestCallback<Res>) => grpc.ClientWritableStream<Req>;
-type StreamWithOptions<Req, Res> = (options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientWritableStream<Req>;
+type StreamWithOptions<Req, Res> = (metadata: grpc.Metadata, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientWritableStream<Req>;
 
 /** Streams `source` to a client-streaming method; resolves with the reply. */
 export async function clientStream<Req, Res>(
@@ -79,10 +79,11 @@ export async function clientStream<Req, Res>(
   source: AsyncIterable<Req> | Iterable<Req>,
   what: string,
   ms: number,
+  metadata: grpc.Metadata = new grpc.Metadata(),
 ): Promise<Res> {
   let call!: grpc.ClientWritableStream<Req>;
   const reply = new Promise<Res>((resolve, reject) => {
-    call = (method as unknown as StreamWithOptions<Req, Res>).call(self, { deadline: deadline(ms) }, (err, res) => {
+    call = (method as unknown as StreamWithOptions<Req, Res>).call(self, metadata, { deadline: deadline(ms) }, (err, res) => {
       if (err) reject(fromServiceError(err, what));
       else resolve(res!);
     });

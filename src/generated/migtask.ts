@@ -9,6 +9,7 @@ import type { CommitRequest as _migvisor_v1_CommitRequest, CommitRequest__Output
 import type { ContainerHeader as _migvisor_v1_ContainerHeader, ContainerHeader__Output as _migvisor_v1_ContainerHeader__Output } from './migvisor/v1/ContainerHeader.ts';
 import type { ContainerTrailer as _migvisor_v1_ContainerTrailer, ContainerTrailer__Output as _migvisor_v1_ContainerTrailer__Output } from './migvisor/v1/ContainerTrailer.ts';
 import type { FaultState as _migvisor_v1_FaultState, FaultState__Output as _migvisor_v1_FaultState__Output } from './migvisor/v1/FaultState.ts';
+import type { FetchPagesRequest as _migvisor_v1_FetchPagesRequest, FetchPagesRequest__Output as _migvisor_v1_FetchPagesRequest__Output } from './migvisor/v1/FetchPagesRequest.ts';
 import type { GateMessages as _migvisor_v1_GateMessages, GateMessages__Output as _migvisor_v1_GateMessages__Output } from './migvisor/v1/GateMessages.ts';
 import type { InfoReply as _migvisor_v1_InfoReply, InfoReply__Output as _migvisor_v1_InfoReply__Output } from './migvisor/v1/InfoReply.ts';
 import type { InfoRequest as _migvisor_v1_InfoRequest, InfoRequest__Output as _migvisor_v1_InfoRequest__Output } from './migvisor/v1/InfoRequest.ts';
@@ -18,6 +19,7 @@ import type { MigrationProgress as _migvisor_v1_MigrationProgress, MigrationProg
 import type { MigrationStats as _migvisor_v1_MigrationStats, MigrationStats__Output as _migvisor_v1_MigrationStats__Output } from './migvisor/v1/MigrationStats.ts';
 import type { OpenHandle as _migvisor_v1_OpenHandle, OpenHandle__Output as _migvisor_v1_OpenHandle__Output } from './migvisor/v1/OpenHandle.ts';
 import type { PageBatch as _migvisor_v1_PageBatch, PageBatch__Output as _migvisor_v1_PageBatch__Output } from './migvisor/v1/PageBatch.ts';
+import type { PushPagesReply as _migvisor_v1_PushPagesReply, PushPagesReply__Output as _migvisor_v1_PushPagesReply__Output } from './migvisor/v1/PushPagesReply.ts';
 import type { QueryMigrationReply as _migvisor_v1_QueryMigrationReply, QueryMigrationReply__Output as _migvisor_v1_QueryMigrationReply__Output } from './migvisor/v1/QueryMigrationReply.ts';
 import type { QueryMigrationRequest as _migvisor_v1_QueryMigrationRequest, QueryMigrationRequest__Output as _migvisor_v1_QueryMigrationRequest__Output } from './migvisor/v1/QueryMigrationRequest.ts';
 import type { ReceiveReply as _migvisor_v1_ReceiveReply, ReceiveReply__Output as _migvisor_v1_ReceiveReply__Output } from './migvisor/v1/ReceiveReply.ts';
@@ -45,6 +47,7 @@ export interface ProtoGrpcType {
       Encoding: EnumTypeDefinition
       Endian: EnumTypeDefinition
       FaultState: MessageTypeDefinition<_migvisor_v1_FaultState, _migvisor_v1_FaultState__Output>
+      FetchPagesRequest: MessageTypeDefinition<_migvisor_v1_FetchPagesRequest, _migvisor_v1_FetchPagesRequest__Output>
       GateMessages: MessageTypeDefinition<_migvisor_v1_GateMessages, _migvisor_v1_GateMessages__Output>
       InfoReply: MessageTypeDefinition<_migvisor_v1_InfoReply, _migvisor_v1_InfoReply__Output>
       InfoRequest: MessageTypeDefinition<_migvisor_v1_InfoRequest, _migvisor_v1_InfoRequest__Output>
@@ -54,6 +57,7 @@ export interface ProtoGrpcType {
       MigrationStats: MessageTypeDefinition<_migvisor_v1_MigrationStats, _migvisor_v1_MigrationStats__Output>
       OpenHandle: MessageTypeDefinition<_migvisor_v1_OpenHandle, _migvisor_v1_OpenHandle__Output>
       PageBatch: MessageTypeDefinition<_migvisor_v1_PageBatch, _migvisor_v1_PageBatch__Output>
+      PushPagesReply: MessageTypeDefinition<_migvisor_v1_PushPagesReply, _migvisor_v1_PushPagesReply__Output>
       QueryMigrationReply: MessageTypeDefinition<_migvisor_v1_QueryMigrationReply, _migvisor_v1_QueryMigrationReply__Output>
       QueryMigrationRequest: MessageTypeDefinition<_migvisor_v1_QueryMigrationRequest, _migvisor_v1_QueryMigrationRequest__Output>
       ReceiveReply: MessageTypeDefinition<_migvisor_v1_ReceiveReply, _migvisor_v1_ReceiveReply__Output>

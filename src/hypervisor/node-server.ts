@@ -26,6 +26,8 @@ import {
   rawChunk,
   RemoteSink,
   DEFAULT_DEADLINE_MS,
+  migrationIdOf,
+  type PostcopySource,
   type Compression,
   type MigrationMode,
   type MigrationStats,
@@ -117,6 +119,10 @@ export class NodeServer {
   readonly checkpoints: Checkpointer;
   private readonly health: HealthImplementation;
   private readonly watchers = new Set<grpc.ServerWritableStream<unknown, Event>>();
+  /** Channels to sinks, kept across migrations (a new channel costs a handshake in the downtime). */
+  private readonly sinks = new Map<string, RemoteSink>();
+  /** Post-copy migrations this node still serves pages for. */
+  readonly residuals = new Map<string, PostcopySource>();
   address = '';
 
   constructor(readonly node: Node) {
@@ -149,6 +155,8 @@ export class NodeServer {
     this.watchers.clear();
     this.sink.close();
     this.checkpoints.close();
+    for (const s of this.sinks.values()) s.close();
+    this.sinks.clear();
     await new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         this.server.forceShutdown();
@@ -159,6 +167,15 @@ export class NodeServer {
         resolve();
       });
     });
+  }
+
+  private sinkAt(address: string): RemoteSink {
+    let s = this.sinks.get(address);
+    if (!s) {
+      s = new RemoteSink(address);
+      this.sinks.set(address, s);
+    }
+    return s;
   }
 
   private summary(t: MigTask): TaskSummary {
@@ -259,33 +276,67 @@ export class NodeServer {
       },
       StopAndTransfer: (call) => {
         const r = call.request;
-        let sink: RemoteSink | undefined;
         let writable = true;
         call.on('drain', () => (writable = true));
         const run = async (): Promise<void> => {
           const mode = (r.mode || 'full') as MigrationMode;
           if (!MODES.includes(mode)) throw new InvalidArgumentError(`mode must be one of ${MODES.join(', ')}, got ${JSON.stringify(r.mode)}`);
           if (!r.sink) throw new InvalidArgumentError('StopAndTransfer needs a sink address');
-          sink = new RemoteSink(r.sink);
           const stats = await migrateTask(
             node,
-            sink,
-            { task: r.task, mode, compression: parseCompression(r.compression, true), deadlineMs: r.deadlineMs || DEFAULT_DEADLINE_MS, sinkName: r.sinkName || r.sink },
+            this.sinkAt(r.sink),
+            {
+              task: r.task,
+              mode,
+              compression: parseCompression(r.compression, true),
+              deadlineMs: r.deadlineMs || DEFAULT_DEADLINE_MS,
+              sinkName: r.sinkName || r.sink,
+              ...(r.precopyStopPages ? { precopyStopPages: r.precopyStopPages } : {}),
+              ...(r.precopyMaxRounds ? { precopyMaxRounds: r.precopyMaxRounds } : {}),
+            },
             (p) => {
               // Progress is advisory: skip updates while the client is slow.
               if (writable && !call.cancelled) writable = call.write({ phase: p.phase, bytesSent: p.bytesSent, pagesSent: p.pagesSent, pagesTotal: p.pagesTotal });
             },
+            { address: this.address, residuals: this.residuals },
           );
           call.write({ phase: 'done', bytesSent: stats.bytes, pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent, stats: toWireStats(stats) });
           call.end();
         };
-        run()
-          .catch((e: unknown) => call.emit('error', toServiceError(e)))
-          .finally(() => {
-            // Keep the channel if the migration is still being settled in the background.
-            const t = node.slots.find((s) => s.id === r.task);
-            if (t?.state !== 'Committing') sink?.close();
-          });
+        run().catch((e: unknown) => call.emit('error', toServiceError(e)));
+      },
+      FetchPages: (call, cb) => {
+        const residual = this.residuals.get(call.request.migrationId);
+        if (!residual) {
+          cb(toServiceError(new NotFoundError('post-copy migration', call.request.migrationId, `on ${node.name}`)));
+          return;
+        }
+        residual.fetch(call.request.pages).then(
+          (c) => cb(null, c),
+          (e: unknown) => cb(toServiceError(e)),
+        );
+      },
+      PushPages: (call, cb) => {
+        const id = migrationIdOf(call.metadata);
+        const { sink, known } = this.sink.postcopyOf(id);
+        const chunks = chunksOf(call);
+        const done = sink
+          ? sink.acceptPush(chunks)
+          : known
+            ? (async () => {
+                // Every page already arrived by fault: nothing left to install.
+                for await (const c of chunks) void c;
+                return { installed: 0, missing: 0 };
+              })()
+            : Promise.reject(new NotFoundError('post-copy migration', id, `on ${node.name}`));
+        done.then(
+          (r) => cb(null, { migrationId: id, ...r }),
+          (e: unknown) => {
+            // A broken push may mean the source is gone: find out now, not at the next fault.
+            sink?.probe();
+            cb(toServiceError(e));
+          },
+        );
       },
     };
   }

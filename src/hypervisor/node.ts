@@ -16,6 +16,7 @@ import type { ClusterConfig, NodeDef } from './config-model.ts';
 import { run } from './cpu.ts';
 import { CpuTrap } from './cpu-trap.ts';
 import type { NodeEvent } from './events.ts';
+import { GateForwarder } from './gate-forwarder.ts';
 import { assembleFile } from './program-loader.ts';
 import { RunQueue, TimePartitionSchedule } from './scheduler.ts';
 import { BadSystemCall, pollWait, systemCall, type SysHost } from './syscalls.ts';
@@ -83,6 +84,11 @@ export class Node implements SysHost {
   private readonly entries = new Map<MigTraveler, Entry>();
   private readonly ids: IdSource;
   private pacer: Subscription | undefined;
+  /** Forwarding records of gates whose receiver left this node. */
+  readonly forwarder: GateForwarder = new GateForwarder(
+    (name) => this.gates.get(name),
+    (gate, detail) => this.publish({ kind: 'migration', node: this.name, tick: this.tick, task: '', phase: 'forward-failed', detail: `gate ${gate}: ${detail}` }),
+  );
   /** Where tasks that left this node went (forwarding records), by task id. */
   readonly departures = new Map<string, { readonly to: string; readonly tick: number }>();
 
@@ -123,9 +129,46 @@ export class Node implements SysHost {
       }
       for (const grant of pdef.providers) {
         const p = cluster.providers.get(grant.provider);
-        if (p?.kind === 'gate' && !this.gates.has(p.name)) this.gates.set(p.name, new GateQueue(p.name, p.capacity, p.messageSize));
+        if (p?.kind === 'gate' && !this.gates.has(p.name)) {
+          const q = new GateQueue(p.name, p.capacity, p.messageSize);
+          q.onMessage = () => this.forwarder.kick(p.name);
+          this.gates.set(p.name, q);
+        }
       }
     }
+  }
+
+  // --- gates that follow their task ------------------------------------------
+
+  /**
+   * Gates whose messages belong to `task`: its partition receives on them and no
+   * other task of the partition is left here to do so.
+   */
+  gatesReceivedBy(task: MigTask): string[] {
+    const others = this.slots.some((s) => s !== task && s.partition === task.partition && s.state === 'MigSource');
+    if (others) return [];
+    return [...task.partition.gates].filter(([, r]) => r.receive).map(([name]) => name);
+  }
+
+  /** Takes the queued messages of `gates` (they travel in the container). */
+  takeGateMessages(gates: readonly string[]): { gate: string; messages: Uint8Array[] }[] {
+    return gates.map((gate) => ({ gate, messages: this.gates.get(gate)?.drain() ?? [] })).filter((g) => g.messages.length > 0);
+  }
+
+  /** A migration did not happen: the taken messages go back to the front, in order. */
+  restoreGateMessages(carried: readonly { gate?: string; messages?: Uint8Array[] }[]): void {
+    for (const g of carried) this.gates.get(g.gate ?? '')?.prepend(g.messages ?? []);
+  }
+
+  /** A task arrived: its carried messages go first, and its gates are no longer forwarded away. */
+  acceptGateMessages(carried: readonly { gate: string; messages: Uint8Array[] }[], gates: readonly string[]): void {
+    for (const g of gates) this.forwarder.unroute(g);
+    for (const g of carried) this.gates.get(g.gate)?.prepend(g.messages);
+  }
+
+  /** The task left: later messages on its gates follow it. */
+  forwardGates(gates: readonly string[], address: string, name: string): void {
+    for (const g of gates) this.forwarder.route(g, { address, name });
   }
 
   /** Everything the node publishes. */
@@ -303,6 +346,7 @@ export class Node implements SysHost {
   /** Stops pacing and completes the event stream. */
   shutdown(): void {
     this.stop();
+    this.forwarder.close();
     for (const s of this.slots) {
       for (const t of s.travelers) t.handles.closeAll();
       s.thread.complete();
@@ -332,7 +376,9 @@ export class Node implements SysHost {
     try {
       return pollWait(t, task, this);
     } catch (e: unknown) {
-      this.faultTraveler(task, t, e);
+      // A buffer page of a pending receive has not arrived (post-copy): fetch it, keep waiting.
+      if (e instanceof MemoryFault && e.kind === 'not-present' && task.postcopy) task.postcopy.fault(task.space.pageIndexOf(e.address));
+      else this.faultTraveler(task, t, e);
       return false;
     }
   }
@@ -351,8 +397,6 @@ export class Node implements SysHost {
       if (t.cpu.fault !== undefined) {
         const f = t.cpu.fault;
         if (f instanceof MemoryFault && f.kind === 'not-present') {
-          t.status = 'waiting';
-          t.wait = { kind: 'page', page: task.space.pageIndexOf(f.address) };
           this.onPageFault(task, t, f);
         } else {
           this.faultTraveler(task, t, f);
@@ -371,17 +415,22 @@ export class Node implements SysHost {
         this.publish({ kind: 'exit', node: this.name, tick: this.tick, task: task.id!, traveler: t.id, code: t.exitCode ?? 0 });
       }
     } catch (e: unknown) {
-      // The sys instruction did not complete: report the fault at it.
+      // The sys instruction did not complete: it runs again after a missing page
+      // arrives, or the fault is reported at it. Either way it did not execute.
       t.cpu.pc -= 4;
-      this.faultTraveler(task, t, e);
+      t.instructions -= 1;
+      if (e instanceof MemoryFault && e.kind === 'not-present') this.onPageFault(task, t, e);
+      else this.faultTraveler(task, t, e);
     }
   }
 
-  /** Hook for post-copy migration: a traveler touched a page that has not arrived. */
-  protected onPageFault(task: MigTask, t: MigTraveler, f: MemoryFault): void {
-    void task;
-    void t;
-    void f;
+  /** A traveler touched a page that has not arrived: a post-copy fetch, or a fault if none can come. */
+  private onPageFault(task: MigTask, t: MigTraveler, f: MemoryFault): void {
+    const page = task.space.pageIndexOf(f.address);
+    t.status = 'waiting';
+    t.wait = { kind: 'page', page };
+    if (task.postcopy) task.postcopy.fault(page);
+    else this.faultTraveler(task, t, f);
   }
 
   /** Stops a traveler on a fault and raises a health-monitor event; the node goes on. */

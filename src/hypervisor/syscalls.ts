@@ -149,6 +149,8 @@ function dispatch(num: number, t: MigTraveler, task: MigTask, host: SysHost): Sy
       const file = t.handles.get(arg(t, 0));
       const len = arg(t, 2);
       checkLength(len);
+      // Fault (or wait for a post-copy page) before the file position moves.
+      task.space.probe(arg(t, 1), len, true);
       const data = file.read(len);
       task.space.writeBytes(arg(t, 1), data);
       t.setReg(0, data.length);

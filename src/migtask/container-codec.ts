@@ -24,7 +24,7 @@ export { ContainerError };
 
 export const FORMAT_VERSION = 1;
 
-export type ChunkKindName = 'CHUNK_KIND_HEADER' | 'CHUNK_KIND_PAGES' | 'CHUNK_KIND_TRAILER';
+export type ChunkKindName = 'CHUNK_KIND_HEADER' | 'CHUNK_KIND_PAGES' | 'CHUNK_KIND_TRAILER' | 'CHUNK_KIND_STATE';
 export type EncodingName = 'ENCODING_NONE' | 'ENCODING_DEFLATE' | 'ENCODING_BROTLI';
 export type Compression = 'none' | 'deflate' | 'brotli';
 
@@ -116,8 +116,8 @@ export interface PreparedPages {
  * Copies pages out of task memory into a PageBatch now (so later changes to the
  * task cannot tear it), then compresses and hashes it on the thread pool.
  */
-export async function preparePages(space: AddressSpace, index: readonly number[], c: Compression): Promise<PreparedPages> {
-  const plain = encodePageBatch(space, index);
+export async function preparePages(space: AddressSpace, index: readonly number[], c: Compression, zero: readonly number[] = []): Promise<PreparedPages> {
+  const plain = encodePageBatch(space, index, zero);
   let payload = plain;
   let encoding: EncodingName = 'ENCODING_NONE';
   if (c !== 'none') {
@@ -128,7 +128,7 @@ export async function preparePages(space: AddressSpace, index: readonly number[]
       encoding = ENCODING_OF[c];
     }
   }
-  return { payload, encoding, sha256: await sha256Async(payload), pages: index.length, raw: plain.length };
+  return { payload, encoding, sha256: await sha256Async(payload), pages: index.length + zero.length, raw: plain.length };
 }
 
 /** Frames the chunks of one container in order, keeping the running digest. */
@@ -149,6 +149,12 @@ export class ChunkEncoder {
   header(h: ContainerHeader): RawChunk {
     const payload = encodeHeader(h);
     return this.frame('CHUNK_KIND_HEADER', payload, sha256(payload), 'ENCODING_NONE');
+  }
+
+  /** Pre-copy: the final state (travelers, page map) once the travelers stopped. */
+  state(h: ContainerHeader): RawChunk {
+    const payload = encodeHeader(h);
+    return this.frame('CHUNK_KIND_STATE', payload, sha256(payload), 'ENCODING_NONE');
   }
 
   /** Frames a prepared batch; batches must be framed in the order they are sent. */
@@ -180,12 +186,33 @@ export function rawChunk(c: Chunk): RawChunk {
 export interface VerifiedPages {
   readonly index: readonly number[];
   readonly data: Uint8Array;
+  /** Pages that are all zeros (sent without data). */
+  readonly zero: readonly number[];
 }
 
 export type Verified =
   | { readonly kind: 'header'; readonly header: ContainerHeader__Output }
+  | { readonly kind: 'state'; readonly state: ContainerHeader__Output }
   | { readonly kind: 'pages'; readonly ready: Promise<VerifiedPages> }
   | { readonly kind: 'trailer' };
+
+/**
+ * Verifies and decodes one PAGES chunk on its own (post-copy fetches and pushes):
+ * digest, encoding, sizes, page numbers.
+ */
+export async function verifyPageChunk(c: RawChunk, pageSize: number, pageCount: number): Promise<VerifiedPages> {
+  if (c.kind !== 'CHUNK_KIND_PAGES') throw new ContainerError(`expected a pages chunk, got ${kindName(c.kind)}`, Code.INVALID_ARGUMENT);
+  const compression = COMPRESSION_OF[c.encoding];
+  if (!compression) throw new ContainerError(`chunk ${c.seq}: unknown encoding ${c.encoding}`, Code.INVALID_ARGUMENT);
+  if (!(await sha256Async(c.payload)).equals(Buffer.from(c.sha256))) throw new ContainerError(`chunk ${c.seq} (pages) fails its SHA-256 check`);
+  const batch = decodePageBatch(await decompress(c.payload, compression));
+  if (batch.data.length !== batch.index.length * pageSize) {
+    throw new ContainerError(`chunk ${c.seq}: ${batch.data.length} bytes for ${batch.index.length} pages of ${pageSize}`, Code.INVALID_ARGUMENT);
+  }
+  for (const i of batch.index) if (i >= pageCount) throw new ContainerError(`chunk ${c.seq}: page ${i} outside the ${pageCount} pages`, Code.INVALID_ARGUMENT);
+  for (const i of batch.zero) if (i >= pageCount) throw new ContainerError(`chunk ${c.seq}: page ${i} outside the ${pageCount} pages`, Code.INVALID_ARGUMENT);
+  return batch;
+}
 
 /** Page batches verified and decoded at once, at most. */
 const IN_FLIGHT = 8;
@@ -199,6 +226,7 @@ export class ChunkVerifier {
   private seq = 0;
   private readonly digest = createHash('sha256');
   private header: ContainerHeader__Output | undefined;
+  private state: ContainerHeader__Output | undefined;
   private trailer: ContainerTrailer__Output | undefined;
   private trailerDigest: Buffer | undefined;
   private pages = 0;
@@ -236,6 +264,12 @@ export class ChunkVerifier {
       return { kind: 'header', header };
     }
     if (!this.header) throw new ContainerError(`the first chunk must be the header, got ${kindName(c.kind)}`, Code.INVALID_ARGUMENT);
+    if (c.kind === 'CHUNK_KIND_STATE') {
+      if (this.state) throw new ContainerError('a second state chunk', Code.INVALID_ARGUMENT);
+      this.checkDigest(c, sha256(c.payload));
+      this.state = decodeHeader(c.payload);
+      return { kind: 'state', state: this.state };
+    }
     if (c.kind !== 'CHUNK_KIND_PAGES') throw new ContainerError(`chunk ${c.seq}: unknown kind ${c.kind}`, Code.INVALID_ARGUMENT);
     const compression = COMPRESSION_OF[c.encoding];
     if (!compression) throw new ContainerError(`chunk ${c.seq}: unknown encoding ${c.encoding}`, Code.INVALID_ARGUMENT);
@@ -252,15 +286,8 @@ export class ChunkVerifier {
   }
 
   private async verifyPages(c: RawChunk, compression: Compression, h: ContainerHeader__Output): Promise<VerifiedPages> {
-    this.checkDigest(c, await sha256Async(c.payload));
-    const batch = decodePageBatch(await decompress(c.payload, compression));
-    if (batch.data.length !== batch.index.length * h.pageSize) {
-      throw new ContainerError(`chunk ${c.seq}: ${batch.data.length} bytes for ${batch.index.length} pages of ${h.pageSize}`, Code.INVALID_ARGUMENT);
-    }
-    for (const i of batch.index) {
-      if (i >= h.pageCount) throw new ContainerError(`chunk ${c.seq}: page ${i} outside the ${h.pageCount} pages`, Code.INVALID_ARGUMENT);
-    }
-    this.pages += batch.index.length;
+    const batch = await verifyPageChunk(c, h.pageSize, h.pageCount);
+    this.pages += batch.index.length + batch.zero.length;
     return batch;
   }
 

@@ -11,8 +11,9 @@ import { ChunkEncoder, FORMAT_VERSION, preparePages, type Compression, type Prep
 import type { MigTask } from './mig-task.ts';
 import { MigTraveler, type Wait } from './mig-traveler.ts';
 
-/** Page-map bit for a page that is all zeros and therefore not sent. */
-export const PAGE_ZERO = 0x80;
+import { PAGE_ZERO } from './page-map.ts';
+
+export { PAGE_ZERO };
 /** Pages per PAGES chunk: 64 pages of 4 KiB make 256 KiB messages. */
 export const BATCH_PAGES = 64;
 
@@ -100,11 +101,14 @@ export function restoreTraveler(s: TravelerState__Output, word: WordSize, tick: 
   return t;
 }
 
+/** Tells whether a page is all zeros (null: do not look, e.g. post-copy sends everything later). */
+export type ZeroTest = ((page: number) => boolean) | null;
+
 /** The page map byte of page `p`. */
-export function pageMapByte(task: MigTask, p: number): number {
+export function pageMapByte(task: MigTask, p: number, isZero: ZeroTest = (q) => task.space.isZeroPage(q)): number {
   const f = task.space.pageTable.flags[p]!;
   const bits = f & (Pte.PRESENT | Pte.DIRTY | Pte.READ | Pte.WRITE | Pte.EXEC);
-  return (bits & Pte.PRESENT) !== 0 && task.space.isZeroPage(p) ? bits | PAGE_ZERO : bits;
+  return (bits & Pte.PRESENT) !== 0 && isZero !== null && isZero(p) ? bits | PAGE_ZERO : bits;
 }
 
 export interface Snapshot {
@@ -114,13 +118,13 @@ export interface Snapshot {
   readonly elided: number;
 }
 
-export function snapshotOf(task: MigTask, ctx: SnapshotContext, gates: ContainerHeader['gates'] = []): Snapshot {
+export function snapshotOf(task: MigTask, ctx: SnapshotContext, gates: ContainerHeader['gates'] = [], isZero?: ZeroTest): Snapshot {
   const count = task.space.pageCount;
   const map = Buffer.alloc(count);
   const pages: number[] = [];
   let elided = 0;
   for (let p = 0; p < count; p++) {
-    const b = pageMapByte(task, p);
+    const b = pageMapByte(task, p, isZero);
     map[p] = b;
     if (b & PAGE_ZERO) elided++;
     else if (b & Pte.PRESENT) pages.push(p);

@@ -29,3 +29,8 @@ export { Checkpointer } from './checkpoint.ts';
 export { encodeChunkDelimited, FILE_MAGIC, readContainerFile, writeContainerFile } from './container-file.ts';
 export { inspectContainer } from './container-inspect.ts';
 export type { InspectReport, RegionMap } from './container-inspect.ts';
+export { PostcopySink, migrationIdOf } from './postcopy-sink.ts';
+export type { PostcopySinkOptions } from './postcopy-sink.ts';
+export { PostcopySource } from './postcopy-source.ts';
+export { DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES } from './migration-source.ts';
+export type { SourceContext } from './migration-source.ts';

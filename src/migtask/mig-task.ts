@@ -4,9 +4,11 @@
  * space with the program in it. An empty slot is a MigSink waiting for Initialize
  * or Receive. Process management (pause, resume, kill, copy) happens here.
  */
-import { IllegalStateError, InvalidArgumentError } from '../common/errors.ts';
+import { Code, IllegalStateError, InvalidArgumentError } from '../common/errors.ts';
 import { CodeCache, loadProgram, stackTop, SP, type Program, type WordSize } from '../hypervisor/index.ts';
-import type { AddressSpace, Partition } from '../partition/index.ts';
+import { Pte, type AddressSpace, type Partition } from '../partition/index.ts';
+import { ContainerError } from './container-error.ts';
+import { PAGE_ZERO } from './page-map.ts';
 import { MigThread, type MigState } from './mig-thread.ts';
 import { MigTraveler } from './mig-traveler.ts';
 
@@ -28,6 +30,8 @@ export class MigTask {
   paused = false;
   /** Translated code of the current task; replaced whenever the slot is (re)loaded. */
   cache: CodeCache;
+  /** Post-copy in progress on this (sink) slot: fetches the pages still absent. */
+  postcopy: { fault(page: number): void; readonly missing: number; close(): void } | undefined;
 
   constructor(
     readonly partition: Partition,
@@ -129,21 +133,46 @@ export class MigTask {
     this.received = new Uint8Array(this.space.pageCount);
   }
 
-  /** Copies a batch of received pages into the slot's memory. */
-  installPages(index: readonly number[], data: Uint8Array): void {
+  /**
+   * Copies a batch of received pages into the slot's memory (`zero`: pages sent as
+   * all-zero). With `onlyMissing`, pages already present are left alone (post-copy:
+   * a page may arrive both by fault and by push). Returns how many were installed.
+   */
+  installPages(index: readonly number[], data: Uint8Array, zero: readonly number[] = [], onlyMissing = false): number {
     const size = this.space.pageSize;
-    index.forEach((p, k) => {
-      this.space.installPage(p, data.subarray(k * size, (k + 1) * size));
+    const pt = this.space.pageTable;
+    let n = 0;
+    const put = (p: number, bytes: Uint8Array | undefined): void => {
+      if (onlyMissing && pt.isPresent(p)) return;
+      this.space.installPage(p, bytes);
       if (this.received) this.received[p] = 1;
-    });
+      n++;
+    };
+    index.forEach((p, k) => put(p, data.subarray(k * size, (k + 1) * size)));
+    for (const p of zero) put(p, undefined);
+    return n;
   }
 
-  /** The container is complete and verified: the task exists here but does not run until activated. */
-  stage(id: string, programName: string, travelers: MigTraveler[], paused: boolean): void {
-    // Pages the container did not carry are zero pages (elided); zero them only now,
-    // so a large receive does not pay for clearing memory it then overwrites.
+  /**
+   * The container is complete and verified: the task exists here but does not run
+   * until activated. `pageMap` is the source's page map (container header): zero
+   * pages are zero-filled now (so a large receive does not clear memory it then
+   * overwrites); with `lazy`, present pages that did not arrive stay absent and are
+   * fetched on fault (post-copy). Otherwise a missing page is an error.
+   */
+  stage(id: string, programName: string, travelers: MigTraveler[], paused: boolean, pageMap?: Uint8Array, lazy = false): void {
     const got = this.received;
-    if (got) for (let p = 0; p < got.length; p++) if (!got[p]) this.space.installPage(p, undefined);
+    if (got && pageMap) {
+      for (let p = 0; p < got.length; p++) {
+        if (got[p]) continue;
+        const f = pageMap[p] ?? 0;
+        if (f & PAGE_ZERO || !(f & Pte.PRESENT)) this.space.installPage(p, undefined);
+        else if (lazy) this.space.pageTable.setPresent(p, false);
+        else throw new ContainerError(`page ${p} is neither in the container nor marked zero`, Code.INVALID_ARGUMENT);
+      }
+    } else if (got) {
+      for (let p = 0; p < got.length; p++) if (!got[p]) this.space.installPage(p, undefined);
+    }
     this.received = undefined;
     this.id = id;
     this.programName = programName;
@@ -202,6 +231,8 @@ export class MigTask {
     this.programName = undefined;
     this.paused = false;
     this.received = undefined;
+    this.postcopy?.close();
+    this.postcopy = undefined;
     if (scrub) this.space.reset();
     this.cache = new CodeCache(this.space, this.word);
   }

@@ -12,6 +12,7 @@ import { ChunkVerifier, ContainerError, type RawChunk } from './container-codec.
 import { restoreTraveler, type ContainerHeader__Output } from './container-snapshot.ts';
 import { incompatibility, parseSettings } from './compatibility.ts';
 import type { MigTask } from './mig-task.ts';
+import { PostcopySink } from './postcopy-sink.ts';
 
 export type Outcome = 'receiving' | 'staged' | 'active' | 'aborted';
 
@@ -22,6 +23,10 @@ interface MigrationRecord {
   taskId: string;
   detail: string;
   timer?: NodeJS.Timeout;
+  /** The final state: travelers, page map and the gate messages that follow the task. */
+  final?: ContainerHeader__Output;
+  /** Post-copy: where the absent pages are. */
+  source?: string;
 }
 
 export interface ReceiveResult {
@@ -53,6 +58,7 @@ export class MigrationSink {
   async receive(chunks: AsyncIterable<RawChunk>, options: { activate?: boolean } = {}): Promise<ReceiveResult> {
     const verifier = new ChunkVerifier();
     let header: ContainerHeader__Output | undefined;
+    let final: ContainerHeader__Output | undefined;
     let rec: MigrationRecord | undefined;
     let slot: MigTask | undefined;
     try {
@@ -67,6 +73,8 @@ export class MigrationSink {
           slot = this.node.freeSlot(header.partition);
           slot.beginReceive();
           rec.slot = slot;
+        } else if (v.kind === 'state') {
+          final = v.state;
         } else if (v.kind === 'pages') {
           await verifier.backpressure();
         }
@@ -74,8 +82,14 @@ export class MigrationSink {
       await verifier.finish();
       if (rec?.outcome === 'aborted') throw new MigvisorError(`migration ${rec.id} was aborted: ${rec.detail}`, Code.ABORTED);
       if (!header || !slot || !rec) throw new ContainerError('the container ended before its trailer');
-      const travelers = header.travelers.map((t) => restoreTraveler(t, slot!.word, this.node.tick));
-      slot.stage(header.taskId, header.program, travelers, header.paused);
+      if (header.mode === 'precopy' && !final) throw new ContainerError('a pre-copy container ended without its final state');
+      const state = final ?? header;
+      const lazy = header.mode === 'lazy';
+      if (lazy && !header.sourceAddress) throw new ContainerError('a post-copy container must name its source address', Code.INVALID_ARGUMENT);
+      const travelers = state.travelers.map((t) => restoreTraveler(t, slot!.word, this.node.tick));
+      slot.stage(state.taskId, state.program, travelers, state.paused, state.pageFlags, lazy);
+      rec.final = state;
+      if (lazy) rec.source = header.sourceAddress;
       rec.outcome = 'staged';
       this.node.publish({ kind: 'migration', node: this.node.name, tick: this.node.tick, task: header.taskId, phase: 'staged', detail: `from ${header.sourceNode} into ${slot.slotName}` });
       if (options.activate) this.activate(rec);
@@ -142,6 +156,10 @@ export class MigrationSink {
     const slot = rec.slot!;
     slot.activate();
     rec.outcome = 'active';
+    const carried = (rec.final?.gates ?? []).map((g) => ({ gate: g.gate, messages: g.messages.map((m) => new Uint8Array(m)) }));
+    this.node.acceptGateMessages(carried, this.node.gatesReceivedBy(slot));
+    if (rec.source) slot.postcopy = new PostcopySink(this.node, slot, rec.id, rec.source);
+    rec.final = undefined;
     this.node.syncQueue(slot.partition.name);
     this.node.publish({ kind: 'migration', node: this.node.name, tick: this.node.tick, task: rec.taskId, phase: 'activated', detail: `in ${slot.slotName}` });
   }
@@ -186,6 +204,13 @@ export class MigrationSink {
     const rec = this.records.get(id);
     if (!rec) return { outcome: 'unknown', taskId: '', slot: '', detail: '' };
     return { outcome: rec.outcome, taskId: rec.taskId, slot: rec.slot?.slotName ?? '', detail: rec.detail };
+  }
+
+  /** The slot running a post-copy migration, to deliver pushed pages to. */
+  postcopyOf(migrationId: string): { sink: PostcopySink | undefined; known: boolean } {
+    const rec = this.records.get(migrationId);
+    const pc = rec?.slot?.postcopy;
+    return { sink: pc instanceof PostcopySink && pc.migrationId === migrationId ? pc : undefined, known: rec?.outcome === 'active' };
   }
 
   /** Stops staging timers (node shutdown). */

@@ -26,12 +26,18 @@ function writeVarint(buf: Uint8Array, pos: number, v: number): number {
   return pos;
 }
 
-/** Encodes the pages `index` of `space` as a PageBatch, copying each page once. */
-export function encodePageBatch(space: AddressSpace, index: readonly number[]): Uint8Array {
+/**
+ * Encodes the pages `index` of `space` as a PageBatch, copying each page once;
+ * `zero` lists pages known to be all zeros, sent without data.
+ */
+export function encodePageBatch(space: AddressSpace, index: readonly number[], zero: readonly number[] = []): Uint8Array {
   let idxLen = 0;
   for (const i of index) idxLen += varintSize(i);
+  let zeroLen = 0;
+  for (const i of zero) zeroLen += varintSize(i);
   const dataLen = index.length * space.pageSize;
-  const total = 1 + varintSize(idxLen) + idxLen + 1 + varintSize(dataLen) + dataLen;
+  const zeroField = zero.length > 0 ? 1 + varintSize(zeroLen) + zeroLen : 0;
+  const total = 1 + varintSize(idxLen) + idxLen + 1 + varintSize(dataLen) + dataLen + zeroField;
   const out = Buffer.allocUnsafe(total);
   let pos = 0;
   out[pos++] = 0x0a; // field 1, length-delimited (packed)
@@ -42,6 +48,11 @@ export function encodePageBatch(space: AddressSpace, index: readonly number[]): 
   for (const i of index) {
     out.set(space.pageBytes(i), pos);
     pos += space.pageSize;
+  }
+  if (zero.length > 0) {
+    out[pos++] = 0x1a; // field 3, length-delimited (packed)
+    pos = writeVarint(out, pos, zeroLen);
+    for (const i of zero) pos = writeVarint(out, pos, i);
   }
   return out;
 }
@@ -85,9 +96,10 @@ class Cursor {
 }
 
 /** Decodes a PageBatch; `data` is a view into `buf`. Accepts packed or unpacked indices. */
-export function decodePageBatch(buf: Uint8Array): { index: number[]; data: Uint8Array } {
+export function decodePageBatch(buf: Uint8Array): { index: number[]; data: Uint8Array; zero: number[] } {
   const c = new Cursor(buf);
   const index: number[] = [];
+  const zero: number[] = [];
   let data: Uint8Array = new Uint8Array(0);
   while (c.pos < buf.length) {
     const key = c.varint();
@@ -98,7 +110,11 @@ export function decodePageBatch(buf: Uint8Array): { index: number[]; data: Uint8
       while (packed.pos < packed.buf.length) index.push(packed.varint());
     } else if (field === 1 && wire === 0) index.push(c.varint());
     else if (field === 2 && wire === 2) data = c.bytes();
+    else if (field === 3 && wire === 2) {
+      const packed = new Cursor(c.bytes());
+      while (packed.pos < packed.buf.length) zero.push(packed.varint());
+    } else if (field === 3 && wire === 0) zero.push(c.varint());
     else c.skip(wire);
   }
-  return { index, data };
+  return { index, data, zero };
 }

@@ -3,7 +3,9 @@
  * MigTask service or the middleware: Info to negotiate, Receive to stage, Commit
  * to activate, Abort and QueryMigration to settle failures.
  */
+import type * as grpc from '@grpc/grpc-js';
 import { clientStream, migTaskClient, unary, type MigTaskClient } from '../common/clients.ts';
+import type { PushPagesReply__Output } from '../generated/migvisor/v1/PushPagesReply.ts';
 import type { CommitReply__Output } from '../generated/migvisor/v1/CommitReply.ts';
 import type { InfoReply__Output } from '../generated/migvisor/v1/InfoReply.ts';
 import type { QueryMigrationReply__Output } from '../generated/migvisor/v1/QueryMigrationReply.ts';
@@ -17,6 +19,8 @@ export interface SinkPort {
   commit(migrationId: string, ms: number): Promise<CommitReply__Output>;
   abort(migrationId: string, reason: string, ms: number): Promise<void>;
   query(migrationId: string, ms: number): Promise<QueryMigrationReply__Output>;
+  /** Post-copy: push remaining pages (the migration id travels in the metadata). */
+  pushPages(chunks: AsyncIterable<RawChunk>, ms: number, metadata: grpc.Metadata): Promise<PushPagesReply__Output>;
   close(): void;
 }
 
@@ -46,6 +50,10 @@ export class RemoteSink implements SinkPort {
 
   query(migrationId: string, ms: number): Promise<QueryMigrationReply__Output> {
     return unary(this.client.QueryMigration, this.client, { migrationId }, `QueryMigration on ${this.address}`, ms);
+  }
+
+  pushPages(chunks: AsyncIterable<RawChunk>, ms: number, metadata: grpc.Metadata): Promise<PushPagesReply__Output> {
+    return clientStream(this.client.PushPages, this.client, chunks, `PushPages to ${this.address}`, ms, metadata);
   }
 
   close(): void {

@@ -259,6 +259,16 @@ export class AddressSpace {
     }
   }
 
+  /**
+   * Checks that a system call may read (or write) `len` bytes at `va` before it
+   * does anything it could not undo; throws the MemoryFault the access would raise.
+   */
+  probe(va: number, len: number, write: boolean): void {
+    const need = write ? NEED_WRITE : NEED_READ;
+    for (let a = va; a < va + len; a = (Math.floor(a / this.pageSize) + 1) * this.pageSize) this.translate(a, 1, need);
+    if (len > 0) this.translate(va + len - 1, 1, need);
+  }
+
   /** Checks that the last byte of a within-page span is mapped too (regions may end mid-page never; pages are whole). */
   private checkSpan(va: number, n: number, need: number): void {
     if (n > 1) this.translate(va + n - 1, 1, need);

@@ -10,6 +10,8 @@ export class GateQueue {
   /** Messages accepted since boot (monotonic; lets tests and ps see traffic). */
   sent = 0;
   received = 0;
+  /** Called after every accepted message (the node's forwarder listens here). */
+  onMessage: (() => void) | undefined;
 
   constructor(
     readonly name: string,
@@ -37,6 +39,7 @@ export class GateQueue {
     this.checkSend(msg);
     this.messages.push(msg.slice());
     this.sent++;
+    this.onMessage?.();
   }
 
   /** The oldest message, or undefined when empty. */
@@ -59,6 +62,7 @@ export class GateQueue {
   /** Puts carried messages back at the front, in their order, ahead of newer ones. */
   prepend(msgs: readonly Uint8Array[]): void {
     this.messages.unshift(...msgs.map((m) => m.slice()));
+    if (msgs.length > 0) this.onMessage?.();
   }
 
   /** A copy of the queued messages, oldest first. */

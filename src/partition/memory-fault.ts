@@ -13,7 +13,8 @@ export type MemoryFaultKind =
   | 'read-protected'
   | 'write-protected'
   | 'exec-protected'
-  | 'unaligned';
+  | 'unaligned'
+  | 'lost'; // post-copy: the page's only copy was on a source that is gone
 
 export class MemoryFault {
   constructor(
@@ -41,6 +42,8 @@ export class MemoryFault {
         return `execute from non-executable address ${at}`;
       case 'unaligned':
         return `unaligned ${this.size}-byte access at ${at}`;
+      case 'lost':
+        return `page ${this.page} (address ${at}) is lost: its post-copy source is unreachable`;
     }
   }
 }

@@ -1,35 +1,158 @@
 /**
- * `migvisor demo` (what `npm start` runs): boots field-a of the default cluster in
- * virtual time, lets the counter run, and shows its console and the ps table.
+ * `migvisor demo` (what `npm start` runs): the default cluster as real node
+ * processes. The counter starts on field-a, moves to field-b and back, is refused
+ * by field-c (64-bit big-endian), is saved to a file and loaded on field-b, and
+ * every step's statistics end up in one table. Everything is shut down at the end.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { VirtualTimeScheduler } from 'rxjs';
-import { seededIds } from '../../common/ids.ts';
-import { formatEvent, loadCluster, Node } from '../../hypervisor/index.ts';
+import Table from 'cli-table3';
+import { clientStream, migTaskClient, nodeClient, serverStream, unary, type NodeControlClient } from '../../common/clients.ts';
+import { describeError } from '../../common/errors.ts';
+import type { MigrationStats__Output } from '../../generated/migvisor/v1/MigrationStats.ts';
+import { formatEvent, loadCluster } from '../../hypervisor/index.ts';
+import { ChunkVerifier, rawChunk, readContainerFile, writeContainerFile, type RawChunk } from '../../migtask/index.ts';
 import { PACKAGE_ROOT } from '../cluster-file.ts';
-import { psTable } from '../format.ts';
 import { action } from '../run-command.ts';
+import { startChild, stopChildren, type Child } from '../supervisor.ts';
+import { fromWireEvent } from './tasks.ts';
+
+const say = (text: string): void => void process.stdout.write(`\n== ${text}\n`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Row {
+  step: string;
+  stats?: MigrationStats__Output;
+  note?: string;
+}
 
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('the main demo (npm start): the counter on field-a of the default cluster')
-    .action(
-      action(() => {
-        const cluster = loadCluster(path.join(PACKAGE_ROOT, 'config', 'cluster.yaml'));
-        const def = cluster.nodes.find((n) => n.name === 'field-a')!;
-        const node = new Node(def, cluster, { ids: seededIds(1) });
-        node.events.subscribe((e) => {
-          if (e.kind !== 'transition') process.stdout.write(`${formatEvent(e)}\n`);
-        });
-        process.stdout.write('== field-a boots its tasks and runs 100 ticks in virtual time\n');
-        node.boot();
-        const clock = new VirtualTimeScheduler();
-        node.start(clock, 100);
-        clock.flush();
-        process.stdout.write(`${psTable(node.ps())}\n`);
-        node.shutdown();
-      }),
-    );
+    .description('the main demo (npm start): a counter migrates between real node processes')
+    .action(action(() => demo()));
+}
+
+async function demo(): Promise<number> {
+  const file = path.join(PACKAGE_ROOT, 'config', 'cluster.yaml');
+  const cluster = loadCluster(file);
+  const children: Child[] = [];
+  const rows: Row[] = [];
+  const watches: (() => void)[] = [];
+  try {
+    say('Starting the default cluster: every node is its own process serving gRPC');
+    for (const n of cluster.nodes) {
+      const c = await startChild(n.name, ['node', 'start', file, '--node', n.name]);
+      children.push(c);
+      const cpu = n.cpu;
+      process.stdout.write(`   ${n.name.padEnd(8)} ${c.address.padEnd(16)} ${cpu.word}-bit ${cpu.endian}-endian, ${n.memory / 1048576} MiB, partitions ${n.partitions.map((p) => p.name).join(', ')}\n`);
+    }
+    const addr = Object.fromEntries(children.map((c) => [c.name, c.address])) as Record<string, string>;
+    const nodes = Object.fromEntries(children.map((c) => [c.name, nodeClient(c.address)])) as Record<string, NodeControlClient>;
+    for (const name of ['field-a', 'field-b']) watches.push(watchConsole(nodes[name]!, name));
+
+    const ps = await unary(nodes['field-a']!.Ps, nodes['field-a']!, { hashes: false }, 'ps');
+    const task = ps.tasks.find((t) => t.program === 'counter.s')?.taskId;
+    if (!task) throw new Error('field-a did not boot the counter');
+    say(`field-a booted ${task} (config/programs/counter.s): it keeps a counter in its data memory`);
+    await sleep(120);
+
+    say(`migrate ${task} field-a -> field-b (stop-and-copy, two-phase handoff): the counter goes on at N+1`);
+    rows.push({ step: 'field-a -> field-b', stats: await migrate(addr['field-a']!, addr['field-b']!, 'field-b', task) });
+    await sleep(120);
+
+    say(`migrate ${task} field-b -> field-a`);
+    rows.push({ step: 'field-b -> field-a', stats: await migrate(addr['field-b']!, addr['field-a']!, 'field-a', task) });
+    await sleep(80);
+
+    say(`migrate ${task} field-a -> field-c: refused before anything stops`);
+    try {
+      await migrate(addr['field-a']!, addr['field-c']!, 'field-c', task);
+      rows.push({ step: 'field-a -> field-c', note: 'unexpectedly accepted' });
+    } catch (e: unknown) {
+      process.stdout.write(`   refused: ${describeError(e)}\n`);
+      rows.push({ step: 'field-a -> field-c', note: `refused: ${describeError(e).replace(/^migration refused: /, '')}` });
+    }
+    await sleep(80);
+
+    const saved = path.join(PACKAGE_ROOT, 'var', 'demo', `${task}.mvc`);
+    fs.mkdirSync(path.dirname(saved), { recursive: true });
+    say(`save ${task} on field-a to ${path.relative(process.cwd(), saved)}, then load it on field-b`);
+    const bytes = await save(nodes['field-a']!, task, saved);
+    process.stdout.write(`   saved ${bytes} bytes; field-a no longer runs it\n`);
+    await sleep(50);
+    const loaded = await clientStream(nodes['field-b']!.Load, nodes['field-b']!, readContainerFile(saved), 'load', 30_000);
+    process.stdout.write(`   loaded on field-b as ${loaded.taskId} in ${loaded.slot}\n`);
+    rows.push({ step: 'save field-a, load field-b', note: `${bytes} bytes in ${path.basename(saved)}` });
+    await sleep(120);
+
+    for (const stop of watches) stop();
+    say('Statistics');
+    process.stdout.write(`${statsTable(rows)}\n`);
+    for (const c of Object.values(nodes)) c.close();
+    return 0;
+  } finally {
+    for (const stop of watches) stop();
+    say('Stopping every node process');
+    await stopChildren(children);
+    process.stdout.write('   done\n');
+  }
+}
+
+/** Prints a node's console lines as they come; returns a function that stops it. */
+function watchConsole(c: NodeControlClient, name: string): () => void {
+  const call = c.Watch({ kinds: ['console', 'migration'], task: '' });
+  void (async () => {
+    try {
+      for await (const e of serverStream(call, `watch ${name}`)) process.stdout.write(`   ${formatEvent(fromWireEvent(e))}\n`);
+    } catch {
+      // cancelled at the end of the demo
+    }
+  })();
+  return () => call.cancel();
+}
+
+async function migrate(from: string, to: string, toName: string, task: string): Promise<MigrationStats__Output> {
+  const c = migTaskClient(from);
+  try {
+    let stats: MigrationStats__Output | null = null;
+    for await (const p of serverStream(c.StopAndTransfer({ task, sink: to, sinkName: toName, mode: 'full', compression: 'auto' }), 'migrate')) {
+      if (p.stats) stats = p.stats;
+    }
+    if (!stats) throw new Error('no statistics');
+    return stats;
+  } finally {
+    c.close();
+  }
+}
+
+async function save(c: NodeControlClient, task: string, file: string): Promise<number> {
+  const verifier = new ChunkVerifier();
+  let id = '';
+  async function* chunks(): AsyncGenerator<RawChunk> {
+    for await (const w of serverStream(c.Save({ task, compression: 'deflate', leaveRunning: false }), 'save')) {
+      const chunk = rawChunk(w);
+      const v = verifier.accept(chunk);
+      if (v.kind === 'header') id = v.header.migrationId;
+      yield chunk;
+    }
+    await verifier.finish();
+  }
+  const bytes = await writeContainerFile(file, chunks());
+  await unary(c.ConfirmSave, c, { migrationId: id }, 'confirm save');
+  return bytes;
+}
+
+function statsTable(rows: readonly Row[]): string {
+  const t = new Table({
+    head: ['STEP', 'MODE', 'STATUS', 'TOTAL MS', 'DOWNTIME MS', 'SETUP MS', 'BYTES', 'PAGES SENT', 'ZERO PAGES', 'COMPRESSION'],
+    style: { head: [], border: [], compact: true },
+  });
+  for (const r of rows) {
+    const s = r.stats;
+    if (s) t.push([r.step, s.mode, s.status, s.totalMs.toFixed(1), s.downtimeMs.toFixed(1), s.setupMs.toFixed(1), s.bytes, s.pagesSent, s.pagesElided, `${s.compression} x${s.compressionRatio}`]);
+    else t.push([r.step, { colSpan: 9, content: r.note ?? '' }]);
+  }
+  return t.toString();
 }

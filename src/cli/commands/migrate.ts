@@ -18,6 +18,15 @@ interface MigrateFlags extends ClusterFlags {
   mode: string;
   compress: string;
   deadlineMs?: string;
+  precopyStopPages?: string;
+  precopyMaxRounds?: string;
+}
+
+function count(text: string | undefined, what: string): number {
+  if (text === undefined) return 0;
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${what} must be a non-negative integer, got ${text}`);
+  return n;
 }
 
 /** The statistics as the README and tests name them (QEMU query-migrate style). */
@@ -43,6 +52,9 @@ export function statsJson(s: MigrationStats__Output): Record<string, unknown> {
     lazy_faults_served: s.lazyFaultsServed,
     resume_ms: s.resumeMs,
     residual_ms: s.residualMs,
+    gate_messages: s.gateMessages,
+    closed_handles: s.closedHandles,
+    ...(s.error ? { error: s.error } : {}),
   };
 }
 
@@ -56,24 +68,27 @@ export function registerMigrateCommand(program: Command): void {
   withClusterOption(
     program
       .command('migrate')
-      .description('move a task between nodes (stop-and-copy, two-phase handoff); prints statistics')
+      .description('move a task between nodes (full: stop-and-copy, precopy: live, lazy: post-copy); prints statistics')
       .argument('<task>', 'task id')
       .requiredOption('--from <node>', 'source node (name or host:port)')
       .requiredOption('--to <node>', 'sink node (name or host:port)')
       .option('--mode <mode>', 'full, lazy or precopy', 'full')
       .option('--compress <c>', 'auto, none, deflate or brotli (must be supported by the sink)', 'auto')
-      .option('--deadline-ms <ms>', 'budget of the whole migration'),
+      .option('--deadline-ms <ms>', 'budget of the whole migration')
+      .option('--precopy-stop-pages <n>', 'pre-copy: stop and copy once at most n pages are dirty (default 64)')
+      .option('--precopy-max-rounds <n>', 'pre-copy: stop and copy after n rounds at most (default 12)'),
   ).action(
     action((task: string, flags: MigrateFlags) =>
       withRemote(flags, async (r) => {
-        const deadline = flags.deadlineMs === undefined ? 0 : Number(flags.deadlineMs);
-        if (!Number.isSafeInteger(deadline) || deadline < 0) throw new InvalidArgumentError(`--deadline-ms must be a positive integer, got ${flags.deadlineMs}`);
+        const deadline = count(flags.deadlineMs, '--deadline-ms');
+        const precopyStopPages = count(flags.precopyStopPages, '--precopy-stop-pages');
+        const precopyMaxRounds = count(flags.precopyMaxRounds, '--precopy-max-rounds');
         const sink = r.address(flags.to);
         const c = r.migTask(flags.from);
         const bar = progressBar(`migrate ${task}`);
         let stats: MigrationStats__Output | null = null;
         try {
-          const call = c.StopAndTransfer({ task, sink, sinkName: flags.to, mode: flags.mode, compression: flags.compress, deadlineMs: deadline });
+          const call = c.StopAndTransfer({ task, sink, sinkName: flags.to, mode: flags.mode, compression: flags.compress, deadlineMs: deadline, precopyStopPages, precopyMaxRounds });
           for await (const p of serverStream(call, `migrate ${task}`)) {
             bar.update(p.pagesSent, p.pagesTotal, p.phase);
             if (p.stats) stats = p.stats;

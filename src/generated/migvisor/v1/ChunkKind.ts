@@ -14,6 +14,10 @@ export const ChunkKind = {
    * payload: ContainerTrailer
    */
   CHUNK_KIND_TRAILER: 'CHUNK_KIND_TRAILER',
+  /**
+   * payload: ContainerHeader; pre-copy's final state, sent once the travelers stopped
+   */
+  CHUNK_KIND_STATE: 'CHUNK_KIND_STATE',
 } as const;
 
 export type ChunkKind =
@@ -34,5 +38,10 @@ export type ChunkKind =
    */
   | 'CHUNK_KIND_TRAILER'
   | 3
+  /**
+   * payload: ContainerHeader; pre-copy's final state, sent once the travelers stopped
+   */
+  | 'CHUNK_KIND_STATE'
+  | 4
 
 export type ChunkKind__Output = typeof ChunkKind[keyof typeof ChunkKind]

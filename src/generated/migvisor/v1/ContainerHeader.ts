@@ -45,6 +45,10 @@ export interface ContainerHeader {
    * pages in PAGES chunks (present and not zero)
    */
   'pagesToSend'?: (number);
+  /**
+   * post-copy: where the sink fetches the pages it lacks
+   */
+  'sourceAddress'?: (string);
 }
 
 export interface ContainerHeader__Output {
@@ -87,4 +91,8 @@ export interface ContainerHeader__Output {
    * pages in PAGES chunks (present and not zero)
    */
   'pagesToSend': (number);
+  /**
+   * post-copy: where the sink fetches the pages it lacks
+   */
+  'sourceAddress': (string);
 }

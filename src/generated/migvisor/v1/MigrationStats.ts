@@ -42,6 +42,14 @@ export interface MigrationStats {
    * lazy: until the source holds no page
    */
   'residualMs'?: (number | string);
+  /**
+   * queued gate messages that followed the task
+   */
+  'gateMessages'?: (number | string | Long);
+  /**
+   * file handles closed by the move
+   */
+  'closedHandles'?: (number | string | Long);
 }
 
 export interface MigrationStats__Output {
@@ -84,4 +92,12 @@ export interface MigrationStats__Output {
    * lazy: until the source holds no page
    */
   'residualMs': (number);
+  /**
+   * queued gate messages that followed the task
+   */
+  'gateMessages': (number);
+  /**
+   * file handles closed by the move
+   */
+  'closedHandles': (number);
 }

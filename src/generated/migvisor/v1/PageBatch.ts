@@ -10,6 +10,10 @@ export interface PageBatch {
    * index.length * page_size bytes
    */
   'data'?: (Buffer | Uint8Array | string);
+  /**
+   * pages that are all zeros (post-copy sends them without data)
+   */
+  'zero'?: (number)[];
 }
 
 export interface PageBatch__Output {
@@ -21,4 +25,8 @@ export interface PageBatch__Output {
    * index.length * page_size bytes
    */
   'data': (Buffer);
+  /**
+   * pages that are all zeros (post-copy sends them without data)
+   */
+  'zero': (number)[];
 }

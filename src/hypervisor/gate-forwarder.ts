@@ -1,0 +1,101 @@
+/**
+ * Forwarding records for gates whose receiver left the node (DESIGN.md, step 5,
+ * "redirect"): messages sent here keep arriving in the local queue, which becomes
+ * an outbox that is pumped, in order, to the node the task went to (which may
+ * forward them again). A message leaves the outbox only once the next node has
+ * accepted it; a full or unreachable next node is retried, never dropped.
+ */
+import { nodeClient, unary, type NodeControlClient } from '../common/clients.ts';
+import { Code, MigvisorError } from '../common/errors.ts';
+import type { GateQueue } from '../partition/index.ts';
+
+export interface Route {
+  readonly address: string;
+  readonly name: string;
+}
+
+/** Longest wait between two attempts to hand a message on. */
+const MAX_BACKOFF_MS = 1000;
+
+export class GateForwarder {
+  private readonly routes = new Map<string, Route>();
+  private readonly pumping = new Set<string>();
+  private readonly clients = new Map<string, NodeControlClient>();
+  private closed = false;
+  forwarded = 0;
+
+  constructor(
+    private readonly gate: (name: string) => GateQueue | undefined,
+    private readonly report: (gate: string, detail: string) => void,
+  ) {}
+
+  /** Starts forwarding gate `name` to `route` (replacing an older route). */
+  route(name: string, route: Route): void {
+    this.routes.set(name, route);
+    this.kick(name);
+  }
+
+  /** A receiver for the gate is here again: keep messages local. */
+  unroute(name: string): void {
+    this.routes.delete(name);
+  }
+
+  routeOf(name: string): Route | undefined {
+    return this.routes.get(name);
+  }
+
+  get all(): ReadonlyMap<string, Route> {
+    return this.routes;
+  }
+
+  /** A message arrived on `name`: pump it on if the gate is forwarded. */
+  kick(name: string): void {
+    if (this.closed || !this.routes.has(name) || this.pumping.has(name)) return;
+    void this.pump(name);
+  }
+
+  private client(address: string): NodeControlClient {
+    let c = this.clients.get(address);
+    if (!c) {
+      c = nodeClient(address);
+      this.clients.set(address, c);
+    }
+    return c;
+  }
+
+  private async pump(name: string): Promise<void> {
+    this.pumping.add(name);
+    let backoff = 20;
+    try {
+      for (;;) {
+        const route = this.routes.get(name);
+        const q = this.gate(name);
+        const msg = q?.peekFirst();
+        if (this.closed || !route || !q || !msg) return;
+        const c = this.client(route.address);
+        try {
+          await unary(c.GateSend, c, { gate: name, message: msg }, `forward ${name} to ${route.name}`, 5000);
+          if (q.peekFirst() === msg) q.receive();
+          this.forwarded++;
+          backoff = 20;
+        } catch (e: unknown) {
+          const code = e instanceof MigvisorError ? e.code : Code.UNKNOWN;
+          if (code !== Code.RESOURCE_EXHAUSTED && code !== Code.UNAVAILABLE && code !== Code.DEADLINE_EXCEEDED) {
+            this.report(name, `cannot forward to ${route.name}: ${e instanceof Error ? e.message : String(e)}; messages stay queued here`);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, backoff).unref());
+          backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+        }
+      }
+    } finally {
+      this.pumping.delete(name);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const c of this.clients.values()) c.close();
+    this.clients.clear();
+  }
+}

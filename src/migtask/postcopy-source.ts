@@ -1,0 +1,93 @@
+/**
+ * Post-copy on the source: after the commit the task runs on the sink, but its
+ * pages are still here. This serves the sink's page faults (FetchPages) and
+ * pushes every page not yet delivered in the background; once the sink has them
+ * all, the residual dependency ends and the slot is released.
+ */
+import type { MigTask } from './mig-task.ts';
+import { preparePages, type Compression, type PreparedPages, type RawChunk } from './container-codec.ts';
+import { BATCH_PAGES } from './container-snapshot.ts';
+
+/** Batches prepared ahead while pushing. */
+const PIPELINE = 4;
+
+function frame(p: PreparedPages, seq: number): RawChunk {
+  return { seq, kind: 'CHUNK_KIND_PAGES', encoding: p.encoding, payload: p.payload, sha256: p.sha256 };
+}
+
+export class PostcopySource {
+  /** Pages delivered (by fault or push) or never to be sent (absent). */
+  private readonly sent: Uint8Array;
+  /** FetchPages requests served (the sink's page faults). */
+  faultsServed = 0;
+  pagesPushed = 0;
+  pagesFetched = 0;
+  bytes = 0;
+  private seq = 0;
+
+  constructor(
+    readonly task: MigTask,
+    readonly migrationId: string,
+    private readonly compression: Compression,
+  ) {
+    const pt = task.space.pageTable;
+    this.sent = new Uint8Array(pt.pageCount);
+    for (let p = 0; p < pt.pageCount; p++) if (!pt.isPresent(p)) this.sent[p] = 1;
+  }
+
+  private split(pages: readonly number[]): { data: number[]; zero: number[] } {
+    const data: number[] = [];
+    const zero: number[] = [];
+    for (const p of pages) (this.task.space.isZeroPage(p) ? zero : data).push(p);
+    return { data, zero };
+  }
+
+  /** Serves a fault: the requested pages, as one PAGES chunk. */
+  async fetch(pages: readonly number[]): Promise<RawChunk> {
+    const valid = pages.filter((p) => p >= 0 && p < this.sent.length);
+    const { data, zero } = this.split(valid);
+    const prepared = await preparePages(this.task.space, data, this.compression, zero);
+    for (const p of valid) this.sent[p] = 1;
+    this.faultsServed++;
+    this.pagesFetched += valid.length;
+    this.bytes += prepared.payload.length;
+    return frame(prepared, this.seq++);
+  }
+
+  /** Pages not delivered yet. */
+  get remaining(): number {
+    let n = 0;
+    for (let p = 0; p < this.sent.length; p++) if (!this.sent[p]) n++;
+    return n;
+  }
+
+  /** Every page not yet delivered, in order, as PAGES chunks (faults may overtake it). */
+  async *push(): AsyncGenerator<RawChunk> {
+    let next = 0;
+    const queue: Promise<PreparedPages>[] = [];
+    const fill = (): void => {
+      while (queue.length < PIPELINE && next < this.sent.length) {
+        const batch: number[] = [];
+        for (; next < this.sent.length && batch.length < BATCH_PAGES; next++) {
+          if (!this.sent[next]) {
+            batch.push(next);
+            this.sent[next] = 1;
+          }
+        }
+        if (batch.length === 0) continue;
+        const { data, zero } = this.split(batch);
+        this.pagesPushed += batch.length;
+        const p = preparePages(this.task.space, data, this.compression, zero);
+        p.catch(() => undefined);
+        queue.push(p);
+      }
+    };
+    fill();
+    while (queue.length > 0) {
+      const prepared = await queue.shift()!;
+      fill();
+      this.bytes += prepared.payload.length;
+      yield frame(prepared, this.seq++);
+    }
+  }
+}
