@@ -406,6 +406,7 @@ async function postcopy(run: Run, context: SourceContext): Promise<void> {
   stats.residualMs = round(performance.now() - tResume);
   stats.lazyFaultsServed = residual.faultsServed;
   stats.bytes += residual.bytes;
+  stats.compressionRatio = residual.bytes > 0 ? round(residual.raw / residual.bytes) : 1;
   stats.pagesSent = residual.pagesPushed + residual.pagesFetched;
   stats.pagesPerRound = [stats.pagesSent];
 }

@@ -23,6 +23,8 @@ export class PostcopySource {
   pagesPushed = 0;
   pagesFetched = 0;
   bytes = 0;
+  /** Encoded page bytes before compression (for the compression ratio). */
+  raw = 0;
   private seq = 0;
 
   constructor(
@@ -51,6 +53,7 @@ export class PostcopySource {
     this.faultsServed++;
     this.pagesFetched += valid.length;
     this.bytes += prepared.payload.length;
+    this.raw += prepared.raw;
     return frame(prepared, this.seq++);
   }
 
@@ -87,6 +90,7 @@ export class PostcopySource {
       const prepared = await queue.shift()!;
       fill();
       this.bytes += prepared.payload.length;
+      this.raw += prepared.raw;
       yield frame(prepared, this.seq++);
     }
   }

@@ -1,8 +1,9 @@
 /**
  * `migvisor demo` (what `npm start` runs): the default cluster as real node
- * processes. The counter starts on field-a, moves to field-b and back, is refused
- * by field-c (64-bit big-endian), is saved to a file and loaded on field-b, and
- * every step's statistics end up in one table. Everything is shut down at the end.
+ * processes. The counter starts on field-a and moves between field-a and field-b
+ * in each mode (stop-and-copy, pre-copy, post-copy), is refused by field-c (64-bit
+ * big-endian), is saved to a file and loaded on field-b, and every step's
+ * statistics end up in one table. Everything is shut down at the end.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -58,13 +59,17 @@ async function demo(): Promise<number> {
     say(`field-a booted ${task} (config/programs/counter.s): it keeps a counter in its data memory`);
     await sleep(120);
 
-    say(`migrate ${task} field-a -> field-b (stop-and-copy, two-phase handoff): the counter goes on at N+1`);
-    rows.push({ step: 'field-a -> field-b', stats: await migrate(addr['field-a']!, addr['field-b']!, 'field-b', task) });
-    await sleep(120);
-
-    say(`migrate ${task} field-b -> field-a`);
-    rows.push({ step: 'field-b -> field-a', stats: await migrate(addr['field-b']!, addr['field-a']!, 'field-a', task) });
-    await sleep(80);
+    const moves: [string, string, Mode, string][] = [
+      ['field-a', 'field-b', 'full', 'stop-and-copy: stop, send every non-zero page, two-phase handoff'],
+      ['field-b', 'field-a', 'precopy', 'pre-copy: pages go while it runs, dirty pages again, then a short stop'],
+      ['field-a', 'field-b', 'lazy', 'post-copy: registers and page table first, it resumes at once, pages follow'],
+      ['field-b', 'field-a', 'full', 'and home again'],
+    ];
+    for (const [from, to, mode, what] of moves) {
+      say(`migrate ${task} ${from} -> ${to} --mode ${mode} (${what}); the counter goes on at N+1`);
+      rows.push({ step: `${from} -> ${to}`, stats: await migrate(addr[from]!, addr[to]!, to, task, mode) });
+      await sleep(100);
+    }
 
     say(`migrate ${task} field-a -> field-c: refused before anything stops`);
     try {
@@ -113,11 +118,13 @@ function watchConsole(c: NodeControlClient, name: string): () => void {
   return () => call.cancel();
 }
 
-async function migrate(from: string, to: string, toName: string, task: string): Promise<MigrationStats__Output> {
+type Mode = 'full' | 'precopy' | 'lazy';
+
+async function migrate(from: string, to: string, toName: string, task: string, mode: Mode = 'full'): Promise<MigrationStats__Output> {
   const c = migTaskClient(from);
   try {
     let stats: MigrationStats__Output | null = null;
-    for await (const p of serverStream(c.StopAndTransfer({ task, sink: to, sinkName: toName, mode: 'full', compression: 'auto' }), 'migrate')) {
+    for await (const p of serverStream(c.StopAndTransfer({ task, sink: to, sinkName: toName, mode, compression: 'auto' }), 'migrate')) {
       if (p.stats) stats = p.stats;
     }
     if (!stats) throw new Error('no statistics');
@@ -146,13 +153,14 @@ async function save(c: NodeControlClient, task: string, file: string): Promise<n
 
 function statsTable(rows: readonly Row[]): string {
   const t = new Table({
-    head: ['STEP', 'MODE', 'STATUS', 'TOTAL MS', 'DOWNTIME MS', 'SETUP MS', 'BYTES', 'PAGES SENT', 'ZERO PAGES', 'COMPRESSION'],
+    head: ['STEP', 'MODE', 'STATUS', 'TOTAL MS', 'DOWNTIME MS', 'ROUNDS', 'FAULTS', 'BYTES', 'PAGES SENT', 'ZERO PAGES', 'COMPRESSION'],
     style: { head: [], border: [], compact: true },
   });
   for (const r of rows) {
     const s = r.stats;
-    if (s) t.push([r.step, s.mode, s.status, s.totalMs.toFixed(1), s.downtimeMs.toFixed(1), s.setupMs.toFixed(1), s.bytes, s.pagesSent, s.pagesElided, `${s.compression} x${s.compressionRatio}`]);
-    else t.push([r.step, { colSpan: 9, content: r.note ?? '' }]);
+    if (s) {
+      t.push([r.step, s.mode, s.status, s.totalMs.toFixed(1), s.downtimeMs.toFixed(1), s.pagesPerRound.join('/'), s.lazyFaultsServed, s.bytes, s.pagesSent, s.pagesElided, `${s.compression} x${s.compressionRatio}`]);
+    } else t.push([r.step, { colSpan: 10, content: r.note ?? '' }]);
   }
   return t.toString();
 }
