@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { clientStream, migTaskClient, nodeClient, serverStream, unary } from '../src/common/clients.ts';
 import { CHANNEL_OPTIONS, wire } from '../src/common/wire.ts';
 import * as grpc from '@grpc/grpc-js';
-import { loadCluster, Node, type ClusterConfig } from '../src/hypervisor/index.ts';
+import { assembleFor, loadCluster, Node, type ClusterConfig } from '../src/hypervisor/index.ts';
 import { containerChunks, readContainerFile, snapshotOf, writeContainerFile, type Compression } from '../src/migtask/index.ts';
 import type { MigrationStats__Output } from '../src/generated/migvisor/v1/MigrationStats.ts';
 
@@ -92,10 +92,13 @@ function fillBytes(size: number, fill: Fill): Buffer {
   return Buffer.from(lines.join('')).subarray(0, size);
 }
 
-/** Writes a container of a task whose data region holds `dataBytes` of the given fill. */
-export async function makeContainer(cluster: ClusterConfig, dir: string, dataBytes: number, fill: Fill, compression: Compression): Promise<string> {
+/**
+ * Writes a container of a task whose data region holds `dataBytes` of the given
+ * fill, running `program` (default: a loop that only sleeps).
+ */
+export async function makeContainer(cluster: ClusterConfig, dir: string, dataBytes: number, fill: Fill, compression: Compression, program = IDLE_PROGRAM): Promise<string> {
   const node = new Node(cluster.nodes[0]!, cluster);
-  const slot = node.startTask({ partition: 'big', assembled: { program: (await import('../src/hypervisor/index.ts')).assembleFor(IDLE_PROGRAM, 'idle.s', cluster.partitions.get('big')!, cluster.nodes[0]!.cpu), name: 'idle.s' } });
+  const slot = node.startTask({ partition: 'big', assembled: { program: assembleFor(program, 'bench.s', cluster.partitions.get('big')!, cluster.nodes[0]!.cpu), name: 'bench.s' } });
   const data = slot.space.regionNamed('data')!;
   slot.space.loadImage(data.vbase, fillBytes(dataBytes, fill));
   const file = path.join(dir, `task-${fill}.mvc`);
@@ -127,11 +130,11 @@ export async function killTask(address: string, task: string): Promise<void> {
   }
 }
 
-export async function migrate(from: string, to: string, task: string, compression: string): Promise<MigrationStats__Output> {
+export async function migrate(from: string, to: string, task: string, compression: string, mode = 'full'): Promise<MigrationStats__Output> {
   const c = migTaskClient(from);
   try {
     let stats: MigrationStats__Output | null = null;
-    for await (const p of serverStream(c.StopAndTransfer({ task, sink: to, mode: 'full', compression }), 'migrate')) if (p.stats) stats = p.stats;
+    for await (const p of serverStream(c.StopAndTransfer({ task, sink: to, mode, compression }), 'migrate')) if (p.stats) stats = p.stats;
     if (!stats) throw new Error('no statistics');
     return stats;
   } finally {

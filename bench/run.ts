@@ -4,6 +4,7 @@
  * and noisy. Select parts with arguments, e.g. `npm run bench -- cpu`.
  */
 import { cpuBenchmark } from './cpu-bench.ts';
+import { liveBenchmark } from './live-bench.ts';
 import { migrateBenchmark } from './migrate-bench.ts';
 
 const wanted = new Set(process.argv.slice(2));
@@ -12,4 +13,5 @@ const want = (name: string): boolean => wanted.size === 0 || wanted.has(name);
 const summary: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
 if (want('cpu')) summary.cpu = cpuBenchmark();
 if (want('migrate')) summary.migrate = { full: await migrateBenchmark() };
+if (want('live')) summary.live = await liveBenchmark();
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -27,6 +27,8 @@ interface MigrationRecord {
   final?: ContainerHeader__Output;
   /** Post-copy: where the absent pages are. */
   source?: string;
+  /** Pages verified and installed so far. */
+  pagesReceived: number;
 }
 
 export interface ReceiveResult {
@@ -65,7 +67,10 @@ export class MigrationSink {
       for await (const c of chunks) {
         if (rec?.outcome === 'aborted') throw new MigvisorError(`migration ${rec.id} was aborted: ${rec.detail}`, Code.ABORTED);
         // Pages land in the staged slot as soon as they verify; nothing runs there yet.
-        const v = verifier.accept(c, (b) => slot!.installPages(b.index, b.data));
+        const v = verifier.accept(c, (b) => {
+          slot!.installPages(b.index, b.data, b.zero);
+          rec!.pagesReceived += b.index.length + b.zero.length;
+        });
         if (v.kind === 'header') {
           header = v.header;
           this.checkHeader(header);
@@ -144,7 +149,7 @@ export class MigrationSink {
   private remember(id: string, taskId: string): MigrationRecord {
     const prev = this.records.get(id);
     if (prev && prev.outcome !== 'aborted') throw new AlreadyExistsError(`migration ${id} is already ${prev.outcome} here`);
-    const rec: MigrationRecord = { id, outcome: 'receiving', slot: undefined, taskId, detail: '' };
+    const rec: MigrationRecord = { id, outcome: 'receiving', slot: undefined, taskId, detail: '', pagesReceived: 0 };
     this.records.delete(id);
     this.records.set(id, rec);
     while (this.records.size > MAX_RECORDS) this.records.delete(this.records.keys().next().value!);
@@ -200,10 +205,10 @@ export class MigrationSink {
     return rec.outcome;
   }
 
-  query(id: string): { outcome: Outcome | 'unknown'; taskId: string; slot: string; detail: string } {
+  query(id: string): { outcome: Outcome | 'unknown'; taskId: string; slot: string; detail: string; pagesReceived: number } {
     const rec = this.records.get(id);
-    if (!rec) return { outcome: 'unknown', taskId: '', slot: '', detail: '' };
-    return { outcome: rec.outcome, taskId: rec.taskId, slot: rec.slot?.slotName ?? '', detail: rec.detail };
+    if (!rec) return { outcome: 'unknown', taskId: '', slot: '', detail: '', pagesReceived: 0 };
+    return { outcome: rec.outcome, taskId: rec.taskId, slot: rec.slot?.slotName ?? '', detail: rec.detail, pagesReceived: rec.pagesReceived };
   }
 
   /** The slot running a post-copy migration, to deliver pushed pages to. */

@@ -102,6 +102,8 @@ const RESOLVE_ATTEMPTS = 10;
 const RESOLVE_INTERVAL_MS = 500;
 /** Pre-copy batches prepared ahead. */
 const PIPELINE = 4;
+/** Longest pre-copy waits for the sink to work off its backlog before it stops the task. */
+const CATCH_UP_MS = 2000;
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -362,15 +364,19 @@ async function* precopyChunks(run: Run): AsyncGenerator<RawChunk> {
     stats.pagesPerRound.push(pages.length);
     yield* sendPages(pages);
     pages = pt.dirtyPages();
-    pt.clearDirty();
     if (pages.length <= stopPages || stats.rounds >= maxRounds) break;
+    pt.clearDirty();
     // Let the travelers run between rounds (the node's clock drives them).
     await new Promise((r) => setImmediate(r));
   }
+  // Before stopping, let the sink work off what is still in flight, so the
+  // downtime holds only the last dirty pages, not a backlog of earlier rounds.
+  await caughtUp(run.sink, stats.migrationId, pagesSent);
 
-  // Stop and copy the rest.
+  // Stop and copy the rest: everything dirtied since the last round was sent.
   run.stop();
-  pages = [...new Set([...pages, ...pt.dirtyPages()])].sort((a, b) => a - b);
+  pages = pt.dirtyPages();
+  pt.clearDirty();
   stats.finalDirtyPages = pages.length;
   stats.pagesPerRound.push(pages.length);
   stats.rounds++;
@@ -380,6 +386,16 @@ async function* precopyChunks(run: Run): AsyncGenerator<RawChunk> {
   stats.pagesElided = final.elided;
   yield run.count(encoder.state(final.header), pagesSent, run.raw, run.sent, pt.pageCount);
   yield run.count(encoder.trailer(), pagesSent, run.raw, run.sent, pt.pageCount);
+}
+
+/** Waits (bounded) until the sink has installed `pages` pages of this migration. */
+async function caughtUp(sink: SinkPort, id: string, pages: number): Promise<void> {
+  const until = performance.now() + CATCH_UP_MS;
+  while (performance.now() < until) {
+    const q = await sink.query(id, COMMIT_DEADLINE_MS).catch(() => undefined);
+    if (!q || q.outcome !== 'receiving' || q.pagesReceived >= pages) return;
+    await new Promise((r) => setTimeout(r, 2));
+  }
 }
 
 /** After a post-copy commit: serve faults and push the rest until the sink has every page. */

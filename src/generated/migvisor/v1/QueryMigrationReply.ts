@@ -1,5 +1,6 @@
 // Original file: proto/migvisor/v1/migtask.proto
 
+import type { Long } from '@grpc/proto-loader';
 
 export interface QueryMigrationReply {
   'migrationId'?: (string);
@@ -10,6 +11,10 @@ export interface QueryMigrationReply {
   'taskId'?: (string);
   'slot'?: (string);
   'detail'?: (string);
+  /**
+   * pages verified and installed so far (pre-copy waits on it before it stops)
+   */
+  'pagesReceived'?: (number | string | Long);
 }
 
 export interface QueryMigrationReply__Output {
@@ -21,4 +26,8 @@ export interface QueryMigrationReply__Output {
   'taskId': (string);
   'slot': (string);
   'detail': (string);
+  /**
+   * pages verified and installed so far (pre-copy waits on it before it stops)
+   */
+  'pagesReceived': (number);
 }
