@@ -192,6 +192,7 @@ export class NodeServer {
       pageSize: cpu.pageSize,
       compression: node.def.compression.map((c) => ENCODING_OF[c]),
       tick: node.tick,
+      gateForwards: [...node.forwarder.all].map(([gate, r]) => `${gate} -> ${r.name}`),
     };
     let slot: MigTask | undefined;
     if (task) {

@@ -160,12 +160,33 @@ export function registerTaskCommands(program: Command): void {
         const lines = [
           `node ${info.node}: ${info.wordSize}-bit ${info.endian === 'ENDIAN_BIG' ? 'big' : 'little'}-endian, page ${info.pageSize} bytes, tick ${info.tick}, compression ${info.compression.map((x) => x.replace('ENCODING_', '').toLowerCase()).join(', ')}`,
         ];
+        for (const f of info.gateForwards) lines.push(`gate forwarding: ${f}`);
         if (info.forwardedTo) lines.push(`task ${info.taskId}: left this node for ${info.forwardedTo}`);
         else if (info.slot) {
           lines.push(`slot ${info.slot}: ${info.state}${info.taskId ? ` (task ${info.taskId})` : ''}, accepts ${info.acceptedCommands.join(', ')}`);
           lines.push(`partition ${info.partition}: ${info.migratable ? 'migratable' : 'fixed'}, fingerprint ${info.fingerprint.slice(0, 16)}, ${info.freeSlots} free slot(s), ${info.slotBytes} bytes per task`);
         }
         process.stdout.write(`${lines.join('\n')}\n`);
+      }),
+    ),
+  );
+
+  const gate = program.command('gate').description('talk to gates');
+  nodeOption(
+    gate
+      .command('send')
+      .description('put a message on a gate of a node (forwarded if its receiver moved away)')
+      .argument('<gate>', 'gate name')
+      .argument('<message>', 'message text (or hex bytes with --hex)')
+      .option('--hex', 'the message is hex-encoded bytes'),
+  ).action(
+    action((name: string, message: string, flags: NodeFlags & { hex?: boolean }) =>
+      withRemote(flags, async (r) => {
+        if (flags.hex && !/^([0-9a-fA-F]{2})*$/.test(message)) throw new InvalidArgumentError(`--hex message must be pairs of hex digits, got ${message}`);
+        const c = r.node(flags.node);
+        const reply = await unary(c.GateSend, c, { gate: name, message: flags.hex ? Buffer.from(message, 'hex') : Buffer.from(message, 'utf8') }, `gate send ${name} on ${flags.node}`);
+        if (flags.json) printJson(reply);
+        else process.stdout.write(`queued on ${reply.deliveredTo} (${reply.queued} waiting)\n`);
       }),
     ),
   );

@@ -34,6 +34,10 @@ export interface InfoReply {
    */
   'forwardedTo'?: (string);
   'tick'?: (number | string | Long);
+  /**
+   * "gate -> node": gates whose messages follow a task that left
+   */
+  'gateForwards'?: (string)[];
 }
 
 export interface InfoReply__Output {
@@ -66,4 +70,8 @@ export interface InfoReply__Output {
    */
   'forwardedTo': (string);
   'tick': (number);
+  /**
+   * "gate -> node": gates whose messages follow a task that left
+   */
+  'gateForwards': (string)[];
 }
