@@ -3,14 +3,18 @@
  * gRPC clients that are closed when the command ends.
  */
 import type { Command } from 'commander';
+import * as grpc from '@grpc/grpc-js';
 import { migTaskClient, nodeClient, type MigTaskClient, type NodeControlClient } from '../common/clients.ts';
+import { CHANNEL_OPTIONS, wire } from '../common/wire.ts';
+import type { MiddlewareClient } from '../generated/migvisor/v1/Middleware.ts';
 import { loadCluster, type ClusterConfig } from '../hypervisor/index.ts';
 import { clusterFile } from './cluster-file.ts';
-import { resolveNode } from './endpoints.ts';
+import { resolveMiddleware, resolveNode } from '../common/endpoints.ts';
 
 export interface ClusterFlags {
   readonly cluster?: string;
   readonly json?: boolean;
+  readonly middleware?: string;
 }
 
 export function withClusterOption(cmd: Command): Command {
@@ -37,6 +41,13 @@ export class Remote {
 
   node(ref: string): NodeControlClient {
     const c = nodeClient(this.address(ref));
+    this.clients.push(c);
+    return c;
+  }
+
+  /** The middleware: --middleware HOST:PORT, else the registry, else a fixed port in the cluster file. */
+  middleware(ref: string | undefined): MiddlewareClient {
+    const c = new (wire().Middleware)(resolveMiddleware(ref, this.clusterFile, () => this.cluster), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
     this.clients.push(c);
     return c;
   }

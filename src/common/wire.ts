@@ -12,6 +12,7 @@ import protobuf from 'protobufjs';
 import type { ProtoGrpcType as MigTaskProto } from '../generated/migtask.ts';
 import type { ProtoGrpcType as NodeProto } from '../generated/node.ts';
 import type { ProtoGrpcType as DiagnosticsProto } from '../generated/diagnostics.ts';
+import type { ProtoGrpcType as MiddlewareProto } from '../generated/middleware.ts';
 
 export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
 export const PROTO_FILES = [
@@ -20,6 +21,7 @@ export const PROTO_FILES = [
   'migvisor/v1/migtask.proto',
   'migvisor/v1/node.proto',
   'migvisor/v1/diagnostics.proto',
+  'migvisor/v1/middleware.proto',
 ];
 
 /** Loader options; scripts/gen-proto.mjs passes the same ones to the type generator. */
@@ -40,7 +42,7 @@ export function packageDefinition(): protoLoader.PackageDefinition {
   return definition;
 }
 
-export type WireProto = MigTaskProto & NodeProto & DiagnosticsProto;
+export type WireProto = MigTaskProto & NodeProto & DiagnosticsProto & MiddlewareProto;
 
 /** The loaded services and messages, typed by the generated definitions. */
 export function wire(): WireProto['migvisor']['v1'] {

@@ -117,7 +117,11 @@ export interface PreparedPages {
  * task cannot tear it), then compresses and hashes it on the thread pool.
  */
 export async function preparePages(space: AddressSpace, index: readonly number[], c: Compression, zero: readonly number[] = []): Promise<PreparedPages> {
-  const plain = encodePageBatch(space, index, zero);
+  return prepareEncoded(encodePageBatch(space, index, zero), index.length + zero.length, c);
+}
+
+/** Compresses (when it pays) and hashes an encoded PageBatch of `pages` pages. */
+export async function prepareEncoded(plain: Uint8Array, pages: number, c: Compression): Promise<PreparedPages> {
   let payload = plain;
   let encoding: EncodingName = 'ENCODING_NONE';
   if (c !== 'none') {
@@ -128,7 +132,7 @@ export async function preparePages(space: AddressSpace, index: readonly number[]
       encoding = ENCODING_OF[c];
     }
   }
-  return { payload, encoding, sha256: await sha256Async(payload), pages: index.length + zero.length, raw: plain.length };
+  return { payload, encoding, sha256: await sha256Async(payload), pages, raw: plain.length };
 }
 
 /** Frames the chunks of one container in order, keeping the running digest. */

@@ -10,10 +10,16 @@ export {
   ChunkVerifier,
   COMPRESSION_OF,
   ContainerError,
+  decodeHeader,
+  encodeHeader,
   ENCODING_OF,
   FORMAT_VERSION,
+  prepareEncoded,
   rawChunk,
+  sha256,
 } from './container-codec.ts';
+export type { PreparedPages, VerifiedPages } from './container-codec.ts';
+export { decodePageBatch, encodePages } from './page-batch.ts';
 export type { ChunkKindName, Compression, EncodingName, RawChunk, Verified } from './container-codec.ts';
 export { containerChunks, PAGE_ZERO, restoreTraveler, snapshotOf, travelerState } from './container-snapshot.ts';
 export type { ContainerHeader__Output, Snapshot, SnapshotContext } from './container-snapshot.ts';

@@ -434,6 +434,12 @@ async function negotiate(node: Node, task: MigTask, sink: SinkPort, sinkName: st
   } catch (e: unknown) {
     throw new MigvisorError(`cannot reach sink ${sinkName}: ${describe(e)}`, Code.UNAVAILABLE, { cause: e });
   }
+  const theirs = info.compression.map((e) => COMPRESSION_OF[e] ?? 'none');
+  if (info.archive) {
+    // The middleware stores tasks of any partition; the node that restores one checks it.
+    if (options.mode === 'lazy') throw new MigrationRefused(`${info.node || sinkName} archives full or pre-copy migrations, not post-copy ones`);
+    return chooseCompression(options.compression, node.def.compression, theirs, info.node || sinkName);
+  }
   const cpu = node.def.cpu;
   const reason = incompatibility(
     {
@@ -464,7 +470,6 @@ async function negotiate(node: Node, task: MigTask, sink: SinkPort, sinkName: st
   if (info.slotBytes < task.space.size) {
     throw new MigrationRefused(`${info.node || sinkName} has ${info.slotBytes} bytes for the task, it needs ${task.space.size}`);
   }
-  const theirs = info.compression.map((e) => COMPRESSION_OF[e] ?? 'none');
   return chooseCompression(options.compression, node.def.compression, theirs, info.node || sinkName);
 }
 

@@ -31,11 +31,16 @@ function writeVarint(buf: Uint8Array, pos: number, v: number): number {
  * `zero` lists pages known to be all zeros, sent without data.
  */
 export function encodePageBatch(space: AddressSpace, index: readonly number[], zero: readonly number[] = []): Uint8Array {
+  return encodePages(index, space.pageSize, (p) => space.pageBytes(p), zero);
+}
+
+/** Encodes pages given by `pageAt` (each exactly `pageSize` bytes) as a PageBatch. */
+export function encodePages(index: readonly number[], pageSize: number, pageAt: (page: number, k: number) => Uint8Array, zero: readonly number[] = []): Uint8Array {
   let idxLen = 0;
   for (const i of index) idxLen += varintSize(i);
   let zeroLen = 0;
   for (const i of zero) zeroLen += varintSize(i);
-  const dataLen = index.length * space.pageSize;
+  const dataLen = index.length * pageSize;
   const zeroField = zero.length > 0 ? 1 + varintSize(zeroLen) + zeroLen : 0;
   const total = 1 + varintSize(idxLen) + idxLen + 1 + varintSize(dataLen) + dataLen + zeroField;
   const out = Buffer.allocUnsafe(total);
@@ -45,10 +50,12 @@ export function encodePageBatch(space: AddressSpace, index: readonly number[], z
   for (const i of index) pos = writeVarint(out, pos, i);
   out[pos++] = 0x12; // field 2, length-delimited
   pos = writeVarint(out, pos, dataLen);
-  for (const i of index) {
-    out.set(space.pageBytes(i), pos);
-    pos += space.pageSize;
-  }
+  index.forEach((p, k) => {
+    const page = pageAt(p, k);
+    if (page.length !== pageSize) throw new RangeError(`page ${p}: ${page.length} bytes, expected ${pageSize}`);
+    out.set(page, pos);
+    pos += pageSize;
+  });
   if (zero.length > 0) {
     out[pos++] = 0x1a; // field 3, length-delimited (packed)
     pos = writeVarint(out, pos, zeroLen);

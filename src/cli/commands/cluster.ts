@@ -1,6 +1,6 @@
 /**
  * `migvisor cluster up [FILE] [--ready-file F]`: every node of the cluster file
- * (and later the middleware) as a child process. Once all serve, their endpoints
+ * and the middleware as child processes. Once all serve, their endpoints
  * go to F (and to the registry other commands read). SIGINT/SIGTERM stops them
  * all; a child that dies unexpectedly is reported.
  */
@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import { loadCluster } from '../../hypervisor/index.ts';
 import { clusterFile } from '../cluster-file.ts';
-import { writeEndpoints, type Endpoints } from '../endpoints.ts';
+import { writeEndpoints, type Endpoints } from '../../common/endpoints.ts';
 import { action } from '../run-command.ts';
 import { startChild, stopChildren, type Child } from '../supervisor.ts';
 
@@ -21,7 +21,7 @@ export function registerClusterCommands(program: Command): void {
   const cluster = program.command('cluster').description('run a whole cluster');
   cluster
     .command('up')
-    .description('start every node as a child process; stop them all on SIGINT/SIGTERM')
+    .description('start every node and the middleware as child processes; stop them all on SIGINT/SIGTERM')
     .argument('[file]', 'cluster file (default config/cluster.yaml)')
     .option('--ready-file <file>', 'write {"nodes": {...}, "middleware": ...} here once all serve')
     .option('--log', 'show every node\'s events')
@@ -44,11 +44,15 @@ async function up(file: string, flags: UpFlags): Promise<number> {
     for (const s of started) if (s.status === 'fulfilled') children.push(s.value);
     const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed) throw failed.reason;
+    // The middleware comes last: it finds the nodes through the registry they wrote.
+    if (cluster.middleware) children.push(await startChild('middleware', ['middleware', 'start', file]));
   } catch (e: unknown) {
     await stop();
     throw e;
   }
-  const endpoints: Endpoints = { nodes: Object.fromEntries(children.map((c) => [c.name, c.address])) };
+  const nodes = children.filter((c) => c.name !== 'middleware');
+  const mw = children.find((c) => c.name === 'middleware');
+  const endpoints: Endpoints = { nodes: Object.fromEntries(nodes.map((c) => [c.name, c.address])), ...(mw ? { middleware: mw.address } : {}) };
   writeEndpoints(file, endpoints);
   if (flags.readyFile) {
     const tmp = `${flags.readyFile}.tmp`;

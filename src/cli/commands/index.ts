@@ -4,6 +4,8 @@ import { registerClusterCommands } from './cluster.ts';
 import { registerConfigCommands } from './config.ts';
 import { registerContainerCommands } from './containers.ts';
 import { registerMigrateCommand } from './migrate.ts';
+import { registerMiddlewareCommands } from './middleware.ts';
+import { registerSnapshotCommands } from './snapshot.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerNodeCommands } from './node.ts';
 import { registerSimulateCommand } from './simulate.ts';
@@ -20,4 +22,6 @@ export function registerCommands(program: Command): void {
   registerTaskCommands(program);
   registerContainerCommands(program);
   registerMigrateCommand(program);
+  registerMiddlewareCommands(program);
+  registerSnapshotCommands(program);
 }

@@ -9,7 +9,7 @@ import { asyncScheduler } from 'rxjs';
 import { NotFoundError } from '../../common/errors.ts';
 import { formatEvent, loadCluster, Node, NodeServer } from '../../hypervisor/index.ts';
 import { clusterFile } from '../cluster-file.ts';
-import { forgetNode, recordNode } from '../endpoints.ts';
+import { forgetNode, recordNode } from '../../common/endpoints.ts';
 import { action } from '../run-command.ts';
 
 interface NodeStartFlags {

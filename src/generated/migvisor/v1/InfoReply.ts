@@ -38,6 +38,10 @@ export interface InfoReply {
    * "gate -> node": gates whose messages follow a task that left
    */
   'gateForwards'?: (string)[];
+  /**
+   * the middleware: it stores tasks of any partition (checked at restore)
+   */
+  'archive'?: (boolean);
 }
 
 export interface InfoReply__Output {
@@ -74,4 +78,8 @@ export interface InfoReply__Output {
    * "gate -> node": gates whose messages follow a task that left
    */
   'gateForwards': (string)[];
+  /**
+   * the middleware: it stores tasks of any partition (checked at restore)
+   */
+  'archive': (boolean);
 }

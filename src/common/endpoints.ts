@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InvalidArgumentError, NotFoundError } from '../common/errors.ts';
+import { InvalidArgumentError, NotFoundError } from './errors.ts';
 import type { ClusterConfig } from '../hypervisor/index.ts';
 
 export interface Endpoints {
@@ -49,6 +49,26 @@ export function recordNode(clusterFile: string, name: string, address: string): 
   const e = readEndpoints(clusterFile);
   e.nodes[name] = address;
   writeEndpoints(clusterFile, e);
+}
+
+export function recordMiddleware(clusterFile: string, address: string | undefined): void {
+  const e = readEndpoints(clusterFile);
+  if (address) e.middleware = address;
+  else delete e.middleware;
+  writeEndpoints(clusterFile, e);
+}
+
+/** The middleware's address: `host:port` as given, else the registry, else a fixed port in the cluster file. */
+export function resolveMiddleware(ref: string | undefined, clusterFile: string, cluster: () => ClusterConfig): string {
+  if (ref) {
+    if (!isAddress(ref)) throw new InvalidArgumentError(`--middleware must be host:port, got ${JSON.stringify(ref)}`);
+    return ref;
+  }
+  const known = readEndpoints(clusterFile).middleware;
+  if (known) return known;
+  const listen = cluster().middleware?.listen;
+  if (listen && !listen.endsWith(':0')) return listen;
+  throw new NotFoundError('running middleware', clusterFile, '(start it with `migvisor cluster up` or `migvisor middleware start`, or pass --middleware HOST:PORT)');
 }
 
 export function forgetNode(clusterFile: string, name: string, address: string): void {

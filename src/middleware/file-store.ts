@@ -1,0 +1,280 @@
+/**
+ * The embedded filesystem store. Chunks live in pack files (many chunks appended
+ * to one file, with an index file naming each chunk's offset), manifests in one
+ * JSON file each. Every write is atomic: data goes to a temporary file, is
+ * fsynced, then renamed into place, and the folder is fsynced. A pack becomes
+ * visible only when its index exists, and a snapshot only when its manifest does,
+ * so a process killed during a park leaves nothing half-visible: at the next open
+ * the temporary files are removed and the store opens as before.
+ *
+ *   ROOT/packs/<id>.pack   chunk bytes
+ *   ROOT/packs/<id>.idx    JSON [[hash, offset, length], ...]
+ *   ROOT/manifests/<id>.json
+ *   ROOT/directory.json    where tasks run
+ */
+import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AlreadyExistsError, Code, MigvisorError } from '../common/errors.ts';
+import type { ChunkHash, ChunkWriter, Location, Lock, Manifest, SnapshotStore, StoreStats } from './store.ts';
+
+interface Entry {
+  readonly pack: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
+async function writeAtomic(file: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}.tmp`;
+  const fh = await fs.promises.open(tmp, 'w');
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fs.promises.rename(tmp, file);
+  await syncDir(path.dirname(file));
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const fh = await fs.promises.open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+export class FileStore implements SnapshotStore {
+  private readonly index = new Map<ChunkHash, Entry>();
+  private readonly handles = new Map<string, fs.promises.FileHandle>();
+  private readonly locks = new Map<string, { owner: string; until: number }>();
+  private readonly packs: string;
+  private readonly manifests: string;
+  private directory: Record<string, Location> = {};
+
+  private constructor(
+    readonly root: string,
+    readonly uri: string,
+  ) {
+    this.packs = path.join(root, 'packs');
+    this.manifests = path.join(root, 'manifests');
+  }
+
+  /** Opens (creating if needed) a store at `root`, discarding leftovers of interrupted writes. */
+  static async open(root: string, uri = `file://${root}`): Promise<FileStore> {
+    const s = new FileStore(root, uri);
+    await fs.promises.mkdir(s.packs, { recursive: true });
+    await fs.promises.mkdir(s.manifests, { recursive: true });
+    for (const dir of [root, s.packs, s.manifests]) {
+      for (const f of await fs.promises.readdir(dir)) if (f.endsWith('.tmp')) await fs.promises.rm(path.join(dir, f), { force: true });
+    }
+    const files = new Set(await fs.promises.readdir(s.packs));
+    for (const f of files) {
+      if (!f.endsWith('.pack')) continue;
+      const id = f.slice(0, -'.pack'.length);
+      // A pack without its index was never committed.
+      if (!files.has(`${id}.idx`)) await fs.promises.rm(path.join(s.packs, f), { force: true });
+    }
+    for (const f of files) {
+      if (!f.endsWith('.idx')) continue;
+      const id = f.slice(0, -'.idx'.length);
+      if (!files.has(`${id}.pack`)) continue;
+      const entries = JSON.parse(await fs.promises.readFile(path.join(s.packs, f), 'utf8')) as [string, number, number][];
+      for (const [hash, offset, length] of entries) if (!s.index.has(hash)) s.index.set(hash, { pack: id, offset, length });
+    }
+    try {
+      s.directory = JSON.parse(await fs.promises.readFile(path.join(root, 'directory.json'), 'utf8')) as Record<string, Location>;
+    } catch {
+      s.directory = {};
+    }
+    return s;
+  }
+
+  has(hash: ChunkHash): boolean {
+    return this.index.has(hash);
+  }
+
+  writer(): ChunkWriter {
+    return new PackWriter(this);
+  }
+
+  /** Called by a committed PackWriter. */
+  async addPack(id: string, entries: readonly [ChunkHash, number, number][]): Promise<void> {
+    await writeAtomic(path.join(this.packs, `${id}.idx`), JSON.stringify(entries));
+    for (const [hash, offset, length] of entries) if (!this.index.has(hash)) this.index.set(hash, { pack: id, offset, length });
+  }
+
+  packPath(id: string, tmp = false): string {
+    return path.join(this.packs, `${id}.pack${tmp ? '.tmp' : ''}`);
+  }
+
+  private async handle(pack: string): Promise<fs.promises.FileHandle> {
+    let h = this.handles.get(pack);
+    if (!h) {
+      h = await fs.promises.open(this.packPath(pack), 'r');
+      this.handles.set(pack, h);
+    }
+    return h;
+  }
+
+  async get(hash: ChunkHash): Promise<Uint8Array> {
+    const e = this.index.get(hash);
+    if (!e) throw new MigvisorError(`chunk ${hash.slice(0, 16)} is missing from the store`, Code.DATA_LOSS);
+    const buf = Buffer.allocUnsafe(e.length);
+    const { bytesRead } = await (await this.handle(e.pack)).read(buf, 0, e.length, e.offset);
+    if (bytesRead !== e.length) throw new MigvisorError(`chunk ${hash.slice(0, 16)} is truncated in pack ${e.pack}`, Code.DATA_LOSS);
+    return buf;
+  }
+
+  private manifestPath(id: string): string {
+    if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new MigvisorError(`bad snapshot id ${JSON.stringify(id)}`, Code.INVALID_ARGUMENT);
+    return path.join(this.manifests, `${id}.json`);
+  }
+
+  async putManifest(m: Manifest): Promise<void> {
+    await writeAtomic(this.manifestPath(m.id), JSON.stringify(m));
+  }
+
+  async getManifest(id: string): Promise<Manifest | undefined> {
+    try {
+      return JSON.parse(await fs.promises.readFile(this.manifestPath(id), 'utf8')) as Manifest;
+    } catch (e: unknown) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async listManifests(): Promise<Manifest[]> {
+    const out: Manifest[] = [];
+    for (const f of await fs.promises.readdir(this.manifests)) {
+      if (!f.endsWith('.json')) continue;
+      const m = await this.getManifest(f.slice(0, -'.json'.length));
+      if (m) out.push(m);
+    }
+    return out.sort((a, b) => a.createdUnixMs - b.createdUnixMs);
+  }
+
+  async deleteManifest(id: string): Promise<void> {
+    await fs.promises.rm(this.manifestPath(id), { force: true });
+    await syncDir(this.manifests);
+  }
+
+  /** Rewrites or removes packs holding chunks no manifest references. */
+  async gc(): Promise<number> {
+    const live = new Set<ChunkHash>();
+    for (const m of await this.listManifests()) for (const [, h] of m.pages) live.add(h);
+    const byPack = new Map<string, [ChunkHash, Entry][]>();
+    for (const [h, e] of this.index) {
+      const list = byPack.get(e.pack) ?? [];
+      list.push([h, e]);
+      byPack.set(e.pack, list);
+    }
+    let freed = 0;
+    for (const [pack, entries] of byPack) {
+      const keep = entries.filter(([h]) => live.has(h));
+      if (keep.length === entries.length) continue;
+      for (const [h, e] of entries) {
+        if (live.has(h)) continue;
+        freed += e.length;
+        this.index.delete(h);
+      }
+      if (keep.length > 0) {
+        // Copy the live chunks into a new pack first; only then drop the old one.
+        const w = new PackWriter(this);
+        for (const [h, e] of keep) {
+          this.index.delete(h);
+          const data = Buffer.allocUnsafe(e.length);
+          await (await this.handle(pack)).read(data, 0, e.length, e.offset);
+          w.put(h, data, true);
+        }
+        await w.commit();
+      }
+      await this.handles.get(pack)?.close();
+      this.handles.delete(pack);
+      await fs.promises.rm(path.join(this.packs, `${pack}.idx`), { force: true });
+      await fs.promises.rm(this.packPath(pack), { force: true });
+    }
+    await syncDir(this.packs);
+    return freed;
+  }
+
+  async stats(): Promise<StoreStats> {
+    let bytes = 0;
+    for (const e of this.index.values()) bytes += e.length;
+    return { bytes, chunks: this.index.size };
+  }
+
+  async setLocation(taskId: string, loc: Location | undefined): Promise<void> {
+    if (loc) this.directory[taskId] = loc;
+    else delete this.directory[taskId];
+    await writeAtomic(path.join(this.root, 'directory.json'), JSON.stringify(this.directory));
+  }
+
+  async getLocation(taskId: string): Promise<Location | undefined> {
+    return this.directory[taskId];
+  }
+
+  /** One middleware process serves a filesystem store, so its locks live in that process. */
+  async lock(taskId: string, owner: string, ttlMs: number): Promise<Lock> {
+    const now = Date.now();
+    const held = this.locks.get(taskId);
+    if (held && held.until > now) throw new AlreadyExistsError(`task ${taskId} is being moved by ${held.owner}`);
+    const mine = { owner, until: now + ttlMs };
+    this.locks.set(taskId, mine);
+    return {
+      release: async () => {
+        if (this.locks.get(taskId) === mine) this.locks.delete(taskId);
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    for (const h of this.handles.values()) await h.close();
+    this.handles.clear();
+  }
+}
+
+/** Appends new chunks to a temporary pack; commit fsyncs it, renames it and writes its index. */
+class PackWriter implements ChunkWriter {
+  private readonly id = `${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
+  private readonly entries: [ChunkHash, number, number][] = [];
+  private readonly pending = new Set<ChunkHash>();
+  private offset = 0;
+  private chain: Promise<fs.promises.FileHandle | undefined> = Promise.resolve(undefined);
+  private failed: unknown;
+
+  constructor(private readonly store: FileStore) {}
+
+  put(hash: ChunkHash, data: Uint8Array, force = false): number {
+    if ((!force && this.store.has(hash)) || this.pending.has(hash)) return 0;
+    this.pending.add(hash);
+    this.entries.push([hash, this.offset, data.length]);
+    const at = this.offset;
+    this.offset += data.length;
+    this.chain = this.chain.then(async (fh) => {
+      const h = fh ?? (await fs.promises.open(this.store.packPath(this.id, true), 'w'));
+      await h.write(data, 0, data.length, at);
+      return h;
+    });
+    this.chain.catch((e: unknown) => (this.failed ??= e));
+    return data.length;
+  }
+
+  async commit(): Promise<void> {
+    const fh = await this.chain;
+    if (this.failed !== undefined) throw this.failed;
+    if (!fh) return;
+    await fh.sync();
+    await fh.close();
+    await fs.promises.rename(this.store.packPath(this.id, true), this.store.packPath(this.id));
+    await this.store.addPack(this.id, this.entries);
+  }
+
+  async abort(): Promise<void> {
+    const fh = await this.chain.catch(() => undefined);
+    await fh?.close();
+    await fs.promises.rm(this.store.packPath(this.id, true), { force: true });
+  }
+}

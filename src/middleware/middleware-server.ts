@@ -1,0 +1,303 @@
+/**
+ * The middleware's gRPC server: the Middleware service (park, restore, list,
+ * inspect, delete, move, evacuate, where), the sink half of the MigTask command
+ * channel (so nodes can StopAndTransfer into the archive), health checking and
+ * server reflection.
+ */
+import { hostname } from 'node:os';
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { migTaskClient, serverStream } from '../common/clients.ts';
+import { Code, IllegalStateError, InvalidArgumentError, MigvisorError, NotFoundError } from '../common/errors.ts';
+import { toServiceError } from '../common/grpc-errors.ts';
+import { CHANNEL_OPTIONS, packageDefinition, wire } from '../common/wire.ts';
+import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
+import type { MiddlewareHandlers } from '../generated/migvisor/v1/Middleware.ts';
+import type { MigTaskHandlers } from '../generated/migvisor/v1/MigTask.ts';
+import type { SnapshotInfo } from '../generated/migvisor/v1/SnapshotInfo.ts';
+import { rawChunk, RemoteSink, type Compression, type RawChunk } from '../migtask/index.ts';
+import { ArchiveSink } from './archive-sink.ts';
+import { Orchestrator, type NodeBook } from './orchestrator.ts';
+import { restoreSnapshot, verifiedChunk } from './restore.ts';
+import type { Manifest, SnapshotStore } from './store.ts';
+
+const SERVICES = ['migvisor.v1.Middleware', 'migvisor.v1.MigTask'];
+const COMPRESSIONS = ['none', 'deflate', 'brotli'];
+
+async function* chunksOf(call: AsyncIterable<unknown>): AsyncGenerator<RawChunk> {
+  for await (const c of call) yield rawChunk(c as Parameters<typeof rawChunk>[0]);
+}
+
+function labelsOf(list: readonly { key: string; value: string }[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const l of list) {
+    if (!/^[A-Za-z0-9_.-]+$/.test(l.key)) throw new InvalidArgumentError(`label key must be letters, digits, '_', '.' or '-', got ${JSON.stringify(l.key)}`);
+    out[l.key] = l.value;
+  }
+  return out;
+}
+
+export function snapshotInfo(m: Manifest, extra: Partial<SnapshotInfo> = {}): SnapshotInfo {
+  return {
+    id: m.id,
+    taskId: m.taskId,
+    program: m.program,
+    sourceNode: m.sourceNode,
+    partition: m.partition,
+    fingerprint: m.fingerprint,
+    wordSize: m.wordSize,
+    endian: m.endian,
+    labels: Object.entries(m.labels).map(([key, value]) => ({ key, value })),
+    createdUnixMs: m.createdUnixMs,
+    memoryBytes: m.pageCount * m.pageSize,
+    storedPages: m.pages.length,
+    newBytes: m.newBytes,
+    sharedBytes: m.sharedBytes,
+    state: m.state,
+    restoredTo: m.restoredTo,
+    travelers: m.travelers,
+    ...extra,
+  };
+}
+
+export class MiddlewareServer {
+  readonly server: grpc.Server;
+  readonly archive: ArchiveSink;
+  readonly orchestrator: Orchestrator;
+  private readonly health: HealthImplementation;
+  address = '';
+
+  constructor(
+    readonly store: SnapshotStore,
+    readonly nodes: NodeBook,
+  ) {
+    this.server = new grpc.Server(CHANNEL_OPTIONS);
+    this.archive = new ArchiveSink(store);
+    this.archive.onParked = async (m) =>
+      store.setLocation(m.taskId, { node: '', address: '', state: 'parked', snapshot: m.id, updatedUnixMs: Date.now() });
+    this.orchestrator = new Orchestrator(store, nodes, `middleware@${hostname()}:${process.pid}`);
+    const w = wire();
+    this.server.addService(w.Middleware.service, this.middlewareHandlers());
+    this.server.addService(w.MigTask.service, this.sinkHandlers());
+    this.health = new HealthImplementation(Object.fromEntries(['', ...SERVICES].map((s) => [s, 'NOT_SERVING'])));
+    this.health.addToServer(this.server);
+    new ReflectionService(packageDefinition()).addToServer(this.server);
+  }
+
+  async listen(address: string): Promise<string> {
+    const port = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    });
+    for (const s of ['', ...SERVICES]) this.health.setStatus(s, 'SERVING');
+    this.address = `${address.slice(0, address.lastIndexOf(':'))}:${port}`;
+    return this.address;
+  }
+
+  async shutdown(graceMs = 2000): Promise<void> {
+    for (const s of ['', ...SERVICES]) this.health.setStatus(s, 'NOT_SERVING');
+    this.archive.close();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    await this.store.close();
+  }
+
+  /** A snapshot by id or unique id prefix. */
+  private async manifest(ref: string): Promise<Manifest> {
+    if (!ref) throw new InvalidArgumentError('a snapshot id is needed');
+    const exact = /^[A-Za-z0-9_.-]+$/.test(ref) ? await this.store.getManifest(ref) : undefined;
+    if (exact) return exact;
+    const matches = (await this.store.listManifests()).filter((m) => m.id.startsWith(ref));
+    if (matches.length === 1) return matches[0]!;
+    if (matches.length > 1) throw new InvalidArgumentError(`snapshot ${ref} is ambiguous: ${matches.map((m) => m.id).join(', ')}`);
+    throw new NotFoundError('snapshot', ref, `in ${this.store.uri}`);
+  }
+
+  /** The sink half of the command channel: the archive takes tasks like a MigSink slot. */
+  private sinkHandlers(): MigTaskHandlers {
+    const noTasks = (command: string): Partial<grpc.StatusObject> =>
+      toServiceError(new IllegalStateError('archive', command, 'the middleware stores tasks, it does not run them'));
+    return {
+      Info: (_call, cb) =>
+        cb(null, {
+          node: 'middleware',
+          archive: true,
+          state: 'MigSink',
+          compression: ['ENCODING_NONE', 'ENCODING_DEFLATE', 'ENCODING_BROTLI'],
+          freeSlots: 1,
+          slotBytes: Number.MAX_SAFE_INTEGER,
+          acceptedCommands: ['Info', 'Receive'],
+        }),
+      Receive: (call, cb) => {
+        this.archive.receive(chunksOf(call)).then(
+          (r) => cb(null, { migrationId: r.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'Staged', pages: r.pages, bytes: r.bytes }),
+          (e: unknown) => cb(toServiceError(e)),
+        );
+      },
+      Commit: (call, cb) => {
+        this.archive.commit(call.request.migrationId).then(
+          (r) => cb(null, { migrationId: call.request.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'parked' }),
+          (e: unknown) => cb(toServiceError(e)),
+        );
+      },
+      Abort: (call, cb) => {
+        this.archive.abort(call.request.migrationId, call.request.reason || 'aborted by the source').then(
+          (outcome) => cb(null, { migrationId: call.request.migrationId, outcome }),
+          (e: unknown) => cb(toServiceError(e)),
+        );
+      },
+      QueryMigration: (call, cb) => {
+        const q = this.archive.query(call.request.migrationId);
+        cb(null, { migrationId: call.request.migrationId, outcome: q.outcome, taskId: q.taskId, slot: q.snapshot, detail: q.detail });
+      },
+      Initialize: (_call, cb) => cb(noTasks('Initialize')),
+      StopAndTransfer: (call) => call.emit('error', noTasks('StopAndTransfer')),
+      FetchPages: (_call, cb) => cb(noTasks('FetchPages')),
+      PushPages: (_call, cb) => cb(noTasks('PushPages')),
+    };
+  }
+
+  private middlewareHandlers(): MiddlewareHandlers {
+    const fail = (call: { emit(e: string, v: unknown): unknown }, e: unknown): void => void call.emit('error', toServiceError(e));
+    return {
+      Park: (call) => {
+        const r = call.request;
+        const run = async (): Promise<void> => {
+          if (r.compression && !COMPRESSIONS.includes(r.compression)) throw new InvalidArgumentError(`compression must be one of ${COMPRESSIONS.join(', ')}`);
+          const node = this.nodes.resolve(r.node);
+          this.archive.expectPark(r.task, labelsOf(r.labels));
+          const c = migTaskClient(node.address);
+          let stats: MigrationStats__Output | undefined;
+          try {
+            const s = c.StopAndTransfer({ task: r.task, sink: this.address, sinkName: 'middleware', mode: 'full', compression: r.compression || 'auto' });
+            for await (const p of serverStream(s, `park ${r.task}`)) {
+              call.write({ phase: p.phase, pagesDone: p.pagesSent, pagesTotal: p.pagesTotal });
+              if (p.stats) stats = p.stats;
+            }
+          } finally {
+            c.close();
+          }
+          const snapshot = stats ? this.archive.query(stats.migrationId).snapshot : '';
+          if (!stats || !snapshot) throw new MigvisorError(`park of ${r.task} ended without a snapshot`, Code.INTERNAL);
+          call.write({ phase: 'done', snapshot: snapshotInfo(await this.manifest(snapshot)), stats });
+          call.end();
+        };
+        run().catch((e: unknown) => fail(call, e));
+      },
+      Restore: (call) => {
+        const r = call.request;
+        const run = async (): Promise<void> => {
+          const m = await this.manifest(r.snapshot);
+          if (m.state === 'restored' && !r.asCopy) {
+            throw new MigvisorError(
+              `snapshot ${m.id} was restored to ${m.restoredTo} already (task ${m.taskId} runs there); use --as-copy to start another copy under a new id`,
+              Code.FAILED_PRECONDITION,
+            );
+          }
+          const node = this.nodes.resolve(r.node);
+          const sink = new RemoteSink(node.address);
+          try {
+            const res = await restoreSnapshot(this.store, m, sink, node.name, {
+              asCopy: r.asCopy,
+              compression: 'deflate',
+              onPages: (done, total) => void call.write({ phase: 'restore', pagesDone: done, pagesTotal: total }),
+            });
+            if (!r.asCopy) {
+              m.state = 'restored';
+              m.restoredTo = node.name;
+              await this.store.putManifest(m);
+            }
+            await this.store.setLocation(res.taskId, { node: node.name, address: node.address, state: 'running', snapshot: '', updatedUnixMs: Date.now() });
+            call.write({ phase: 'done', snapshot: snapshotInfo(m), taskId: res.taskId, slot: res.slot, pagesDone: res.pages, pagesTotal: res.pages });
+            call.end();
+          } finally {
+            sink.close();
+          }
+        };
+        run().catch((e: unknown) => fail(call, e));
+      },
+      List: (call, cb) => {
+        const run = async () => {
+          const want = labelsOf(call.request.labels);
+          const all = await this.store.listManifests();
+          const snapshots = all.filter((m) => Object.entries(want).every(([k, v]) => m.labels[k] === v)).map((m) => snapshotInfo(m));
+          const stats = await this.store.stats();
+          return { snapshots, storeBytes: stats.bytes, chunks: stats.chunks, store: this.store.uri };
+        };
+        run().then((r) => cb(null, r), (e: unknown) => cb(toServiceError(e)));
+      },
+      Inspect: (call, cb) => {
+        const run = async () => {
+          const m = await this.manifest(call.request.snapshot);
+          const problems: string[] = [];
+          for (const [page, hash] of m.pages) {
+            try {
+              await verifiedChunk(this.store, m, page, hash);
+            } catch (e: unknown) {
+              problems.push(e instanceof Error ? e.message : String(e));
+            }
+          }
+          return snapshotInfo(m, { verified: problems.length === 0, problems });
+        };
+        run().then((r) => cb(null, r), (e: unknown) => cb(toServiceError(e)));
+      },
+      Delete: (call, cb) => {
+        const run = async () => {
+          const m = await this.manifest(call.request.snapshot);
+          if (m.state === 'parked' && !call.request.force) {
+            throw new MigvisorError(`snapshot ${m.id} holds the only copy of task ${m.taskId} (parked); delete it with --force`, Code.FAILED_PRECONDITION);
+          }
+          await this.store.deleteManifest(m.id);
+          if (m.state === 'parked') await this.store.setLocation(m.taskId, undefined);
+          return { id: m.id, freedBytes: await this.store.gc() };
+        };
+        run().then((r) => cb(null, r), (e: unknown) => cb(toServiceError(e)));
+      },
+      Move: (call) => {
+        const r = call.request;
+        this.orchestrator
+          .move(r.task, r.to, {
+            ...(r.from ? { from: r.from } : {}),
+            mode: r.mode || 'full',
+            compression: r.compression || 'auto',
+            onProgress: (phase, done, total) => void call.write({ phase, pagesSent: done, pagesTotal: total }),
+          })
+          .then((stats) => {
+            call.write({ phase: 'done', pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent, stats });
+            call.end();
+          })
+          .catch((e: unknown) => fail(call, e));
+      },
+      Evacuate: (call) => {
+        const run = async (): Promise<void> => {
+          for await (const ev of this.orchestrator.evacuate(call.request.node, call.request.mode || 'full')) call.write(ev);
+          call.end();
+        };
+        run().catch((e: unknown) => fail(call, e));
+      },
+      Where: (call, cb) => {
+        this.orchestrator.where(call.request.task).then(
+          (loc) =>
+            cb(null, {
+              task: call.request.task,
+              node: loc?.node ?? '',
+              address: loc?.address ?? '',
+              state: loc?.state ?? 'unknown',
+              snapshot: loc?.snapshot ?? '',
+            }),
+          (e: unknown) => cb(toServiceError(e)),
+        );
+      },
+    };
+  }
+}
+
+export type { Compression };

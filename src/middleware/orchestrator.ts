@@ -1,0 +1,190 @@
+/**
+ * Orchestration: where a task runs, moving a task between nodes under a lock (so
+ * two coordinators never move it at once), and evacuating a node (every MigTask to
+ * a compatible node, its `evacuate_to` list first, a clear refusal where none fits).
+ */
+import { migTaskClient, nodeClient, serverStream, unary } from '../common/clients.ts';
+import { Code, MigvisorError, NotFoundError } from '../common/errors.ts';
+import { isAddress, readEndpoints } from '../common/endpoints.ts';
+import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
+import type { ClusterConfig } from '../hypervisor/index.ts';
+import { incompatibility, parseSettings } from '../migtask/index.ts';
+import type { Location, SnapshotStore } from './store.ts';
+
+const endianOf = (e: string): string => (e === 'ENDIAN_BIG' ? 'big' : 'little');
+
+/** How long a move may hold a task's lock before it expires by itself. */
+const LOCK_TTL_MS = 120_000;
+
+/** Node names and addresses as the middleware knows them: cluster file, registry, host:port. */
+export class NodeBook {
+  constructor(
+    private readonly cluster: ClusterConfig | undefined,
+    private readonly clusterFile: string | undefined,
+  ) {}
+
+  /** Every node the middleware can reach, by name. */
+  all(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const n of this.cluster?.nodes ?? []) if (!n.listen.endsWith(':0')) out.set(n.name, n.listen);
+    if (this.clusterFile) for (const [name, addr] of Object.entries(readEndpoints(this.clusterFile).nodes)) out.set(name, addr);
+    return out;
+  }
+
+  resolve(ref: string): { name: string; address: string } {
+    if (isAddress(ref)) {
+      const name = [...this.all()].find(([, a]) => a === ref)?.[0] ?? ref;
+      return { name, address: ref };
+    }
+    const address = this.all().get(ref);
+    if (!address) throw new NotFoundError('node', ref, 'known to the middleware (is it running?)');
+    return { name: ref, address };
+  }
+
+  /** The preferred evacuation targets of a node, from the cluster file. */
+  evacuateTo(name: string): readonly string[] {
+    return this.cluster?.nodes.find((n) => n.name === name)?.evacuateTo ?? [];
+  }
+}
+
+export interface EvacuateEvent {
+  readonly task: string;
+  readonly to: string;
+  readonly status: 'moved' | 'refused' | 'failed';
+  readonly detail: string;
+  readonly stats?: MigrationStats__Output;
+}
+
+export class Orchestrator {
+  constructor(
+    private readonly store: SnapshotStore,
+    readonly nodes: NodeBook,
+    /** Who holds the locks this orchestrator takes (shown to others). */
+    private readonly owner: string,
+  ) {}
+
+  private async tasksOn(address: string): Promise<{ taskId: string; state: string; partition: string }[]> {
+    const c = nodeClient(address);
+    try {
+      const ps = await unary(c.Ps, c, { hashes: false }, `ps on ${address}`, 5000);
+      return ps.tasks.filter((t) => t.taskId).map((t) => ({ taskId: t.taskId, state: t.state, partition: t.partition }));
+    } finally {
+      c.close();
+    }
+  }
+
+  /** Where a task runs: the directory, checked against the node; else every known node is asked. */
+  async where(task: string): Promise<Location | undefined> {
+    const known = await this.store.getLocation(task);
+    if (known?.state === 'parked') return known;
+    if (known) {
+      const here = await this.tasksOn(known.address).catch(() => []);
+      if (here.some((t) => t.taskId === task)) return known;
+    }
+    for (const [name, address] of this.nodes.all()) {
+      const tasks = await this.tasksOn(address).catch(() => []);
+      if (tasks.some((t) => t.taskId === task)) {
+        const loc: Location = { node: name, address, state: 'running', snapshot: '', updatedUnixMs: Date.now() };
+        await this.store.setLocation(task, loc);
+        return loc;
+      }
+    }
+    return undefined;
+  }
+
+  /** Moves a task to `to` (from `from`, or from wherever it runs), holding its lock throughout. */
+  async move(
+    task: string,
+    to: string,
+    options: { from?: string; mode?: string; compression?: string; onProgress?: (phase: string, done: number, total: number) => void } = {},
+  ): Promise<MigrationStats__Output> {
+    const sink = this.nodes.resolve(to);
+    const lock = await this.store.lock(task, this.owner, LOCK_TTL_MS);
+    try {
+      let source = options.from ? this.nodes.resolve(options.from) : undefined;
+      if (!source) {
+        const loc = await this.where(task);
+        if (!loc) throw new NotFoundError('task', task, 'on any node the middleware knows');
+        if (loc.state === 'parked') throw new MigvisorError(`task ${task} is parked in snapshot ${loc.snapshot}: restore it instead`, Code.FAILED_PRECONDITION);
+        source = { name: loc.node, address: loc.address };
+      }
+      if (source.address === sink.address) throw new MigvisorError(`task ${task} already runs on ${sink.name}`, Code.FAILED_PRECONDITION);
+      const c = migTaskClient(source.address);
+      let stats: MigrationStats__Output | undefined;
+      try {
+        const call = c.StopAndTransfer({ task, sink: sink.address, sinkName: sink.name, mode: options.mode || 'full', compression: options.compression || 'auto' });
+        for await (const p of serverStream(call, `move ${task}`)) {
+          options.onProgress?.(p.phase, p.pagesSent, p.pagesTotal);
+          if (p.stats) stats = p.stats;
+        }
+      } finally {
+        c.close();
+      }
+      if (!stats) throw new MigvisorError(`move of ${task}: ${source.name} ended without statistics`);
+      await this.store.setLocation(task, { node: sink.name, address: sink.address, state: 'running', snapshot: '', updatedUnixMs: Date.now() });
+      return stats;
+    } finally {
+      await lock.release();
+    }
+  }
+
+  /** Moves every MigTask off `node`; yields one event per task. */
+  async *evacuate(node: string, mode = 'full'): AsyncGenerator<EvacuateEvent> {
+    const from = this.nodes.resolve(node);
+    const tasks = (await this.tasksOn(from.address)).filter((t) => t.state === 'MigSource');
+    const preferred = this.nodes.evacuateTo(from.name);
+    const others = [...this.nodes.all().keys()].filter((n) => n !== from.name && !preferred.includes(n));
+    const candidates = [...preferred, ...others];
+    const src = migTaskClient(from.address);
+    try {
+      for (const t of tasks) {
+        const mine = await unary(src.Info, src, { task: t.taskId, partition: '' }, `info ${t.taskId}`, 5000);
+        if (!mine.migratable) {
+          yield { task: t.taskId, to: '', status: 'refused', detail: `partition ${t.partition} is not migratable` };
+          continue;
+        }
+        const reasons: string[] = [];
+        let target: string | undefined;
+        for (const name of candidates) {
+          let address: string;
+          try {
+            address = this.nodes.resolve(name).address;
+          } catch {
+            reasons.push(`${name}: not running`);
+            continue;
+          }
+          const c = migTaskClient(address);
+          try {
+            const info = await unary(c.Info, c, { task: '', partition: t.partition }, `info on ${name}`, 5000);
+            const why =
+              incompatibility(
+                { node: from.name, word: mine.wordSize, endian: endianOf(mine.endian), pageSize: mine.pageSize, partition: t.partition, settings: parseSettings(mine.partitionSettingsJson), fingerprint: mine.fingerprint, migratable: true },
+                { node: name, word: info.wordSize, endian: endianOf(info.endian), pageSize: info.pageSize, partition: t.partition, settings: parseSettings(info.partitionSettingsJson), fingerprint: info.fingerprint, migratable: info.migratable },
+              ) ?? (info.state !== 'MigSink' || info.freeSlots === 0 ? `no free slot in partition ${t.partition}` : undefined);
+            if (why) reasons.push(`${name}: ${why.replace(`${from.name} is`, 'source is').replace(`${name} is`, 'it is')}`);
+            else {
+              target = name;
+              break;
+            }
+          } catch (e: unknown) {
+            reasons.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+          } finally {
+            c.close();
+          }
+        }
+        if (!target) {
+          yield { task: t.taskId, to: '', status: 'refused', detail: `no compatible node (${reasons.join('; ') || 'no other node'})` };
+          continue;
+        }
+        try {
+          const stats = await this.move(t.taskId, target, { from: from.name, mode });
+          yield { task: t.taskId, to: target, status: 'moved', detail: `${stats.mode}, downtime ${stats.downtimeMs} ms`, stats };
+        } catch (e: unknown) {
+          yield { task: t.taskId, to: target, status: 'failed', detail: e instanceof Error ? e.message : String(e) };
+        }
+      }
+    } finally {
+      src.close();
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The middleware in the MigSource role (restoring): a snapshot becomes a container
+ * stream again and goes into a node's MigSink slot through the same Receive and
+ * Commit a migration uses. Every chunk read from the store is checked against its
+ * content address first; a corrupted chunk stops the restore (the node discards
+ * what it staged) and names the snapshot, the page and the chunk.
+ */
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { Code, MigvisorError } from '../common/errors.ts';
+import { taskId as newTaskId } from '../common/ids.ts';
+import type { ContainerHeader } from '../generated/migvisor/v1/ContainerHeader.ts';
+import {
+  ChunkEncoder,
+  ContainerError,
+  decodeHeader,
+  encodePages,
+  incompatibility,
+  PAGE_ZERO,
+  parseSettings,
+  prepareEncoded,
+  type Compression,
+  type PreparedPages,
+  type RawChunk,
+  type SinkPort,
+} from '../migtask/index.ts';
+import { Pte } from '../partition/index.ts';
+import type { Manifest, SnapshotStore } from './store.ts';
+
+const BATCH = 64;
+const PIPELINE = 4;
+
+/** Reads a chunk and checks it against its content address. */
+export async function verifiedChunk(store: SnapshotStore, m: Manifest, page: number, hash: string): Promise<Uint8Array> {
+  const data = await store.get(hash);
+  if (createHash('sha256').update(data).digest('hex') !== hash) {
+    throw new ContainerError(`snapshot ${m.id} is corrupted: page ${page} (chunk ${hash.slice(0, 16)}) fails its SHA-256 check`);
+  }
+  return data;
+}
+
+/** The snapshot's header as stored, with the page map made to match the stored pages. */
+export function storedHeader(m: Manifest): ContainerHeader {
+  const h = decodeHeader(Buffer.from(m.header, 'base64'));
+  const stored = new Set(m.pages.map(([p]) => p));
+  const flags = Buffer.from(h.pageFlags);
+  for (let p = 0; p < flags.length; p++) {
+    if (stored.has(p)) flags[p] = flags[p]! & ~PAGE_ZERO;
+    else if (flags[p]! & Pte.PRESENT) flags[p] = flags[p]! | PAGE_ZERO;
+  }
+  return { ...h, pageFlags: flags, pagesToSend: m.pages.length };
+}
+
+/** The snapshot as a container: header, verified page batches, trailer. */
+export async function* snapshotChunks(
+  store: SnapshotStore,
+  m: Manifest,
+  header: ContainerHeader,
+  compression: Compression,
+  onPages: (done: number) => void = () => {},
+): AsyncGenerator<RawChunk> {
+  const encoder = new ChunkEncoder();
+  yield encoder.header(header);
+  const queue: Promise<PreparedPages>[] = [];
+  let next = 0;
+  let done = 0;
+  const fill = (): void => {
+    while (queue.length < PIPELINE && next < m.pages.length) {
+      const batch = m.pages.slice(next, next + BATCH);
+      next += BATCH;
+      const p = (async () => {
+        const pages = await Promise.all(batch.map(([page, hash]) => verifiedChunk(store, m, page, hash)));
+        return prepareEncoded(encodePages(batch.map(([page]) => page), m.pageSize, (_, k) => pages[k]!), batch.length, compression);
+      })();
+      p.catch(() => undefined);
+      queue.push(p);
+    }
+  };
+  fill();
+  while (queue.length > 0) {
+    const prepared = await queue.shift()!;
+    fill();
+    done += prepared.pages;
+    onPages(done);
+    yield encoder.pageChunk(prepared);
+  }
+  yield encoder.trailer();
+}
+
+export interface RestoreResult {
+  readonly taskId: string;
+  readonly slot: string;
+  readonly pages: number;
+}
+
+/**
+ * Restores snapshot `m` into a free MigSink slot of the node behind `sink`, with a
+ * two-phase handoff: the node stages and verifies, then Commit activates it.
+ */
+export async function restoreSnapshot(
+  store: SnapshotStore,
+  m: Manifest,
+  sink: SinkPort,
+  nodeName: string,
+  options: { asCopy: boolean; compression: Compression; onPages?: (done: number, total: number) => void },
+): Promise<RestoreResult> {
+  const info = await sink.info(m.partition, 5000).catch((e: unknown) => {
+    throw new MigvisorError(`cannot reach node ${nodeName}: ${e instanceof Error ? e.message : String(e)}`, Code.UNAVAILABLE);
+  });
+  const settings = parseSettings(decodeHeader(Buffer.from(m.header, 'base64')).partitionSettingsJson);
+  const reason = incompatibility(
+    { node: `snapshot ${m.id}`, word: m.wordSize, endian: m.endian, pageSize: m.pageSize, partition: m.partition, settings, fingerprint: m.fingerprint, migratable: true },
+    {
+      node: info.node || nodeName,
+      word: info.wordSize,
+      endian: info.endian === 'ENDIAN_BIG' ? 'big' : 'little',
+      pageSize: info.pageSize,
+      partition: m.partition,
+      settings: parseSettings(info.partitionSettingsJson),
+      fingerprint: info.fingerprint,
+      migratable: info.migratable,
+    },
+  );
+  if (reason) throw new MigvisorError(`restore refused: ${reason}`, Code.FAILED_PRECONDITION);
+  if (info.state !== 'MigSink' || info.freeSlots === 0) {
+    throw new MigvisorError(`restore refused: ${info.node || nodeName} has no MigSink slot free in partition ${m.partition}`, Code.FAILED_PRECONDITION);
+  }
+  const migrationId = randomUUID();
+  const taskId = options.asCopy ? newTaskId(m.program || 'task', () => randomBytes(4).readUInt32BE(0)) : m.taskId;
+  const header = { ...storedHeader(m), migrationId, taskId, mode: 'restore' };
+  const reply = await sink.receive(snapshotChunks(store, m, header, options.compression, (d) => options.onPages?.(d, m.pages.length)), 60_000);
+  try {
+    await sink.commit(migrationId, 10_000);
+  } catch (e: unknown) {
+    // A lost reply is settled by asking, never by guessing.
+    const q = await sink.query(migrationId, 5000).catch(() => undefined);
+    if (q?.outcome !== 'active') {
+      await sink.abort(migrationId, 'commit failed', 2000).catch(() => undefined);
+      throw e;
+    }
+  }
+  return { taskId, slot: reply.slot, pages: m.pages.length };
+}

@@ -1,0 +1,83 @@
+/**
+ * The snapshot store: content-addressed chunks (one per page, named by its
+ * SHA-256) shared between snapshots, a manifest per snapshot, the directory of
+ * where tasks run, and locks so two coordinators never move the same task at once.
+ * Backends: the embedded filesystem store and etcd.
+ */
+
+/** The content address of a chunk: SHA-256 of its bytes, hex. */
+export type ChunkHash = string;
+
+/** One snapshot's catalog entry. */
+export interface Manifest {
+  readonly id: string;
+  readonly taskId: string;
+  readonly program: string;
+  readonly sourceNode: string;
+  readonly partition: string;
+  readonly fingerprint: string;
+  readonly wordSize: number;
+  readonly endian: 'little' | 'big';
+  readonly labels: Readonly<Record<string, string>>;
+  readonly createdUnixMs: number;
+  readonly pageSize: number;
+  readonly pageCount: number;
+  readonly travelers: number;
+  /** The container header (protobuf, base64): travelers, page map, gate messages, partition settings. */
+  readonly header: string;
+  /** Stored pages: page-table index and chunk hash. Pages not listed are zero (or absent). */
+  readonly pages: readonly (readonly [number, ChunkHash])[];
+  /** Bytes this snapshot added to the store when it was parked. */
+  readonly newBytes: number;
+  readonly sharedBytes: number;
+  /** parked: the task lives in the archive; restored: the task runs on `restoredTo`, this is a copy. */
+  state: 'parked' | 'restored';
+  restoredTo: string;
+}
+
+/** Chunks written for one snapshot: invisible until committed, gone if aborted. */
+export interface ChunkWriter {
+  /** Queues a chunk unless the store (or this writer) has it; returns the bytes it adds. */
+  put(hash: ChunkHash, data: Uint8Array): number;
+  /** Makes the written chunks durable and visible. */
+  commit(): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** Where a task is, as the orchestrator last knew it. */
+export interface Location {
+  readonly node: string;
+  readonly address: string;
+  readonly state: 'running' | 'parked';
+  readonly snapshot: string;
+  readonly updatedUnixMs: number;
+}
+
+export interface Lock {
+  release(): Promise<void>;
+}
+
+export interface StoreStats {
+  readonly bytes: number;
+  readonly chunks: number;
+}
+
+export interface SnapshotStore {
+  readonly uri: string;
+  has(hash: ChunkHash): boolean;
+  writer(): ChunkWriter;
+  /** Reads a chunk; the caller verifies it against its hash. */
+  get(hash: ChunkHash): Promise<Uint8Array>;
+  putManifest(m: Manifest): Promise<void>;
+  getManifest(id: string): Promise<Manifest | undefined>;
+  listManifests(): Promise<Manifest[]>;
+  deleteManifest(id: string): Promise<void>;
+  /** Frees chunks no manifest references; returns the bytes freed. */
+  gc(): Promise<number>;
+  stats(): Promise<StoreStats>;
+  setLocation(taskId: string, loc: Location | undefined): Promise<void>;
+  getLocation(taskId: string): Promise<Location | undefined>;
+  /** Takes the lock on a task, or throws naming who holds it. */
+  lock(taskId: string, owner: string, ttlMs: number): Promise<Lock>;
+  close(): Promise<void>;
+}
