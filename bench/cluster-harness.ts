@@ -58,7 +58,7 @@ export interface NodeProcess {
 }
 
 export function startNode(file: string, name: string): Promise<NodeProcess> {
-  const child = spawn(process.execPath, [BIN, 'node', 'start', file, '--node', name, '--listen', '127.0.0.1:0', '--no-boot'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...(process.env.PROF_NODE ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROF_NODE] : []), BIN, 'node', 'start', file, '--node', name, '--listen', '127.0.0.1:0', '--no-boot'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${name} did not start`)), 30_000);
     createInterface({ input: child.stdout! }).once('line', (line) => {

@@ -6,6 +6,7 @@
 import { cpuBenchmark } from './cpu-bench.ts';
 import { liveBenchmark } from './live-bench.ts';
 import { migrateBenchmark } from './migrate-bench.ts';
+import { storeBenchmark } from './store-bench.ts';
 
 const wanted = new Set(process.argv.slice(2));
 const want = (name: string): boolean => wanted.size === 0 || wanted.has(name);
@@ -14,4 +15,5 @@ const summary: Record<string, unknown> = { node: process.version, date: new Date
 if (want('cpu')) summary.cpu = cpuBenchmark();
 if (want('migrate')) summary.migrate = { full: await migrateBenchmark() };
 if (want('live')) summary.live = await liveBenchmark();
+if (want('store')) summary.store = await storeBenchmark();
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

@@ -93,6 +93,10 @@ export class EtcdStore implements SnapshotStore {
     return v;
   }
 
+  async getMany(hashes: readonly ChunkHash[]): Promise<Uint8Array[]> {
+    return Promise.all(hashes.map((h) => this.get(h)));
+  }
+
   async putManifest(m: Manifest): Promise<void> {
     const parts: (readonly (readonly [number, ChunkHash])[])[] = [];
     for (let i = 0; i < m.pages.length; i += PAGES_PER_KEY) parts.push(m.pages.slice(i, i + PAGES_PER_KEY));

@@ -48,7 +48,7 @@ async function syncDir(dir: string): Promise<void> {
 
 export class FileStore implements SnapshotStore {
   private readonly index = new Map<ChunkHash, Entry>();
-  private readonly handles = new Map<string, fs.promises.FileHandle>();
+  private readonly handles = new Map<string, Promise<fs.promises.FileHandle>>();
   private readonly locks = new Map<string, { owner: string; until: number }>();
   private readonly packs: string;
   private readonly manifests: string;
@@ -110,22 +110,53 @@ export class FileStore implements SnapshotStore {
     return path.join(this.packs, `${id}.pack${tmp ? '.tmp' : ''}`);
   }
 
-  private async handle(pack: string): Promise<fs.promises.FileHandle> {
+  /** One open handle per pack (concurrent readers share the same open). */
+  private handle(pack: string): Promise<fs.promises.FileHandle> {
     let h = this.handles.get(pack);
     if (!h) {
-      h = await fs.promises.open(this.packPath(pack), 'r');
+      h = fs.promises.open(this.packPath(pack), 'r');
+      h.catch(() => this.handles.delete(pack));
       this.handles.set(pack, h);
     }
     return h;
   }
 
-  async get(hash: ChunkHash): Promise<Uint8Array> {
+  private entry(hash: ChunkHash): Entry {
     const e = this.index.get(hash);
     if (!e) throw new MigvisorError(`chunk ${hash.slice(0, 16)} is missing from the store`, Code.DATA_LOSS);
-    const buf = Buffer.allocUnsafe(e.length);
-    const { bytesRead } = await (await this.handle(e.pack)).read(buf, 0, e.length, e.offset);
-    if (bytesRead !== e.length) throw new MigvisorError(`chunk ${hash.slice(0, 16)} is truncated in pack ${e.pack}`, Code.DATA_LOSS);
-    return buf;
+    return e;
+  }
+
+  async get(hash: ChunkHash): Promise<Uint8Array> {
+    return (await this.getMany([hash]))[0]!;
+  }
+
+  /** Reads chunks, one read per run of chunks lying next to each other in a pack. */
+  async getMany(hashes: readonly ChunkHash[]): Promise<Uint8Array[]> {
+    const entries = hashes.map((h) => this.entry(h));
+    const out: Uint8Array[] = new Array<Uint8Array>(hashes.length);
+    const reads: Promise<void>[] = [];
+    for (let i = 0; i < entries.length; ) {
+      const first = entries[i]!;
+      let j = i + 1;
+      let end = first.offset + first.length;
+      while (j < entries.length && entries[j]!.pack === first.pack && entries[j]!.offset === end) end += entries[j++]!.length;
+      const [from, to] = [i, j];
+      reads.push(
+        (async () => {
+          const buf = Buffer.allocUnsafe(end - first.offset);
+          const { bytesRead } = await (await this.handle(first.pack)).read(buf, 0, buf.length, first.offset);
+          if (bytesRead !== buf.length) throw new MigvisorError(`pack ${first.pack} is truncated`, Code.DATA_LOSS);
+          for (let k = from, at = 0; k < to; k++) {
+            out[k] = buf.subarray(at, at + entries[k]!.length);
+            at += entries[k]!.length;
+          }
+        })(),
+      );
+      i = j;
+    }
+    await Promise.all(reads);
+    return out;
   }
 
   private manifestPath(id: string): string {
@@ -191,7 +222,7 @@ export class FileStore implements SnapshotStore {
         }
         await w.commit();
       }
-      await this.handles.get(pack)?.close();
+      await (await this.handles.get(pack)?.catch(() => undefined))?.close();
       this.handles.delete(pack);
       await fs.promises.rm(path.join(this.packs, `${pack}.idx`), { force: true });
       await fs.promises.rm(this.packPath(pack), { force: true });
@@ -231,10 +262,13 @@ export class FileStore implements SnapshotStore {
   }
 
   async close(): Promise<void> {
-    for (const h of this.handles.values()) await h.close();
+    for (const h of this.handles.values()) await (await h.catch(() => undefined))?.close();
     this.handles.clear();
   }
 }
+
+/** Bytes gathered before one write to the pack. */
+const WRITE_BUFFER = 1 << 20;
 
 /** Appends new chunks to a temporary pack; commit fsyncs it, renames it and writes its index. */
 class PackWriter implements ChunkWriter {
@@ -242,7 +276,11 @@ class PackWriter implements ChunkWriter {
   private readonly entries: [ChunkHash, number, number][] = [];
   private readonly pending = new Set<ChunkHash>();
   private offset = 0;
-  private chain: Promise<fs.promises.FileHandle | undefined> = Promise.resolve(undefined);
+  private buffered: Uint8Array[] = [];
+  private bufferedBytes = 0;
+  private written = 0;
+  private fh: Promise<fs.promises.FileHandle> | undefined;
+  private chain: Promise<void> = Promise.resolve();
   private failed: unknown;
 
   constructor(private readonly store: FileStore) {}
@@ -251,21 +289,35 @@ class PackWriter implements ChunkWriter {
     if ((!force && this.store.has(hash)) || this.pending.has(hash)) return 0;
     this.pending.add(hash);
     this.entries.push([hash, this.offset, data.length]);
-    const at = this.offset;
     this.offset += data.length;
-    this.chain = this.chain.then(async (fh) => {
-      const h = fh ?? (await fs.promises.open(this.store.packPath(this.id, true), 'w'));
-      await h.write(data, 0, data.length, at);
-      return h;
-    });
-    this.chain.catch((e: unknown) => (this.failed ??= e));
+    this.buffered.push(data);
+    this.bufferedBytes += data.length;
+    if (this.bufferedBytes >= WRITE_BUFFER) this.flush();
     return data.length;
   }
 
+  /** Writes what is buffered, in order, in one write. */
+  private flush(): void {
+    if (this.bufferedBytes === 0) return;
+    const data = Buffer.concat(this.buffered, this.bufferedBytes);
+    const at = this.written;
+    this.written += data.length;
+    this.buffered = [];
+    this.bufferedBytes = 0;
+    this.fh ??= fs.promises.open(this.store.packPath(this.id, true), 'w');
+    const fh = this.fh;
+    this.chain = this.chain.then(async () => {
+      await (await fh).write(data, 0, data.length, at);
+    });
+    this.chain.catch((e: unknown) => (this.failed ??= e));
+  }
+
   async commit(): Promise<void> {
-    const fh = await this.chain;
+    this.flush();
+    await this.chain.catch(() => undefined);
     if (this.failed !== undefined) throw this.failed;
-    if (!fh) return;
+    if (!this.fh) return;
+    const fh = await this.fh;
     await fh.sync();
     await fh.close();
     await fs.promises.rename(this.store.packPath(this.id, true), this.store.packPath(this.id));
@@ -273,7 +325,8 @@ class PackWriter implements ChunkWriter {
   }
 
   async abort(): Promise<void> {
-    const fh = await this.chain.catch(() => undefined);
+    await this.chain.catch(() => undefined);
+    const fh = await this.fh?.catch(() => undefined);
     await fh?.close();
     await fs.promises.rm(this.store.packPath(this.id, true), { force: true });
   }

@@ -6,5 +6,5 @@ export { MiddlewareServer, snapshotInfo } from './middleware-server.ts';
 export { openStore } from './open-store.ts';
 export { NodeBook, Orchestrator } from './orchestrator.ts';
 export type { EvacuateEvent } from './orchestrator.ts';
-export { restoreSnapshot, snapshotChunks, storedHeader, verifiedChunk } from './restore.ts';
+export { checkChunk, restoreSnapshot, snapshotChunks, storedHeader, verifiedChunk, verifiedChunks } from './restore.ts';
 export type { ChunkHash, ChunkWriter, Location, Lock, Manifest, SnapshotStore, StoreStats } from './store.ts';

@@ -29,13 +29,23 @@ import type { Manifest, SnapshotStore } from './store.ts';
 const BATCH = 64;
 const PIPELINE = 4;
 
-/** Reads a chunk and checks it against its content address. */
-export async function verifiedChunk(store: SnapshotStore, m: Manifest, page: number, hash: string): Promise<Uint8Array> {
-  const data = await store.get(hash);
+/** Checks a chunk against its content address. */
+export function checkChunk(m: Manifest, page: number, hash: string, data: Uint8Array): Uint8Array {
   if (createHash('sha256').update(data).digest('hex') !== hash) {
     throw new ContainerError(`snapshot ${m.id} is corrupted: page ${page} (chunk ${hash.slice(0, 16)}) fails its SHA-256 check`);
   }
   return data;
+}
+
+/** Reads a chunk and checks it against its content address. */
+export async function verifiedChunk(store: SnapshotStore, m: Manifest, page: number, hash: string): Promise<Uint8Array> {
+  return checkChunk(m, page, hash, await store.get(hash));
+}
+
+/** Reads chunks of several pages at once, each checked against its address. */
+export async function verifiedChunks(store: SnapshotStore, m: Manifest, pages: readonly (readonly [number, string])[]): Promise<Uint8Array[]> {
+  const data = await store.getMany(pages.map(([, h]) => h));
+  return data.map((d, k) => checkChunk(m, pages[k]![0], pages[k]![1], d));
 }
 
 /** The snapshot's header as stored, with the page map made to match the stored pages. */
@@ -68,7 +78,7 @@ export async function* snapshotChunks(
       const batch = m.pages.slice(next, next + BATCH);
       next += BATCH;
       const p = (async () => {
-        const pages = await Promise.all(batch.map(([page, hash]) => verifiedChunk(store, m, page, hash)));
+        const pages = await verifiedChunks(store, m, batch);
         return prepareEncoded(encodePages(batch.map(([page]) => page), m.pageSize, (_, k) => pages[k]!), batch.length, compression);
       })();
       p.catch(() => undefined);

@@ -68,6 +68,8 @@ export interface SnapshotStore {
   writer(): ChunkWriter;
   /** Reads a chunk; the caller verifies it against its hash. */
   get(hash: ChunkHash): Promise<Uint8Array>;
+  /** Reads several chunks (in order), as cheaply as the backend allows. */
+  getMany(hashes: readonly ChunkHash[]): Promise<Uint8Array[]>;
   putManifest(m: Manifest): Promise<void>;
   getManifest(id: string): Promise<Manifest | undefined>;
   listManifests(): Promise<Manifest[]>;
