@@ -2,16 +2,21 @@
  * `migvisor demo` (what `npm start` runs): the default cluster as real node
  * processes. The counter starts on field-a and moves between field-a and field-b
  * in each mode (stop-and-copy, pre-copy, post-copy), is refused by field-c (64-bit
- * big-endian), is saved to a file and loaded on field-b, and every step's
- * statistics end up in one table. Everything is shut down at the end.
+ * big-endian), is saved to a file and loaded on field-b, is parked in the
+ * middleware's archive and restored on field-a, and every step's statistics end
+ * up in one table. Everything is shut down at the end.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
 import { clientStream, migTaskClient, nodeClient, serverStream, unary, type NodeControlClient } from '../../common/clients.ts';
 import { describeError } from '../../common/errors.ts';
+import { CHANNEL_OPTIONS, wire } from '../../common/wire.ts';
+import type { MiddlewareClient } from '../../generated/migvisor/v1/Middleware.ts';
 import type { MigrationStats__Output } from '../../generated/migvisor/v1/MigrationStats.ts';
+import type { SnapshotInfo__Output } from '../../generated/migvisor/v1/SnapshotInfo.ts';
 import { formatEvent, loadCluster } from '../../hypervisor/index.ts';
 import { ChunkVerifier, rawChunk, readContainerFile, writeContainerFile, type RawChunk } from '../../migtask/index.ts';
 import { PACKAGE_ROOT } from '../cluster-file.ts';
@@ -92,6 +97,27 @@ async function demo(): Promise<number> {
     rows.push({ step: 'save field-a, load field-b', note: `${bytes} bytes in ${path.basename(saved)}` });
     await sleep(120);
 
+    say('Starting the middleware (snapshot archive) with a fresh store in var/demo/store');
+    const store = path.join(PACKAGE_ROOT, 'var', 'demo', 'store');
+    fs.rmSync(store, { recursive: true, force: true });
+    const mw = await startChild('middleware', ['middleware', 'start', file, '--store', `file://${store}`]);
+    children.push(mw);
+    const archive = new (wire().Middleware)(mw.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    say(`snapshot park ${task} from field-b (the node StopAndTransfers it into the archive)`);
+    const first = await park(archive, addr['field-b']!, task, 'demo');
+    process.stdout.write(`   parked as ${first.id}: ${first.storedPages} page(s), ${first.newBytes} new bytes; where: ${await where(archive, task)}\n`);
+    say(`snapshot restore ${first.id} on field-a: the counter goes on at N+1`);
+    await restore(archive, first.id, addr['field-a']!);
+    await sleep(120);
+    process.stdout.write(`   where: ${await where(archive, task)}\n`);
+    say(`park it again: chunks it shares with the first snapshot are not stored twice`);
+    const second = await park(archive, addr['field-a']!, task, 'demo');
+    process.stdout.write(`   parked as ${second.id}: ${second.newBytes} new bytes, ${second.sharedBytes} shared\n`);
+    await restore(archive, second.id, addr['field-a']!);
+    rows.push({ step: 'park field-b, restore field-a', note: `${first.id}: ${first.newBytes} new bytes; re-park: ${second.newBytes} new, ${second.sharedBytes} shared` });
+    archive.close();
+    await sleep(80);
+
     for (const stop of watches) stop();
     say('Statistics');
     process.stdout.write(`${statsTable(rows)}\n`);
@@ -103,6 +129,22 @@ async function demo(): Promise<number> {
     await stopChildren(children);
     process.stdout.write('   done\n');
   }
+}
+
+async function park(c: MiddlewareClient, node: string, task: string, label: string): Promise<SnapshotInfo__Output> {
+  for await (const p of serverStream(c.Park({ task, node, labels: [{ key: 'demo', value: label }], compression: 'deflate' }), 'park')) {
+    if (p.snapshot) return p.snapshot;
+  }
+  throw new Error('park ended without a snapshot');
+}
+
+async function restore(c: MiddlewareClient, snapshot: string, node: string): Promise<void> {
+  for await (const p of serverStream(c.Restore({ snapshot, node, asCopy: false }), 'restore')) void p;
+}
+
+async function where(c: MiddlewareClient, task: string): Promise<string> {
+  const w = await unary(c.Where, c, { task }, 'where');
+  return w.state === 'running' ? `runs on ${w.node}` : w.state === 'parked' ? `parked in ${w.snapshot}` : 'unknown';
 }
 
 /** Prints a node's console lines as they come; returns a function that stops it. */
