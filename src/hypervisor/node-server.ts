@@ -5,12 +5,11 @@
  * through toServiceError, the one mapping to gRPC statuses.
  */
 import * as grpc from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
 import { filter, type Subscription } from 'rxjs';
 import { Code, InvalidArgumentError, MigvisorError, NotFoundError } from '../common/errors.ts';
 import { toServiceError } from '../common/grpc-errors.ts';
-import { CHANNEL_OPTIONS, packageDefinition, wire } from '../common/wire.ts';
+import { ServiceHost } from '../common/service-host.ts';
+import { wire } from '../common/wire.ts';
 import type { Event } from '../generated/migvisor/v1/Event.ts';
 import type { InfoReply } from '../generated/migvisor/v1/InfoReply.ts';
 import type { MigrationStats as WireStats } from '../generated/migvisor/v1/MigrationStats.ts';
@@ -23,7 +22,7 @@ import {
   ENCODING_OF,
   migrateTask,
   MigrationSink,
-  rawChunk,
+  rawChunks,
   RemoteSink,
   DEFAULT_DEADLINE_MS,
   migrationIdOf,
@@ -109,63 +108,45 @@ function parseCompression(text: string, allowAuto: boolean): 'auto' | Compressio
   return c as 'auto' | Compression;
 }
 
-async function* chunksOf(call: AsyncIterable<unknown>): AsyncGenerator<RawChunk> {
-  for await (const c of call) yield rawChunk(c as Parameters<typeof rawChunk>[0]);
-}
-
 export class NodeServer {
   readonly server: grpc.Server;
   readonly sink: MigrationSink;
   readonly checkpoints: Checkpointer;
-  private readonly health: HealthImplementation;
+  private readonly host = new ServiceHost(SERVICES);
   private readonly watchers = new Set<grpc.ServerWritableStream<unknown, Event>>();
   /** Channels to sinks, kept across migrations (a new channel costs a handshake in the downtime). */
   private readonly sinks = new Map<string, RemoteSink>();
   /** Post-copy migrations this node still serves pages for. */
   readonly residuals = new Map<string, PostcopySource>();
-  address = '';
-
   constructor(readonly node: Node) {
-    this.server = new grpc.Server(CHANNEL_OPTIONS);
+    this.server = this.host.server;
     this.sink = new MigrationSink(node);
     this.checkpoints = new Checkpointer(node);
     const w = wire();
     this.server.addService(w.MigTask.service, this.migTaskHandlers());
     this.server.addService(w.NodeControl.service, this.nodeControlHandlers());
     this.server.addService(w.Diagnostics.service, diagnosticsHandlers());
-    this.health = new HealthImplementation(Object.fromEntries(['', ...SERVICES].map((s) => [s, 'NOT_SERVING'])));
-    this.health.addToServer(this.server);
-    new ReflectionService(packageDefinition()).addToServer(this.server);
+  }
+
+  /** This node's bound host:port ('' until listening). */
+  get address(): string {
+    return this.host.address;
   }
 
   /** Binds and starts serving; resolves with the bound host:port (port 0 picks one). */
-  async listen(address: string): Promise<string> {
-    const port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
-    });
-    for (const s of ['', ...SERVICES]) this.health.setStatus(s, 'SERVING');
-    this.address = `${address.slice(0, address.lastIndexOf(':'))}:${port}`;
-    return this.address;
+  listen(address: string): Promise<string> {
+    return this.host.listen(address);
   }
 
   /** Orderly stop: NOT_SERVING, end watchers, settle holds, tryShutdown, then force after a grace period. */
   async shutdown(graceMs = 2000): Promise<void> {
-    for (const s of ['', ...SERVICES]) this.health.setStatus(s, 'NOT_SERVING');
-    for (const w of this.watchers) w.end();
-    this.watchers.clear();
-    this.sink.close();
-    this.checkpoints.close();
-    for (const s of this.sinks.values()) s.close();
-    this.sinks.clear();
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, graceMs);
-      this.server.tryShutdown(() => {
-        clearTimeout(force);
-        resolve();
-      });
+    await this.host.shutdown(graceMs, () => {
+      for (const w of this.watchers) w.end();
+      this.watchers.clear();
+      this.sink.close();
+      this.checkpoints.close();
+      for (const s of this.sinks.values()) s.close();
+      this.sinks.clear();
     });
   }
 
@@ -253,7 +234,7 @@ export class NodeServer {
       },
       Receive: (call, cb) => {
         this.sink
-          .receive(chunksOf(call))
+          .receive(rawChunks(call))
           .then((r) => cb(null, { migrationId: r.migrationId, taskId: r.taskId, slot: r.slot, state: r.state, pages: r.pages, bytes: r.bytes }))
           .catch((e: unknown) => cb(toServiceError(e)));
       },
@@ -320,7 +301,7 @@ export class NodeServer {
       PushPages: (call, cb) => {
         const id = migrationIdOf(call.metadata);
         const { sink, known } = this.sink.postcopyOf(id);
-        const chunks = chunksOf(call);
+        const chunks = rawChunks(call);
         const done = sink
           ? sink.acceptPush(chunks)
           : known
@@ -383,7 +364,7 @@ export class NodeServer {
         })(call, cb),
       Load: (call, cb) => {
         this.sink
-          .receive(chunksOf(call), { activate: true })
+          .receive(rawChunks(call), { activate: true })
           .then((r) => cb(null, this.summary(node.task(r.taskId))))
           .catch((e: unknown) => cb(toServiceError(e)));
       },

@@ -6,17 +6,16 @@
  */
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { ReflectionService } from '@grpc/reflection';
-import { HealthImplementation } from 'grpc-health-check';
 import { migTaskClient, serverStream } from '../common/clients.ts';
 import { Code, IllegalStateError, InvalidArgumentError, MigvisorError, NotFoundError } from '../common/errors.ts';
 import { toServiceError } from '../common/grpc-errors.ts';
-import { CHANNEL_OPTIONS, packageDefinition, wire } from '../common/wire.ts';
+import { ServiceHost } from '../common/service-host.ts';
+import { wire } from '../common/wire.ts';
 import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
 import type { MiddlewareHandlers } from '../generated/migvisor/v1/Middleware.ts';
 import type { MigTaskHandlers } from '../generated/migvisor/v1/MigTask.ts';
 import type { SnapshotInfo } from '../generated/migvisor/v1/SnapshotInfo.ts';
-import { rawChunk, RemoteSink, type Compression, type RawChunk } from '../migtask/index.ts';
+import { rawChunks, RemoteSink, type Compression } from '../migtask/index.ts';
 import { ArchiveSink } from './archive-sink.ts';
 import { Orchestrator, type NodeBook } from './orchestrator.ts';
 import { checkChunk, restoreSnapshot } from './restore.ts';
@@ -24,10 +23,6 @@ import type { Manifest, SnapshotStore } from './store.ts';
 
 const SERVICES = ['migvisor.v1.Middleware', 'migvisor.v1.MigTask'];
 const COMPRESSIONS = ['none', 'deflate', 'brotli'];
-
-async function* chunksOf(call: AsyncIterable<unknown>): AsyncGenerator<RawChunk> {
-  for await (const c of call) yield rawChunk(c as Parameters<typeof rawChunk>[0]);
-}
 
 function labelsOf(list: readonly { key: string; value: string }[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -65,14 +60,13 @@ export class MiddlewareServer {
   readonly server: grpc.Server;
   readonly archive: ArchiveSink;
   readonly orchestrator: Orchestrator;
-  private readonly health: HealthImplementation;
-  address = '';
+  private readonly host = new ServiceHost(SERVICES);
 
   constructor(
     readonly store: SnapshotStore,
     readonly nodes: NodeBook,
   ) {
-    this.server = new grpc.Server(CHANNEL_OPTIONS);
+    this.server = this.host.server;
     this.archive = new ArchiveSink(store);
     this.archive.onParked = async (m) =>
       store.setLocation(m.taskId, { node: '', address: '', state: 'parked', snapshot: m.id, updatedUnixMs: Date.now() });
@@ -80,33 +74,18 @@ export class MiddlewareServer {
     const w = wire();
     this.server.addService(w.Middleware.service, this.middlewareHandlers());
     this.server.addService(w.MigTask.service, this.sinkHandlers());
-    this.health = new HealthImplementation(Object.fromEntries(['', ...SERVICES].map((s) => [s, 'NOT_SERVING'])));
-    this.health.addToServer(this.server);
-    new ReflectionService(packageDefinition()).addToServer(this.server);
   }
 
-  async listen(address: string): Promise<string> {
-    const port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
-    });
-    for (const s of ['', ...SERVICES]) this.health.setStatus(s, 'SERVING');
-    this.address = `${address.slice(0, address.lastIndexOf(':'))}:${port}`;
-    return this.address;
+  get address(): string {
+    return this.host.address;
+  }
+
+  listen(address: string): Promise<string> {
+    return this.host.listen(address);
   }
 
   async shutdown(graceMs = 2000): Promise<void> {
-    for (const s of ['', ...SERVICES]) this.health.setStatus(s, 'NOT_SERVING');
-    this.archive.close();
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => {
-        this.server.forceShutdown();
-        resolve();
-      }, graceMs);
-      this.server.tryShutdown(() => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
+    await this.host.shutdown(graceMs, () => this.archive.close());
     await this.store.close();
   }
 
@@ -137,7 +116,7 @@ export class MiddlewareServer {
           acceptedCommands: ['Info', 'Receive'],
         }),
       Receive: (call, cb) => {
-        this.archive.receive(chunksOf(call)).then(
+        this.archive.receive(rawChunks(call)).then(
           (r) => cb(null, { migrationId: r.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'Staged', pages: r.pages, bytes: r.bytes }),
           (e: unknown) => cb(toServiceError(e)),
         );

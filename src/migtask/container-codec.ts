@@ -187,6 +187,11 @@ export function rawChunk(c: Chunk): RawChunk {
   };
 }
 
+/** Normalises a stream of wire chunks (a gRPC call, a file). */
+export async function* rawChunks(source: AsyncIterable<unknown>): AsyncGenerator<RawChunk> {
+  for await (const c of source) yield rawChunk(c as Chunk);
+}
+
 export interface VerifiedPages {
   readonly index: readonly number[];
   readonly data: Uint8Array;

@@ -16,6 +16,7 @@ export {
   FORMAT_VERSION,
   prepareEncoded,
   rawChunk,
+  rawChunks,
   sha256,
 } from './container-codec.ts';
 export type { PreparedPages, VerifiedPages } from './container-codec.ts';

@@ -1,0 +1,52 @@
+/**
+ * A gRPC server with the pieces every migvisor process serves alongside its own
+ * services: health checking (NOT_SERVING until bound, and again while stopping)
+ * and server reflection. Stopping is orderly: NOT_SERVING, tryShutdown, then
+ * forceShutdown after a grace period.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { ReflectionService } from '@grpc/reflection';
+import { HealthImplementation } from 'grpc-health-check';
+import { CHANNEL_OPTIONS, packageDefinition } from './wire.ts';
+
+export class ServiceHost {
+  readonly server = new grpc.Server(CHANNEL_OPTIONS);
+  private readonly health: HealthImplementation;
+  address = '';
+
+  constructor(private readonly services: readonly string[]) {
+    this.health = new HealthImplementation(Object.fromEntries(['', ...services].map((s) => [s, 'NOT_SERVING'])));
+    this.health.addToServer(this.server);
+    new ReflectionService(packageDefinition()).addToServer(this.server);
+  }
+
+  private status(s: 'SERVING' | 'NOT_SERVING'): void {
+    for (const name of ['', ...this.services]) this.health.setStatus(name, s);
+  }
+
+  /** Binds and starts serving; resolves with the bound host:port (port 0 picks one). */
+  async listen(address: string): Promise<string> {
+    const port = await new Promise<number>((resolve, reject) => {
+      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    });
+    this.status('SERVING');
+    this.address = `${address.slice(0, address.lastIndexOf(':'))}:${port}`;
+    return this.address;
+  }
+
+  /** Health goes NOT_SERVING at once; the server stops when calls end, or by force after `graceMs`. */
+  async shutdown(graceMs: number, beforeStop: () => void = () => {}): Promise<void> {
+    this.status('NOT_SERVING');
+    beforeStop();
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        this.server.forceShutdown();
+        resolve();
+      }, graceMs);
+      this.server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+  }
+}
