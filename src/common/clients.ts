@@ -43,23 +43,37 @@ export function unary<Req, Res>(method: UnaryMethod<Req, Res>, self: grpc.Client
   });
 }
 
-/** Writes every item of `source` to a client stream, waiting on 'drain' when it asks. */
-export async function writeAll<T>(call: grpc.ClientWritableStream<T>, source: AsyncIterable<T> | Iterable<T>): Promise<void> {
+/**
+ * Writes every item of `source` to a client stream, waiting on 'drain' when it
+ * asks. `ended` settles when the call is over (its reply or status arrived): a
+ * call that fails while the writer waits for 'drain' would otherwise never drain.
+ */
+export async function writeAll<T>(call: grpc.ClientWritableStream<T>, source: AsyncIterable<T> | Iterable<T>, ended: Promise<unknown> = new Promise(() => {})): Promise<void> {
+  let over = false;
+  const stop = ended.then(
+    () => (over = true),
+    () => (over = true),
+  );
   try {
     for await (const item of source) {
+      if (over) throw new Error('the call ended before its stream was written');
       if (!call.write(item)) {
-        await new Promise<void>((resolve, reject) => {
-          const onDrain = (): void => {
-            call.off('error', onError);
-            resolve();
-          };
-          const onError = (e: unknown): void => {
-            call.off('drain', onDrain);
-            reject(e);
-          };
-          call.once('drain', onDrain);
-          call.once('error', onError);
-        });
+        await Promise.race([
+          new Promise<void>((resolve, reject) => {
+            const onDrain = (): void => {
+              call.off('error', onError);
+              resolve();
+            };
+            const onError = (e: unknown): void => {
+              call.off('drain', onDrain);
+              reject(e);
+            };
+            call.once('drain', onDrain);
+            call.once('error', onError);
+          }),
+          stop,
+        ]);
+        if (over) throw new Error('the call ended before its stream was written');
       }
     }
     call.end();
@@ -91,7 +105,7 @@ export async function clientStream<Req, Res>(
   // The reply (an error status, say) may arrive while we are still writing: then
   // the reply explains the failure. If producing the data failed, that error does.
   let producerError: unknown;
-  const written = writeAll(call, source).catch((e: unknown) => {
+  const written = writeAll(call, source, reply).catch((e: unknown) => {
     producerError = e;
   });
   try {
@@ -101,8 +115,14 @@ export async function clientStream<Req, Res>(
     return res;
   } catch (e: unknown) {
     await written;
-    throw producerError ?? e;
+    // The reply's error explains a failed call better than the writer noticing it ended.
+    const ownError = producerError instanceof Error && producerError.message === 'the call ended before its stream was written';
+    throw producerError !== undefined && !ownError && !isCancel(producerError) ? producerError : e;
   }
+}
+
+function isCancel(e: unknown): boolean {
+  return e instanceof Error && /cancel/i.test(e.message);
 }
 
 /** Iterates a server stream, turning a failed status into a MigvisorError. */

@@ -21,8 +21,12 @@ export function isServiceError(e: unknown): e is grpc.ServiceError {
 export function fromServiceError(e: unknown, what: string): MigvisorError {
   if (e instanceof MigvisorError) return e;
   if (isServiceError(e)) {
+    // A local transport failure has only grpc's terse details; a server's status carries its own explanation.
     if (e.code === grpc.status.UNAVAILABLE) return new MigvisorError(`${what}: unavailable (${e.details})`, Code.UNAVAILABLE, { cause: e });
-    if (e.code === grpc.status.DEADLINE_EXCEEDED) return new MigvisorError(`${what}: deadline exceeded`, Code.DEADLINE_EXCEEDED, { cause: e });
+    if (e.code === grpc.status.DEADLINE_EXCEEDED) {
+      const local = !e.details || e.details === 'Deadline exceeded' || e.details.startsWith('Deadline exceeded after');
+      return new MigvisorError(local ? `${what}: deadline exceeded` : e.details, Code.DEADLINE_EXCEEDED, { cause: e });
+    }
     return new MigvisorError(e.details || `${what} failed`, e.code as number as Code, { cause: e });
   }
   return new MigvisorError(`${what}: ${e instanceof Error ? e.message : String(e)}`, Code.INTERNAL, { cause: e });

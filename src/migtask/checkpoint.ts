@@ -30,6 +30,7 @@ export class Checkpointer {
   async *save(taskId: string, compression: Compression, leaveRunning: boolean): AsyncGenerator<RawChunk> {
     const task = this.node.task(taskId);
     if (task.state !== 'MigSource') throw new IllegalStateError(task.state, 'Save');
+    task.requireComplete('Save');
     const id = randomUUID();
     task.beginTransfer();
     let complete = false;

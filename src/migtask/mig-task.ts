@@ -105,6 +105,11 @@ export class MigTask {
     if (this.state !== 'MigSource') throw new IllegalStateError(this.state, command);
   }
 
+  /** Refuses commands that need every page while a post-copy migration still delivers some. */
+  requireComplete(command: string): void {
+    if (this.postcopy) throw new IllegalStateError('MigSource', command, `${this.postcopy.missing} page(s) of task ${this.id} are still arriving (post-copy)`);
+  }
+
   pause(): void {
     this.requireSource('Pause');
     this.paused = true;
@@ -244,6 +249,7 @@ export class MigTask {
   copyFrom(source: MigTask, id: string): void {
     if (source.partition !== this.partition) throw new InvalidArgumentError('copy must stay in the same partition');
     source.requireSource('Copy');
+    source.requireComplete('Copy');
     this.thread.apply('Initialize');
     for (let p = 0; p < this.space.pageCount; p++) {
       this.space.installPage(p, source.space.pageBytes(p));

@@ -41,6 +41,7 @@ export function registerMiddlewareCommands(program: Command): void {
         });
         await server.shutdown();
         recordMiddleware(f, undefined);
+        process.stdin.destroy();
         return 0;
       }),
     );

@@ -59,5 +59,7 @@ async function startNode(file: string, flags: NodeStartFlags): Promise<number> {
   await server.shutdown();
   node.shutdown();
   forgetNode(file, def.name, address);
+  // Stop reading the parent's pipe, or the process would stay alive for it.
+  process.stdin.destroy();
   return 0;
 }

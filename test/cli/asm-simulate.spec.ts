@@ -1,0 +1,116 @@
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { expect } from 'chai';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+
+function migvisor(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const run = spawnSync(process.execPath, ['bin/migvisor.js', ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+  return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+}
+
+describe('migvisor asm', () => {
+  let dir: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migvisor-asm-'));
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('assembles an example program and summarises it', () => {
+    const run = migvisor('asm', 'config/programs/counter.s');
+    expect(run.status).to.equal(0);
+    expect(run.stdout).to.match(/^config\/programs\/counter\.s: \d+ instructions, text \d+ bytes at 0x10000, data \d+ bytes at 0x100000, entry 0x10000\n$/);
+  });
+
+  it('writes an object file that task start and simulate accept', () => {
+    const obj = path.join(dir, 'counter.mvx');
+    expect(migvisor('asm', 'config/programs/counter.s', '-o', obj).status).to.equal(0);
+    expect(fs.readFileSync(obj).subarray(0, 4).toString()).to.equal('MVX1');
+    const run = migvisor('simulate', '--node', 'field-b', '--ticks', '25', '--task', `ctrl:${obj}`, '--json');
+    expect(run.status, run.stderr).to.equal(0);
+    const out = JSON.parse(run.stdout) as { events: { kind: string; text?: string }[] };
+    expect(out.events.filter((e) => e.kind === 'console').map((e) => e.text)).to.deep.equal(['counter 1', 'counter 2', 'counter 3']);
+  });
+
+  it('refuses an object file built for another CPU when a task starts', () => {
+    const obj = path.join(dir, 'counter64.mvx');
+    expect(migvisor('asm', 'config/programs/counter.s', '--word', '64', '--endian', 'big', '-o', obj).status).to.equal(0);
+    const run = migvisor('simulate', '--node', 'field-b', '--ticks', '5', '--task', `ctrl:${obj}`);
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.match(/built for 64-bit big-endian, node is 32-bit little-endian/);
+  });
+
+  it('prints a listing with addresses, encodings and source lines', () => {
+    const run = migvisor('asm', 'config/programs/counter.s', '--listing');
+    expect(run.status).to.equal(0);
+    expect(run.stdout).to.match(/^ +0x10000 {2}[0-9a-f]{8} [0-9a-f]{8} +\d+ {2}loop: {3}la {4}r4, count$/m);
+  });
+
+  it('reports every error as FILE:LINE: message and exits 2', () => {
+    const src = path.join(dir, 'bad.s');
+    fs.writeFileSync(src, '  .text\nstart: addd r1, r2, r3\n  li r1\n  b nowhere\n');
+    const run = migvisor('asm', src);
+    expect(run.status).to.equal(2);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).to.have.length(3);
+    expect(lines[0]).to.equal(`${src}:2: unknown instruction "addd"`);
+    expect(lines[1]).to.match(new RegExp(`^${src}:3: li takes 2 operands`));
+    expect(lines[2]).to.match(new RegExp(`^${src}:4: undefined symbol "nowhere"`));
+  });
+
+  it('refuses a bad --word with one clear line', () => {
+    const run = migvisor('asm', 'config/programs/counter.s', '--word', '16');
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.equal('migvisor: --word must be 32 or 64, got 16\n');
+  });
+});
+
+describe('migvisor simulate', () => {
+  it('prints console lines with tick and task, then the ps table', () => {
+    const run = migvisor('simulate', '--node', 'field-a', '--ticks', '35');
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout).to.match(/^\[field-a tick 0\] counter-[0-9a-f]{6}\/0: counter 1$/m);
+    expect(run.stdout).to.match(/^\[field-a tick 30\] counter-[0-9a-f]{6}\/0: counter 4$/m);
+    expect(run.stdout).to.match(/│ ctrl\/0 +│ counter-[0-9a-f]{6} │ counter\.s +│ MigSource │ running/);
+  });
+
+  it('is deterministic: the same run twice gives identical output and memory hashes', () => {
+    const args = ['simulate', '--node', 'field-a', '--ticks', '300', '--task', 'ctrl:config/programs/shared.s:3', '--json'];
+    const a = migvisor(...args);
+    const b = migvisor(...args);
+    expect(a.status, a.stderr).to.equal(0);
+    expect(a.stdout).to.equal(b.stdout);
+    const ps = (JSON.parse(a.stdout) as { ps: { memoryHash?: string; task?: string }[] }).ps;
+    expect(ps.filter((t) => t.task).every((t) => /^[0-9a-f]{64}$/.test(t.memoryHash ?? ''))).to.equal(true);
+  });
+
+  it('runs the counter alike on a 32-bit little-endian and a 64-bit big-endian node', () => {
+    const texts = (node: string): string[] =>
+      (JSON.parse(migvisor('simulate', '--node', node, '--ticks', '60', '--json').stdout) as { events: { kind: string; text: string }[] }).events
+        .filter((e) => e.kind === 'console')
+        .map((e) => e.text);
+    const a = texts('field-a');
+    expect(a).to.deep.equal(['counter 1', 'counter 2', 'counter 3', 'counter 4', 'counter 5', 'counter 6']);
+    // field-c has no boot task: start the same program there.
+    const c = (JSON.parse(migvisor('simulate', '--node', 'field-c', '--ticks', '60', '--task', 'ctrl:config/programs/counter.s', '--json').stdout) as { events: { kind: string; text: string }[] }).events
+      .filter((e) => e.kind === 'console')
+      .map((e) => e.text);
+    expect(c).to.deep.equal(a);
+  });
+
+  it('names the nodes of the file when the node is unknown', () => {
+    const run = migvisor('simulate', '--node', 'field-z', '--ticks', '5');
+    expect(run.status).to.equal(1);
+    expect(run.stderr).to.equal('migvisor: node "field-z" not found in ' + path.join(ROOT, 'config/cluster.yaml') + ' (nodes: field-a, field-b, field-c)\n');
+  });
+
+  it('reports a faulting program through the health monitor and keeps the node running', () => {
+    const run = migvisor('simulate', '--node', 'field-a', '--ticks', '25', '--task', 'ctrl:config/programs/fault.s', '--json');
+    expect(run.status, run.stderr).to.equal(0);
+    const events = (JSON.parse(run.stdout) as { events: { kind: string; fault?: string; text?: string }[] }).events;
+    expect(events.find((e) => e.kind === 'fault')?.fault).to.equal('write-protected');
+    expect(events.filter((e) => e.kind === 'console' && e.text?.startsWith('counter')).length).to.equal(3);
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * Containers on disk (like CRIU's dump, crit and restore): save a task on one
+ * node, inspect the file, load it on another node, where it continues. Damaged
+ * files are refused with a clear error and leave nothing half-restored behind.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { expect } from 'chai';
+import { encodeChunkDelimited, FILE_MAGIC, readContainerFile, type RawChunk } from '../../src/migtask/index.ts';
+import {
+  cleanup,
+  cliJson,
+  cliOk,
+  consecutive,
+  EventLog,
+  fixture,
+  info,
+  oneLineError,
+  ps,
+  runCli,
+  sleep,
+  slotStates,
+  startNodes,
+  tempDir,
+  type NodeProcess,
+} from '../support/processes.ts';
+
+const FIELD = fixture('cluster-field.yaml');
+const COUNTER = 'counter ';
+
+interface InspectJson {
+  file: string;
+  header: { formatVersion: number; taskId: string; program: string; sourceNode: string; partition: string; fingerprint: string; wordSize: number; endian: string; pageSize: number; pageCount: number; mode: string };
+  travelers: { id: number; status: string; pc: string; registers: string[] }[];
+  regions: { name: string; pages: number; present: number; zero: number; sent: number }[];
+  sizes: { chunks: number; pagesSent: number };
+  checksums: { chunksOk: number; chunksBad: number; container: string };
+  valid: boolean;
+  problems: string[];
+}
+
+async function readChunks(file: string): Promise<RawChunk[]> {
+  const out: RawChunk[] = [];
+  for await (const c of readContainerFile(file)) out.push(c);
+  return out;
+}
+
+function writeChunks(file: string, chunks: readonly RawChunk[]): void {
+  fs.writeFileSync(file, Buffer.concat([FILE_MAGIC, ...chunks.map((c) => Buffer.from(encodeChunkDelimited(c)))]));
+}
+
+describe('Save, inspect and load', function () {
+  let nodes: Record<string, NodeProcess>;
+  let A: string;
+  let B: string;
+  let counter: string;
+  let logA: EventLog;
+  let logB: EventLog;
+  let dir: string;
+  let saved: string;
+
+  before(async function () {
+    this.timeout(30_000);
+    nodes = await startNodes(FIELD, ['field-a', 'field-b']);
+    A = nodes['field-a']!.address;
+    B = nodes['field-b']!.address;
+    counter = (await ps(A)).find((t) => t.program === 'counter.s')!.taskId;
+    logA = await EventLog.open(A, { task: counter });
+    logB = new EventLog(B, { task: counter });
+    dir = tempDir();
+    saved = path.join(dir, 'counter.mvc');
+  });
+
+  after(cleanup);
+
+  it('save writes the container and stops the task on the source', async () => {
+    const result = await cliJson<{ task: string; file: string; bytes: number; pages: number; stopped: boolean; slot: string }>(['save', counter, saved, '--node', A]);
+    expect(result).to.include({ task: counter, file: saved, stopped: true, slot: 'ctrl/0' });
+    expect(fs.statSync(saved).size).to.equal(result.bytes);
+    expect(result.pages).to.be.greaterThan(0);
+    expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
+    const n = logA.numbers(counter, COUNTER).length;
+    await sleep(200);
+    expect(logA.numbers(counter, COUNTER), 'lines after the save').to.have.length(n);
+  });
+
+  it('inspect --json decodes and verifies it: header, source, fingerprint, travelers, page map, checksums', async () => {
+    const r = await cliJson<InspectJson>(['inspect', saved]);
+    const fingerprint = (await info(A, { partition: 'ctrl' })).fingerprint;
+    expect(r.valid, r.problems.join('; ')).to.equal(true);
+    expect(r.header).to.include({ formatVersion: 1, taskId: counter, program: 'counter.s', sourceNode: 'field-a', partition: 'ctrl', fingerprint, wordSize: 32, endian: 'little', pageSize: 4096, pageCount: 96, mode: 'save' });
+    expect(r.travelers).to.have.length(1);
+    expect(r.travelers[0]!.registers).to.have.length(16);
+    expect(r.travelers[0]!.pc).to.match(/^0x1[0-9a-f]{4}$/);
+    expect(r.regions.map((m) => [m.name, m.pages])).to.deep.equal([
+      ['code', 16],
+      ['data', 64],
+      ['stack', 16],
+    ]);
+    expect(r.regions.reduce((n, m) => n + m.sent, 0)).to.equal(r.sizes.pagesSent);
+    expect(r.regions.reduce((n, m) => n + m.zero, 0), 'zero pages elided').to.be.greaterThan(0);
+    expect(r.checksums).to.deep.equal({ chunksOk: r.sizes.chunks, chunksBad: 0, container: 'ok' });
+  });
+
+  it('load on field-b restores the task under its id and the counter continues at N+1', async () => {
+    const id = (await cliOk(['load', saved, '--node', B])).trim();
+    expect(id).to.equal(counter);
+    const last = logA.numbers(counter, COUNTER).at(-1)!;
+    await logB.waitForNumber(counter, COUNTER, last + 3, 5000);
+    expect(logB.numbers(counter, COUNTER)[0]).to.equal(last + 1);
+    expect(consecutive([...logA.numbers(counter, COUNTER), ...logB.numbers(counter, COUNTER)])).to.equal(undefined);
+  });
+
+  it('save --leave-running keeps the task running on the source', async () => {
+    const file = path.join(dir, 'running.mvc');
+    const result = await cliJson<{ stopped: boolean }>(['save', counter, file, '--node', B, '--leave-running', '--compress', 'brotli']);
+    expect(result.stopped).to.equal(false);
+    const last = logB.numbers(counter, COUNTER).at(-1)!;
+    await logB.waitForNumber(counter, COUNTER, last + 3, 5000);
+    expect(consecutive(logB.numbers(counter, COUNTER))).to.equal(undefined);
+    expect((await info(B, { task: counter })).state).to.equal('MigSource');
+  });
+
+  it('refuses to load a container whose task already runs on the node (ALREADY_EXISTS)', async () => {
+    const r = await runCli(['load', saved, '--node', B]);
+    expect(oneLineError(r)).to.match(new RegExp(`^migvisor: task ${counter} already exists on field-b \\(ctrl/0, MigSource\\)$`));
+    expect(await slotStates(B, 'ctrl')).to.deep.equal([`ctrl/0 MigSource ${counter}`, 'ctrl/1 MigSink']);
+  });
+
+  it('a container with a flipped byte in a page chunk fails inspect (exit 2, naming the chunk) and load, leaving the sink as it was', async () => {
+    const chunks = await readChunks(saved);
+    const i = chunks.findIndex((c) => c.kind === 'CHUNK_KIND_PAGES');
+    const page = chunks[i]!;
+    const payload = Buffer.from(page.payload);
+    payload[payload.length >> 1]! ^= 0x40;
+    const bad = path.join(dir, 'flipped.mvc');
+    writeChunks(bad, chunks.map((c, k) => (k === i ? { ...c, payload } : c)));
+
+    const r = await runCli(['inspect', bad]);
+    expect(r.code).to.equal(2);
+    expect(r.stdout).to.contain(`problem     chunk ${page.seq} (pages): SHA-256 mismatch`);
+    expect(r.stdout).to.match(/verdict\s+INVALID/);
+
+    const load = await runCli(['load', bad, '--node', A]);
+    expect(oneLineError(load)).to.equal(`migvisor: chunk ${page.seq} (pages) fails its SHA-256 check`);
+    expect(await slotStates(A, 'ctrl'), 'nothing half-restored').to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
+  });
+
+  it('a truncated container fails inspect and load with a clear error, leaving the sink as it was', async () => {
+    const bytes = fs.readFileSync(saved);
+    const cut = path.join(dir, 'truncated.mvc');
+    fs.writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
+
+    const r = await runCli(['inspect', cut, '--json']);
+    expect(r.code).to.equal(2);
+    const report = JSON.parse(r.stdout) as InspectJson;
+    expect(report.valid).to.equal(false);
+    expect(report.problems.join('\n')).to.match(/truncated|incomplete/);
+
+    const load = await runCli(['load', cut, '--node', A]);
+    expect(oneLineError(load)).to.match(/truncated|ended before its trailer/);
+    expect(await slotStates(A, 'ctrl'), 'nothing half-restored').to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
+  });
+});
