@@ -6,7 +6,6 @@
 import type { Command } from 'commander';
 import { recordMiddleware } from '../../common/endpoints.ts';
 import { loadCluster } from '../../hypervisor/index.ts';
-import { MiddlewareServer, NodeBook, openStore } from '../../middleware/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import { action } from '../run-command.ts';
 
@@ -26,6 +25,8 @@ export function registerMiddlewareCommands(program: Command): void {
     .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
     .action(
       action(async (file: string | undefined, flags: StartFlags) => {
+        // Loaded here, not at start-up: every other command would pay for the store backends.
+        const { MiddlewareServer, NodeBook, openStore } = await import('../../middleware/index.ts');
         const f = clusterFile(file);
         const cluster = loadCluster(f);
         const uri = flags.store ?? cluster.middleware?.store ?? 'file://../var/store';
