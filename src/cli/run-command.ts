@@ -39,3 +39,14 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<number
     }
   };
 }
+
+/**
+ * A long-running process (node, middleware) logs a promise rejection nobody
+ * handled, with its stack, instead of dying: one failed background task (a gate
+ * forward, a page fetch) must not take down every task of the process.
+ */
+export function logUnhandled(who: string): void {
+  process.on('unhandledRejection', (e: unknown) => {
+    process.stderr.write(`${who}: unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  });
+}

@@ -367,7 +367,13 @@ export class Node implements SysHost {
     while (budget > 0) {
       const e = queue.pick(eligible);
       if (!e) break;
-      budget -= this.runTraveler(e.task, e.traveler, budget);
+      try {
+        budget -= this.runTraveler(e.task, e.traveler, budget);
+      } catch (err: unknown) {
+        // A defect in the simulator must not take the node down: stop this traveler, report it.
+        this.faultTraveler(e.task, e.traveler, new InternalFault(err));
+        budget = 0;
+      }
       queue.rotate(e);
     }
   }
@@ -443,6 +449,9 @@ export class Node implements SysHost {
     } else if (e instanceof BadSystemCall) {
       kind = 'bad-syscall';
       message = e.message;
+    } else if (e instanceof InternalFault) {
+      kind = 'internal';
+      message = e.message;
     } else {
       throw e;
     }
@@ -456,6 +465,14 @@ export class Node implements SysHost {
 
   ps(options: { hashes?: boolean } = {}): TaskInfo[] {
     return this.slots.map((s) => taskInfo(s, options.hashes ?? false));
+  }
+}
+
+/** An unexpected error while running a traveler (a simulator defect), reported as a fault. */
+class InternalFault {
+  readonly message: string;
+  constructor(readonly cause: unknown) {
+    this.message = `internal error: ${cause instanceof Error ? cause.message : String(cause)}`;
   }
 }
 

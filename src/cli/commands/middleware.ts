@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { recordMiddleware } from '../../common/endpoints.ts';
 import { loadCluster } from '../../hypervisor/index.ts';
 import { clusterFile } from '../cluster-file.ts';
-import { action } from '../run-command.ts';
+import { action, logUnhandled } from '../run-command.ts';
 
 interface StartFlags {
   listen?: string;
@@ -27,6 +27,7 @@ export function registerMiddlewareCommands(program: Command): void {
       action(async (file: string | undefined, flags: StartFlags) => {
         // Loaded here, not at start-up: every other command would pay for the store backends.
         const { MiddlewareServer, NodeBook, openStore } = await import('../../middleware/index.ts');
+        logUnhandled('middleware');
         const f = clusterFile(file);
         const cluster = loadCluster(f);
         const uri = flags.store ?? cluster.middleware?.store ?? 'file://../var/store';

@@ -10,7 +10,7 @@ import { NotFoundError } from '../../common/errors.ts';
 import { formatEvent, loadCluster, Node, NodeServer } from '../../hypervisor/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import { forgetNode, recordNode } from '../../common/endpoints.ts';
-import { action } from '../run-command.ts';
+import { action, logUnhandled } from '../run-command.ts';
 
 interface NodeStartFlags {
   node: string;
@@ -35,6 +35,7 @@ export function registerNodeCommands(program: Command): void {
 }
 
 async function startNode(file: string, flags: NodeStartFlags): Promise<number> {
+  logUnhandled(`node ${flags.node}`);
   const cluster = loadCluster(file);
   const def = cluster.nodes.find((n) => n.name === flags.node);
   if (!def) throw new NotFoundError('node', flags.node, `in ${file} (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
