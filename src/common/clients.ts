@@ -31,12 +31,19 @@ export function nodeClient(address: string): NodeControlClient {
  * (its last overload), which lets Req and Res be inferred; it is called with options.
  */
 type UnaryMethod<Req, Res> = (req: Req, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
-type WithOptions<Req, Res> = (req: Req, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
+type WithOptions<Req, Res> = (req: Req, metadata: grpc.Metadata, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientUnaryCall;
 
 /** Calls a unary method with a deadline. */
-export function unary<Req, Res>(method: UnaryMethod<Req, Res>, self: grpc.Client, req: Req, what: string, ms = CALL_DEADLINE_MS): Promise<Res> {
+export function unary<Req, Res>(
+  method: UnaryMethod<Req, Res>,
+  self: grpc.Client,
+  req: Req,
+  what: string,
+  ms = CALL_DEADLINE_MS,
+  metadata: grpc.Metadata = new grpc.Metadata(),
+): Promise<Res> {
   return new Promise<Res>((resolve, reject) => {
-    (method as unknown as WithOptions<Req, Res>).call(self, req, { deadline: deadline(ms) }, (err, res) => {
+    (method as unknown as WithOptions<Req, Res>).call(self, req, metadata, { deadline: deadline(ms) }, (err, res) => {
       if (err) reject(fromServiceError(err, what));
       else resolve(res!);
     });

@@ -22,40 +22,67 @@ export function isAddress(ref: string): boolean {
   return ADDRESS.test(ref);
 }
 
-export function registryFile(clusterFile: string): string {
+/** The registry folder of a cluster file: one small file per process, so concurrent starts never overwrite each other. */
+export function registryDir(clusterFile: string): string {
   const key = createHash('sha256').update(path.resolve(clusterFile)).digest('hex').slice(0, 12);
-  return path.join(os.tmpdir(), `migvisor-${key}`, 'endpoints.json');
+  return path.join(os.tmpdir(), `migvisor-${key}`);
 }
 
-export function readEndpoints(clusterFile: string): Endpoints {
-  try {
-    const data = JSON.parse(fs.readFileSync(registryFile(clusterFile), 'utf8')) as Endpoints;
-    return { nodes: data.nodes ?? {}, ...(data.middleware ? { middleware: data.middleware } : {}) };
-  } catch {
-    return { nodes: {} };
-  }
+/** @deprecated a file inside the registry folder; use registryDir. */
+export function registryFile(clusterFile: string): string {
+  return path.join(registryDir(clusterFile), 'endpoints.json');
 }
 
-/** Atomically replaces the registry (temporary file + rename). */
-export function writeEndpoints(clusterFile: string, e: Endpoints): void {
-  const file = registryFile(clusterFile);
+const MIDDLEWARE = '@middleware';
+
+function entryFile(clusterFile: string, name: string): string {
+  return path.join(registryDir(clusterFile), 'endpoints', encodeURIComponent(name));
+}
+
+function writeAtomic(file: string, text: string): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, `${JSON.stringify(e, null, 2)}\n`);
+  fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, file);
 }
 
+export function readEndpoints(clusterFile: string): Endpoints {
+  const out: Endpoints = { nodes: {} };
+  const dir = path.join(registryDir(clusterFile), 'endpoints');
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((f) => !f.endsWith('.tmp'));
+  } catch {
+    return out;
+  }
+  for (const f of names) {
+    let address: string;
+    try {
+      address = fs.readFileSync(path.join(dir, f), 'utf8').trim();
+    } catch {
+      continue;
+    }
+    const name = decodeURIComponent(f);
+    if (name === MIDDLEWARE) out.middleware = address;
+    else out.nodes[name] = address;
+  }
+  return out;
+}
+
+/** Replaces the registry with `e` (cluster up, once every process serves). */
+export function writeEndpoints(clusterFile: string, e: Endpoints): void {
+  fs.rmSync(path.join(registryDir(clusterFile), 'endpoints'), { recursive: true, force: true });
+  for (const [name, address] of Object.entries(e.nodes)) writeAtomic(entryFile(clusterFile, name), address);
+  if (e.middleware) writeAtomic(entryFile(clusterFile, MIDDLEWARE), e.middleware);
+}
+
 export function recordNode(clusterFile: string, name: string, address: string): void {
-  const e = readEndpoints(clusterFile);
-  e.nodes[name] = address;
-  writeEndpoints(clusterFile, e);
+  writeAtomic(entryFile(clusterFile, name), address);
 }
 
 export function recordMiddleware(clusterFile: string, address: string | undefined): void {
-  const e = readEndpoints(clusterFile);
-  if (address) e.middleware = address;
-  else delete e.middleware;
-  writeEndpoints(clusterFile, e);
+  if (address) writeAtomic(entryFile(clusterFile, MIDDLEWARE), address);
+  else fs.rmSync(entryFile(clusterFile, MIDDLEWARE), { force: true });
 }
 
 /** The middleware's address: `host:port` as given, else the registry, else a fixed port in the cluster file. */
@@ -72,10 +99,11 @@ export function resolveMiddleware(ref: string | undefined, clusterFile: string, 
 }
 
 export function forgetNode(clusterFile: string, name: string, address: string): void {
-  const e = readEndpoints(clusterFile);
-  if (e.nodes[name] === address) {
-    delete e.nodes[name];
-    writeEndpoints(clusterFile, e);
+  const file = entryFile(clusterFile, name);
+  try {
+    if (fs.readFileSync(file, 'utf8').trim() === address) fs.rmSync(file, { force: true });
+  } catch {
+    // already gone
   }
 }
 

@@ -13,7 +13,8 @@
 import type { AddressSpace } from '../partition/address-space.ts';
 import { MemoryFault } from '../partition/memory-fault.ts';
 import type { WordSize } from './config-model.ts';
-import { dialectFor, flags32, flags64, testFlags, type Dialect, type FlagSource } from './cpu-codegen.ts';
+import { dialectFor, flags32, flags64, registerUse, testFlags, type Dialect, type FlagSource } from './cpu-codegen.ts';
+import { divide, flagsHalves, halves, high, join, low, mulhu, out, testFlagsHalves } from './cpu-int64.ts';
 import { CpuTrap } from './cpu-trap.ts';
 import { decode, instructionLength, REGISTER_COUNT, type Decoded } from './isa.ts';
 
@@ -42,7 +43,7 @@ interface Block {
   readonly fn: BlockFn;
 }
 
-const HELPERS = { flags32, flags64, testFlags, CpuTrap, MemoryFault };
+const HELPERS = { flags32, flags64, testFlags, CpuTrap, MemoryFault, halves, join, low, high, mulhu, divide, out, flagsHalves, testFlagsHalves };
 
 /** Longest block the translator builds. */
 const MAX_BLOCK = 96;
@@ -154,6 +155,20 @@ export class CodeCache {
       if (['push', 'pop', 'call', 'callr', 'ret'].includes(f.d.op!.mnemonic)) used.add(15);
     }
     const regs = [...used].sort((a, b) => a - b);
+    // 64-bit blocks load only the registers they use and write back only those they change
+    // (each is two locals there, so fewer live values matter); 32-bit blocks are unchanged.
+    let [loaded, stored] = [regs, regs];
+    if (this.word === 64) {
+      const reads = new Set<number>();
+      const writes = new Set<number>();
+      for (const f of body) {
+        const u = registerUse(f.d);
+        u.reads.forEach((x) => reads.add(x));
+        u.writes.forEach((x) => writes.add(x));
+      }
+      stored = [...writes].sort((a, b) => a - b);
+      loaded = [...new Set([...reads, ...writes])].sort((a, b) => a - b);
+    }
     const addrs = body.map((f) => f.pc);
     const lines: string[] = [];
     const last = body[L - 1]!;
@@ -170,7 +185,6 @@ export class CodeCache {
       else if (m === 'tst') flags = 'tst';
     });
     lines.push(...this.terminator(term, start, L, next, D, flags));
-    const zero = this.word === 64 ? '0n' : '0';
     const direct = this.space.direct;
     const src = `
       const LIM = ${direct.limit}, SH = ${this.space.pageShift}, PM = ${this.space.pageSize - 1};
@@ -178,9 +192,8 @@ export class CodeCache {
       return function block_${start.toString(16)}(s, m, budget) {
         // Typed arrays as function locals: V8 keeps them in registers across the loop.
         const V = D.vpt, P = D.phys, PT = D.flags, M8 = D.bytes, M32 = D.words, DV = D.view;
-        const R = s.r;
-        ${regs.map((i) => `let r${i} = R[${i}];`).join(' ')}
-        let f = s.flags, fa = ${zero}, fb = ${zero}, fk = 0;
+        ${D.enter(loaded)}
+        let f = s.flags, fk = 0;
         let n = 0, k = 0;
         try {
           if (budget >= ${L}) {
@@ -199,7 +212,7 @@ export class CodeCache {
           s.pc = A[k];
         }
         ${D.materialiseFlags()}
-        ${regs.map((i) => `R[${i}] = r${i};`).join(' ')}
+        ${D.leave(stored)}
         s.flags = f;
         return n;
       };`;
@@ -219,9 +232,9 @@ export class CodeCache {
       case 'sys':
         return [`${k} n += ${L}; s.pc = ${after}; s.trap = ${term.d.imm & 0xffff}; break;`];
       case 'call':
-        return [`${k} ${D.push(D.literal(after))} n += ${L}; ${go(target)}`];
+        return [`${k} ${D.pushAddress(after)} n += ${L}; ${go(target)}`];
       case 'callr':
-        return [`${k} { const dest = ${D.address(term.d.rs)}; ${D.push(D.literal(after))} n += ${L}; s.pc = dest; } break;`];
+        return [`${k} { const dest = ${D.address(term.d.rs)}; ${D.pushAddress(after)} n += ${L}; s.pc = dest; } break;`];
       case 'jr':
         return [`${k} n += ${L}; s.pc = ${D.address(term.d.rs)}; break;`];
       case 'ret':

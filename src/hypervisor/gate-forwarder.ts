@@ -5,6 +5,7 @@
  * forward them again). A message leaves the outbox only once the next node has
  * accepted it; a full or unreachable next node is retried, never dropped.
  */
+import * as grpc from '@grpc/grpc-js';
 import { nodeClient, unary, type NodeControlClient } from '../common/clients.ts';
 import { Code, MigvisorError } from '../common/errors.ts';
 import type { GateQueue } from '../partition/index.ts';
@@ -17,6 +18,9 @@ export interface Route {
 /** Longest wait between two attempts to hand a message on. */
 const MAX_BACKOFF_MS = 1000;
 
+/** Metadata marking a GateSend as forwarded by a node (not sent by a client). */
+export const FORWARDED_BY = 'migvisor-forwarded-by';
+
 export class GateForwarder {
   private readonly routes = new Map<string, Route>();
   private readonly pumping = new Set<string>();
@@ -27,6 +31,8 @@ export class GateForwarder {
   constructor(
     private readonly gate: (name: string) => GateQueue | undefined,
     private readonly report: (gate: string, detail: string) => void,
+    /** This node's name, sent with every forwarded message. */
+    private readonly self: string,
   ) {}
 
   /** Starts forwarding gate `name` to `route` (replacing an older route). */
@@ -73,14 +79,24 @@ export class GateForwarder {
         const msg = q?.peekFirst();
         if (this.closed || !route || !q || !msg) return;
         const c = this.client(route.address);
+        // While the message is on its way nobody here may take it: if the task comes
+        // back meanwhile, it must get the message once, from here or from there.
+        q.reserve(msg);
         try {
-          await unary(c.GateSend, c, { gate: name, message: msg }, `forward ${name} to ${route.name}`, 5000);
-          if (q.peekFirst() === msg) q.receive();
+          const md = new grpc.Metadata();
+          md.set(FORWARDED_BY, this.self);
+          await unary(c.GateSend, c, { gate: name, message: msg }, `forward ${name} to ${route.name}`, 5000, md);
+          // Remove exactly the message sent, wherever it is now (carried messages may
+          // have been put in front of it meanwhile).
+          q.remove(msg);
           this.forwarded++;
           backoff = 20;
         } catch (e: unknown) {
+          q.release(msg);
           const code = e instanceof MigvisorError ? e.code : Code.UNKNOWN;
-          if (code !== Code.RESOURCE_EXHAUSTED && code !== Code.UNAVAILABLE && code !== Code.DEADLINE_EXCEEDED) {
+          // FAILED_PRECONDITION: the receiver came back here; the route is gone or soon will be.
+          const retry = [Code.RESOURCE_EXHAUSTED, Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED, Code.FAILED_PRECONDITION] as Code[];
+          if (!retry.includes(code)) {
             this.report(name, `cannot forward to ${route.name}: ${e instanceof Error ? e.message : String(e)}; messages stay queued here`);
             return;
           }

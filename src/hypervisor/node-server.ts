@@ -35,6 +35,7 @@ import {
 } from '../migtask/index.ts';
 import { SysCallError } from '../partition/index.ts';
 import { diagnosticsHandlers } from './diagnostics.ts';
+import { FORWARDED_BY } from './gate-forwarder.ts';
 import { decodeObject, isObjectFile } from './object-file.ts';
 import type { NodeEvent } from './events.ts';
 import { taskInfo, type Node, type TaskInfo } from './node.ts';
@@ -373,6 +374,16 @@ export class NodeServer {
         unary(() => {
           const gate = node.gate(call.request.gate);
           if (!gate) throw new NotFoundError('gate', call.request.gate, `on node ${node.name}`);
+          const from = call.metadata.get(FORWARDED_BY)[0]?.toString();
+          if (from !== undefined) {
+            if (node.gateReceiverMoving(gate.name)) {
+              throw new MigvisorError(`gate ${gate.name}: its receiver is moving away from ${node.name}; keep the message and retry`, Code.UNAVAILABLE);
+            }
+            // A message bouncing back to where its receiver now is: it stays there.
+            if (node.forwarder.routeOf(gate.name)?.name === from) {
+              throw new MigvisorError(`gate ${gate.name}: its receiver is on ${from} now; keep the message there`, Code.FAILED_PRECONDITION);
+            }
+          }
           try {
             gate.send(call.request.message);
           } catch (e: unknown) {

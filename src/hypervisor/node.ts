@@ -85,10 +85,7 @@ export class Node implements SysHost {
   private readonly ids: IdSource;
   private pacer: Subscription | undefined;
   /** Forwarding records of gates whose receiver left this node. */
-  readonly forwarder: GateForwarder = new GateForwarder(
-    (name) => this.gates.get(name),
-    (gate, detail) => this.publish({ kind: 'migration', node: this.name, tick: this.tick, task: '', phase: 'forward-failed', detail: `gate ${gate}: ${detail}` }),
-  );
+  readonly forwarder: GateForwarder;
   /** Where tasks that left this node went (forwarding records), by task id. */
   readonly departures = new Map<string, { readonly to: string; readonly tick: number }>();
 
@@ -98,6 +95,11 @@ export class Node implements SysHost {
     options: NodeOptions = {},
   ) {
     this.name = def.name;
+    this.forwarder = new GateForwarder(
+      (name) => this.gates.get(name),
+      (gate, detail) => this.publish({ kind: 'migration', node: this.name, tick: this.tick, task: '', phase: 'forward-failed', detail: `gate ${gate}: ${detail}` }),
+      def.name,
+    );
     this.ids = options.ids ?? randomIds;
     this.memory = new PhysicalMemory(def.memory);
     this.schedule = new TimePartitionSchedule(def.schedule);
@@ -148,6 +150,17 @@ export class Node implements SysHost {
     const others = this.slots.some((s) => s !== task && s.partition === task.partition && s.state === 'MigSource');
     if (others) return [];
     return [...task.partition.gates].filter(([, r]) => r.receive).map(([name]) => name);
+  }
+
+  /**
+   * Whether the task receiving on `gate` here is being moved away (stopped). Gate
+   * messages forwarded from other nodes are refused meanwhile (their sender keeps
+   * them and retries), so they cannot overtake the ones travelling with the task.
+   */
+  gateReceiverMoving(gate: string): boolean {
+    return this.slots.some(
+      (s) => (s.state === 'Transferring' || s.state === 'Committing') && s.partition.gates.get(gate)?.receive === true,
+    );
   }
 
   /** Takes the queued messages of `gates` (they travel in the container). */
@@ -254,6 +267,8 @@ export class Node implements SysHost {
       travelers: req.travelers ?? 1,
       priority: req.priority ?? 10,
     });
+    // A receiver is here now: its gates' messages stay here instead of following an old task.
+    for (const g of this.gatesReceivedBy(slot)) this.forwarder.unroute(g);
     this.syncQueue(slot.partition.name);
     return slot;
   }

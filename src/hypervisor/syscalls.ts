@@ -129,7 +129,7 @@ function dispatch(num: number, t: MigTraveler, task: MigTask, host: SysHost): Sy
       const buf = arg(t, 2);
       const max = arg(t, 3);
       checkLength(max);
-      if (gate.length === 0) {
+      if (!gate.deliverable) {
         if (num === Sys.gate_tryrecv) throw new SysCallError(SysError.E_EMPTY, `gate ${gate.name} is empty`);
         return wait(t, { kind: 'gate_recv', gate: gate.name, buf, max });
       }
@@ -204,7 +204,7 @@ export function pollWait(t: MigTraveler, task: MigTask, host: SysHost): boolean 
       break;
     case 'gate_recv': {
       const gate = host.gate(w.gate);
-      if (!gate || gate.length === 0) return false;
+      if (!gate || !gate.deliverable) return false;
       try {
         deliver(t, task, gate, w.buf, w.max);
       } catch (e: unknown) {

@@ -252,10 +252,14 @@ export async function migrateTask(
   stats.compressionRatio = run.sent > 0 ? round(run.raw / run.sent) : 1;
   if (options.mode !== 'precopy') stats.pagesPerRound = [stats.pagesSent];
 
-  // 3. Commit, activate, release.
+  // 3. Commit, activate, release. A post-copy source serves pages from the moment
+  // the sink may activate, which is before the Commit reply comes back.
   run.progress('commit');
   task.commitTransfer();
+  const residual = options.mode === 'lazy' ? new PostcopySource(task, stats.migrationId, stats.compression) : undefined;
+  if (residual) context.residuals.set(stats.migrationId, residual);
   const outcome = await settle(sink, stats.migrationId);
+  if (outcome !== 'active' && outcome !== 'in-doubt') context.residuals.delete(stats.migrationId);
   if (outcome === 'in-doubt') {
     stats.status = 'in-doubt';
     stats.totalMs = round(performance.now() - run.t0);
@@ -276,7 +280,7 @@ export async function migrateTask(
   stats.resumeMs = stats.downtimeMs;
   node.recordDeparture(options.task, run.sinkName);
   node.forwardGates(run.gates, sink.address, run.sinkName);
-  if (options.mode === 'lazy') await postcopy(run, context);
+  if (residual) await postcopy(run, context, residual);
   task.release();
   node.syncQueue(task.partition.name);
   run.event('released', `now on ${run.sinkName}`);
@@ -399,10 +403,8 @@ async function caughtUp(sink: SinkPort, id: string, pages: number): Promise<void
 }
 
 /** After a post-copy commit: serve faults and push the rest until the sink has every page. */
-async function postcopy(run: Run, context: SourceContext): Promise<void> {
-  const { stats, task } = run;
-  const residual = new PostcopySource(task, stats.migrationId, stats.compression);
-  context.residuals.set(stats.migrationId, residual);
+async function postcopy(run: Run, context: SourceContext, residual: PostcopySource): Promise<void> {
+  const { stats } = run;
   run.event('postcopy', `${residual.remaining} page(s) to deliver to ${run.sinkName}`);
   run.progress('postcopy', residual.remaining);
   const tResume = performance.now();

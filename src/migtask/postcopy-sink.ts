@@ -22,7 +22,7 @@ export interface PostcopySinkOptions {
   readonly prefetch: number;
 }
 
-const DEFAULTS: PostcopySinkOptions = { fetchDeadlineMs: 1500, attempts: 3, prefetch: 8 };
+const DEFAULTS: PostcopySinkOptions = { fetchDeadlineMs: 1500, attempts: 4, prefetch: 8 };
 
 export class PostcopySink {
   private readonly client: MigTaskClient;
@@ -79,6 +79,8 @@ export class PostcopySink {
         return;
       } catch (e: unknown) {
         last = e;
+        // Back off a little: a source that is busy, or not serving yet, gets another chance.
+        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
       }
     }
     for (const p of pages) this.requested.delete(p);

@@ -7,6 +7,8 @@ import { SysCallError } from './sys-error.ts';
 
 export class GateQueue {
   private readonly messages: Uint8Array[] = [];
+  /** Messages being handed to another node: not deliverable here until that settles. */
+  private readonly reserved = new Set<Uint8Array>();
   /** Messages accepted since boot (monotonic; lets tests and ps see traffic). */
   sent = 0;
   received = 0;
@@ -42,14 +44,40 @@ export class GateQueue {
     this.onMessage?.();
   }
 
-  /** The oldest message, or undefined when empty. */
+  /** Whether a receiver here can take the oldest message now. */
+  get deliverable(): boolean {
+    const head = this.messages[0];
+    return head !== undefined && !this.reserved.has(head);
+  }
+
+  /** The oldest message, unless it is reserved (then undefined: wait). */
   receive(): Uint8Array | undefined {
-    const m = this.messages.shift();
-    if (m !== undefined) this.received++;
+    if (!this.deliverable) return undefined;
+    const m = this.messages.shift()!;
+    this.received++;
     return m;
   }
 
-  /** The oldest message without taking it. */
+  /** Holds a message back from receivers here while it is being forwarded. */
+  reserve(msg: Uint8Array): void {
+    this.reserved.add(msg);
+  }
+
+  /** The forward did not happen: the message is deliverable here again. */
+  release(msg: Uint8Array): void {
+    if (this.reserved.delete(msg)) this.onMessage?.();
+  }
+
+  /** Removes one particular message (by identity); true if it was queued. */
+  remove(msg: Uint8Array): boolean {
+    this.reserved.delete(msg);
+    const i = this.messages.indexOf(msg);
+    if (i < 0) return false;
+    this.messages.splice(i, 1);
+    return true;
+  }
+
+  /** The oldest message without taking it (deliverable or not). */
   peekFirst(): Uint8Array | undefined {
     return this.messages[0];
   }
