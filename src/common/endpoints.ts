@@ -28,11 +28,6 @@ export function registryDir(clusterFile: string): string {
   return path.join(os.tmpdir(), `migvisor-${key}`);
 }
 
-/** @deprecated a file inside the registry folder; use registryDir. */
-export function registryFile(clusterFile: string): string {
-  return path.join(registryDir(clusterFile), 'endpoints.json');
-}
-
 const MIDDLEWARE = '@middleware';
 
 function entryFile(clusterFile: string, name: string): string {

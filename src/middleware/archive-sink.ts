@@ -151,8 +151,12 @@ export class ArchiveSink {
     if (rec.outcome !== 'staged') throw new IllegalStateError(rec.outcome, 'Commit', `park ${id}${rec.detail ? `: ${rec.detail}` : ''}`);
     clearTimeout(rec.timer);
     const m = rec.manifest!;
-    await rec.writer!.commit();
-    await this.store.putManifest(m);
+    try {
+      await rec.writer!.commit();
+      await this.store.putManifest(m);
+    } finally {
+      await rec.writer!.release();
+    }
     rec.outcome = 'active';
     rec.writer = undefined;
     await this.onParked(m);

@@ -8,17 +8,28 @@
  *   snapshot-pages/<id>/<n>    the page list, in parts of PAGES_PER_KEY entries
  *   directory/<task>           location JSON
  *   locks/<task>               lock key bound to a lease (TTL), held by a mover
+ *   parks/<id>, gc/<id>        markers (with leases) of parks in progress and of a gc
  *
  * Chunks are written before the manifest that references them, in transactions
- * of at most TXN_OPS puts, so a half-written park is never visible as a snapshot.
+ * of at most TXN_OPS puts and TXN_BYTES bytes, so a half-written park is never
+ * visible as a snapshot. A park and a gc never overlap: each announces itself
+ * with a marker, then looks for the other's (a gc finding a park skips; a park
+ * finding a gc waits). A committing park re-reads which chunks exist, so chunks
+ * another coordinator freed since are written again, never assumed.
  */
-import { Etcd3, type Namespace } from 'etcd3';
+import { randomUUID } from 'node:crypto';
+import { Etcd3, type Lease, type Namespace } from 'etcd3';
 import { AlreadyExistsError, Code, MigvisorError } from '../common/errors.ts';
 import type { ChunkHash, ChunkWriter, Location, Lock, Manifest, SnapshotStore, StoreStats } from './store.ts';
 
-/** etcd's default limit is 128 operations per transaction. */
+/** etcd's default limits are 128 operations and 1.5 MiB per request. */
 const TXN_OPS = 64;
+const TXN_BYTES = 1 << 20;
 const PAGES_PER_KEY = 4096;
+/** Lease of park and gc markers (kept alive while the holder lives). */
+const MARKER_TTL_S = 10;
+/** Longest a park waits for a running gc to finish. */
+const GC_WAIT_MS = 30_000;
 
 function unavailable(e: unknown, what: string): MigvisorError {
   return new MigvisorError(`etcd ${what}: ${e instanceof Error ? e.message : String(e)}`, Code.UNAVAILABLE, { cause: e });
@@ -27,6 +38,10 @@ function unavailable(e: unknown, what: string): MigvisorError {
 export class EtcdStore implements SnapshotStore {
   private readonly known = new Set<ChunkHash>();
   private readonly ns: Namespace;
+  /** Chunks staged writers of this process rely on without writing them. */
+  private readonly pins = new Map<ChunkHash, number>();
+  /** Leases this store holds (locks, markers): revoked on close. */
+  private readonly leases = new Set<Lease>();
 
   private constructor(
     private readonly client: Etcd3,
@@ -53,31 +68,99 @@ export class EtcdStore implements SnapshotStore {
     return this.known.has(hash);
   }
 
+  private pin(hash: ChunkHash, by: number): void {
+    const n = (this.pins.get(hash) ?? 0) + by;
+    if (n > 0) this.pins.set(hash, n);
+    else this.pins.delete(hash);
+  }
+
+  private async marker(kind: 'parks' | 'gc'): Promise<{ key: string; lease: Lease }> {
+    const lease = this.ns.lease(MARKER_TTL_S, { autoKeepAlive: true });
+    this.leases.add(lease);
+    const key = `${kind}/${randomUUID()}`;
+    await lease.put(key).value('1');
+    return { key, lease };
+  }
+
+  private async dropMarker(m: { lease: Lease } | undefined): Promise<void> {
+    if (!m) return;
+    this.leases.delete(m.lease);
+    await m.lease.revoke().catch(() => undefined);
+  }
+
+  /** Writes chunks in transactions bounded by operation count and bytes. */
+  private async putChunks(entries: readonly (readonly [ChunkHash, Uint8Array])[]): Promise<void> {
+    for (let i = 0; i < entries.length; ) {
+      const batch: (readonly [ChunkHash, Uint8Array])[] = [];
+      let bytes = 0;
+      while (i < entries.length && batch.length < TXN_OPS && (batch.length === 0 || bytes + entries[i]![1].length <= TXN_BYTES)) {
+        bytes += entries[i]![1].length;
+        batch.push(entries[i++]!);
+      }
+      try {
+        await this.ns
+          .if('none', 'Version', '==', 0)
+          .then(...batch.map(([h, d]) => this.ns.put(`chunks/${h}`).value(Buffer.from(d))))
+          .commit();
+      } catch (e: unknown) {
+        throw unavailable(e, 'write of chunks failed');
+      }
+      for (const [h] of batch) this.known.add(h);
+    }
+  }
+
+  /** Re-reads the names of stored chunks. */
+  private async refresh(): Promise<Set<ChunkHash>> {
+    const keys = await this.ns.getAll().prefix('chunks/').keys();
+    const now = new Set(keys.map((k) => k.slice('chunks/'.length)));
+    this.known.clear();
+    for (const h of now) this.known.add(h);
+    return now;
+  }
+
   writer(): ChunkWriter {
     const pending = new Map<ChunkHash, Uint8Array>();
+    /** Chunks skipped as already stored, with their bytes in case they vanish meanwhile. */
+    const skipped = new Map<ChunkHash, Uint8Array>();
+    let park: { key: string; lease: Lease } | undefined;
+    const release = async (): Promise<void> => {
+      for (const h of skipped.keys()) this.pin(h, -1);
+      skipped.clear();
+      await this.dropMarker(park);
+      park = undefined;
+    };
     return {
       put: (hash, data) => {
-        if (this.known.has(hash) || pending.has(hash)) return 0;
+        if (pending.has(hash) || skipped.has(hash)) return 0;
+        if (this.known.has(hash)) {
+          skipped.set(hash, data);
+          this.pin(hash, 1);
+          return 0;
+        }
         pending.set(hash, data);
         return data.length;
       },
       commit: async () => {
-        const entries = [...pending];
-        for (let i = 0; i < entries.length; i += TXN_OPS) {
-          const batch = entries.slice(i, i + TXN_OPS);
-          try {
-            await this.ns
-              .if('none', 'Version', '==', 0)
-              .then(...batch.map(([h, d]) => this.ns.put(`chunks/${h}`).value(Buffer.from(d))))
-              .commit();
-          } catch (e: unknown) {
-            throw unavailable(e, 'write of chunks failed');
+        try {
+          park = await this.marker('parks');
+          const until = Date.now() + GC_WAIT_MS;
+          while ((await this.ns.getAll().prefix('gc/').keys()).length > 0) {
+            if (Date.now() > until) throw new MigvisorError('etcd store: a gc has been running for too long', Code.UNAVAILABLE);
+            await new Promise((r) => setTimeout(r, 50));
           }
-          for (const [h] of batch) this.known.add(h);
+          const present = await this.refresh();
+          // A chunk skipped as stored may have been freed by another coordinator since.
+          const missing = [...skipped].filter(([h]) => !present.has(h));
+          await this.putChunks([...pending, ...missing]);
+        } catch (e: unknown) {
+          if (e instanceof MigvisorError) throw e;
+          throw unavailable(e, 'commit of chunks failed');
         }
       },
+      release,
       abort: async () => {
         pending.clear();
+        await release();
       },
     };
   }
@@ -140,25 +223,32 @@ export class EtcdStore implements SnapshotStore {
     await this.ns.delete().prefix(`snapshot-pages/${id}/`);
   }
 
+  /** Frees unreferenced chunks, unless a park is in progress anywhere (then it frees nothing now). */
   async gc(): Promise<number> {
-    const live = new Set<ChunkHash>();
-    for (const m of await this.listManifests()) for (const [, h] of m.pages) live.add(h);
-    const keys = await this.ns.getAll().prefix('chunks/').keys();
-    let freed = 0;
-    const dead = keys.map((k) => k.slice('chunks/'.length)).filter((h) => !live.has(h));
-    for (let i = 0; i < dead.length; i += TXN_OPS) {
-      const batch = dead.slice(i, i + TXN_OPS);
-      for (const h of batch) {
-        const v = await this.ns.get(`chunks/${h}`).buffer();
-        freed += v?.length ?? 0;
+    const mark = await this.marker('gc');
+    try {
+      if ((await this.ns.getAll().prefix('parks/').keys()).length > 0) return 0;
+      const live = new Set<ChunkHash>(this.pins.keys());
+      for (const m of await this.listManifests()) for (const [, h] of m.pages) live.add(h);
+      const keys = await this.ns.getAll().prefix('chunks/').keys();
+      let freed = 0;
+      const dead = keys.map((k) => k.slice('chunks/'.length)).filter((h) => !live.has(h));
+      for (let i = 0; i < dead.length; i += TXN_OPS) {
+        const batch = dead.slice(i, i + TXN_OPS);
+        for (const h of batch) {
+          const v = await this.ns.get(`chunks/${h}`).buffer();
+          freed += v?.length ?? 0;
+        }
+        await this.ns
+          .if('none', 'Version', '==', 0)
+          .then(...batch.map((h) => this.ns.delete().key(`chunks/${h}`)))
+          .commit();
+        for (const h of batch) this.known.delete(h);
       }
-      await this.ns
-        .if('none', 'Version', '==', 0)
-        .then(...batch.map((h) => this.ns.delete().key(`chunks/${h}`)))
-        .commit();
-      for (const h of batch) this.known.delete(h);
+      return freed;
+    } finally {
+      await this.dropMarker(mark);
     }
-    return freed;
   }
 
   async stats(): Promise<StoreStats> {
@@ -182,22 +272,33 @@ export class EtcdStore implements SnapshotStore {
   async lock(taskId: string, owner: string, ttlMs: number): Promise<Lock> {
     const key = `locks/${taskId}`;
     const lease = this.ns.lease(Math.max(1, Math.ceil(ttlMs / 1000)), { autoKeepAlive: true });
+    this.leases.add(lease);
     try {
       const res = await this.ns.if(key, 'Create', '==', 0).then(this.ns.put(key).value(owner).lease(await lease.grant())).commit();
       if (!res.succeeded) {
         const holder = await this.ns.get(key).string();
+        this.leases.delete(lease);
         await lease.revoke().catch(() => undefined);
         throw new AlreadyExistsError(`task ${taskId} is being moved by ${holder ?? 'another coordinator'}`);
       }
     } catch (e: unknown) {
       if (e instanceof MigvisorError) throw e;
+      this.leases.delete(lease);
       await lease.revoke().catch(() => undefined);
       throw unavailable(e, 'lock failed');
     }
-    return { release: async () => void (await lease.revoke().catch(() => undefined)) };
+    return {
+      release: async () => {
+        this.leases.delete(lease);
+        await lease.revoke().catch(() => undefined);
+      },
+    };
   }
 
+  /** Releases every lease this store holds (locks and markers), then disconnects. */
   async close(): Promise<void> {
+    await Promise.all([...this.leases].map((l) => l.revoke().catch(() => undefined)));
+    this.leases.clear();
     this.client.close();
   }
 }

@@ -50,6 +50,8 @@ export class FileStore implements SnapshotStore {
   private readonly index = new Map<ChunkHash, Entry>();
   private readonly handles = new Map<string, Promise<fs.promises.FileHandle>>();
   private readonly locks = new Map<string, { owner: string; until: number }>();
+  /** Chunks staged writers rely on without writing them (reference counts). */
+  private readonly pins = new Map<ChunkHash, number>();
   private readonly packs: string;
   private readonly manifests: string;
   private directory: Record<string, Location> = {};
@@ -94,6 +96,16 @@ export class FileStore implements SnapshotStore {
 
   has(hash: ChunkHash): boolean {
     return this.index.has(hash);
+  }
+
+  pin(hash: ChunkHash): void {
+    this.pins.set(hash, (this.pins.get(hash) ?? 0) + 1);
+  }
+
+  unpin(hash: ChunkHash): void {
+    const n = (this.pins.get(hash) ?? 0) - 1;
+    if (n > 0) this.pins.set(hash, n);
+    else this.pins.delete(hash);
   }
 
   writer(): ChunkWriter {
@@ -194,7 +206,7 @@ export class FileStore implements SnapshotStore {
 
   /** Rewrites or removes packs holding chunks no manifest references. */
   async gc(): Promise<number> {
-    const live = new Set<ChunkHash>();
+    const live = new Set<ChunkHash>(this.pins.keys());
     for (const m of await this.listManifests()) for (const [, h] of m.pages) live.add(h);
     const byPack = new Map<string, [ChunkHash, Entry][]>();
     for (const [h, e] of this.index) {
@@ -275,6 +287,7 @@ class PackWriter implements ChunkWriter {
   private readonly id = `${Date.now().toString(36)}-${randomUUID().slice(0, 8)}`;
   private readonly entries: [ChunkHash, number, number][] = [];
   private readonly pending = new Set<ChunkHash>();
+  private readonly pinned = new Set<ChunkHash>();
   private offset = 0;
   private buffered: Uint8Array[] = [];
   private bufferedBytes = 0;
@@ -286,7 +299,14 @@ class PackWriter implements ChunkWriter {
   constructor(private readonly store: FileStore) {}
 
   put(hash: ChunkHash, data: Uint8Array, force = false): number {
-    if ((!force && this.store.has(hash)) || this.pending.has(hash)) return 0;
+    if (this.pending.has(hash)) return 0;
+    if (!force && this.store.has(hash)) {
+      if (!this.pinned.has(hash)) {
+        this.store.pin(hash);
+        this.pinned.add(hash);
+      }
+      return 0;
+    }
     this.pending.add(hash);
     this.entries.push([hash, this.offset, data.length]);
     this.offset += data.length;
@@ -324,10 +344,16 @@ class PackWriter implements ChunkWriter {
     await this.store.addPack(this.id, this.entries);
   }
 
+  async release(): Promise<void> {
+    for (const h of this.pinned) this.store.unpin(h);
+    this.pinned.clear();
+  }
+
   async abort(): Promise<void> {
     await this.chain.catch(() => undefined);
     const fh = await this.fh?.catch(() => undefined);
     await fh?.close();
     await fs.promises.rm(this.store.packPath(this.id, true), { force: true });
+    await this.release();
   }
 }

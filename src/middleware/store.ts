@@ -35,12 +35,19 @@ export interface Manifest {
   restoredTo: string;
 }
 
-/** Chunks written for one snapshot: invisible until committed, gone if aborted. */
+/**
+ * Chunks written for one snapshot: invisible until committed, gone if aborted.
+ * Chunks it skipped because the store has them are pinned until {@link release}
+ * (after its manifest is stored): a gc running meanwhile must not free them.
+ */
 export interface ChunkWriter {
   /** Queues a chunk unless the store (or this writer) has it; returns the bytes it adds. */
   put(hash: ChunkHash, data: Uint8Array): number;
-  /** Makes the written chunks durable and visible. */
+  /** Makes the written chunks durable and visible (and every skipped chunk present). */
   commit(): Promise<void>;
+  /** The manifest referencing the chunks is stored (or will never be): unpin them. */
+  release(): Promise<void>;
+  /** Discards what was written and releases. */
   abort(): Promise<void>;
 }
 
