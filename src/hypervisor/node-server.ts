@@ -31,7 +31,6 @@ import {
   type MigrationMode,
   type MigrationStats,
   type MigTask,
-  type RawChunk,
 } from '../migtask/index.ts';
 import { SysCallError } from '../partition/index.ts';
 import { diagnosticsHandlers } from './diagnostics.ts';

@@ -280,9 +280,7 @@ export class ChunkVerifier {
       return { kind: 'state', state: this.state };
     }
     if (c.kind !== 'CHUNK_KIND_PAGES') throw new ContainerError(`chunk ${c.seq}: unknown kind ${c.kind}`, Code.INVALID_ARGUMENT);
-    const compression = COMPRESSION_OF[c.encoding];
-    if (!compression) throw new ContainerError(`chunk ${c.seq}: unknown encoding ${c.encoding}`, Code.INVALID_ARGUMENT);
-    const ready = this.verifyPages(c, compression, this.header).then((b) => {
+    const ready = this.verifyPages(c, this.header).then((b) => {
       onPages?.(b);
       return b;
     });
@@ -294,7 +292,7 @@ export class ChunkVerifier {
     if (!actual.equals(Buffer.from(c.sha256))) throw new ContainerError(`chunk ${c.seq} (${kindName(c.kind)}) fails its SHA-256 check`);
   }
 
-  private async verifyPages(c: RawChunk, compression: Compression, h: ContainerHeader__Output): Promise<VerifiedPages> {
+  private async verifyPages(c: RawChunk, h: ContainerHeader__Output): Promise<VerifiedPages> {
     const batch = await verifyPageChunk(c, h.pageSize, h.pageCount);
     this.pages += batch.index.length + batch.zero.length;
     return batch;
