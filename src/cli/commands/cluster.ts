@@ -15,6 +15,7 @@ import { startChild, stopChildren, type Child } from '../supervisor.ts';
 interface UpFlags {
   readyFile?: string;
   log?: boolean;
+  json?: boolean;
 }
 
 export function registerClusterCommands(program: Command): void {
@@ -25,6 +26,7 @@ export function registerClusterCommands(program: Command): void {
     .argument('[file]', 'cluster file (default config/cluster.yaml)')
     .option('--ready-file <file>', 'write {"nodes": {...}, "middleware": ...} here once all serve')
     .option('--log', 'show every node\'s events')
+    .option('--json', 'print the endpoints as one JSON line on stdout once all serve')
     .action(action((file: string | undefined, flags: UpFlags) => up(clusterFile(file), flags)));
 }
 
@@ -60,6 +62,7 @@ async function up(file: string, flags: UpFlags): Promise<number> {
     fs.renameSync(tmp, flags.readyFile);
   }
   process.stderr.write(`cluster up: ${children.map((c) => `${c.name} ${c.address}`).join(', ')}\n`);
+  if (flags.json) process.stdout.write(`${JSON.stringify({ ...endpoints, middleware: endpoints.middleware ?? null })}\n`);
   for (const c of children) {
     c.process.once('exit', (code, signal) => {
       if (!stopping) process.stderr.write(`cluster up: ${c.name} exited unexpectedly (${signal ?? `code ${code}`})\n`);

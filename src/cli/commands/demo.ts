@@ -22,6 +22,7 @@ import { ChunkVerifier, rawChunk, readContainerFile, writeContainerFile, type Ra
 import { PACKAGE_ROOT } from '../cluster-file.ts';
 import { action } from '../run-command.ts';
 import { startChild, stopChildren, type Child } from '../supervisor.ts';
+import { statsJson } from './migrate.ts';
 import { fromWireEvent } from './tasks.ts';
 
 const say = (text: string): void => void process.stdout.write(`\n== ${text}\n`);
@@ -37,10 +38,11 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('the main demo (npm start): a counter migrates between real node processes')
-    .action(action(() => demo()));
+    .option('--json', 'end with the statistics as JSON on stdout')
+    .action(action((flags: { json?: boolean }) => demo(flags.json ?? false)));
 }
 
-async function demo(): Promise<number> {
+async function demo(json: boolean): Promise<number> {
   const file = path.join(PACKAGE_ROOT, 'config', 'cluster.yaml');
   const cluster = loadCluster(file);
   const children: Child[] = [];
@@ -121,6 +123,7 @@ async function demo(): Promise<number> {
     for (const stop of watches) stop();
     say('Statistics');
     process.stdout.write(`${statsTable(rows)}\n`);
+    if (json) process.stdout.write(`${JSON.stringify(rows.map((r) => ({ step: r.step, ...(r.stats ? statsJson(r.stats) : { note: r.note ?? '' }) })))}\n`);
     for (const c of Object.values(nodes)) c.close();
     return 0;
   } finally {

@@ -23,6 +23,7 @@ export function registerMiddlewareCommands(program: Command): void {
     .option('--listen <host:port>', 'address to serve on (default: the middleware entry of the cluster file)')
     .option('--store <uri>', 'file://PATH or etcd://HOST:PORT (default: the cluster file\'s middleware store)')
     .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
+    .option('--json', 'the ready line is JSON already (accepted for uniformity)')
     .action(
       action(async (file: string | undefined, flags: StartFlags) => {
         // Loaded here, not at start-up: every other command would pay for the store backends.

@@ -31,6 +31,7 @@ export function registerNodeCommands(program: Command): void {
     .option('--log', 'print the node\'s events on stderr')
     .option('--no-boot', 'do not start the boot tasks of the configuration')
     .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
+    .option('--json', 'the ready line is JSON already (accepted for uniformity)')
     .action(action((file: string | undefined, flags: NodeStartFlags) => startNode(clusterFile(file), flags)));
 }
 
