@@ -7,8 +7,8 @@
  * visible (manifest written atomically); Abort or a staging timeout discards it.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { AlreadyExistsError, Code, IllegalStateError, InvalidArgumentError, MigvisorError } from '../common/errors.ts';
-import { ChunkVerifier, ContainerError, encodeHeader, PAGE_ZERO, type ContainerHeader__Output, type RawChunk } from '../migtask/index.ts';
+import { Code, IllegalStateError, InvalidArgumentError, MigvisorError } from '../common/errors.ts';
+import { ChunkVerifier, ContainerError, encodeHeader, MigrationBook, PAGE_ZERO, type ContainerHeader__Output, type RawChunk } from '../migtask/index.ts';
 import type { ChunkWriter, Manifest, SnapshotStore } from './store.ts';
 
 type Outcome = 'receiving' | 'staged' | 'active' | 'aborted';
@@ -36,10 +36,8 @@ export function newSnapshotId(): string {
   return `snap-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
-const MAX_RECORDS = 1000;
-
 export class ArchiveSink {
-  private readonly records = new Map<string, Parking>();
+  private readonly records = new MigrationBook<Parking>();
   /** Labels for the next park of a task (set by Middleware.Park). */
   private readonly labels = new Map<string, Record<string, string>>();
   /** Called when a snapshot became visible. */
@@ -77,7 +75,7 @@ export class ArchiveSink {
         if (v.kind === 'header') {
           header = v.header;
           if (header.mode === 'lazy') throw new InvalidArgumentError('the middleware archives full or pre-copy migrations, not post-copy ones');
-          rec = this.remember(header.migrationId || randomUUID(), header.taskId);
+          rec = this.records.remember({ id: header.migrationId || randomUUID(), outcome: 'receiving', taskId: header.taskId, detail: '', writer: undefined, manifest: undefined });
           rec.writer = this.store.writer();
         } else if (v.kind === 'state') {
           final = v.state;
@@ -121,16 +119,6 @@ export class ArchiveSink {
       if (rec) await this.discard(rec, e instanceof Error ? e.message : String(e));
       throw e;
     }
-  }
-
-  private remember(id: string, taskId: string): Parking {
-    const prev = this.records.get(id);
-    if (prev && prev.outcome !== 'aborted') throw new AlreadyExistsError(`migration ${id} is already ${prev.outcome} here`);
-    const rec: Parking = { id, outcome: 'receiving', taskId, detail: '', writer: undefined, manifest: undefined };
-    this.records.delete(id);
-    this.records.set(id, rec);
-    while (this.records.size > MAX_RECORDS) this.records.delete(this.records.keys().next().value!);
-    return rec;
   }
 
   private async discard(rec: Parking, reason: string): Promise<void> {
@@ -181,6 +169,6 @@ export class ArchiveSink {
   }
 
   close(): void {
-    for (const r of this.records.values()) clearTimeout(r.timer);
+    this.records.close();
   }
 }

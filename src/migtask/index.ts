@@ -41,3 +41,5 @@ export type { PostcopySinkOptions } from './postcopy-sink.ts';
 export { PostcopySource } from './postcopy-source.ts';
 export { DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES } from './migration-source.ts';
 export type { SourceContext } from './migration-source.ts';
+export { MigrationBook } from './migration-book.ts';
+export type { BookEntry } from './migration-book.ts';

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AlreadyExistsError, Code, IllegalStateError, MigvisorError } from '../common/errors.ts';
+import { MigrationBook } from './migration-book.ts';
 import type { Node } from '../hypervisor/index.ts';
 import { ChunkVerifier, ContainerError, type RawChunk } from './container-codec.ts';
 import { restoreTraveler, type ContainerHeader__Output } from './container-snapshot.ts';
@@ -41,11 +42,8 @@ export interface ReceiveResult {
   readonly header: ContainerHeader__Output;
 }
 
-/** Migration ids remembered (oldest forgotten first). */
-const MAX_RECORDS = 1000;
-
 export class MigrationSink {
-  private readonly records = new Map<string, MigrationRecord>();
+  private readonly records = new MigrationBook<MigrationRecord>();
 
   constructor(
     private readonly node: Node,
@@ -74,7 +72,7 @@ export class MigrationSink {
         if (v.kind === 'header') {
           header = v.header;
           this.checkHeader(header);
-          rec = this.remember(header.migrationId || randomUUID(), header.taskId);
+          rec = this.records.remember({ id: header.migrationId || randomUUID(), outcome: 'receiving', slot: undefined, taskId: header.taskId, detail: '', pagesReceived: 0 });
           slot = this.node.freeSlot(header.partition);
           slot.beginReceive();
           rec.slot = slot;
@@ -146,16 +144,6 @@ export class MigrationSink {
     }
   }
 
-  private remember(id: string, taskId: string): MigrationRecord {
-    const prev = this.records.get(id);
-    if (prev && prev.outcome !== 'aborted') throw new AlreadyExistsError(`migration ${id} is already ${prev.outcome} here`);
-    const rec: MigrationRecord = { id, outcome: 'receiving', slot: undefined, taskId, detail: '', pagesReceived: 0 };
-    this.records.delete(id);
-    this.records.set(id, rec);
-    while (this.records.size > MAX_RECORDS) this.records.delete(this.records.keys().next().value!);
-    return rec;
-  }
-
   private activate(rec: MigrationRecord): void {
     clearTimeout(rec.timer);
     const slot = rec.slot!;
@@ -220,6 +208,6 @@ export class MigrationSink {
 
   /** Stops staging timers (node shutdown). */
   close(): void {
-    for (const r of this.records.values()) clearTimeout(r.timer);
+    this.records.close();
   }
 }
