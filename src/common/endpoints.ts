@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { InvalidArgumentError, NotFoundError } from './errors.ts';
+import { Code, InvalidArgumentError, MigvisorError, NotFoundError } from './errors.ts';
 import type { ClusterConfig } from '../hypervisor/index.ts';
 
 export interface Endpoints {
@@ -90,7 +90,10 @@ export function resolveMiddleware(ref: string | undefined, clusterFile: string, 
   if (known) return known;
   const listen = cluster().middleware?.listen;
   if (listen && !listen.endsWith(':0')) return listen;
-  throw new NotFoundError('running middleware', clusterFile, '(start it with `migvisor cluster up` or `migvisor middleware start`, or pass --middleware HOST:PORT)');
+  throw new MigvisorError(
+    `no running middleware is known for ${clusterFile} (start it with \`migvisor cluster up\` or \`migvisor middleware start\`, or pass --middleware HOST:PORT)`,
+    Code.NOT_FOUND,
+  );
 }
 
 export function forgetNode(clusterFile: string, name: string, address: string): void {

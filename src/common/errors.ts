@@ -96,6 +96,22 @@ export class SourceErrors extends MigvisorError {
   }
 }
 
+/** Why a file could not be read, in words: "no such file", "permission denied", ... */
+export function fileProblem(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'no such file';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a folder';
+    default:
+      return code ?? (e instanceof Error ? e.message : String(e));
+  }
+}
+
 /** Turns anything thrown into a one-line message fit for a terminal. */
 export function describeError(e: unknown): string {
   if (e instanceof Error) return e.message;

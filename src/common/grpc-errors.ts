@@ -17,12 +17,23 @@ export function isServiceError(e: unknown): e is grpc.ServiceError {
   return typeof e === 'object' && e !== null && 'code' in e && 'details' in e && typeof (e as { code: unknown }).code === 'number';
 }
 
+/** grpc's transport details in plain words ("connection refused", "no such host"). */
+function unreachable(details: string): string {
+  const refused = /ECONNREFUSED ([^\s.]+(?:\.[^\s.]+)*:\d+)/.exec(details);
+  if (refused) return `unreachable (connection refused at ${refused[1]})`;
+  if (/ECONNREFUSED/.test(details)) return 'unreachable (connection refused)';
+  if (/Name resolution failed|ENOTFOUND|EAI_AGAIN/.test(details)) return 'unreachable (no such host)';
+  if (/ECONNRESET|Connection dropped|socket hang up/i.test(details)) return 'unreachable (connection lost)';
+  if (/ETIMEDOUT/.test(details)) return 'unreachable (connection timed out)';
+  return `unavailable (${details})`;
+}
+
 /** A failed call as a MigvisorError carrying the same code and the server's message. */
 export function fromServiceError(e: unknown, what: string): MigvisorError {
   if (e instanceof MigvisorError) return e;
   if (isServiceError(e)) {
     // A local transport failure has only grpc's terse details; a server's status carries its own explanation.
-    if (e.code === grpc.status.UNAVAILABLE) return new MigvisorError(`${what}: unavailable (${e.details})`, Code.UNAVAILABLE, { cause: e });
+    if (e.code === grpc.status.UNAVAILABLE) return new MigvisorError(`${what}: ${unreachable(e.details)}`, Code.UNAVAILABLE, { cause: e });
     if (e.code === grpc.status.DEADLINE_EXCEEDED) {
       const local = !e.details || e.details === 'Deadline exceeded' || e.details.startsWith('Deadline exceeded after');
       return new MigvisorError(local ? `${what}: deadline exceeded` : e.details, Code.DEADLINE_EXCEEDED, { cause: e });

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError } from '../common/errors.ts';
+import { fileProblem, InvalidArgumentError } from '../common/errors.ts';
 import type { AddressSpace } from '../partition/index.ts';
 import { assemble, type Program } from './assembler.ts';
 import { decodeObject, isObjectFile } from './object-file.ts';
@@ -47,7 +47,7 @@ export function assembleFile(file: string, def: PartitionDef, cpu: CpuDef): Prog
   try {
     bytes = fs.readFileSync(file);
   } catch (e: unknown) {
-    throw new InvalidArgumentError(`cannot read program ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    throw new InvalidArgumentError(`cannot read program ${file}: ${fileProblem(e)}`);
   }
   const shown = path.relative(process.cwd(), file) || file;
   if (!isObjectFile(bytes)) return assembleFor(bytes.toString('utf8'), shown, def, cpu);

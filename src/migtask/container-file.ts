@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import protobuf from 'protobufjs';
-import { Code } from '../common/errors.ts';
+import { Code, fileProblem } from '../common/errors.ts';
 import { messageType } from '../common/wire.ts';
 import { ContainerError, rawChunk, type RawChunk } from './container-codec.ts';
 
@@ -47,7 +47,7 @@ export async function* readContainerFile(file: string): AsyncGenerator<RawChunk>
   try {
     buf = await fs.promises.readFile(file);
   } catch (e: unknown) {
-    throw new ContainerError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, Code.NOT_FOUND);
+    throw new ContainerError(`cannot read ${file}: ${fileProblem(e)}`, Code.NOT_FOUND);
   }
   if (buf.length < FILE_MAGIC.length || !buf.subarray(0, FILE_MAGIC.length).equals(FILE_MAGIC)) {
     throw new ContainerError(`${file} is not a migvisor container (no MVC1 magic)`, Code.INVALID_ARGUMENT);

@@ -191,7 +191,7 @@ describe('Remote CLI', function () {
 
     it('migrate with a bad --mode fails with one line naming the modes', async () => {
       const r = await runCli(['migrate', boot, '--from', A, '--to', B, '--mode', 'warp']);
-      expect(oneLineError(r)).to.equal('migvisor: mode must be one of full, lazy, precopy, got "warp"');
+      expect(oneLineError(r)).to.equal('migvisor: --mode must be full, precopy or lazy, got warp');
       expect((await info(A, { task: boot })).state).to.equal('MigSource');
     });
   });

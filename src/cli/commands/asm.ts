@@ -1,7 +1,7 @@
 /** `migvisor asm FILE.s [-o OUT]`: assemble a program, report errors as FILE:LINE: message. */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { InvalidArgumentError } from '../../common/errors.ts';
+import { fileProblem, InvalidArgumentError } from '../../common/errors.ts';
 import { assemble, DEFAULT_DATA_BASE, DEFAULT_TEXT_BASE, encodeObject, type Program } from '../../hypervisor/index.ts';
 
 import { action, printJson } from '../run-command.ts';
@@ -63,7 +63,7 @@ export function registerAsmCommand(program: Command): void {
         try {
           source = fs.readFileSync(file, 'utf8');
         } catch (e: unknown) {
-          throw new InvalidArgumentError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+          throw new InvalidArgumentError(`cannot read ${file}: ${fileProblem(e)}`);
         }
         const p = assemble(source, {
           word: flags.word === '64' ? 64 : 32,

@@ -103,7 +103,10 @@ export function registerContainerCommands(program: Command): void {
         if (!fs.existsSync(file)) throw new InvalidArgumentError(`cannot read ${file}: no such file`);
         const report = await inspectContainer(readContainerFile(file));
         if (flags.json) printJson({ file, ...report });
-        else process.stdout.write(renderReport(file, report));
+        else if (!report.header) {
+          // Nothing to describe: say why, in one line.
+          process.stderr.write(`migvisor: ${report.problems[0] ?? `${file} holds no container`}\n`);
+        } else process.stdout.write(renderReport(file, report));
         return report.valid ? Exit.OK : Exit.INVALID;
       }),
     );

@@ -80,6 +80,10 @@ export function registerMigrateCommand(program: Command): void {
   ).action(
     action((task: string, flags: MigrateFlags) =>
       withRemote(flags, async (r) => {
+        if (!['full', 'precopy', 'lazy'].includes(flags.mode)) throw new InvalidArgumentError(`--mode must be full, precopy or lazy, got ${flags.mode}`);
+        if (!['auto', 'none', 'deflate', 'brotli'].includes(flags.compress)) {
+          throw new InvalidArgumentError(`--compress must be auto, none, deflate or brotli, got ${flags.compress}`);
+        }
         const deadline = count(flags.deadlineMs, '--deadline-ms');
         const precopyStopPages = count(flags.precopyStopPages, '--precopy-stop-pages');
         const precopyMaxRounds = count(flags.precopyMaxRounds, '--precopy-max-rounds');

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { serverStream, unary } from '../../common/clients.ts';
-import { InvalidArgumentError } from '../../common/errors.ts';
+import { fileProblem, InvalidArgumentError } from '../../common/errors.ts';
 import type { Event__Output } from '../../generated/migvisor/v1/Event.ts';
 import type { TaskSummary__Output } from '../../generated/migvisor/v1/TaskSummary.ts';
 import { isObjectFile, type NodeEvent, formatEvent, type TaskInfo } from '../../hypervisor/index.ts';
@@ -105,7 +105,7 @@ export function registerTaskCommands(program: Command): void {
         try {
           bytes = fs.readFileSync(flags.program);
         } catch (e: unknown) {
-          throw new InvalidArgumentError(`cannot read ${flags.program}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+          throw new InvalidArgumentError(`cannot read ${flags.program}: ${fileProblem(e)}`);
         }
         const c = r.migTask(flags.node);
         const summary = await unary(
