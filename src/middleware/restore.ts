@@ -10,6 +10,7 @@ import { Code, MigvisorError } from '../common/errors.ts';
 import { taskId as newTaskId } from '../common/ids.ts';
 import type { ContainerHeader } from '../generated/migvisor/v1/ContainerHeader.ts';
 import {
+  BATCH_PAGES,
   ChunkEncoder,
   ContainerError,
   decodeHeader,
@@ -17,7 +18,9 @@ import {
   incompatibility,
   PAGE_ZERO,
   parseSettings,
+  pipelined,
   prepareEncoded,
+  slices,
   type Compression,
   type PreparedPages,
   type RawChunk,
@@ -26,8 +29,6 @@ import {
 import { Pte } from '../partition/index.ts';
 import type { Manifest, SnapshotStore } from './store.ts';
 
-const BATCH = 64;
-const PIPELINE = 4;
 
 /** Checks a chunk against its content address. */
 export function checkChunk(m: Manifest, page: number, hash: string, data: Uint8Array): Uint8Array {
@@ -70,25 +71,12 @@ export async function* snapshotChunks(
 ): AsyncGenerator<RawChunk> {
   const encoder = new ChunkEncoder();
   yield encoder.header(header);
-  const queue: Promise<PreparedPages>[] = [];
-  let next = 0;
   let done = 0;
-  const fill = (): void => {
-    while (queue.length < PIPELINE && next < m.pages.length) {
-      const batch = m.pages.slice(next, next + BATCH);
-      next += BATCH;
-      const p = (async () => {
-        const pages = await verifiedChunks(store, m, batch);
-        return prepareEncoded(encodePages(batch.map(([page]) => page), m.pageSize, (_, k) => pages[k]!), batch.length, compression);
-      })();
-      p.catch(() => undefined);
-      queue.push(p);
-    }
+  const prepare = async (batch: readonly (readonly [number, string])[]): Promise<PreparedPages> => {
+    const pages = await verifiedChunks(store, m, batch);
+    return prepareEncoded(encodePages(batch.map(([page]) => page), m.pageSize, (_, k) => pages[k]!), batch.length, compression);
   };
-  fill();
-  while (queue.length > 0) {
-    const prepared = await queue.shift()!;
-    fill();
+  for await (const prepared of pipelined(slices(m.pages, BATCH_PAGES), prepare)) {
     done += prepared.pages;
     onPages(done);
     yield encoder.pageChunk(prepared);

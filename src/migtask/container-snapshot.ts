@@ -7,7 +7,8 @@ import type { ContainerHeader, ContainerHeader__Output } from '../generated/migv
 import type { TravelerState, TravelerState__Output } from '../generated/migvisor/v1/TravelerState.ts';
 import { Pte } from '../partition/index.ts';
 import type { WordSize } from '../hypervisor/index.ts';
-import { ChunkEncoder, FORMAT_VERSION, preparePages, type Compression, type PreparedPages, type RawChunk } from './container-codec.ts';
+import { ChunkEncoder, FORMAT_VERSION, preparePages, type Compression, type RawChunk } from './container-codec.ts';
+import { pipelined, slices } from './pipeline.ts';
 import type { MigTask } from './mig-task.ts';
 import { MigTraveler, type Wait } from './mig-traveler.ts';
 
@@ -163,9 +164,6 @@ export interface ChunkProgress {
   readonly sentPageBytes: number;
 }
 
-/** Page batches prepared ahead of the one being sent (copy, compress, hash in parallel). */
-const PIPELINE = 4;
-
 /**
  * The container of a snapshot as chunks: header, page batches, trailer. Pages are
  * copied out of the task's memory when their batch is prepared; the task must not
@@ -181,20 +179,7 @@ export async function* containerChunks(
   let rawPageBytes = 0;
   let sentPageBytes = 0;
   yield { chunk: encoder.header(snap.header), pagesSent, rawPageBytes, sentPageBytes };
-  const queue: Promise<PreparedPages>[] = [];
-  let next = 0;
-  const fill = (): void => {
-    while (queue.length < PIPELINE && next < snap.pages.length) {
-      const p = preparePages(task.space, snap.pages.slice(next, next + BATCH_PAGES), compression);
-      p.catch(() => undefined); // observed when its turn comes
-      queue.push(p);
-      next += BATCH_PAGES;
-    }
-  };
-  fill();
-  while (queue.length > 0) {
-    const prepared = await queue.shift()!;
-    fill();
+  for await (const prepared of pipelined(slices(snap.pages, BATCH_PAGES), (batch) => preparePages(task.space, batch, compression))) {
     const chunk = encoder.pageChunk(prepared);
     pagesSent += prepared.pages;
     rawPageBytes += prepared.raw;

@@ -22,7 +22,7 @@ export {
 export type { PreparedPages, VerifiedPages } from './container-codec.ts';
 export { decodePageBatch, encodePages } from './page-batch.ts';
 export type { ChunkKindName, Compression, EncodingName, RawChunk, Verified } from './container-codec.ts';
-export { containerChunks, PAGE_ZERO, restoreTraveler, snapshotOf, travelerState } from './container-snapshot.ts';
+export { BATCH_PAGES, containerChunks, PAGE_ZERO, restoreTraveler, snapshotOf, travelerState } from './container-snapshot.ts';
 export type { ContainerHeader__Output, Snapshot, SnapshotContext } from './container-snapshot.ts';
 export { incompatibility, parseSettings } from './compatibility.ts';
 export type { Endpoint } from './compatibility.ts';
@@ -43,3 +43,4 @@ export { DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES } from './migrat
 export type { SourceContext } from './migration-source.ts';
 export { MigrationBook } from './migration-book.ts';
 export type { BookEntry } from './migration-book.ts';
+export { PIPELINE_DEPTH, pipelined, slices } from './pipeline.ts';

@@ -32,6 +32,7 @@ import { incompatibility, parseSettings } from './compatibility.ts';
 import type { MigTask } from './mig-task.ts';
 import type { MigState } from './mig-thread.ts';
 import { PostcopySource } from './postcopy-source.ts';
+import { pipelined, slices } from './pipeline.ts';
 import type { SinkPort } from './sink-port.ts';
 
 export type MigrationMode = 'full' | 'lazy' | 'precopy';
@@ -100,8 +101,6 @@ const COMMIT_DEADLINE_MS = 5_000;
 /** How long to keep asking a sink that does not answer after the commit. */
 const RESOLVE_ATTEMPTS = 10;
 const RESOLVE_INTERVAL_MS = 500;
-/** Pre-copy batches prepared ahead. */
-const PIPELINE = 4;
 /** Longest pre-copy waits for the sink to work off its backlog before it stops the task. */
 const CATCH_UP_MS = 2000;
 
@@ -330,29 +329,18 @@ async function* precopyChunks(run: Run): AsyncGenerator<RawChunk> {
   yield run.count(encoder.header({ ...first.header, travelers: [], pagesToSend: 0 }), 0, 0, 0, 0);
   const zero = new Uint8Array(pt.pageCount);
 
+  const prepare = (batch: readonly number[]): Promise<PreparedPages> => {
+    const data: number[] = [];
+    const zeros: number[] = [];
+    for (const p of batch) {
+      const z = space.isZeroPage(p);
+      zero[p] = z ? 1 : 0;
+      (z ? zeros : data).push(p);
+    }
+    return preparePages(space, data, stats.compression, zeros);
+  };
   const sendPages = async function* (pages: readonly number[]): AsyncGenerator<RawChunk> {
-    const queue: Promise<PreparedPages>[] = [];
-    let next = 0;
-    const fill = (): void => {
-      while (queue.length < PIPELINE && next < pages.length) {
-        const batch = pages.slice(next, next + BATCH_PAGES);
-        next += BATCH_PAGES;
-        const data: number[] = [];
-        const zeros: number[] = [];
-        for (const p of batch) {
-          const z = space.isZeroPage(p);
-          zero[p] = z ? 1 : 0;
-          (z ? zeros : data).push(p);
-        }
-        const prepared = preparePages(space, data, stats.compression, zeros);
-        prepared.catch(() => undefined);
-        queue.push(prepared);
-      }
-    };
-    fill();
-    while (queue.length > 0) {
-      const prepared = await queue.shift()!;
-      fill();
+    for await (const prepared of pipelined(slices(pages, BATCH_PAGES), prepare)) {
       pagesSent += prepared.pages;
       yield run.count(encoder.pageChunk(prepared), pagesSent, run.raw + prepared.raw, run.sent + prepared.payload.length, pt.pageCount);
     }

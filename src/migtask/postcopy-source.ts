@@ -7,9 +7,7 @@
 import type { MigTask } from './mig-task.ts';
 import { preparePages, type Compression, type PreparedPages, type RawChunk } from './container-codec.ts';
 import { BATCH_PAGES } from './container-snapshot.ts';
-
-/** Batches prepared ahead while pushing. */
-const PIPELINE = 4;
+import { pipelined } from './pipeline.ts';
 
 function frame(p: PreparedPages, seq: number): RawChunk {
   return { seq, kind: 'CHUNK_KIND_PAGES', encoding: p.encoding, payload: p.payload, sha256: p.sha256 };
@@ -64,31 +62,29 @@ export class PostcopySource {
     return n;
   }
 
+  /** Batches of pages not delivered yet, marked sent as each batch is taken (faults may have taken some). */
+  private *undelivered(): Generator<number[]> {
+    let batch: number[] = [];
+    for (let p = 0; p < this.sent.length; p++) {
+      if (this.sent[p]) continue;
+      this.sent[p] = 1;
+      batch.push(p);
+      if (batch.length === BATCH_PAGES) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
   /** Every page not yet delivered, in order, as PAGES chunks (faults may overtake it). */
   async *push(): AsyncGenerator<RawChunk> {
-    let next = 0;
-    const queue: Promise<PreparedPages>[] = [];
-    const fill = (): void => {
-      while (queue.length < PIPELINE && next < this.sent.length) {
-        const batch: number[] = [];
-        for (; next < this.sent.length && batch.length < BATCH_PAGES; next++) {
-          if (!this.sent[next]) {
-            batch.push(next);
-            this.sent[next] = 1;
-          }
-        }
-        if (batch.length === 0) continue;
-        const { data, zero } = this.split(batch);
-        this.pagesPushed += batch.length;
-        const p = preparePages(this.task.space, data, this.compression, zero);
-        p.catch(() => undefined);
-        queue.push(p);
-      }
+    const prepare = (batch: readonly number[]): Promise<PreparedPages> => {
+      const { data, zero } = this.split(batch);
+      this.pagesPushed += batch.length;
+      return preparePages(this.task.space, data, this.compression, zero);
     };
-    fill();
-    while (queue.length > 0) {
-      const prepared = await queue.shift()!;
-      fill();
+    for await (const prepared of pipelined(this.undelivered(), prepare)) {
       this.bytes += prepared.payload.length;
       this.raw += prepared.raw;
       yield frame(prepared, this.seq++);
