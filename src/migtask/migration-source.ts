@@ -263,7 +263,7 @@ export async function migrateTask(
     stats.status = 'in-doubt';
     stats.totalMs = round(performance.now() - run.t0);
     run.event('in-doubt', `${run.sinkName} does not answer after the commit; the task stays stopped here until it does`);
-    keepResolving(node, task, sink, stats.migrationId, run.sinkName, run.gates);
+    keepResolving(node, task, sink, stats.migrationId, run.sinkName, run.gates, run.carried);
     throw new MigvisorError(
       `migration of ${options.task}: ${run.sinkName} did not confirm the commit; the task is held stopped on ${node.name} (state Committing) until ${run.sinkName} answers`,
       Code.UNAVAILABLE,
@@ -491,7 +491,15 @@ async function settle(sink: SinkPort, id: string): Promise<'active' | 'aborted' 
 }
 
 /** In doubt after the commit: keep asking in the background, then release or resume. */
-function keepResolving(node: Node, task: MigTask, sink: SinkPort, id: string, sinkName: string, gates: string[]): void {
+function keepResolving(
+  node: Node,
+  task: MigTask,
+  sink: SinkPort,
+  id: string,
+  sinkName: string,
+  gates: string[],
+  carried: { gate: string; messages: Uint8Array[] }[],
+): void {
   const retry = async (): Promise<void> => {
     const outcome = await settle(sink, id);
     if (task.state !== 'Committing') return;
@@ -507,6 +515,8 @@ function keepResolving(node: Node, task: MigTask, sink: SinkPort, id: string, si
       node.forwardGates(gates, sink.address, sinkName);
       node.publish({ kind: 'migration', node: node.name, tick: node.tick, task: taskId, phase: 'released', detail: `${sinkName} confirmed the task runs there` });
     } else {
+      // The messages taken at the stop never reached the sink: they go back in front.
+      node.restoreGateMessages(carried);
       task.cancelTransfer();
       node.publish({ kind: 'migration', node: node.name, tick: node.tick, task: taskId, phase: 'resumed', detail: `${sinkName} reports the migration ${outcome}` });
     }
