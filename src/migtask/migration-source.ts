@@ -259,11 +259,20 @@ export async function migrateTask(
   if (residual) context.residuals.set(stats.migrationId, residual);
   const outcome = await settle(sink, stats.migrationId);
   if (outcome !== 'active' && outcome !== 'in-doubt') context.residuals.delete(stats.migrationId);
+  // What the source does once the sink runs the task: forward, serve the post-copy pages, release.
+  const depart = async (detail: string): Promise<void> => {
+    node.recordDeparture(options.task, run.sinkName);
+    node.forwardGates(run.gates, sink.address, run.sinkName);
+    if (residual) await postcopy(run, context, residual);
+    task.release();
+    node.syncQueue(task.partition.name);
+    run.event('released', detail);
+  };
   if (outcome === 'in-doubt') {
     stats.status = 'in-doubt';
     stats.totalMs = round(performance.now() - run.t0);
     run.event('in-doubt', `${run.sinkName} does not answer after the commit; the task stays stopped here until it does`);
-    keepResolving(node, task, sink, stats.migrationId, run.sinkName, run.gates, run.carried);
+    keepResolving(run, depart, () => context.residuals.delete(stats.migrationId));
     throw new MigvisorError(
       `migration of ${options.task}: ${run.sinkName} did not confirm the commit; the task is held stopped on ${node.name} (state Committing) until ${run.sinkName} answers`,
       Code.UNAVAILABLE,
@@ -277,12 +286,7 @@ export async function migrateTask(
   }
   stats.downtimeMs = round(performance.now() - run.tStop);
   stats.resumeMs = stats.downtimeMs;
-  node.recordDeparture(options.task, run.sinkName);
-  node.forwardGates(run.gates, sink.address, run.sinkName);
-  if (residual) await postcopy(run, context, residual);
-  task.release();
-  node.syncQueue(task.partition.name);
-  run.event('released', `now on ${run.sinkName}`);
+  await depart(`now on ${run.sinkName}`);
   stats.status = 'completed';
   stats.totalMs = round(performance.now() - run.t0);
   task.scrub();
@@ -490,16 +494,10 @@ async function settle(sink: SinkPort, id: string): Promise<'active' | 'aborted' 
   return 'in-doubt';
 }
 
-/** In doubt after the commit: keep asking in the background, then release or resume. */
-function keepResolving(
-  node: Node,
-  task: MigTask,
-  sink: SinkPort,
-  id: string,
-  sinkName: string,
-  gates: string[],
-  carried: { gate: string; messages: Uint8Array[] }[],
-): void {
+/** In doubt after the commit: keep asking in the background, then depart or resume. */
+function keepResolving(run: Run, depart: (detail: string) => Promise<void>, abandon: () => void): void {
+  const { node, task, sink, sinkName } = run;
+  const id = run.stats.migrationId;
   const retry = async (): Promise<void> => {
     const outcome = await settle(sink, id);
     if (task.state !== 'Committing') return;
@@ -507,20 +505,17 @@ function keepResolving(
       setTimeout(() => void retry(), 5_000).unref();
       return;
     }
-    const taskId = task.id ?? id;
     if (outcome === 'active') {
-      task.release();
+      await depart(`${sinkName} confirmed the task runs there`);
       task.scrub();
-      node.recordDeparture(taskId, sinkName);
-      node.forwardGates(gates, sink.address, sinkName);
-      node.publish({ kind: 'migration', node: node.name, tick: node.tick, task: taskId, phase: 'released', detail: `${sinkName} confirmed the task runs there` });
-    } else {
-      // The messages taken at the stop never reached the sink: they go back in front.
-      node.restoreGateMessages(carried);
-      task.cancelTransfer();
-      node.publish({ kind: 'migration', node: node.name, tick: node.tick, task: taskId, phase: 'resumed', detail: `${sinkName} reports the migration ${outcome}` });
+      return;
     }
+    // The messages taken at the stop never reached the sink: they go back in front.
+    abandon();
+    node.restoreGateMessages(run.carried);
+    task.cancelTransfer();
     node.syncQueue(task.partition.name);
+    run.event('resumed', `${sinkName} reports the migration ${outcome}`);
   };
   void retry();
 }
