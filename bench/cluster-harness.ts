@@ -12,8 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { clientStream, migTaskClient, nodeClient, serverStream, unary } from '../src/common/clients.ts';
 import { CHANNEL_OPTIONS, wire } from '../src/common/wire.ts';
 import * as grpc from '@grpc/grpc-js';
-import { assembleFor, loadCluster, Node, type ClusterConfig } from '../src/hypervisor/index.ts';
-import { containerChunks, readContainerFile, snapshotOf, writeContainerFile, type Compression } from '../src/migtask/index.ts';
+import { assembleFor } from '../src/machine/index.ts';
+import { loadCluster, type ClusterConfig } from '../src/config/index.ts';
+import { Node } from '../src/hypervisor/index.ts';
+import { containerChunks, snapshotOf, readContainerFile, writeContainerFile } from '../src/migtask/index.ts';
+import type { Compression } from '../src/config/index.ts';
 import type { MigrationStats__Output } from '../src/generated/migvisor/v1/MigrationStats.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { assemble, CodeCache, newRegisters, run, type CpuState } from '../src/hypervisor/index.ts';
-import type { Endian, RegionDef, WordSize } from '../src/hypervisor/config-model.ts';
+import { assemble, CodeCache, newRegisters, run, type CpuState } from '../src/machine/index.ts';
+import type { Endian, RegionDef, WordSize } from '../src/config/model.ts';
 import { AddressSpace, PhysicalMemory } from '../src/partition/index.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));

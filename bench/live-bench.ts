@@ -6,7 +6,8 @@
  * size; pre-copy's downtime with a small write set should be a few milliseconds.
  */
 import * as fs from 'node:fs';
-import { benchCluster, killTask, loadCluster, loadInto, makeContainer, migrate, startNode, stopNode, tempDir } from './cluster-harness.ts';
+import { benchCluster, killTask, loadInto, makeContainer, migrate, startNode, stopNode, tempDir } from './cluster-harness.ts';
+import { loadCluster } from '../src/config/load.ts';
 
 /** A busy task that stores into WSET pages of its data region, round and round. */
 function writer(pages: number): string {

@@ -5,19 +5,8 @@
  * and compressible memory (deflate), plus downtime.
  */
 import * as fs from 'node:fs';
-import {
-  bareStream,
-  benchCluster,
-  killTask,
-  loadCluster,
-  loadInto,
-  makeContainer,
-  migrate,
-  startNode,
-  stopNode,
-  tempDir,
-  type Fill,
-} from './cluster-harness.ts';
+import { bareStream, benchCluster, killTask, loadInto, makeContainer, migrate, startNode, stopNode, tempDir, type Fill } from './cluster-harness.ts';
+import { loadCluster } from '../src/config/load.ts';
 
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 

@@ -14,7 +14,8 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { serverStream, unary } from '../src/common/clients.ts';
 import { CHANNEL_OPTIONS, wire } from '../src/common/wire.ts';
-import { benchCluster, loadCluster, loadInto, makeContainer, startNode, stopNode, tempDir } from './cluster-harness.ts';
+import { benchCluster, loadInto, makeContainer, startNode, stopNode, tempDir } from './cluster-harness.ts';
+import { loadCluster } from '../src/config/load.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;

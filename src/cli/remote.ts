@@ -4,12 +4,19 @@
  */
 import type { Command } from 'commander';
 import * as grpc from '@grpc/grpc-js';
-import { migTaskClient, nodeClient, type MigTaskClient, type NodeControlClient } from '../common/clients.ts';
-import { CHANNEL_OPTIONS, wire } from '../common/wire.ts';
+import {
+  migTaskClient,
+  nodeClient,
+  type MigTaskClient,
+  type NodeControlClient,
+  CHANNEL_OPTIONS,
+  wire,
+  resolveMiddleware,
+  resolveNode,
+} from '../common/index.ts';
 import type { MiddlewareClient } from '../generated/migvisor/v1/Middleware.ts';
-import { loadCluster, type ClusterConfig } from '../hypervisor/index.ts';
+import { loadCluster, type ClusterConfig } from '../config/index.ts';
 import { clusterFile } from './cluster-file.ts';
-import { resolveMiddleware, resolveNode } from '../common/endpoints.ts';
 
 export interface ClusterFlags {
   readonly cluster?: string;

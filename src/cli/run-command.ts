@@ -2,7 +2,7 @@
  * The single error edge of the CLI: every command body runs through {@link action},
  * so any failure prints one clear line on stderr and exits non-zero.
  */
-import { describeError, MigvisorError, SourceErrors } from '../common/errors.ts';
+import { describeError, MigvisorError, SourceErrors } from '../common/index.ts';
 
 /** Exit codes of the migvisor command. */
 export const Exit = {

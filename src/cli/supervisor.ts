@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { MigvisorError } from '../common/errors.ts';
+import { MigvisorError } from '../common/index.ts';
 import { PACKAGE_ROOT } from './cluster-file.ts';
 
 export const BIN = path.join(PACKAGE_ROOT, 'bin', 'migvisor.js');

@@ -9,7 +9,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Code, InvalidArgumentError, MigvisorError, NotFoundError } from './errors.ts';
-import type { ClusterConfig } from '../hypervisor/index.ts';
+
+/** What the registry needs of a cluster's configuration: fixed listen addresses (a config's ClusterConfig is one). */
+export interface ClusterListeners {
+  readonly nodes: readonly { readonly name: string; readonly listen: string }[];
+  readonly middleware?: { readonly listen: string } | undefined;
+}
 
 export interface Endpoints {
   nodes: Record<string, string>;
@@ -81,7 +86,7 @@ export function recordMiddleware(clusterFile: string, address: string | undefine
 }
 
 /** The middleware's address: `host:port` as given, else the registry, else a fixed port in the cluster file. */
-export function resolveMiddleware(ref: string | undefined, clusterFile: string, cluster: () => ClusterConfig): string {
+export function resolveMiddleware(ref: string | undefined, clusterFile: string, cluster: () => ClusterListeners): string {
   if (ref) {
     if (!isAddress(ref)) throw new InvalidArgumentError(`--middleware must be host:port, got ${JSON.stringify(ref)}`);
     return ref;
@@ -109,7 +114,7 @@ export function forgetNode(clusterFile: string, name: string, address: string): 
  * Resolves a node reference: `host:port` as is; a name through the registry, then
  * through a fixed port in the cluster file.
  */
-export function resolveNode(ref: string, clusterFile: string, cluster: () => ClusterConfig): string {
+export function resolveNode(ref: string, clusterFile: string, cluster: () => ClusterListeners): string {
   if (isAddress(ref)) return ref;
   if (!/^[A-Za-z0-9_.-]+$/.test(ref)) throw new InvalidArgumentError(`node must be a name or host:port, got ${JSON.stringify(ref)}`);
   const known = readEndpoints(clusterFile).nodes[ref];

@@ -5,10 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type * as grpc from '@grpc/grpc-js';
-import { clientStream } from '../common/clients.ts';
-import { InvalidArgumentError } from '../common/errors.ts';
-import { toServiceError } from '../common/grpc-errors.ts';
-import { CHANNEL_OPTIONS, wire } from '../common/wire.ts';
+import { clientStream, InvalidArgumentError, toServiceError, CHANNEL_OPTIONS, wire } from '../common/index.ts';
 import type { Chunk } from '../generated/migvisor/v1/Chunk.ts';
 import type { DiagnosticsHandlers } from '../generated/migvisor/v1/Diagnostics.ts';
 import * as grpcjs from '@grpc/grpc-js';

@@ -6,8 +6,7 @@
  * accepted it; a full or unreachable next node is retried, never dropped.
  */
 import * as grpc from '@grpc/grpc-js';
-import { nodeClient, unary, type NodeControlClient } from '../common/clients.ts';
-import { Code, MigvisorError } from '../common/errors.ts';
+import { nodeClient, unary, type NodeControlClient, Code, MigvisorError } from '../common/index.ts';
 import type { GateQueue } from '../partition/index.ts';
 
 export interface Route {

@@ -6,13 +6,10 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { filter, type Subscription } from 'rxjs';
-import { Code, InvalidArgumentError, MigvisorError, NotFoundError } from '../common/errors.ts';
-import { toServiceError } from '../common/grpc-errors.ts';
-import { ServiceHost } from '../common/service-host.ts';
-import { wire } from '../common/wire.ts';
+import { Code, InvalidArgumentError, MigvisorError, NotFoundError, toServiceError, ServiceHost, wire } from '../common/index.ts';
 import type { Event } from '../generated/migvisor/v1/Event.ts';
 import type { InfoReply } from '../generated/migvisor/v1/InfoReply.ts';
-import type { MigrationStats as WireStats } from '../generated/migvisor/v1/MigrationStats.ts';
+import type { MigrationStats as WireStats } from '../migtask/index.ts';
 import type { MigTaskHandlers } from '../generated/migvisor/v1/MigTask.ts';
 import type { NodeControlHandlers } from '../generated/migvisor/v1/NodeControl.ts';
 import type { TaskSummary } from '../generated/migvisor/v1/TaskSummary.ts';
@@ -20,26 +17,24 @@ import {
   acceptedCommands,
   Checkpointer,
   ENCODING_OF,
-  migrateTask,
-  MigrationSink,
   rawChunks,
-  RemoteSink,
+  migrateTask,
   DEFAULT_DEADLINE_MS,
-  migrationIdOf,
-  type PostcopySource,
-  type Compression,
   type MigrationMode,
   type MigrationStats,
+  MigrationSink,
+  RemoteSink,
+  migrationIdOf,
+  type PostcopySource,
   type MigTask,
 } from '../migtask/index.ts';
-import { SysCallError } from '../partition/index.ts';
+import type { Compression } from '../config/index.ts';
+import { SysCallError, SysError } from '../partition/index.ts';
 import { diagnosticsHandlers } from './diagnostics.ts';
 import { FORWARDED_BY } from './gate-forwarder.ts';
-import { decodeObject, isObjectFile } from './object-file.ts';
+import { decodeObject, isObjectFile, assembleFor } from '../machine/index.ts';
 import type { NodeEvent } from './events.ts';
 import { taskInfo, type Node, type TaskInfo } from './node.ts';
-import { assembleFor } from './program-loader.ts';
-import { SysError } from './isa.ts';
 
 const SERVICES = ['migvisor.v1.MigTask', 'migvisor.v1.NodeControl', 'migvisor.v1.Diagnostics'];
 /** Events buffered for one slow watcher before it is cut off. */

@@ -7,17 +7,14 @@
  */
 import * as path from 'node:path';
 import { interval, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { InvalidArgumentError, NotFoundError, ResourceExhaustedError } from '../common/errors.ts';
-import { randomIds, taskId, type IdSource } from '../common/ids.ts';
+import { InvalidArgumentError, NotFoundError, ResourceExhaustedError, randomIds, taskId, type IdSource } from '../common/index.ts';
 import { MigTask, type MigTraveler } from '../migtask/index.ts';
 import { GateQueue, MemoryFault, Partition, PhysicalMemory } from '../partition/index.ts';
-import type { Program } from './assembler.ts';
-import type { ClusterConfig, NodeDef } from './config-model.ts';
-import { run } from './cpu.ts';
-import { CpuTrap } from './cpu-trap.ts';
+import type { Program } from '../machine/index.ts';
+import type { ClusterConfig, NodeDef } from '../config/index.ts';
+import { run, CpuTrap, assembleFile } from '../machine/index.ts';
 import type { NodeEvent } from './events.ts';
 import { GateForwarder } from './gate-forwarder.ts';
-import { assembleFile } from './program-loader.ts';
 import { RunQueue, TimePartitionSchedule } from './scheduler.ts';
 import { BadSystemCall, pollWait, systemCall, type SysHost } from './syscalls.ts';
 

@@ -4,7 +4,7 @@
  * they run by priority (higher first), round robin at equal priority, within the
  * node's instruction budget per tick.
  */
-import type { ScheduleDef } from './config-model.ts';
+import type { ScheduleDef } from '../config/index.ts';
 
 export class TimePartitionSchedule {
   /** Owner partition per tick offset in the major frame (undefined = idle). */

@@ -6,8 +6,8 @@
  * exactly like a bad load or store would.
  */
 import type { MigTask, MigTraveler, Wait } from '../migtask/index.ts';
-import { SysCallError, type GateQueue } from '../partition/index.ts';
-import { OpenFlag, Sys, SysError } from './isa.ts';
+import { SysCallError, type GateQueue, OpenFlag, SysError } from '../partition/index.ts';
+import { Sys } from '../machine/index.ts';
 
 /** What the node offers system calls. */
 export interface SysHost {

@@ -7,8 +7,8 @@
  * visible (manifest written atomically); Abort or a staging timeout discards it.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Code, IllegalStateError, InvalidArgumentError, MigvisorError } from '../common/errors.ts';
-import { ChunkVerifier, ContainerError, encodeHeader, MigrationBook, PAGE_ZERO, type ContainerHeader__Output, type RawChunk } from '../migtask/index.ts';
+import { Code, IllegalStateError, InvalidArgumentError, MigvisorError } from '../common/index.ts';
+import { ChunkVerifier, encodeHeader, type RawChunk, ContainerError, MigrationBook, PAGE_ZERO, type ContainerHeader__Output } from '../migtask/index.ts';
 import type { ChunkWriter, Manifest, SnapshotStore } from './store.ts';
 
 type Outcome = 'receiving' | 'staged' | 'active' | 'aborted';

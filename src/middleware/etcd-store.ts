@@ -19,7 +19,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { Etcd3, type Lease, type Namespace } from 'etcd3';
-import { AlreadyExistsError, Code, MigvisorError } from '../common/errors.ts';
+import { AlreadyExistsError, Code, MigvisorError } from '../common/index.ts';
 import type { ChunkHash, ChunkWriter, Location, Lock, Manifest, SnapshotStore, StoreStats } from './store.ts';
 
 /** etcd's default limits are 128 operations and 1.5 MiB per request. */

@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AlreadyExistsError, Code, MigvisorError } from '../common/errors.ts';
+import { AlreadyExistsError, Code, MigvisorError } from '../common/index.ts';
 import type { ChunkHash, ChunkWriter, Location, Lock, Manifest, SnapshotStore, StoreStats } from './store.ts';
 
 interface Entry {

@@ -6,16 +6,24 @@
  */
 import { hostname } from 'node:os';
 import * as grpc from '@grpc/grpc-js';
-import { migTaskClient, serverStream } from '../common/clients.ts';
-import { Code, IllegalStateError, InvalidArgumentError, MigvisorError, NotFoundError } from '../common/errors.ts';
-import { toServiceError } from '../common/grpc-errors.ts';
-import { ServiceHost } from '../common/service-host.ts';
-import { wire } from '../common/wire.ts';
+import {
+  migTaskClient,
+  serverStream,
+  Code,
+  IllegalStateError,
+  InvalidArgumentError,
+  MigvisorError,
+  NotFoundError,
+  toServiceError,
+  ServiceHost,
+  wire,
+} from '../common/index.ts';
 import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
 import type { MiddlewareHandlers } from '../generated/migvisor/v1/Middleware.ts';
 import type { MigTaskHandlers } from '../generated/migvisor/v1/MigTask.ts';
 import type { SnapshotInfo } from '../generated/migvisor/v1/SnapshotInfo.ts';
-import { rawChunks, RemoteSink, type Compression } from '../migtask/index.ts';
+import { rawChunks, RemoteSink } from '../migtask/index.ts';
+import type { Compression } from '../config/index.ts';
 import { ArchiveSink } from './archive-sink.ts';
 import { Orchestrator, type NodeBook } from './orchestrator.ts';
 import { checkChunk, restoreSnapshot } from './restore.ts';

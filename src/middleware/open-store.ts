@@ -3,7 +3,7 @@
  * the cluster file's folder) or `etcd://HOST:PORT`.
  */
 import * as path from 'node:path';
-import { InvalidArgumentError } from '../common/errors.ts';
+import { InvalidArgumentError } from '../common/index.ts';
 import { EtcdStore } from './etcd-store.ts';
 import { FileStore } from './file-store.ts';
 import type { SnapshotStore } from './store.ts';

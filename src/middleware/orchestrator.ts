@@ -3,11 +3,9 @@
  * two coordinators never move it at once), and evacuating a node (every MigTask to
  * a compatible node, its `evacuate_to` list first, a clear refusal where none fits).
  */
-import { migTaskClient, nodeClient, serverStream, unary } from '../common/clients.ts';
-import { Code, MigvisorError, NotFoundError } from '../common/errors.ts';
-import { isAddress, readEndpoints } from '../common/endpoints.ts';
+import { migTaskClient, nodeClient, serverStream, unary, Code, MigvisorError, NotFoundError, isAddress, readEndpoints } from '../common/index.ts';
 import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
-import type { ClusterConfig } from '../hypervisor/index.ts';
+import type { ClusterConfig } from '../config/index.ts';
 import { incompatibility, parseSettings } from '../migtask/index.ts';
 import type { Location, SnapshotStore } from './store.ts';
 

@@ -6,26 +6,25 @@
  * what it staged) and names the snapshot, the page and the chunk.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Code, MigvisorError } from '../common/errors.ts';
-import { taskId as newTaskId } from '../common/ids.ts';
+import { Code, MigvisorError, taskId as newTaskId } from '../common/index.ts';
 import type { ContainerHeader } from '../generated/migvisor/v1/ContainerHeader.ts';
 import {
   BATCH_PAGES,
   ChunkEncoder,
-  ContainerError,
   decodeHeader,
-  encodePages,
-  incompatibility,
-  PAGE_ZERO,
-  parseSettings,
-  pipelined,
   prepareEncoded,
-  slices,
-  type Compression,
   type PreparedPages,
   type RawChunk,
+  ContainerError,
+  encodePages,
+  incompatibility,
+  parseSettings,
+  PAGE_ZERO,
+  pipelined,
+  slices,
   type SinkPort,
 } from '../migtask/index.ts';
+import type { Compression } from '../config/index.ts';
 import { Pte } from '../partition/index.ts';
 import type { Manifest, SnapshotStore } from './store.ts';
 

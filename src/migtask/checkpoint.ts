@@ -6,7 +6,7 @@
  * or cancels leaves the task running where it was: nothing is lost.
  */
 import { randomUUID } from 'node:crypto';
-import { IllegalStateError, NotFoundError } from '../common/errors.ts';
+import { IllegalStateError, NotFoundError } from '../common/index.ts';
 import type { Node } from '../hypervisor/index.ts';
 import type { Compression, RawChunk } from './container-codec.ts';
 import { containerChunks, snapshotOf } from './container-snapshot.ts';

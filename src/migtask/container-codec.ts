@@ -10,8 +10,7 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { Code } from '../common/errors.ts';
-import { messageType } from '../common/wire.ts';
+import { Code, messageType } from '../common/index.ts';
 import type { Chunk } from '../generated/migvisor/v1/Chunk.ts';
 import type { ContainerHeader, ContainerHeader__Output } from '../generated/migvisor/v1/ContainerHeader.ts';
 import type { ContainerTrailer__Output } from '../generated/migvisor/v1/ContainerTrailer.ts';

@@ -1,4 +1,4 @@
-import { Code, MigvisorError } from '../common/errors.ts';
+import { Code, MigvisorError } from '../common/index.ts';
 
 /** A container that failed verification (DATA_LOSS) or could not be decoded (INVALID_ARGUMENT). */
 export class ContainerError extends MigvisorError {

@@ -6,9 +6,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import protobuf from 'protobufjs';
-import { Code, fileProblem } from '../common/errors.ts';
-import { messageType } from '../common/wire.ts';
-import { ContainerError, rawChunk, type RawChunk } from './container-codec.ts';
+import { Code, fileProblem, messageType } from '../common/index.ts';
+import { ContainerError } from './container-error.ts';
+import { rawChunk, type RawChunk } from './container-codec.ts';
 
 export const FILE_MAGIC = Buffer.from('MVC1', 'ascii');
 const CHUNK = messageType('Chunk');

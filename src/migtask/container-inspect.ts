@@ -6,17 +6,10 @@
  */
 import { createHash } from 'node:crypto';
 import { Pte } from '../partition/index.ts';
-import {
-  COMPRESSION_OF,
-  decodeBatch,
-  decodeHeader,
-  decodeTrailer,
-  decompress,
-  sha256,
-  type RawChunk,
-} from './container-codec.ts';
+import { COMPRESSION_OF, decodeBatch, decodeHeader, decodeTrailer, decompress, sha256, type RawChunk } from './container-codec.ts';
 import { parseSettings } from './compatibility.ts';
-import { PAGE_ZERO, type ContainerHeader__Output } from './container-snapshot.ts';
+import { PAGE_ZERO } from './page-map.ts';
+import type { ContainerHeader__Output } from './container-snapshot.ts';
 
 export interface RegionMap {
   readonly name: string;

@@ -6,7 +6,7 @@
 import type { ContainerHeader, ContainerHeader__Output } from '../generated/migvisor/v1/ContainerHeader.ts';
 import type { TravelerState, TravelerState__Output } from '../generated/migvisor/v1/TravelerState.ts';
 import { Pte } from '../partition/index.ts';
-import type { WordSize } from '../hypervisor/index.ts';
+import type { WordSize } from '../config/index.ts';
 import { ChunkEncoder, FORMAT_VERSION, preparePages, type Compression, type RawChunk } from './container-codec.ts';
 import { pipelined, slices } from './pipeline.ts';
 import type { MigTask } from './mig-task.ts';

@@ -4,8 +4,9 @@
  * space with the program in it. An empty slot is a MigSink waiting for Initialize
  * or Receive. Process management (pause, resume, kill, copy) happens here.
  */
-import { Code, IllegalStateError, InvalidArgumentError } from '../common/errors.ts';
-import { CodeCache, loadProgram, stackTop, SP, type Program, type WordSize } from '../hypervisor/index.ts';
+import { Code, IllegalStateError, InvalidArgumentError } from '../common/index.ts';
+import { CodeCache, loadProgram, stackTop, SP, type Program } from '../machine/index.ts';
+import type { WordSize } from '../config/index.ts';
 import { Pte, type AddressSpace, type Partition } from '../partition/index.ts';
 import { ContainerError } from './container-error.ts';
 import { PAGE_ZERO } from './page-map.ts';

@@ -9,7 +9,7 @@
  *   failures: Initializing/Receiving/Staged ─▶ MigSink, Transferring/Committing ─▶ MigSource
  */
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
-import { IllegalStateError } from '../common/errors.ts';
+import { IllegalStateError } from '../common/index.ts';
 
 export type MigState = 'MigSink' | 'Initializing' | 'Receiving' | 'Staged' | 'MigSource' | 'Transferring' | 'Committing';
 

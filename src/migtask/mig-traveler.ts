@@ -4,8 +4,9 @@
  * its console line buffer. The node's scheduler runs it; system calls that
  * cannot complete at once leave it waiting on a {@link Wait}.
  */
-import type { CpuState, WordSize } from '../hypervisor/index.ts';
-import { newRegisters } from '../hypervisor/index.ts';
+import type { CpuState } from '../machine/index.ts';
+import type { WordSize } from '../config/index.ts';
+import { newRegisters } from '../machine/index.ts';
 import { HandleTable } from '../partition/index.ts';
 
 export type TravelerStatus = 'ready' | 'waiting' | 'exited' | 'faulted';

@@ -3,7 +3,7 @@
  * enough to answer QueryMigration after the fact, and to refuse a second
  * container under an id that is still alive. The oldest records are forgotten.
  */
-import { AlreadyExistsError } from '../common/errors.ts';
+import { AlreadyExistsError } from '../common/index.ts';
 
 export interface BookEntry {
   readonly id: string;

@@ -6,10 +6,11 @@
  * its outcome so a source that lost a reply can ask instead of guessing.
  */
 import { randomUUID } from 'node:crypto';
-import { AlreadyExistsError, Code, IllegalStateError, MigvisorError } from '../common/errors.ts';
+import { AlreadyExistsError, Code, IllegalStateError, MigvisorError } from '../common/index.ts';
 import { MigrationBook } from './migration-book.ts';
 import type { Node } from '../hypervisor/index.ts';
-import { ChunkVerifier, ContainerError, type RawChunk } from './container-codec.ts';
+import { ChunkVerifier, type RawChunk } from './container-codec.ts';
+import { ContainerError } from './container-error.ts';
 import { restoreTraveler, type ContainerHeader__Output } from './container-snapshot.ts';
 import { incompatibility, parseSettings } from './compatibility.ts';
 import type { MigTask } from './mig-task.ts';

@@ -24,7 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import * as grpc from '@grpc/grpc-js';
-import { Code, IllegalStateError, MigvisorError } from '../common/errors.ts';
+import { Code, IllegalStateError, MigvisorError } from '../common/index.ts';
 import type { Node } from '../hypervisor/index.ts';
 import { ChunkEncoder, COMPRESSION_OF, preparePages, type Compression, type PreparedPages, type RawChunk } from './container-codec.ts';
 import { BATCH_PAGES, containerChunks, snapshotOf, type Snapshot, type ZeroTest } from './container-snapshot.ts';

@@ -4,7 +4,7 @@
  * from task memory into the message, and decoding returns a view, not a copy. The
  * bytes are standard protobuf, so any protobuf implementation reads and writes them.
  */
-import { Code } from '../common/errors.ts';
+import { Code } from '../common/index.ts';
 import type { AddressSpace } from '../partition/index.ts';
 import { ContainerError } from './container-error.ts';
 

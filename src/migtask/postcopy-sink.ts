@@ -7,7 +7,7 @@
  * gets a health-monitor fault within a bounded time instead of waiting forever.
  */
 import * as grpc from '@grpc/grpc-js';
-import { migTaskClient, unary, type MigTaskClient } from '../common/clients.ts';
+import { migTaskClient, unary, type MigTaskClient } from '../common/index.ts';
 import type { Node } from '../hypervisor/index.ts';
 import { MemoryFault } from '../partition/index.ts';
 import { rawChunk, verifyPageChunk, type RawChunk } from './container-codec.ts';

@@ -4,7 +4,7 @@
  * to activate, Abort and QueryMigration to settle failures.
  */
 import type * as grpc from '@grpc/grpc-js';
-import { clientStream, migTaskClient, unary, type MigTaskClient } from '../common/clients.ts';
+import { clientStream, migTaskClient, unary, type MigTaskClient } from '../common/index.ts';
 import type { PushPagesReply__Output } from '../generated/migvisor/v1/PushPagesReply.ts';
 import type { CommitReply__Output } from '../generated/migvisor/v1/CommitReply.ts';
 import type { InfoReply__Output } from '../generated/migvisor/v1/InfoReply.ts';

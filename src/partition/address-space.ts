@@ -6,7 +6,7 @@
  * Accesses must be naturally aligned, so one access never spans two pages; that
  * keeps present/dirty tracking to a single page-table lookup.
  */
-import type { Endian, RegionDef, RegionRights } from '../hypervisor/config-model.ts';
+import type { Endian, RegionDef, RegionRights } from '../config/index.ts';
 import { MemoryFault } from './memory-fault.ts';
 import { PageTable, Pte } from './page-table.ts';
 import type { PhysicalMemory } from './physical-memory.ts';

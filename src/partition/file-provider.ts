@@ -6,8 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { OpenFlag, SysError } from '../hypervisor/isa.ts';
-import { SysCallError } from './sys-error.ts';
+import { OpenFlag, SysError, SysCallError } from './sys-error.ts';
 
 export interface FileRights {
   readonly read: boolean;

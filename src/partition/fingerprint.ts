@@ -5,7 +5,7 @@
  * first part that differs so a refusal can say exactly why.
  */
 import { createHash } from 'node:crypto';
-import type { PartitionDef, ProviderDef } from '../hypervisor/config-model.ts';
+import type { PartitionDef, ProviderDef } from '../config/index.ts';
 
 export interface PartitionSettings {
   readonly name: string;

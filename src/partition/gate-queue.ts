@@ -2,8 +2,7 @@
  * A gate: a named, bounded FIFO message queue. Sending to a full gate is an error
  * the sender sees (E_FULL) or, with the blocking variant, a wait; never a silent drop.
  */
-import { SysError } from '../hypervisor/isa.ts';
-import { SysCallError } from './sys-error.ts';
+import { SysError, SysCallError } from './sys-error.ts';
 
 export class GateQueue {
   private readonly messages: Uint8Array[] = [];

@@ -5,7 +5,7 @@ export { PageTable, Pte } from './page-table.ts';
 export { PhysicalMemory } from './physical-memory.ts';
 export { MemoryFault } from './memory-fault.ts';
 export type { MemoryFaultKind } from './memory-fault.ts';
-export { SysCallError } from './sys-error.ts';
+export { OpenFlag, SysCallError, SysError } from './sys-error.ts';
 export { GateQueue } from './gate-queue.ts';
 export { FileProvider, HandleTable, OpenFile, MAX_HANDLES, parseFileRights } from './file-provider.ts';
 export type { FileRights } from './file-provider.ts';

@@ -4,7 +4,7 @@
  * gates it was granted, and its fingerprint.
  */
 import * as path from 'node:path';
-import type { Endian, PartitionDef, ProviderDef } from '../hypervisor/config-model.ts';
+import type { Endian, PartitionDef, ProviderDef } from '../config/index.ts';
 import { AddressSpace } from './address-space.ts';
 import { FileProvider, parseFileRights } from './file-provider.ts';
 import { canonicalSettings, fingerprintOf, type PartitionSettings } from './fingerprint.ts';

@@ -5,11 +5,11 @@ import { expect } from 'chai';
 import { VirtualTimeScheduler } from 'rxjs';
 import { Code, NotFoundError, ResourceExhaustedError } from '../../src/common/errors.ts';
 import { seededIds } from '../../src/common/ids.ts';
-import { parseClusterText } from '../../src/hypervisor/config-load.ts';
+import { parseClusterText } from '../../src/config/load.ts';
 import type { NodeEvent } from '../../src/hypervisor/events.ts';
-import { SysError } from '../../src/hypervisor/isa.ts';
+import { SysError } from '../../src/partition/sys-error.ts';
 import { Node } from '../../src/hypervisor/node.ts';
-import { assembleFile } from '../../src/hypervisor/program-loader.ts';
+import { assembleFile } from '../../src/machine/program-loader.ts';
 import { EventLog, example, fixture, TestCluster, type ConsoleEvent } from '../support/node-harness.ts';
 
 const counterLines = (from: number, to: number): string[] =>

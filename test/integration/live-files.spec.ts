@@ -10,7 +10,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { cleanup, consecutive, example, poll, type EventLog, type NodeProcess } from '../support/processes.ts';
-import { ConsoleHistory, departures, expectCompleted, freshLogsDir, migrateCli, openLog, pause, startLiveNodes, startProgram, type Mode } from '../support/live-harness.ts';
+import {
+  ConsoleHistory,
+  departures,
+  expectCompleted,
+  freshLogsDir,
+  migrateCli,
+  openLog,
+  pause,
+  startLiveNodes,
+  startProgram,
+  type Mode,
+} from '../support/live-harness.ts';
 
 const CLOSED = 'logger: handle closed by migration, re-opening';
 

@@ -5,16 +5,7 @@
  * second middleware on the same etcd sees the same archive and directory.
  */
 import { expect } from 'chai';
-import {
-  cleanup,
-  consecutive,
-  EventLog,
-  fixture,
-  oneLineError,
-  ps,
-  runCli,
-  type NodeProcess,
-} from '../support/processes.ts';
+import { cleanup, consecutive, EventLog, fixture, oneLineError, ps, runCli, type NodeProcess } from '../support/processes.ts';
 import {
   freePort,
   mwJson,

@@ -21,7 +21,16 @@ import {
   type NodeProcess,
 } from '../support/processes.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
-import { forgetCluster, mwCli, privateCluster, startMiddleware, startNodesApart, stopMiddlewares, whereOverGrpc, type MiddlewareProcess } from '../support/middleware-harness.ts';
+import {
+  forgetCluster,
+  mwCli,
+  privateCluster,
+  startMiddleware,
+  startNodesApart,
+  stopMiddlewares,
+  whereOverGrpc,
+  type MiddlewareProcess,
+} from '../support/middleware-harness.ts';
 
 /** A private copy of the fixture (its own node registry); made in before(). */
 let FIELD = '';

@@ -10,8 +10,9 @@ import { expect } from 'chai';
 import { asyncScheduler } from 'rxjs';
 import { Code, MigvisorError } from '../../src/common/errors.ts';
 import { seededIds } from '../../src/common/ids.ts';
-import { loadCluster, Node, NodeServer } from '../../src/hypervisor/index.ts';
-import { migrateTask, RemoteSink, type RawChunk, type SinkPort } from '../../src/migtask/index.ts';
+import { loadCluster } from '../../src/config/index.ts';
+import { Node, NodeServer } from '../../src/hypervisor/index.ts';
+import { migrateTask, RemoteSink, type SinkPort, type RawChunk } from '../../src/migtask/index.ts';
 
 const CLUSTER = path.resolve('config', 'cluster.yaml');
 const unavailable = (): MigvisorError => new MigvisorError('held back by the test', Code.UNAVAILABLE);

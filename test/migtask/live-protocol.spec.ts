@@ -15,8 +15,19 @@ import * as path from 'node:path';
 import type * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { seededIds } from '../../src/common/ids.ts';
-import { assembleFor, loadCluster, Node, NodeServer, type ClusterConfig, type NodeEvent } from '../../src/hypervisor/index.ts';
-import { migrateTask, RemoteSink, type MigrateOptions, type MigrationStats, type MigTask, type PostcopySource, type RawChunk, type SinkPort } from '../../src/migtask/index.ts';
+import { assembleFor } from '../../src/machine/index.ts';
+import { loadCluster, type ClusterConfig } from '../../src/config/index.ts';
+import { Node, NodeServer, type NodeEvent } from '../../src/hypervisor/index.ts';
+import {
+  migrateTask,
+  type MigrateOptions,
+  type MigrationStats,
+  RemoteSink,
+  type SinkPort,
+  type MigTask,
+  type PostcopySource,
+  type RawChunk,
+} from '../../src/migtask/index.ts';
 
 const ROOT = path.resolve('.');
 const LIVE = path.join(ROOT, 'test', 'fixtures', 'live-cluster.yaml');

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { IllegalStateError, InvalidArgumentError } from '../../src/common/errors.ts';
-import { assembleFor } from '../../src/hypervisor/program-loader.ts';
-import type { Program } from '../../src/hypervisor/assembler.ts';
+import { assembleFor } from '../../src/machine/program-loader.ts';
+import type { Program } from '../../src/machine/assembler.ts';
 import type { MigTask, Transition } from '../../src/migtask/index.ts';
 import { example, TestCluster } from '../support/node-harness.ts';
 

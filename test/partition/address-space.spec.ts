@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { RegionDef } from '../../src/hypervisor/config-model.ts';
+import type { RegionDef } from '../../src/config/model.ts';
 import { AddressSpace, MemoryFault, PhysicalMemory, Pte } from '../../src/partition/index.ts';
 
 const PAGE = 4096;

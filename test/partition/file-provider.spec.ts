@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
-import { OpenFlag, SysError } from '../../src/hypervisor/isa.ts';
+import { OpenFlag, SysError } from '../../src/partition/sys-error.ts';
 import { FileProvider, HandleTable, MAX_HANDLES, parseFileRights, SysCallError } from '../../src/partition/index.ts';
 
 const { O_READ, O_WRITE, O_CREATE, O_TRUNC, O_APPEND } = OpenFlag;

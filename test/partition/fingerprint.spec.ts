@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { PartitionDef, ProviderDef, RegionDef } from '../../src/hypervisor/config-model.ts';
+import type { PartitionDef, ProviderDef, RegionDef } from '../../src/config/model.ts';
 import { canonicalSettings, diffSettings, fingerprintOf } from '../../src/partition/index.ts';
 
 function region(name: string, vaddr: number, paddr: number, size: number, rights: string): RegionDef {

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { SysError } from '../../src/hypervisor/isa.ts';
+import { SysError } from '../../src/partition/sys-error.ts';
 import { GateQueue, SysCallError } from '../../src/partition/index.ts';
 
 const msg = (...bytes: number[]): Uint8Array => Uint8Array.from(bytes);

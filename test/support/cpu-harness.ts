@@ -3,9 +3,9 @@
  * an assembled program loaded into it, a code cache and a register file. No node,
  * no scheduler: tests drive `run()` directly and look at registers and memory.
  */
-import { assemble, type Program } from '../../src/hypervisor/assembler.ts';
-import type { Endian, RegionDef, WordSize } from '../../src/hypervisor/config-model.ts';
-import { CodeCache, newRegisters, run, type CpuState } from '../../src/hypervisor/cpu.ts';
+import { assemble, type Program } from '../../src/machine/assembler.ts';
+import type { Endian, RegionDef, WordSize } from '../../src/config/model.ts';
+import { CodeCache, newRegisters, run, type CpuState } from '../../src/machine/cpu.ts';
 import { AddressSpace } from '../../src/partition/address-space.ts';
 import { PhysicalMemory } from '../../src/partition/physical-memory.ts';
 

@@ -7,8 +7,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { seededIds } from '../../src/common/ids.ts';
-import { parseClusterText } from '../../src/hypervisor/config-load.ts';
-import type { ClusterConfig } from '../../src/hypervisor/config-model.ts';
+import { parseClusterText } from '../../src/config/load.ts';
+import type { ClusterConfig } from '../../src/config/model.ts';
 import type { NodeEvent } from '../../src/hypervisor/events.ts';
 import { Node } from '../../src/hypervisor/node.ts';
 

@@ -1,8 +1,8 @@
 /** `migvisor asm FILE.s [-o OUT]`: assemble a program, report errors as FILE:LINE: message. */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { fileProblem, InvalidArgumentError } from '../../common/errors.ts';
-import { assemble, DEFAULT_DATA_BASE, DEFAULT_TEXT_BASE, encodeObject, type Program } from '../../hypervisor/index.ts';
+import { fileProblem, InvalidArgumentError } from '../../common/index.ts';
+import { assemble, DEFAULT_DATA_BASE, DEFAULT_TEXT_BASE, type Program, encodeObject } from '../../machine/index.ts';
 
 import { action, printJson } from '../run-command.ts';
 

@@ -6,9 +6,9 @@
  */
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
-import { loadCluster } from '../../hypervisor/index.ts';
+import { loadCluster } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
-import { writeEndpoints, type Endpoints } from '../../common/endpoints.ts';
+import { writeEndpoints, type Endpoints } from '../../common/index.ts';
 import { action } from '../run-command.ts';
 import { startChild, stopChildren, type Child } from '../supervisor.ts';
 

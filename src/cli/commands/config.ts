@@ -4,7 +4,7 @@
  * exit 2 (with --json, the same problems as JSON on stdout, still exit 2).
  */
 import type { Command } from 'commander';
-import { checkClusterFile, ConfigFileError } from '../../hypervisor/config-load.ts';
+import { checkClusterFile, ConfigFileError } from '../../config/index.ts';
 import { action, Exit, printJson } from '../run-command.ts';
 
 /** The cluster file commands read when none is given, relative to the working directory. */

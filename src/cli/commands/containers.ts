@@ -6,17 +6,8 @@
 import * as fs from 'node:fs';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { serverStream, unary, clientStream } from '../../common/clients.ts';
-import { InvalidArgumentError } from '../../common/errors.ts';
-import {
-  ChunkVerifier,
-  inspectContainer,
-  rawChunk,
-  readContainerFile,
-  writeContainerFile,
-  type InspectReport,
-  type RawChunk,
-} from '../../migtask/index.ts';
+import { serverStream, unary, clientStream, InvalidArgumentError } from '../../common/index.ts';
+import { ChunkVerifier, rawChunk, type RawChunk, inspectContainer, type InspectReport, readContainerFile, writeContainerFile } from '../../migtask/index.ts';
 import { progressBar } from '../progress.ts';
 import { action, Exit, printJson } from '../run-command.ts';
 import { withClusterOption, withRemote, type ClusterFlags } from '../remote.ts';

@@ -11,14 +11,23 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { clientStream, migTaskClient, nodeClient, serverStream, unary, type NodeControlClient } from '../../common/clients.ts';
-import { describeError } from '../../common/errors.ts';
-import { CHANNEL_OPTIONS, wire } from '../../common/wire.ts';
+import {
+  clientStream,
+  migTaskClient,
+  nodeClient,
+  serverStream,
+  unary,
+  type NodeControlClient,
+  describeError,
+  CHANNEL_OPTIONS,
+  wire,
+} from '../../common/index.ts';
 import type { MiddlewareClient } from '../../generated/migvisor/v1/Middleware.ts';
 import type { MigrationStats__Output } from '../../generated/migvisor/v1/MigrationStats.ts';
 import type { SnapshotInfo__Output } from '../../generated/migvisor/v1/SnapshotInfo.ts';
-import { formatEvent, loadCluster } from '../../hypervisor/index.ts';
-import { ChunkVerifier, rawChunk, readContainerFile, writeContainerFile, type RawChunk } from '../../migtask/index.ts';
+import { formatEvent } from '../../hypervisor/index.ts';
+import { loadCluster } from '../../config/index.ts';
+import { ChunkVerifier, rawChunk, type RawChunk, readContainerFile, writeContainerFile } from '../../migtask/index.ts';
 import { PACKAGE_ROOT } from '../cluster-file.ts';
 import { action } from '../run-command.ts';
 import { startChild, stopChildren, type Child } from '../supervisor.ts';

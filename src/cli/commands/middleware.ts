@@ -4,8 +4,8 @@
  * `{"middleware","address","store","pid"}` once it serves.
  */
 import type { Command } from 'commander';
-import { recordMiddleware } from '../../common/endpoints.ts';
-import { loadCluster } from '../../hypervisor/index.ts';
+import { recordMiddleware } from '../../common/index.ts';
+import { loadCluster } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import { action, logUnhandled } from '../run-command.ts';
 

@@ -5,8 +5,7 @@
  */
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { serverStream } from '../../common/clients.ts';
-import { InvalidArgumentError, MigvisorError } from '../../common/errors.ts';
+import { serverStream, InvalidArgumentError, MigvisorError } from '../../common/index.ts';
 import type { MigrationStats__Output } from '../../generated/migvisor/v1/MigrationStats.ts';
 import { progressBar } from '../progress.ts';
 import { action, printJson } from '../run-command.ts';

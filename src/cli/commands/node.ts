@@ -6,10 +6,10 @@
  */
 import type { Command } from 'commander';
 import { asyncScheduler } from 'rxjs';
-import { NotFoundError } from '../../common/errors.ts';
-import { formatEvent, loadCluster, Node, NodeServer } from '../../hypervisor/index.ts';
+import { NotFoundError, forgetNode, recordNode } from '../../common/index.ts';
+import { formatEvent, Node, NodeServer } from '../../hypervisor/index.ts';
+import { loadCluster } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
-import { forgetNode, recordNode } from '../../common/endpoints.ts';
 import { action, logUnhandled } from '../run-command.ts';
 
 interface NodeStartFlags {

@@ -6,9 +6,9 @@
 import * as path from 'node:path';
 import type { Command } from 'commander';
 import { VirtualTimeScheduler } from 'rxjs';
-import { InvalidArgumentError, NotFoundError } from '../../common/errors.ts';
-import { seededIds } from '../../common/ids.ts';
-import { formatEvent, loadCluster, Node, type NodeEvent } from '../../hypervisor/index.ts';
+import { InvalidArgumentError, NotFoundError, seededIds } from '../../common/index.ts';
+import { formatEvent, type NodeEvent, Node } from '../../hypervisor/index.ts';
+import { loadCluster } from '../../config/index.ts';
 
 import { clusterFile } from '../cluster-file.ts';
 import { psTable } from '../format.ts';

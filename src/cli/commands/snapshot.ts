@@ -5,8 +5,7 @@
  */
 import type { Command } from 'commander';
 import Table from 'cli-table3';
-import { serverStream, unary } from '../../common/clients.ts';
-import { InvalidArgumentError, MigvisorError } from '../../common/errors.ts';
+import { serverStream, unary, InvalidArgumentError, MigvisorError } from '../../common/index.ts';
 import type { MigrationStats__Output } from '../../generated/migvisor/v1/MigrationStats.ts';
 import type { SnapshotInfo__Output } from '../../generated/migvisor/v1/SnapshotInfo.ts';
 import { progressBar } from '../progress.ts';

@@ -5,11 +5,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from 'commander';
-import { serverStream, unary } from '../../common/clients.ts';
-import { fileProblem, InvalidArgumentError } from '../../common/errors.ts';
+import { serverStream, unary, fileProblem, InvalidArgumentError } from '../../common/index.ts';
 import type { Event__Output } from '../../generated/migvisor/v1/Event.ts';
 import type { TaskSummary__Output } from '../../generated/migvisor/v1/TaskSummary.ts';
-import { isObjectFile, type NodeEvent, formatEvent, type TaskInfo } from '../../hypervisor/index.ts';
+import { isObjectFile } from '../../machine/index.ts';
+import { type NodeEvent, formatEvent, type TaskInfo } from '../../hypervisor/index.ts';
 import { psTable } from '../format.ts';
 import { action, printJson } from '../run-command.ts';
 import { withClusterOption, withRemote, type ClusterFlags } from '../remote.ts';

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { parseClusterText } from '../../src/hypervisor/config-load.ts';
+import { parseClusterText } from '../../src/config/load.ts';
 
 /** Strips the indentation of a template literal so line 1 is the line after the backtick. */
 function yaml(strings: TemplateStringsArray, ...values: unknown[]): string {

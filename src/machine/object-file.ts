@@ -3,7 +3,7 @@
  * u32 header length, a JSON header (word size, byte order, section bases, entry,
  * symbols), then the .text bytes and the .data bytes.
  */
-import { InvalidArgumentError } from '../common/errors.ts';
+import { InvalidArgumentError } from '../common/index.ts';
 import type { Program } from './assembler.ts';
 
 const MAGIC = 'MVX1';

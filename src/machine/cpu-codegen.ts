@@ -20,7 +20,7 @@
  *   map (`V` virtual page → page index, `P` physical offset, `PT` page-table bits)
  *   and fall back to the checked methods of `m`, which raise the precise faults.
  */
-import type { WordSize } from './config-model.ts';
+import type { WordSize } from '../config/index.ts';
 import { DIV, DIVU, HOST_LITTLE_ENDIAN, highIndex, lowIndex, REM, REMU } from './cpu-int64.ts';
 import type { Decoded } from './isa.ts';
 

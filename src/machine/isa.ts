@@ -152,27 +152,6 @@ export const Sys = {
 export type SysName = keyof typeof Sys;
 export const SYS_NAMES: readonly string[] = Object.keys(Sys);
 
-/**
- * Error results of system calls (negated into r0). Programs can name them in
- * assembly as constants, e.g. `cmpi r0, E_CLOSED`.
- */
-export const SysError = {
-  E_PERM: 1,
-  E_NOENT: 2,
-  E_BADF: 3,
-  E_FULL: 4,
-  E_EMPTY: 5,
-  E_INVAL: 6,
-  E_TOOBIG: 7,
-  E_CLOSED: 8,
-  E_IO: 9,
-  E_MFILE: 10,
-  E_ESCAPE: 11,
-} as const;
-
-/** Open flags for `sys open`. */
-export const OpenFlag = { O_READ: 1, O_WRITE: 2, O_CREATE: 4, O_TRUNC: 8, O_APPEND: 16 } as const;
-
 export function encodeR(op: number, rd: number, rs: number, rt: number): number {
   return (op | (rd << 8) | (rs << 12) | (rt << 16)) >>> 0;
 }

@@ -1,8 +1,9 @@
 import { expect } from 'chai';
 import { SourceErrors } from '../../src/common/errors.ts';
-import { assemble, DEFAULT_DATA_BASE, DEFAULT_TEXT_BASE, type Program } from '../../src/hypervisor/assembler.ts';
-import type { Endian, WordSize } from '../../src/hypervisor/config-model.ts';
-import { decode, OpenFlag, OPS, Sys, SysError } from '../../src/hypervisor/isa.ts';
+import { assemble, DEFAULT_DATA_BASE, DEFAULT_TEXT_BASE, type Program } from '../../src/machine/assembler.ts';
+import type { Endian, WordSize } from '../../src/config/model.ts';
+import { decode, OPS, Sys } from '../../src/machine/isa.ts';
+import { OpenFlag, SysError } from '../../src/partition/sys-error.ts';
 
 /** Source from lines, so a test can say which line number each statement is on (the first is line 1). */
 function lines(...ls: string[]): string {

@@ -4,22 +4,12 @@
  * in the node's byte order. Every problem is collected and reported as
  * FILE:LINE: message; nothing is emitted unless the whole file is clean.
  */
-import { SourceError, SourceErrors } from '../common/errors.ts';
+import { SourceError, SourceErrors } from '../common/index.ts';
 import { decodeEscape, evaluate, ExprError, UndefinedSymbol } from './asm-expression.ts';
 import { lex, type Statement } from './asm-lexer.ts';
-import type { Endian, WordSize } from './config-model.ts';
-import {
-  encodeI,
-  encodeJ,
-  encodeR,
-  instructionLength,
-  OpenFlag,
-  OPS,
-  SP,
-  Sys,
-  SysError,
-  type OpInfo,
-} from './isa.ts';
+import type { Endian, WordSize } from '../config/index.ts';
+import { encodeI, encodeJ, encodeR, instructionLength, OPS, SP, Sys, type OpInfo } from './isa.ts';
+import { OpenFlag, SysError } from '../partition/index.ts';
 
 export interface AsmOptions {
   readonly word: WordSize;

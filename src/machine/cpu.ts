@@ -10,9 +10,9 @@
  *   fault, so on a fault pc points at it and it has not executed;
  * - `sys` ends a block and leaves the trap number in the state for the node.
  */
-import type { AddressSpace } from '../partition/address-space.ts';
-import { MemoryFault } from '../partition/memory-fault.ts';
-import type { WordSize } from './config-model.ts';
+import type { AddressSpace } from '../partition/index.ts';
+import { MemoryFault } from '../partition/index.ts';
+import type { WordSize } from '../config/index.ts';
 import { dialectFor, flags32, flags64, registerUse, testFlags, type Dialect, type FlagSource } from './cpu-codegen.ts';
 import { divide, flagsHalves, halves, high, join, low, mulhu, out, testFlagsHalves } from './cpu-int64.ts';
 import { CpuTrap } from './cpu-trap.ts';

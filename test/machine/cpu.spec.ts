@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { CpuTrap } from '../../src/hypervisor/cpu-trap.ts';
-import { Flag } from '../../src/hypervisor/isa.ts';
+import { CpuTrap } from '../../src/machine/cpu-trap.ts';
+import { Flag } from '../../src/machine/isa.ts';
 import { MemoryFault } from '../../src/partition/memory-fault.ts';
 import {
   CPU_CONFIGS,

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect } from 'chai';
-import { ConfigFileError, checkClusterFile, loadCluster, parseClusterText, parseSize } from '../../src/hypervisor/config-load.ts';
+import { ConfigFileError, checkClusterFile, loadCluster, parseClusterText, parseSize } from '../../src/config/load.ts';
 import { SourceErrors } from '../../src/common/errors.ts';
 
 const DEFAULT_FILE = 'config/cluster.yaml';

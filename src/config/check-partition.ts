@@ -4,9 +4,9 @@
  * stack). Also how two definitions of one partition differ (for MigPartitions,
  * which must be identical wherever they exist).
  */
-import type { PartitionDef, ProviderGrant, RegionDef } from './config-model.ts';
-import type { CheckContext } from './config-check-context.ts';
-import { hex, hexRange, rangesOverlap } from './config-units.ts';
+import type { PartitionDef, ProviderGrant, RegionDef } from './model.ts';
+import type { CheckContext } from './check-context.ts';
+import { hex, hexRange, rangesOverlap } from './units.ts';
 
 /** Runs every single-definition check on `def`. */
 export function checkPartitionDefinition(ctx: CheckContext, def: PartitionDef): void {

@@ -4,10 +4,10 @@
  * gate receivers and boot tasks.
  */
 import { relative } from 'node:path';
-import type { NodeDef, PartitionDef, RegionDef } from './config-model.ts';
-import { hostingOf } from './config-check-context.ts';
-import type { CheckContext } from './config-check-context.ts';
-import { hex, hexRange, isPowerOfTwo, rangesOverlap } from './config-units.ts';
+import type { NodeDef, PartitionDef, RegionDef } from './model.ts';
+import { hostingOf } from './check-context.ts';
+import type { CheckContext } from './check-context.ts';
+import { hex, hexRange, isPowerOfTwo, rangesOverlap } from './units.ts';
 
 const MIN_PAGE_SIZE = 256;
 

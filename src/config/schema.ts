@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import type { AnySchemaObject, ErrorObject, ValidateFunction } from 'ajv';
-import { formatPath, isWithin, pointerToPath, valueAt } from './config-source.ts';
-import type { Path } from './config-source.ts';
+import { formatPath, isWithin, pointerToPath, valueAt } from './source.ts';
+import type { Path } from './source.ts';
 
 /** The schema file shipped beside the default cluster. */
 export const CLUSTER_SCHEMA_FILE = new URL('../../config/cluster.schema.json', import.meta.url);

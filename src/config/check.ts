@@ -5,13 +5,13 @@
  * Every check reports and carries on, so one run lists every problem.
  */
 import { statSync } from 'node:fs';
-import type { NodeDef, PartitionDef } from './config-model.ts';
-import { partitionDefinitions } from './config-check-context.ts';
-import type { CheckContext } from './config-check-context.ts';
-import { checkNode } from './config-check-node.ts';
-import { checkPartitionDefinition, firstDifference } from './config-check-partition.ts';
-import type { NormalisedCluster } from './config-normalise.ts';
-import type { Problem } from './config-source.ts';
+import type { NodeDef, PartitionDef } from './model.ts';
+import { partitionDefinitions } from './check-context.ts';
+import type { CheckContext } from './check-context.ts';
+import { checkNode } from './check-node.ts';
+import { checkPartitionDefinition, firstDifference } from './check-partition.ts';
+import type { NormalisedCluster } from './normalise.ts';
+import type { Problem } from './source.ts';
 
 export interface CheckOptions {
   /** Whether a program file exists; defaults to the file system. */

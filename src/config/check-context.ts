@@ -2,8 +2,8 @@
  * What every semantic check of a cluster file gets: the normalised cluster (only
  * the parts that passed the schema), where things are, and where to report.
  */
-import type { NodeDef, PartitionDef } from './config-model.ts';
-import type { NormalisedCluster } from './config-normalise.ts';
+import type { NodeDef, PartitionDef } from './model.ts';
+import type { NormalisedCluster } from './normalise.ts';
 
 export interface CheckContext {
   readonly cluster: NormalisedCluster;

@@ -19,10 +19,10 @@ import type {
   RegionDef,
   WindowDef,
   WordSize,
-} from './config-model.ts';
-import { formatPath, isWithin } from './config-source.ts';
-import type { Path, Problem, YamlSource } from './config-source.ts';
-import { parseSize } from './config-units.ts';
+} from './model.ts';
+import { formatPath, isWithin } from './source.ts';
+import type { Path, Problem, YamlSource } from './source.ts';
+import { parseSize } from './units.ts';
 
 export const DEFAULT_LISTEN = '127.0.0.1:0';
 export const DEFAULT_STORE = 'file://var/store';

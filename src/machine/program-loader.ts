@@ -5,11 +5,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileProblem, InvalidArgumentError } from '../common/errors.ts';
+import { fileProblem, InvalidArgumentError } from '../common/index.ts';
 import type { AddressSpace } from '../partition/index.ts';
 import { assemble, type Program } from './assembler.ts';
 import { decodeObject, isObjectFile } from './object-file.ts';
-import type { CpuDef, PartitionDef, RegionDef } from './config-model.ts';
+import type { CpuDef, PartitionDef, RegionDef } from '../config/index.ts';
 
 export interface PartitionLayout {
   readonly code: RegionDef;

@@ -4,17 +4,17 @@
  * only YAML syntax errors stop the run early (nothing after them can be trusted).
  */
 import { readFileSync } from 'node:fs';
-import { Code, MigvisorError, SourceError, SourceErrors } from '../common/errors.ts';
-import type { ClusterConfig } from './config-model.ts';
-import { checkCluster } from './config-check.ts';
-import type { CheckOptions } from './config-check.ts';
-import { normaliseCluster } from './config-normalise.ts';
-import { validateClusterSchema } from './config-schema.ts';
-import { formatPath, parseYaml } from './config-source.ts';
-import type { Problem } from './config-source.ts';
+import { Code, MigvisorError, SourceError, SourceErrors } from '../common/index.ts';
+import type { ClusterConfig } from './model.ts';
+import { checkCluster } from './check.ts';
+import type { CheckOptions } from './check.ts';
+import { normaliseCluster } from './normalise.ts';
+import { validateClusterSchema } from './schema.ts';
+import { formatPath, parseYaml } from './source.ts';
+import type { Problem } from './source.ts';
 
-export { parseSize } from './config-units.ts';
-export type { CheckOptions } from './config-check.ts';
+export { parseSize } from './units.ts';
+export type { CheckOptions } from './check.ts';
 
 /** The result of checking a cluster: the config when there is no problem at all. */
 export interface ClusterCheck {

@@ -1,0 +1,38 @@
+/**
+ * What every layer shares: the error hierarchy and its gRPC mapping, the wire
+ * contract loaded from proto/, gRPC clients and the service host, task ids, and
+ * the registry of where running processes listen.
+ */
+export {
+  AlreadyExistsError,
+  Code,
+  describeError,
+  fileProblem,
+  IllegalStateError,
+  InvalidArgumentError,
+  MigvisorError,
+  NotFoundError,
+  ResourceExhaustedError,
+  SourceError,
+  SourceErrors,
+} from './errors.ts';
+export { fromServiceError, isServiceError, toServiceError } from './grpc-errors.ts';
+export { CALL_DEADLINE_MS, clientStream, deadline, migTaskClient, nodeClient, serverStream, unary, writeAll } from './clients.ts';
+export type { MigTaskClient, NodeControlClient } from './clients.ts';
+export {
+  forgetNode,
+  isAddress,
+  readEndpoints,
+  recordMiddleware,
+  recordNode,
+  registryDir,
+  resolveMiddleware,
+  resolveNode,
+  writeEndpoints,
+} from './endpoints.ts';
+export type { ClusterListeners, Endpoints } from './endpoints.ts';
+export { randomIds, seededIds, taskId } from './ids.ts';
+export type { IdSource } from './ids.ts';
+export { ServiceHost } from './service-host.ts';
+export { CHANNEL_OPTIONS, LOADER_OPTIONS, messageType, packageDefinition, PROTO_DIR, PROTO_FILES, protoRoot, wire } from './wire.ts';
+export type { WireProto } from './wire.ts';

@@ -1,0 +1,10 @@
+/** The simulated machine: the MV instruction set, its assembler and object files, the translating CPU, and the program loader. */
+export { assemble, DEFAULT_DATA_BASE, DEFAULT_TEXT_BASE } from './assembler.ts';
+export type { AsmOptions, Program } from './assembler.ts';
+export { CodeCache, newRegisters, run } from './cpu.ts';
+export type { CpuState } from './cpu.ts';
+export { CpuTrap } from './cpu-trap.ts';
+export type { CpuTrapKind } from './cpu-trap.ts';
+export { decode, Flag, OPS, REGISTER_COUNT, SP, Sys } from './isa.ts';
+export { decodeObject, encodeObject, isObjectFile } from './object-file.ts';
+export { assembleFile, assembleFor, layoutOf, loadProgram, stackTop } from './program-loader.ts';
