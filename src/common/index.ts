@@ -31,8 +31,26 @@ export {
   writeEndpoints,
 } from './endpoints.ts';
 export type { ClusterListeners, Endpoints } from './endpoints.ts';
+export { ManualClock, systemClock } from './clock.ts';
+export type { Clock, Timer } from './clock.ts';
 export { randomIds, seededIds, taskId } from './ids.ts';
 export type { IdSource } from './ids.ts';
 export { ServiceHost } from './service-host.ts';
+export { clientStreamHandler, serverStreamHandler, unaryHandler } from './handlers.ts';
+export type { StreamOut } from './handlers.ts';
+export { bufferedIterable } from './observable-iterable.ts';
 export { CHANNEL_OPTIONS, LOADER_OPTIONS, messageType, packageDefinition, PROTO_DIR, PROTO_FILES, protoRoot, wire } from './wire.ts';
 export type { WireProto } from './wire.ts';
+export {
+  COMPRESSION_CHOICES,
+  COMPRESSIONS,
+  compressionFromWire,
+  compressionToWire,
+  endianFromWire,
+  endianToWire,
+  ENDIANS,
+  isOneOf,
+  MIGRATION_MODES,
+  WORD_SIZES,
+} from './vocabulary.ts';
+export type { Compression, CompressionChoice, Endian, MigrationMode, WireEncoding, WireEndian, WordSize } from './vocabulary.ts';

@@ -5,9 +5,9 @@
  * numbers in bytes; `line` fields point back into the YAML for later messages.
  */
 
-export type WordSize = 32 | 64;
-export type Endian = 'little' | 'big';
-export type Compression = 'none' | 'deflate' | 'brotli';
+import type { Compression, Endian, WordSize } from '../common/index.ts';
+
+export type { Compression, Endian, WordSize };
 
 /** Memory access rights of a region. W and X are never both set (W^X). */
 export interface RegionRights {

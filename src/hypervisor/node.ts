@@ -1,26 +1,39 @@
 /**
  * A node: one simulated hypervisor. It owns the physical memory, boots the
  * partitions of its configuration (each with its MigTask slots), runs the
- * time-partitioned schedule tick by tick, and publishes events. Time comes from
- * an injected rxjs scheduler: a VirtualTimeScheduler for deterministic runs, the
- * async scheduler for a node paced to wall-clock time.
+ * time-partitioned schedule tick by tick, and publishes events.
+ *
+ * Two clocks drive it, both injected: the tick clock is an rxjs scheduler given
+ * to {@link Node.start} (a VirtualTimeScheduler for deterministic runs, the async
+ * scheduler for a node paced to wall-clock time, or none: {@link Node.step} by
+ * hand); the protocol clock ({@link NodeOptions.clock}) times the migrations'
+ * timeouts and retries.
+ *
+ * The node is the host of everything below it: system calls reach it as a
+ * {@link SysHost}, the migration protocols as a {@link MigrationHost}; its
+ * migration state lives in {@link Node.migrations}.
  */
 import * as path from 'node:path';
 import { interval, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { InvalidArgumentError, NotFoundError, ResourceExhaustedError, randomIds, taskId, type IdSource } from '../common/index.ts';
-import { MigTask, type MigTraveler } from '../migtask/index.ts';
-import { GateQueue, MemoryFault, Partition, PhysicalMemory } from '../partition/index.ts';
-import type { Program } from '../machine/index.ts';
+import { describeError, InvalidArgumentError, NotFoundError, randomIds, ResourceExhaustedError, systemClock, taskId, type Clock, type Compression, type IdSource } from '../common/index.ts';
 import type { ClusterConfig, NodeDef } from '../config/index.ts';
-import { run, CpuTrap, assembleFile } from '../machine/index.ts';
+import { assembleFile, CpuTrap, run, type Program } from '../machine/index.ts';
+import { MigTask, NodeMigrations, type HostCpu, type MigrationHost, type MigTraveler, type NodeMigrationsOptions } from '../migtask/index.ts';
+import { MemoryFault, Partition, PhysicalMemory, type GateQueue } from '../partition/index.ts';
 import type { NodeEvent } from './events.ts';
-import { GateForwarder } from './gate-forwarder.ts';
+import { nodeInfo, type NodeInfo } from './node-info.ts';
+import { NodeGates } from './node-gates.ts';
 import { RunQueue, TimePartitionSchedule } from './scheduler.ts';
 import { BadSystemCall, pollWait, systemCall, type SysHost } from './syscalls.ts';
+import { taskInfo, type TaskInfo } from './task-info.ts';
 
 export interface NodeOptions {
-  /** Where task ids come from (seeded in simulations so runs repeat exactly). */
+  /** Where task ids come from (seeded in simulations so runs repeat exactly). @default crypto randomness */
   readonly ids?: IdSource;
+  /** The clock of migration timeouts, holds and retries. @default systemClock */
+  readonly clock?: Clock;
+  /** Timeouts of the node's migration state. */
+  readonly migrations?: NodeMigrationsOptions;
 }
 
 export interface StartTaskRequest {
@@ -29,38 +42,10 @@ export interface StartTaskRequest {
   readonly program?: string;
   /** Or an already assembled program (with the name shown in ps). */
   readonly assembled?: { readonly program: Program; readonly name: string };
+  /** @default 1 */
   readonly travelers?: number;
+  /** Higher runs first. @default 10 */
   readonly priority?: number;
-}
-
-export interface TravelerInfo {
-  readonly id: number;
-  readonly status: string;
-  readonly priority: number;
-  readonly pc: number;
-  readonly sp: string;
-  readonly flags: number;
-  readonly registers: string[];
-  readonly instructions: number;
-  readonly wait?: string;
-  readonly exitCode?: number;
-  readonly fault?: string;
-  readonly handles: { handle: number; provider: string; path: string }[];
-}
-
-export interface TaskInfo {
-  readonly slot: string;
-  readonly partition: string;
-  readonly task: string | undefined;
-  readonly program: string | undefined;
-  readonly state: string;
-  readonly run: string;
-  readonly instructions: number;
-  readonly pages: number;
-  readonly pagesPresent: number;
-  readonly pagesDirty: number;
-  readonly memoryHash?: string;
-  readonly travelers: TravelerInfo[];
 }
 
 type Entry = { readonly task: MigTask; readonly traveler: MigTraveler; readonly priority: number };
@@ -68,23 +53,27 @@ type Entry = { readonly task: MigTask; readonly traveler: MigTraveler; readonly 
 /** Ticks a paced node may run at once to catch up after a stall. */
 const MAX_CATCH_UP = 200;
 
-export class Node implements SysHost {
+export class Node implements SysHost, MigrationHost {
   readonly name: string;
   readonly memory: PhysicalMemory;
   readonly partitions = new Map<string, Partition>();
+  /** Every task slot of every partition, in configuration order. */
   readonly slots: MigTask[] = [];
-  readonly gates = new Map<string, GateQueue>();
   readonly schedule: TimePartitionSchedule;
+  /** The current tick (ticks since boot). */
   tick = 0;
+  readonly clock: Clock;
+  /** The node's gates and the forwarding of their messages after a task moved. */
+  readonly taskGates: NodeGates;
+  /** The node's migration state: its sink, saves, channels and post-copy residuals. */
+  readonly migrations: NodeMigrations;
+  /** Where tasks that left this node went (forwarding records), by task id. */
+  readonly departures = new Map<string, { readonly to: string; readonly tick: number }>();
   private readonly events$ = new Subject<NodeEvent>();
   private readonly queues = new Map<string, RunQueue<Entry>>();
   private readonly entries = new Map<MigTraveler, Entry>();
   private readonly ids: IdSource;
   private pacer: Subscription | undefined;
-  /** Forwarding records of gates whose receiver left this node. */
-  readonly forwarder: GateForwarder;
-  /** Where tasks that left this node went (forwarding records), by task id. */
-  readonly departures = new Map<string, { readonly to: string; readonly tick: number }>();
 
   constructor(
     readonly def: NodeDef,
@@ -92,14 +81,11 @@ export class Node implements SysHost {
     options: NodeOptions = {},
   ) {
     this.name = def.name;
-    this.forwarder = new GateForwarder(
-      (name) => this.gates.get(name),
-      (gate, detail) => this.publish({ kind: 'migration', node: this.name, tick: this.tick, task: '', phase: 'forward-failed', detail: `gate ${gate}: ${detail}` }),
-      def.name,
-    );
     this.ids = options.ids ?? randomIds;
+    this.clock = options.clock ?? systemClock;
     this.memory = new PhysicalMemory(def.memory);
     this.schedule = new TimePartitionSchedule(def.schedule);
+    this.taskGates = new NodeGates(def.name, this.slots, (gate, detail) => this.migrationEvent('', 'forward-failed', `gate ${gate}: ${detail}`));
     for (const pdef of def.partitions) {
       const partition = new Partition(pdef, {
         nodeName: def.name,
@@ -113,72 +99,16 @@ export class Node implements SysHost {
       for (let s = 0; s < pdef.slots; s++) {
         const slot = new MigTask(partition, s, def.cpu.word);
         slot.thread.transitions.subscribe((t) =>
-          this.publish({
-            kind: 'transition',
-            node: this.name,
-            tick: this.tick,
-            slot: slot.slotName,
-            task: slot.id,
-            from: t.from,
-            to: t.to,
-            command: t.command,
-          }),
+          this.publish({ kind: 'transition', node: this.name, tick: this.tick, slot: slot.slotName, task: slot.id, from: t.from, to: t.to, command: t.command }),
         );
         this.slots.push(slot);
       }
       for (const grant of pdef.providers) {
         const p = cluster.providers.get(grant.provider);
-        if (p?.kind === 'gate' && !this.gates.has(p.name)) {
-          const q = new GateQueue(p.name, p.capacity, p.messageSize);
-          q.onMessage = () => this.forwarder.kick(p.name);
-          this.gates.set(p.name, q);
-        }
+        if (p?.kind === 'gate') this.taskGates.add(p);
       }
     }
-  }
-
-  // --- gates that follow their task ------------------------------------------
-
-  /**
-   * Gates whose messages belong to `task`: its partition receives on them and no
-   * other task of the partition is left here to do so.
-   */
-  gatesReceivedBy(task: MigTask): string[] {
-    const others = this.slots.some((s) => s !== task && s.partition === task.partition && s.state === 'MigSource');
-    if (others) return [];
-    return [...task.partition.gates].filter(([, r]) => r.receive).map(([name]) => name);
-  }
-
-  /**
-   * Whether the task receiving on `gate` here is being moved away (stopped). Gate
-   * messages forwarded from other nodes are refused meanwhile (their sender keeps
-   * them and retries), so they cannot overtake the ones travelling with the task.
-   */
-  gateReceiverMoving(gate: string): boolean {
-    return this.slots.some(
-      (s) => (s.state === 'Transferring' || s.state === 'Committing') && s.partition.gates.get(gate)?.receive === true,
-    );
-  }
-
-  /** Takes the queued messages of `gates` (they travel in the container). */
-  takeGateMessages(gates: readonly string[]): { gate: string; messages: Uint8Array[] }[] {
-    return gates.map((gate) => ({ gate, messages: this.gates.get(gate)?.drain() ?? [] })).filter((g) => g.messages.length > 0);
-  }
-
-  /** A migration did not happen: the taken messages go back to the front, in order. */
-  restoreGateMessages(carried: readonly { gate?: string; messages?: Uint8Array[] }[]): void {
-    for (const g of carried) this.gates.get(g.gate ?? '')?.prepend(g.messages ?? []);
-  }
-
-  /** A task arrived: its carried messages go first, and its gates are no longer forwarded away. */
-  acceptGateMessages(carried: readonly { gate: string; messages: Uint8Array[] }[], gates: readonly string[]): void {
-    for (const g of gates) this.forwarder.unroute(g);
-    for (const g of carried) this.gates.get(g.gate)?.prepend(g.messages);
-  }
-
-  /** The task left: later messages on its gates follow it. */
-  forwardGates(gates: readonly string[], address: string, name: string): void {
-    for (const g of gates) this.forwarder.route(g, { address, name });
+    this.migrations = new NodeMigrations(this, options.migrations);
   }
 
   /** Everything the node publishes. */
@@ -192,19 +122,53 @@ export class Node implements SysHost {
 
   /** Starts the boot tasks of the configuration. */
   boot(): MigTask[] {
-    return this.def.tasks.map((t) =>
-      this.startTask({ partition: t.partition, program: t.program, travelers: t.travelers, priority: t.priority }),
-    );
+    return this.def.tasks.map((t) => this.startTask({ partition: t.partition, program: t.program, travelers: t.travelers, priority: t.priority }));
+  }
+
+  /** Info on the command channel: the node, and a task or a partition's free slot. */
+  info(task = '', partition = ''): NodeInfo {
+    return nodeInfo(this, task, partition);
   }
 
   // --- SysHost --------------------------------------------------------------
 
   gate(name: string): GateQueue | undefined {
-    return this.gates.get(name);
+    return this.taskGates.queue(name);
   }
 
   console(task: MigTask, traveler: MigTraveler, text: string): void {
     this.publish({ kind: 'console', node: this.name, tick: this.tick, task: task.id ?? task.slotName, traveler: traveler.id, text });
+  }
+
+  // --- MigrationHost --------------------------------------------------------
+
+  get cpu(): HostCpu {
+    return this.def.cpu;
+  }
+
+  get compression(): readonly Compression[] {
+    return this.def.compression;
+  }
+
+  migrationEvent(task: string, phase: string, detail: string): void {
+    this.publish({ kind: 'migration', node: this.name, tick: this.tick, task, phase, detail });
+  }
+
+  findTask(id: string): MigTask | undefined {
+    return this.slots.find((s) => s.id === id);
+  }
+
+  findPartition(name: string): Partition | undefined {
+    return this.partitions.get(name);
+  }
+
+  tasksChanged(partition: string): void {
+    this.syncQueue(partition);
+  }
+
+  /** Remembers that a task left for another node (answers `info` and forwards later senders). */
+  recordDeparture(taskId: string, to: string): void {
+    this.departures.set(taskId, { to, tick: this.tick });
   }
 
   // --- tasks ----------------------------------------------------------------
@@ -226,7 +190,7 @@ export class Node implements SysHost {
   }
 
   task(id: string): MigTask {
-    const t = this.slots.find((s) => s.id === id);
+    const t = this.findTask(id);
     if (!t) {
       const gone = this.departures.get(id);
       throw new NotFoundError('task', id, `on node ${this.name}${gone ? ` (it left for ${gone.to} at tick ${gone.tick})` : ''}`);
@@ -237,11 +201,6 @@ export class Node implements SysHost {
   /** A task by id, or a slot by name (`ctrl/1`). */
   taskOrSlot(ref: string): MigTask {
     return this.slots.find((s) => s.slotName === ref) ?? this.task(ref);
-  }
-
-  /** Remembers that a task left for another node (answers `info` and forwards later senders). */
-  recordDeparture(taskId: string, to: string): void {
-    this.departures.set(taskId, { to, tick: this.tick });
   }
 
   /** Initialize: assemble (if needed) and boot a program into a free slot of the partition. */
@@ -264,8 +223,7 @@ export class Node implements SysHost {
       travelers: req.travelers ?? 1,
       priority: req.priority ?? 10,
     });
-    // A receiver is here now: its gates' messages stay here instead of following an old task.
-    for (const g of this.gatesReceivedBy(slot)) this.forwarder.unroute(g);
+    this.taskGates.receiverStarted(slot);
     this.syncQueue(slot.partition.name);
     return slot;
   }
@@ -355,10 +313,11 @@ export class Node implements SysHost {
     return this.pacer !== undefined;
   }
 
-  /** Stops pacing and completes the event stream. */
+  /** Stops pacing, settles the node's migrations and completes the event stream. */
   shutdown(): void {
     this.stop();
-    this.forwarder.close();
+    this.migrations.close();
+    this.taskGates.close();
     for (const s of this.slots) {
       for (const t of s.travelers) t.handles.closeAll();
       s.thread.complete();
@@ -484,57 +443,6 @@ export class Node implements SysHost {
 class InternalFault {
   readonly message: string;
   constructor(readonly cause: unknown) {
-    this.message = `internal error: ${cause instanceof Error ? cause.message : String(cause)}`;
+    this.message = `internal error: ${describeError(cause)}`;
   }
-}
-
-const hex = (n: number | bigint): string => `0x${BigInt.asUintN(64, BigInt(n)).toString(16)}`;
-
-function describeWait(t: MigTraveler): string | undefined {
-  const w = t.wait;
-  if (!w) return undefined;
-  switch (w.kind) {
-    case 'sleep':
-      return `sleep until tick ${w.until}`;
-    case 'gate_recv':
-      return `receive on gate ${w.gate}`;
-    case 'gate_send':
-      return `send on gate ${w.gate}`;
-    case 'page':
-      return `page ${w.page}`;
-  }
-}
-
-export function taskInfo(s: MigTask, withHash: boolean): TaskInfo {
-  const pt = s.space.pageTable;
-  return {
-    slot: s.slotName,
-    partition: s.partition.name,
-    task: s.id,
-    program: s.programName,
-    state: s.state,
-    run: s.runState,
-    instructions: s.instructions,
-    pages: pt.pageCount,
-    pagesPresent: pt.presentCount(),
-    pagesDirty: pt.dirtyPages().length,
-    ...(withHash && s.occupied ? { memoryHash: s.space.hash() } : {}),
-    travelers: s.travelers.map((t) => {
-      const wait = describeWait(t);
-      return {
-        id: t.id,
-        status: t.status,
-        priority: t.priority,
-        pc: t.cpu.pc,
-        sp: hex(t.cpu.r[15]!),
-        flags: t.cpu.flags,
-        registers: Array.from(t.cpu.r as ArrayLike<number | bigint>, (v) => hex(v)),
-        instructions: t.instructions,
-        ...(wait ? { wait } : {}),
-        ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}),
-        ...(t.fault ? { fault: `${t.fault.kind}: ${t.fault.message}` } : {}),
-        handles: t.handles.describe().open,
-      };
-    }),
-  };
 }

@@ -6,21 +6,21 @@
  * (chunks written but unreferenced, no manifest); Commit makes the snapshot
  * visible (manifest written atomically); Abort or a staging timeout discards it.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Code, IllegalStateError, InvalidArgumentError, MigvisorError } from '../common/index.ts';
-import { ChunkVerifier, encodeHeader, type RawChunk, ContainerError, MigrationBook, PAGE_ZERO, type ContainerHeader__Output } from '../migtask/index.ts';
+import { createHash, randomBytes } from 'node:crypto';
+import { endianFromWire, InvalidArgumentError, systemClock, type Clock } from '../common/index.ts';
+import { encodeHeader, PAGE_ZERO, SinkCore, type Outcome, type RawChunk, type SinkTarget } from '../migtask/index.ts';
 import type { ChunkWriter, Manifest, SnapshotStore } from './store.ts';
 
-type Outcome = 'receiving' | 'staged' | 'active' | 'aborted';
-
+/** A park's place in the archive: its chunk writer, its pages so far, and once staged its manifest. */
 interface Parking {
-  readonly id: string;
-  outcome: Outcome;
-  taskId: string;
-  detail: string;
-  writer: ChunkWriter | undefined;
-  manifest: Manifest | undefined;
-  timer?: NodeJS.Timeout;
+  writer: ChunkWriter;
+  /** Stored pages so far: page index to chunk hash. */
+  readonly pages: Map<number, string>;
+  /** Bytes this park added to the store. */
+  newBytes: number;
+  manifest?: Manifest;
+  /** onParked ran for it. */
+  announced: boolean;
 }
 
 export interface ReceiveResult {
@@ -36,8 +36,9 @@ export function newSnapshotId(): string {
   return `snap-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 }
 
+/** The middleware's MigSink role: parks tasks as snapshots in a store. */
 export class ArchiveSink {
-  private readonly records = new MigrationBook<Parking>();
+  private readonly core: SinkCore<Parking>;
   /** Labels for the next park of a task (set by Middleware.Park). */
   private readonly labels = new Map<string, Record<string, string>>();
   /** Called when a snapshot became visible. */
@@ -45,130 +46,106 @@ export class ArchiveSink {
 
   constructor(
     private readonly store: SnapshotStore,
-    private readonly stagingTimeoutMs = 30_000,
-  ) {}
+    /** A staged park not committed within this time is discarded (ms). @default 30000 */
+    stagingTimeoutMs = 30_000,
+    clock: Clock = systemClock,
+  ) {
+    this.core = new SinkCore(this.target(), clock, stagingTimeoutMs);
+  }
 
   expectPark(taskId: string, labels: Record<string, string>): void {
     this.labels.set(taskId, labels);
   }
 
-  async receive(chunks: AsyncIterable<RawChunk>): Promise<ReceiveResult> {
-    const verifier = new ChunkVerifier();
-    let header: ContainerHeader__Output | undefined;
-    let final: ContainerHeader__Output | undefined;
-    let rec: Parking | undefined;
-    const pages = new Map<number, string>();
-    let newBytes = 0;
-    try {
-      for await (const c of chunks) {
-        if (rec?.outcome === 'aborted') throw new MigvisorError(`park ${rec.id} was aborted: ${rec.detail}`, Code.ABORTED);
-        const v = verifier.accept(c, (b) => {
-          const size = header!.pageSize;
-          b.index.forEach((p, k) => {
-            const data = b.data.subarray(k * size, (k + 1) * size);
-            const hash = createHash('sha256').update(data).digest('hex');
-            newBytes += rec!.writer!.put(hash, data);
-            pages.set(p, hash);
-          });
-          for (const p of b.zero) pages.delete(p);
+  private target(): SinkTarget<Parking> {
+    return {
+      noun: 'park',
+      where: 'in the archive',
+      activeText: 'stored',
+      check: (h) => {
+        if (h.mode === 'lazy') throw new InvalidArgumentError('the middleware archives full or pre-copy migrations, not post-copy ones');
+      },
+      reserve: () => ({ writer: this.store.writer(), pages: new Map(), newBytes: 0, announced: false }),
+      pages: (place, b, header) => {
+        const size = header.pageSize;
+        b.index.forEach((p, k) => {
+          const data = b.data.subarray(k * size, (k + 1) * size);
+          const hash = createHash('sha256').update(data).digest('hex');
+          place.newBytes += place.writer.put(hash, data);
+          place.pages.set(p, hash);
         });
-        if (v.kind === 'header') {
-          header = v.header;
-          if (header.mode === 'lazy') throw new InvalidArgumentError('the middleware archives full or pre-copy migrations, not post-copy ones');
-          rec = this.records.remember({ id: header.migrationId || randomUUID(), outcome: 'receiving', taskId: header.taskId, detail: '', writer: undefined, manifest: undefined });
-          rec.writer = this.store.writer();
-        } else if (v.kind === 'state') {
-          final = v.state;
-        } else if (v.kind === 'pages') {
-          await verifier.backpressure();
+        for (const p of b.zero) place.pages.delete(p);
+      },
+      stage: (place, state) => {
+        const pages = place.pages;
+        for (let p = 0; p < state.pageFlags.length; p++) if ((state.pageFlags[p]! & PAGE_ZERO) !== 0) pages.delete(p);
+        const stored = [...pages].sort((a, b) => a[0] - b[0]);
+        place.manifest = {
+          id: newSnapshotId(),
+          taskId: state.taskId,
+          program: state.program,
+          sourceNode: state.sourceNode,
+          partition: state.partition,
+          fingerprint: state.fingerprint,
+          wordSize: state.wordSize,
+          endian: endianFromWire(state.endian),
+          labels: this.labels.get(state.taskId) ?? {},
+          createdUnixMs: Date.now(),
+          pageSize: state.pageSize,
+          pageCount: state.pageCount,
+          travelers: state.travelers.length,
+          header: Buffer.from(encodeHeader(state)).toString('base64'),
+          pages: stored,
+          newBytes: place.newBytes,
+          sharedBytes: stored.length * state.pageSize - place.newBytes,
+          state: 'parked',
+          restoredTo: '',
+        };
+        this.labels.delete(state.taskId);
+      },
+      // The chunks become durable, then the manifest makes the snapshot visible.
+      activate: async (place) => {
+        try {
+          await place.writer.commit();
+          await this.store.putManifest(place.manifest!);
+        } finally {
+          await place.writer.release();
         }
-      }
-      await verifier.finish();
-      if (!header || !rec) throw new ContainerError('the container ended before its trailer');
-      if (header.mode === 'precopy' && !final) throw new ContainerError('a pre-copy container ended without its final state');
-      const state = final ?? header;
-      for (let p = 0; p < state.pageFlags.length; p++) if ((state.pageFlags[p]! & PAGE_ZERO) !== 0) pages.delete(p);
-      const stored = [...pages].sort((a, b) => a[0] - b[0]);
-      rec.manifest = {
-        id: newSnapshotId(),
-        taskId: state.taskId,
-        program: state.program,
-        sourceNode: state.sourceNode,
-        partition: state.partition,
-        fingerprint: state.fingerprint,
-        wordSize: state.wordSize,
-        endian: state.endian === 'ENDIAN_BIG' ? 'big' : 'little',
-        labels: this.labels.get(state.taskId) ?? {},
-        createdUnixMs: Date.now(),
-        pageSize: state.pageSize,
-        pageCount: state.pageCount,
-        travelers: state.travelers.length,
-        header: Buffer.from(encodeHeader(state)).toString('base64'),
-        pages: stored,
-        newBytes,
-        sharedBytes: stored.length * state.pageSize - newBytes,
-        state: 'parked',
-        restoredTo: '',
-      };
-      this.labels.delete(state.taskId);
-      rec.outcome = 'staged';
-      rec.timer = setTimeout(() => void this.discard(rec!, `not committed within ${this.stagingTimeoutMs} ms`), this.stagingTimeoutMs).unref();
-      const received = verifier.received;
-      return { migrationId: rec.id, taskId: state.taskId, snapshot: rec.manifest.id, pages: received.pages, bytes: received.bytes };
-    } catch (e: unknown) {
-      if (rec) await this.discard(rec, e instanceof Error ? e.message : String(e));
-      throw e;
-    }
+      },
+      discard: async (place) => {
+        await place.writer.abort().catch(() => undefined);
+        place.manifest = undefined;
+      },
+    };
   }
 
-  private async discard(rec: Parking, reason: string): Promise<void> {
-    if (rec.outcome === 'active' || rec.outcome === 'aborted') return;
-    clearTimeout(rec.timer);
-    rec.outcome = 'aborted';
-    rec.detail = reason;
-    await rec.writer?.abort().catch(() => undefined);
-    rec.writer = undefined;
-    rec.manifest = undefined;
+  async receive(chunks: AsyncIterable<RawChunk>): Promise<ReceiveResult> {
+    const r = await this.core.receive(chunks);
+    return { migrationId: r.record.id, taskId: r.state.taskId, snapshot: r.place.manifest!.id, pages: r.pages, bytes: r.bytes };
   }
 
-  /** Commit: the chunks become durable, then the manifest makes the snapshot visible. */
+  /** Commit: the snapshot becomes visible (and the directory says the task is parked). */
   async commit(id: string): Promise<{ taskId: string; snapshot: string }> {
-    const rec = this.records.get(id);
-    if (!rec) throw new IllegalStateError('unknown', 'Commit', `no park ${id} in the archive`);
-    if (rec.outcome === 'active') return { taskId: rec.taskId, snapshot: rec.manifest?.id ?? '' };
-    if (rec.outcome !== 'staged') throw new IllegalStateError(rec.outcome, 'Commit', `park ${id}${rec.detail ? `: ${rec.detail}` : ''}`);
-    clearTimeout(rec.timer);
-    const m = rec.manifest!;
-    try {
-      await rec.writer!.commit();
-      await this.store.putManifest(m);
-    } finally {
-      await rec.writer!.release();
+    const rec = await this.core.commit(id);
+    const place = rec.place!;
+    if (!place.announced) {
+      place.announced = true;
+      await this.onParked(place.manifest!);
     }
-    rec.outcome = 'active';
-    rec.writer = undefined;
-    await this.onParked(m);
-    return { taskId: rec.taskId, snapshot: m.id };
+    return { taskId: rec.taskId, snapshot: place.manifest?.id ?? '' };
   }
 
-  async abort(id: string, reason: string): Promise<string> {
-    const rec = this.records.get(id);
-    if (!rec) return 'unknown';
-    if (rec.outcome === 'active') throw new IllegalStateError('active', 'Abort', `park ${id} is already stored`);
-    if (rec.outcome === 'receiving') {
-      rec.outcome = 'aborted';
-      rec.detail = reason;
-    } else await this.discard(rec, reason);
-    return rec.outcome;
+  abort(id: string, reason: string): Promise<Outcome | 'unknown'> {
+    return this.core.abort(id, reason);
   }
 
   query(id: string): { outcome: string; taskId: string; detail: string; snapshot: string } {
-    const rec = this.records.get(id);
+    const rec = this.core.record(id);
     if (!rec) return { outcome: 'unknown', taskId: '', detail: '', snapshot: '' };
-    return { outcome: rec.outcome, taskId: rec.taskId, detail: rec.detail, snapshot: rec.manifest?.id ?? '' };
+    return { outcome: rec.outcome, taskId: rec.taskId, detail: rec.detail, snapshot: rec.place?.manifest?.id ?? '' };
   }
 
   close(): void {
-    this.records.close();
+    this.core.close();
   }
 }

@@ -5,17 +5,23 @@
  * server reflection.
  */
 import { hostname } from 'node:os';
-import * as grpc from '@grpc/grpc-js';
+import type * as grpc from '@grpc/grpc-js';
 import {
-  migTaskClient,
-  serverStream,
+  clientStreamHandler,
   Code,
+  COMPRESSIONS,
+  compressionToWire,
+  describeError,
   IllegalStateError,
   InvalidArgumentError,
+  isOneOf,
+  migTaskClient,
   MigvisorError,
   NotFoundError,
-  toServiceError,
+  serverStream,
+  serverStreamHandler,
   ServiceHost,
+  unaryHandler,
   wire,
 } from '../common/index.ts';
 import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
@@ -23,14 +29,12 @@ import type { MiddlewareHandlers } from '../generated/migvisor/v1/Middleware.ts'
 import type { MigTaskHandlers } from '../generated/migvisor/v1/MigTask.ts';
 import type { SnapshotInfo } from '../generated/migvisor/v1/SnapshotInfo.ts';
 import { rawChunks, RemoteSink } from '../migtask/index.ts';
-import type { Compression } from '../config/index.ts';
 import { ArchiveSink } from './archive-sink.ts';
 import { Orchestrator, type NodeBook } from './orchestrator.ts';
 import { checkChunk, restoreSnapshot } from './restore.ts';
 import type { Manifest, SnapshotStore } from './store.ts';
 
 const SERVICES = ['migvisor.v1.Middleware', 'migvisor.v1.MigTask'];
-const COMPRESSIONS = ['none', 'deflate', 'brotli'];
 
 function labelsOf(list: readonly { key: string; value: string }[]): Record<string, string> {
   const out: Record<string, string> = {};
@@ -110,187 +114,141 @@ export class MiddlewareServer {
 
   /** The sink half of the command channel: the archive takes tasks like a MigSink slot. */
   private sinkHandlers(): MigTaskHandlers {
-    const noTasks = (command: string): Partial<grpc.StatusObject> =>
-      toServiceError(new IllegalStateError('archive', command, 'the middleware stores tasks, it does not run them'));
+    const noTasks = (command: string): IllegalStateError => new IllegalStateError('archive', command, 'the middleware stores tasks, it does not run them');
+    const refuse = (command: string) =>
+      unaryHandler(() => {
+        throw noTasks(command);
+      });
     return {
-      Info: (_call, cb) =>
-        cb(null, {
-          node: 'middleware',
-          archive: true,
-          state: 'MigSink',
-          compression: ['ENCODING_NONE', 'ENCODING_DEFLATE', 'ENCODING_BROTLI'],
-          freeSlots: 1,
-          slotBytes: Number.MAX_SAFE_INTEGER,
-          acceptedCommands: ['Info', 'Receive'],
-        }),
-      Receive: (call, cb) => {
-        this.archive.receive(rawChunks(call)).then(
-          (r) => cb(null, { migrationId: r.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'Staged', pages: r.pages, bytes: r.bytes }),
-          (e: unknown) => cb(toServiceError(e)),
-        );
-      },
-      Commit: (call, cb) => {
-        this.archive.commit(call.request.migrationId).then(
-          (r) => cb(null, { migrationId: call.request.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'parked' }),
-          (e: unknown) => cb(toServiceError(e)),
-        );
-      },
-      Abort: (call, cb) => {
-        this.archive.abort(call.request.migrationId, call.request.reason || 'aborted by the source').then(
-          (outcome) => cb(null, { migrationId: call.request.migrationId, outcome }),
-          (e: unknown) => cb(toServiceError(e)),
-        );
-      },
-      QueryMigration: (call, cb) => {
-        const q = this.archive.query(call.request.migrationId);
-        cb(null, { migrationId: call.request.migrationId, outcome: q.outcome, taskId: q.taskId, slot: q.snapshot, detail: q.detail });
-      },
-      Initialize: (_call, cb) => cb(noTasks('Initialize')),
-      StopAndTransfer: (call) => call.emit('error', noTasks('StopAndTransfer')),
-      FetchPages: (_call, cb) => cb(noTasks('FetchPages')),
-      PushPages: (_call, cb) => cb(noTasks('PushPages')),
+      Info: unaryHandler(() => ({
+        node: 'middleware',
+        archive: true,
+        state: 'MigSink',
+        compression: COMPRESSIONS.map(compressionToWire),
+        freeSlots: 1,
+        slotBytes: Number.MAX_SAFE_INTEGER,
+        acceptedCommands: ['Info', 'Receive'],
+      })),
+      Receive: clientStreamHandler(async (chunks) => {
+        const r = await this.archive.receive(rawChunks(chunks));
+        return { migrationId: r.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'Staged', pages: r.pages, bytes: r.bytes };
+      }),
+      Commit: unaryHandler(async (r) => {
+        const c = await this.archive.commit(r.migrationId);
+        return { migrationId: r.migrationId, taskId: c.taskId, slot: c.snapshot, state: 'parked' };
+      }),
+      Abort: unaryHandler(async (r) => ({ migrationId: r.migrationId, outcome: await this.archive.abort(r.migrationId, r.reason || 'aborted by the source') })),
+      QueryMigration: unaryHandler((r) => {
+        const q = this.archive.query(r.migrationId);
+        return { migrationId: r.migrationId, outcome: q.outcome, taskId: q.taskId, slot: q.snapshot, detail: q.detail };
+      }),
+      Initialize: refuse('Initialize'),
+      StopAndTransfer: serverStreamHandler(async () => {
+        throw noTasks('StopAndTransfer');
+      }),
+      FetchPages: refuse('FetchPages'),
+      PushPages: clientStreamHandler(async () => {
+        throw noTasks('PushPages');
+      }),
     };
   }
 
   private middlewareHandlers(): MiddlewareHandlers {
-    const fail = (call: { emit(e: string, v: unknown): unknown }, e: unknown): void => void call.emit('error', toServiceError(e));
     return {
-      Park: (call) => {
-        const r = call.request;
-        const run = async (): Promise<void> => {
-          if (r.compression && !COMPRESSIONS.includes(r.compression)) throw new InvalidArgumentError(`compression must be one of ${COMPRESSIONS.join(', ')}`);
-          const node = this.nodes.resolve(r.node);
-          this.archive.expectPark(r.task, labelsOf(r.labels));
-          const c = migTaskClient(node.address);
-          let stats: MigrationStats__Output | undefined;
-          try {
-            const s = c.StopAndTransfer({ task: r.task, sink: this.address, sinkName: 'middleware', mode: 'full', compression: r.compression || 'auto' });
-            for await (const p of serverStream(s, `park ${r.task}`)) {
-              call.write({ phase: p.phase, pagesDone: p.pagesSent, pagesTotal: p.pagesTotal });
-              if (p.stats) stats = p.stats;
-            }
-          } finally {
-            c.close();
+      Park: serverStreamHandler(async (r, out) => {
+        if (r.compression && !isOneOf(COMPRESSIONS, r.compression)) throw new InvalidArgumentError(`compression must be one of ${COMPRESSIONS.join(', ')}`);
+        const node = this.nodes.resolve(r.node);
+        this.archive.expectPark(r.task, labelsOf(r.labels));
+        const c = migTaskClient(node.address);
+        let stats: MigrationStats__Output | undefined;
+        try {
+          const s = c.StopAndTransfer({ task: r.task, sink: this.address, sinkName: 'middleware', mode: 'full', compression: r.compression || 'auto' });
+          for await (const p of serverStream(s, `park ${r.task}`)) {
+            out.offer({ phase: p.phase, pagesDone: p.pagesSent, pagesTotal: p.pagesTotal });
+            if (p.stats) stats = p.stats;
           }
-          const snapshot = stats ? this.archive.query(stats.migrationId).snapshot : '';
-          if (!stats || !snapshot) throw new MigvisorError(`park of ${r.task} ended without a snapshot`, Code.INTERNAL);
-          call.write({ phase: 'done', snapshot: snapshotInfo(await this.manifest(snapshot)), stats });
-          call.end();
-        };
-        run().catch((e: unknown) => fail(call, e));
-      },
-      Restore: (call) => {
-        const r = call.request;
-        const run = async (): Promise<void> => {
-          const m = await this.manifest(r.snapshot);
-          if (m.state === 'restored' && !r.asCopy) {
-            throw new MigvisorError(
-              `snapshot ${m.id} was restored to ${m.restoredTo} already (task ${m.taskId} runs there); use --as-copy to start another copy under a new id`,
-              Code.FAILED_PRECONDITION,
-            );
+        } finally {
+          c.close();
+        }
+        const snapshot = stats ? this.archive.query(stats.migrationId).snapshot : '';
+        if (!stats || !snapshot) throw new MigvisorError(`park of ${r.task} ended without a snapshot`, Code.INTERNAL);
+        await out.send({ phase: 'done', snapshot: snapshotInfo(await this.manifest(snapshot)), stats });
+      }),
+      Restore: serverStreamHandler(async (r, out) => {
+        const m = await this.manifest(r.snapshot);
+        if (m.state === 'restored' && !r.asCopy) {
+          throw new MigvisorError(
+            `snapshot ${m.id} was restored to ${m.restoredTo} already (task ${m.taskId} runs there); use --as-copy to start another copy under a new id`,
+            Code.FAILED_PRECONDITION,
+          );
+        }
+        const node = this.nodes.resolve(r.node);
+        const sink = new RemoteSink(node.address);
+        try {
+          const res = await restoreSnapshot(this.store, m, sink, node.name, {
+            asCopy: r.asCopy,
+            // Pages move between processes on the same network; compressing costs more than it saves.
+            compression: 'none',
+            onPages: (done, total) => void out.offer({ phase: 'restore', pagesDone: done, pagesTotal: total }),
+          });
+          if (!r.asCopy) {
+            m.state = 'restored';
+            m.restoredTo = node.name;
+            await this.store.putManifest(m);
           }
-          const node = this.nodes.resolve(r.node);
-          const sink = new RemoteSink(node.address);
-          try {
-            const res = await restoreSnapshot(this.store, m, sink, node.name, {
-              asCopy: r.asCopy,
-              // Pages move between processes on the same network; compressing costs more than it saves.
-              compression: 'none',
-              onPages: (done, total) => void call.write({ phase: 'restore', pagesDone: done, pagesTotal: total }),
-            });
-            if (!r.asCopy) {
-              m.state = 'restored';
-              m.restoredTo = node.name;
-              await this.store.putManifest(m);
-            }
-            await this.store.setLocation(res.taskId, { node: node.name, address: node.address, state: 'running', snapshot: '', updatedUnixMs: Date.now() });
-            call.write({ phase: 'done', snapshot: snapshotInfo(m), taskId: res.taskId, slot: res.slot, pagesDone: res.pages, pagesTotal: res.pages });
-            call.end();
-          } finally {
-            sink.close();
-          }
-        };
-        run().catch((e: unknown) => fail(call, e));
-      },
-      List: (call, cb) => {
-        const run = async () => {
-          const want = labelsOf(call.request.labels);
-          const all = await this.store.listManifests();
-          const snapshots = all.filter((m) => Object.entries(want).every(([k, v]) => m.labels[k] === v)).map((m) => snapshotInfo(m));
-          const stats = await this.store.stats();
-          return { snapshots, storeBytes: stats.bytes, chunks: stats.chunks, store: this.store.uri };
-        };
-        run().then((r) => cb(null, r), (e: unknown) => cb(toServiceError(e)));
-      },
-      Inspect: (call, cb) => {
-        const run = async () => {
-          const m = await this.manifest(call.request.snapshot);
-          const problems: string[] = [];
-          for (let i = 0; i < m.pages.length; i += 256) {
-            const batch = m.pages.slice(i, i + 256);
-            // Read the batch at once; if that fails, chunk by chunk, so every problem is named.
-            const data = await this.store.getMany(batch.map(([, h]) => h)).catch(() => undefined);
-            for (const [k, [page, hash]] of batch.entries()) {
-              try {
-                checkChunk(m, page, hash, data?.[k] ?? (await this.store.get(hash)));
-              } catch (e: unknown) {
-                problems.push(e instanceof Error ? e.message : String(e));
-              }
+          await this.store.setLocation(res.taskId, { node: node.name, address: node.address, state: 'running', snapshot: '', updatedUnixMs: Date.now() });
+          await out.send({ phase: 'done', snapshot: snapshotInfo(m), taskId: res.taskId, slot: res.slot, pagesDone: res.pages, pagesTotal: res.pages });
+        } finally {
+          sink.close();
+        }
+      }),
+      List: unaryHandler(async (r) => {
+        const want = labelsOf(r.labels);
+        const all = await this.store.listManifests();
+        const snapshots = all.filter((m) => Object.entries(want).every(([k, v]) => m.labels[k] === v)).map((m) => snapshotInfo(m));
+        const stats = await this.store.stats();
+        return { snapshots, storeBytes: stats.bytes, chunks: stats.chunks, store: this.store.uri };
+      }),
+      Inspect: unaryHandler(async (r) => {
+        const m = await this.manifest(r.snapshot);
+        const problems: string[] = [];
+        for (let i = 0; i < m.pages.length; i += 256) {
+          const batch = m.pages.slice(i, i + 256);
+          // Read the batch at once; if that fails, chunk by chunk, so every problem is named.
+          const data = await this.store.getMany(batch.map(([, h]) => h)).catch(() => undefined);
+          for (const [k, [page, hash]] of batch.entries()) {
+            try {
+              checkChunk(m, page, hash, data?.[k] ?? (await this.store.get(hash)));
+            } catch (e: unknown) {
+              problems.push(describeError(e));
             }
           }
-          return snapshotInfo(m, { verified: problems.length === 0, problems });
-        };
-        run().then((r) => cb(null, r), (e: unknown) => cb(toServiceError(e)));
-      },
-      Delete: (call, cb) => {
-        const run = async () => {
-          const m = await this.manifest(call.request.snapshot);
-          if (m.state === 'parked' && !call.request.force) {
-            throw new MigvisorError(`snapshot ${m.id} holds the only copy of task ${m.taskId} (parked); delete it with --force`, Code.FAILED_PRECONDITION);
-          }
-          await this.store.deleteManifest(m.id);
-          if (m.state === 'parked') await this.store.setLocation(m.taskId, undefined);
-          return { id: m.id, freedBytes: await this.store.gc() };
-        };
-        run().then((r) => cb(null, r), (e: unknown) => cb(toServiceError(e)));
-      },
-      Move: (call) => {
-        const r = call.request;
-        this.orchestrator
-          .move(r.task, r.to, {
-            ...(r.from ? { from: r.from } : {}),
-            mode: r.mode || 'full',
-            compression: r.compression || 'auto',
-            onProgress: (phase, done, total) => void call.write({ phase, pagesSent: done, pagesTotal: total }),
-          })
-          .then((stats) => {
-            call.write({ phase: 'done', pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent, stats });
-            call.end();
-          })
-          .catch((e: unknown) => fail(call, e));
-      },
-      Evacuate: (call) => {
-        const run = async (): Promise<void> => {
-          for await (const ev of this.orchestrator.evacuate(call.request.node, call.request.mode || 'full')) call.write(ev);
-          call.end();
-        };
-        run().catch((e: unknown) => fail(call, e));
-      },
-      Where: (call, cb) => {
-        this.orchestrator.where(call.request.task).then(
-          (loc) =>
-            cb(null, {
-              task: call.request.task,
-              node: loc?.node ?? '',
-              address: loc?.address ?? '',
-              state: loc?.state ?? 'unknown',
-              snapshot: loc?.snapshot ?? '',
-            }),
-          (e: unknown) => cb(toServiceError(e)),
-        );
-      },
+        }
+        return snapshotInfo(m, { verified: problems.length === 0, problems });
+      }),
+      Delete: unaryHandler(async (r) => {
+        const m = await this.manifest(r.snapshot);
+        if (m.state === 'parked' && !r.force) {
+          throw new MigvisorError(`snapshot ${m.id} holds the only copy of task ${m.taskId} (parked); delete it with --force`, Code.FAILED_PRECONDITION);
+        }
+        await this.store.deleteManifest(m.id);
+        if (m.state === 'parked') await this.store.setLocation(m.taskId, undefined);
+        return { id: m.id, freedBytes: await this.store.gc() };
+      }),
+      Move: serverStreamHandler(async (r, out) => {
+        const stats = await this.orchestrator.move(r.task, r.to, {
+          ...(r.from ? { from: r.from } : {}),
+          mode: r.mode || 'full',
+          compression: r.compression || 'auto',
+          onProgress: (phase, done, total) => void out.offer({ phase, pagesSent: done, pagesTotal: total }),
+        });
+        await out.send({ phase: 'done', pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent, stats });
+      }),
+      Evacuate: serverStreamHandler((r) => this.orchestrator.evacuate(r.node, r.mode || 'full')),
+      Where: unaryHandler(async (r) => {
+        const loc = await this.orchestrator.where(r.task);
+        return { task: r.task, node: loc?.node ?? '', address: loc?.address ?? '', state: loc?.state ?? 'unknown', snapshot: loc?.snapshot ?? '' };
+      }),
     };
   }
 }
-
-export type { Compression };

@@ -3,13 +3,11 @@
  * two coordinators never move it at once), and evacuating a node (every MigTask to
  * a compatible node, its `evacuate_to` list first, a clear refusal where none fits).
  */
-import { migTaskClient, nodeClient, serverStream, unary, Code, MigvisorError, NotFoundError, isAddress, readEndpoints } from '../common/index.ts';
+import { Code, describeError, isAddress, migTaskClient, MigvisorError, nodeClient, NotFoundError, readEndpoints, serverStream, unary } from '../common/index.ts';
 import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
 import type { ClusterConfig } from '../config/index.ts';
-import { incompatibility, parseSettings } from '../migtask/index.ts';
+import { endpointFromInfo, incompatibility } from '../migtask/index.ts';
 import type { Location, SnapshotStore } from './store.ts';
-
-const endianOf = (e: string): string => (e === 'ENDIAN_BIG' ? 'big' : 'little');
 
 /** How long a move may hold a task's lock before it expires by itself. */
 const LOCK_TTL_MS = 120_000;
@@ -155,17 +153,15 @@ export class Orchestrator {
           try {
             const info = await unary(c.Info, c, { task: '', partition: t.partition }, `info on ${name}`, 5000);
             const why =
-              incompatibility(
-                { node: from.name, word: mine.wordSize, endian: endianOf(mine.endian), pageSize: mine.pageSize, partition: t.partition, settings: parseSettings(mine.partitionSettingsJson), fingerprint: mine.fingerprint, migratable: true },
-                { node: name, word: info.wordSize, endian: endianOf(info.endian), pageSize: info.pageSize, partition: t.partition, settings: parseSettings(info.partitionSettingsJson), fingerprint: info.fingerprint, migratable: info.migratable },
-              ) ?? (info.state !== 'MigSink' || info.freeSlots === 0 ? `no free slot in partition ${t.partition}` : undefined);
+              incompatibility({ ...endpointFromInfo(mine, from.name, t.partition), node: from.name, migratable: true }, { ...endpointFromInfo(info, name, t.partition), node: name }) ??
+              (info.state !== 'MigSink' || info.freeSlots === 0 ? `no free slot in partition ${t.partition}` : undefined);
             if (why) reasons.push(`${name}: ${why.replace(`${from.name} is`, 'source is').replace(`${name} is`, 'it is')}`);
             else {
               target = name;
               break;
             }
           } catch (e: unknown) {
-            reasons.push(`${name}: ${e instanceof Error ? e.message : String(e)}`);
+            reasons.push(`${name}: ${describeError(e)}`);
           } finally {
             c.close();
           }
@@ -178,7 +174,7 @@ export class Orchestrator {
           const stats = await this.move(t.taskId, target, { from: from.name, mode });
           yield { task: t.taskId, to: target, status: 'moved', detail: `${stats.mode}, downtime ${stats.downtimeMs} ms`, stats };
         } catch (e: unknown) {
-          yield { task: t.taskId, to: target, status: 'failed', detail: e instanceof Error ? e.message : String(e) };
+          yield { task: t.taskId, to: target, status: 'failed', detail: describeError(e) };
         }
       }
     } finally {

@@ -6,25 +6,25 @@
  * what it staged) and names the snapshot, the page and the chunk.
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { Code, MigvisorError, taskId as newTaskId } from '../common/index.ts';
+import { Code, describeError, MigvisorError, taskId as newTaskId, type Compression } from '../common/index.ts';
 import type { ContainerHeader } from '../generated/migvisor/v1/ContainerHeader.ts';
 import {
   BATCH_PAGES,
   ChunkEncoder,
-  decodeHeader,
-  prepareEncoded,
-  type PreparedPages,
-  type RawChunk,
   ContainerError,
+  decodeHeader,
   encodePages,
+  endpointFromHeader,
+  endpointFromInfo,
   incompatibility,
-  parseSettings,
   PAGE_ZERO,
   pipelined,
+  prepareEncoded,
   slices,
+  type PreparedPages,
+  type RawChunk,
   type SinkPort,
 } from '../migtask/index.ts';
-import type { Compression } from '../config/index.ts';
 import { Pte } from '../partition/index.ts';
 import type { Manifest, SnapshotStore } from './store.ts';
 
@@ -101,22 +101,9 @@ export async function restoreSnapshot(
   options: { asCopy: boolean; compression: Compression; onPages?: (done: number, total: number) => void },
 ): Promise<RestoreResult> {
   const info = await sink.info(m.partition, 5000).catch((e: unknown) => {
-    throw new MigvisorError(`cannot reach node ${nodeName}: ${e instanceof Error ? e.message : String(e)}`, Code.UNAVAILABLE);
+    throw new MigvisorError(`cannot reach node ${nodeName}: ${describeError(e)}`, Code.UNAVAILABLE);
   });
-  const settings = parseSettings(decodeHeader(Buffer.from(m.header, 'base64')).partitionSettingsJson);
-  const reason = incompatibility(
-    { node: `snapshot ${m.id}`, word: m.wordSize, endian: m.endian, pageSize: m.pageSize, partition: m.partition, settings, fingerprint: m.fingerprint, migratable: true },
-    {
-      node: info.node || nodeName,
-      word: info.wordSize,
-      endian: info.endian === 'ENDIAN_BIG' ? 'big' : 'little',
-      pageSize: info.pageSize,
-      partition: m.partition,
-      settings: parseSettings(info.partitionSettingsJson),
-      fingerprint: info.fingerprint,
-      migratable: info.migratable,
-    },
-  );
+  const reason = incompatibility(endpointFromHeader(decodeHeader(Buffer.from(m.header, 'base64')), `snapshot ${m.id}`), endpointFromInfo(info, nodeName, m.partition));
   if (reason) throw new MigvisorError(`restore refused: ${reason}`, Code.FAILED_PRECONDITION);
   if (info.state !== 'MigSink' || info.freeSlots === 0) {
     throw new MigvisorError(`restore refused: ${info.node || nodeName} has no MigSink slot free in partition ${m.partition}`, Code.FAILED_PRECONDITION);

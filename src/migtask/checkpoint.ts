@@ -6,36 +6,37 @@
  * or cancels leaves the task running where it was: nothing is lost.
  */
 import { randomUUID } from 'node:crypto';
-import { IllegalStateError, NotFoundError } from '../common/index.ts';
-import type { Node } from '../hypervisor/index.ts';
-import type { Compression, RawChunk } from './container-codec.ts';
+import { IllegalStateError, NotFoundError, type Compression, type Timer } from '../common/index.ts';
+import type { RawChunk } from './container-codec.ts';
 import { containerChunks, snapshotOf } from './container-snapshot.ts';
 import type { MigTask } from './mig-task.ts';
+import type { MigrationHost } from './migration-host.ts';
 
 interface Held {
   readonly task: MigTask;
-  readonly timer: NodeJS.Timeout;
+  readonly timer: Timer;
 }
 
+/** The node's saves in progress: tasks held stopped until their container is stored. */
 export class Checkpointer {
   private readonly held = new Map<string, Held>();
 
   constructor(
-    private readonly node: Node,
-    /** How long a stopped task waits for ConfirmSave before it resumes. */
+    private readonly host: MigrationHost,
+    /** How long a stopped task waits for ConfirmSave before it resumes (ms). @default 30000 */
     private readonly holdMs = 30_000,
   ) {}
 
   /** Streams a task's container. `leaveRunning`: resume as soon as it is out. */
   async *save(taskId: string, compression: Compression, leaveRunning: boolean): AsyncGenerator<RawChunk> {
-    const task = this.node.task(taskId);
+    const task = this.host.task(taskId);
     if (task.state !== 'MigSource') throw new IllegalStateError(task.state, 'Save');
     task.requireComplete('Save');
     const id = randomUUID();
     task.beginTransfer();
     let complete = false;
     try {
-      const snap = snapshotOf(task, { node: this.node.name, tick: this.node.tick, endian: this.node.def.cpu.endian, migrationId: id, mode: 'save' });
+      const snap = snapshotOf(task, { node: this.host.name, tick: this.host.tick, endian: this.host.cpu.endian, migrationId: id, mode: 'save' });
       for await (const p of containerChunks(task, snap, compression)) yield p.chunk;
       complete = true;
     } finally {
@@ -45,14 +46,14 @@ export class Checkpointer {
   }
 
   private hold(id: string, task: MigTask): void {
-    const timer = setTimeout(() => this.cancel(id), this.holdMs).unref();
+    const timer = this.host.clock.timer(this.holdMs, () => this.cancel(id));
     this.held.set(id, { task, timer });
   }
 
   private take(id: string, command: string): MigTask {
     const h = this.held.get(id);
-    if (!h) throw new NotFoundError('save', id, `waiting for ${command} on ${this.node.name}`);
-    clearTimeout(h.timer);
+    if (!h) throw new NotFoundError('save', id, `waiting for ${command} on ${this.host.name}`);
+    h.timer.cancel();
     this.held.delete(id);
     return h.task;
   }
@@ -64,8 +65,8 @@ export class Checkpointer {
     const taskId = task.id;
     task.release();
     task.scrub();
-    this.node.syncQueue(task.partition.name);
-    this.node.publish({ kind: 'migration', node: this.node.name, tick: this.node.tick, task: taskId ?? '', phase: 'saved', detail: 'stopped after its container was stored' });
+    this.host.tasksChanged(task.partition.name);
+    this.host.migrationEvent(taskId ?? '', 'saved', 'stopped after its container was stored');
     return task;
   }
 

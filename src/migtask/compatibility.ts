@@ -1,20 +1,70 @@
 /**
  * Whether a task can move from one node to another, and if not, the exact reason
- * (DESIGN.md, "Migration", step 1). The source asks this of the sink's Info before
- * any traveler stops; the sink asks it again of the container header it receives.
+ * (README, "Migration", step 1: negotiate). The source asks this of the sink's
+ * Info before any traveler stops; the sink asks it again of the container header
+ * it receives; the middleware asks it before a restore or an evacuation.
+ *
+ * Each side is an {@link Endpoint}, built in one place from whatever describes it:
+ * a node's own partition, an Info reply, or a container header.
  */
-import { diffSettings, type PartitionSettings } from '../partition/index.ts';
+import { endianFromWire, type Endian } from '../common/index.ts';
+import type { ContainerHeader__Output } from '../generated/migvisor/v1/ContainerHeader.ts';
+import type { InfoReply__Output } from '../generated/migvisor/v1/InfoReply.ts';
+import { diffSettings, type Partition, type PartitionSettings } from '../partition/index.ts';
+import type { HostCpu } from './migration-host.ts';
 
 export interface Endpoint {
   readonly node: string;
   readonly word: number;
-  readonly endian: string;
+  readonly endian: Endian;
   readonly pageSize: number;
   readonly partition: string;
   /** undefined when the node has no partition of that name. */
   readonly settings: PartitionSettings | undefined;
   readonly fingerprint: string;
   readonly migratable: boolean;
+}
+
+/** Partition `partition` of a node with this CPU (`p` undefined: the node lacks it). */
+export function localEndpoint(node: string, cpu: HostCpu, partition: string, p: Partition | undefined): Endpoint {
+  return {
+    node,
+    word: cpu.word,
+    endian: cpu.endian,
+    pageSize: cpu.pageSize,
+    partition,
+    settings: p?.settings,
+    fingerprint: p?.fingerprint ?? '',
+    migratable: p?.migratable ?? false,
+  };
+}
+
+/** A node as its Info reply for `partition` describes it (`name` when the reply names none). */
+export function endpointFromInfo(info: InfoReply__Output, name: string, partition: string): Endpoint {
+  return {
+    node: info.node || name,
+    word: info.wordSize,
+    endian: endianFromWire(info.endian),
+    pageSize: info.pageSize,
+    partition,
+    settings: parseSettings(info.partitionSettingsJson),
+    fingerprint: info.fingerprint,
+    migratable: info.migratable,
+  };
+}
+
+/** The node a container comes from, as its header describes it (`name` overrides the source node's). */
+export function endpointFromHeader(h: ContainerHeader__Output, name = h.sourceNode || 'the container'): Endpoint {
+  return {
+    node: name,
+    word: h.wordSize,
+    endian: endianFromWire(h.endian),
+    pageSize: h.pageSize,
+    partition: h.partition,
+    settings: parseSettings(h.partitionSettingsJson),
+    fingerprint: h.fingerprint,
+    migratable: true,
+  };
 }
 
 /** The reason `to` cannot take a task of partition `from.partition`, or undefined. */
@@ -31,6 +81,7 @@ export function incompatibility(from: Endpoint, to: Endpoint): string | undefine
   return undefined;
 }
 
+/** Partition settings as JSON on the wire (Info, container headers); undefined when absent or unreadable. */
 export function parseSettings(json: string): PartitionSettings | undefined {
   if (!json) return undefined;
   try {

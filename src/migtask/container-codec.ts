@@ -10,13 +10,14 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { Code, messageType } from '../common/index.ts';
+import { Code, compressionFromWire, describeError, compressionToWire, messageType, type Compression, type WireEncoding } from '../common/index.ts';
 import type { Chunk } from '../generated/migvisor/v1/Chunk.ts';
 import type { ContainerHeader, ContainerHeader__Output } from '../generated/migvisor/v1/ContainerHeader.ts';
 import type { ContainerTrailer__Output } from '../generated/migvisor/v1/ContainerTrailer.ts';
 import type { PageBatch__Output } from '../generated/migvisor/v1/PageBatch.ts';
 import type { AddressSpace } from '../partition/index.ts';
 import { ContainerError } from './container-error.ts';
+
 import { decodePageBatch, encodePageBatch } from './page-batch.ts';
 
 export { ContainerError };
@@ -24,19 +25,7 @@ export { ContainerError };
 export const FORMAT_VERSION = 1;
 
 export type ChunkKindName = 'CHUNK_KIND_HEADER' | 'CHUNK_KIND_PAGES' | 'CHUNK_KIND_TRAILER' | 'CHUNK_KIND_STATE';
-export type EncodingName = 'ENCODING_NONE' | 'ENCODING_DEFLATE' | 'ENCODING_BROTLI';
-export type Compression = 'none' | 'deflate' | 'brotli';
-
-export const ENCODING_OF: Record<Compression, EncodingName> = {
-  none: 'ENCODING_NONE',
-  deflate: 'ENCODING_DEFLATE',
-  brotli: 'ENCODING_BROTLI',
-};
-export const COMPRESSION_OF: Record<string, Compression> = {
-  ENCODING_NONE: 'none',
-  ENCODING_DEFLATE: 'deflate',
-  ENCODING_BROTLI: 'brotli',
-};
+export type EncodingName = WireEncoding;
 
 /** A chunk as the codec sees it (both directions): payload and digest are bytes. */
 export interface RawChunk {
@@ -67,7 +56,7 @@ export async function decompress(data: Uint8Array, c: Compression, limit = MAX_B
     if (c === 'brotli') return await unbrotli(data, { maxOutputLength: limit });
     return data;
   } catch (e: unknown) {
-    throw new ContainerError(`cannot decompress ${c} chunk: ${e instanceof Error ? e.message : String(e)}`);
+    throw new ContainerError(`cannot decompress ${c} chunk: ${describeError(e)}`);
   }
 }
 
@@ -93,7 +82,7 @@ function decodeWith<T>(type: typeof HEADER, bytes: Uint8Array, what: string): T 
   try {
     return type.toObject(type.decode(bytes), DECODE) as T;
   } catch (e: unknown) {
-    throw new ContainerError(`malformed ${what}: ${e instanceof Error ? e.message : String(e)}`, Code.INVALID_ARGUMENT);
+    throw new ContainerError(`malformed ${what}: ${describeError(e)}`, Code.INVALID_ARGUMENT);
   }
 }
 
@@ -128,7 +117,7 @@ export async function prepareEncoded(plain: Uint8Array, pages: number, c: Compre
     // Incompressible pages go as they are: the receiver never pays for a useless inflate.
     if (packed.length < plain.length * 0.95) {
       payload = packed;
-      encoding = ENCODING_OF[c];
+      encoding = compressionToWire(c);
     }
   }
   return { payload, encoding, sha256: await sha256Async(payload), pages, raw: plain.length };
@@ -210,7 +199,7 @@ export type Verified =
  */
 export async function verifyPageChunk(c: RawChunk, pageSize: number, pageCount: number): Promise<VerifiedPages> {
   if (c.kind !== 'CHUNK_KIND_PAGES') throw new ContainerError(`expected a pages chunk, got ${kindName(c.kind)}`, Code.INVALID_ARGUMENT);
-  const compression = COMPRESSION_OF[c.encoding];
+  const compression = compressionFromWire(c.encoding);
   if (!compression) throw new ContainerError(`chunk ${c.seq}: unknown encoding ${c.encoding}`, Code.INVALID_ARGUMENT);
   if (!(await sha256Async(c.payload)).equals(Buffer.from(c.sha256))) throw new ContainerError(`chunk ${c.seq} (pages) fails its SHA-256 check`);
   const batch = decodePageBatch(await decompress(c.payload, compression));

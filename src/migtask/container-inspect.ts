@@ -5,8 +5,9 @@
  * the first problem: it lists them all.
  */
 import { createHash } from 'node:crypto';
+import { compressionFromWire, describeError, endianFromWire } from '../common/index.ts';
 import { Pte } from '../partition/index.ts';
-import { COMPRESSION_OF, decodeBatch, decodeHeader, decodeTrailer, decompress, sha256, type RawChunk } from './container-codec.ts';
+import { decodeBatch, decodeHeader, decodeTrailer, decompress, sha256, type RawChunk } from './container-codec.ts';
 import { parseSettings } from './compatibility.ts';
 import { PAGE_ZERO } from './page-map.ts';
 import type { ContainerHeader__Output } from './container-snapshot.ts';
@@ -116,7 +117,7 @@ export async function inspectContainer(chunks: AsyncIterable<RawChunk>): Promise
       try {
         if (c.kind === 'CHUNK_KIND_HEADER') header = decodeHeader(c.payload);
         else if (c.kind === 'CHUNK_KIND_PAGES') {
-          const codec = COMPRESSION_OF[c.encoding] ?? 'none';
+          const codec = compressionFromWire(c.encoding) ?? 'none';
           compression[codec] = (compression[codec] ?? 0) + 1;
           const batch = decodeBatch(await decompress(c.payload, codec, 256 << 20));
           pageBytes += batch.data.length;
@@ -128,11 +129,11 @@ export async function inspectContainer(chunks: AsyncIterable<RawChunk>): Promise
           if (t.pages !== sent.size) problems.push(`trailer counts ${t.pages} pages, the chunks hold ${sent.size}`);
         } else problems.push(`chunk ${c.seq}: unknown kind ${c.kind}`);
       } catch (e: unknown) {
-        problems.push(`chunk ${c.seq}: ${e instanceof Error ? e.message : String(e)}`);
+        problems.push(`chunk ${c.seq}: ${describeError(e)}`);
       }
     }
   } catch (e: unknown) {
-    problems.push(e instanceof Error ? e.message : String(e));
+    problems.push(describeError(e));
   }
   if (!header) problems.push('no readable header');
   if (container === 'missing') problems.push('no trailer: the container is incomplete');
@@ -149,7 +150,7 @@ export async function inspectContainer(chunks: AsyncIterable<RawChunk>): Promise
           partition: header.partition,
           fingerprint: header.fingerprint,
           wordSize: header.wordSize,
-          endian: header.endian === 'ENDIAN_BIG' ? 'big' : 'little',
+          endian: endianFromWire(header.endian),
           pageSize: header.pageSize,
           pageCount: header.pageCount,
           mode: header.mode,

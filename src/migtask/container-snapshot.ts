@@ -7,7 +7,8 @@ import type { ContainerHeader, ContainerHeader__Output } from '../generated/migv
 import type { TravelerState, TravelerState__Output } from '../generated/migvisor/v1/TravelerState.ts';
 import { Pte } from '../partition/index.ts';
 import type { WordSize } from '../config/index.ts';
-import { ChunkEncoder, FORMAT_VERSION, preparePages, type Compression, type RawChunk } from './container-codec.ts';
+import { endianToWire, type Compression, type Endian } from '../common/index.ts';
+import { ChunkEncoder, FORMAT_VERSION, preparePages, type RawChunk } from './container-codec.ts';
 import { pipelined, slices } from './pipeline.ts';
 import type { MigTask } from './mig-task.ts';
 import { MigTraveler, type Wait } from './mig-traveler.ts';
@@ -21,7 +22,7 @@ export const BATCH_PAGES = 64;
 export interface SnapshotContext {
   readonly node: string;
   readonly tick: number;
-  readonly endian: 'little' | 'big';
+  readonly endian: Endian;
   readonly migrationId: string;
   readonly mode: string;
 }
@@ -140,7 +141,7 @@ export function snapshotOf(task: MigTask, ctx: SnapshotContext, gates: Container
     fingerprint: task.partition.fingerprint,
     partitionSettingsJson: JSON.stringify(task.partition.settings),
     wordSize: task.word,
-    endian: ctx.endian === 'little' ? 'ENDIAN_LITTLE' : 'ENDIAN_BIG',
+    endian: endianToWire(ctx.endian),
     pageSize: task.space.pageSize,
     pageCount: count,
     pageFlags: map,

@@ -3,12 +3,12 @@
  * enough to answer QueryMigration after the fact, and to refuse a second
  * container under an id that is still alive. The oldest records are forgotten.
  */
-import { AlreadyExistsError } from '../common/index.ts';
+import { AlreadyExistsError, type Timer } from '../common/index.ts';
 
 export interface BookEntry {
   readonly id: string;
   outcome: string;
-  timer?: NodeJS.Timeout;
+  timer?: Timer;
 }
 
 /** Migration ids remembered per sink. */
@@ -33,6 +33,6 @@ export class MigrationBook<R extends BookEntry> {
 
   /** Stops every staging timer (shutdown). */
   close(): void {
-    for (const r of this.records.values()) clearTimeout(r.timer);
+    for (const r of this.records.values()) r.timer?.cancel();
   }
 }

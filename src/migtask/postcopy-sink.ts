@@ -6,12 +6,11 @@
  * dependency ends. If the source is gone, every traveler that needs an absent page
  * gets a health-monitor fault within a bounded time instead of waiting forever.
  */
-import * as grpc from '@grpc/grpc-js';
-import { migTaskClient, unary, type MigTaskClient } from '../common/index.ts';
-import type { Node } from '../hypervisor/index.ts';
+import { describeError, migTaskClient, unary, type MigTaskClient } from '../common/index.ts';
 import { MemoryFault } from '../partition/index.ts';
 import { rawChunk, verifyPageChunk, type RawChunk } from './container-codec.ts';
 import type { MigTask } from './mig-task.ts';
+import type { MigrationHost } from './migration-host.ts';
 
 export interface PostcopySinkOptions {
   /** Deadline of one FetchPages call. */
@@ -34,7 +33,7 @@ export class PostcopySink {
   faults = 0;
 
   constructor(
-    private readonly node: Node,
+    private readonly host: MigrationHost,
     private readonly task: MigTask,
     readonly migrationId: string,
     readonly sourceAddress: string,
@@ -80,11 +79,11 @@ export class PostcopySink {
       } catch (e: unknown) {
         last = e;
         // Back off a little: a source that is busy, or not serving yet, gets another chance.
-        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        await this.host.clock.sleep(100 * 2 ** attempt);
       }
     }
     for (const p of pages) this.requested.delete(p);
-    if (!this.closed) this.lose(`cannot fetch pages from ${this.sourceAddress}: ${last instanceof Error ? last.message : String(last)}`);
+    if (!this.closed) this.lose(`cannot fetch pages from ${this.sourceAddress}: ${describeError(last)}`);
   }
 
   /** Checks the source is still there by fetching the first absent page. */
@@ -116,7 +115,7 @@ export class PostcopySink {
   lose(reason: string): void {
     if (this.lost !== undefined || this.closed) return;
     this.lost = reason;
-    this.node.publish({ kind: 'migration', node: this.node.name, tick: this.node.tick, task: this.task.id ?? '', phase: 'residual-lost', detail: `${this.missing} page(s) unreachable: ${reason}` });
+    this.host.migrationEvent(this.task.id ?? '', 'residual-lost', `${this.missing} page(s) unreachable: ${reason}`);
     this.failWaiting();
   }
 
@@ -125,14 +124,14 @@ export class PostcopySink {
       const w = t.wait;
       if (t.status === 'waiting' && w?.kind === 'page' && !this.task.space.pageTable.isPresent(w.page)) {
         const va = this.task.space.pageVaddr(w.page);
-        this.node.faultTraveler(this.task, t, new MemoryFault('lost', va, 1, Math.floor(va / this.task.space.pageSize)));
+        this.host.faultTraveler(this.task, t, new MemoryFault('lost', va, 1, Math.floor(va / this.task.space.pageSize)));
       }
     }
   }
 
   private checkComplete(): void {
     if (this.closed || this.missing > 0) return;
-    this.node.publish({ kind: 'migration', node: this.node.name, tick: this.node.tick, task: this.task.id ?? '', phase: 'residual-complete', detail: `all pages present (${this.faults} fault(s), ${this.fetched} page(s) fetched on demand)` });
+    this.host.migrationEvent(this.task.id ?? '', 'residual-complete', `all pages present (${this.faults} fault(s), ${this.fetched} page(s) fetched on demand)`);
     this.task.postcopy = undefined;
     this.close();
   }
@@ -142,10 +141,4 @@ export class PostcopySink {
     this.closed = true;
     this.client.close();
   }
-}
-
-/** Reads the migration id a PushPages call carries in its metadata. */
-export function migrationIdOf(metadata: grpc.Metadata): string {
-  const v = metadata.get('migration-id')[0];
-  return typeof v === 'string' ? v : v ? v.toString() : '';
 }

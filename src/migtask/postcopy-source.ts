@@ -5,7 +5,8 @@
  * all, the residual dependency ends and the slot is released.
  */
 import type { MigTask } from './mig-task.ts';
-import { preparePages, type Compression, type PreparedPages, type RawChunk } from './container-codec.ts';
+import type { Compression } from '../common/index.ts';
+import { preparePages, type PreparedPages, type RawChunk } from './container-codec.ts';
 import { BATCH_PAGES } from './container-snapshot.ts';
 import { pipelined } from './pipeline.ts';
 

@@ -3,7 +3,7 @@
  * MigTask service or the middleware: Info to negotiate, Receive to stage, Commit
  * to activate, Abort and QueryMigration to settle failures.
  */
-import type * as grpc from '@grpc/grpc-js';
+import * as grpc from '@grpc/grpc-js';
 import { clientStream, migTaskClient, unary, type MigTaskClient } from '../common/index.ts';
 import type { PushPagesReply__Output } from '../generated/migvisor/v1/PushPagesReply.ts';
 import type { CommitReply__Output } from '../generated/migvisor/v1/CommitReply.ts';
@@ -12,6 +12,15 @@ import type { QueryMigrationReply__Output } from '../generated/migvisor/v1/Query
 import type { ReceiveReply__Output } from '../generated/migvisor/v1/ReceiveReply.ts';
 import type { RawChunk } from './container-codec.ts';
 
+/** The metadata header naming the migration a PushPages stream belongs to. */
+export const MIGRATION_ID_HEADER = 'migration-id';
+
+/** Reads the migration id a PushPages call carries in its metadata. */
+export function migrationIdOf(metadata: grpc.Metadata): string {
+  const v = metadata.get(MIGRATION_ID_HEADER)[0];
+  return typeof v === 'string' ? v : v ? v.toString() : '';
+}
+
 export interface SinkPort {
   readonly address: string;
   info(partition: string, ms: number): Promise<InfoReply__Output>;
@@ -19,12 +28,12 @@ export interface SinkPort {
   commit(migrationId: string, ms: number): Promise<CommitReply__Output>;
   abort(migrationId: string, reason: string, ms: number): Promise<void>;
   query(migrationId: string, ms: number): Promise<QueryMigrationReply__Output>;
-  /** Post-copy: push remaining pages (the migration id travels in the metadata). */
-  pushPages(chunks: AsyncIterable<RawChunk>, ms: number, metadata: grpc.Metadata): Promise<PushPagesReply__Output>;
+  /** Post-copy: pushes the pages the sink still lacks. */
+  pushPages(migrationId: string, chunks: AsyncIterable<RawChunk>, ms: number): Promise<PushPagesReply__Output>;
   close(): void;
 }
 
-/** A sink reached over gRPC. */
+/** A sink reached over gRPC (one channel, kept across migrations). */
 export class RemoteSink implements SinkPort {
   private readonly client: MigTaskClient;
 
@@ -52,7 +61,9 @@ export class RemoteSink implements SinkPort {
     return unary(this.client.QueryMigration, this.client, { migrationId }, `QueryMigration on ${this.address}`, ms);
   }
 
-  pushPages(chunks: AsyncIterable<RawChunk>, ms: number, metadata: grpc.Metadata): Promise<PushPagesReply__Output> {
+  pushPages(migrationId: string, chunks: AsyncIterable<RawChunk>, ms: number): Promise<PushPagesReply__Output> {
+    const metadata = new grpc.Metadata();
+    metadata.set(MIGRATION_ID_HEADER, migrationId);
     return clientStream(this.client.PushPages, this.client, chunks, `PushPages to ${this.address}`, ms, metadata);
   }
 

@@ -112,7 +112,7 @@ describe('a migration in doubt after the commit', function () {
     // The sink gives up on the staged container (as its staging timeout would), then answers again.
     const staged = b.slots.find((s) => s.id === task)!;
     expect(staged.state).to.equal('Staged');
-    expect(serverB.sink.abort(sink.committing, 'staging timed out (test)')).to.equal('aborted');
+    expect(await b.migrations.sink.abort(sink.committing, 'staging timed out (test)')).to.equal('aborted');
     sink.silent = false;
     await until('the task to run on the source again', () => a.task(task).state === 'MigSource');
     expect(b.slots.every((s) => s.state === 'MigSink'), 'nothing left on the sink').to.equal(true);

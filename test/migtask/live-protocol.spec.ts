@@ -12,14 +12,12 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { seededIds } from '../../src/common/ids.ts';
 import { assembleFor } from '../../src/machine/index.ts';
 import { loadCluster, type ClusterConfig } from '../../src/config/index.ts';
 import { Node, NodeServer, type NodeEvent } from '../../src/hypervisor/index.ts';
 import {
-  migrateTask,
   type MigrateOptions,
   type MigrationStats,
   RemoteSink,
@@ -123,10 +121,10 @@ class TappedSink implements SinkPort {
     return this.inner.query(id, ms);
   }
 
-  async pushPages(chunks: AsyncIterable<RawChunk>, ms: number, metadata: grpc.Metadata) {
+  async pushPages(id: string, chunks: AsyncIterable<RawChunk>, ms: number) {
     this.startedPush();
     await this.pushGate;
-    return this.inner.pushPages(chunks, ms, metadata);
+    return this.inner.pushPages(id, chunks, ms);
   }
 
   close(): void {
@@ -135,7 +133,7 @@ class TappedSink implements SinkPort {
 }
 
 function migrate(from: Host, sink: SinkPort, options: Partial<MigrateOptions> & { task: string }): Promise<MigrationStats> {
-  return migrateTask(from.node, sink, { mode: 'full', compression: 'none', deadlineMs: 20_000, ...options }, () => {}, { address: from.server.address, residuals: from.server.residuals });
+  return from.node.migrations.migrateTo(sink, { mode: 'full', compression: 'none', deadlineMs: 20_000, ...options });
 }
 
 /** Yields to the event loop until `cond` holds, stepping `h` by one tick each time (bounded). */
@@ -230,7 +228,7 @@ describe('Live migration protocols (in-process nodes)', function () {
 
       // The task runs on the sink with no page yet; the source serves faults.
       const moved = dst.node.task(id);
-      const residual: PostcopySource = [...src.server.residuals.values()][0]!;
+      const residual: PostcopySource = [...src.node.migrations.residuals.values()][0]!;
       expect(moved.state).to.equal('MigSource');
       expect(moved.space.pageTable.presentCount(), 'pages on the sink at resume').to.equal(0);
       const traveler = moved.travelers[0]!;

@@ -1,0 +1,120 @@
+/**
+ * gRPC handler plumbing, written once for every server (the node's and the
+ * middleware's), in the way grpc-js wires its method kinds through one path:
+ * a unary adapter, a server-streaming adapter and a client-streaming adapter.
+ * Each turns a plain async function into a handler, and every error leaves
+ * through {@link toServiceError}, the one mapping to gRPC statuses.
+ */
+import type * as grpc from '@grpc/grpc-js';
+import { toServiceError } from './grpc-errors.ts';
+
+/** A unary method from a function of its request (and call, for metadata). */
+export function unaryHandler<Req, Res>(fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
+  return (call, cb) => {
+    let reply: Res | Promise<Res>;
+    try {
+      reply = fn(call.request, call);
+    } catch (e: unknown) {
+      cb(toServiceError(e));
+      return;
+    }
+    Promise.resolve(reply).then(
+      (r) => cb(null, r),
+      (e: unknown) => cb(toServiceError(e)),
+    );
+  };
+}
+
+/** What a server-streaming method body writes to. */
+export interface StreamOut<Res> {
+  /** Sends a message, waiting for 'drain' when the transport asks; false when the call is over. */
+  send(msg: Res): Promise<boolean>;
+  /** Sends a message unless the client is behind (advisory progress); whether it went. */
+  offer(msg: Res): boolean;
+  /** Whether the client cancelled or the call ended. */
+  readonly closed: boolean;
+  /** Aborted when the client cancels or the call ends. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A server-streaming method from a body that sends (or yields) its replies.
+ * Writes honour backpressure; a cancelled call stops a yielding body (its
+ * iterator is returned) and makes `send` resolve false; the call ends when the
+ * body does, or with the body's error as its status.
+ */
+export function serverStreamHandler<Req, Res>(
+  fn: (req: Req, out: StreamOut<Res>, call: grpc.ServerWritableStream<Req, Res>) => Promise<void> | AsyncIterable<Res>,
+  track?: Set<grpc.ServerWritableStream<unknown, unknown>>,
+): grpc.handleServerStreamingCall<Req, Res> {
+  return (call) => {
+    const ended = new AbortController();
+    let behind = false;
+    const end = (): void => {
+      ended.abort();
+      track?.delete(call as grpc.ServerWritableStream<unknown, unknown>);
+    };
+    call.on('cancelled', end);
+    call.on('close', end);
+    call.on('drain', () => (behind = false));
+    track?.add(call as grpc.ServerWritableStream<unknown, unknown>);
+    const out: StreamOut<Res> = {
+      get closed() {
+        return ended.signal.aborted || call.cancelled;
+      },
+      signal: ended.signal,
+      offer(msg) {
+        if (behind || this.closed) return false;
+        behind = !call.write(msg);
+        return true;
+      },
+      async send(msg) {
+        if (this.closed) return false;
+        if (!call.write(msg)) {
+          behind = true;
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              call.off('drain', done);
+              ended.signal.removeEventListener('abort', done);
+              resolve();
+            };
+            call.once('drain', done);
+            ended.signal.addEventListener('abort', done, { once: true });
+          });
+        }
+        return !this.closed;
+      },
+    };
+    const run = async (): Promise<void> => {
+      const body = fn(call.request, out, call);
+      if (isAsyncIterable(body)) {
+        for await (const msg of body) if (!(await out.send(msg))) return;
+      } else await body;
+      if (!out.closed) call.end();
+    };
+    run().catch((e: unknown) => {
+      if (!out.closed) call.emit('error', toServiceError(e));
+    });
+  };
+}
+
+/** A client-streaming method from a function of the request stream. */
+export function clientStreamHandler<Req, Res>(fn: (requests: AsyncIterable<Req>, call: grpc.ServerReadableStream<Req, Res>) => Promise<Res>): grpc.handleClientStreamingCall<Req, Res> {
+  return (call, cb) => {
+    let reply: Promise<Res>;
+    try {
+      reply = fn(call as AsyncIterable<Req>, call);
+    } catch (e: unknown) {
+      cb(toServiceError(e));
+      return;
+    }
+    reply.then(
+      (r) => cb(null, r),
+      (e: unknown) => cb(toServiceError(e)),
+    );
+  };
+}
+
+function isAsyncIterable<T>(x: unknown): x is AsyncIterable<T> {
+  return typeof x === 'object' && x !== null && Symbol.asyncIterator in x;
+}

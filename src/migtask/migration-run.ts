@@ -1,0 +1,173 @@
+/**
+ * One migration as its source tracks it: the options it was asked with, the
+ * statistics it reports (in the spirit of QEMU's query-migrate), the messages it
+ * took off the task's gates at the stop, and the events and progress it publishes.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { Code, MigvisorError, type Compression, type CompressionChoice, type MigrationMode } from '../common/index.ts';
+import type { RawChunk } from './container-codec.ts';
+import { snapshotOf, type Snapshot, type ZeroTest } from './container-snapshot.ts';
+import type { MigTask } from './mig-task.ts';
+import type { GateMessages, MigrationHost } from './migration-host.ts';
+import type { SinkPort } from './sink-port.ts';
+
+export interface MigrateOptions {
+  readonly task: string;
+  readonly mode: MigrationMode;
+  readonly compression: CompressionChoice;
+  /** Budget of the whole migration (ms). */
+  readonly deadlineMs: number;
+  /** Sink's name for events and statistics (defaults to its address). */
+  readonly sinkName?: string;
+  /** Pre-copy: stop when at most this many pages are dirty. @default 64 */
+  readonly precopyStopPages?: number;
+  /** Pre-copy: stop after this many rounds whatever the dirty set. @default 12 */
+  readonly precopyMaxRounds?: number;
+}
+
+export interface MigrationProgress {
+  readonly phase: 'negotiate' | 'precopy' | 'stop' | 'transfer' | 'commit' | 'release' | 'postcopy' | 'done';
+  readonly bytesSent: number;
+  readonly pagesSent: number;
+  readonly pagesTotal: number;
+}
+
+/** Statistics in the spirit of QEMU's query-migrate (times in ms, sizes in bytes). */
+export interface MigrationStats {
+  migrationId: string;
+  task: string;
+  mode: MigrationMode;
+  status: 'completed' | 'failed' | 'in-doubt';
+  source: string;
+  sink: string;
+  totalMs: number;
+  /** Travelers stopped: from the stop until the sink runs the task. */
+  downtimeMs: number;
+  setupMs: number;
+  bytes: number;
+  pagesSent: number;
+  pagesElided: number;
+  compressionRatio: number;
+  compression: Compression;
+  rounds: number;
+  pagesPerRound: number[];
+  finalDirtyPages: number;
+  lazyFaultsServed: number;
+  resumeMs: number;
+  residualMs: number;
+  gateMessages: number;
+  closedHandles: number;
+  error: string;
+}
+
+export const DEFAULT_DEADLINE_MS = 60_000;
+export const DEFAULT_PRECOPY_STOP_PAGES = 64;
+export const DEFAULT_PRECOPY_MAX_ROUNDS = 12;
+
+/** Rounded to three decimals, as statistics report times (ms) and ratios. */
+export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** Thrown when a migration is refused during negotiation: nothing was stopped. */
+export class MigrationRefused extends MigvisorError {
+  constructor(reason: string) {
+    super(`migration refused: ${reason}`, Code.FAILED_PRECONDITION);
+  }
+}
+
+/** Everything one migration tracks while it runs. */
+export class MigrationRun {
+  readonly t0 = performance.now();
+  tStop = 0;
+  stats: MigrationStats;
+  /** Gates whose messages follow the task. */
+  gates: string[] = [];
+  /** The messages taken off them at the stop. */
+  carried: GateMessages[] = [];
+  /** Page bytes before and after compression, so far. */
+  raw = 0;
+  sent = 0;
+
+  constructor(
+    readonly host: MigrationHost,
+    readonly task: MigTask,
+    readonly sink: SinkPort,
+    readonly options: MigrateOptions,
+    readonly sinkName: string,
+    readonly onProgress: (p: MigrationProgress) => void,
+  ) {
+    this.stats = {
+      migrationId: randomUUID(),
+      task: options.task,
+      mode: options.mode,
+      status: 'failed',
+      source: host.name,
+      sink: sinkName,
+      totalMs: 0,
+      downtimeMs: 0,
+      setupMs: 0,
+      bytes: 0,
+      pagesSent: 0,
+      pagesElided: 0,
+      compressionRatio: 1,
+      compression: 'none',
+      rounds: 1,
+      pagesPerRound: [],
+      finalDirtyPages: 0,
+      lazyFaultsServed: 0,
+      resumeMs: 0,
+      residualMs: 0,
+      gateMessages: 0,
+      closedHandles: 0,
+      error: '',
+    };
+  }
+
+  event(phase: string, detail: string): void {
+    this.host.migrationEvent(this.options.task, phase, detail);
+  }
+
+  progress(phase: MigrationProgress['phase'], pagesTotal = 0): void {
+    this.onProgress({ phase, bytesSent: this.stats.bytes, pagesSent: this.stats.pagesSent, pagesTotal });
+  }
+
+  /** Stops the travelers and takes the messages queued for the task's gates. */
+  stop(): void {
+    this.task.beginTransfer();
+    this.tStop = performance.now();
+    this.gates = this.host.taskGates.receivedBy(this.task);
+    this.carried = this.host.taskGates.take(this.gates);
+    this.stats.gateMessages = this.carried.reduce((n, g) => n + g.messages.length, 0);
+    this.stats.closedHandles = this.task.travelers.reduce((n, t) => n + t.handles.describe().open.length, 0);
+    this.event('stopped', `to ${this.sinkName} (${this.options.mode})`);
+    this.progress('stop');
+  }
+
+  /** The migration did not happen: the task runs here again, its messages back in front. */
+  resume(detail: string): void {
+    this.host.taskGates.restore(this.carried);
+    this.task.cancelTransfer();
+    this.host.tasksChanged(this.task.partition.name);
+    this.event('resumed', detail);
+  }
+
+  /** The task as a container header; `isZero` says how zero pages are found (default: look at each). */
+  snapshot(isZero?: ZeroTest): Snapshot {
+    return snapshotOf(
+      this.task,
+      { node: this.host.name, tick: this.host.tick, endian: this.host.cpu.endian, migrationId: this.stats.migrationId, mode: this.options.mode },
+      this.carried,
+      isZero,
+    );
+  }
+
+  /** Accounts for a chunk on its way out. */
+  count(c: RawChunk, pagesSent: number, raw: number, sent: number, pagesTotal: number): RawChunk {
+    this.stats.bytes += c.payload.length;
+    this.stats.pagesSent = pagesSent;
+    this.raw = raw;
+    this.sent = sent;
+    this.progress(this.tStop ? 'transfer' : 'precopy', pagesTotal);
+    return c;
+  }
+}

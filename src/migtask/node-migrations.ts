@@ -1,0 +1,96 @@
+/**
+ * A node's migration state, in one object: its MigSink role (containers received
+ * into its slots), its saves in progress, the channels to the sinks it migrated
+ * to (a new channel would cost a handshake inside the downtime), and the post-copy
+ * residuals it still serves pages for. The node's gRPC server only translates
+ * calls into these methods.
+ */
+import { NotFoundError } from '../common/index.ts';
+import { Checkpointer } from './checkpoint.ts';
+import type { RawChunk } from './container-codec.ts';
+import type { MigrationHost } from './migration-host.ts';
+import type { MigrateOptions, MigrationProgress, MigrationStats } from './migration-run.ts';
+import { MigrationSink } from './migration-sink.ts';
+import { migrateTask, type SourceContext } from './migration-source.ts';
+import type { PostcopySource } from './postcopy-source.ts';
+import { RemoteSink, type SinkPort } from './sink-port.ts';
+
+export interface NodeMigrationsOptions {
+  /** A staged migration not committed within this time is aborted (ms). @default 30000 */
+  readonly stagingTimeoutMs?: number;
+  /** How long a saved task waits for ConfirmSave before it resumes (ms). @default 30000 */
+  readonly holdMs?: number;
+}
+
+export class NodeMigrations implements SourceContext {
+  /** The node's MigSink role: migrations, loads and restores into its slots. */
+  readonly sink: MigrationSink;
+  /** Saves in progress (tasks held stopped until their container is stored). */
+  readonly checkpoints: Checkpointer;
+  /** Post-copy migrations this node still serves pages for, by migration id. */
+  readonly residuals = new Map<string, PostcopySource>();
+  /** This node's gRPC address ('' until it serves): post-copy sinks fetch pages from it. */
+  address = '';
+  private readonly sinks = new Map<string, RemoteSink>();
+
+  constructor(
+    private readonly host: MigrationHost,
+    options: NodeMigrationsOptions = {},
+  ) {
+    this.sink = new MigrationSink(host, options.stagingTimeoutMs);
+    this.checkpoints = new Checkpointer(host, options.holdMs);
+  }
+
+  /** The channel to the sink at `address`, kept for later migrations. */
+  private sinkAt(address: string): RemoteSink {
+    let s = this.sinks.get(address);
+    if (!s) {
+      s = new RemoteSink(address);
+      this.sinks.set(address, s);
+    }
+    return s;
+  }
+
+  /** StopAndTransfer to the MigTask service at `sinkAddress` (a node or the middleware). */
+  migrate(sinkAddress: string, options: MigrateOptions, onProgress?: (p: MigrationProgress) => void): Promise<MigrationStats> {
+    return this.migrateTo(this.sinkAt(sinkAddress), options, onProgress);
+  }
+
+  /** StopAndTransfer to any sink port (tests give their own). */
+  migrateTo(sink: SinkPort, options: MigrateOptions, onProgress?: (p: MigrationProgress) => void): Promise<MigrationStats> {
+    return migrateTask(this.host, sink, options, onProgress, this);
+  }
+
+  /** FetchPages: a post-copy sink faulted on these pages. */
+  fetchPages(migrationId: string, pages: readonly number[]): Promise<RawChunk> {
+    const residual = this.residuals.get(migrationId);
+    if (!residual) throw new NotFoundError('post-copy migration', migrationId, `on ${this.host.name}`);
+    return residual.fetch(pages);
+  }
+
+  /** PushPages: installs pages of a running post-copy migration that are still absent here. */
+  async acceptPush(migrationId: string, chunks: AsyncIterable<RawChunk>): Promise<{ installed: number; missing: number }> {
+    const { sink, known } = this.sink.postcopyOf(migrationId);
+    if (!sink) {
+      if (!known) throw new NotFoundError('post-copy migration', migrationId, `on ${this.host.name}`);
+      // Every page already arrived by fault: nothing left to install.
+      for await (const c of chunks) void c;
+      return { installed: 0, missing: 0 };
+    }
+    try {
+      return await sink.acceptPush(chunks);
+    } catch (e: unknown) {
+      // A broken push may mean the source is gone: find out now, not at the next fault.
+      sink.probe();
+      throw e;
+    }
+  }
+
+  /** Stops staging timers, resumes held saves and closes the channels (node shutdown). */
+  close(): void {
+    this.sink.close();
+    this.checkpoints.close();
+    for (const s of this.sinks.values()) s.close();
+    this.sinks.clear();
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Step 2 and 3 of a migration, on the source: what goes over the wire, by mode,
+ * and when the travelers stop.
+ *
+ * - full: stop, then registers, page map and every non-zero page;
+ * - lazy (post-copy): stop, then registers and page map only; the sink resumes at
+ *   once and the pages follow (faults served, the rest pushed);
+ * - precopy: every page while the travelers run, then the pages they dirtied in
+ *   rounds until few are dirty (or the rounds run out), then stop and send the rest
+ *   and the final state.
+ */
+import { setImmediate as yieldToIo } from 'node:timers/promises';
+import { ChunkEncoder, preparePages, type PreparedPages, type RawChunk } from './container-codec.ts';
+import { BATCH_PAGES, containerChunks } from './container-snapshot.ts';
+import { DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES, type MigrationRun } from './migration-run.ts';
+import { pipelined, slices } from './pipeline.ts';
+import { COMMIT_DEADLINE_MS } from './source-settle.ts';
+
+/** Longest pre-copy waits for the sink to work off its backlog before it stops the task (ms). */
+const CATCH_UP_MS = 2000;
+const CATCH_UP_POLL_MS = 2;
+
+/** The container of a migration in `run.options.mode`. */
+export function migrationChunks(run: MigrationRun, sourceAddress: string): AsyncGenerator<RawChunk> {
+  switch (run.options.mode) {
+    case 'precopy':
+      return precopyChunks(run);
+    case 'lazy':
+      return lazyChunks(run, sourceAddress);
+    case 'full':
+      return fullChunks(run);
+  }
+}
+
+/** Stop-and-copy: stop, then every non-zero page. */
+async function* fullChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
+  run.stop();
+  const snap = run.snapshot();
+  run.stats.pagesElided = snap.elided;
+  for await (const p of containerChunks(run.task, snap, run.stats.compression)) {
+    yield run.count(p.chunk, p.pagesSent, p.rawPageBytes, p.sentPageBytes, snap.pages.length);
+  }
+}
+
+/** Post-copy: stop, then only registers, page map and queued messages. */
+async function* lazyChunks(run: MigrationRun, sourceAddress: string): AsyncGenerator<RawChunk> {
+  run.stop();
+  // Zero pages are not looked for now (that would scan all memory while the task is
+  // stopped): every present page is fetched or pushed later, zero pages without data.
+  const snap = run.snapshot(null);
+  const encoder = new ChunkEncoder();
+  yield run.count(encoder.header({ ...snap.header, pagesToSend: 0, sourceAddress }), 0, 0, 0, 0);
+  yield run.count(encoder.trailer(), 0, 0, 0, 0);
+}
+
+/**
+ * Pre-copy: every present page while the travelers run; then the pages dirtied
+ * meanwhile, round after round, until few enough are dirty or the rounds run out;
+ * then stop, send the last dirty pages and the final state.
+ */
+async function* precopyChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
+  const { task, stats } = run;
+  const space = task.space;
+  const pt = space.pageTable;
+  const stopPages = run.options.precopyStopPages ?? DEFAULT_PRECOPY_STOP_PAGES;
+  const maxRounds = Math.max(1, run.options.precopyMaxRounds ?? DEFAULT_PRECOPY_MAX_ROUNDS);
+  const encoder = new ChunkEncoder();
+  let pagesSent = 0;
+  // The header says who is coming; the travelers' state follows in the STATE chunk.
+  const first = run.snapshot();
+  yield run.count(encoder.header({ ...first.header, travelers: [], pagesToSend: 0 }), 0, 0, 0, 0);
+  const zero = new Uint8Array(pt.pageCount);
+
+  const prepare = (batch: readonly number[]): Promise<PreparedPages> => {
+    const data: number[] = [];
+    const zeros: number[] = [];
+    for (const p of batch) {
+      const z = space.isZeroPage(p);
+      zero[p] = z ? 1 : 0;
+      (z ? zeros : data).push(p);
+    }
+    return preparePages(space, data, stats.compression, zeros);
+  };
+  const sendPages = async function* (pages: readonly number[]): AsyncGenerator<RawChunk> {
+    for await (const prepared of pipelined(slices(pages, BATCH_PAGES), prepare)) {
+      pagesSent += prepared.pages;
+      yield run.count(encoder.pageChunk(prepared), pagesSent, run.raw + prepared.raw, run.sent + prepared.payload.length, pt.pageCount);
+    }
+  };
+
+  // Round 0: everything present; later rounds: what the travelers dirtied meanwhile.
+  pt.clearDirty();
+  let pages: number[] = [];
+  for (let p = 0; p < pt.pageCount; p++) if (pt.isPresent(p)) pages.push(p);
+  stats.rounds = 0;
+  for (;;) {
+    stats.rounds++;
+    stats.pagesPerRound.push(pages.length);
+    yield* sendPages(pages);
+    pages = pt.dirtyPages();
+    if (pages.length <= stopPages || stats.rounds >= maxRounds) break;
+    pt.clearDirty();
+    // Let the travelers run between rounds (the node's clock drives them).
+    await yieldToIo();
+  }
+  // Before stopping, let the sink work off what is still in flight, so the
+  // downtime holds only the last dirty pages, not a backlog of earlier rounds.
+  await caughtUp(run, pagesSent);
+
+  // Stop and copy the rest: everything dirtied since the last round was sent.
+  run.stop();
+  pages = pt.dirtyPages();
+  pt.clearDirty();
+  stats.finalDirtyPages = pages.length;
+  stats.pagesPerRound.push(pages.length);
+  stats.rounds++;
+  yield* sendPages(pages);
+  // Every present page was sent at least once, so which are zero is already known.
+  const final = run.snapshot((p) => zero[p] === 1);
+  stats.pagesElided = final.elided;
+  yield run.count(encoder.state(final.header), pagesSent, run.raw, run.sent, pt.pageCount);
+  yield run.count(encoder.trailer(), pagesSent, run.raw, run.sent, pt.pageCount);
+}
+
+/** Waits (bounded) until the sink has installed `pages` pages of this migration. */
+async function caughtUp(run: MigrationRun, pages: number): Promise<void> {
+  const clock = run.host.clock;
+  const until = clock.now() + CATCH_UP_MS;
+  while (clock.now() < until) {
+    const q = await run.sink.query(run.stats.migrationId, COMMIT_DEADLINE_MS).catch(() => undefined);
+    if (!q || q.outcome !== 'receiving' || q.pagesReceived >= pages) return;
+    await clock.sleep(CATCH_UP_POLL_MS);
+  }
+}

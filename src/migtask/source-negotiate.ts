@@ -1,0 +1,50 @@
+/**
+ * Step 1 of a migration, on the source: ask the sink's Info and refuse, before
+ * any traveler stops, with the exact reason (word size, byte order, page size,
+ * fingerprint, no MigSink slot, memory, compression). The middleware's archive
+ * takes tasks of any partition; the node that restores one checks it then.
+ */
+import { Code, compressionFromWire, describeError, MigvisorError, type Compression, type CompressionChoice } from '../common/index.ts';
+import { endpointFromInfo, incompatibility, localEndpoint } from './compatibility.ts';
+import type { MigTask } from './mig-task.ts';
+import type { MigrationHost } from './migration-host.ts';
+import { MigrationRefused, type MigrateOptions } from './migration-run.ts';
+import type { SinkPort } from './sink-port.ts';
+
+const INFO_DEADLINE_MS = 5_000;
+
+/** The compression both ends use: `auto` is deflate when both have it, else none. */
+export function chooseCompression(requested: CompressionChoice, mine: readonly Compression[], theirs: readonly Compression[], sinkName: string): Compression {
+  const both = (c: Compression): boolean => mine.includes(c) && theirs.includes(c);
+  if (requested === 'auto') return both('deflate') ? 'deflate' : 'none';
+  if (requested === 'none') return 'none';
+  if (!theirs.includes(requested)) throw new MigrationRefused(`${sinkName} does not support ${requested} compression (it supports ${theirs.join(', ') || 'none'})`);
+  if (!mine.includes(requested)) throw new MigrationRefused(`this node does not support ${requested} compression`);
+  return requested;
+}
+
+/** Negotiates with the sink; resolves with the compression to use, or throws MigrationRefused. */
+export async function negotiate(host: MigrationHost, task: MigTask, sink: SinkPort, sinkName: string, options: MigrateOptions): Promise<Compression> {
+  let info;
+  try {
+    info = await sink.info(task.partition.name, INFO_DEADLINE_MS);
+  } catch (e: unknown) {
+    throw new MigvisorError(`cannot reach sink ${sinkName}: ${describeError(e)}`, Code.UNAVAILABLE, { cause: e });
+  }
+  const name = info.node || sinkName;
+  const theirs = info.compression.map((e) => compressionFromWire(e) ?? 'none');
+  if (info.archive) {
+    if (options.mode === 'lazy') throw new MigrationRefused(`${name} archives full or pre-copy migrations, not post-copy ones`);
+    return chooseCompression(options.compression, host.compression, theirs, name);
+  }
+  const partition = task.partition.name;
+  const reason = incompatibility(localEndpoint(host.name, host.cpu, partition, task.partition), endpointFromInfo(info, sinkName, partition));
+  if (reason) throw new MigrationRefused(reason);
+  if (info.state !== 'MigSink' || info.freeSlots === 0) {
+    throw new MigrationRefused(`${name} has no MigSink slot free in partition ${partition} (it is ${info.state || 'unavailable'})`);
+  }
+  if (info.slotBytes < task.space.size) {
+    throw new MigrationRefused(`${name} has ${info.slotBytes} bytes for the task, it needs ${task.space.size}`);
+  }
+  return chooseCompression(options.compression, host.compression, theirs, name);
+}
