@@ -108,7 +108,7 @@ export function fileProblem(e: unknown): string {
     case 'EISDIR':
       return 'is a folder';
     default:
-      return code ?? (e instanceof Error ? e.message : String(e));
+      return code ?? (describeError(e));
   }
 }
 

@@ -4,7 +4,7 @@
  * message; their cause is logged, never sent.
  */
 import * as grpc from '@grpc/grpc-js';
-import { Code, MigvisorError } from './errors.ts';
+import { Code, describeError, MigvisorError } from './errors.ts';
 
 export function toServiceError(e: unknown, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): Partial<grpc.StatusObject> {
   if (e instanceof MigvisorError) return { code: e.code as number as grpc.status, details: e.message };
@@ -40,5 +40,5 @@ export function fromServiceError(e: unknown, what: string): MigvisorError {
     }
     return new MigvisorError(e.details || `${what} failed`, e.code as number as Code, { cause: e });
   }
-  return new MigvisorError(`${what}: ${e instanceof Error ? e.message : String(e)}`, Code.INTERNAL, { cause: e });
+  return new MigvisorError(`${what}: ${describeError(e)}`, Code.INTERNAL, { cause: e });
 }

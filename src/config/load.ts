@@ -4,7 +4,7 @@
  * only YAML syntax errors stop the run early (nothing after them can be trusted).
  */
 import { readFileSync } from 'node:fs';
-import { Code, MigvisorError, SourceError, SourceErrors } from '../common/index.ts';
+import { Code, describeError, MigvisorError, SourceError, SourceErrors } from '../common/index.ts';
 import type { ClusterConfig } from './model.ts';
 import { checkCluster } from './check.ts';
 import type { CheckOptions } from './check.ts';
@@ -91,7 +91,7 @@ function readFailure(e: unknown): string {
     case 'EACCES':
       return 'permission denied';
     default:
-      return e instanceof Error ? e.message : String(e);
+      return describeError(e);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
+import { describeError } from '../common/index.ts';
 
 /** A location inside the parsed data: map keys and list indexes, as in a JSON pointer. */
 export type Path = readonly (string | number)[];
@@ -84,7 +85,7 @@ export function parseYaml(text: string): ParsedYaml {
   try {
     data = doc.toJS({ maxAliasCount: 1000 });
   } catch (e: unknown) {
-    return { ok: false, problems: [{ line: 1, message: `YAML syntax error: ${firstLine(e instanceof Error ? e.message : String(e))}` }] };
+    return { ok: false, problems: [{ line: 1, message: `YAML syntax error: ${firstLine(describeError(e))}` }] };
   }
   return { ok: true, source: new YamlSource(doc, lineOf), data: data ?? null };
 }

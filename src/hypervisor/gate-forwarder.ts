@@ -1,12 +1,12 @@
 /**
- * Forwarding records for gates whose receiver left the node (DESIGN.md, step 5,
- * "redirect"): messages sent here keep arriving in the local queue, which becomes
+ * Forwarding records for gates whose receiver left the node (README, "Migration",
+ * step 5: redirect): messages sent here keep arriving in the local queue, which becomes
  * an outbox that is pumped, in order, to the node the task went to (which may
  * forward them again). A message leaves the outbox only once the next node has
  * accepted it; a full or unreachable next node is retried, never dropped.
  */
 import * as grpc from '@grpc/grpc-js';
-import { nodeClient, unary, type NodeControlClient, Code, MigvisorError } from '../common/index.ts';
+import { Code, describeError, MigvisorError, nodeClient, systemClock, unary, type Clock, type NodeControlClient } from '../common/index.ts';
 import type { GateQueue } from '../partition/index.ts';
 
 export interface Route {
@@ -32,6 +32,8 @@ export class GateForwarder {
     private readonly report: (gate: string, detail: string) => void,
     /** This node's name, sent with every forwarded message. */
     private readonly self: string,
+    /** Times the backoff between attempts. */
+    private readonly clock: Clock = systemClock,
   ) {}
 
   /** Starts forwarding gate `name` to `route` (replacing an older route). */
@@ -96,10 +98,10 @@ export class GateForwarder {
           // FAILED_PRECONDITION: the receiver came back here; the route is gone or soon will be.
           const retry = [Code.RESOURCE_EXHAUSTED, Code.UNAVAILABLE, Code.DEADLINE_EXCEEDED, Code.FAILED_PRECONDITION] as Code[];
           if (!retry.includes(code)) {
-            this.report(name, `cannot forward to ${route.name}: ${e instanceof Error ? e.message : String(e)}; messages stay queued here`);
+            this.report(name, `cannot forward to ${route.name}: ${describeError(e)}; messages stay queued here`);
             return;
           }
-          await new Promise((r) => setTimeout(r, backoff).unref());
+          await this.clock.sleep(backoff);
           backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
         }
       }

@@ -5,7 +5,7 @@
  * forwarding record, GateForwarder); a message never overtakes another, is never
  * lost and never arrives twice, even when the task comes back.
  */
-import { Code, MigvisorError, NotFoundError } from '../common/index.ts';
+import { Code, MigvisorError, NotFoundError, type Clock } from '../common/index.ts';
 import type { GateProviderDef } from '../config/index.ts';
 import type { GateMessages, MigTask, TaskGates } from '../migtask/index.ts';
 import { GateQueue, SysCallError, SysError } from '../partition/index.ts';
@@ -22,8 +22,9 @@ export class NodeGates implements TaskGates {
     private readonly slots: readonly MigTask[],
     /** Reports a message that cannot be forwarded. */
     report: (gate: string, detail: string) => void,
+    clock: Clock,
   ) {
-    this.forwarder = new GateForwarder((name) => this.queues.get(name), report, node);
+    this.forwarder = new GateForwarder((name) => this.queues.get(name), report, node, clock);
   }
 
   /** Creates the queue of a gate provider (once per node, whichever partitions use it). */

@@ -85,7 +85,7 @@ export class Node implements SysHost, MigrationHost {
     this.clock = options.clock ?? systemClock;
     this.memory = new PhysicalMemory(def.memory);
     this.schedule = new TimePartitionSchedule(def.schedule);
-    this.taskGates = new NodeGates(def.name, this.slots, (gate, detail) => this.migrationEvent('', 'forward-failed', `gate ${gate}: ${detail}`));
+    this.taskGates = new NodeGates(def.name, this.slots, (gate, detail) => this.migrationEvent('', 'forward-failed', `gate ${gate}: ${detail}`), this.clock);
     for (const pdef of def.partitions) {
       const partition = new Partition(pdef, {
         nodeName: def.name,

@@ -4,6 +4,7 @@
  * Comments start with `;` or `#` outside strings and character literals.
  */
 import { ExprError } from './asm-expression.ts';
+import { describeError } from '../common/index.ts';
 
 export interface Statement {
   readonly line: number;
@@ -89,7 +90,7 @@ export function lex(source: string): { statements: Statement[]; errors: { line: 
     try {
       statements.push({ line, labels, op: m[1]!.toLowerCase(), operands: splitOperands(m[2]!) });
     } catch (e: unknown) {
-      errors.push({ line, message: e instanceof Error ? e.message : String(e) });
+      errors.push({ line, message: describeError(e) });
     }
   });
   return { statements, errors };

@@ -4,7 +4,7 @@
  * in the node's byte order. Every problem is collected and reported as
  * FILE:LINE: message; nothing is emitted unless the whole file is clean.
  */
-import { SourceError, SourceErrors } from '../common/index.ts';
+import { describeError, SourceError, SourceErrors } from '../common/index.ts';
 import { decodeEscape, evaluate, ExprError, UndefinedSymbol } from './asm-expression.ts';
 import { lex, type Statement } from './asm-lexer.ts';
 import type { Endian, WordSize } from '../config/index.ts';
@@ -164,7 +164,7 @@ class Assembler {
       try {
         return Number(evaluate(this.entryExpr.expr, (n) => this.lookup(n), 0n));
       } catch (e: unknown) {
-        this.error(this.entryExpr.line, e instanceof Error ? e.message : String(e));
+        this.error(this.entryExpr.line, describeError(e));
         return this.text.base;
       }
     }

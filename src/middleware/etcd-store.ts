@@ -18,8 +18,9 @@
  * another coordinator freed since are written again, never assumed.
  */
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3, type Lease, type Namespace } from 'etcd3';
-import { AlreadyExistsError, Code, MigvisorError } from '../common/index.ts';
+import { AlreadyExistsError, Code, describeError, MigvisorError } from '../common/index.ts';
 import type { ChunkHash, ChunkWriter, Location, Lock, Manifest, SnapshotStore, StoreStats } from './store.ts';
 
 /** etcd's default limits are 128 operations and 1.5 MiB per request. */
@@ -32,7 +33,7 @@ const MARKER_TTL_S = 10;
 const GC_WAIT_MS = 30_000;
 
 function unavailable(e: unknown, what: string): MigvisorError {
-  return new MigvisorError(`etcd ${what}: ${e instanceof Error ? e.message : String(e)}`, Code.UNAVAILABLE, { cause: e });
+  return new MigvisorError(`etcd ${what}: ${describeError(e)}`, Code.UNAVAILABLE, { cause: e });
 }
 
 export class EtcdStore implements SnapshotStore {
@@ -146,7 +147,7 @@ export class EtcdStore implements SnapshotStore {
           const until = Date.now() + GC_WAIT_MS;
           while ((await this.ns.getAll().prefix('gc/').keys()).length > 0) {
             if (Date.now() > until) throw new MigvisorError('etcd store: a gc has been running for too long', Code.UNAVAILABLE);
-            await new Promise((r) => setTimeout(r, 50));
+            await sleep(50);
           }
           const present = await this.refresh();
           // A chunk skipped as stored may have been freed by another coordinator since.

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import protobuf from 'protobufjs';
-import { Code, fileProblem, messageType } from '../common/index.ts';
+import { Code, describeError, fileProblem, messageType } from '../common/index.ts';
 import { ContainerError } from './container-error.ts';
 import { rawChunk, type RawChunk } from './container-codec.ts';
 
@@ -58,7 +58,7 @@ export async function* readContainerFile(file: string): AsyncGenerator<RawChunk>
     try {
       c = CHUNK.toObject(CHUNK.decodeDelimited(reader), { enums: String, longs: Number, defaults: true });
     } catch (e: unknown) {
-      throw new ContainerError(`${file} is truncated or corrupt at byte ${FILE_MAGIC.length + reader.pos}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new ContainerError(`${file} is truncated or corrupt at byte ${FILE_MAGIC.length + reader.pos}: ${describeError(e)}`);
     }
     yield rawChunk(c);
   }

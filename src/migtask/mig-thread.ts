@@ -1,5 +1,5 @@
 /**
- * The MigThread: a task slot's command-channel state machine (DESIGN.md, "The
+ * The MigThread: a task slot's command-channel state machine (README, "The
  * command channel"). All transitions live in the one table below; a command that
  * the current state does not accept throws an IllegalStateError naming both.
  *

@@ -1,5 +1,5 @@
 /**
- * The MigTask command channel over gRPC (DESIGN.md, "The command channel"): a
+ * The MigTask command channel over gRPC (README, "The command channel"): a
  * command in the wrong state is refused with a status and a message naming the
  * state and the command; transitional states show in Info and ps while a
  * migration is in flight (held mid-stream by a proxy).

@@ -4,11 +4,13 @@
  * departs if the sink runs the task, or resumes it, with the gate messages it had
  * taken, if the sink never will. Real nodes on loopback; the sink's Commit and
  * QueryMigration answers are held back by a wrapper until the test lets them through.
+ * The source's protocol clock is turned by hand, so its retries (seconds of waiting
+ * on a real clock) take no time.
  */
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { asyncScheduler } from 'rxjs';
-import { Code, MigvisorError } from '../../src/common/errors.ts';
+import { Code, ManualClock, MigvisorError } from '../../src/common/index.ts';
 import { seededIds } from '../../src/common/ids.ts';
 import { loadCluster } from '../../src/config/index.ts';
 import { Node, NodeServer } from '../../src/hypervisor/index.ts';
@@ -52,11 +54,13 @@ class SilentSink implements SinkPort {
   }
 }
 
-async function until(what: string, ok: () => boolean, ms = 15_000): Promise<void> {
+/** Turns `clock` half a second at a time (with a short real pause for the network) until `ok` holds. */
+async function until(clock: ManualClock, what: string, ok: () => boolean, ms = 15_000): Promise<void> {
   const end = Date.now() + ms;
   while (!ok()) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
+    await clock.advance(500);
+    await new Promise((r) => setTimeout(r, 5));
   }
 }
 
@@ -67,10 +71,12 @@ describe('a migration in doubt after the commit', function () {
   let serverA: NodeServer;
   let serverB: NodeServer;
   let sink: SilentSink;
+  let clock: ManualClock;
 
   beforeEach(async () => {
     const cluster = loadCluster(CLUSTER);
-    a = new Node(cluster.nodes.find((n) => n.name === 'field-a')!, cluster, { ids: seededIds(7) });
+    clock = new ManualClock();
+    a = new Node(cluster.nodes.find((n) => n.name === 'field-a')!, cluster, { ids: seededIds(7), clock });
     b = new Node(cluster.nodes.find((n) => n.name === 'field-b')!, cluster, { ids: seededIds(8) });
     serverA = new NodeServer(a);
     serverB = new NodeServer(b);
@@ -96,10 +102,16 @@ describe('a migration in doubt after the commit', function () {
     // Two messages wait on the task's gate: they travel with it.
     a.gate('inbox')!.send(Uint8Array.of(1));
     a.gate('inbox')!.send(Uint8Array.of(2));
-    const e = await migrateTask(a, sink, { task, mode: 'full', compression: 'none', deadlineMs: 10_000 }).then(
-      () => undefined,
-      (err: unknown) => err,
+    let e: unknown;
+    let settled = false;
+    void migrateTask(a, sink, { task, mode: 'full', compression: 'none', deadlineMs: 10_000 }).then(
+      () => (settled = true),
+      (err: unknown) => {
+        e = err;
+        settled = true;
+      },
     );
+    await until(clock, 'the source to give up asking', () => settled);
     expect(e).to.be.instanceOf(MigvisorError);
     expect((e as MigvisorError).message).to.contain('did not confirm the commit');
     expect(a.task(task).state, 'held stopped on the source').to.equal('Committing');
@@ -114,7 +126,7 @@ describe('a migration in doubt after the commit', function () {
     expect(staged.state).to.equal('Staged');
     expect(await b.migrations.sink.abort(sink.committing, 'staging timed out (test)')).to.equal('aborted');
     sink.silent = false;
-    await until('the task to run on the source again', () => a.task(task).state === 'MigSource');
+    await until(clock, 'the task to run on the source again', () => a.task(task).state === 'MigSource');
     expect(b.slots.every((s) => s.state === 'MigSink'), 'nothing left on the sink').to.equal(true);
     expect(a.gate('inbox')!.peekAll().map((m) => m[0]), 'the carried messages are back, in order').to.deep.equal([1, 2]);
     expect(a.departures.has(task)).to.equal(false);
@@ -123,7 +135,7 @@ describe('a migration in doubt after the commit', function () {
   it('departs when the sink turns out to run the task', async () => {
     const task = await migrateInDoubt();
     sink.silent = false;
-    await until('the source to release the task', () => a.slots.every((s) => s.id !== task));
+    await until(clock, 'the source to release the task', () => a.slots.every((s) => s.id !== task));
     expect(b.task(task).state).to.equal('MigSource');
     expect(a.departures.get(task)?.to).to.equal(serverB.address);
     expect(b.gate('inbox')!.peekAll().map((m) => m[0]), 'the messages went with the task').to.deep.equal([1, 2]);

@@ -13,7 +13,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
-import { seededIds } from '../../src/common/ids.ts';
+import { ManualClock, seededIds } from '../../src/common/index.ts';
 import { assembleFor } from '../../src/machine/index.ts';
 import { loadCluster, type ClusterConfig } from '../../src/config/index.ts';
 import { Node, NodeServer, type NodeEvent } from '../../src/hypervisor/index.ts';
@@ -39,8 +39,8 @@ interface Host {
 }
 
 let seed = 100;
-async function host(cluster: ClusterConfig, name: string): Promise<Host> {
-  const node = new Node(cluster.nodes.find((n) => n.name === name)!, cluster, { ids: seededIds(seed++) });
+async function host(cluster: ClusterConfig, name: string, clock?: ManualClock): Promise<Host> {
+  const node = new Node(cluster.nodes.find((n) => n.name === name)!, cluster, { ids: seededIds(seed++), ...(clock ? { clock } : {}) });
   const server = new NodeServer(node);
   await server.listen('127.0.0.1:0');
   const events: NodeEvent[] = [];
@@ -260,6 +260,40 @@ describe('Live migration protocols (in-process nodes)', function () {
       expect(consoleOf(dst, id).slice(0, 2), 'the counter on the sink').to.deep.equal(['counter 5', 'counter 6']);
       dst.node.kill(id);
     });
+    it('a source gone before the pages arrive: the waiting traveler faults as lost after the retries, on the sink clock (virtual time)', async () => {
+      const clock = new ManualClock();
+      const [from, to] = await Promise.all([host(cluster, 'live-a'), host(cluster, 'live-b', clock)]);
+      try {
+        const id = boot(from, 'ctrl', program('config/programs/counter.s')).id!;
+        from.node.runTicks(35);
+        const sink = new TappedSink(new RemoteSink(to.server.address));
+        let release!: () => void;
+        sink.holdPush(new Promise<void>((r) => (release = r)));
+        const migration = migrate(from, sink, { task: id, mode: 'lazy' });
+        migration.catch(() => undefined);
+        await sink.pushStarted;
+        // The source's process is gone: no page can come any more.
+        await from.server.shutdown(100);
+        const moved = to.node.task(id);
+        const traveler = moved.travelers[0]!;
+        await stepUntil(to, () => traveler.status === 'waiting' && traveler.wait?.kind === 'page', 'the first page fault');
+        // Four attempts with backoff (0.1 + 0.2 + 0.4 + 0.8 s on the sink's clock), then the loss.
+        for (let i = 0; i < 40 && traveler.status !== 'faulted'; i++) {
+          await clock.advance(100);
+          await new Promise((r) => setTimeout(r, 5));
+        }
+        expect(traveler.status, 'the traveler that needs the page').to.equal('faulted');
+        expect(traveler.fault?.kind).to.equal('lost');
+        const lost = to.events.filter((e) => e.kind === 'migration' && e.task === id && e.phase === 'residual-lost');
+        expect(lost, 'residual-lost on the sink').to.have.length(1);
+        expect(lost[0]!.kind === 'migration' && lost[0]!.detail).to.match(/unreachable: cannot fetch pages from /);
+        release();
+        sink.close();
+      } finally {
+        await shutdown(from, to);
+      }
+    });
+
     it('a traveler that faults before the source has the Commit reply still gets its page', async () => {
       const task = boot(src, 'ctrl', program('config/programs/counter.s'));
       const id = task.id!;
