@@ -8,7 +8,8 @@ import { describeError, SourceError, SourceErrors } from '../common/index.ts';
 import { decodeEscape, evaluate, ExprError, UndefinedSymbol } from './asm-expression.ts';
 import { lex, type Statement } from './asm-lexer.ts';
 import type { Endian, WordSize } from '../config/index.ts';
-import { encodeI, encodeJ, encodeR, instructionLength, OPS, SP, Sys, type OpInfo } from './isa.ts';
+import { AsmError, InstructionEncoder, parseRegister } from './asm-encoding.ts';
+import { encodeI, instructionLength, OPS, type OpInfo } from './isa.ts';
 import { OpenFlag, SysError } from '../partition/index.ts';
 
 export interface AsmOptions {
@@ -57,14 +58,6 @@ const PREDEFINED: ReadonlyMap<string, bigint> = new Map<string, bigint>([
   ...Object.entries(OpenFlag).map(([k, v]): [string, bigint] => [k, BigInt(v)]),
 ]);
 
-const REG = /^(r(1[0-5]|[0-9])|sp)$/i;
-
-function parseRegister(text: string): number | undefined {
-  const m = REG.exec(text.trim());
-  if (!m) return undefined;
-  return m[0].toLowerCase() === 'sp' ? SP : Number(m[2]);
-}
-
 class Assembler {
   private readonly problems: SourceError[] = [];
   private readonly symbols = new Map<string, bigint>();
@@ -83,7 +76,10 @@ class Assembler {
   private readonly le: boolean;
   private readonly file: string;
 
+  private readonly enc: InstructionEncoder;
+
   constructor(private readonly opts: AsmOptions) {
+    this.enc = new InstructionEncoder({ word: opts.word, value: (e) => this.value(e), lookup: (n) => this.lookup(n) });
     this.wordBytes = opts.word / 8;
     this.le = opts.endian === 'little';
     this.file = opts.file ?? '<source>';
@@ -325,7 +321,7 @@ class Assembler {
   private instruction(st: Statement): void {
     if (this.cur !== this.text) throw new AsmError(`instruction "${st.op}" outside .text`);
     if (this.cur.here % 4 !== 0) throw new AsmError(`instruction at unaligned address 0x${this.cur.here.toString(16)} (use .align 4)`);
-    const expanded = this.expandPseudo(st);
+    const expanded = this.enc.expandPseudo(st);
     const op = OPS.get(expanded.op);
     if (!op) throw new AsmError(`unknown instruction "${st.op}"`);
     if (op.only64 && this.opts.word !== 64) throw new AsmError(`${op.mnemonic} needs a 64-bit node`);
@@ -337,39 +333,15 @@ class Assembler {
     this.cur.bytes.push(0, 0, 0, 0);
     if (this.pass === 1) {
       // Check operand shapes early so errors are reported once, from pass 1.
-      this.checkShape(op, expanded.operands);
+      this.enc.checkShape(op, expanded.operands);
       return;
     }
-    this.put(at, BigInt(this.encode(op, expanded.operands, addr)), 4);
-  }
-
-  private expandPseudo(st: Statement): { op: string; operands: readonly string[] } {
-    const ops = st.operands;
-    switch (st.op!) {
-      case 'ld':
-        return { op: this.opts.word === 64 ? 'ldd' : 'ldw', operands: ops };
-      case 'st':
-        return { op: this.opts.word === 64 ? 'std' : 'stw', operands: ops };
-      case 'la':
-        return { op: 'liu', operands: ops };
-      case 'subi':
-        if (ops.length !== 3) throw new AsmError('subi takes 3 operands (rd, rs, imm)');
-        return { op: 'addi', operands: [ops[0]!, ops[1]!, `-(${ops[2]!})`] };
-      case 'inc':
-      case 'dec':
-        if (ops.length !== 1) throw new AsmError(`${st.op} takes 1 operand (a register)`);
-        return { op: 'addi', operands: [ops[0]!, ops[0]!, st.op === 'inc' ? '1' : '-1'] };
-      case 'mov':
-        if (ops.length === 2 && parseRegister(ops[1]!) === undefined) return { op: 'li', operands: ops };
-        return { op: 'mov', operands: ops };
-      default:
-        return { op: st.op!, operands: ops };
-    }
+    this.put(at, BigInt(this.enc.encode(op, expanded.operands, addr)), 4);
   }
 
   private loadImmediate(st: Statement, op: OpInfo, operands: readonly string[]): void {
     if (operands.length !== 2) throw new AsmError(`${st.op} takes 2 operands (rd, value)`);
-    const rd = this.reg(operands[0]!);
+    const rd = this.enc.reg(operands[0]!);
     let size = this.liSizes.get(st);
     if (size === undefined) {
       // Pass 1: pick the shortest encoding if the value is already known.
@@ -379,161 +351,18 @@ class Assembler {
       } catch (e: unknown) {
         if (!(e instanceof UndefinedSymbol)) throw e;
       }
-      size = op.mnemonic === 'liw' || (known !== undefined && this.needsWide(op, known)) ? 12 : 8;
+      size = op.mnemonic === 'liw' || (known !== undefined && this.enc.needsWide(op, known)) ? 12 : 8;
       this.liSizes.set(st, size);
     }
     const at = this.cur.bytes.length;
     for (let i = 0; i < size; i++) this.cur.bytes.push(0);
     if (this.pass === 1) return;
     const v = this.value(operands[1]!);
-    const { opcode, imm } = this.chooseLi(op, v, size);
+    const { opcode, imm } = this.enc.chooseLi(op, v, size);
     this.put(at, BigInt(encodeI(opcode, rd, 0, 0)), 4);
     this.put(at + 4, imm, size - 4);
   }
-
-  private needsWide(op: OpInfo, v: bigint): boolean {
-    if (this.opts.word === 32) return false;
-    if (op.mnemonic === 'liu') return v < 0n || v > 0xffffffffn;
-    return v < -(1n << 31n) || v > 0xffffffffn;
-  }
-
-  private chooseLi(op: OpInfo, v: bigint, size: number): { opcode: number; imm: bigint } {
-    if (this.opts.word === 32) {
-      if (v < -(1n << 31n) || v > 0xffffffffn) throw new AsmError(`value ${v} does not fit in 32 bits`);
-      return { opcode: OPS.get('li')!.opcode, imm: v };
-    }
-    if (size === 12) {
-      if (v < -(1n << 63n) || v > (1n << 64n) - 1n) throw new AsmError(`value ${v} does not fit in 64 bits`);
-      return { opcode: OPS.get('liw')!.opcode, imm: v };
-    }
-    if (op.mnemonic !== 'liu' && v >= -(1n << 31n) && v < 1n << 31n) return { opcode: OPS.get('li')!.opcode, imm: v };
-    if (v >= 0n && v <= 0xffffffffn) return { opcode: OPS.get('liu')!.opcode, imm: v };
-    throw new AsmError(`value ${v} needs 64 bits but its size was fixed before its symbols were known; define them earlier or use liw`);
-  }
-
-  private reg(text: string): number {
-    const r = parseRegister(text);
-    if (r === undefined) throw new AsmError(`expected a register (r0..r15 or sp), got "${text}"`);
-    return r;
-  }
-
-  private static readonly ARITY: Record<string, number> = {
-    none: 0, rrr: 3, rr: 2, rri: 3, cmp: 2, cmpi: 2, mem: 2, r: 1, rs: 1, j: 1, sys: 1,
-  };
-
-  private checkShape(op: OpInfo, operands: readonly string[]): void {
-    const want = Assembler.ARITY[op.format]!;
-    if (operands.length !== want) {
-      throw new AsmError(`${op.mnemonic} takes ${want} operand${want === 1 ? '' : 's'}, got ${operands.length}`);
-    }
-    switch (op.format) {
-      case 'rrr':
-        operands.forEach((o) => this.reg(o));
-        return;
-      case 'rr':
-      case 'cmp':
-        operands.forEach((o) => this.reg(o));
-        return;
-      case 'rri':
-      case 'cmpi':
-        this.reg(operands[0]!);
-        if (op.format === 'rri') this.reg(operands[1]!);
-        return;
-      case 'mem':
-        this.reg(operands[0]!);
-        this.memOperand(operands[1]!, false);
-        return;
-      case 'r':
-      case 'rs':
-        this.reg(operands[0]!);
-        return;
-      case 'sys':
-        this.sysNumber(operands[0]!, false);
-        return;
-      default:
-        return;
-    }
-  }
-
-  private encode(op: OpInfo, operands: readonly string[], addr: number): number {
-    this.checkShape(op, operands);
-    const o = (i: number): string => operands[i]!;
-    switch (op.format) {
-      case 'none':
-        return encodeR(op.opcode, 0, 0, 0);
-      case 'rrr':
-        return encodeR(op.opcode, this.reg(o(0)), this.reg(o(1)), this.reg(o(2)));
-      case 'rr':
-        return encodeR(op.opcode, this.reg(o(0)), this.reg(o(1)), 0);
-      case 'rri':
-        return encodeI(op.opcode, this.reg(o(0)), this.reg(o(1)), this.imm16(op, o(2)));
-      case 'cmp':
-        return encodeR(op.opcode, 0, this.reg(o(0)), this.reg(o(1)));
-      case 'cmpi':
-        return encodeI(op.opcode, 0, this.reg(o(0)), this.imm16(op, o(1)));
-      case 'mem': {
-        const { base, offset } = this.memOperand(o(1), true);
-        return encodeI(op.opcode, this.reg(o(0)), base, offset);
-      }
-      case 'r':
-        return encodeR(op.opcode, this.reg(o(0)), 0, 0);
-      case 'rs':
-        return encodeR(op.opcode, 0, this.reg(o(0)), 0);
-      case 'j': {
-        const target = Number(this.value(o(0)));
-        const delta = target - addr;
-        if (delta % 4 !== 0) throw new AsmError(`branch target 0x${target.toString(16)} is not 4-byte aligned`);
-        const off = delta / 4;
-        if (off < -(1 << 23) || off >= 1 << 23) throw new AsmError(`branch target 0x${target.toString(16)} out of range`);
-        return encodeJ(op.opcode, off);
-      }
-      case 'sys':
-        return encodeI(op.opcode, 0, 0, this.sysNumber(o(0), true));
-      default:
-        throw new AsmError(`cannot encode ${op.mnemonic}`);
-    }
-  }
-
-  private imm16(op: OpInfo, expr: string): number {
-    const v = this.value(expr);
-    const shift = op.mnemonic === 'shli' || op.mnemonic === 'shri' || op.mnemonic === 'sari';
-    if (shift) {
-      if (v < 0n || v >= BigInt(this.opts.word)) throw new AsmError(`shift amount ${v} out of range 0..${this.opts.word - 1}`);
-    } else if (v < -32768n || v > 32767n) {
-      throw new AsmError(`immediate ${v} out of range -32768..32767 (load it with li into a register)`);
-    }
-    return Number(v);
-  }
-
-  /** Parses `[rs]`, `[rs + expr]` or `[rs - expr]`. */
-  private memOperand(text: string, evaluateOffset: boolean): { base: number; offset: number } {
-    const m = /^\[\s*([A-Za-z0-9]+)\s*(?:([+-])\s*(.+?))?\s*\]$/.exec(text.trim());
-    if (!m) throw new AsmError(`expected a memory operand like [r1 + 8], got "${text}"`);
-    const base = this.reg(m[1]!);
-    if (!evaluateOffset || m[3] === undefined) return { base, offset: 0 };
-    let v = this.value(m[3]);
-    if (m[2] === '-') v = -v;
-    if (v < -32768n || v > 32767n) throw new AsmError(`offset ${v} out of range -32768..32767`);
-    return { base, offset: Number(v) };
-  }
-
-  private sysNumber(text: string, evaluateIt: boolean): number {
-    const name = text.trim().toLowerCase();
-    if (Object.hasOwn(Sys, name)) return Sys[name as keyof typeof Sys];
-    if (!/^[0-9]/.test(name)) {
-      // Only once every symbol is known (pass 2): a constant may be defined later, or be 0.
-      if (evaluateIt && /^[a-z_]+$/.test(name) && this.lookup(text.trim()) === undefined) {
-        throw new AsmError(`unknown system call "${text.trim()}" (known: ${Object.keys(Sys).join(', ')})`);
-      }
-    }
-    if (!evaluateIt) return 0;
-    const v = this.value(text);
-    if (v < 0n || v > 0xffffn) throw new AsmError(`system call number ${v} out of range`);
-    return Number(v);
-  }
 }
-
-class AsmError extends Error {}
 
 /** Parses a double-quoted string literal with C escapes into UTF-8 bytes. */
 function parseString(text: string): number[] {

@@ -13,7 +13,9 @@
 import type { AddressSpace } from '../partition/index.ts';
 import { MemoryFault } from '../partition/index.ts';
 import type { WordSize } from '../config/index.ts';
-import { dialectFor, flags32, flags64, registerUse, testFlags, type Dialect, type FlagSource } from './cpu-codegen.ts';
+import { flags32, flags64, registerUse, testFlags, type Dialect, type FlagSource } from './cpu-codegen.ts';
+import { dialect32 } from './cpu-dialect32.ts';
+import { dialect64 } from './cpu-dialect64.ts';
 import { divide, flagsHalves, halves, high, join, low, mulhu, out, testFlagsHalves } from './cpu-int64.ts';
 import { CpuTrap } from './cpu-trap.ts';
 import { decode, instructionLength, REGISTER_COUNT, type Decoded } from './isa.ts';
@@ -273,4 +275,8 @@ export function run(s: CpuState, cache: CodeCache, budget: number): number {
     if (s.trap >= 0 || s.fault !== undefined) return done;
   }
   return done;
+}
+
+function dialectFor(word: WordSize, littleEndian: boolean): Dialect {
+  return word === 64 ? dialect64(littleEndian) : dialect32(littleEndian);
 }

@@ -1,3 +1,7 @@
+/**
+ * The cluster-file checker: one test per problem it reports, each with its line
+ * and message. Long because it lists every check; each case is a few lines of YAML.
+ */
 import { expect } from 'chai';
 import { parseClusterText } from '../../src/config/load.ts';
 

@@ -1,3 +1,8 @@
+/**
+ * A node in virtual time: boot, scheduling, system calls (console, sleep, gates,
+ * files), faults and process management. Long because it specifies the node's
+ * runtime as one story over one test cluster.
+ */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

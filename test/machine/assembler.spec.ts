@@ -1,3 +1,8 @@
+/**
+ * The MV assembler: syntax, directives, expressions, every instruction format,
+ * and every error with its line. Long because it is the assembler's whole
+ * specification, one small case per rule.
+ */
 import { expect } from 'chai';
 import { SourceErrors } from '../../src/common/errors.ts';
 import { assemble, DEFAULT_DATA_BASE, DEFAULT_TEXT_BASE, type Program } from '../../src/machine/assembler.ts';

@@ -1,3 +1,9 @@
+/**
+ * The CPU against BigInt reference semantics, on all four word-size/byte-order
+ * combinations: arithmetic, flags, branches, loads and stores, faults, budgets.
+ * Long because it is one table-driven specification of the whole instruction set;
+ * split by topic it would scatter the shared cases and helpers (cpu-harness.ts).
+ */
 import { expect } from 'chai';
 import { CpuTrap } from '../../src/machine/cpu-trap.ts';
 import { Flag } from '../../src/machine/isa.ts';

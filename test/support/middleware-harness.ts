@@ -8,6 +8,9 @@
  * `cleanup()`, every process started here is stopped by {@link stopMiddlewares} /
  * {@link EtcdServer.stop} and, should a suite forget, killed by `cleanup()`.
  * Every wait is bounded.
+ *
+ * Long because the middleware specs share one fixture world (processes, etcd,
+ * store files); each section below is one of its parts.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -6,6 +6,9 @@
  * Everything started here is registered, and {@link cleanup} (call it from an
  * `after`/`afterEach` hook) kills every process still alive and closes every gRPC
  * client, also when a test failed half-way. Every wait is bounded.
+ *
+ * Long because every integration spec starts its processes through it; the
+ * sections (processes, CLI, events, polling) are independent.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
