@@ -14,14 +14,17 @@ export type { MigTaskClient, NodeControlClient };
 /** Default deadline of a unary call. */
 export const CALL_DEADLINE_MS = 10_000;
 
+/** A grpc deadline `ms` from now. */
 export function deadline(ms: number): grpc.Deadline {
   return new Date(Date.now() + ms);
 }
 
+/** A client of the MigTask command channel at `address` (host:port). */
 export function migTaskClient(address: string): MigTaskClient {
   return new (wire().MigTask)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
 }
 
+/** A client of a node's NodeControl service at `address` (host:port). */
 export function nodeClient(address: string): NodeControlClient {
   return new (wire().NodeControl)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
 }

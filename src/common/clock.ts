@@ -14,6 +14,7 @@ export interface Timer {
   cancel(): void;
 }
 
+/** A source of time and timers (ms); see {@link systemClock} and {@link ManualClock}. */
 export interface Clock {
   /** Milliseconds on this clock's time line (only differences mean anything). */
   now(): number;

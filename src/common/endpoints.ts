@@ -16,6 +16,7 @@ export interface ClusterListeners {
   readonly middleware?: { readonly listen: string } | undefined;
 }
 
+/** Running processes of one cluster file: node name → host:port, and the middleware. */
 export interface Endpoints {
   nodes: Record<string, string>;
   middleware?: string;
@@ -23,6 +24,7 @@ export interface Endpoints {
 
 const ADDRESS = /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
 
+/** Whether `ref` is a `host:port` (or `[v6]:port`) rather than a node name. */
 export function isAddress(ref: string): boolean {
   return ADDRESS.test(ref);
 }
@@ -46,6 +48,7 @@ function writeAtomic(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
+/** Every process the registry of `clusterFile` knows (unreadable entries are skipped). */
 export function readEndpoints(clusterFile: string): Endpoints {
   const out: Endpoints = { nodes: {} };
   const dir = path.join(registryDir(clusterFile), 'endpoints');
@@ -76,10 +79,12 @@ export function writeEndpoints(clusterFile: string, e: Endpoints): void {
   if (e.middleware) writeAtomic(entryFile(clusterFile, MIDDLEWARE), e.middleware);
 }
 
+/** Records that node `name` of `clusterFile` serves at `address`. */
 export function recordNode(clusterFile: string, name: string, address: string): void {
   writeAtomic(entryFile(clusterFile, name), address);
 }
 
+/** Records the middleware's address (undefined: forgets it). */
 export function recordMiddleware(clusterFile: string, address: string | undefined): void {
   if (address) writeAtomic(entryFile(clusterFile, MIDDLEWARE), address);
   else fs.rmSync(entryFile(clusterFile, MIDDLEWARE), { force: true });
@@ -101,6 +106,7 @@ export function resolveMiddleware(ref: string | undefined, clusterFile: string, 
   );
 }
 
+/** Forgets node `name`, but only if the registry still names `address` (a newer process may have taken its place). */
 export function forgetNode(clusterFile: string, name: string, address: string): void {
   const file = entryFile(clusterFile, name);
   try {

@@ -23,6 +23,7 @@ export const Code = {
   UNAVAILABLE: 14,
   DATA_LOSS: 15,
 } as const;
+/** A gRPC status code. */
 export type Code = (typeof Code)[keyof typeof Code];
 
 /** Base of every error migvisor raises on purpose. */

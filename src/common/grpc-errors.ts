@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { Code, describeError, MigvisorError } from './errors.ts';
 
+/** Any error as a gRPC status: a MigvisorError keeps its code and message; anything else becomes INTERNAL with a generic message, its cause logged with `log`. */
 export function toServiceError(e: unknown, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): Partial<grpc.StatusObject> {
   if (e instanceof MigvisorError) return { code: e.code as number as grpc.status, details: e.message };
   if (isServiceError(e)) return { code: e.code, details: e.details };
@@ -13,6 +14,7 @@ export function toServiceError(e: unknown, log: (msg: string) => void = (m) => p
   return { code: grpc.status.INTERNAL, details: 'internal error (see the node log)' };
 }
 
+/** Whether `e` is a status from grpc-js (a code and details). */
 export function isServiceError(e: unknown): e is grpc.ServiceError {
   return typeof e === 'object' && e !== null && 'code' in e && 'details' in e && typeof (e as { code: unknown }).code === 'number';
 }

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 
+/** Where the random part of task ids comes from. */
 export type IdSource = () => number;
 
 /** A seeded 32-bit PRNG (mulberry32): deterministic ids for simulations and tests. */
@@ -19,8 +20,10 @@ export function seededIds(seed: number): IdSource {
   };
 }
 
+/** Crypto randomness: what real nodes use. */
 export const randomIds: IdSource = () => randomBytes(4).readUInt32BE(0);
 
+/** A task id: the program's base name and six hex digits, e.g. `counter-3fa9c2`. */
 export function taskId(program: string, source: IdSource): string {
   const base = program.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]/g, '') || 'task';
   return `${base}-${(source() & 0xffffff).toString(16).padStart(6, '0')}`;

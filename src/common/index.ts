@@ -16,20 +16,10 @@ export {
   SourceError,
   SourceErrors,
 } from './errors.ts';
-export { fromServiceError, isServiceError, toServiceError } from './grpc-errors.ts';
-export { CALL_DEADLINE_MS, clientStream, deadline, migTaskClient, nodeClient, serverStream, unary, writeAll } from './clients.ts';
+export { toServiceError } from './grpc-errors.ts';
+export { clientStream, migTaskClient, nodeClient, serverStream, unary } from './clients.ts';
 export type { MigTaskClient, NodeControlClient } from './clients.ts';
-export {
-  forgetNode,
-  isAddress,
-  readEndpoints,
-  recordMiddleware,
-  recordNode,
-  registryDir,
-  resolveMiddleware,
-  resolveNode,
-  writeEndpoints,
-} from './endpoints.ts';
+export { forgetNode, isAddress, readEndpoints, recordMiddleware, recordNode, resolveMiddleware, resolveNode, writeEndpoints } from './endpoints.ts';
 export type { ClusterListeners, Endpoints } from './endpoints.ts';
 export { ManualClock, systemClock } from './clock.ts';
 export type { Clock, Timer } from './clock.ts';
@@ -39,8 +29,7 @@ export { ServiceHost } from './service-host.ts';
 export { clientStreamHandler, serverStreamHandler, unaryHandler } from './handlers.ts';
 export type { StreamOut } from './handlers.ts';
 export { bufferedIterable } from './observable-iterable.ts';
-export { CHANNEL_OPTIONS, LOADER_OPTIONS, messageType, packageDefinition, PROTO_DIR, PROTO_FILES, protoRoot, wire } from './wire.ts';
-export type { WireProto } from './wire.ts';
+export { CHANNEL_OPTIONS, messageType, wire } from './wire.ts';
 export {
   COMPRESSION_CHOICES,
   COMPRESSIONS,
@@ -53,4 +42,4 @@ export {
   MIGRATION_MODES,
   WORD_SIZES,
 } from './vocabulary.ts';
-export type { Compression, CompressionChoice, Endian, MigrationMode, WireEncoding, WireEndian, WordSize } from './vocabulary.ts';
+export type { Compression, CompressionChoice, Endian, MigrationMode, WireEncoding, WordSize } from './vocabulary.ts';

@@ -6,6 +6,7 @@
  */
 import type { Observable, Subscription } from 'rxjs';
 
+/** `source` as an async iterable with at most `limit` items waiting; more fails it with `overflow()`. */
 export function bufferedIterable<T>(source: Observable<T>, limit: number, overflow: () => Error): AsyncIterable<T> {
   return {
     [Symbol.asyncIterator](): AsyncIterator<T> {

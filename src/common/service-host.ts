@@ -9,6 +9,7 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { CHANNEL_OPTIONS, packageDefinition } from './wire.ts';
 
+/** A gRPC server with health checking and reflection beside the services of `services` (their full names), and an orderly shutdown. */
 export class ServiceHost {
   readonly server = new grpc.Server(CHANNEL_OPTIONS);
   private readonly health: HealthImplementation;

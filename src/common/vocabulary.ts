@@ -6,21 +6,26 @@
 
 /** A node's word size in bits. */
 export const WORD_SIZES = [32, 64] as const;
+/** 32 or 64. */
 export type WordSize = (typeof WORD_SIZES)[number];
 
 /** A node's byte order. */
 export const ENDIANS = ['little', 'big'] as const;
+/** `little` or `big`. */
 export type Endian = (typeof ENDIANS)[number];
 
 /** Page compression of a container, as a node supports it and a migration uses it. */
 export const COMPRESSIONS = ['none', 'deflate', 'brotli'] as const;
+/** `none`, `deflate` or `brotli`. */
 export type Compression = (typeof COMPRESSIONS)[number];
 /** What a client may ask for: a compression, or `auto` (deflate when both ends have it, else none). */
 export const COMPRESSION_CHOICES = ['auto', ...COMPRESSIONS] as const;
+/** A compression, or `auto`. */
 export type CompressionChoice = (typeof COMPRESSION_CHOICES)[number];
 
 /** How a migration moves a task: stop-and-copy, post-copy, pre-copy. */
 export const MIGRATION_MODES = ['full', 'lazy', 'precopy'] as const;
+/** `full`, `lazy` or `precopy`. */
 export type MigrationMode = (typeof MIGRATION_MODES)[number];
 
 /** Whether `value` is one of `set` (narrowing it). */
@@ -32,8 +37,10 @@ export function isOneOf<T extends string | number>(set: readonly T[], value: unk
 
 /** The protobuf names of Endian and Encoding (proto/migvisor/v1/types.proto). */
 export type WireEndian = 'ENDIAN_UNSPECIFIED' | 'ENDIAN_LITTLE' | 'ENDIAN_BIG';
+/** The protobuf name of a compression (Encoding in types.proto). */
 export type WireEncoding = 'ENCODING_NONE' | 'ENCODING_DEFLATE' | 'ENCODING_BROTLI';
 
+/** The protobuf name of a byte order. */
 export function endianToWire(e: Endian): WireEndian {
   return e === 'big' ? 'ENDIAN_BIG' : 'ENDIAN_LITTLE';
 }
@@ -49,6 +56,7 @@ const ENCODINGS: Readonly<Record<Compression, WireEncoding>> = {
   brotli: 'ENCODING_BROTLI',
 };
 
+/** The protobuf name of a compression. */
 export function compressionToWire(c: Compression): WireEncoding {
   return ENCODINGS[c];
 }

@@ -14,7 +14,9 @@ import type { ProtoGrpcType as NodeProto } from '../generated/node.ts';
 import type { ProtoGrpcType as DiagnosticsProto } from '../generated/diagnostics.ts';
 import type { ProtoGrpcType as MiddlewareProto } from '../generated/middleware.ts';
 
+/** The folder of the wire contract (proto/). */
 export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
+/** Every file of the contract, relative to {@link PROTO_DIR}. */
 export const PROTO_FILES = [
   'migvisor/v1/container.proto',
   'migvisor/v1/types.proto',
@@ -37,11 +39,13 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 let definition: protoLoader.PackageDefinition | undefined;
 let root: protobuf.Root | undefined;
 
+/** The contract as proto-loader's package definition (loaded once). */
 export function packageDefinition(): protoLoader.PackageDefinition {
   definition ??= protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS);
   return definition;
 }
 
+/** The typed shape of every service and message of the contract. */
 export type WireProto = MigTaskProto & NodeProto & DiagnosticsProto & MiddlewareProto;
 
 /** The loaded services and messages, typed by the generated definitions. */
@@ -60,6 +64,7 @@ export function protoRoot(): protobuf.Root {
   return root;
 }
 
+/** A protobufjs message type of package migvisor.v1, by its short name. */
 export function messageType(name: string): protobuf.Type {
   return protoRoot().lookupType(`migvisor.v1.${name}`);
 }

@@ -5,6 +5,7 @@
 import type { NodeDef, PartitionDef } from './model.ts';
 import type { NormalisedCluster } from './normalise.ts';
 
+/** What the checks share while they walk one cluster file: where each problem is reported. */
 export interface CheckContext {
   readonly cluster: NormalisedCluster;
   /** Records a problem at a 1-based line. */

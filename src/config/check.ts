@@ -13,6 +13,7 @@ import { checkPartitionDefinition, firstDifference } from './check-partition.ts'
 import type { NormalisedCluster } from './normalise.ts';
 import type { Problem } from './source.ts';
 
+/** Options of the checker. */
 export interface CheckOptions {
   /** Whether a program file exists; defaults to the file system. */
   readonly fileExists?: (path: string) => boolean;

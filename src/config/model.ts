@@ -16,6 +16,7 @@ export interface RegionRights {
   readonly x: boolean;
 }
 
+/** A memory region of a partition: where it is mapped, where its memory is, and its rights. */
 export interface RegionDef {
   readonly name: string;
   /** Virtual base address inside the partition's address space. */
@@ -29,6 +30,7 @@ export interface RegionDef {
   readonly line: number;
 }
 
+/** A file provider: a sandboxed host folder travelers open files in. */
 export interface FileProviderDef {
   readonly kind: 'file';
   readonly name: string;
@@ -37,6 +39,7 @@ export interface FileProviderDef {
   readonly line: number;
 }
 
+/** A gate provider: a named, bounded message queue. */
 export interface GateProviderDef {
   readonly kind: 'gate';
   readonly name: string;
@@ -47,6 +50,7 @@ export interface GateProviderDef {
   readonly line: number;
 }
 
+/** A provider, by kind. */
 export type ProviderDef = FileProviderDef | GateProviderDef;
 
 /** A partition's access to a provider: file rights "r" | "w" | "rw", gate rights "s" | "r" | "sr". */
@@ -56,6 +60,7 @@ export interface ProviderGrant {
   readonly line: number;
 }
 
+/** A partition as defined once by name (so a MigPartition is identical on every node). */
 export interface PartitionDef {
   readonly name: string;
   readonly migratable: boolean;
@@ -69,6 +74,7 @@ export interface PartitionDef {
   readonly line: number;
 }
 
+/** A node's CPU: word size, byte order, page size and instruction budget per tick. */
 export interface CpuDef {
   readonly word: WordSize;
   readonly endian: Endian;
@@ -77,6 +83,7 @@ export interface CpuDef {
   readonly instructionsPerTick: number;
 }
 
+/** A time window of the major frame, owned by one partition. */
 export interface WindowDef {
   readonly partition: string;
   /** First tick of the window inside the major frame. */
@@ -85,6 +92,7 @@ export interface WindowDef {
   readonly line: number;
 }
 
+/** A node's time-partition schedule: the major frame (ticks) and its windows. */
 export interface ScheduleDef {
   /** Length of the major frame in ticks. */
   readonly majorFrame: number;
@@ -101,6 +109,7 @@ export interface BootTaskDef {
   readonly line: number;
 }
 
+/** One node of the cluster. */
 export interface NodeDef {
   readonly name: string;
   /** host:port; port 0 picks a free one. */
@@ -119,6 +128,7 @@ export interface NodeDef {
   readonly line: number;
 }
 
+/** The middleware of the cluster: where it listens and its snapshot store. */
 export interface MiddlewareDef {
   readonly listen: string;
   /** Store URI: file://PATH (relative to the cluster file's folder) or etcd://HOST:PORT. */
@@ -126,6 +136,7 @@ export interface MiddlewareDef {
   readonly line: number;
 }
 
+/** A whole cluster file, checked and normalised. */
 export interface ClusterConfig {
   /** Absolute path of the cluster file. */
   readonly file: string;

@@ -24,9 +24,13 @@ import { formatPath, isWithin } from './source.ts';
 import type { Path, Problem, YamlSource } from './source.ts';
 import { parseSize } from './units.ts';
 
+/** Defaults of keys a cluster file may leave out. */
 export const DEFAULT_LISTEN = '127.0.0.1:0';
+/** Default store URI. */
 export const DEFAULT_STORE = 'file://var/store';
+/** Default page size (bytes). */
 export const DEFAULT_PAGE_SIZE = 4096;
+/** Default compressions a node supports. */
 export const DEFAULT_COMPRESSION: readonly Compression[] = ['none', 'deflate', 'brotli'];
 
 /** One entry of a node's `partitions` list, as written. */
@@ -57,6 +61,7 @@ export interface Locator {
   pathOf(obj: object): Path;
 }
 
+/** The cluster with every default applied and every reference resolved, before the cross checks. */
 export interface NormalisedCluster {
   /** The model; complete only when the whole file passed the schema. */
   readonly config: ClusterConfig;

@@ -12,6 +12,7 @@ import * as grpcjs from '@grpc/grpc-js';
 
 const MAX_STREAM = 1 << 29;
 
+/** The Diagnostics service: StreamTo sends random bytes to another node's Discard, the bare-stream baseline of the migration benchmark. */
 export function diagnosticsHandlers(): DiagnosticsHandlers {
   return {
     StreamTo: (call, cb) => {

@@ -48,6 +48,7 @@ export type NodeEvent =
       readonly detail: string;
     };
 
+/** The kinds of node events (`watch --kind`). */
 export type NodeEventKind = NodeEvent['kind'];
 
 /** One line of text for a terminal. */

@@ -9,6 +9,7 @@ import * as grpc from '@grpc/grpc-js';
 import { Code, describeError, MigvisorError, nodeClient, systemClock, unary, type Clock, type NodeControlClient } from '../common/index.ts';
 import type { GateQueue } from '../partition/index.ts';
 
+/** Where a forwarded gate's messages go. */
 export interface Route {
   readonly address: string;
   readonly name: string;
@@ -20,6 +21,7 @@ const MAX_BACKOFF_MS = 1000;
 /** Metadata marking a GateSend as forwarded by a node (not sent by a client). */
 export const FORWARDED_BY = 'migvisor-forwarded-by';
 
+/** Pumps the messages of forwarded gates, in order, to the nodes their receivers went to. */
 export class GateForwarder {
   private readonly routes = new Map<string, Route>();
   private readonly pumping = new Set<string>();

@@ -11,6 +11,7 @@ import type { GateMessages, MigTask, TaskGates } from '../migtask/index.ts';
 import { GateQueue, SysCallError, SysError } from '../partition/index.ts';
 import { GateForwarder, type Route } from './gate-forwarder.ts';
 
+/** A node's gate queues and the forwarding of their messages (TaskGates for the migration protocols). */
 export class NodeGates implements TaskGates {
   private readonly queues = new Map<string, GateQueue>();
   /** Forwarding records of gates whose receiver left this node. */

@@ -26,6 +26,7 @@ export interface SlotInfo {
   readonly slotBytes: number;
 }
 
+/** What Info says of a node (and of one slot, or of a task that left). */
 export interface NodeInfo {
   readonly node: string;
   readonly word: WordSize;

@@ -50,6 +50,7 @@ function parseCompression<A extends boolean>(text: string, allowAuto: A): A exte
 
 /** The gRPC edge of one node. */
 export class NodeServer {
+  /** The grpc-js server (services are added by the constructor). */
   readonly server: grpc.Server;
   private readonly host = new ServiceHost(SERVICES);
   /** Open Watch streams: ended first when the server stops. */

@@ -12,6 +12,7 @@ import type { NodeEvent } from './events.ts';
 import type { NodeInfo } from './node-info.ts';
 import type { TaskInfo } from './task-info.ts';
 
+/** A slot as a wire TaskSummary. */
 export function toTaskSummary(t: TaskInfo, node: string): TaskSummary {
   return {
     node,
@@ -44,6 +45,7 @@ export function toTaskSummary(t: TaskInfo, node: string): TaskSummary {
   };
 }
 
+/** A node event as a wire Event. */
 export function toWireEvent(e: NodeEvent): Event {
   const base = { kind: e.kind, node: e.node, tick: e.tick };
   switch (e.kind) {
@@ -60,10 +62,12 @@ export function toWireEvent(e: NodeEvent): Event {
   }
 }
 
+/** Migration statistics as the wire message. */
 export function toWireStats(s: MigrationStats): WireStats {
   return { ...s };
 }
 
+/** Info as the wire InfoReply. */
 export function toInfoReply(i: NodeInfo): InfoReply {
   const base: InfoReply = {
     node: i.node,

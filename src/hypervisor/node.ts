@@ -27,6 +27,7 @@ import { RunQueue, TimePartitionSchedule } from './scheduler.ts';
 import { BadSystemCall, pollWait, systemCall, type SysHost } from './syscalls.ts';
 import { taskInfo, type TaskInfo } from './task-info.ts';
 
+/** How a node is made (everything has a default). */
 export interface NodeOptions {
   /** Where task ids come from (seeded in simulations so runs repeat exactly). @default crypto randomness */
   readonly ids?: IdSource;
@@ -36,6 +37,7 @@ export interface NodeOptions {
   readonly migrations?: NodeMigrationsOptions;
 }
 
+/** Initialize: a program for a free slot of a partition. */
 export interface StartTaskRequest {
   readonly partition: string;
   /** Path of an assembly source file. */
@@ -53,15 +55,28 @@ type Entry = { readonly task: MigTask; readonly traveler: MigTraveler; readonly 
 /** Ticks a paced node may run at once to catch up after a stall. */
 const MAX_CATCH_UP = 200;
 
+/**
+ * One simulated hypervisor node. Its lifecycle: constructed (partitions and slots
+ * fixed from the configuration), {@link boot} (the configuration's boot tasks),
+ * then ticks — by hand ({@link step}, {@link runTicks}) or paced by a scheduler
+ * ({@link start}/{@link stop}) — and finally {@link shutdown}. Each tick the window
+ * that owns it gives its partition's travelers the CPU for `instructions_per_tick`
+ * instructions, by priority and round robin.
+ */
 export class Node implements SysHost, MigrationHost {
+  /** The node's name in the cluster file. */
   readonly name: string;
+  /** The node's physical memory (one buffer; partitions own fixed ranges of it). */
   readonly memory: PhysicalMemory;
+  /** Partitions by name. */
   readonly partitions = new Map<string, Partition>();
   /** Every task slot of every partition, in configuration order. */
   readonly slots: MigTask[] = [];
+  /** The time-partition schedule (major frame and windows). */
   readonly schedule: TimePartitionSchedule;
   /** The current tick (ticks since boot). */
   tick = 0;
+  /** The protocol clock (see {@link NodeOptions.clock}). */
   readonly clock: Clock;
   /** The node's gates and the forwarding of their messages after a task moved. */
   readonly taskGates: NodeGates;
@@ -116,6 +131,7 @@ export class Node implements SysHost, MigrationHost {
     return this.events$.asObservable();
   }
 
+  /** Publishes an event to every watcher. */
   publish(e: NodeEvent): void {
     this.events$.next(e);
   }
@@ -132,36 +148,44 @@ export class Node implements SysHost, MigrationHost {
 
   // --- SysHost --------------------------------------------------------------
 
+  /** The node's gate of that name. */
   gate(name: string): GateQueue | undefined {
     return this.taskGates.queue(name);
   }
 
+  /** A traveler completed a console line. */
   console(task: MigTask, traveler: MigTraveler, text: string): void {
     this.publish({ kind: 'console', node: this.name, tick: this.tick, task: task.id ?? task.slotName, traveler: traveler.id, text });
   }
 
   // --- MigrationHost --------------------------------------------------------
 
+  /** The node's CPU (word size, byte order, page size). */
   get cpu(): HostCpu {
     return this.def.cpu;
   }
 
+  /** Compressions the node supports. */
   get compression(): readonly Compression[] {
     return this.def.compression;
   }
 
+  /** Publishes a migration event of `task` at this tick. */
   migrationEvent(task: string, phase: string, detail: string): void {
     this.publish({ kind: 'migration', node: this.name, tick: this.tick, task, phase, detail });
   }
 
+  /** The slot holding task `id`, if it is here. */
   findTask(id: string): MigTask | undefined {
     return this.slots.find((s) => s.id === id);
   }
 
+  /** The partition of that name, if the node has it. */
   findPartition(name: string): Partition | undefined {
     return this.partitions.get(name);
   }
 
+  /** The tasks of a partition changed: rebuilds its run queue. */
   tasksChanged(partition: string): void {
     this.syncQueue(partition);
   }
@@ -173,6 +197,7 @@ export class Node implements SysHost, MigrationHost {
 
   // --- tasks ----------------------------------------------------------------
 
+  /** The partition of that name (NotFoundError otherwise). */
   partition(name: string): Partition {
     const p = this.partitions.get(name);
     if (!p) throw new NotFoundError('partition', name, `on node ${this.name}`);
@@ -189,6 +214,7 @@ export class Node implements SysHost, MigrationHost {
     return slot;
   }
 
+  /** The slot holding task `id` (NotFoundError naming where it went, if it left). */
   task(id: string): MigTask {
     const t = this.findTask(id);
     if (!t) {
@@ -228,18 +254,21 @@ export class Node implements SysHost, MigrationHost {
     return slot;
   }
 
+  /** Pause: the task's travelers stop being scheduled (they keep their state). */
   pause(id: string): MigTask {
     const t = this.task(id);
     t.pause();
     return t;
   }
 
+  /** Resume a paused task. */
   resume(id: string): MigTask {
     const t = this.task(id);
     t.resume();
     return t;
   }
 
+  /** Kill: ends the task; its slot is a MigSink again (memory zeroed, handles closed). */
   kill(id: string): void {
     const t = this.task(id);
     t.kill();
@@ -282,6 +311,7 @@ export class Node implements SysHost, MigrationHost {
     this.tick++;
   }
 
+  /** Runs `n` ticks. */
   runTicks(n: number): void {
     for (let i = 0; i < n; i++) this.step();
   }
@@ -304,11 +334,13 @@ export class Node implements SysHost, MigrationHost {
     });
   }
 
+  /** Stops pacing (the node keeps its state; {@link start} goes on from here). */
   stop(): void {
     this.pacer?.unsubscribe();
     this.pacer = undefined;
   }
 
+  /** Whether a scheduler paces the node. */
   get running(): boolean {
     return this.pacer !== undefined;
   }
@@ -434,6 +466,7 @@ export class Node implements SysHost, MigrationHost {
 
   // --- introspection --------------------------------------------------------
 
+  /** Every slot as ps shows it (`hashes`: with memory hashes). */
   ps(options: { hashes?: boolean } = {}): TaskInfo[] {
     return this.slots.map((s) => taskInfo(s, options.hashes ?? false));
   }

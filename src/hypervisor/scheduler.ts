@@ -6,6 +6,7 @@
  */
 import type { ScheduleDef } from '../config/index.ts';
 
+/** The major frame as a table of owners, one per tick offset. */
 export class TimePartitionSchedule {
   /** Owner partition per tick offset in the major frame (undefined = idle). */
   private readonly owners: (string | undefined)[];

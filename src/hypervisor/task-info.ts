@@ -4,6 +4,7 @@
  */
 import type { MigTask, MigTraveler } from '../migtask/index.ts';
 
+/** One traveler as ps shows it (registers and sp as hex). */
 export interface TravelerInfo {
   readonly id: number;
   readonly status: string;
@@ -19,6 +20,7 @@ export interface TravelerInfo {
   readonly handles: { handle: number; provider: string; path: string }[];
 }
 
+/** One slot as ps shows it. */
 export interface TaskInfo {
   readonly slot: string;
   readonly partition: string;
@@ -49,6 +51,7 @@ function describeWait(t: MigTraveler): string | undefined {
   }
 }
 
+/** A slot as ps shows it (`withHash`: with the memory hash, which costs a pass over its pages). */
 export function taskInfo(s: MigTask, withHash: boolean): TaskInfo {
   const pt = s.space.pageTable;
   return {

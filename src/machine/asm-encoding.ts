@@ -30,6 +30,7 @@ export interface OperandContext {
   lookup(name: string): bigint | undefined;
 }
 
+/** Checks and encodes the operands of one instruction. */
 export class InstructionEncoder {
   constructor(private readonly ctx: OperandContext) {}
 

@@ -5,6 +5,7 @@
  * keep all 64 bits.
  */
 
+/** An expression that cannot be evaluated (the assembler reports it at its line). */
 export class ExprError extends Error {}
 
 /** Thrown when a symbol is not (yet) defined; pass 1 treats it as "size unknown". */
@@ -14,6 +15,7 @@ export class UndefinedSymbol extends ExprError {
   }
 }
 
+/** A symbol's value, or undefined while it is not defined (yet). */
 export type SymbolLookup = (name: string) => bigint | undefined;
 
 const ESCAPES: Record<string, number> = { n: 10, t: 9, r: 13, '0': 0, '\\': 92, "'": 39, '"': 34 };

@@ -6,6 +6,7 @@
 import { ExprError } from './asm-expression.ts';
 import { describeError } from '../common/index.ts';
 
+/** One statement of a source line: label, instruction or directive, and its operands. */
 export interface Statement {
   readonly line: number;
   readonly labels: readonly string[];
@@ -61,6 +62,7 @@ export function splitOperands(text: string): string[] {
   return out;
 }
 
+/** Splits source into statements; problems come back with their line, not thrown. */
 export function lex(source: string): { statements: Statement[]; errors: { line: number; message: string }[] } {
   const statements: Statement[] = [];
   const errors: { line: number; message: string }[] = [];

@@ -12,6 +12,7 @@ import { AsmError, InstructionEncoder, parseRegister } from './asm-encoding.ts';
 import { encodeI, instructionLength, OPS, type OpInfo } from './isa.ts';
 import { OpenFlag, SysError } from '../partition/index.ts';
 
+/** How to assemble: the node's word size and byte order, where the sections go. */
 export interface AsmOptions {
   readonly word: WordSize;
   readonly endian: Endian;
@@ -23,7 +24,9 @@ export interface AsmOptions {
   readonly file?: string;
 }
 
+/** Default virtual bases of .text and .data. */
 export const DEFAULT_TEXT_BASE = 0x10000;
+/** Default virtual base of .data. */
 export const DEFAULT_DATA_BASE = 0x100000;
 
 /** An assembled program: two sections placed at fixed virtual bases. */

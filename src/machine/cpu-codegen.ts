@@ -140,9 +140,12 @@ export interface Dialect {
   leave(regs: readonly number[]): string;
 }
 
+/** Name of register local `i` (32-bit dialect). */
 export const r = (i: number): string => `r${i}`;
+/** Names of the page shift and mask constants inside a block function. */
 export const PAGE_CONSTANTS = { shift: 'SH', mask: 'PM' };
 
+/** A memory access: its size in bytes and whether a load sign-extends. */
 export type Access = { readonly size: 1 | 2 | 4 | 8; readonly signed: boolean };
 
 /**
@@ -158,6 +161,7 @@ export function load(addr: string, acc: Access, slow: string, fast: (off: string
   );
 }
 
+/** A store of `size` bytes at `addr`: the fast path when the page is present and writable, else `slow`. */
 export function store(addr: string, size: number, slow: string, fast: (off: string) => string): string {
   const need = 9; // PRESENT | WRITE
   return (
@@ -167,6 +171,7 @@ export function store(addr: string, size: number, slow: string, fast: (off: stri
   );
 }
 
+/** Immediate instructions and the operator they apply. */
 export const IMM_OPS: Record<string, string> = {
   addi: 'add', muli: 'mul', andi: 'and', ori: 'or', xori: 'xor', shli: 'shl', shri: 'shr', sari: 'sar',
 };

@@ -5,6 +5,7 @@
 import { IMM_OPS, load, ON_CMP, ON_FLAGS, ON_TST, r, store, type Dialect } from './cpu-codegen.ts';
 import type { Decoded } from './isa.ts';
 
+/** The 32-bit dialect for a byte order. */
 export function dialect32(le: boolean): Dialect {
   const addr = (d: Decoded): string => `((${r(d.rs)} + ${d.imm}) >>> 0)`;
   const bin: Record<string, (a: string, b: string) => string> = {

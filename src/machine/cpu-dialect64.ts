@@ -145,6 +145,7 @@ function access64(h: string, l: string, imm: number, size: number, store: boolea
   );
 }
 
+/** The 64-bit dialect for a byte order. */
 export function dialect64(le: boolean): Dialect {
   const LE = String(le);
   // Little-endian words on a little-endian host go through the Int32Array view, like the 32-bit dialect.

@@ -71,8 +71,11 @@ export function mulhu(a: number, b: number): number {
 
 /** Division and remainder kinds of {@link divide}. */
 export const DIV = 0;
+/** Division kinds for {@link divide}. */
 export const DIVU = 1;
+/** Division kind: signed remainder. */
 export const REM = 2;
+/** Division kind: unsigned remainder. */
 export const REMU = 3;
 
 /**

@@ -4,6 +4,7 @@
  */
 export type CpuTrapKind = 'bad-opcode' | 'divide-by-zero' | 'bad-pc';
 
+/** A fault the CPU raises itself (bad opcode, divide by zero, bad pc). */
 export class CpuTrap {
   constructor(
     readonly kind: CpuTrapKind,

@@ -32,6 +32,7 @@ export interface CpuState {
   fault: MemoryFault | CpuTrap | undefined;
 }
 
+/** A register file for the word size: int32 values, or BigInt64 on 64-bit nodes. */
 export function newRegisters(word: WordSize): Int32Array | BigInt64Array {
   return word === 64 ? new BigInt64Array(REGISTER_COUNT) : new Int32Array(REGISTER_COUNT);
 }

@@ -16,6 +16,7 @@
  * Registers r0..r15; r15 is the stack pointer `sp`.
  */
 
+/** How an instruction's operands are encoded. */
 export type Format =
   | 'none' // no operands
   | 'rrr' // rd, rs, rt
@@ -31,6 +32,7 @@ export type Format =
   | 'j' // label (off24)
   | 'sys'; // imm16 system call number
 
+/** One instruction of the table. */
 export interface OpInfo {
   readonly mnemonic: string;
   readonly opcode: number;
@@ -112,7 +114,9 @@ const ops: OpInfo[] = [
   { mnemonic: 'sys', opcode: 0x7f, format: 'sys', endsBlock: true },
 ];
 
+/** Instructions by mnemonic. */
 export const OPS: ReadonlyMap<string, OpInfo> = new Map(ops.map((o) => [o.mnemonic, o]));
+/** Instructions by opcode (undefined: illegal). */
 export const OPCODES: readonly (OpInfo | undefined)[] = (() => {
   const t: (OpInfo | undefined)[] = new Array(256).fill(undefined);
   for (const o of ops) t[o.opcode] = o;
@@ -122,7 +126,9 @@ export const OPCODES: readonly (OpInfo | undefined)[] = (() => {
 /** Flag bits of the `flags` register. */
 export const Flag = { N: 8, Z: 4, C: 2, V: 1 } as const;
 
+/** General registers r0..r15. */
 export const REGISTER_COUNT = 16;
+/** The stack pointer's register number. */
 export const SP = 15;
 
 /** Byte length of an instruction with the given format. */
@@ -149,19 +155,25 @@ export const Sys = {
   write: 14,
   close: 15,
 } as const;
+/** A system call's name. */
 export type SysName = keyof typeof Sys;
+/** Every system call name. */
 export const SYS_NAMES: readonly string[] = Object.keys(Sys);
 
+/** An R-format word: opcode, rd, rs, rt. */
 export function encodeR(op: number, rd: number, rs: number, rt: number): number {
   return (op | (rd << 8) | (rs << 12) | (rt << 16)) >>> 0;
 }
+/** An I-format word: opcode, rd, rs, imm16. */
 export function encodeI(op: number, rd: number, rs: number, imm16: number): number {
   return (op | (rd << 8) | (rs << 12) | ((imm16 & 0xffff) << 16)) >>> 0;
 }
+/** A J-format word: opcode and a signed word offset. */
 export function encodeJ(op: number, off24: number): number {
   return (op | ((off24 & 0xffffff) << 8)) >>> 0;
 }
 
+/** An instruction word taken apart. */
 export interface Decoded {
   readonly op: OpInfo | undefined;
   readonly opcode: number;
@@ -174,6 +186,7 @@ export interface Decoded {
   readonly off: number;
 }
 
+/** Takes an instruction word apart (the fields of every format). */
 export function decode(word: number): Decoded {
   const opcode = word & 0xff;
   return {

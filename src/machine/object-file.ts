@@ -19,6 +19,7 @@ interface Header {
   symbols: Record<string, string>;
 }
 
+/** A program as an MV object file (MVX1). */
 export function encodeObject(p: Program): Uint8Array {
   const header: Header = {
     word: p.word,
@@ -37,10 +38,12 @@ export function encodeObject(p: Program): Uint8Array {
   return Buffer.concat([head, json, p.text, p.data]);
 }
 
+/** Whether bytes start like an MV object file. */
 export function isObjectFile(bytes: Uint8Array): boolean {
   return Buffer.from(bytes.subarray(0, 4)).toString('ascii') === MAGIC;
 }
 
+/** An MV object file as a program (`file` names it in errors). */
 export function decodeObject(bytes: Uint8Array, file: string): Program {
   const buf = Buffer.from(bytes);
   if (!isObjectFile(buf)) throw new InvalidArgumentError(`${file}: not an MV object file (no MVX1 magic)`);

@@ -11,12 +11,14 @@ import { assemble, type Program } from './assembler.ts';
 import { decodeObject, isObjectFile } from './object-file.ts';
 import type { CpuDef, PartitionDef, RegionDef } from '../config/index.ts';
 
+/** Where a partition's code, data and stacks are. */
 export interface PartitionLayout {
   readonly code: RegionDef;
   readonly data: RegionDef | undefined;
   readonly stack: RegionDef;
 }
 
+/** The layout of a partition: its code, data and stack regions. */
 export function layoutOf(def: PartitionDef): PartitionLayout {
   const code = def.regions.find((r) => r.rights.x);
   const stack = def.regions.find((r) => r.name === 'stack');

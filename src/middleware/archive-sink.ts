@@ -23,6 +23,7 @@ interface Parking {
   announced: boolean;
 }
 
+/** A park staged in the archive. */
 export interface ReceiveResult {
   readonly migrationId: string;
   readonly taskId: string;
@@ -53,6 +54,7 @@ export class ArchiveSink {
     this.core = new SinkCore(this.target(), clock, stagingTimeoutMs);
   }
 
+  /** Labels the next park of `taskId` will get. */
   expectPark(taskId: string, labels: Record<string, string>): void {
     this.labels.set(taskId, labels);
   }
@@ -119,6 +121,7 @@ export class ArchiveSink {
     };
   }
 
+  /** Receive: stages a park (chunks written, manifest ready, nothing visible). */
   async receive(chunks: AsyncIterable<RawChunk>): Promise<ReceiveResult> {
     const r = await this.core.receive(chunks);
     return { migrationId: r.record.id, taskId: r.state.taskId, snapshot: r.place.manifest!.id, pages: r.pages, bytes: r.bytes };
@@ -135,16 +138,19 @@ export class ArchiveSink {
     return { taskId: rec.taskId, snapshot: place.manifest?.id ?? '' };
   }
 
+  /** Abort: discards a receiving or staged park. */
   abort(id: string, reason: string): Promise<Outcome | 'unknown'> {
     return this.core.abort(id, reason);
   }
 
+  /** QueryMigration: what became of a park. */
   query(id: string): { outcome: string; taskId: string; detail: string; snapshot: string } {
     const rec = this.core.record(id);
     if (!rec) return { outcome: 'unknown', taskId: '', detail: '', snapshot: '' };
     return { outcome: rec.outcome, taskId: rec.taskId, detail: rec.detail, snapshot: rec.place?.manifest?.id ?? '' };
   }
 
+  /** Stops staging timers. */
   close(): void {
     this.core.close();
   }

@@ -36,6 +36,7 @@ function unavailable(e: unknown, what: string): MigvisorError {
   return new MigvisorError(`etcd ${what}: ${describeError(e)}`, Code.UNAVAILABLE, { cause: e });
 }
 
+/** The snapshot store in etcd (see the file header for its key layout). */
 export class EtcdStore implements SnapshotStore {
   private readonly known = new Set<ChunkHash>();
   private readonly ns: Namespace;
@@ -65,6 +66,7 @@ export class EtcdStore implements SnapshotStore {
     return s;
   }
 
+  /** Whether the store holds a chunk. */
   has(hash: ChunkHash): boolean {
     return this.known.has(hash);
   }
@@ -119,6 +121,7 @@ export class EtcdStore implements SnapshotStore {
     return now;
   }
 
+  /** A writer for the chunks of one park. */
   writer(): ChunkWriter {
     const pending = new Map<ChunkHash, Uint8Array>();
     /** Chunks skipped as already stored, with their bytes in case they vanish meanwhile. */
@@ -166,6 +169,7 @@ export class EtcdStore implements SnapshotStore {
     };
   }
 
+  /** Reads a chunk (the caller checks it against its hash). */
   async get(hash: ChunkHash): Promise<Uint8Array> {
     let v: Buffer | null;
     try {
@@ -177,10 +181,12 @@ export class EtcdStore implements SnapshotStore {
     return v;
   }
 
+  /** Reads several chunks, in order. */
   async getMany(hashes: readonly ChunkHash[]): Promise<Uint8Array[]> {
     return Promise.all(hashes.map((h) => this.get(h)));
   }
 
+  /** Stores a manifest atomically: the snapshot becomes visible. */
   async putManifest(m: Manifest): Promise<void> {
     const parts: (readonly (readonly [number, ChunkHash])[])[] = [];
     for (let i = 0; i < m.pages.length; i += PAGES_PER_KEY) parts.push(m.pages.slice(i, i + PAGES_PER_KEY));
@@ -194,6 +200,7 @@ export class EtcdStore implements SnapshotStore {
     }
   }
 
+  /** A snapshot's manifest, if it exists. */
   async getManifest(id: string): Promise<Manifest | undefined> {
     const head = await this.ns.get(`snapshots/${id}`).string();
     if (head === null) return undefined;
@@ -212,6 +219,7 @@ export class EtcdStore implements SnapshotStore {
     return { ...rest, pages };
   }
 
+  /** Every manifest, oldest first. */
   async listManifests(): Promise<Manifest[]> {
     const all = await this.ns.getAll().prefix('snapshots/').strings();
     const out: Manifest[] = [];
@@ -219,6 +227,7 @@ export class EtcdStore implements SnapshotStore {
     return out.sort((a, b) => a.createdUnixMs - b.createdUnixMs);
   }
 
+  /** Deletes a manifest (its chunks stay until gc). */
   async deleteManifest(id: string): Promise<void> {
     await this.ns.delete().key(`snapshots/${id}`);
     await this.ns.delete().prefix(`snapshot-pages/${id}/`);
@@ -252,6 +261,7 @@ export class EtcdStore implements SnapshotStore {
     }
   }
 
+  /** Chunk bytes and count. */
   async stats(): Promise<StoreStats> {
     const res = await this.ns.getAll().prefix('chunks/').exec();
     let bytes = 0;
@@ -259,11 +269,13 @@ export class EtcdStore implements SnapshotStore {
     return { bytes, chunks: res.kvs.length };
   }
 
+  /** Records where a task is (undefined: forgets it). */
   async setLocation(taskId: string, loc: Location | undefined): Promise<void> {
     if (loc) await this.ns.put(`directory/${taskId}`).value(JSON.stringify(loc));
     else await this.ns.delete().key(`directory/${taskId}`);
   }
 
+  /** Where a task was last recorded. */
   async getLocation(taskId: string): Promise<Location | undefined> {
     const v = await this.ns.get(`directory/${taskId}`).string();
     return v === null ? undefined : (JSON.parse(v) as Location);

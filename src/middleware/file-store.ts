@@ -46,6 +46,7 @@ async function syncDir(dir: string): Promise<void> {
   }
 }
 
+/** The snapshot store in a folder (see the file header for its layout). */
 export class FileStore implements SnapshotStore {
   private readonly index = new Map<ChunkHash, Entry>();
   private readonly handles = new Map<string, Promise<fs.promises.FileHandle>>();
@@ -94,20 +95,24 @@ export class FileStore implements SnapshotStore {
     return s;
   }
 
+  /** Whether the store holds a chunk. */
   has(hash: ChunkHash): boolean {
     return this.index.has(hash);
   }
 
+  /** Pins a chunk a staged writer relies on (gc keeps it). */
   pin(hash: ChunkHash): void {
     this.pins.set(hash, (this.pins.get(hash) ?? 0) + 1);
   }
 
+  /** Releases a pin. */
   unpin(hash: ChunkHash): void {
     const n = (this.pins.get(hash) ?? 0) - 1;
     if (n > 0) this.pins.set(hash, n);
     else this.pins.delete(hash);
   }
 
+  /** A writer for the chunks of one park. */
   writer(): ChunkWriter {
     return new PackWriter(this);
   }
@@ -118,6 +123,7 @@ export class FileStore implements SnapshotStore {
     for (const [hash, offset, length] of entries) if (!this.index.has(hash)) this.index.set(hash, { pack: id, offset, length });
   }
 
+  /** The path of a pack file (`tmp`: its temporary name while written). */
   packPath(id: string, tmp = false): string {
     return path.join(this.packs, `${id}.pack${tmp ? '.tmp' : ''}`);
   }
@@ -139,6 +145,7 @@ export class FileStore implements SnapshotStore {
     return e;
   }
 
+  /** Reads a chunk (the caller checks it against its hash). */
   async get(hash: ChunkHash): Promise<Uint8Array> {
     return (await this.getMany([hash]))[0]!;
   }
@@ -176,10 +183,12 @@ export class FileStore implements SnapshotStore {
     return path.join(this.manifests, `${id}.json`);
   }
 
+  /** Stores a manifest atomically: the snapshot becomes visible. */
   async putManifest(m: Manifest): Promise<void> {
     await writeAtomic(this.manifestPath(m.id), JSON.stringify(m));
   }
 
+  /** A snapshot's manifest, if it exists. */
   async getManifest(id: string): Promise<Manifest | undefined> {
     try {
       return JSON.parse(await fs.promises.readFile(this.manifestPath(id), 'utf8')) as Manifest;
@@ -189,6 +198,7 @@ export class FileStore implements SnapshotStore {
     }
   }
 
+  /** Every manifest, oldest first. */
   async listManifests(): Promise<Manifest[]> {
     const out: Manifest[] = [];
     for (const f of await fs.promises.readdir(this.manifests)) {
@@ -199,6 +209,7 @@ export class FileStore implements SnapshotStore {
     return out.sort((a, b) => a.createdUnixMs - b.createdUnixMs);
   }
 
+  /** Deletes a manifest (its chunks stay until gc). */
   async deleteManifest(id: string): Promise<void> {
     await fs.promises.rm(this.manifestPath(id), { force: true });
     await syncDir(this.manifests);
@@ -243,18 +254,21 @@ export class FileStore implements SnapshotStore {
     return freed;
   }
 
+  /** Chunk bytes and count. */
   async stats(): Promise<StoreStats> {
     let bytes = 0;
     for (const e of this.index.values()) bytes += e.length;
     return { bytes, chunks: this.index.size };
   }
 
+  /** Records where a task is (undefined: forgets it). */
   async setLocation(taskId: string, loc: Location | undefined): Promise<void> {
     if (loc) this.directory[taskId] = loc;
     else delete this.directory[taskId];
     await writeAtomic(path.join(this.root, 'directory.json'), JSON.stringify(this.directory));
   }
 
+  /** Where a task was last recorded. */
   async getLocation(taskId: string): Promise<Location | undefined> {
     return this.directory[taskId];
   }
@@ -273,6 +287,7 @@ export class FileStore implements SnapshotStore {
     };
   }
 
+  /** Closes the store (file handles, connections, leases). */
   async close(): Promise<void> {
     for (const h of this.handles.values()) await (await h.catch(() => undefined))?.close();
     this.handles.clear();

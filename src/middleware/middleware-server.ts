@@ -45,6 +45,7 @@ function labelsOf(list: readonly { key: string; value: string }[]): Record<strin
   return out;
 }
 
+/** A manifest as the wire SnapshotInfo. */
 export function snapshotInfo(m: Manifest, extra: Partial<SnapshotInfo> = {}): SnapshotInfo {
   return {
     id: m.id,
@@ -68,9 +69,13 @@ export function snapshotInfo(m: Manifest, extra: Partial<SnapshotInfo> = {}): Sn
   };
 }
 
+/** The middleware process's gRPC edge: archive (park, restore, list, inspect, delete) and orchestration (move, evacuate, where). */
 export class MiddlewareServer {
+  /** The grpc-js server. */
   readonly server: grpc.Server;
+  /** The MigSink role: parks. */
   readonly archive: ArchiveSink;
+  /** Moves and evacuations. */
   readonly orchestrator: Orchestrator;
   private readonly host = new ServiceHost(SERVICES);
 
@@ -88,14 +93,17 @@ export class MiddlewareServer {
     this.server.addService(w.MigTask.service, this.sinkHandlers());
   }
 
+  /** The bound host:port ('' until listening). */
   get address(): string {
     return this.host.address;
   }
 
+  /** Binds and serves; resolves with the bound host:port. */
   listen(address: string): Promise<string> {
     return this.host.listen(address);
   }
 
+  /** Orderly stop, then closes the store. */
   async shutdown(graceMs = 2000): Promise<void> {
     await this.host.shutdown(graceMs, () => this.archive.close());
     await this.store.close();

@@ -8,6 +8,7 @@ import { EtcdStore } from './etcd-store.ts';
 import { FileStore } from './file-store.ts';
 import type { SnapshotStore } from './store.ts';
 
+/** Opens the store a URI names (`file://PATH` relative to `base`, or `etcd://HOST:PORT`). */
 export async function openStore(uri: string, base: string): Promise<SnapshotStore> {
   if (uri.startsWith('file://')) {
     const p = uri.slice('file://'.length);

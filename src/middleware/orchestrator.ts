@@ -27,6 +27,7 @@ export class NodeBook {
     return out;
   }
 
+  /** A node by name or host:port (NotFoundError if the middleware does not know it). */
   resolve(ref: string): { name: string; address: string } {
     if (isAddress(ref)) {
       const name = [...this.all()].find(([, a]) => a === ref)?.[0] ?? ref;
@@ -43,6 +44,7 @@ export class NodeBook {
   }
 }
 
+/** What became of one task of an evacuated node. */
 export interface EvacuateEvent {
   readonly task: string;
   readonly to: string;
@@ -51,6 +53,7 @@ export interface EvacuateEvent {
   readonly stats?: MigrationStats__Output;
 }
 
+/** Finds, moves and evacuates tasks across the nodes the middleware knows. */
 export class Orchestrator {
   constructor(
     private readonly store: SnapshotStore,

@@ -83,6 +83,7 @@ export async function* snapshotChunks(
   yield encoder.trailer();
 }
 
+/** A restored task: its id (a new one for a copy), its slot, its pages. */
 export interface RestoreResult {
   readonly taskId: string;
   readonly slot: string;

@@ -60,33 +60,48 @@ export interface Location {
   readonly updatedUnixMs: number;
 }
 
+/** A held lock; release it when done (it also expires with its TTL). */
 export interface Lock {
+  /** Releases the lock (idempotent). */
   release(): Promise<void>;
 }
 
+/** What a store holds: chunk bytes and chunk count. */
 export interface StoreStats {
   readonly bytes: number;
   readonly chunks: number;
 }
 
+/** A snapshot store backend (filesystem or etcd). */
 export interface SnapshotStore {
+  /** The URI it was opened from (`file://...`, `etcd://...`). */
   readonly uri: string;
+  /** Whether the store holds a chunk. */
   has(hash: ChunkHash): boolean;
+  /** A writer for the chunks of one park. */
   writer(): ChunkWriter;
   /** Reads a chunk; the caller verifies it against its hash. */
   get(hash: ChunkHash): Promise<Uint8Array>;
   /** Reads several chunks (in order), as cheaply as the backend allows. */
   getMany(hashes: readonly ChunkHash[]): Promise<Uint8Array[]>;
+  /** Stores a manifest atomically: the snapshot becomes visible. */
   putManifest(m: Manifest): Promise<void>;
+  /** A snapshot's manifest, if it exists. */
   getManifest(id: string): Promise<Manifest | undefined>;
+  /** Every manifest. */
   listManifests(): Promise<Manifest[]>;
+  /** Deletes a manifest (its chunks stay until {@link gc}). */
   deleteManifest(id: string): Promise<void>;
   /** Frees chunks no manifest references; returns the bytes freed. */
   gc(): Promise<number>;
+  /** Chunk bytes and count. */
   stats(): Promise<StoreStats>;
+  /** Records where a task is (undefined: forgets it). */
   setLocation(taskId: string, loc: Location | undefined): Promise<void>;
+  /** Where a task was last recorded. */
   getLocation(taskId: string): Promise<Location | undefined>;
   /** Takes the lock on a task, or throws naming who holds it. */
   lock(taskId: string, owner: string, ttlMs: number): Promise<Lock>;
+  /** Closes the store (file handles, connections, leases). */
   close(): Promise<void>;
 }

@@ -13,6 +13,7 @@ import type { InfoReply__Output } from '../generated/migvisor/v1/InfoReply.ts';
 import { diffSettings, type Partition, type PartitionSettings } from '../partition/index.ts';
 import type { HostCpu } from './migration-host.ts';
 
+/** One side of a migration, as far as compatibility goes. */
 export interface Endpoint {
   readonly node: string;
   readonly word: number;

@@ -22,9 +22,12 @@ import { decodePageBatch, encodePageBatch } from './page-batch.ts';
 
 export { ContainerError };
 
+/** The container format this build writes and reads. */
 export const FORMAT_VERSION = 1;
 
+/** Chunk kinds, by their protobuf names. */
 export type ChunkKindName = 'CHUNK_KIND_HEADER' | 'CHUNK_KIND_PAGES' | 'CHUNK_KIND_TRAILER' | 'CHUNK_KIND_STATE';
+/** Chunk encodings, by their protobuf names. */
 export type EncodingName = WireEncoding;
 
 /** A chunk as the codec sees it (both directions): payload and digest are bytes. */
@@ -44,12 +47,14 @@ const inflate = promisify(zlib.inflateRaw);
 const brotli = promisify(zlib.brotliCompress);
 const unbrotli = promisify(zlib.brotliDecompress);
 
+/** Compresses a page batch (fast settings: containers are compressed on the hot path). */
 export async function compress(data: Uint8Array, c: Compression): Promise<Uint8Array> {
   if (c === 'deflate') return deflate(data, { level: 1 });
   if (c === 'brotli') return brotli(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 3 } });
   return data;
 }
 
+/** Decompresses a chunk, at most `limit` bytes (a decompression bomb fails as a ContainerError). */
 export async function decompress(data: Uint8Array, c: Compression, limit = MAX_BATCH_BYTES): Promise<Uint8Array> {
   try {
     if (c === 'deflate') return await inflate(data, { maxOutputLength: limit });
@@ -60,6 +65,7 @@ export async function decompress(data: Uint8Array, c: Compression, limit = MAX_B
   }
 }
 
+/** SHA-256 on the main thread (small payloads). */
 export function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
 }
@@ -74,6 +80,7 @@ const BATCH = messageType('PageBatch');
 const TRAILER = messageType('ContainerTrailer');
 const DECODE = { enums: String, longs: Number, defaults: true, arrays: true } as const;
 
+/** A container header as protobuf bytes. */
 export function encodeHeader(h: ContainerHeader): Uint8Array {
   return HEADER.encode(HEADER.fromObject(h)).finish();
 }
@@ -86,8 +93,11 @@ function decodeWith<T>(type: typeof HEADER, bytes: Uint8Array, what: string): T 
   }
 }
 
+/** Decoders of the container's messages; malformed bytes fail as a ContainerError. */
 export const decodeHeader = (b: Uint8Array): ContainerHeader__Output => decodeWith(HEADER, b, 'container header');
+/** Decodes a PageBatch (protobufjs; the hot path uses page-batch.ts). */
 export const decodeBatch = (b: Uint8Array): PageBatch__Output => decodeWith(BATCH, b, 'page batch');
+/** Decodes a container trailer. */
 export const decodeTrailer = (b: Uint8Array): ContainerTrailer__Output => decodeWith(TRAILER, b, 'container trailer');
 
 /** A page batch ready to be framed: encoded, maybe compressed, hashed. */
@@ -180,6 +190,7 @@ export async function* rawChunks(source: AsyncIterable<unknown>): AsyncGenerator
   for await (const c of source) yield rawChunk(c as Chunk);
 }
 
+/** A page batch that verified: page indices, their bytes, and pages sent as zero. */
 export interface VerifiedPages {
   readonly index: readonly number[];
   readonly data: Uint8Array;
@@ -187,6 +198,7 @@ export interface VerifiedPages {
   readonly zero: readonly number[];
 }
 
+/** What {@link ChunkVerifier.accept} found in a chunk. */
 export type Verified =
   | { readonly kind: 'header'; readonly header: ContainerHeader__Output }
   | { readonly kind: 'state'; readonly state: ContainerHeader__Output }

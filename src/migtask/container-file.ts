@@ -10,9 +10,11 @@ import { Code, describeError, fileProblem, messageType } from '../common/index.t
 import { ContainerError } from './container-error.ts';
 import { rawChunk, type RawChunk } from './container-codec.ts';
 
+/** The first bytes of a saved container. */
 export const FILE_MAGIC = Buffer.from('MVC1', 'ascii');
 const CHUNK = messageType('Chunk');
 
+/** A chunk as a length-delimited protobuf message (the file format). */
 export function encodeChunkDelimited(c: RawChunk): Uint8Array {
   return CHUNK.encodeDelimited(CHUNK.fromObject(c)).finish();
 }

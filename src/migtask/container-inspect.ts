@@ -12,6 +12,7 @@ import { parseSettings } from './compatibility.ts';
 import { PAGE_ZERO } from './page-map.ts';
 import type { ContainerHeader__Output } from './container-snapshot.ts';
 
+/** One region of the page map, counted. */
 export interface RegionMap {
   readonly name: string;
   readonly vaddr: string;
@@ -22,6 +23,7 @@ export interface RegionMap {
   readonly dirty: number;
 }
 
+/** Everything inspect says of a container. */
 export interface InspectReport {
   readonly header: {
     readonly formatVersion: number;
@@ -86,6 +88,7 @@ function regionMaps(h: ContainerHeader__Output, sent: Set<number>): RegionMap[] 
   });
 }
 
+/** Decodes and checks a container, listing every problem (it does not stop at the first). */
 export async function inspectContainer(chunks: AsyncIterable<RawChunk>): Promise<InspectReport> {
   const problems: string[] = [];
   const digest = createHash('sha256');

@@ -19,6 +19,7 @@ export { PAGE_ZERO };
 /** Pages per PAGES chunk: 64 pages of 4 KiB make 256 KiB messages. */
 export const BATCH_PAGES = 64;
 
+/** Where and when a snapshot is taken, and for which migration. */
 export interface SnapshotContext {
   readonly node: string;
   readonly tick: number;
@@ -27,6 +28,7 @@ export interface SnapshotContext {
   readonly mode: string;
 }
 
+/** A traveler's registers as 16 little-endian int64s (the container's form for both word sizes). */
 export function encodeRegisters(t: MigTraveler): Buffer {
   const out = Buffer.alloc(t.cpu.r.length * 8);
   for (let i = 0; i < t.cpu.r.length; i++) out.writeBigInt64LE(BigInt(t.cpu.r[i]!), i * 8);
@@ -47,6 +49,7 @@ function encodeWait(w: Wait | undefined, tick: number): TravelerState['wait'] {
   }
 }
 
+/** A traveler as the container's TravelerState (waits relative to `tick`). */
 export function travelerState(t: MigTraveler, tick: number): TravelerState {
   const handles = t.handles.describe();
   return {
@@ -85,6 +88,7 @@ function decodeWait(w: TravelerState__Output['wait'], tick: number): Wait | unde
 
 const STATUSES = new Set(['ready', 'waiting', 'exited', 'faulted']);
 
+/** A traveler from a container's TravelerState (waits rebased on this node's `tick`). */
 export function restoreTraveler(s: TravelerState__Output, word: WordSize, tick: number): MigTraveler {
   if (!STATUSES.has(s.status)) throw new RangeError(`traveler ${s.id}: unknown status ${JSON.stringify(s.status)}`);
   if (s.registers.length !== 16 * 8) throw new RangeError(`traveler ${s.id}: ${s.registers.length} register bytes, expected 128`);
@@ -113,6 +117,7 @@ export function pageMapByte(task: MigTask, p: number, isZero: ZeroTest = (q) => 
   return (bits & Pte.PRESENT) !== 0 && isZero !== null && isZero(p) ? bits | PAGE_ZERO : bits;
 }
 
+/** A task's container header, and which pages it sends. */
 export interface Snapshot {
   readonly header: ContainerHeader;
   /** Pages to send: present and not zero. */
@@ -120,6 +125,7 @@ export interface Snapshot {
   readonly elided: number;
 }
 
+/** The container header of a stopped task (`gates`: its carried messages; `isZero`: how zero pages are found). */
 export function snapshotOf(task: MigTask, ctx: SnapshotContext, gates: ContainerHeader['gates'] = [], isZero?: ZeroTest): Snapshot {
   const count = task.space.pageCount;
   const map = Buffer.alloc(count);
@@ -156,6 +162,7 @@ export function snapshotOf(task: MigTask, ctx: SnapshotContext, gates: Container
   return { header, pages, elided };
 }
 
+/** One chunk of a container on its way, with the counts so far. */
 export interface ChunkProgress {
   readonly chunk: RawChunk;
   readonly pagesSent: number;

@@ -13,6 +13,7 @@ import { PAGE_ZERO } from './page-map.ts';
 import { MigThread, type MigState } from './mig-thread.ts';
 import { MigTraveler } from './mig-traveler.ts';
 
+/** Initialize: the program and its travelers. */
 export interface InitializeRequest {
   readonly id: string;
   /** Program name shown in ps (usually the file's base name). */
@@ -22,12 +23,26 @@ export interface InitializeRequest {
   readonly priority: number;
 }
 
+/**
+ * One MigTask slot of a partition: its MigThread (the command channel's state
+ * machine, see mig-thread.ts), its address space, and while it is MigSource the
+ * task it holds. The protocols drive its states through the methods below:
+ * Initialize (first boot), the sink side (beginReceive → installPages → stage →
+ * activate, or abortReceive), the source side (beginTransfer → commitTransfer →
+ * release, or cancelTransfer), and process management (pause, resume, kill, copy).
+ */
 export class MigTask {
+  /** The slot's command-channel state machine. */
   readonly thread = new MigThread();
+  /** The slot's address space (fixed at boot). */
   readonly space: AddressSpace;
+  /** The task's id (kept wherever it migrates); undefined while the slot is empty. */
   id: string | undefined;
+  /** The program's name as ps shows it. */
   programName: string | undefined;
+  /** The task's travelers (empty while the slot is empty). */
   travelers: MigTraveler[] = [];
+  /** Pause: the scheduler skips the travelers. */
   paused = false;
   /** Translated code of the current task; replaced whenever the slot is (re)loaded. */
   cache: CodeCache;
@@ -43,6 +58,7 @@ export class MigTask {
     this.cache = new CodeCache(this.space, word);
   }
 
+  /** The MigThread state. */
   get state(): MigState {
     return this.thread.state;
   }
@@ -52,6 +68,7 @@ export class MigTask {
     return `${this.partition.name}/${this.slot}`;
   }
 
+  /** Whether the slot holds a task (in any state). */
   get occupied(): boolean {
     return this.id !== undefined;
   }
@@ -111,11 +128,13 @@ export class MigTask {
     if (this.postcopy) throw new IllegalStateError('MigSource', command, `${this.postcopy.missing} page(s) of task ${this.id} are still arriving (post-copy)`);
   }
 
+  /** Pause (MigSource only). */
   pause(): void {
     this.requireSource('Pause');
     this.paused = true;
   }
 
+  /** Resume (MigSource only). */
   resume(): void {
     this.requireSource('Resume');
     this.paused = false;

@@ -11,6 +11,7 @@
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { IllegalStateError } from '../common/index.ts';
 
+/** A slot's MigThread state (see the table above). */
 export type MigState = 'MigSink' | 'Initializing' | 'Receiving' | 'Staged' | 'MigSource' | 'Transferring' | 'Committing';
 
 /** Commands from the command channel and the steps of the protocols that drive it. */
@@ -43,12 +44,14 @@ export function acceptedCommands(state: MigState): MigCommand[] {
   return Object.keys(TRANSITIONS[state]) as MigCommand[];
 }
 
+/** One transition taken, as published. */
 export interface Transition {
   readonly from: MigState;
   readonly to: MigState;
   readonly command: MigCommand;
 }
 
+/** The state machine of one slot: its state as a BehaviorSubject, its transitions as a Subject. */
 export class MigThread {
   private readonly state$: BehaviorSubject<MigState>;
   private readonly transitions$ = new Subject<Transition>();
@@ -57,6 +60,7 @@ export class MigThread {
     this.state$ = new BehaviorSubject<MigState>(initial);
   }
 
+  /** The current state. */
   get state(): MigState {
     return this.state$.value;
   }
@@ -95,6 +99,7 @@ export class MigThread {
     return t;
   }
 
+  /** Completes both streams (node shutdown). */
   complete(): void {
     this.state$.complete();
     this.transitions$.complete();

@@ -9,6 +9,7 @@ import type { WordSize } from '../config/index.ts';
 import { newRegisters } from '../machine/index.ts';
 import { HandleTable } from '../partition/index.ts';
 
+/** What a traveler does: runs, waits, exited, or stopped by a fault. */
 export type TravelerStatus = 'ready' | 'waiting' | 'exited' | 'faulted';
 
 /** What a waiting traveler waits for. */
@@ -18,6 +19,7 @@ export type Wait =
   | { readonly kind: 'gate_send'; readonly gate: string; readonly data: Uint8Array }
   | { readonly kind: 'page'; readonly page: number };
 
+/** Why a traveler stopped: the fault kind, its message, the pc and the address. */
 export interface TravelerFault {
   readonly kind: string;
   readonly message: string;
@@ -28,14 +30,21 @@ export interface TravelerFault {
 /** Longest console line kept before it is flushed without a newline. */
 const MAX_LINE = 1024;
 
+/** One traveler (a simulated thread): CPU state, status and wait, open handles, console line buffer. */
 export class MigTraveler {
+  /** Registers, pc, flags, and the trap or fault of the last run. */
   readonly cpu: CpuState;
+  /** What the traveler does. */
   status: TravelerStatus = 'ready';
+  /** What a waiting traveler waits for. */
   wait: Wait | undefined;
+  /** Open file handles (they do not travel: closed by a migration). */
   readonly handles = new HandleTable();
   /** Instructions executed since the traveler was created (travels with it). */
   instructions = 0;
+  /** Set when it exited. */
   exitCode: number | undefined;
+  /** Set when a fault stopped it. */
   fault: TravelerFault | undefined;
   /** The tick in which it last yielded; it is not picked again in that tick. */
   yieldedAt = -1;
@@ -50,6 +59,7 @@ export class MigTraveler {
     this.cpu = { r: newRegisters(word), pc: 0, flags: 0, trap: -1, fault: undefined };
   }
 
+  /** Ready or waiting (not exited, not faulted). */
   get runnable(): boolean {
     return this.status === 'ready' || this.status === 'waiting';
   }
@@ -89,6 +99,7 @@ export class MigTraveler {
     return BigInt(this.cpu.r[i]!);
   }
 
+  /** Sets a register, wrapping at the word size. */
   setReg(i: number, v: number | bigint): void {
     if (this.cpu.r instanceof BigInt64Array) this.cpu.r[i] = BigInt.asIntN(64, BigInt(v));
     else this.cpu.r[i] = Number(BigInt.asIntN(32, BigInt(v)));

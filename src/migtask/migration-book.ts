@@ -5,6 +5,7 @@
  */
 import { AlreadyExistsError, type Timer } from '../common/index.ts';
 
+/** What every remembered migration has. */
 export interface BookEntry {
   readonly id: string;
   outcome: string;
@@ -14,6 +15,7 @@ export interface BookEntry {
 /** Migration ids remembered per sink. */
 const MAX_RECORDS = 1000;
 
+/** Records by migration id, the newest {@link MAX_RECORDS}. */
 export class MigrationBook<R extends BookEntry> {
   private readonly records = new Map<string, R>();
 

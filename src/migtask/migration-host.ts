@@ -22,6 +22,7 @@ export interface HostCpu {
   readonly pageSize: number;
 }
 
+/** The node, as the migration protocols see it. */
 export interface MigrationHost {
   /** The node's name (in events, statistics and refusals). */
   readonly name: string;

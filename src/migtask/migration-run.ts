@@ -12,6 +12,7 @@ import type { MigTask } from './mig-task.ts';
 import type { GateMessages, MigrationHost } from './migration-host.ts';
 import type { SinkPort } from './sink-port.ts';
 
+/** What a StopAndTransfer asks for. */
 export interface MigrateOptions {
   readonly task: string;
   readonly mode: MigrationMode;
@@ -26,6 +27,7 @@ export interface MigrateOptions {
   readonly precopyMaxRounds?: number;
 }
 
+/** Progress of a migration, as StopAndTransfer streams it. */
 export interface MigrationProgress {
   readonly phase: 'negotiate' | 'precopy' | 'stop' | 'transfer' | 'commit' | 'release' | 'postcopy' | 'done';
   readonly bytesSent: number;
@@ -61,8 +63,11 @@ export interface MigrationStats {
   error: string;
 }
 
+/** Defaults of {@link MigrateOptions}. */
 export const DEFAULT_DEADLINE_MS = 60_000;
+/** Pre-copy stops when at most this many pages are dirty. */
 export const DEFAULT_PRECOPY_STOP_PAGES = 64;
+/** Pre-copy stops after this many live rounds. */
 export const DEFAULT_PRECOPY_MAX_ROUNDS = 12;
 
 /** Rounded to three decimals, as statistics report times (ms) and ratios. */

@@ -23,6 +23,7 @@ interface SlotPlace {
   source?: string;
 }
 
+/** A container staged (or running) in a slot. */
 export interface ReceiveResult {
   readonly migrationId: string;
   readonly taskId: string;
@@ -128,6 +129,7 @@ export class MigrationSink {
     return this.core.abort(id, reason);
   }
 
+  /** QueryMigration: what became of a migration id here (`unknown` if never seen or forgotten). */
   query(id: string): { outcome: Outcome | 'unknown'; taskId: string; slot: string; detail: string; pagesReceived: number } {
     const rec = this.core.record(id);
     if (!rec) return { outcome: 'unknown', taskId: '', slot: '', detail: '', pagesReceived: 0 };

@@ -15,6 +15,7 @@ import { migrateTask, type SourceContext } from './migration-source.ts';
 import type { PostcopySource } from './postcopy-source.ts';
 import { RemoteSink, type SinkPort } from './sink-port.ts';
 
+/** Timeouts of a node's migration state. */
 export interface NodeMigrationsOptions {
   /** A staged migration not committed within this time is aborted (ms). @default 30000 */
   readonly stagingTimeoutMs?: number;
@@ -22,6 +23,7 @@ export interface NodeMigrationsOptions {
   readonly holdMs?: number;
 }
 
+/** One node's migration state (see the file header); owned by the node, driven by its gRPC server. */
 export class NodeMigrations implements SourceContext {
   /** The node's MigSink role: migrations, loads and restores into its slots. */
   readonly sink: MigrationSink;

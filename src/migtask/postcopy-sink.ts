@@ -12,6 +12,7 @@ import { rawChunk, verifyPageChunk, type RawChunk } from './container-codec.ts';
 import type { MigTask } from './mig-task.ts';
 import type { MigrationHost } from './migration-host.ts';
 
+/** How a post-copy sink fetches pages. */
 export interface PostcopySinkOptions {
   /** Deadline of one FetchPages call. */
   readonly fetchDeadlineMs: number;
@@ -23,6 +24,7 @@ export interface PostcopySinkOptions {
 
 const DEFAULTS: PostcopySinkOptions = { fetchDeadlineMs: 1500, attempts: 4, prefetch: 8 };
 
+/** The sink side of a running post-copy migration: fetches absent pages on fault, installs pushed ones, reports a lost source. */
 export class PostcopySink {
   private readonly client: MigTaskClient;
   private readonly requested = new Set<number>();

@@ -14,6 +14,7 @@ function frame(p: PreparedPages, seq: number): RawChunk {
   return { seq, kind: 'CHUNK_KIND_PAGES', encoding: p.encoding, payload: p.payload, sha256: p.sha256 };
 }
 
+/** The source side of a running post-copy migration: serves FetchPages and pushes the rest. */
 export class PostcopySource {
   /** Pages delivered (by fault or push) or never to be sent (absent). */
   private readonly sent: Uint8Array;

@@ -76,6 +76,7 @@ export interface SinkTarget<P> {
   discard(place: P, reason: string, record: SinkRecord<P>, announce: boolean): void | Promise<void>;
 }
 
+/** A container received and staged (or activated). */
 export interface Received<P> {
   readonly record: SinkRecord<P>;
   readonly place: P;
@@ -86,6 +87,7 @@ export interface Received<P> {
   readonly bytes: number;
 }
 
+/** The receive loop and the records of one sink. */
 export class SinkCore<P> {
   private readonly book = new MigrationBook<SinkRecord<P>>();
 

@@ -21,6 +21,7 @@ export function migrationIdOf(metadata: grpc.Metadata): string {
   return typeof v === 'string' ? v : v ? v.toString() : '';
 }
 
+/** A sink as a migration source reaches it: a node's MigTask service, the middleware, or a test double. */
 export interface SinkPort {
   readonly address: string;
   info(partition: string, ms: number): Promise<InfoReply__Output>;

@@ -9,6 +9,7 @@ import { Code, MigvisorError, type Clock } from '../common/index.ts';
 import type { MigrationRun } from './migration-run.ts';
 import type { SinkPort } from './sink-port.ts';
 
+/** Deadline of one Commit or QueryMigration call. */
 export const COMMIT_DEADLINE_MS = 5_000;
 /** How long to keep asking a sink that does not answer after the commit. */
 const RESOLVE_ATTEMPTS = 10;
@@ -16,6 +17,7 @@ const RESOLVE_INTERVAL_MS = 500;
 /** Between two rounds of asking, once a migration is in doubt. */
 const IN_DOUBT_RETRY_MS = 5_000;
 
+/** What the source learnt about a migration it committed (`in-doubt`: nothing yet). */
 export type Settled = 'active' | 'aborted' | 'unknown' | 'in-doubt';
 
 /** Commits, and if the reply is lost, asks the sink what became of the migration. */

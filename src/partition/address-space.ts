@@ -12,6 +12,7 @@ import { PageTable, Pte } from './page-table.ts';
 import type { PhysicalMemory } from './physical-memory.ts';
 import { createHash } from 'node:crypto';
 
+/** A region as mapped into one slot: its pages and where they are in physical memory. */
 export interface MappedRegion {
   readonly name: string;
   readonly vbase: number;
@@ -47,15 +48,21 @@ const NEED_READ = Pte.PRESENT | Pte.READ;
 const NEED_WRITE = Pte.PRESENT | Pte.WRITE;
 const NEED_EXEC = Pte.PRESENT | Pte.EXEC;
 
+/** One slot's virtual memory: its regions, its page table, and reads and writes that honour rights and presence. */
 export class AddressSpace {
+  /** The regions, in address order. */
   readonly regions: readonly MappedRegion[];
+  /** Present, dirty and rights bits per page. */
   readonly pageTable: PageTable;
+  /** log2 of the page size. */
   readonly pageShift: number;
+  /** The node's byte order. */
   readonly littleEndian: boolean;
   private readonly view: DataView;
   private readonly bytes: Uint8Array;
   /** Index of the region that served the last access: most accesses hit it again. */
   private hint = 0;
+  /** The lookup tables of the CPU's inline fast path. */
   readonly direct: DirectMap;
 
   constructor(
@@ -117,6 +124,7 @@ export class AddressSpace {
     };
   }
 
+  /** Pages of the address space. */
   get pageCount(): number {
     return this.pageTable.pageCount;
   }
@@ -182,17 +190,20 @@ export class AddressSpace {
     return r.vbase + (page - r.firstPage) * this.pageSize;
   }
 
+  /** The region a page belongs to. */
   regionOfPage(page: number): MappedRegion {
     for (const r of this.regions) if (page >= r.firstPage && page < r.firstPage + r.pageCount) return r;
     throw new RangeError(`page ${page} outside the address space (${this.pageCount} pages)`);
   }
 
+  /** A region by name. */
   regionNamed(name: string): MappedRegion | undefined {
     return this.regions.find((r) => r.name === name);
   }
 
   // --- CPU accesses -------------------------------------------------------
 
+  /** Checked loads and stores (the CPU's slow path): each raises the precise MemoryFault. */
   ld8(va: number): number {
     return this.bytes[this.translate(va, 1, NEED_READ)]!;
   }
@@ -231,6 +242,7 @@ export class AddressSpace {
   fetch32(va: number): number {
     return this.view.getUint32(this.translate(va, 4, NEED_EXEC), this.littleEndian);
   }
+  /** Fetches an instruction's 64-bit immediate (needs execute rights). */
   fetch64(va: number): bigint {
     return this.view.getBigInt64(this.translate(va, 8, NEED_EXEC), this.littleEndian);
   }
@@ -310,6 +322,7 @@ export class AddressSpace {
     for (let p = 0; p < this.pageCount; p++) this.pageTable.flags[p] = (this.pageTable.flags[p]! | Pte.PRESENT) & ~Pte.DIRTY;
   }
 
+  /** Whether a present page is all zeros (such pages are elided from containers). */
   isZeroPage(page: number): boolean {
     const b = this.pageBytes(page);
     // Compare 8 bytes at a time when aligned; pages always are.

@@ -8,15 +8,18 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { OpenFlag, SysError, SysCallError } from './sys-error.ts';
 
+/** Rights of a partition on a file provider. */
 export interface FileRights {
   readonly read: boolean;
   readonly write: boolean;
 }
 
+/** File rights as written in a grant (`r`, `w`, `rw`). */
 export function parseFileRights(text: string): FileRights {
   return { read: text.includes('r'), write: text.includes('w') };
 }
 
+/** A sandboxed host folder: nothing opened through it can reach outside (no `..`, no absolute path, no symlink). */
 export class FileProvider {
   private readonly realRoot: string;
 

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { PartitionDef, ProviderDef } from '../config/index.ts';
 
+/** The settings of a partition that must be identical wherever its tasks move. */
 export interface PartitionSettings {
   readonly name: string;
   readonly maxTravelers: number;
@@ -20,6 +21,7 @@ function normRights(text: string, order: string): string {
   return [...order].filter((c) => text.includes(c)).join('');
 }
 
+/** A partition's settings in canonical form (sorted, normalised): what the fingerprint hashes. */
 export function canonicalSettings(def: PartitionDef, providers: ReadonlyMap<string, ProviderDef>): PartitionSettings {
   return {
     name: def.name,
@@ -38,6 +40,7 @@ export function canonicalSettings(def: PartitionDef, providers: ReadonlyMap<stri
   };
 }
 
+/** The SHA-256 of the canonical settings, hex. */
 export function fingerprintOf(settings: PartitionSettings): string {
   return createHash('sha256').update(JSON.stringify(settings)).digest('hex');
 }

@@ -4,12 +4,14 @@
  */
 import { SysError, SysCallError } from './sys-error.ts';
 
+/** A gate: a bounded FIFO of messages of at most `messageSize` bytes. */
 export class GateQueue {
   private readonly messages: Uint8Array[] = [];
   /** Messages being handed to another node: not deliverable here until that settles. */
   private readonly reserved = new Set<Uint8Array>();
   /** Messages accepted since boot (monotonic; lets tests and ps see traffic). */
   sent = 0;
+  /** Messages delivered so far. */
   received = 0;
   /** Called after every accepted message (the node's forwarder listens here). */
   onMessage: (() => void) | undefined;
@@ -20,10 +22,12 @@ export class GateQueue {
     readonly messageSize: number,
   ) {}
 
+  /** Messages queued. */
   get length(): number {
     return this.messages.length;
   }
 
+  /** Whether a send would be refused. */
   get full(): boolean {
     return this.messages.length >= this.capacity;
   }
@@ -36,6 +40,7 @@ export class GateQueue {
     if (this.full) throw new SysCallError(SysError.E_FULL, `gate ${this.name} is full (${this.capacity} messages)`);
   }
 
+  /** Queues a copy of a message (SysCallError E_FULL or E_TOOBIG when it cannot). */
   send(msg: Uint8Array): void {
     this.checkSend(msg);
     this.messages.push(msg.slice());

@@ -1,15 +1,11 @@
 /** Partitions: address spaces and page tables, providers, fingerprints. */
 export { AddressSpace } from './address-space.ts';
-export type { MappedRegion } from './address-space.ts';
-export { PageTable, Pte } from './page-table.ts';
+export { Pte } from './page-table.ts';
 export { PhysicalMemory } from './physical-memory.ts';
 export { MemoryFault } from './memory-fault.ts';
-export type { MemoryFaultKind } from './memory-fault.ts';
 export { OpenFlag, SysCallError, SysError } from './sys-error.ts';
 export { GateQueue } from './gate-queue.ts';
-export { FileProvider, HandleTable, OpenFile, MAX_HANDLES, parseFileRights } from './file-provider.ts';
-export type { FileRights } from './file-provider.ts';
+export { FileProvider, HandleTable, MAX_HANDLES, parseFileRights } from './file-provider.ts';
 export { canonicalSettings, diffSettings, fingerprintOf } from './fingerprint.ts';
 export type { PartitionSettings } from './fingerprint.ts';
 export { Partition } from './partition.ts';
-export type { GateRights, PartitionEnv } from './partition.ts';

@@ -16,6 +16,7 @@ export type MemoryFaultKind =
   | 'unaligned'
   | 'lost'; // post-copy: the page's only copy was on a source that is gone
 
+/** A memory access the partition does not allow: what kind, at which address, of how many bytes, in which page. */
 export class MemoryFault {
   constructor(
     readonly kind: MemoryFaultKind,

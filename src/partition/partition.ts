@@ -10,11 +10,13 @@ import { FileProvider, parseFileRights } from './file-provider.ts';
 import { canonicalSettings, fingerprintOf, type PartitionSettings } from './fingerprint.ts';
 import type { PhysicalMemory } from './physical-memory.ts';
 
+/** What a partition may do on a gate. */
 export interface GateRights {
   readonly send: boolean;
   readonly receive: boolean;
 }
 
+/** What a partition needs of its node when it is built. */
 export interface PartitionEnv {
   readonly nodeName: string;
   readonly pageSize: number;
@@ -23,12 +25,19 @@ export interface PartitionEnv {
   readonly providers: ReadonlyMap<string, ProviderDef>;
 }
 
+/** A partition of one node: its slots' address spaces (fixed physical ranges), its file providers and gate rights, and its fingerprint. */
 export class Partition {
+  /** The partition's name. */
   readonly name: string;
+  /** Its canonical settings (what the fingerprint hashes). */
   readonly settings: PartitionSettings;
+  /** SHA-256 of the settings: equal on every node that may take its tasks. */
   readonly fingerprint: string;
+  /** One address space per slot. */
   readonly spaces: readonly AddressSpace[];
+  /** File providers by name. */
   readonly files = new Map<string, FileProvider>();
+  /** Gate rights by gate name. */
   readonly gates = new Map<string, GateRights>();
 
   constructor(
@@ -53,6 +62,7 @@ export class Partition {
     }
   }
 
+  /** Whether it is a MigPartition. */
   get migratable(): boolean {
     return this.def.migratable;
   }
