@@ -1,8 +1,11 @@
 /**
- * The wire contract, loaded once from proto/ with one set of loader options (the
- * same the TypeScript types in src/generated/ were generated with: see
- * scripts/gen-proto.mjs). gRPC services use the package definition; the container
- * codec uses protobufjs types from the same files.
+ * The wire contract, with one set of loader options (the same the TypeScript
+ * types in src/generated/ were generated with: see scripts/gen-proto.mjs). gRPC
+ * clients and services, and the container codec's protobufjs types, come from
+ * src/generated/wire-descriptor.ts: the contract of proto/ precompiled to a
+ * protobufjs JSON descriptor, so a process does not parse .proto files to start
+ * (test/wire/generated.spec.ts fails when it is stale). Server reflection loads
+ * proto/ itself, as it describes each .proto file by name.
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +16,7 @@ import type { ProtoGrpcType as MigTaskProto } from '../generated/migtask.ts';
 import type { ProtoGrpcType as NodeProto } from '../generated/node.ts';
 import type { ProtoGrpcType as DiagnosticsProto } from '../generated/diagnostics.ts';
 import type { ProtoGrpcType as MiddlewareProto } from '../generated/middleware.ts';
+import { WIRE_DESCRIPTOR } from '../generated/wire-descriptor.ts';
 
 export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
 export const PROTO_FILES = [
@@ -35,8 +39,10 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 };
 
 let definition: protoLoader.PackageDefinition | undefined;
+let precompiled: protoLoader.PackageDefinition | undefined;
 let root: protobuf.Root | undefined;
 
+/** The package definition loaded from the .proto files of proto/, with their file names (what server reflection serves). */
 export function packageDefinition(): protoLoader.PackageDefinition {
   definition ??= protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS);
   return definition;
@@ -46,15 +52,14 @@ export type WireProto = MigTaskProto & NodeProto & DiagnosticsProto & Middleware
 
 /** The loaded services and messages, typed by the generated definitions. */
 export function wire(): WireProto['migvisor']['v1'] {
-  return (grpc.loadPackageDefinition(packageDefinition()) as unknown as WireProto).migvisor.v1;
+  precompiled ??= protoLoader.fromJSON(WIRE_DESCRIPTOR, LOADER_OPTIONS);
+  return (grpc.loadPackageDefinition(precompiled) as unknown as WireProto).migvisor.v1;
 }
 
 /** protobufjs types for encoding container payloads and saved files. */
 export function protoRoot(): protobuf.Root {
   if (!root) {
-    root = new protobuf.Root();
-    root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_DIR, target));
-    root.loadSync(PROTO_FILES);
+    root = protobuf.Root.fromJSON(WIRE_DESCRIPTOR);
     root.resolveAll();
   }
   return root;
