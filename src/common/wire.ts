@@ -1,11 +1,11 @@
 /**
  * The wire contract, with one set of loader options (the same the TypeScript
- * types in src/generated/ were generated with: see scripts/gen-proto.mjs). gRPC
- * clients and services, and the container codec's protobufjs types, come from
- * src/generated/wire-descriptor.ts: the contract of proto/ precompiled to a
- * protobufjs JSON descriptor, so a process does not parse .proto files to start
- * (test/wire/generated.spec.ts fails when it is stale). Server reflection loads
- * proto/ itself, as it describes each .proto file by name.
+ * types in src/generated/ were generated with: see scripts/gen-proto.mjs). It
+ * is loaded from src/generated/wire-descriptor.ts: the .proto files of proto/
+ * precompiled to a protobufjs JSON descriptor, so that no process parses them to
+ * start (test/wire/generated.spec.ts fails when the descriptor is stale). gRPC
+ * clients, services and server reflection use its package definition; the
+ * container codec uses protobufjs types from the same descriptor.
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,12 +39,14 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 };
 
 let definition: protoLoader.PackageDefinition | undefined;
-let precompiled: protoLoader.PackageDefinition | undefined;
 let root: protobuf.Root | undefined;
 
-/** The package definition loaded from the .proto files of proto/, with their file names (what server reflection serves). */
+/**
+ * The package definition of the contract. It equals what loading PROTO_FILES
+ * from PROTO_DIR with LOADER_OPTIONS gives, which the wire tests check.
+ */
 export function packageDefinition(): protoLoader.PackageDefinition {
-  definition ??= protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS);
+  definition ??= protoLoader.fromJSON(WIRE_DESCRIPTOR, LOADER_OPTIONS);
   return definition;
 }
 
@@ -52,8 +54,7 @@ export type WireProto = MigTaskProto & NodeProto & DiagnosticsProto & Middleware
 
 /** The loaded services and messages, typed by the generated definitions. */
 export function wire(): WireProto['migvisor']['v1'] {
-  precompiled ??= protoLoader.fromJSON(WIRE_DESCRIPTOR, LOADER_OPTIONS);
-  return (grpc.loadPackageDefinition(precompiled) as unknown as WireProto).migvisor.v1;
+  return (grpc.loadPackageDefinition(packageDefinition()) as unknown as WireProto).migvisor.v1;
 }
 
 /** protobufjs types for encoding container payloads and saved files. */
