@@ -1,15 +1,24 @@
 /**
- * The `migvisor` command line. Each command group lives in its own module under
- * ./commands and registers itself on the program.
+ * The `migvisor` command line. Each command group registers itself from its
+ * module under ./commands (names, options, help: commander only), and each
+ * command's action imports its implementation when it runs, so `--help`, a
+ * usage error or a quick remote call load only what they need.
  */
 import { Command } from 'commander';
 import { registerCommands } from './commands/index.ts';
 
+/**
+ * Commander reports a value refused by an option's parser as "option '--x <v>'
+ * argument 'v' is invalid. " followed by the parser's message; the parsers of
+ * ./option-values.ts name the option and the value themselves ("--mode must be
+ * ..., got warp"), so that preamble would only say it twice.
+ */
+const PARSER_PREAMBLE = /^error: option '[^']*' argument '[\s\S]*?' is invalid\. (?=--)/;
+
 const program = new Command('migvisor')
   .description('PikeOS-style partition hypervisor nodes with migratable tasks')
-  .showHelpAfterError()
   .configureOutput({
-    outputError: (str, write) => write(`migvisor: ${str.replace(/^error: /, '')}`),
+    outputError: (str, write) => write(`migvisor: ${str.replace(PARSER_PREAMBLE, '').replace(/^error: /, '')}`),
   });
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 1);

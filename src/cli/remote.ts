@@ -1,8 +1,8 @@
 /**
- * What remote commands share: the cluster file option, node name resolution and
- * gRPC clients that are closed when the command ends.
+ * What remote commands share when they run: node name resolution and gRPC
+ * clients that are closed when the command ends (their options are in
+ * ./remote-options.ts).
  */
-import type { Command } from 'commander';
 import * as grpc from '@grpc/grpc-js';
 import {
   migTaskClient,
@@ -15,19 +15,14 @@ import {
   resolveNode,
 } from '../common/index.ts';
 import type { MiddlewareClient } from '../generated/migvisor/v1/Middleware.ts';
-import { loadCluster, type ClusterConfig } from '../config/index.ts';
+import type { ClusterConfig } from '../config/index.ts';
 import { clusterFile } from './cluster-file.ts';
+import type { ClusterFlags } from './remote-options.ts';
 
-export interface ClusterFlags {
-  readonly cluster?: string;
-  readonly json?: boolean;
-  readonly middleware?: string;
-}
+/** Thrown (and caught) by {@link Remote}'s first resolution attempt when it needs the cluster file. */
+const NEEDS_CONFIG: unique symbol = Symbol('needs the cluster configuration');
 
-export function withClusterOption(cmd: Command): Command {
-  return cmd.option('--cluster <file>', 'cluster file naming the nodes (default config/cluster.yaml)').option('--json', 'machine-readable output');
-}
-
+/** The nodes and the middleware of one cluster file, and the clients a command opened to them. */
 export class Remote {
   readonly clusterFile: string;
   private config: ClusterConfig | undefined;
@@ -37,34 +32,55 @@ export class Remote {
     this.clusterFile = clusterFile(flags.cluster);
   }
 
-  get cluster(): ClusterConfig {
-    this.config ??= loadCluster(this.clusterFile);
-    return this.config;
+  /**
+   * Runs a resolver that may need the cluster file's configuration. An address,
+   * or a name the registry knows, needs none: the configuration (and with it the
+   * YAML parser and the schema checker) is loaded only when the resolver asks.
+   */
+  private async resolve(resolver: (cluster: () => ClusterConfig) => string): Promise<string> {
+    if (!this.config) {
+      try {
+        return resolver(() => {
+          throw NEEDS_CONFIG;
+        });
+      } catch (e: unknown) {
+        if (e !== NEEDS_CONFIG) throw e;
+      }
+      const { loadCluster } = await import('../config/index.ts');
+      this.config = loadCluster(this.clusterFile);
+    }
+    const config = this.config;
+    return resolver(() => config);
   }
 
-  address(ref: string): string {
-    return resolveNode(ref, this.clusterFile, () => this.cluster);
+  /** The address of a node: `host:port` as given, else its name through the registry or the cluster file. */
+  address(ref: string): Promise<string> {
+    return this.resolve((cluster) => resolveNode(ref, this.clusterFile, cluster));
   }
 
-  node(ref: string): NodeControlClient {
-    const c = nodeClient(this.address(ref));
+  /** A NodeControl client of a node (see {@link address}), closed with the Remote. */
+  async node(ref: string): Promise<NodeControlClient> {
+    const c = nodeClient(await this.address(ref));
     this.clients.push(c);
     return c;
   }
 
   /** The middleware: --middleware HOST:PORT, else the registry, else a fixed port in the cluster file. */
-  middleware(ref: string | undefined): MiddlewareClient {
-    const c = new (wire().Middleware)(resolveMiddleware(ref, this.clusterFile, () => this.cluster), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  async middleware(ref: string | undefined): Promise<MiddlewareClient> {
+    const address = await this.resolve((cluster) => resolveMiddleware(ref, this.clusterFile, cluster));
+    const c = new (wire().Middleware)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
     this.clients.push(c);
     return c;
   }
 
-  migTask(ref: string): MigTaskClient {
-    const c = migTaskClient(this.address(ref));
+  /** A MigTask client of a node (see {@link address}), closed with the Remote. */
+  async migTask(ref: string): Promise<MigTaskClient> {
+    const c = migTaskClient(await this.address(ref));
     this.clients.push(c);
     return c;
   }
 
+  /** Closes every client opened through this Remote. */
   close(): void {
     for (const c of this.clients) c.close();
   }

@@ -2,7 +2,9 @@
  * The single error edge of the CLI: every command body runs through {@link action},
  * so any failure prints one clear line on stderr and exits non-zero.
  */
-import { describeError, MigvisorError, SourceErrors } from '../common/index.ts';
+// errors.ts, not the common index: command registration imports this file, and
+// the index would load grpc-js and the wire contract before any command runs.
+import { describeError, MigvisorError, SourceErrors } from '../common/errors.ts';
 
 /** Exit codes of the migvisor command. */
 export const Exit = {

@@ -23,9 +23,12 @@ export const COMPRESSION_CHOICES = ['auto', ...COMPRESSIONS] as const;
 /** A compression, or `auto`. */
 export type CompressionChoice = (typeof COMPRESSION_CHOICES)[number];
 
-/** How a migration moves a task: stop-and-copy, post-copy, pre-copy. */
-export const MIGRATION_MODES = ['full', 'lazy', 'precopy'] as const;
-/** `full`, `lazy` or `precopy`. */
+/**
+ * How a migration moves a task: stop-and-copy, pre-copy, post-copy. In this
+ * order, from the longest stop to the shortest: the order the CLI lists them in
+ * (`--mode must be full, precopy or lazy`).
+ */
+export const MIGRATION_MODES = ['full', 'precopy', 'lazy'] as const;
 export type MigrationMode = (typeof MIGRATION_MODES)[number];
 
 /** Whether `value` is one of `set` (narrowing it). */

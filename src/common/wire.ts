@@ -1,8 +1,11 @@
 /**
- * The wire contract, loaded once from proto/ with one set of loader options (the
- * same the TypeScript types in src/generated/ were generated with: see
- * scripts/gen-proto.mjs). gRPC services use the package definition; the container
- * codec uses protobufjs types from the same files.
+ * The wire contract, with one set of loader options (the same the TypeScript
+ * types in src/generated/ were generated with: see scripts/gen-proto.mjs). It
+ * is loaded from src/generated/wire-descriptor.ts: the .proto files of proto/
+ * precompiled to a protobufjs JSON descriptor, so that no process parses them to
+ * start (test/wire/generated.spec.ts fails when the descriptor is stale). gRPC
+ * clients, services and server reflection use its package definition; the
+ * container codec uses protobufjs types from the same descriptor.
  */
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +16,7 @@ import type { ProtoGrpcType as MigTaskProto } from '../generated/migtask.ts';
 import type { ProtoGrpcType as NodeProto } from '../generated/node.ts';
 import type { ProtoGrpcType as DiagnosticsProto } from '../generated/diagnostics.ts';
 import type { ProtoGrpcType as MiddlewareProto } from '../generated/middleware.ts';
+import { WIRE_DESCRIPTOR } from '../generated/wire-descriptor.ts';
 
 /** The folder of the wire contract (proto/). */
 export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
@@ -39,9 +43,12 @@ export const LOADER_OPTIONS: protoLoader.Options = {
 let definition: protoLoader.PackageDefinition | undefined;
 let root: protobuf.Root | undefined;
 
-/** The contract as proto-loader's package definition (loaded once). */
+/**
+ * The package definition of the contract. It equals what loading PROTO_FILES
+ * from PROTO_DIR with LOADER_OPTIONS gives, which the wire tests check.
+ */
 export function packageDefinition(): protoLoader.PackageDefinition {
-  definition ??= protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS);
+  definition ??= protoLoader.fromJSON(WIRE_DESCRIPTOR, LOADER_OPTIONS);
   return definition;
 }
 
@@ -56,9 +63,7 @@ export function wire(): WireProto['migvisor']['v1'] {
 /** protobufjs types for encoding container payloads and saved files. */
 export function protoRoot(): protobuf.Root {
   if (!root) {
-    root = new protobuf.Root();
-    root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_DIR, target));
-    root.loadSync(PROTO_FILES);
+    root = protobuf.Root.fromJSON(WIRE_DESCRIPTOR);
     root.resolveAll();
   }
   return root;

@@ -7,13 +7,20 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
-import { importsOf, LAYERS, layerViolations } from '../support/import-graph.ts';
+import { importsOf, LAYERS, layerViolations, LIGHT_ENTRIES } from '../support/import-graph.ts';
 
 const SRC = path.resolve('src');
 
 describe('the layers of src/', function () {
   it('hold: no area imports one above it or reaches into another area', () => {
     expect(layerViolations(SRC)).to.deep.equal([]);
+  });
+
+  it('let other areas import only dependency-free modules directly (the CLI registers commands without loading grpc-js)', () => {
+    for (const entry of LIGHT_ENTRIES) {
+      const text = fs.readFileSync(path.join(SRC, entry), 'utf8');
+      expect(text, entry).not.to.match(/^\s*import\s/m);
+    }
   });
 
   it('name every area of src/', () => {

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
+import { DEFAULT_DATA_BASE, DEFAULT_TEXT_BASE } from '../../src/machine/index.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -64,6 +65,13 @@ describe('migvisor asm', () => {
     const run = migvisor('asm', 'config/programs/counter.s', '--word', '16');
     expect(run.status).to.equal(1);
     expect(run.stderr).to.equal('migvisor: --word must be 32 or 64, got 16\n');
+  });
+
+  it('names the assembler\'s default bases in its help (the help is written without loading the assembler)', () => {
+    const run = migvisor('asm', '--help');
+    expect(run.status).to.equal(0);
+    expect(run.stdout).to.match(new RegExp(`--text-base <addr> +virtual address of \\.text \\(default: 0x${DEFAULT_TEXT_BASE.toString(16)}\\)`));
+    expect(run.stdout).to.match(new RegExp(`--data-base <addr> +virtual address of \\.data \\(default: 0x${DEFAULT_DATA_BASE.toString(16)}\\)`));
   });
 });
 

@@ -13,7 +13,7 @@ interface Run {
 
 /** Runs `migvisor config ...` as a process, with only the config commands registered. */
 function migvisor(...args: string[]): Run {
-  const run = spawnSync(process.execPath, ['--import', 'tsx', 'test/support/run-config-cli.ts', ...args], {
+  const run = spawnSync(process.execPath, ['test/support/run-config-cli.mjs', ...args], {
     cwd: ROOT,
     encoding: 'utf8',
   });

@@ -19,6 +19,7 @@ import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { unary } from '../../src/common/clients.ts';
@@ -661,13 +662,13 @@ export function describeStoreContract(fresh: () => Promise<SnapshotStore>, reope
  */
 export async function holdEtcdLockInChild(endpoint: string, task: string, owner: string, ttlMs: number): Promise<ChildProcess> {
   const code = [
-    `const { EtcdStore } = await import(${JSON.stringify(path.join(ROOT, 'src', 'middleware', 'etcd-store.ts'))});`,
+    `const { EtcdStore } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', 'middleware', 'etcd-store.js')).href)});`,
     `const s = await EtcdStore.open(${JSON.stringify(endpoint)});`,
     `await s.lock(${JSON.stringify(task)}, ${JSON.stringify(owner)}, ${ttlMs});`,
     `process.stdout.write('locked\\n');`,
     `setInterval(() => {}, 1000);`,
   ].join('\n');
-  const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   const unregister = onCleanup(() => child.kill('SIGKILL'));
   child.once('exit', unregister);
   let stderr = '';

@@ -4,7 +4,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
-import { PROTO_FILES, wire } from '../../src/common/wire.ts';
+import * as protoLoader from '@grpc/proto-loader';
+import protobuf from 'protobufjs';
+import { LOADER_OPTIONS, packageDefinition, PROTO_DIR, PROTO_FILES, wire } from '../../src/common/wire.ts';
+import { WIRE_DESCRIPTOR } from '../../src/generated/wire-descriptor.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -31,6 +34,26 @@ describe('the wire contract', () => {
     } finally {
       fs.rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  it('has a precompiled descriptor in src/generated/wire-descriptor.ts that matches proto/ (run npm run gen:proto after editing a .proto)', () => {
+    const root = new protobuf.Root();
+    root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_DIR, target));
+    root.loadSync(PROTO_FILES);
+    root.resolveAll();
+    // As JSON: toJSON's objects are not all plain objects, and the descriptor is their JSON.
+    expect(WIRE_DESCRIPTOR).to.deep.equal(JSON.parse(JSON.stringify(root.toJSON())));
+  });
+
+  it('gives the same services and messages from the precompiled descriptor as from proto/', () => {
+    const shape = (def: protoLoader.PackageDefinition): Record<string, unknown> =>
+      Object.fromEntries(
+        Object.entries(def).map(([name, d]) => [
+          name,
+          'format' in d ? d.format : Object.fromEntries(Object.entries(d).map(([m, x]) => [m, [x.path, x.requestStream, x.responseStream, x.requestType.type, x.responseType.type]])),
+        ]),
+      );
+    expect(shape(packageDefinition())).to.deep.equal(shape(protoLoader.loadSync(PROTO_FILES, LOADER_OPTIONS)));
   });
 
   it('loads every proto file and exposes the versioned services', () => {

@@ -1,16 +1,15 @@
 /**
- * `migvisor config check [FILE]`: validates a cluster file before anything starts.
- * Exit 0 when valid; otherwise every problem as FILE:LINE: message on stderr and
- * exit 2 (with --json, the same problems as JSON on stdout, still exit 2).
+ * Registers `migvisor config check [FILE]`; the checker is in ./config-run.ts,
+ * loaded when the command runs.
  */
 import type { Command } from 'commander';
-import { checkClusterFile, ConfigFileError } from '../../config/index.ts';
-import { action, Exit, printJson } from '../run-command.ts';
+import { action } from '../run-command.ts';
 
 /** The cluster file commands read when none is given, relative to the working directory. */
 export const DEFAULT_CLUSTER_FILE = 'config/cluster.yaml';
 
-interface CheckFlags {
+/** The options of `config check`. */
+export interface CheckFlags {
   readonly json?: boolean;
 }
 
@@ -22,34 +21,5 @@ export function registerConfigCommands(program: Command): void {
     .description('validate a cluster file: schema, memory layout, schedules, references, rights')
     .argument('[file]', 'cluster YAML file', DEFAULT_CLUSTER_FILE)
     .option('--json', 'print the result as JSON')
-    .action(action((file: string, flags: CheckFlags) => checkCommand(file, flags)));
-}
-
-function checkCommand(file: string, flags: CheckFlags): number {
-  let result;
-  try {
-    result = checkClusterFile(file);
-  } catch (e: unknown) {
-    if (!(e instanceof ConfigFileError)) throw e;
-    // An unreadable file is invalid input to this command, not a runtime failure.
-    process.stderr.write(`migvisor: ${e.message}\n`);
-    return Exit.INVALID;
-  }
-  const { config, problems } = result;
-  if (flags.json) {
-    printJson({
-      file,
-      valid: problems.length === 0,
-      problems: problems.map((p) => ({ file: p.file, line: p.line, message: p.detail })),
-    });
-  } else if (config && problems.length === 0) {
-    process.stdout.write(`${file}: OK (${count(config.nodes.length, 'node')}, ${count(config.partitions.size, 'partition')})\n`);
-  } else {
-    for (const p of problems) process.stderr.write(`${p.message}\n`);
-  }
-  return problems.length === 0 ? Exit.OK : Exit.INVALID;
-}
-
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+    .action(action(async (file: string, flags: CheckFlags) => (await import('./config-run.ts')).checkCommand(file, flags)));
 }

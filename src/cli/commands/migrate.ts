@@ -1,68 +1,25 @@
 /**
- * `migvisor migrate TASK --from A --to B [--mode full] [--compress auto]`: asks the
- * source node to StopAndTransfer the task to the sink node and prints the
- * statistics (JSON with --json; a progress bar on a terminal).
+ * Registers `migvisor migrate TASK --from A --to B [--mode full] [--compress auto]`;
+ * the migration client is in ./migrate-run.ts, loaded when the command runs.
  */
 import type { Command } from 'commander';
-import Table from 'cli-table3';
-import { serverStream, InvalidArgumentError, MigvisorError } from '../../common/index.ts';
-import type { MigrationStats__Output } from '../../generated/migvisor/v1/MigrationStats.ts';
-import { progressBar } from '../progress.ts';
-import { action, printJson } from '../run-command.ts';
-import { withClusterOption, withRemote, type ClusterFlags } from '../remote.ts';
+import { COMPRESSION_CHOICES, MIGRATION_MODES, type CompressionChoice, type MigrationMode } from '../../common/vocabulary.ts';
+import { choiceOption, integer } from '../option-values.ts';
+import { withClusterOption, type ClusterFlags } from '../remote-options.ts';
+import { action } from '../run-command.ts';
 
-interface MigrateFlags extends ClusterFlags {
-  from: string;
-  to: string;
-  mode: string;
-  compress: string;
-  deadlineMs?: string;
-  precopyStopPages?: string;
-  precopyMaxRounds?: string;
+/** The options of `migrate`, as commander parsed them. */
+export interface MigrateFlags extends ClusterFlags {
+  readonly from: string;
+  readonly to: string;
+  readonly mode: MigrationMode;
+  readonly compress: CompressionChoice;
+  readonly deadlineMs?: number;
+  readonly precopyStopPages?: number;
+  readonly precopyMaxRounds?: number;
 }
 
-function count(text: string | undefined, what: string): number {
-  if (text === undefined) return 0;
-  const n = Number(text);
-  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`${what} must be a non-negative integer, got ${text}`);
-  return n;
-}
-
-/** The statistics as the README and tests name them (QEMU query-migrate style). */
-export function statsJson(s: MigrationStats__Output): Record<string, unknown> {
-  return {
-    migration_id: s.migrationId,
-    task: s.task,
-    mode: s.mode,
-    status: s.status,
-    source: s.source,
-    sink: s.sink,
-    total_ms: s.totalMs,
-    downtime_ms: s.downtimeMs,
-    setup_ms: s.setupMs,
-    bytes: s.bytes,
-    pages_sent: s.pagesSent,
-    pages_elided: s.pagesElided,
-    compression: s.compression,
-    compression_ratio: s.compressionRatio,
-    rounds: s.rounds,
-    pages_per_round: s.pagesPerRound,
-    final_dirty_pages: s.finalDirtyPages,
-    lazy_faults_served: s.lazyFaultsServed,
-    resume_ms: s.resumeMs,
-    residual_ms: s.residualMs,
-    gate_messages: s.gateMessages,
-    closed_handles: s.closedHandles,
-    ...(s.error ? { error: s.error } : {}),
-  };
-}
-
-export function statsTable(s: MigrationStats__Output): string {
-  const t = new Table({ style: { head: [], border: [], compact: true } });
-  for (const [k, v] of Object.entries(statsJson(s))) t.push({ [k]: Array.isArray(v) ? v.join(' ') : String(v) });
-  return t.toString();
-}
-
+/** Adds the `migrate` command to the program. */
 export function registerMigrateCommand(program: Command): void {
   withClusterOption(
     program
@@ -71,38 +28,10 @@ export function registerMigrateCommand(program: Command): void {
       .argument('<task>', 'task id')
       .requiredOption('--from <node>', 'source node (name or host:port)')
       .requiredOption('--to <node>', 'sink node (name or host:port)')
-      .option('--mode <mode>', 'full, lazy or precopy', 'full')
-      .option('--compress <c>', 'auto, none, deflate or brotli (must be supported by the sink)', 'auto')
-      .option('--deadline-ms <ms>', 'budget of the whole migration')
-      .option('--precopy-stop-pages <n>', 'pre-copy: stop and copy once at most n pages are dirty (default 64)')
-      .option('--precopy-max-rounds <n>', 'pre-copy: stop and copy after n rounds at most (default 12)'),
-  ).action(
-    action((task: string, flags: MigrateFlags) =>
-      withRemote(flags, async (r) => {
-        if (!['full', 'precopy', 'lazy'].includes(flags.mode)) throw new InvalidArgumentError(`--mode must be full, precopy or lazy, got ${flags.mode}`);
-        if (!['auto', 'none', 'deflate', 'brotli'].includes(flags.compress)) {
-          throw new InvalidArgumentError(`--compress must be auto, none, deflate or brotli, got ${flags.compress}`);
-        }
-        const deadline = count(flags.deadlineMs, '--deadline-ms');
-        const precopyStopPages = count(flags.precopyStopPages, '--precopy-stop-pages');
-        const precopyMaxRounds = count(flags.precopyMaxRounds, '--precopy-max-rounds');
-        const sink = r.address(flags.to);
-        const c = r.migTask(flags.from);
-        const bar = progressBar(`migrate ${task}`);
-        let stats: MigrationStats__Output | null = null;
-        try {
-          const call = c.StopAndTransfer({ task, sink, sinkName: flags.to, mode: flags.mode, compression: flags.compress, deadlineMs: deadline, precopyStopPages, precopyMaxRounds });
-          for await (const p of serverStream(call, `migrate ${task}`)) {
-            bar.update(p.pagesSent, p.pagesTotal, p.phase);
-            if (p.stats) stats = p.stats;
-          }
-        } finally {
-          bar.stop();
-        }
-        if (!stats) throw new MigvisorError(`migrate ${task}: the source ended without statistics`);
-        if (flags.json) printJson(statsJson(stats));
-        else process.stdout.write(`migrated ${task} from ${flags.from} to ${flags.to}\n${statsTable(stats)}\n`);
-      }),
-    ),
-  );
+      .addOption(choiceOption('--mode <mode>', 'how the task moves', MIGRATION_MODES).default('full'))
+      .addOption(choiceOption('--compress <c>', 'page compression (must be supported by the sink)', COMPRESSION_CHOICES).default('auto'))
+      .option('--deadline-ms <ms>', 'budget of the whole migration', integer('--deadline-ms'))
+      .option('--precopy-stop-pages <n>', 'pre-copy: stop and copy once at most n pages are dirty (default 64)', integer('--precopy-stop-pages'))
+      .option('--precopy-max-rounds <n>', 'pre-copy: stop and copy after n rounds at most (default 12)', integer('--precopy-max-rounds')),
+  ).action(action(async (task: string, flags: MigrateFlags) => (await import('./migrate-run.ts')).migrate(task, flags)));
 }

@@ -1,25 +1,20 @@
 /**
- * `migvisor node start [FILE] --node NAME [--listen HOST:PORT]`: runs one node as
- * its own process, paced to wall-clock time, serving its gRPC services. Prints
- * one JSON line `{"node":..,"address":..}` once it serves; stops cleanly on
- * SIGINT/SIGTERM (and, when started by `cluster up`, when its parent goes away).
+ * Registers `migvisor node start [FILE] --node NAME`; the node runtime is in
+ * ./node-run.ts, loaded when the command runs.
  */
 import type { Command } from 'commander';
-import { asyncScheduler } from 'rxjs';
-import { NotFoundError, forgetNode, recordNode } from '../../common/index.ts';
-import { formatEvent, Node, NodeServer } from '../../hypervisor/index.ts';
-import { loadCluster } from '../../config/index.ts';
-import { clusterFile } from '../cluster-file.ts';
-import { action, logUnhandled } from '../run-command.ts';
+import { action } from '../run-command.ts';
 
-interface NodeStartFlags {
-  node: string;
-  listen?: string;
-  log?: boolean;
-  exitWithParent?: boolean;
-  boot: boolean;
+/** The options of `node start`. */
+export interface NodeStartFlags {
+  readonly node: string;
+  readonly listen?: string;
+  readonly log?: boolean;
+  readonly exitWithParent?: boolean;
+  readonly boot: boolean;
 }
 
+/** Adds the `node` command group to the program. */
 export function registerNodeCommands(program: Command): void {
   const node = program.command('node').description('run a node');
   node
@@ -32,36 +27,5 @@ export function registerNodeCommands(program: Command): void {
     .option('--no-boot', 'do not start the boot tasks of the configuration')
     .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
     .option('--json', 'the ready line is JSON already (accepted for uniformity)')
-    .action(action((file: string | undefined, flags: NodeStartFlags) => startNode(clusterFile(file), flags)));
-}
-
-async function startNode(file: string, flags: NodeStartFlags): Promise<number> {
-  logUnhandled(`node ${flags.node}`);
-  const cluster = loadCluster(file);
-  const def = cluster.nodes.find((n) => n.name === flags.node);
-  if (!def) throw new NotFoundError('node', flags.node, `in ${file} (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
-  const node = new Node(def, cluster);
-  if (flags.log) node.events.subscribe((e) => process.stderr.write(`${formatEvent(e)}\n`));
-  const server = new NodeServer(node);
-  const address = await server.listen(flags.listen ?? def.listen);
-  if (flags.boot) node.boot();
-  node.start(asyncScheduler);
-  recordNode(file, def.name, address);
-  process.stdout.write(`${JSON.stringify({ node: def.name, address, pid: process.pid })}\n`);
-
-  await new Promise<void>((resolve) => {
-    const stop = (): void => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    if (flags.exitWithParent) {
-      process.stdin.on('end', stop).on('close', stop).resume();
-    }
-  });
-  node.stop();
-  await server.shutdown();
-  node.shutdown();
-  forgetNode(file, def.name, address);
-  // Stop reading the parent's pipe, or the process would stay alive for it.
-  process.stdin.destroy();
-  return 0;
+    .action(action(async (file: string | undefined, flags: NodeStartFlags) => (await import('./node-run.ts')).startNode(file, flags)));
 }

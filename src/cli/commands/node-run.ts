@@ -1,0 +1,49 @@
+/**
+ * `migvisor node start [FILE] --node NAME [--listen HOST:PORT]`: runs one node as
+ * its own process, paced to wall-clock time, serving its gRPC services. Prints
+ * one JSON line `{"node":..,"address":..}` once it serves; stops cleanly on
+ * SIGINT/SIGTERM (and, when started by `cluster up`, when its parent goes away).
+ */
+import { asyncScheduler } from 'rxjs';
+import { NotFoundError, forgetNode, recordNode } from '../../common/index.ts';
+import { formatEvent, Node, NodeServer } from '../../hypervisor/index.ts';
+import { loadCluster } from '../../config/index.ts';
+import { clusterFile } from '../cluster-file.ts';
+import { logUnhandled } from '../run-command.ts';
+import type { NodeStartFlags } from './node.ts';
+
+/**
+ * Runs the node --node of the cluster file `fileArg` (default: see {@link clusterFile})
+ * until SIGINT/SIGTERM (or, with --exit-with-parent, until stdin closes).
+ */
+export async function startNode(fileArg: string | undefined, flags: NodeStartFlags): Promise<number> {
+  const file = clusterFile(fileArg);
+  logUnhandled(`node ${flags.node}`);
+  const cluster = loadCluster(file);
+  const def = cluster.nodes.find((n) => n.name === flags.node);
+  if (!def) throw new NotFoundError('node', flags.node, `in ${file} (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
+  const node = new Node(def, cluster);
+  if (flags.log) node.events.subscribe((e) => process.stderr.write(`${formatEvent(e)}\n`));
+  const server = new NodeServer(node);
+  const address = await server.listen(flags.listen ?? def.listen);
+  if (flags.boot) node.boot();
+  node.start(asyncScheduler);
+  recordNode(file, def.name, address);
+  process.stdout.write(`${JSON.stringify({ node: def.name, address, pid: process.pid })}\n`);
+
+  await new Promise<void>((resolve) => {
+    const stop = (): void => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (flags.exitWithParent) {
+      process.stdin.on('end', stop).on('close', stop).resume();
+    }
+  });
+  node.stop();
+  await server.shutdown();
+  node.shutdown();
+  forgetNode(file, def.name, address);
+  // Stop reading the parent's pipe, or the process would stay alive for it.
+  process.stdin.destroy();
+  return 0;
+}
