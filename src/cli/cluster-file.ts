@@ -6,8 +6,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The folder migvisor is installed in (it holds config/ and proto/). */
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
+/** The cluster file a command uses: the argument, else ./config/cluster.yaml, else the shipped default. */
 export function clusterFile(arg: string | undefined): string {
   if (arg) return arg;
   const local = path.join('config', 'cluster.yaml');

@@ -4,6 +4,7 @@ import type { TaskInfo } from '../hypervisor/index.ts';
 
 const hex = (n: number): string => `0x${n.toString(16)}`;
 
+/** The ps table of a node's slots. */
 export function psTable(tasks: readonly TaskInfo[]): string {
   const table = new Table({
     head: ['SLOT', 'TASK', 'PROGRAM', 'STATE', 'RUN', 'TRAVELERS', 'INSTRUCTIONS', 'PAGES', 'DIRTY'],

@@ -1,11 +1,13 @@
 /** A progress bar on stderr when it is a terminal; nothing otherwise. */
 import cliProgress from 'cli-progress';
 
+/** A progress display a command updates. */
 export interface Progress {
   update(done: number, total: number, phase: string): void;
   stop(): void;
 }
 
+/** A progress bar on stderr when it is a terminal (`enabled`), else a display that shows nothing. */
 export function progressBar(label: string, enabled = process.stderr.isTTY === true): Progress {
   if (!enabled) return { update: () => {}, stop: () => {} };
   const bar = new cliProgress.SingleBar(

@@ -10,8 +10,10 @@ import { createInterface } from 'node:readline';
 import { MigvisorError } from '../common/index.ts';
 import { PACKAGE_ROOT } from './cluster-file.ts';
 
+/** The migvisor command's entry point (children are started with it). */
 export const BIN = path.join(PACKAGE_ROOT, 'bin', 'migvisor.js');
 
+/** A started child process and the address it serves at. */
 export interface Child {
   readonly name: string;
   readonly process: ChildProcess;

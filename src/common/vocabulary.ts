@@ -29,6 +29,7 @@ export type CompressionChoice = (typeof COMPRESSION_CHOICES)[number];
  * (`--mode must be full, precopy or lazy`).
  */
 export const MIGRATION_MODES = ['full', 'precopy', 'lazy'] as const;
+/** `full`, `precopy` or `lazy`. */
 export type MigrationMode = (typeof MIGRATION_MODES)[number];
 
 /** Whether `value` is one of `set` (narrowing it). */

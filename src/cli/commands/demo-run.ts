@@ -6,6 +6,7 @@
  * middleware's archive and restored on field-a, and every step's statistics end
  * up in one table. Everything is shut down at the end.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
@@ -33,7 +34,6 @@ import { fromWireEvent } from '../from-wire.ts';
 import { statsJson } from '../migration-stats.ts';
 
 const say = (text: string): void => void process.stdout.write(`\n== ${text}\n`);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 interface Row {
   step: string;
