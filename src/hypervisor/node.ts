@@ -15,16 +15,17 @@
  */
 import * as path from 'node:path';
 import { interval, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import { describeError, InvalidArgumentError, NotFoundError, randomIds, ResourceExhaustedError, systemClock, taskId, type Clock, type Compression, type IdSource } from '../common/index.ts';
+import { InvalidArgumentError, NotFoundError, randomIds, ResourceExhaustedError, systemClock, taskId, type Clock, type Compression, type IdSource } from '../common/index.ts';
 import type { ClusterConfig, NodeDef } from '../config/index.ts';
-import { assembleFile, CpuTrap, run, type Program } from '../machine/index.ts';
+import { assembleFile, type Program } from '../machine/index.ts';
 import { MigTask, NodeMigrations, type HostCpu, type MigrationHost, type MigTraveler, type NodeMigrationsOptions } from '../migtask/index.ts';
-import { MemoryFault, Partition, PhysicalMemory, type GateQueue } from '../partition/index.ts';
+import { Partition, PhysicalMemory, type GateQueue } from '../partition/index.ts';
 import type { NodeEvent } from './events.ts';
 import { nodeInfo, type NodeInfo } from './node-info.ts';
 import { NodeGates } from './node-gates.ts';
-import { RunQueue, TimePartitionSchedule } from './scheduler.ts';
-import { BadSystemCall, pollWait, systemCall, type SysHost } from './syscalls.ts';
+import { TimePartitionSchedule } from './scheduler.ts';
+import type { SysHost } from './syscalls.ts';
+import { TravelerRunner } from './traveler-runner.ts';
 import { taskInfo, type TaskInfo } from './task-info.ts';
 
 /** How a node is made (everything has a default). */
@@ -49,8 +50,6 @@ export interface StartTaskRequest {
   /** Higher runs first. @default 10 */
   readonly priority?: number;
 }
-
-type Entry = { readonly task: MigTask; readonly traveler: MigTraveler; readonly priority: number };
 
 /** Ticks a paced node may run at once to catch up after a stall. */
 const MAX_CATCH_UP = 200;
@@ -85,8 +84,7 @@ export class Node implements SysHost, MigrationHost {
   /** Where tasks that left this node went (forwarding records), by task id. */
   readonly departures = new Map<string, { readonly to: string; readonly tick: number }>();
   private readonly events$ = new Subject<NodeEvent>();
-  private readonly queues = new Map<string, RunQueue<Entry>>();
-  private readonly entries = new Map<MigTraveler, Entry>();
+  private readonly runner: TravelerRunner;
   private readonly ids: IdSource;
   private pacer: Subscription | undefined;
 
@@ -110,7 +108,6 @@ export class Node implements SysHost, MigrationHost {
         providers: cluster.providers,
       });
       this.partitions.set(pdef.name, partition);
-      this.queues.set(pdef.name, new RunQueue<Entry>());
       for (let s = 0; s < pdef.slots; s++) {
         const slot = new MigTask(partition, s, def.cpu.word);
         slot.thread.transitions.subscribe((t) =>
@@ -123,6 +120,7 @@ export class Node implements SysHost, MigrationHost {
         if (p?.kind === 'gate') this.taskGates.add(p);
       }
     }
+    this.runner = new TravelerRunner(this, def.partitions.map((p) => p.name));
     this.migrations = new NodeMigrations(this, options.migrations);
   }
 
@@ -286,20 +284,7 @@ export class Node implements SysHost, MigrationHost {
 
   /** Rebuilds the run queue of a partition after its tasks changed. */
   syncQueue(partition: string): void {
-    const current: Entry[] = [];
-    for (const [t, e] of this.entries) if (e.task.partition.name === partition && !e.task.travelers.includes(t)) this.entries.delete(t);
-    for (const slot of this.slots) {
-      if (slot.partition.name !== partition) continue;
-      for (const t of slot.travelers) {
-        let e = this.entries.get(t);
-        if (!e || e.task !== slot) {
-          e = { task: slot, traveler: t, priority: t.priority };
-          this.entries.set(t, e);
-        }
-        current.push(e);
-      }
-    }
-    this.queues.get(partition)?.sync(current);
+    this.runner.sync(partition);
   }
 
   // --- time -----------------------------------------------------------------
@@ -307,7 +292,7 @@ export class Node implements SysHost, MigrationHost {
   /** Runs one tick: the window's partition gets the CPU for one instruction budget. */
   step(): void {
     const owner = this.schedule.ownerAt(this.tick);
-    if (owner !== undefined) this.runWindow(owner);
+    if (owner !== undefined) this.runner.runWindow(owner);
     this.tick++;
   }
 
@@ -357,111 +342,9 @@ export class Node implements SysHost, MigrationHost {
     this.events$.complete();
   }
 
-  private runWindow(partition: string): void {
-    const queue = this.queues.get(partition);
-    if (!queue || queue.size === 0) return;
-    let budget = this.def.cpu.instructionsPerTick;
-    const eligible = (e: Entry): boolean => {
-      const { task, traveler } = e;
-      if (task.state !== 'MigSource' || task.paused || traveler.yieldedAt === this.tick) return false;
-      if (traveler.status === 'waiting') return this.poll(task, traveler);
-      return traveler.status === 'ready';
-    };
-    while (budget > 0) {
-      const e = queue.pick(eligible);
-      if (!e) break;
-      try {
-        budget -= this.runTraveler(e.task, e.traveler, budget);
-      } catch (err: unknown) {
-        // A defect in the simulator must not take the node down: stop this traveler, report it.
-        this.faultTraveler(e.task, e.traveler, new InternalFault(err));
-        budget = 0;
-      }
-      queue.rotate(e);
-    }
-  }
-
-  private poll(task: MigTask, t: MigTraveler): boolean {
-    try {
-      return pollWait(t, task, this);
-    } catch (e: unknown) {
-      // A buffer page of a pending receive has not arrived (post-copy): fetch it, keep waiting.
-      if (e instanceof MemoryFault && e.kind === 'not-present' && task.postcopy) task.postcopy.fault(task.space.pageIndexOf(e.address));
-      else this.faultTraveler(task, t, e);
-      return false;
-    }
-  }
-
-  /**
-   * Gives a traveler the CPU for at most `budget` instructions: it keeps it across
-   * system calls that complete at once, and loses it when it yields, waits, exits,
-   * faults or exhausts the budget. Returns the instructions it executed.
-   */
-  private runTraveler(task: MigTask, t: MigTraveler, budget: number): number {
-    let used = 0;
-    while (used < budget && t.status === 'ready' && t.yieldedAt !== this.tick && !task.paused) {
-      const n = run(t.cpu, task.cache, budget - used);
-      t.instructions += n;
-      used += n;
-      if (t.cpu.fault !== undefined) {
-        const f = t.cpu.fault;
-        if (f instanceof MemoryFault && f.kind === 'not-present') {
-          this.onPageFault(task, t, f);
-        } else {
-          this.faultTraveler(task, t, f);
-        }
-      } else if (t.cpu.trap >= 0) {
-        this.systemCall(task, t);
-      }
-    }
-    return used;
-  }
-
-  private systemCall(task: MigTask, t: MigTraveler): void {
-    try {
-      const outcome = systemCall(t.cpu.trap, t, task, this);
-      if (outcome === 'exit') {
-        this.publish({ kind: 'exit', node: this.name, tick: this.tick, task: task.id!, traveler: t.id, code: t.exitCode ?? 0 });
-      }
-    } catch (e: unknown) {
-      // The sys instruction did not complete: it runs again after a missing page
-      // arrives, or the fault is reported at it. Either way it did not execute.
-      t.cpu.pc -= 4;
-      t.instructions -= 1;
-      if (e instanceof MemoryFault && e.kind === 'not-present') this.onPageFault(task, t, e);
-      else this.faultTraveler(task, t, e);
-    }
-  }
-
-  /** A traveler touched a page that has not arrived: a post-copy fetch, or a fault if none can come. */
-  private onPageFault(task: MigTask, t: MigTraveler, f: MemoryFault): void {
-    const page = task.space.pageIndexOf(f.address);
-    t.status = 'waiting';
-    t.wait = { kind: 'page', page };
-    if (task.postcopy) task.postcopy.fault(page);
-    else this.faultTraveler(task, t, f);
-  }
-
   /** Stops a traveler on a fault and raises a health-monitor event; the node goes on. */
   faultTraveler(task: MigTask, t: MigTraveler, e: unknown): void {
-    let kind: string;
-    let message: string;
-    if (e instanceof MemoryFault || e instanceof CpuTrap) {
-      kind = e.kind;
-      message = e.message;
-    } else if (e instanceof BadSystemCall) {
-      kind = 'bad-syscall';
-      message = e.message;
-    } else if (e instanceof InternalFault) {
-      kind = 'internal';
-      message = e.message;
-    } else {
-      throw e;
-    }
-    t.status = 'faulted';
-    t.wait = undefined;
-    t.fault = { kind, message, pc: t.cpu.pc, ...(e instanceof MemoryFault ? { address: e.address } : {}) };
-    this.publish({ kind: 'fault', node: this.name, tick: this.tick, task: task.id ?? task.slotName, traveler: t.id, fault: kind, message, pc: t.cpu.pc });
+    this.runner.fault(task, t, e);
   }
 
   // --- introspection --------------------------------------------------------
@@ -469,13 +352,5 @@ export class Node implements SysHost, MigrationHost {
   /** Every slot as ps shows it (`hashes`: with memory hashes). */
   ps(options: { hashes?: boolean } = {}): TaskInfo[] {
     return this.slots.map((s) => taskInfo(s, options.hashes ?? false));
-  }
-}
-
-/** An unexpected error while running a traveler (a simulator defect), reported as a fault. */
-class InternalFault {
-  readonly message: string;
-  constructor(readonly cause: unknown) {
-    this.message = `internal error: ${describeError(cause)}`;
   }
 }
