@@ -1,39 +1,36 @@
-/** A migration's statistics as commands print them: JSON with the README's names, or a table. */
+/** A migration's statistics as a table (`--json` prints the wire message itself). */
 import Table from 'cli-table3';
 import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
+import { words } from './format.ts';
 
-/** The statistics as the README and tests name them (QEMU query-migrate style). */
-export function statsJson(s: MigrationStats__Output): Record<string, unknown> {
-  return {
-    migration_id: s.migrationId,
-    task: s.task,
-    mode: s.mode,
-    status: s.status,
-    source: s.source,
-    sink: s.sink,
-    total_ms: s.totalMs,
-    downtime_ms: s.downtimeMs,
-    setup_ms: s.setupMs,
-    bytes: s.bytes,
-    pages_sent: s.pagesSent,
-    pages_elided: s.pagesElided,
-    compression: s.compression,
-    compression_ratio: s.compressionRatio,
-    rounds: s.rounds,
-    pages_per_round: s.pagesPerRound,
-    final_dirty_pages: s.finalDirtyPages,
-    lazy_faults_served: s.lazyFaultsServed,
-    resume_ms: s.resumeMs,
-    residual_ms: s.residualMs,
-    gate_messages: s.gateMessages,
-    closed_handles: s.closedHandles,
-    ...(s.error ? { error: s.error } : {}),
-  };
-}
-
-/** The statistics as a two-column table, one row per figure of {@link statsJson}. */
+/** The statistics as a two-column table, one row per figure. */
 export function statsTable(s: MigrationStats__Output): string {
+  const rows: [string, unknown][] = [
+    ['migration id', s.migrationId],
+    ['task', s.taskId],
+    ['mode', words(s.mode, 'MIGRATION_MODE_')],
+    ['status', words(s.status, 'MIGRATION_STATUS_')],
+    ['source', s.source],
+    ['sink', s.sink],
+    ['total ms', s.totalMs],
+    ['downtime ms', s.downtimeMs],
+    ['setup ms', s.setupMs],
+    ['bytes', s.bytes],
+    ['pages sent', s.pagesSent],
+    ['pages elided', s.pagesElided],
+    ['compression', words(s.compression, 'COMPRESSION_')],
+    ['compression ratio', s.compressionRatio],
+    ['rounds', s.rounds],
+    ['pages per round', s.pagesPerRound.join(' ')],
+    ['final dirty pages', s.finalDirtyPages],
+    ['lazy faults served', s.lazyFaultsServed],
+    ['resume ms', s.resumeMs],
+    ['residual ms', s.residualMs],
+    ['gate messages', s.gateMessages],
+    ['closed handles', s.closedHandles],
+    ...(s.error ? ([['error', s.error]] as [string, unknown][]) : []),
+  ];
   const t = new Table({ style: { head: [], border: [], compact: true } });
-  for (const [k, v] of Object.entries(statsJson(s))) t.push({ [k]: Array.isArray(v) ? v.join(' ') : String(v) });
+  for (const [k, v] of rows) t.push({ [k]: String(v) });
   return t.toString();
 }

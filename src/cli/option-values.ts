@@ -32,6 +32,13 @@ export function choiceOption<T extends string | number>(flags: string, descripti
   return new Option(flags, description).choices(values.map(String)).argParser(oneOf(flag, values));
 }
 
+/** An option taking several values of a closed set (`--kind a b`): each is checked. */
+export function choiceListOption<T extends string>(flags: string, description: string, values: readonly T[]): Option {
+  const flag = flags.split(/[ ,]+/).find((f) => f.startsWith('--')) ?? flags;
+  const one = oneOf(flag, values);
+  return new Option(flags, `${description} (${alternatives(values)})`).argParser((text: string, previous: T[] | undefined) => [...(previous ?? []), one(text)]);
+}
+
 /** A parser for a whole number of at least `min` (0: non-negative, 1: positive). */
 export function integer(flag: string, min = 0): (text: string) => number {
   const what = min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : `an integer of at least ${min}`;

@@ -17,7 +17,7 @@ export {
   SourceErrors,
 } from './errors.ts';
 export { toServiceError } from './grpc-errors.ts';
-export { clientStream, migTaskClient, nodeClient, serverStream, unary } from './clients.ts';
+export { clientStream, deadline, migTaskClient, nodeClient, serverStream, unary } from './clients.ts';
 export type { MigTaskClient, NodeControlClient } from './clients.ts';
 export { forgetNode, isAddress, readEndpoints, recordMiddleware, recordNode, resolveMiddleware, resolveNode, writeEndpoints } from './endpoints.ts';
 export type { ClusterListeners, Endpoints } from './endpoints.ts';
@@ -34,7 +34,12 @@ export {
   COMPRESSION_CHOICES,
   COMPRESSIONS,
   compressionFromWire,
+  COMPRESSION_WIRE,
   compressionToWire,
+  ENDIAN_WIRE,
+  EVENT_KIND_WIRE,
+  EVENT_KINDS,
+  MIGRATION_MODE_WIRE,
   endianFromWire,
   endianToWire,
   ENDIANS,
@@ -42,4 +47,10 @@ export {
   MIGRATION_MODES,
   WORD_SIZES,
 } from './vocabulary.ts';
-export type { Compression, CompressionChoice, Endian, MigrationMode, WireEncoding, WordSize } from './vocabulary.ts';
+export type { Compression, CompressionChoice, Endian, EventKind, MigrationMode, WireCompression, WireEndian, WordSize } from './vocabulary.ts';
+export { upperSnake, wireEnum } from './wire-enum.ts';
+export type { WireEnum } from './wire-enum.ts';
+export { fileDescriptorProtos } from './reflection-files.ts';
+export { enumField, hostPort, MAX_NAME_LENGTH, MAX_PAGE_SIZE, name, optionalInt, page, requiredName } from './request-fields.ts';
+export type { Page } from './request-fields.ts';
+export { toProtoJson } from './proto-json.ts';

@@ -7,7 +7,11 @@
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
-import { CHANNEL_OPTIONS, packageDefinition } from './wire.ts';
+import { reflectionFiles } from './reflection-files.ts';
+import { CHANNEL_OPTIONS } from './wire.ts';
+
+/** The standard services every migvisor server serves beside its own. */
+const STANDARD_SERVICES = ['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
 
 /** A gRPC server with health checking and reflection beside the services of `services` (their full names), and an orderly shutdown. */
 export class ServiceHost {
@@ -18,7 +22,8 @@ export class ServiceHost {
   constructor(private readonly services: readonly string[]) {
     this.health = new HealthImplementation(Object.fromEntries(['', ...services].map((s) => [s, 'NOT_SERVING'])));
     this.health.addToServer(this.server);
-    new ReflectionService(packageDefinition()).addToServer(this.server);
+    // Reflection tells the truth: the real files of proto/, and only the services this server serves.
+    new ReflectionService(reflectionFiles(), { services: [...services, ...STANDARD_SERVICES] }).addToServer(this.server);
   }
 
   private status(s: 'SERVING' | 'NOT_SERVING'): void {

@@ -16,6 +16,7 @@ import type { ProtoGrpcType as MigTaskProto } from '../generated/migtask.ts';
 import type { ProtoGrpcType as NodeProto } from '../generated/node.ts';
 import type { ProtoGrpcType as DiagnosticsProto } from '../generated/diagnostics.ts';
 import type { ProtoGrpcType as MiddlewareProto } from '../generated/middleware.ts';
+import type { ProtoGrpcType as ClusterProto } from '../generated/cluster.ts';
 import { WIRE_DESCRIPTOR } from '../generated/wire-descriptor.ts';
 
 /** The folder of the wire contract (proto/). */
@@ -28,6 +29,7 @@ export const PROTO_FILES = [
   'migvisor/v1/node.proto',
   'migvisor/v1/diagnostics.proto',
   'migvisor/v1/middleware.proto',
+  'migvisor/v1/cluster.proto',
 ];
 
 /** Loader options; scripts/gen-proto.mjs passes the same ones to the type generator. */
@@ -53,7 +55,7 @@ export function packageDefinition(): protoLoader.PackageDefinition {
 }
 
 /** The typed shape of every service and message of the contract. */
-export type WireProto = MigTaskProto & NodeProto & DiagnosticsProto & MiddlewareProto;
+export type WireProto = MigTaskProto & NodeProto & DiagnosticsProto & MiddlewareProto & ClusterProto;
 
 /** The loaded services and messages, typed by the generated definitions. */
 export function wire(): WireProto['migvisor']['v1'] {

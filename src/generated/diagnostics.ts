@@ -6,13 +6,23 @@ import type { Chunk as _migvisor_v1_Chunk, Chunk__Output as _migvisor_v1_Chunk__
 import type { ContainerHeader as _migvisor_v1_ContainerHeader, ContainerHeader__Output as _migvisor_v1_ContainerHeader__Output } from './migvisor/v1/ContainerHeader.ts';
 import type { ContainerTrailer as _migvisor_v1_ContainerTrailer, ContainerTrailer__Output as _migvisor_v1_ContainerTrailer__Output } from './migvisor/v1/ContainerTrailer.ts';
 import type { DiagnosticsClient as _migvisor_v1_DiagnosticsClient, DiagnosticsDefinition as _migvisor_v1_DiagnosticsDefinition } from './migvisor/v1/Diagnostics.ts';
-import type { DiscardReply as _migvisor_v1_DiscardReply, DiscardReply__Output as _migvisor_v1_DiscardReply__Output } from './migvisor/v1/DiscardReply.ts';
+import type { DiscardRequest as _migvisor_v1_DiscardRequest, DiscardRequest__Output as _migvisor_v1_DiscardRequest__Output } from './migvisor/v1/DiscardRequest.ts';
+import type { DiscardResponse as _migvisor_v1_DiscardResponse, DiscardResponse__Output as _migvisor_v1_DiscardResponse__Output } from './migvisor/v1/DiscardResponse.ts';
+import type { Fault as _migvisor_v1_Fault, Fault__Output as _migvisor_v1_Fault__Output } from './migvisor/v1/Fault.ts';
 import type { FaultState as _migvisor_v1_FaultState, FaultState__Output as _migvisor_v1_FaultState__Output } from './migvisor/v1/FaultState.ts';
 import type { GateMessages as _migvisor_v1_GateMessages, GateMessages__Output as _migvisor_v1_GateMessages__Output } from './migvisor/v1/GateMessages.ts';
+import type { MigrationRef as _migvisor_v1_MigrationRef, MigrationRef__Output as _migvisor_v1_MigrationRef__Output } from './migvisor/v1/MigrationRef.ts';
+import type { OpenHandle as _migvisor_v1_OpenHandle, OpenHandle__Output as _migvisor_v1_OpenHandle__Output } from './migvisor/v1/OpenHandle.ts';
 import type { PageBatch as _migvisor_v1_PageBatch, PageBatch__Output as _migvisor_v1_PageBatch__Output } from './migvisor/v1/PageBatch.ts';
-import type { StreamToReply as _migvisor_v1_StreamToReply, StreamToReply__Output as _migvisor_v1_StreamToReply__Output } from './migvisor/v1/StreamToReply.ts';
+import type { PartitionSettings as _migvisor_v1_PartitionSettings, PartitionSettings__Output as _migvisor_v1_PartitionSettings__Output } from './migvisor/v1/PartitionSettings.ts';
+import type { ProviderSettings as _migvisor_v1_ProviderSettings, ProviderSettings__Output as _migvisor_v1_ProviderSettings__Output } from './migvisor/v1/ProviderSettings.ts';
+import type { RegionSettings as _migvisor_v1_RegionSettings, RegionSettings__Output as _migvisor_v1_RegionSettings__Output } from './migvisor/v1/RegionSettings.ts';
 import type { StreamToRequest as _migvisor_v1_StreamToRequest, StreamToRequest__Output as _migvisor_v1_StreamToRequest__Output } from './migvisor/v1/StreamToRequest.ts';
+import type { StreamToResponse as _migvisor_v1_StreamToResponse, StreamToResponse__Output as _migvisor_v1_StreamToResponse__Output } from './migvisor/v1/StreamToResponse.ts';
+import type { TaskSummary as _migvisor_v1_TaskSummary, TaskSummary__Output as _migvisor_v1_TaskSummary__Output } from './migvisor/v1/TaskSummary.ts';
 import type { TravelerState as _migvisor_v1_TravelerState, TravelerState__Output as _migvisor_v1_TravelerState__Output } from './migvisor/v1/TravelerState.ts';
+import type { TravelerSummary as _migvisor_v1_TravelerSummary, TravelerSummary__Output as _migvisor_v1_TravelerSummary__Output } from './migvisor/v1/TravelerSummary.ts';
+import type { Wait as _migvisor_v1_Wait, Wait__Output as _migvisor_v1_Wait__Output } from './migvisor/v1/Wait.ts';
 import type { WaitState as _migvisor_v1_WaitState, WaitState__Output as _migvisor_v1_WaitState__Output } from './migvisor/v1/WaitState.ts';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -24,18 +34,43 @@ export interface ProtoGrpcType {
     v1: {
       Chunk: MessageTypeDefinition<_migvisor_v1_Chunk, _migvisor_v1_Chunk__Output>
       ChunkKind: EnumTypeDefinition
+      Command: EnumTypeDefinition
+      Compression: EnumTypeDefinition
       ContainerHeader: MessageTypeDefinition<_migvisor_v1_ContainerHeader, _migvisor_v1_ContainerHeader__Output>
+      ContainerMode: EnumTypeDefinition
       ContainerTrailer: MessageTypeDefinition<_migvisor_v1_ContainerTrailer, _migvisor_v1_ContainerTrailer__Output>
+      /**
+       * The baseline of the migration benchmark.
+       */
       Diagnostics: SubtypeConstructor<typeof grpc.Client, _migvisor_v1_DiagnosticsClient> & { service: _migvisor_v1_DiagnosticsDefinition }
-      DiscardReply: MessageTypeDefinition<_migvisor_v1_DiscardReply, _migvisor_v1_DiscardReply__Output>
-      Encoding: EnumTypeDefinition
+      DiscardRequest: MessageTypeDefinition<_migvisor_v1_DiscardRequest, _migvisor_v1_DiscardRequest__Output>
+      DiscardResponse: MessageTypeDefinition<_migvisor_v1_DiscardResponse, _migvisor_v1_DiscardResponse__Output>
       Endian: EnumTypeDefinition
+      Fault: MessageTypeDefinition<_migvisor_v1_Fault, _migvisor_v1_Fault__Output>
+      FaultKind: EnumTypeDefinition
       FaultState: MessageTypeDefinition<_migvisor_v1_FaultState, _migvisor_v1_FaultState__Output>
       GateMessages: MessageTypeDefinition<_migvisor_v1_GateMessages, _migvisor_v1_GateMessages__Output>
+      MigCommand: EnumTypeDefinition
+      MigState: EnumTypeDefinition
+      MigrationMode: EnumTypeDefinition
+      MigrationOutcome: EnumTypeDefinition
+      MigrationPhase: EnumTypeDefinition
+      MigrationRef: MessageTypeDefinition<_migvisor_v1_MigrationRef, _migvisor_v1_MigrationRef__Output>
+      MigrationStatus: EnumTypeDefinition
+      OpenHandle: MessageTypeDefinition<_migvisor_v1_OpenHandle, _migvisor_v1_OpenHandle__Output>
       PageBatch: MessageTypeDefinition<_migvisor_v1_PageBatch, _migvisor_v1_PageBatch__Output>
-      StreamToReply: MessageTypeDefinition<_migvisor_v1_StreamToReply, _migvisor_v1_StreamToReply__Output>
+      PartitionSettings: MessageTypeDefinition<_migvisor_v1_PartitionSettings, _migvisor_v1_PartitionSettings__Output>
+      ProviderSettings: MessageTypeDefinition<_migvisor_v1_ProviderSettings, _migvisor_v1_ProviderSettings__Output>
+      RegionSettings: MessageTypeDefinition<_migvisor_v1_RegionSettings, _migvisor_v1_RegionSettings__Output>
+      RunState: EnumTypeDefinition
       StreamToRequest: MessageTypeDefinition<_migvisor_v1_StreamToRequest, _migvisor_v1_StreamToRequest__Output>
+      StreamToResponse: MessageTypeDefinition<_migvisor_v1_StreamToResponse, _migvisor_v1_StreamToResponse__Output>
+      TaskSummary: MessageTypeDefinition<_migvisor_v1_TaskSummary, _migvisor_v1_TaskSummary__Output>
       TravelerState: MessageTypeDefinition<_migvisor_v1_TravelerState, _migvisor_v1_TravelerState__Output>
+      TravelerStatus: EnumTypeDefinition
+      TravelerSummary: MessageTypeDefinition<_migvisor_v1_TravelerSummary, _migvisor_v1_TravelerSummary__Output>
+      Wait: MessageTypeDefinition<_migvisor_v1_Wait, _migvisor_v1_Wait__Output>
+      WaitKind: EnumTypeDefinition
       WaitState: MessageTypeDefinition<_migvisor_v1_WaitState, _migvisor_v1_WaitState__Output>
     }
   }

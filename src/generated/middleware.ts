@@ -2,48 +2,66 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
-import type { AbortReply as _migvisor_v1_AbortReply, AbortReply__Output as _migvisor_v1_AbortReply__Output } from './migvisor/v1/AbortReply.ts';
 import type { AbortRequest as _migvisor_v1_AbortRequest, AbortRequest__Output as _migvisor_v1_AbortRequest__Output } from './migvisor/v1/AbortRequest.ts';
-import type { ArchiveProgress as _migvisor_v1_ArchiveProgress, ArchiveProgress__Output as _migvisor_v1_ArchiveProgress__Output } from './migvisor/v1/ArchiveProgress.ts';
+import type { AbortResponse as _migvisor_v1_AbortResponse, AbortResponse__Output as _migvisor_v1_AbortResponse__Output } from './migvisor/v1/AbortResponse.ts';
 import type { Chunk as _migvisor_v1_Chunk, Chunk__Output as _migvisor_v1_Chunk__Output } from './migvisor/v1/Chunk.ts';
-import type { CommitReply as _migvisor_v1_CommitReply, CommitReply__Output as _migvisor_v1_CommitReply__Output } from './migvisor/v1/CommitReply.ts';
 import type { CommitRequest as _migvisor_v1_CommitRequest, CommitRequest__Output as _migvisor_v1_CommitRequest__Output } from './migvisor/v1/CommitRequest.ts';
+import type { CommitResponse as _migvisor_v1_CommitResponse, CommitResponse__Output as _migvisor_v1_CommitResponse__Output } from './migvisor/v1/CommitResponse.ts';
 import type { ContainerHeader as _migvisor_v1_ContainerHeader, ContainerHeader__Output as _migvisor_v1_ContainerHeader__Output } from './migvisor/v1/ContainerHeader.ts';
 import type { ContainerTrailer as _migvisor_v1_ContainerTrailer, ContainerTrailer__Output as _migvisor_v1_ContainerTrailer__Output } from './migvisor/v1/ContainerTrailer.ts';
-import type { DeleteReply as _migvisor_v1_DeleteReply, DeleteReply__Output as _migvisor_v1_DeleteReply__Output } from './migvisor/v1/DeleteReply.ts';
-import type { EvacuateEvent as _migvisor_v1_EvacuateEvent, EvacuateEvent__Output as _migvisor_v1_EvacuateEvent__Output } from './migvisor/v1/EvacuateEvent.ts';
+import type { DeleteRequest as _migvisor_v1_DeleteRequest, DeleteRequest__Output as _migvisor_v1_DeleteRequest__Output } from './migvisor/v1/DeleteRequest.ts';
+import type { DeleteResponse as _migvisor_v1_DeleteResponse, DeleteResponse__Output as _migvisor_v1_DeleteResponse__Output } from './migvisor/v1/DeleteResponse.ts';
+import type { Departure as _migvisor_v1_Departure, Departure__Output as _migvisor_v1_Departure__Output } from './migvisor/v1/Departure.ts';
 import type { EvacuateRequest as _migvisor_v1_EvacuateRequest, EvacuateRequest__Output as _migvisor_v1_EvacuateRequest__Output } from './migvisor/v1/EvacuateRequest.ts';
+import type { EvacuateResponse as _migvisor_v1_EvacuateResponse, EvacuateResponse__Output as _migvisor_v1_EvacuateResponse__Output } from './migvisor/v1/EvacuateResponse.ts';
+import type { Fault as _migvisor_v1_Fault, Fault__Output as _migvisor_v1_Fault__Output } from './migvisor/v1/Fault.ts';
 import type { FaultState as _migvisor_v1_FaultState, FaultState__Output as _migvisor_v1_FaultState__Output } from './migvisor/v1/FaultState.ts';
 import type { FetchPagesRequest as _migvisor_v1_FetchPagesRequest, FetchPagesRequest__Output as _migvisor_v1_FetchPagesRequest__Output } from './migvisor/v1/FetchPagesRequest.ts';
+import type { FetchPagesResponse as _migvisor_v1_FetchPagesResponse, FetchPagesResponse__Output as _migvisor_v1_FetchPagesResponse__Output } from './migvisor/v1/FetchPagesResponse.ts';
+import type { GateForward as _migvisor_v1_GateForward, GateForward__Output as _migvisor_v1_GateForward__Output } from './migvisor/v1/GateForward.ts';
 import type { GateMessages as _migvisor_v1_GateMessages, GateMessages__Output as _migvisor_v1_GateMessages__Output } from './migvisor/v1/GateMessages.ts';
-import type { InfoReply as _migvisor_v1_InfoReply, InfoReply__Output as _migvisor_v1_InfoReply__Output } from './migvisor/v1/InfoReply.ts';
 import type { InfoRequest as _migvisor_v1_InfoRequest, InfoRequest__Output as _migvisor_v1_InfoRequest__Output } from './migvisor/v1/InfoRequest.ts';
+import type { InfoResponse as _migvisor_v1_InfoResponse, InfoResponse__Output as _migvisor_v1_InfoResponse__Output } from './migvisor/v1/InfoResponse.ts';
 import type { InitializeRequest as _migvisor_v1_InitializeRequest, InitializeRequest__Output as _migvisor_v1_InitializeRequest__Output } from './migvisor/v1/InitializeRequest.ts';
+import type { InitializeResponse as _migvisor_v1_InitializeResponse, InitializeResponse__Output as _migvisor_v1_InitializeResponse__Output } from './migvisor/v1/InitializeResponse.ts';
+import type { InspectRequest as _migvisor_v1_InspectRequest, InspectRequest__Output as _migvisor_v1_InspectRequest__Output } from './migvisor/v1/InspectRequest.ts';
+import type { InspectResponse as _migvisor_v1_InspectResponse, InspectResponse__Output as _migvisor_v1_InspectResponse__Output } from './migvisor/v1/InspectResponse.ts';
 import type { Label as _migvisor_v1_Label, Label__Output as _migvisor_v1_Label__Output } from './migvisor/v1/Label.ts';
-import type { ListReply as _migvisor_v1_ListReply, ListReply__Output as _migvisor_v1_ListReply__Output } from './migvisor/v1/ListReply.ts';
 import type { ListRequest as _migvisor_v1_ListRequest, ListRequest__Output as _migvisor_v1_ListRequest__Output } from './migvisor/v1/ListRequest.ts';
+import type { ListResponse as _migvisor_v1_ListResponse, ListResponse__Output as _migvisor_v1_ListResponse__Output } from './migvisor/v1/ListResponse.ts';
 import type { MiddlewareClient as _migvisor_v1_MiddlewareClient, MiddlewareDefinition as _migvisor_v1_MiddlewareDefinition } from './migvisor/v1/Middleware.ts';
 import type { MigTaskClient as _migvisor_v1_MigTaskClient, MigTaskDefinition as _migvisor_v1_MigTaskDefinition } from './migvisor/v1/MigTask.ts';
 import type { MigrationProgress as _migvisor_v1_MigrationProgress, MigrationProgress__Output as _migvisor_v1_MigrationProgress__Output } from './migvisor/v1/MigrationProgress.ts';
+import type { MigrationRef as _migvisor_v1_MigrationRef, MigrationRef__Output as _migvisor_v1_MigrationRef__Output } from './migvisor/v1/MigrationRef.ts';
 import type { MigrationStats as _migvisor_v1_MigrationStats, MigrationStats__Output as _migvisor_v1_MigrationStats__Output } from './migvisor/v1/MigrationStats.ts';
 import type { MoveRequest as _migvisor_v1_MoveRequest, MoveRequest__Output as _migvisor_v1_MoveRequest__Output } from './migvisor/v1/MoveRequest.ts';
+import type { MoveResponse as _migvisor_v1_MoveResponse, MoveResponse__Output as _migvisor_v1_MoveResponse__Output } from './migvisor/v1/MoveResponse.ts';
 import type { OpenHandle as _migvisor_v1_OpenHandle, OpenHandle__Output as _migvisor_v1_OpenHandle__Output } from './migvisor/v1/OpenHandle.ts';
 import type { PageBatch as _migvisor_v1_PageBatch, PageBatch__Output as _migvisor_v1_PageBatch__Output } from './migvisor/v1/PageBatch.ts';
 import type { ParkRequest as _migvisor_v1_ParkRequest, ParkRequest__Output as _migvisor_v1_ParkRequest__Output } from './migvisor/v1/ParkRequest.ts';
-import type { PushPagesReply as _migvisor_v1_PushPagesReply, PushPagesReply__Output as _migvisor_v1_PushPagesReply__Output } from './migvisor/v1/PushPagesReply.ts';
-import type { QueryMigrationReply as _migvisor_v1_QueryMigrationReply, QueryMigrationReply__Output as _migvisor_v1_QueryMigrationReply__Output } from './migvisor/v1/QueryMigrationReply.ts';
+import type { ParkResponse as _migvisor_v1_ParkResponse, ParkResponse__Output as _migvisor_v1_ParkResponse__Output } from './migvisor/v1/ParkResponse.ts';
+import type { PartitionSettings as _migvisor_v1_PartitionSettings, PartitionSettings__Output as _migvisor_v1_PartitionSettings__Output } from './migvisor/v1/PartitionSettings.ts';
+import type { ProviderSettings as _migvisor_v1_ProviderSettings, ProviderSettings__Output as _migvisor_v1_ProviderSettings__Output } from './migvisor/v1/ProviderSettings.ts';
+import type { PushPagesRequest as _migvisor_v1_PushPagesRequest, PushPagesRequest__Output as _migvisor_v1_PushPagesRequest__Output } from './migvisor/v1/PushPagesRequest.ts';
+import type { PushPagesResponse as _migvisor_v1_PushPagesResponse, PushPagesResponse__Output as _migvisor_v1_PushPagesResponse__Output } from './migvisor/v1/PushPagesResponse.ts';
 import type { QueryMigrationRequest as _migvisor_v1_QueryMigrationRequest, QueryMigrationRequest__Output as _migvisor_v1_QueryMigrationRequest__Output } from './migvisor/v1/QueryMigrationRequest.ts';
-import type { ReceiveReply as _migvisor_v1_ReceiveReply, ReceiveReply__Output as _migvisor_v1_ReceiveReply__Output } from './migvisor/v1/ReceiveReply.ts';
+import type { QueryMigrationResponse as _migvisor_v1_QueryMigrationResponse, QueryMigrationResponse__Output as _migvisor_v1_QueryMigrationResponse__Output } from './migvisor/v1/QueryMigrationResponse.ts';
+import type { ReceiveRequest as _migvisor_v1_ReceiveRequest, ReceiveRequest__Output as _migvisor_v1_ReceiveRequest__Output } from './migvisor/v1/ReceiveRequest.ts';
+import type { ReceiveResponse as _migvisor_v1_ReceiveResponse, ReceiveResponse__Output as _migvisor_v1_ReceiveResponse__Output } from './migvisor/v1/ReceiveResponse.ts';
+import type { RegionSettings as _migvisor_v1_RegionSettings, RegionSettings__Output as _migvisor_v1_RegionSettings__Output } from './migvisor/v1/RegionSettings.ts';
 import type { RestoreRequest as _migvisor_v1_RestoreRequest, RestoreRequest__Output as _migvisor_v1_RestoreRequest__Output } from './migvisor/v1/RestoreRequest.ts';
+import type { RestoreResponse as _migvisor_v1_RestoreResponse, RestoreResponse__Output as _migvisor_v1_RestoreResponse__Output } from './migvisor/v1/RestoreResponse.ts';
+import type { SlotInfo as _migvisor_v1_SlotInfo, SlotInfo__Output as _migvisor_v1_SlotInfo__Output } from './migvisor/v1/SlotInfo.ts';
 import type { SnapshotInfo as _migvisor_v1_SnapshotInfo, SnapshotInfo__Output as _migvisor_v1_SnapshotInfo__Output } from './migvisor/v1/SnapshotInfo.ts';
-import type { SnapshotRef as _migvisor_v1_SnapshotRef, SnapshotRef__Output as _migvisor_v1_SnapshotRef__Output } from './migvisor/v1/SnapshotRef.ts';
 import type { StopAndTransferRequest as _migvisor_v1_StopAndTransferRequest, StopAndTransferRequest__Output as _migvisor_v1_StopAndTransferRequest__Output } from './migvisor/v1/StopAndTransferRequest.ts';
+import type { StopAndTransferResponse as _migvisor_v1_StopAndTransferResponse, StopAndTransferResponse__Output as _migvisor_v1_StopAndTransferResponse__Output } from './migvisor/v1/StopAndTransferResponse.ts';
 import type { TaskSummary as _migvisor_v1_TaskSummary, TaskSummary__Output as _migvisor_v1_TaskSummary__Output } from './migvisor/v1/TaskSummary.ts';
 import type { TravelerState as _migvisor_v1_TravelerState, TravelerState__Output as _migvisor_v1_TravelerState__Output } from './migvisor/v1/TravelerState.ts';
 import type { TravelerSummary as _migvisor_v1_TravelerSummary, TravelerSummary__Output as _migvisor_v1_TravelerSummary__Output } from './migvisor/v1/TravelerSummary.ts';
+import type { Wait as _migvisor_v1_Wait, Wait__Output as _migvisor_v1_Wait__Output } from './migvisor/v1/Wait.ts';
 import type { WaitState as _migvisor_v1_WaitState, WaitState__Output as _migvisor_v1_WaitState__Output } from './migvisor/v1/WaitState.ts';
-import type { WhereReply as _migvisor_v1_WhereReply, WhereReply__Output as _migvisor_v1_WhereReply__Output } from './migvisor/v1/WhereReply.ts';
 import type { WhereRequest as _migvisor_v1_WhereRequest, WhereRequest__Output as _migvisor_v1_WhereRequest__Output } from './migvisor/v1/WhereRequest.ts';
+import type { WhereResponse as _migvisor_v1_WhereResponse, WhereResponse__Output as _migvisor_v1_WhereResponse__Output } from './migvisor/v1/WhereResponse.ts';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -52,51 +70,91 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   migvisor: {
     v1: {
-      AbortReply: MessageTypeDefinition<_migvisor_v1_AbortReply, _migvisor_v1_AbortReply__Output>
       AbortRequest: MessageTypeDefinition<_migvisor_v1_AbortRequest, _migvisor_v1_AbortRequest__Output>
-      ArchiveProgress: MessageTypeDefinition<_migvisor_v1_ArchiveProgress, _migvisor_v1_ArchiveProgress__Output>
+      AbortResponse: MessageTypeDefinition<_migvisor_v1_AbortResponse, _migvisor_v1_AbortResponse__Output>
       Chunk: MessageTypeDefinition<_migvisor_v1_Chunk, _migvisor_v1_Chunk__Output>
       ChunkKind: EnumTypeDefinition
-      CommitReply: MessageTypeDefinition<_migvisor_v1_CommitReply, _migvisor_v1_CommitReply__Output>
+      Command: EnumTypeDefinition
       CommitRequest: MessageTypeDefinition<_migvisor_v1_CommitRequest, _migvisor_v1_CommitRequest__Output>
+      CommitResponse: MessageTypeDefinition<_migvisor_v1_CommitResponse, _migvisor_v1_CommitResponse__Output>
+      Compression: EnumTypeDefinition
       ContainerHeader: MessageTypeDefinition<_migvisor_v1_ContainerHeader, _migvisor_v1_ContainerHeader__Output>
+      ContainerMode: EnumTypeDefinition
       ContainerTrailer: MessageTypeDefinition<_migvisor_v1_ContainerTrailer, _migvisor_v1_ContainerTrailer__Output>
-      DeleteReply: MessageTypeDefinition<_migvisor_v1_DeleteReply, _migvisor_v1_DeleteReply__Output>
-      Encoding: EnumTypeDefinition
+      DeleteRequest: MessageTypeDefinition<_migvisor_v1_DeleteRequest, _migvisor_v1_DeleteRequest__Output>
+      DeleteResponse: MessageTypeDefinition<_migvisor_v1_DeleteResponse, _migvisor_v1_DeleteResponse__Output>
+      Departure: MessageTypeDefinition<_migvisor_v1_Departure, _migvisor_v1_Departure__Output>
       Endian: EnumTypeDefinition
-      EvacuateEvent: MessageTypeDefinition<_migvisor_v1_EvacuateEvent, _migvisor_v1_EvacuateEvent__Output>
       EvacuateRequest: MessageTypeDefinition<_migvisor_v1_EvacuateRequest, _migvisor_v1_EvacuateRequest__Output>
+      EvacuateResponse: MessageTypeDefinition<_migvisor_v1_EvacuateResponse, _migvisor_v1_EvacuateResponse__Output>
+      EvacuateStatus: EnumTypeDefinition
+      Fault: MessageTypeDefinition<_migvisor_v1_Fault, _migvisor_v1_Fault__Output>
+      FaultKind: EnumTypeDefinition
       FaultState: MessageTypeDefinition<_migvisor_v1_FaultState, _migvisor_v1_FaultState__Output>
       FetchPagesRequest: MessageTypeDefinition<_migvisor_v1_FetchPagesRequest, _migvisor_v1_FetchPagesRequest__Output>
+      FetchPagesResponse: MessageTypeDefinition<_migvisor_v1_FetchPagesResponse, _migvisor_v1_FetchPagesResponse__Output>
+      GateForward: MessageTypeDefinition<_migvisor_v1_GateForward, _migvisor_v1_GateForward__Output>
       GateMessages: MessageTypeDefinition<_migvisor_v1_GateMessages, _migvisor_v1_GateMessages__Output>
-      InfoReply: MessageTypeDefinition<_migvisor_v1_InfoReply, _migvisor_v1_InfoReply__Output>
       InfoRequest: MessageTypeDefinition<_migvisor_v1_InfoRequest, _migvisor_v1_InfoRequest__Output>
+      InfoResponse: MessageTypeDefinition<_migvisor_v1_InfoResponse, _migvisor_v1_InfoResponse__Output>
       InitializeRequest: MessageTypeDefinition<_migvisor_v1_InitializeRequest, _migvisor_v1_InitializeRequest__Output>
+      InitializeResponse: MessageTypeDefinition<_migvisor_v1_InitializeResponse, _migvisor_v1_InitializeResponse__Output>
+      InspectRequest: MessageTypeDefinition<_migvisor_v1_InspectRequest, _migvisor_v1_InspectRequest__Output>
+      InspectResponse: MessageTypeDefinition<_migvisor_v1_InspectResponse, _migvisor_v1_InspectResponse__Output>
       Label: MessageTypeDefinition<_migvisor_v1_Label, _migvisor_v1_Label__Output>
-      ListReply: MessageTypeDefinition<_migvisor_v1_ListReply, _migvisor_v1_ListReply__Output>
       ListRequest: MessageTypeDefinition<_migvisor_v1_ListRequest, _migvisor_v1_ListRequest__Output>
+      ListResponse: MessageTypeDefinition<_migvisor_v1_ListResponse, _migvisor_v1_ListResponse__Output>
+      LocationState: EnumTypeDefinition
+      /**
+       * The archive and the orchestrator.
+       */
       Middleware: SubtypeConstructor<typeof grpc.Client, _migvisor_v1_MiddlewareClient> & { service: _migvisor_v1_MiddlewareDefinition }
+      MigCommand: EnumTypeDefinition
+      MigState: EnumTypeDefinition
+      /**
+       * The command channel of a node's MigTask slots (also served, in its MigSink
+       * role, by the middleware: Info, Receive, Commit, Abort and QueryMigration).
+       */
       MigTask: SubtypeConstructor<typeof grpc.Client, _migvisor_v1_MigTaskClient> & { service: _migvisor_v1_MigTaskDefinition }
+      MigrationMode: EnumTypeDefinition
+      MigrationOutcome: EnumTypeDefinition
+      MigrationPhase: EnumTypeDefinition
       MigrationProgress: MessageTypeDefinition<_migvisor_v1_MigrationProgress, _migvisor_v1_MigrationProgress__Output>
+      MigrationRef: MessageTypeDefinition<_migvisor_v1_MigrationRef, _migvisor_v1_MigrationRef__Output>
       MigrationStats: MessageTypeDefinition<_migvisor_v1_MigrationStats, _migvisor_v1_MigrationStats__Output>
+      MigrationStatus: EnumTypeDefinition
       MoveRequest: MessageTypeDefinition<_migvisor_v1_MoveRequest, _migvisor_v1_MoveRequest__Output>
+      MoveResponse: MessageTypeDefinition<_migvisor_v1_MoveResponse, _migvisor_v1_MoveResponse__Output>
       OpenHandle: MessageTypeDefinition<_migvisor_v1_OpenHandle, _migvisor_v1_OpenHandle__Output>
       PageBatch: MessageTypeDefinition<_migvisor_v1_PageBatch, _migvisor_v1_PageBatch__Output>
       ParkRequest: MessageTypeDefinition<_migvisor_v1_ParkRequest, _migvisor_v1_ParkRequest__Output>
-      PushPagesReply: MessageTypeDefinition<_migvisor_v1_PushPagesReply, _migvisor_v1_PushPagesReply__Output>
-      QueryMigrationReply: MessageTypeDefinition<_migvisor_v1_QueryMigrationReply, _migvisor_v1_QueryMigrationReply__Output>
+      ParkResponse: MessageTypeDefinition<_migvisor_v1_ParkResponse, _migvisor_v1_ParkResponse__Output>
+      PartitionSettings: MessageTypeDefinition<_migvisor_v1_PartitionSettings, _migvisor_v1_PartitionSettings__Output>
+      ProviderSettings: MessageTypeDefinition<_migvisor_v1_ProviderSettings, _migvisor_v1_ProviderSettings__Output>
+      PushPagesRequest: MessageTypeDefinition<_migvisor_v1_PushPagesRequest, _migvisor_v1_PushPagesRequest__Output>
+      PushPagesResponse: MessageTypeDefinition<_migvisor_v1_PushPagesResponse, _migvisor_v1_PushPagesResponse__Output>
       QueryMigrationRequest: MessageTypeDefinition<_migvisor_v1_QueryMigrationRequest, _migvisor_v1_QueryMigrationRequest__Output>
-      ReceiveReply: MessageTypeDefinition<_migvisor_v1_ReceiveReply, _migvisor_v1_ReceiveReply__Output>
+      QueryMigrationResponse: MessageTypeDefinition<_migvisor_v1_QueryMigrationResponse, _migvisor_v1_QueryMigrationResponse__Output>
+      ReceiveRequest: MessageTypeDefinition<_migvisor_v1_ReceiveRequest, _migvisor_v1_ReceiveRequest__Output>
+      ReceiveResponse: MessageTypeDefinition<_migvisor_v1_ReceiveResponse, _migvisor_v1_ReceiveResponse__Output>
+      RegionSettings: MessageTypeDefinition<_migvisor_v1_RegionSettings, _migvisor_v1_RegionSettings__Output>
       RestoreRequest: MessageTypeDefinition<_migvisor_v1_RestoreRequest, _migvisor_v1_RestoreRequest__Output>
+      RestoreResponse: MessageTypeDefinition<_migvisor_v1_RestoreResponse, _migvisor_v1_RestoreResponse__Output>
+      RunState: EnumTypeDefinition
+      SlotInfo: MessageTypeDefinition<_migvisor_v1_SlotInfo, _migvisor_v1_SlotInfo__Output>
       SnapshotInfo: MessageTypeDefinition<_migvisor_v1_SnapshotInfo, _migvisor_v1_SnapshotInfo__Output>
-      SnapshotRef: MessageTypeDefinition<_migvisor_v1_SnapshotRef, _migvisor_v1_SnapshotRef__Output>
+      SnapshotState: EnumTypeDefinition
       StopAndTransferRequest: MessageTypeDefinition<_migvisor_v1_StopAndTransferRequest, _migvisor_v1_StopAndTransferRequest__Output>
+      StopAndTransferResponse: MessageTypeDefinition<_migvisor_v1_StopAndTransferResponse, _migvisor_v1_StopAndTransferResponse__Output>
       TaskSummary: MessageTypeDefinition<_migvisor_v1_TaskSummary, _migvisor_v1_TaskSummary__Output>
       TravelerState: MessageTypeDefinition<_migvisor_v1_TravelerState, _migvisor_v1_TravelerState__Output>
+      TravelerStatus: EnumTypeDefinition
       TravelerSummary: MessageTypeDefinition<_migvisor_v1_TravelerSummary, _migvisor_v1_TravelerSummary__Output>
+      Wait: MessageTypeDefinition<_migvisor_v1_Wait, _migvisor_v1_Wait__Output>
+      WaitKind: EnumTypeDefinition
       WaitState: MessageTypeDefinition<_migvisor_v1_WaitState, _migvisor_v1_WaitState__Output>
-      WhereReply: MessageTypeDefinition<_migvisor_v1_WhereReply, _migvisor_v1_WhereReply__Output>
       WhereRequest: MessageTypeDefinition<_migvisor_v1_WhereRequest, _migvisor_v1_WhereRequest__Output>
+      WhereResponse: MessageTypeDefinition<_migvisor_v1_WhereResponse, _migvisor_v1_WhereResponse__Output>
     }
   }
 }

@@ -2,32 +2,46 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
-import type { AbortReply as _migvisor_v1_AbortReply, AbortReply__Output as _migvisor_v1_AbortReply__Output } from './migvisor/v1/AbortReply.ts';
 import type { AbortRequest as _migvisor_v1_AbortRequest, AbortRequest__Output as _migvisor_v1_AbortRequest__Output } from './migvisor/v1/AbortRequest.ts';
+import type { AbortResponse as _migvisor_v1_AbortResponse, AbortResponse__Output as _migvisor_v1_AbortResponse__Output } from './migvisor/v1/AbortResponse.ts';
 import type { Chunk as _migvisor_v1_Chunk, Chunk__Output as _migvisor_v1_Chunk__Output } from './migvisor/v1/Chunk.ts';
-import type { CommitReply as _migvisor_v1_CommitReply, CommitReply__Output as _migvisor_v1_CommitReply__Output } from './migvisor/v1/CommitReply.ts';
 import type { CommitRequest as _migvisor_v1_CommitRequest, CommitRequest__Output as _migvisor_v1_CommitRequest__Output } from './migvisor/v1/CommitRequest.ts';
+import type { CommitResponse as _migvisor_v1_CommitResponse, CommitResponse__Output as _migvisor_v1_CommitResponse__Output } from './migvisor/v1/CommitResponse.ts';
 import type { ContainerHeader as _migvisor_v1_ContainerHeader, ContainerHeader__Output as _migvisor_v1_ContainerHeader__Output } from './migvisor/v1/ContainerHeader.ts';
 import type { ContainerTrailer as _migvisor_v1_ContainerTrailer, ContainerTrailer__Output as _migvisor_v1_ContainerTrailer__Output } from './migvisor/v1/ContainerTrailer.ts';
+import type { Departure as _migvisor_v1_Departure, Departure__Output as _migvisor_v1_Departure__Output } from './migvisor/v1/Departure.ts';
+import type { Fault as _migvisor_v1_Fault, Fault__Output as _migvisor_v1_Fault__Output } from './migvisor/v1/Fault.ts';
 import type { FaultState as _migvisor_v1_FaultState, FaultState__Output as _migvisor_v1_FaultState__Output } from './migvisor/v1/FaultState.ts';
 import type { FetchPagesRequest as _migvisor_v1_FetchPagesRequest, FetchPagesRequest__Output as _migvisor_v1_FetchPagesRequest__Output } from './migvisor/v1/FetchPagesRequest.ts';
+import type { FetchPagesResponse as _migvisor_v1_FetchPagesResponse, FetchPagesResponse__Output as _migvisor_v1_FetchPagesResponse__Output } from './migvisor/v1/FetchPagesResponse.ts';
+import type { GateForward as _migvisor_v1_GateForward, GateForward__Output as _migvisor_v1_GateForward__Output } from './migvisor/v1/GateForward.ts';
 import type { GateMessages as _migvisor_v1_GateMessages, GateMessages__Output as _migvisor_v1_GateMessages__Output } from './migvisor/v1/GateMessages.ts';
-import type { InfoReply as _migvisor_v1_InfoReply, InfoReply__Output as _migvisor_v1_InfoReply__Output } from './migvisor/v1/InfoReply.ts';
 import type { InfoRequest as _migvisor_v1_InfoRequest, InfoRequest__Output as _migvisor_v1_InfoRequest__Output } from './migvisor/v1/InfoRequest.ts';
+import type { InfoResponse as _migvisor_v1_InfoResponse, InfoResponse__Output as _migvisor_v1_InfoResponse__Output } from './migvisor/v1/InfoResponse.ts';
 import type { InitializeRequest as _migvisor_v1_InitializeRequest, InitializeRequest__Output as _migvisor_v1_InitializeRequest__Output } from './migvisor/v1/InitializeRequest.ts';
+import type { InitializeResponse as _migvisor_v1_InitializeResponse, InitializeResponse__Output as _migvisor_v1_InitializeResponse__Output } from './migvisor/v1/InitializeResponse.ts';
 import type { MigTaskClient as _migvisor_v1_MigTaskClient, MigTaskDefinition as _migvisor_v1_MigTaskDefinition } from './migvisor/v1/MigTask.ts';
 import type { MigrationProgress as _migvisor_v1_MigrationProgress, MigrationProgress__Output as _migvisor_v1_MigrationProgress__Output } from './migvisor/v1/MigrationProgress.ts';
+import type { MigrationRef as _migvisor_v1_MigrationRef, MigrationRef__Output as _migvisor_v1_MigrationRef__Output } from './migvisor/v1/MigrationRef.ts';
 import type { MigrationStats as _migvisor_v1_MigrationStats, MigrationStats__Output as _migvisor_v1_MigrationStats__Output } from './migvisor/v1/MigrationStats.ts';
 import type { OpenHandle as _migvisor_v1_OpenHandle, OpenHandle__Output as _migvisor_v1_OpenHandle__Output } from './migvisor/v1/OpenHandle.ts';
 import type { PageBatch as _migvisor_v1_PageBatch, PageBatch__Output as _migvisor_v1_PageBatch__Output } from './migvisor/v1/PageBatch.ts';
-import type { PushPagesReply as _migvisor_v1_PushPagesReply, PushPagesReply__Output as _migvisor_v1_PushPagesReply__Output } from './migvisor/v1/PushPagesReply.ts';
-import type { QueryMigrationReply as _migvisor_v1_QueryMigrationReply, QueryMigrationReply__Output as _migvisor_v1_QueryMigrationReply__Output } from './migvisor/v1/QueryMigrationReply.ts';
+import type { PartitionSettings as _migvisor_v1_PartitionSettings, PartitionSettings__Output as _migvisor_v1_PartitionSettings__Output } from './migvisor/v1/PartitionSettings.ts';
+import type { ProviderSettings as _migvisor_v1_ProviderSettings, ProviderSettings__Output as _migvisor_v1_ProviderSettings__Output } from './migvisor/v1/ProviderSettings.ts';
+import type { PushPagesRequest as _migvisor_v1_PushPagesRequest, PushPagesRequest__Output as _migvisor_v1_PushPagesRequest__Output } from './migvisor/v1/PushPagesRequest.ts';
+import type { PushPagesResponse as _migvisor_v1_PushPagesResponse, PushPagesResponse__Output as _migvisor_v1_PushPagesResponse__Output } from './migvisor/v1/PushPagesResponse.ts';
 import type { QueryMigrationRequest as _migvisor_v1_QueryMigrationRequest, QueryMigrationRequest__Output as _migvisor_v1_QueryMigrationRequest__Output } from './migvisor/v1/QueryMigrationRequest.ts';
-import type { ReceiveReply as _migvisor_v1_ReceiveReply, ReceiveReply__Output as _migvisor_v1_ReceiveReply__Output } from './migvisor/v1/ReceiveReply.ts';
+import type { QueryMigrationResponse as _migvisor_v1_QueryMigrationResponse, QueryMigrationResponse__Output as _migvisor_v1_QueryMigrationResponse__Output } from './migvisor/v1/QueryMigrationResponse.ts';
+import type { ReceiveRequest as _migvisor_v1_ReceiveRequest, ReceiveRequest__Output as _migvisor_v1_ReceiveRequest__Output } from './migvisor/v1/ReceiveRequest.ts';
+import type { ReceiveResponse as _migvisor_v1_ReceiveResponse, ReceiveResponse__Output as _migvisor_v1_ReceiveResponse__Output } from './migvisor/v1/ReceiveResponse.ts';
+import type { RegionSettings as _migvisor_v1_RegionSettings, RegionSettings__Output as _migvisor_v1_RegionSettings__Output } from './migvisor/v1/RegionSettings.ts';
+import type { SlotInfo as _migvisor_v1_SlotInfo, SlotInfo__Output as _migvisor_v1_SlotInfo__Output } from './migvisor/v1/SlotInfo.ts';
 import type { StopAndTransferRequest as _migvisor_v1_StopAndTransferRequest, StopAndTransferRequest__Output as _migvisor_v1_StopAndTransferRequest__Output } from './migvisor/v1/StopAndTransferRequest.ts';
+import type { StopAndTransferResponse as _migvisor_v1_StopAndTransferResponse, StopAndTransferResponse__Output as _migvisor_v1_StopAndTransferResponse__Output } from './migvisor/v1/StopAndTransferResponse.ts';
 import type { TaskSummary as _migvisor_v1_TaskSummary, TaskSummary__Output as _migvisor_v1_TaskSummary__Output } from './migvisor/v1/TaskSummary.ts';
 import type { TravelerState as _migvisor_v1_TravelerState, TravelerState__Output as _migvisor_v1_TravelerState__Output } from './migvisor/v1/TravelerState.ts';
 import type { TravelerSummary as _migvisor_v1_TravelerSummary, TravelerSummary__Output as _migvisor_v1_TravelerSummary__Output } from './migvisor/v1/TravelerSummary.ts';
+import type { Wait as _migvisor_v1_Wait, Wait__Output as _migvisor_v1_Wait__Output } from './migvisor/v1/Wait.ts';
 import type { WaitState as _migvisor_v1_WaitState, WaitState__Output as _migvisor_v1_WaitState__Output } from './migvisor/v1/WaitState.ts';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
@@ -37,35 +51,65 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   migvisor: {
     v1: {
-      AbortReply: MessageTypeDefinition<_migvisor_v1_AbortReply, _migvisor_v1_AbortReply__Output>
       AbortRequest: MessageTypeDefinition<_migvisor_v1_AbortRequest, _migvisor_v1_AbortRequest__Output>
+      AbortResponse: MessageTypeDefinition<_migvisor_v1_AbortResponse, _migvisor_v1_AbortResponse__Output>
       Chunk: MessageTypeDefinition<_migvisor_v1_Chunk, _migvisor_v1_Chunk__Output>
       ChunkKind: EnumTypeDefinition
-      CommitReply: MessageTypeDefinition<_migvisor_v1_CommitReply, _migvisor_v1_CommitReply__Output>
+      Command: EnumTypeDefinition
       CommitRequest: MessageTypeDefinition<_migvisor_v1_CommitRequest, _migvisor_v1_CommitRequest__Output>
+      CommitResponse: MessageTypeDefinition<_migvisor_v1_CommitResponse, _migvisor_v1_CommitResponse__Output>
+      Compression: EnumTypeDefinition
       ContainerHeader: MessageTypeDefinition<_migvisor_v1_ContainerHeader, _migvisor_v1_ContainerHeader__Output>
+      ContainerMode: EnumTypeDefinition
       ContainerTrailer: MessageTypeDefinition<_migvisor_v1_ContainerTrailer, _migvisor_v1_ContainerTrailer__Output>
-      Encoding: EnumTypeDefinition
+      Departure: MessageTypeDefinition<_migvisor_v1_Departure, _migvisor_v1_Departure__Output>
       Endian: EnumTypeDefinition
+      Fault: MessageTypeDefinition<_migvisor_v1_Fault, _migvisor_v1_Fault__Output>
+      FaultKind: EnumTypeDefinition
       FaultState: MessageTypeDefinition<_migvisor_v1_FaultState, _migvisor_v1_FaultState__Output>
       FetchPagesRequest: MessageTypeDefinition<_migvisor_v1_FetchPagesRequest, _migvisor_v1_FetchPagesRequest__Output>
+      FetchPagesResponse: MessageTypeDefinition<_migvisor_v1_FetchPagesResponse, _migvisor_v1_FetchPagesResponse__Output>
+      GateForward: MessageTypeDefinition<_migvisor_v1_GateForward, _migvisor_v1_GateForward__Output>
       GateMessages: MessageTypeDefinition<_migvisor_v1_GateMessages, _migvisor_v1_GateMessages__Output>
-      InfoReply: MessageTypeDefinition<_migvisor_v1_InfoReply, _migvisor_v1_InfoReply__Output>
       InfoRequest: MessageTypeDefinition<_migvisor_v1_InfoRequest, _migvisor_v1_InfoRequest__Output>
+      InfoResponse: MessageTypeDefinition<_migvisor_v1_InfoResponse, _migvisor_v1_InfoResponse__Output>
       InitializeRequest: MessageTypeDefinition<_migvisor_v1_InitializeRequest, _migvisor_v1_InitializeRequest__Output>
+      InitializeResponse: MessageTypeDefinition<_migvisor_v1_InitializeResponse, _migvisor_v1_InitializeResponse__Output>
+      MigCommand: EnumTypeDefinition
+      MigState: EnumTypeDefinition
+      /**
+       * The command channel of a node's MigTask slots (also served, in its MigSink
+       * role, by the middleware: Info, Receive, Commit, Abort and QueryMigration).
+       */
       MigTask: SubtypeConstructor<typeof grpc.Client, _migvisor_v1_MigTaskClient> & { service: _migvisor_v1_MigTaskDefinition }
+      MigrationMode: EnumTypeDefinition
+      MigrationOutcome: EnumTypeDefinition
+      MigrationPhase: EnumTypeDefinition
       MigrationProgress: MessageTypeDefinition<_migvisor_v1_MigrationProgress, _migvisor_v1_MigrationProgress__Output>
+      MigrationRef: MessageTypeDefinition<_migvisor_v1_MigrationRef, _migvisor_v1_MigrationRef__Output>
       MigrationStats: MessageTypeDefinition<_migvisor_v1_MigrationStats, _migvisor_v1_MigrationStats__Output>
+      MigrationStatus: EnumTypeDefinition
       OpenHandle: MessageTypeDefinition<_migvisor_v1_OpenHandle, _migvisor_v1_OpenHandle__Output>
       PageBatch: MessageTypeDefinition<_migvisor_v1_PageBatch, _migvisor_v1_PageBatch__Output>
-      PushPagesReply: MessageTypeDefinition<_migvisor_v1_PushPagesReply, _migvisor_v1_PushPagesReply__Output>
-      QueryMigrationReply: MessageTypeDefinition<_migvisor_v1_QueryMigrationReply, _migvisor_v1_QueryMigrationReply__Output>
+      PartitionSettings: MessageTypeDefinition<_migvisor_v1_PartitionSettings, _migvisor_v1_PartitionSettings__Output>
+      ProviderSettings: MessageTypeDefinition<_migvisor_v1_ProviderSettings, _migvisor_v1_ProviderSettings__Output>
+      PushPagesRequest: MessageTypeDefinition<_migvisor_v1_PushPagesRequest, _migvisor_v1_PushPagesRequest__Output>
+      PushPagesResponse: MessageTypeDefinition<_migvisor_v1_PushPagesResponse, _migvisor_v1_PushPagesResponse__Output>
       QueryMigrationRequest: MessageTypeDefinition<_migvisor_v1_QueryMigrationRequest, _migvisor_v1_QueryMigrationRequest__Output>
-      ReceiveReply: MessageTypeDefinition<_migvisor_v1_ReceiveReply, _migvisor_v1_ReceiveReply__Output>
+      QueryMigrationResponse: MessageTypeDefinition<_migvisor_v1_QueryMigrationResponse, _migvisor_v1_QueryMigrationResponse__Output>
+      ReceiveRequest: MessageTypeDefinition<_migvisor_v1_ReceiveRequest, _migvisor_v1_ReceiveRequest__Output>
+      ReceiveResponse: MessageTypeDefinition<_migvisor_v1_ReceiveResponse, _migvisor_v1_ReceiveResponse__Output>
+      RegionSettings: MessageTypeDefinition<_migvisor_v1_RegionSettings, _migvisor_v1_RegionSettings__Output>
+      RunState: EnumTypeDefinition
+      SlotInfo: MessageTypeDefinition<_migvisor_v1_SlotInfo, _migvisor_v1_SlotInfo__Output>
       StopAndTransferRequest: MessageTypeDefinition<_migvisor_v1_StopAndTransferRequest, _migvisor_v1_StopAndTransferRequest__Output>
+      StopAndTransferResponse: MessageTypeDefinition<_migvisor_v1_StopAndTransferResponse, _migvisor_v1_StopAndTransferResponse__Output>
       TaskSummary: MessageTypeDefinition<_migvisor_v1_TaskSummary, _migvisor_v1_TaskSummary__Output>
       TravelerState: MessageTypeDefinition<_migvisor_v1_TravelerState, _migvisor_v1_TravelerState__Output>
+      TravelerStatus: EnumTypeDefinition
       TravelerSummary: MessageTypeDefinition<_migvisor_v1_TravelerSummary, _migvisor_v1_TravelerSummary__Output>
+      Wait: MessageTypeDefinition<_migvisor_v1_Wait, _migvisor_v1_Wait__Output>
+      WaitKind: EnumTypeDefinition
       WaitState: MessageTypeDefinition<_migvisor_v1_WaitState, _migvisor_v1_WaitState__Output>
     }
   }

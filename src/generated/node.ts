@@ -2,27 +2,55 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { CancelSaveRequest as _migvisor_v1_CancelSaveRequest, CancelSaveRequest__Output as _migvisor_v1_CancelSaveRequest__Output } from './migvisor/v1/CancelSaveRequest.ts';
+import type { CancelSaveResponse as _migvisor_v1_CancelSaveResponse, CancelSaveResponse__Output as _migvisor_v1_CancelSaveResponse__Output } from './migvisor/v1/CancelSaveResponse.ts';
 import type { Chunk as _migvisor_v1_Chunk, Chunk__Output as _migvisor_v1_Chunk__Output } from './migvisor/v1/Chunk.ts';
+import type { ConfirmSaveRequest as _migvisor_v1_ConfirmSaveRequest, ConfirmSaveRequest__Output as _migvisor_v1_ConfirmSaveRequest__Output } from './migvisor/v1/ConfirmSaveRequest.ts';
+import type { ConfirmSaveResponse as _migvisor_v1_ConfirmSaveResponse, ConfirmSaveResponse__Output as _migvisor_v1_ConfirmSaveResponse__Output } from './migvisor/v1/ConfirmSaveResponse.ts';
+import type { ConsoleLine as _migvisor_v1_ConsoleLine, ConsoleLine__Output as _migvisor_v1_ConsoleLine__Output } from './migvisor/v1/ConsoleLine.ts';
 import type { ContainerHeader as _migvisor_v1_ContainerHeader, ContainerHeader__Output as _migvisor_v1_ContainerHeader__Output } from './migvisor/v1/ContainerHeader.ts';
 import type { ContainerTrailer as _migvisor_v1_ContainerTrailer, ContainerTrailer__Output as _migvisor_v1_ContainerTrailer__Output } from './migvisor/v1/ContainerTrailer.ts';
+import type { CopyRequest as _migvisor_v1_CopyRequest, CopyRequest__Output as _migvisor_v1_CopyRequest__Output } from './migvisor/v1/CopyRequest.ts';
+import type { CopyResponse as _migvisor_v1_CopyResponse, CopyResponse__Output as _migvisor_v1_CopyResponse__Output } from './migvisor/v1/CopyResponse.ts';
 import type { Event as _migvisor_v1_Event, Event__Output as _migvisor_v1_Event__Output } from './migvisor/v1/Event.ts';
+import type { ExitEvent as _migvisor_v1_ExitEvent, ExitEvent__Output as _migvisor_v1_ExitEvent__Output } from './migvisor/v1/ExitEvent.ts';
+import type { Fault as _migvisor_v1_Fault, Fault__Output as _migvisor_v1_Fault__Output } from './migvisor/v1/Fault.ts';
+import type { FaultEvent as _migvisor_v1_FaultEvent, FaultEvent__Output as _migvisor_v1_FaultEvent__Output } from './migvisor/v1/FaultEvent.ts';
 import type { FaultState as _migvisor_v1_FaultState, FaultState__Output as _migvisor_v1_FaultState__Output } from './migvisor/v1/FaultState.ts';
+import type { Gap as _migvisor_v1_Gap, Gap__Output as _migvisor_v1_Gap__Output } from './migvisor/v1/Gap.ts';
 import type { GateMessages as _migvisor_v1_GateMessages, GateMessages__Output as _migvisor_v1_GateMessages__Output } from './migvisor/v1/GateMessages.ts';
-import type { GateSendReply as _migvisor_v1_GateSendReply, GateSendReply__Output as _migvisor_v1_GateSendReply__Output } from './migvisor/v1/GateSendReply.ts';
 import type { GateSendRequest as _migvisor_v1_GateSendRequest, GateSendRequest__Output as _migvisor_v1_GateSendRequest__Output } from './migvisor/v1/GateSendRequest.ts';
+import type { GateSendResponse as _migvisor_v1_GateSendResponse, GateSendResponse__Output as _migvisor_v1_GateSendResponse__Output } from './migvisor/v1/GateSendResponse.ts';
+import type { KillRequest as _migvisor_v1_KillRequest, KillRequest__Output as _migvisor_v1_KillRequest__Output } from './migvisor/v1/KillRequest.ts';
+import type { KillResponse as _migvisor_v1_KillResponse, KillResponse__Output as _migvisor_v1_KillResponse__Output } from './migvisor/v1/KillResponse.ts';
+import type { LoadRequest as _migvisor_v1_LoadRequest, LoadRequest__Output as _migvisor_v1_LoadRequest__Output } from './migvisor/v1/LoadRequest.ts';
+import type { LoadResponse as _migvisor_v1_LoadResponse, LoadResponse__Output as _migvisor_v1_LoadResponse__Output } from './migvisor/v1/LoadResponse.ts';
+import type { MigrationEvent as _migvisor_v1_MigrationEvent, MigrationEvent__Output as _migvisor_v1_MigrationEvent__Output } from './migvisor/v1/MigrationEvent.ts';
+import type { MigrationRef as _migvisor_v1_MigrationRef, MigrationRef__Output as _migvisor_v1_MigrationRef__Output } from './migvisor/v1/MigrationRef.ts';
 import type { NodeControlClient as _migvisor_v1_NodeControlClient, NodeControlDefinition as _migvisor_v1_NodeControlDefinition } from './migvisor/v1/NodeControl.ts';
 import type { OpenHandle as _migvisor_v1_OpenHandle, OpenHandle__Output as _migvisor_v1_OpenHandle__Output } from './migvisor/v1/OpenHandle.ts';
 import type { PageBatch as _migvisor_v1_PageBatch, PageBatch__Output as _migvisor_v1_PageBatch__Output } from './migvisor/v1/PageBatch.ts';
-import type { PsReply as _migvisor_v1_PsReply, PsReply__Output as _migvisor_v1_PsReply__Output } from './migvisor/v1/PsReply.ts';
+import type { PartitionSettings as _migvisor_v1_PartitionSettings, PartitionSettings__Output as _migvisor_v1_PartitionSettings__Output } from './migvisor/v1/PartitionSettings.ts';
+import type { PauseRequest as _migvisor_v1_PauseRequest, PauseRequest__Output as _migvisor_v1_PauseRequest__Output } from './migvisor/v1/PauseRequest.ts';
+import type { PauseResponse as _migvisor_v1_PauseResponse, PauseResponse__Output as _migvisor_v1_PauseResponse__Output } from './migvisor/v1/PauseResponse.ts';
+import type { ProviderSettings as _migvisor_v1_ProviderSettings, ProviderSettings__Output as _migvisor_v1_ProviderSettings__Output } from './migvisor/v1/ProviderSettings.ts';
 import type { PsRequest as _migvisor_v1_PsRequest, PsRequest__Output as _migvisor_v1_PsRequest__Output } from './migvisor/v1/PsRequest.ts';
-import type { SaveDecision as _migvisor_v1_SaveDecision, SaveDecision__Output as _migvisor_v1_SaveDecision__Output } from './migvisor/v1/SaveDecision.ts';
+import type { PsResponse as _migvisor_v1_PsResponse, PsResponse__Output as _migvisor_v1_PsResponse__Output } from './migvisor/v1/PsResponse.ts';
+import type { RegionSettings as _migvisor_v1_RegionSettings, RegionSettings__Output as _migvisor_v1_RegionSettings__Output } from './migvisor/v1/RegionSettings.ts';
+import type { ResumeRequest as _migvisor_v1_ResumeRequest, ResumeRequest__Output as _migvisor_v1_ResumeRequest__Output } from './migvisor/v1/ResumeRequest.ts';
+import type { ResumeResponse as _migvisor_v1_ResumeResponse, ResumeResponse__Output as _migvisor_v1_ResumeResponse__Output } from './migvisor/v1/ResumeResponse.ts';
 import type { SaveRequest as _migvisor_v1_SaveRequest, SaveRequest__Output as _migvisor_v1_SaveRequest__Output } from './migvisor/v1/SaveRequest.ts';
-import type { TaskRequest as _migvisor_v1_TaskRequest, TaskRequest__Output as _migvisor_v1_TaskRequest__Output } from './migvisor/v1/TaskRequest.ts';
+import type { SaveResponse as _migvisor_v1_SaveResponse, SaveResponse__Output as _migvisor_v1_SaveResponse__Output } from './migvisor/v1/SaveResponse.ts';
+import type { SettleMigrationRequest as _migvisor_v1_SettleMigrationRequest, SettleMigrationRequest__Output as _migvisor_v1_SettleMigrationRequest__Output } from './migvisor/v1/SettleMigrationRequest.ts';
+import type { SettleMigrationResponse as _migvisor_v1_SettleMigrationResponse, SettleMigrationResponse__Output as _migvisor_v1_SettleMigrationResponse__Output } from './migvisor/v1/SettleMigrationResponse.ts';
 import type { TaskSummary as _migvisor_v1_TaskSummary, TaskSummary__Output as _migvisor_v1_TaskSummary__Output } from './migvisor/v1/TaskSummary.ts';
+import type { Transition as _migvisor_v1_Transition, Transition__Output as _migvisor_v1_Transition__Output } from './migvisor/v1/Transition.ts';
 import type { TravelerState as _migvisor_v1_TravelerState, TravelerState__Output as _migvisor_v1_TravelerState__Output } from './migvisor/v1/TravelerState.ts';
 import type { TravelerSummary as _migvisor_v1_TravelerSummary, TravelerSummary__Output as _migvisor_v1_TravelerSummary__Output } from './migvisor/v1/TravelerSummary.ts';
+import type { Wait as _migvisor_v1_Wait, Wait__Output as _migvisor_v1_Wait__Output } from './migvisor/v1/Wait.ts';
 import type { WaitState as _migvisor_v1_WaitState, WaitState__Output as _migvisor_v1_WaitState__Output } from './migvisor/v1/WaitState.ts';
 import type { WatchRequest as _migvisor_v1_WatchRequest, WatchRequest__Output as _migvisor_v1_WatchRequest__Output } from './migvisor/v1/WatchRequest.ts';
+import type { WatchResponse as _migvisor_v1_WatchResponse, WatchResponse__Output as _migvisor_v1_WatchResponse__Output } from './migvisor/v1/WatchResponse.ts';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -31,30 +59,75 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 export interface ProtoGrpcType {
   migvisor: {
     v1: {
+      CancelSaveRequest: MessageTypeDefinition<_migvisor_v1_CancelSaveRequest, _migvisor_v1_CancelSaveRequest__Output>
+      CancelSaveResponse: MessageTypeDefinition<_migvisor_v1_CancelSaveResponse, _migvisor_v1_CancelSaveResponse__Output>
       Chunk: MessageTypeDefinition<_migvisor_v1_Chunk, _migvisor_v1_Chunk__Output>
       ChunkKind: EnumTypeDefinition
+      Command: EnumTypeDefinition
+      Compression: EnumTypeDefinition
+      ConfirmSaveRequest: MessageTypeDefinition<_migvisor_v1_ConfirmSaveRequest, _migvisor_v1_ConfirmSaveRequest__Output>
+      ConfirmSaveResponse: MessageTypeDefinition<_migvisor_v1_ConfirmSaveResponse, _migvisor_v1_ConfirmSaveResponse__Output>
+      ConsoleLine: MessageTypeDefinition<_migvisor_v1_ConsoleLine, _migvisor_v1_ConsoleLine__Output>
       ContainerHeader: MessageTypeDefinition<_migvisor_v1_ContainerHeader, _migvisor_v1_ContainerHeader__Output>
+      ContainerMode: EnumTypeDefinition
       ContainerTrailer: MessageTypeDefinition<_migvisor_v1_ContainerTrailer, _migvisor_v1_ContainerTrailer__Output>
-      Encoding: EnumTypeDefinition
+      CopyRequest: MessageTypeDefinition<_migvisor_v1_CopyRequest, _migvisor_v1_CopyRequest__Output>
+      CopyResponse: MessageTypeDefinition<_migvisor_v1_CopyResponse, _migvisor_v1_CopyResponse__Output>
       Endian: EnumTypeDefinition
       Event: MessageTypeDefinition<_migvisor_v1_Event, _migvisor_v1_Event__Output>
+      EventKind: EnumTypeDefinition
+      ExitEvent: MessageTypeDefinition<_migvisor_v1_ExitEvent, _migvisor_v1_ExitEvent__Output>
+      Fault: MessageTypeDefinition<_migvisor_v1_Fault, _migvisor_v1_Fault__Output>
+      FaultEvent: MessageTypeDefinition<_migvisor_v1_FaultEvent, _migvisor_v1_FaultEvent__Output>
+      FaultKind: EnumTypeDefinition
       FaultState: MessageTypeDefinition<_migvisor_v1_FaultState, _migvisor_v1_FaultState__Output>
+      Gap: MessageTypeDefinition<_migvisor_v1_Gap, _migvisor_v1_Gap__Output>
       GateMessages: MessageTypeDefinition<_migvisor_v1_GateMessages, _migvisor_v1_GateMessages__Output>
-      GateSendReply: MessageTypeDefinition<_migvisor_v1_GateSendReply, _migvisor_v1_GateSendReply__Output>
       GateSendRequest: MessageTypeDefinition<_migvisor_v1_GateSendRequest, _migvisor_v1_GateSendRequest__Output>
+      GateSendResponse: MessageTypeDefinition<_migvisor_v1_GateSendResponse, _migvisor_v1_GateSendResponse__Output>
+      KillRequest: MessageTypeDefinition<_migvisor_v1_KillRequest, _migvisor_v1_KillRequest__Output>
+      KillResponse: MessageTypeDefinition<_migvisor_v1_KillResponse, _migvisor_v1_KillResponse__Output>
+      LoadRequest: MessageTypeDefinition<_migvisor_v1_LoadRequest, _migvisor_v1_LoadRequest__Output>
+      LoadResponse: MessageTypeDefinition<_migvisor_v1_LoadResponse, _migvisor_v1_LoadResponse__Output>
+      MigCommand: EnumTypeDefinition
+      MigState: EnumTypeDefinition
+      MigrationEvent: MessageTypeDefinition<_migvisor_v1_MigrationEvent, _migvisor_v1_MigrationEvent__Output>
+      MigrationMode: EnumTypeDefinition
+      MigrationOutcome: EnumTypeDefinition
+      MigrationPhase: EnumTypeDefinition
+      MigrationRef: MessageTypeDefinition<_migvisor_v1_MigrationRef, _migvisor_v1_MigrationRef__Output>
+      MigrationStatus: EnumTypeDefinition
+      MigrationStep: EnumTypeDefinition
+      /**
+       * Process management of one node.
+       */
       NodeControl: SubtypeConstructor<typeof grpc.Client, _migvisor_v1_NodeControlClient> & { service: _migvisor_v1_NodeControlDefinition }
       OpenHandle: MessageTypeDefinition<_migvisor_v1_OpenHandle, _migvisor_v1_OpenHandle__Output>
       PageBatch: MessageTypeDefinition<_migvisor_v1_PageBatch, _migvisor_v1_PageBatch__Output>
-      PsReply: MessageTypeDefinition<_migvisor_v1_PsReply, _migvisor_v1_PsReply__Output>
+      PartitionSettings: MessageTypeDefinition<_migvisor_v1_PartitionSettings, _migvisor_v1_PartitionSettings__Output>
+      PauseRequest: MessageTypeDefinition<_migvisor_v1_PauseRequest, _migvisor_v1_PauseRequest__Output>
+      PauseResponse: MessageTypeDefinition<_migvisor_v1_PauseResponse, _migvisor_v1_PauseResponse__Output>
+      ProviderSettings: MessageTypeDefinition<_migvisor_v1_ProviderSettings, _migvisor_v1_ProviderSettings__Output>
       PsRequest: MessageTypeDefinition<_migvisor_v1_PsRequest, _migvisor_v1_PsRequest__Output>
-      SaveDecision: MessageTypeDefinition<_migvisor_v1_SaveDecision, _migvisor_v1_SaveDecision__Output>
+      PsResponse: MessageTypeDefinition<_migvisor_v1_PsResponse, _migvisor_v1_PsResponse__Output>
+      RegionSettings: MessageTypeDefinition<_migvisor_v1_RegionSettings, _migvisor_v1_RegionSettings__Output>
+      ResumeRequest: MessageTypeDefinition<_migvisor_v1_ResumeRequest, _migvisor_v1_ResumeRequest__Output>
+      ResumeResponse: MessageTypeDefinition<_migvisor_v1_ResumeResponse, _migvisor_v1_ResumeResponse__Output>
+      RunState: EnumTypeDefinition
       SaveRequest: MessageTypeDefinition<_migvisor_v1_SaveRequest, _migvisor_v1_SaveRequest__Output>
-      TaskRequest: MessageTypeDefinition<_migvisor_v1_TaskRequest, _migvisor_v1_TaskRequest__Output>
+      SaveResponse: MessageTypeDefinition<_migvisor_v1_SaveResponse, _migvisor_v1_SaveResponse__Output>
+      SettleMigrationRequest: MessageTypeDefinition<_migvisor_v1_SettleMigrationRequest, _migvisor_v1_SettleMigrationRequest__Output>
+      SettleMigrationResponse: MessageTypeDefinition<_migvisor_v1_SettleMigrationResponse, _migvisor_v1_SettleMigrationResponse__Output>
       TaskSummary: MessageTypeDefinition<_migvisor_v1_TaskSummary, _migvisor_v1_TaskSummary__Output>
+      Transition: MessageTypeDefinition<_migvisor_v1_Transition, _migvisor_v1_Transition__Output>
       TravelerState: MessageTypeDefinition<_migvisor_v1_TravelerState, _migvisor_v1_TravelerState__Output>
+      TravelerStatus: EnumTypeDefinition
       TravelerSummary: MessageTypeDefinition<_migvisor_v1_TravelerSummary, _migvisor_v1_TravelerSummary__Output>
+      Wait: MessageTypeDefinition<_migvisor_v1_Wait, _migvisor_v1_Wait__Output>
+      WaitKind: EnumTypeDefinition
       WaitState: MessageTypeDefinition<_migvisor_v1_WaitState, _migvisor_v1_WaitState__Output>
       WatchRequest: MessageTypeDefinition<_migvisor_v1_WatchRequest, _migvisor_v1_WatchRequest__Output>
+      WatchResponse: MessageTypeDefinition<_migvisor_v1_WatchResponse, _migvisor_v1_WatchResponse__Output>
     }
   }
 }

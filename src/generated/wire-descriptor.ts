@@ -7,7 +7,83 @@ export const WIRE_DESCRIPTOR: INamespace = {
     "migvisor": {
       "nested": {
         "v1": {
+          "options": {
+            "csharp_namespace": "Migvisor.V1",
+            "go_package": "github.com/migvisor/migvisor/gen/go/migvisor/v1;migvisorv1",
+            "java_multiple_files": true,
+            "java_outer_classname": "NodeProto",
+            "java_package": "io.migvisor.v1"
+          },
           "nested": {
+            "Cluster": {
+              "methods": {
+                "ListNodes": {
+                  "requestType": "ListNodesRequest",
+                  "responseType": "ListNodesResponse"
+                }
+              }
+            },
+            "MemberState": {
+              "values": {
+                "MEMBER_STATE_UNSPECIFIED": 0,
+                "MEMBER_STATE_SERVING": 1,
+                "MEMBER_STATE_UNREACHABLE": 2,
+                "MEMBER_STATE_NOT_STARTED": 3
+              }
+            },
+            "ListNodesRequest": {
+              "fields": {}
+            },
+            "Member": {
+              "fields": {
+                "name": {
+                  "type": "string",
+                  "id": 1
+                },
+                "address": {
+                  "type": "string",
+                  "id": 2
+                },
+                "wordSize": {
+                  "type": "uint32",
+                  "id": 3
+                },
+                "endian": {
+                  "type": "Endian",
+                  "id": 4
+                },
+                "pageSize": {
+                  "type": "uint32",
+                  "id": 5
+                },
+                "state": {
+                  "type": "MemberState",
+                  "id": 6
+                },
+                "partitions": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 7
+                }
+              }
+            },
+            "ListNodesResponse": {
+              "fields": {
+                "nodes": {
+                  "rule": "repeated",
+                  "type": "Member",
+                  "id": 1
+                },
+                "middleware": {
+                  "type": "string",
+                  "id": 2
+                },
+                "middlewareState": {
+                  "type": "MemberState",
+                  "id": 3
+                }
+              }
+            },
             "Endian": {
               "values": {
                 "ENDIAN_UNSPECIFIED": 0,
@@ -15,12 +91,376 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "ENDIAN_BIG": 2
               }
             },
-            "Encoding": {
+            "Compression": {
               "values": {
-                "ENCODING_NONE": 0,
-                "ENCODING_DEFLATE": 1,
-                "ENCODING_BROTLI": 2
+                "COMPRESSION_UNSPECIFIED": 0,
+                "COMPRESSION_NONE": 1,
+                "COMPRESSION_DEFLATE": 2,
+                "COMPRESSION_BROTLI": 3
               }
+            },
+            "MigrationMode": {
+              "values": {
+                "MIGRATION_MODE_UNSPECIFIED": 0,
+                "MIGRATION_MODE_FULL": 1,
+                "MIGRATION_MODE_LAZY": 2,
+                "MIGRATION_MODE_PRECOPY": 3
+              }
+            },
+            "MigState": {
+              "values": {
+                "MIG_STATE_UNSPECIFIED": 0,
+                "MIG_STATE_MIG_SINK": 1,
+                "MIG_STATE_INITIALIZING": 2,
+                "MIG_STATE_RECEIVING": 3,
+                "MIG_STATE_STAGED": 4,
+                "MIG_STATE_MIG_SOURCE": 5,
+                "MIG_STATE_TRANSFERRING": 6,
+                "MIG_STATE_COMMITTING": 7
+              }
+            },
+            "Command": {
+              "values": {
+                "COMMAND_UNSPECIFIED": 0,
+                "COMMAND_INFO": 1,
+                "COMMAND_INITIALIZE": 2,
+                "COMMAND_RECEIVE": 3,
+                "COMMAND_STOP_AND_TRANSFER": 4,
+                "COMMAND_KILL": 5,
+                "COMMAND_PAUSE": 6,
+                "COMMAND_RESUME": 7,
+                "COMMAND_SAVE": 8,
+                "COMMAND_COPY": 9
+              }
+            },
+            "MigCommand": {
+              "values": {
+                "MIG_COMMAND_UNSPECIFIED": 0,
+                "MIG_COMMAND_INITIALIZE": 1,
+                "MIG_COMMAND_RECEIVE": 2,
+                "MIG_COMMAND_STOP_AND_TRANSFER": 3,
+                "MIG_COMMAND_KILL": 4,
+                "MIG_COMMAND_INITIALIZED": 5,
+                "MIG_COMMAND_STAGE": 6,
+                "MIG_COMMAND_ACTIVATE": 7,
+                "MIG_COMMAND_COMMIT": 8,
+                "MIG_COMMAND_RELEASE": 9,
+                "MIG_COMMAND_ABORT": 10
+              }
+            },
+            "RunState": {
+              "values": {
+                "RUN_STATE_UNSPECIFIED": 0,
+                "RUN_STATE_EMPTY": 1,
+                "RUN_STATE_PAUSED": 2,
+                "RUN_STATE_RUNNING": 3,
+                "RUN_STATE_EXITED": 4,
+                "RUN_STATE_FAULTED": 5
+              }
+            },
+            "TravelerStatus": {
+              "values": {
+                "TRAVELER_STATUS_UNSPECIFIED": 0,
+                "TRAVELER_STATUS_READY": 1,
+                "TRAVELER_STATUS_WAITING": 2,
+                "TRAVELER_STATUS_EXITED": 3,
+                "TRAVELER_STATUS_FAULTED": 4
+              }
+            },
+            "WaitKind": {
+              "values": {
+                "WAIT_KIND_UNSPECIFIED": 0,
+                "WAIT_KIND_SLEEP": 1,
+                "WAIT_KIND_GATE_RECV": 2,
+                "WAIT_KIND_GATE_SEND": 3,
+                "WAIT_KIND_PAGE": 4
+              }
+            },
+            "FaultKind": {
+              "values": {
+                "FAULT_KIND_UNSPECIFIED": 0,
+                "FAULT_KIND_UNMAPPED": 1,
+                "FAULT_KIND_NOT_PRESENT": 2,
+                "FAULT_KIND_READ_PROTECTED": 3,
+                "FAULT_KIND_WRITE_PROTECTED": 4,
+                "FAULT_KIND_EXEC_PROTECTED": 5,
+                "FAULT_KIND_UNALIGNED": 6,
+                "FAULT_KIND_LOST": 7,
+                "FAULT_KIND_BAD_OPCODE": 8,
+                "FAULT_KIND_DIVIDE_BY_ZERO": 9,
+                "FAULT_KIND_BAD_PC": 10,
+                "FAULT_KIND_BAD_SYSCALL": 11,
+                "FAULT_KIND_INTERNAL": 12
+              }
+            },
+            "MigrationStatus": {
+              "values": {
+                "MIGRATION_STATUS_UNSPECIFIED": 0,
+                "MIGRATION_STATUS_SETUP": 1,
+                "MIGRATION_STATUS_ACTIVE": 2,
+                "MIGRATION_STATUS_POSTCOPY_ACTIVE": 3,
+                "MIGRATION_STATUS_POSTCOPY_PAUSED": 4,
+                "MIGRATION_STATUS_POSTCOPY_RECOVER": 5,
+                "MIGRATION_STATUS_CANCELLING": 6,
+                "MIGRATION_STATUS_CANCELLED": 7,
+                "MIGRATION_STATUS_COMPLETED": 8,
+                "MIGRATION_STATUS_FAILED": 9,
+                "MIGRATION_STATUS_IN_DOUBT": 10
+              }
+            },
+            "MigrationPhase": {
+              "values": {
+                "MIGRATION_PHASE_UNSPECIFIED": 0,
+                "MIGRATION_PHASE_NEGOTIATE": 1,
+                "MIGRATION_PHASE_PRECOPY": 2,
+                "MIGRATION_PHASE_STOP": 3,
+                "MIGRATION_PHASE_TRANSFER": 4,
+                "MIGRATION_PHASE_COMMIT": 5,
+                "MIGRATION_PHASE_RELEASE": 6,
+                "MIGRATION_PHASE_POSTCOPY": 7,
+                "MIGRATION_PHASE_RESTORE": 8,
+                "MIGRATION_PHASE_DONE": 9
+              }
+            },
+            "MigrationOutcome": {
+              "values": {
+                "MIGRATION_OUTCOME_UNSPECIFIED": 0,
+                "MIGRATION_OUTCOME_UNKNOWN": 1,
+                "MIGRATION_OUTCOME_RECEIVING": 2,
+                "MIGRATION_OUTCOME_STAGED": 3,
+                "MIGRATION_OUTCOME_ACTIVE": 4,
+                "MIGRATION_OUTCOME_ABORTED": 5
+              }
+            },
+            "OpenHandle": {
+              "fields": {
+                "handle": {
+                  "type": "uint32",
+                  "id": 1
+                },
+                "provider": {
+                  "type": "string",
+                  "id": 2
+                },
+                "path": {
+                  "type": "string",
+                  "id": 3
+                }
+              }
+            },
+            "Wait": {
+              "fields": {
+                "kind": {
+                  "type": "WaitKind",
+                  "id": 1
+                },
+                "untilTick": {
+                  "type": "uint64",
+                  "id": 2
+                },
+                "gate": {
+                  "type": "string",
+                  "id": 3
+                },
+                "page": {
+                  "type": "uint32",
+                  "id": 4
+                }
+              }
+            },
+            "Fault": {
+              "fields": {
+                "kind": {
+                  "type": "FaultKind",
+                  "id": 1
+                },
+                "message": {
+                  "type": "string",
+                  "id": 2
+                },
+                "pc": {
+                  "type": "uint64",
+                  "id": 3
+                },
+                "address": {
+                  "type": "uint64",
+                  "id": 4
+                }
+              }
+            },
+            "TravelerSummary": {
+              "oneofs": {
+                "_exitCode": {
+                  "oneof": [
+                    "exitCode"
+                  ]
+                }
+              },
+              "fields": {
+                "id": {
+                  "type": "uint32",
+                  "id": 1
+                },
+                "status": {
+                  "type": "TravelerStatus",
+                  "id": 2
+                },
+                "priority": {
+                  "type": "uint32",
+                  "id": 3
+                },
+                "pc": {
+                  "type": "uint64",
+                  "id": 4
+                },
+                "flags": {
+                  "type": "uint32",
+                  "id": 6
+                },
+                "instructions": {
+                  "type": "uint64",
+                  "id": 8
+                },
+                "handles": {
+                  "rule": "repeated",
+                  "type": "OpenHandle",
+                  "id": 13
+                },
+                "registers": {
+                  "type": "bytes",
+                  "id": 14
+                },
+                "wait": {
+                  "type": "Wait",
+                  "id": 15
+                },
+                "exitCode": {
+                  "type": "sint64",
+                  "id": 16,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                },
+                "fault": {
+                  "type": "Fault",
+                  "id": 17
+                }
+              },
+              "reserved": [
+                [
+                  5,
+                  5
+                ],
+                [
+                  7,
+                  7
+                ],
+                [
+                  9,
+                  9
+                ],
+                [
+                  10,
+                  10
+                ],
+                [
+                  11,
+                  11
+                ],
+                [
+                  12,
+                  12
+                ],
+                "sp",
+                "has_exit_code"
+              ]
+            },
+            "MigrationRef": {
+              "fields": {
+                "migrationId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "peer": {
+                  "type": "string",
+                  "id": 2
+                },
+                "status": {
+                  "type": "MigrationStatus",
+                  "id": 3
+                }
+              }
+            },
+            "TaskSummary": {
+              "fields": {
+                "slot": {
+                  "type": "string",
+                  "id": 1
+                },
+                "partition": {
+                  "type": "string",
+                  "id": 2
+                },
+                "taskId": {
+                  "type": "string",
+                  "id": 3
+                },
+                "program": {
+                  "type": "string",
+                  "id": 4
+                },
+                "instructions": {
+                  "type": "uint64",
+                  "id": 7
+                },
+                "pages": {
+                  "type": "uint32",
+                  "id": 8
+                },
+                "pagesPresent": {
+                  "type": "uint32",
+                  "id": 9
+                },
+                "pagesDirty": {
+                  "type": "uint32",
+                  "id": 10
+                },
+                "memoryHash": {
+                  "type": "string",
+                  "id": 11
+                },
+                "travelers": {
+                  "rule": "repeated",
+                  "type": "TravelerSummary",
+                  "id": 12
+                },
+                "node": {
+                  "type": "string",
+                  "id": 13
+                },
+                "state": {
+                  "type": "MigState",
+                  "id": 14
+                },
+                "run": {
+                  "type": "RunState",
+                  "id": 15
+                },
+                "migration": {
+                  "type": "MigrationRef",
+                  "id": 16
+                }
+              },
+              "reserved": [
+                [
+                  5,
+                  5
+                ],
+                [
+                  6,
+                  6
+                ]
+              ]
             },
             "ChunkKind": {
               "values": {
@@ -29,6 +469,16 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "CHUNK_KIND_PAGES": 2,
                 "CHUNK_KIND_TRAILER": 3,
                 "CHUNK_KIND_STATE": 4
+              }
+            },
+            "ContainerMode": {
+              "values": {
+                "CONTAINER_MODE_UNSPECIFIED": 0,
+                "CONTAINER_MODE_FULL": 1,
+                "CONTAINER_MODE_LAZY": 2,
+                "CONTAINER_MODE_PRECOPY": 3,
+                "CONTAINER_MODE_SAVE": 4,
+                "CONTAINER_MODE_RESTORE": 5
               }
             },
             "Chunk": {
@@ -41,8 +491,8 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "type": "ChunkKind",
                   "id": 2
                 },
-                "encoding": {
-                  "type": "Encoding",
+                "compression": {
+                  "type": "Compression",
                   "id": 3
                 },
                 "payload": {
@@ -55,69 +505,8 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 }
               }
             },
-            "TravelerState": {
-              "fields": {
-                "id": {
-                  "type": "uint32",
-                  "id": 1
-                },
-                "registers": {
-                  "type": "bytes",
-                  "id": 2
-                },
-                "pc": {
-                  "type": "uint64",
-                  "id": 3
-                },
-                "flags": {
-                  "type": "uint32",
-                  "id": 4
-                },
-                "status": {
-                  "type": "string",
-                  "id": 5
-                },
-                "priority": {
-                  "type": "uint32",
-                  "id": 6
-                },
-                "instructions": {
-                  "type": "uint64",
-                  "id": 7
-                },
-                "wait": {
-                  "type": "WaitState",
-                  "id": 8
-                },
-                "hasExitCode": {
-                  "type": "bool",
-                  "id": 9
-                },
-                "exitCode": {
-                  "type": "sint64",
-                  "id": 10
-                },
-                "fault": {
-                  "type": "FaultState",
-                  "id": 11
-                },
-                "closedHandles": {
-                  "rule": "repeated",
-                  "type": "uint32",
-                  "id": 12
-                },
-                "pendingConsole": {
-                  "type": "string",
-                  "id": 13
-                }
-              }
-            },
             "WaitState": {
               "fields": {
-                "kind": {
-                  "type": "string",
-                  "id": 1
-                },
                 "until": {
                   "type": "uint64",
                   "id": 2
@@ -141,15 +530,21 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "page": {
                   "type": "uint32",
                   "id": 7
+                },
+                "kind": {
+                  "type": "WaitKind",
+                  "id": 8
                 }
-              }
+              },
+              "reserved": [
+                [
+                  1,
+                  1
+                ]
+              ]
             },
             "FaultState": {
               "fields": {
-                "kind": {
-                  "type": "string",
-                  "id": 1
-                },
                 "message": {
                   "type": "string",
                   "id": 2
@@ -161,8 +556,96 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "address": {
                   "type": "uint64",
                   "id": 4
+                },
+                "kind": {
+                  "type": "FaultKind",
+                  "id": 5
                 }
-              }
+              },
+              "reserved": [
+                [
+                  1,
+                  1
+                ]
+              ]
+            },
+            "TravelerState": {
+              "oneofs": {
+                "_exitCode": {
+                  "oneof": [
+                    "exitCode"
+                  ]
+                }
+              },
+              "fields": {
+                "id": {
+                  "type": "uint32",
+                  "id": 1
+                },
+                "registers": {
+                  "type": "bytes",
+                  "id": 2
+                },
+                "pc": {
+                  "type": "uint64",
+                  "id": 3
+                },
+                "flags": {
+                  "type": "uint32",
+                  "id": 4
+                },
+                "priority": {
+                  "type": "uint32",
+                  "id": 6
+                },
+                "instructions": {
+                  "type": "uint64",
+                  "id": 7
+                },
+                "wait": {
+                  "type": "WaitState",
+                  "id": 8
+                },
+                "fault": {
+                  "type": "FaultState",
+                  "id": 11
+                },
+                "closedHandles": {
+                  "rule": "repeated",
+                  "type": "uint32",
+                  "id": 12
+                },
+                "pendingConsole": {
+                  "type": "string",
+                  "id": 13
+                },
+                "status": {
+                  "type": "TravelerStatus",
+                  "id": 14
+                },
+                "exitCode": {
+                  "type": "sint64",
+                  "id": 15,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                }
+              },
+              "reserved": [
+                [
+                  5,
+                  5
+                ],
+                [
+                  9,
+                  9
+                ],
+                [
+                  10,
+                  10
+                ],
+                "has_exit_code"
+              ]
             },
             "GateMessages": {
               "fields": {
@@ -174,6 +657,94 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "rule": "repeated",
                   "type": "bytes",
                   "id": 2
+                }
+              }
+            },
+            "PartitionSettings": {
+              "fields": {
+                "name": {
+                  "type": "string",
+                  "id": 1
+                },
+                "maxTravelers": {
+                  "type": "uint32",
+                  "id": 2
+                },
+                "stackPerTraveler": {
+                  "type": "uint64",
+                  "id": 3
+                },
+                "regions": {
+                  "rule": "repeated",
+                  "type": "RegionSettings",
+                  "id": 4
+                },
+                "providers": {
+                  "rule": "repeated",
+                  "type": "ProviderSettings",
+                  "id": 5
+                }
+              }
+            },
+            "RegionSettings": {
+              "fields": {
+                "name": {
+                  "type": "string",
+                  "id": 1
+                },
+                "vaddr": {
+                  "type": "uint64",
+                  "id": 2
+                },
+                "size": {
+                  "type": "uint64",
+                  "id": 3
+                },
+                "rights": {
+                  "type": "string",
+                  "id": 4
+                }
+              }
+            },
+            "ProviderSettings": {
+              "oneofs": {
+                "_capacity": {
+                  "oneof": [
+                    "capacity"
+                  ]
+                },
+                "_messageSize": {
+                  "oneof": [
+                    "messageSize"
+                  ]
+                }
+              },
+              "fields": {
+                "name": {
+                  "type": "string",
+                  "id": 1
+                },
+                "kind": {
+                  "type": "string",
+                  "id": 2
+                },
+                "rights": {
+                  "type": "string",
+                  "id": 3
+                },
+                "capacity": {
+                  "type": "uint32",
+                  "id": 4,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                },
+                "messageSize": {
+                  "type": "uint32",
+                  "id": 5,
+                  "options": {
+                    "proto3_optional": true
+                  }
                 }
               }
             },
@@ -206,10 +777,6 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "fingerprint": {
                   "type": "string",
                   "id": 7
-                },
-                "partitionSettingsJson": {
-                  "type": "string",
-                  "id": 8
                 },
                 "wordSize": {
                   "type": "uint32",
@@ -248,10 +815,6 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "type": "int64",
                   "id": 18
                 },
-                "mode": {
-                  "type": "string",
-                  "id": 19
-                },
                 "gates": {
                   "rule": "repeated",
                   "type": "GateMessages",
@@ -264,8 +827,31 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "sourceAddress": {
                   "type": "string",
                   "id": 22
+                },
+                "mode": {
+                  "type": "ContainerMode",
+                  "id": 23
+                },
+                "settings": {
+                  "type": "PartitionSettings",
+                  "id": 24
                 }
-              }
+              },
+              "reserved": [
+                [
+                  8,
+                  8
+                ],
+                [
+                  14,
+                  14
+                ],
+                [
+                  19,
+                  19
+                ],
+                "partition_settings_json"
+              ]
             },
             "PageBatch": {
               "fields": {
@@ -309,16 +895,23 @@ export const WIRE_DESCRIPTOR: INamespace = {
               "methods": {
                 "StreamTo": {
                   "requestType": "StreamToRequest",
-                  "responseType": "StreamToReply"
+                  "responseType": "StreamToResponse"
                 },
                 "Discard": {
-                  "requestType": "Chunk",
+                  "requestType": "DiscardRequest",
                   "requestStream": true,
-                  "responseType": "DiscardReply"
+                  "responseType": "DiscardResponse"
                 }
               }
             },
             "StreamToRequest": {
+              "oneofs": {
+                "_chunkBytes": {
+                  "oneof": [
+                    "chunkBytes"
+                  ]
+                }
+              },
               "fields": {
                 "target": {
                   "type": "string",
@@ -330,11 +923,14 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "chunkBytes": {
                   "type": "uint32",
-                  "id": 3
+                  "id": 3,
+                  "options": {
+                    "proto3_optional": true
+                  }
                 }
               }
             },
-            "StreamToReply": {
+            "StreamToResponse": {
               "fields": {
                 "bytes": {
                   "type": "uint64",
@@ -346,7 +942,15 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 }
               }
             },
-            "DiscardReply": {
+            "DiscardRequest": {
+              "fields": {
+                "chunk": {
+                  "type": "Chunk",
+                  "id": 1
+                }
+              }
+            },
+            "DiscardResponse": {
               "fields": {
                 "bytes": {
                   "type": "uint64",
@@ -362,40 +966,63 @@ export const WIRE_DESCRIPTOR: INamespace = {
               "methods": {
                 "Park": {
                   "requestType": "ParkRequest",
-                  "responseType": "ArchiveProgress",
+                  "responseType": "ParkResponse",
                   "responseStream": true
                 },
                 "Restore": {
                   "requestType": "RestoreRequest",
-                  "responseType": "ArchiveProgress",
+                  "responseType": "RestoreResponse",
                   "responseStream": true
                 },
                 "List": {
                   "requestType": "ListRequest",
-                  "responseType": "ListReply"
+                  "responseType": "ListResponse"
                 },
                 "Inspect": {
-                  "requestType": "SnapshotRef",
-                  "responseType": "SnapshotInfo"
+                  "requestType": "InspectRequest",
+                  "responseType": "InspectResponse"
                 },
                 "Delete": {
-                  "requestType": "SnapshotRef",
-                  "responseType": "DeleteReply"
+                  "requestType": "DeleteRequest",
+                  "responseType": "DeleteResponse"
                 },
                 "Move": {
                   "requestType": "MoveRequest",
-                  "responseType": "MigrationProgress",
+                  "responseType": "MoveResponse",
                   "responseStream": true
                 },
                 "Evacuate": {
                   "requestType": "EvacuateRequest",
-                  "responseType": "EvacuateEvent",
+                  "responseType": "EvacuateResponse",
                   "responseStream": true
                 },
                 "Where": {
                   "requestType": "WhereRequest",
-                  "responseType": "WhereReply"
+                  "responseType": "WhereResponse"
                 }
+              }
+            },
+            "SnapshotState": {
+              "values": {
+                "SNAPSHOT_STATE_UNSPECIFIED": 0,
+                "SNAPSHOT_STATE_PARKED": 1,
+                "SNAPSHOT_STATE_RESTORED": 2
+              }
+            },
+            "LocationState": {
+              "values": {
+                "LOCATION_STATE_UNSPECIFIED": 0,
+                "LOCATION_STATE_UNKNOWN": 1,
+                "LOCATION_STATE_RUNNING": 2,
+                "LOCATION_STATE_PARKED": 3
+              }
+            },
+            "EvacuateStatus": {
+              "values": {
+                "EVACUATE_STATUS_UNSPECIFIED": 0,
+                "EVACUATE_STATUS_MOVED": 1,
+                "EVACUATE_STATUS_REFUSED": 2,
+                "EVACUATE_STATUS_FAILED": 3
               }
             },
             "Label": {
@@ -412,7 +1039,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
             },
             "ParkRequest": {
               "fields": {
-                "task": {
+                "taskId": {
                   "type": "string",
                   "id": 1
                 },
@@ -426,31 +1053,15 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "id": 3
                 },
                 "compression": {
-                  "type": "string",
+                  "type": "Compression",
                   "id": 4
                 }
               }
             },
-            "RestoreRequest": {
-              "fields": {
-                "snapshot": {
-                  "type": "string",
-                  "id": 1
-                },
-                "node": {
-                  "type": "string",
-                  "id": 2
-                },
-                "asCopy": {
-                  "type": "bool",
-                  "id": 3
-                }
-              }
-            },
-            "ArchiveProgress": {
+            "ParkResponse": {
               "fields": {
                 "phase": {
-                  "type": "string",
+                  "type": "MigrationPhase",
                   "id": 1
                 },
                 "pagesDone": {
@@ -468,35 +1079,77 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "stats": {
                   "type": "MigrationStats",
                   "id": 5
+                }
+              }
+            },
+            "RestoreRequest": {
+              "fields": {
+                "snapshotId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "node": {
+                  "type": "string",
+                  "id": 2
+                },
+                "asCopy": {
+                  "type": "bool",
+                  "id": 3
+                }
+              }
+            },
+            "RestoreResponse": {
+              "fields": {
+                "phase": {
+                  "type": "MigrationPhase",
+                  "id": 1
+                },
+                "pagesDone": {
+                  "type": "uint64",
+                  "id": 2
+                },
+                "pagesTotal": {
+                  "type": "uint64",
+                  "id": 3
+                },
+                "snapshot": {
+                  "type": "SnapshotInfo",
+                  "id": 4
                 },
                 "taskId": {
                   "type": "string",
-                  "id": 6
+                  "id": 5
                 },
                 "slot": {
                   "type": "string",
-                  "id": 7
+                  "id": 6
                 }
               }
             },
             "ListRequest": {
+              "oneofs": {
+                "_pageSize": {
+                  "oneof": [
+                    "pageSize"
+                  ]
+                }
+              },
               "fields": {
                 "labels": {
                   "rule": "repeated",
                   "type": "Label",
                   "id": 1
-                }
-              }
-            },
-            "SnapshotRef": {
-              "fields": {
-                "snapshot": {
-                  "type": "string",
-                  "id": 1
                 },
-                "force": {
-                  "type": "bool",
-                  "id": 2
+                "pageSize": {
+                  "type": "uint32",
+                  "id": 2,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                },
+                "pageToken": {
+                  "type": "string",
+                  "id": 3
                 }
               }
             },
@@ -530,10 +1183,6 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "type": "uint32",
                   "id": 7
                 },
-                "endian": {
-                  "type": "string",
-                  "id": 8
-                },
                 "labels": {
                   "rule": "repeated",
                   "type": "Label",
@@ -559,10 +1208,6 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "type": "uint64",
                   "id": 14
                 },
-                "state": {
-                  "type": "string",
-                  "id": 15
-                },
                 "restoredTo": {
                   "type": "string",
                   "id": 16
@@ -571,18 +1216,27 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "type": "uint32",
                   "id": 17
                 },
-                "verified": {
-                  "type": "bool",
+                "endian": {
+                  "type": "Endian",
                   "id": 18
                 },
-                "problems": {
-                  "rule": "repeated",
-                  "type": "string",
+                "state": {
+                  "type": "SnapshotState",
                   "id": 19
                 }
-              }
+              },
+              "reserved": [
+                [
+                  8,
+                  8
+                ],
+                [
+                  15,
+                  15
+                ]
+              ]
             },
-            "ListReply": {
+            "ListResponse": {
               "fields": {
                 "snapshots": {
                   "rule": "repeated",
@@ -600,10 +1254,55 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "store": {
                   "type": "string",
                   "id": 4
+                },
+                "nextPageToken": {
+                  "type": "string",
+                  "id": 5
+                },
+                "total": {
+                  "type": "uint64",
+                  "id": 6
                 }
               }
             },
-            "DeleteReply": {
+            "InspectRequest": {
+              "fields": {
+                "snapshotId": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "InspectResponse": {
+              "fields": {
+                "snapshot": {
+                  "type": "SnapshotInfo",
+                  "id": 1
+                },
+                "verified": {
+                  "type": "bool",
+                  "id": 2
+                },
+                "problems": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 3
+                }
+              }
+            },
+            "DeleteRequest": {
+              "fields": {
+                "snapshotId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "force": {
+                  "type": "bool",
+                  "id": 2
+                }
+              }
+            },
+            "DeleteResponse": {
               "fields": {
                 "id": {
                   "type": "string",
@@ -617,7 +1316,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
             },
             "MoveRequest": {
               "fields": {
-                "task": {
+                "taskId": {
                   "type": "string",
                   "id": 1
                 },
@@ -630,12 +1329,24 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "id": 3
                 },
                 "mode": {
-                  "type": "string",
+                  "type": "MigrationMode",
                   "id": 4
                 },
                 "compression": {
-                  "type": "string",
+                  "type": "Compression",
                   "id": 5
+                }
+              }
+            },
+            "MoveResponse": {
+              "fields": {
+                "progress": {
+                  "type": "MigrationProgress",
+                  "id": 1
+                },
+                "stats": {
+                  "type": "MigrationStats",
+                  "id": 2
                 }
               }
             },
@@ -646,14 +1357,14 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "id": 1
                 },
                 "mode": {
-                  "type": "string",
+                  "type": "MigrationMode",
                   "id": 2
                 }
               }
             },
-            "EvacuateEvent": {
+            "EvacuateResponse": {
               "fields": {
-                "task": {
+                "taskId": {
                   "type": "string",
                   "id": 1
                 },
@@ -662,7 +1373,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "id": 2
                 },
                 "status": {
-                  "type": "string",
+                  "type": "EvacuateStatus",
                   "id": 3
                 },
                 "detail": {
@@ -677,15 +1388,15 @@ export const WIRE_DESCRIPTOR: INamespace = {
             },
             "WhereRequest": {
               "fields": {
-                "task": {
+                "taskId": {
                   "type": "string",
                   "id": 1
                 }
               }
             },
-            "WhereReply": {
+            "WhereResponse": {
               "fields": {
-                "task": {
+                "taskId": {
                   "type": "string",
                   "id": 1
                 },
@@ -698,10 +1409,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "id": 3
                 },
                 "state": {
-                  "type": "string",
+                  "type": "LocationState",
                   "id": 4
                 },
-                "snapshot": {
+                "snapshotId": {
                   "type": "string",
                   "id": 5
                 }
@@ -711,87 +1422,158 @@ export const WIRE_DESCRIPTOR: INamespace = {
               "methods": {
                 "Info": {
                   "requestType": "InfoRequest",
-                  "responseType": "InfoReply"
+                  "responseType": "InfoResponse"
                 },
                 "Initialize": {
                   "requestType": "InitializeRequest",
-                  "responseType": "TaskSummary"
+                  "responseType": "InitializeResponse"
                 },
                 "Receive": {
-                  "requestType": "Chunk",
+                  "requestType": "ReceiveRequest",
                   "requestStream": true,
-                  "responseType": "ReceiveReply"
+                  "responseType": "ReceiveResponse"
                 },
                 "Commit": {
                   "requestType": "CommitRequest",
-                  "responseType": "CommitReply"
+                  "responseType": "CommitResponse"
                 },
                 "Abort": {
                   "requestType": "AbortRequest",
-                  "responseType": "AbortReply"
+                  "responseType": "AbortResponse"
                 },
                 "QueryMigration": {
                   "requestType": "QueryMigrationRequest",
-                  "responseType": "QueryMigrationReply"
+                  "responseType": "QueryMigrationResponse"
                 },
                 "StopAndTransfer": {
                   "requestType": "StopAndTransferRequest",
-                  "responseType": "MigrationProgress",
+                  "responseType": "StopAndTransferResponse",
                   "responseStream": true
                 },
                 "FetchPages": {
                   "requestType": "FetchPagesRequest",
-                  "responseType": "Chunk"
+                  "responseType": "FetchPagesResponse"
                 },
                 "PushPages": {
-                  "requestType": "Chunk",
+                  "requestType": "PushPagesRequest",
                   "requestStream": true,
-                  "responseType": "PushPagesReply"
-                }
-              }
-            },
-            "FetchPagesRequest": {
-              "fields": {
-                "migrationId": {
-                  "type": "string",
-                  "id": 1
-                },
-                "pages": {
-                  "rule": "repeated",
-                  "type": "uint32",
-                  "id": 2
-                }
-              }
-            },
-            "PushPagesReply": {
-              "fields": {
-                "migrationId": {
-                  "type": "string",
-                  "id": 1
-                },
-                "installed": {
-                  "type": "uint64",
-                  "id": 2
-                },
-                "missing": {
-                  "type": "uint64",
-                  "id": 3
+                  "responseType": "PushPagesResponse"
                 }
               }
             },
             "InfoRequest": {
+              "oneofs": {
+                "target": {
+                  "oneof": [
+                    "taskId",
+                    "partition",
+                    "slot"
+                  ]
+                }
+              },
               "fields": {
-                "task": {
+                "taskId": {
                   "type": "string",
                   "id": 1
                 },
                 "partition": {
                   "type": "string",
                   "id": 2
+                },
+                "slot": {
+                  "type": "string",
+                  "id": 3
                 }
               }
             },
-            "InfoReply": {
+            "GateForward": {
+              "fields": {
+                "gate": {
+                  "type": "string",
+                  "id": 1
+                },
+                "node": {
+                  "type": "string",
+                  "id": 2
+                }
+              }
+            },
+            "SlotInfo": {
+              "oneofs": {
+                "_slotBytes": {
+                  "oneof": [
+                    "slotBytes"
+                  ]
+                }
+              },
+              "fields": {
+                "slot": {
+                  "type": "string",
+                  "id": 1
+                },
+                "state": {
+                  "type": "MigState",
+                  "id": 2
+                },
+                "taskId": {
+                  "type": "string",
+                  "id": 3
+                },
+                "partition": {
+                  "type": "string",
+                  "id": 4
+                },
+                "migratable": {
+                  "type": "bool",
+                  "id": 5
+                },
+                "fingerprint": {
+                  "type": "string",
+                  "id": 6
+                },
+                "settings": {
+                  "type": "PartitionSettings",
+                  "id": 7
+                },
+                "acceptedCommands": {
+                  "rule": "repeated",
+                  "type": "Command",
+                  "id": 8
+                },
+                "freeSlots": {
+                  "type": "uint32",
+                  "id": 9
+                },
+                "slotBytes": {
+                  "type": "uint64",
+                  "id": 10,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                },
+                "migration": {
+                  "type": "MigrationRef",
+                  "id": 11
+                }
+              }
+            },
+            "Departure": {
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "toNode": {
+                  "type": "string",
+                  "id": 2
+                },
+                "tick": {
+                  "type": "uint64",
+                  "id": 3
+                }
+              }
+            },
+            "InfoResponse": {
               "fields": {
                 "node": {
                   "type": "string",
@@ -811,70 +1593,55 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "compression": {
                   "rule": "repeated",
-                  "type": "Encoding",
+                  "type": "Compression",
                   "id": 5
-                },
-                "state": {
-                  "type": "string",
-                  "id": 6
-                },
-                "taskId": {
-                  "type": "string",
-                  "id": 7
-                },
-                "slot": {
-                  "type": "string",
-                  "id": 8
-                },
-                "partition": {
-                  "type": "string",
-                  "id": 9
-                },
-                "migratable": {
-                  "type": "bool",
-                  "id": 10
-                },
-                "fingerprint": {
-                  "type": "string",
-                  "id": 11
-                },
-                "partitionSettingsJson": {
-                  "type": "string",
-                  "id": 12
-                },
-                "acceptedCommands": {
-                  "rule": "repeated",
-                  "type": "string",
-                  "id": 13
-                },
-                "freeSlots": {
-                  "type": "uint32",
-                  "id": 14
-                },
-                "slotBytes": {
-                  "type": "uint64",
-                  "id": 15
-                },
-                "forwardedTo": {
-                  "type": "string",
-                  "id": 16
                 },
                 "tick": {
                   "type": "uint64",
-                  "id": 17
+                  "id": 6
+                },
+                "tickUs": {
+                  "type": "uint32",
+                  "id": 7
                 },
                 "gateForwards": {
                   "rule": "repeated",
-                  "type": "string",
-                  "id": 18
+                  "type": "GateForward",
+                  "id": 8
+                },
+                "slot": {
+                  "type": "SlotInfo",
+                  "id": 9
+                },
+                "departed": {
+                  "type": "Departure",
+                  "id": 10
                 },
                 "archive": {
                   "type": "bool",
-                  "id": 19
+                  "id": 11
                 }
               }
             },
             "InitializeRequest": {
+              "oneofs": {
+                "program": {
+                  "oneof": [
+                    "programSource",
+                    "programObject"
+                  ]
+                },
+                "_travelers": {
+                  "oneof": [
+                    "travelers"
+                  ]
+                },
+                "_priority": {
+                  "oneof": [
+                    "priority"
+                  ]
+                }
+              },
               "fields": {
                 "partition": {
                   "type": "string",
@@ -894,15 +1661,37 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "travelers": {
                   "type": "uint32",
-                  "id": 5
+                  "id": 5,
+                  "options": {
+                    "proto3_optional": true
+                  }
                 },
                 "priority": {
                   "type": "uint32",
-                  "id": 6
+                  "id": 6,
+                  "options": {
+                    "proto3_optional": true
+                  }
                 }
               }
             },
-            "ReceiveReply": {
+            "InitializeResponse": {
+              "fields": {
+                "task": {
+                  "type": "TaskSummary",
+                  "id": 1
+                }
+              }
+            },
+            "ReceiveRequest": {
+              "fields": {
+                "chunk": {
+                  "type": "Chunk",
+                  "id": 1
+                }
+              }
+            },
+            "ReceiveResponse": {
               "fields": {
                 "migrationId": {
                   "type": "string",
@@ -917,7 +1706,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "id": 3
                 },
                 "state": {
-                  "type": "string",
+                  "type": "MigState",
                   "id": 4
                 },
                 "pages": {
@@ -938,7 +1727,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 }
               }
             },
-            "CommitReply": {
+            "CommitResponse": {
               "fields": {
                 "migrationId": {
                   "type": "string",
@@ -953,7 +1742,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "id": 3
                 },
                 "state": {
-                  "type": "string",
+                  "type": "MigState",
                   "id": 4
                 }
               }
@@ -970,14 +1759,14 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 }
               }
             },
-            "AbortReply": {
+            "AbortResponse": {
               "fields": {
                 "migrationId": {
                   "type": "string",
                   "id": 1
                 },
                 "outcome": {
-                  "type": "string",
+                  "type": "MigrationOutcome",
                   "id": 2
                 }
               }
@@ -990,14 +1779,14 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 }
               }
             },
-            "QueryMigrationReply": {
+            "QueryMigrationResponse": {
               "fields": {
                 "migrationId": {
                   "type": "string",
                   "id": 1
                 },
                 "outcome": {
-                  "type": "string",
+                  "type": "MigrationOutcome",
                   "id": 2
                 },
                 "taskId": {
@@ -1019,8 +1808,25 @@ export const WIRE_DESCRIPTOR: INamespace = {
               }
             },
             "StopAndTransferRequest": {
+              "oneofs": {
+                "_deadlineMs": {
+                  "oneof": [
+                    "deadlineMs"
+                  ]
+                },
+                "_precopyMaxRounds": {
+                  "oneof": [
+                    "precopyMaxRounds"
+                  ]
+                },
+                "_precopyStopPages": {
+                  "oneof": [
+                    "precopyStopPages"
+                  ]
+                }
+              },
               "fields": {
-                "task": {
+                "taskId": {
                   "type": "string",
                   "id": 1
                 },
@@ -1029,24 +1835,33 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "id": 2
                 },
                 "mode": {
-                  "type": "string",
+                  "type": "MigrationMode",
                   "id": 3
                 },
                 "compression": {
-                  "type": "string",
+                  "type": "Compression",
                   "id": 4
                 },
                 "deadlineMs": {
                   "type": "uint32",
-                  "id": 5
+                  "id": 5,
+                  "options": {
+                    "proto3_optional": true
+                  }
                 },
                 "precopyMaxRounds": {
                   "type": "uint32",
-                  "id": 6
+                  "id": 6,
+                  "options": {
+                    "proto3_optional": true
+                  }
                 },
                 "precopyStopPages": {
                   "type": "uint32",
-                  "id": 7
+                  "id": 7,
+                  "options": {
+                    "proto3_optional": true
+                  }
                 },
                 "sinkName": {
                   "type": "string",
@@ -1057,7 +1872,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
             "MigrationProgress": {
               "fields": {
                 "phase": {
-                  "type": "string",
+                  "type": "MigrationPhase",
                   "id": 1
                 },
                 "bytesSent": {
@@ -1071,10 +1886,18 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "pagesTotal": {
                   "type": "uint64",
                   "id": 4
+                }
+              }
+            },
+            "StopAndTransferResponse": {
+              "fields": {
+                "progress": {
+                  "type": "MigrationProgress",
+                  "id": 1
                 },
                 "stats": {
                   "type": "MigrationStats",
-                  "id": 5
+                  "id": 2
                 }
               }
             },
@@ -1084,16 +1907,16 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "type": "string",
                   "id": 1
                 },
-                "task": {
+                "taskId": {
                   "type": "string",
                   "id": 2
                 },
                 "mode": {
-                  "type": "string",
+                  "type": "MigrationMode",
                   "id": 3
                 },
                 "status": {
-                  "type": "string",
+                  "type": "MigrationStatus",
                   "id": 4
                 },
                 "source": {
@@ -1150,7 +1973,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "id": 17
                 },
                 "compression": {
-                  "type": "string",
+                  "type": "Compression",
                   "id": 18
                 },
                 "error": {
@@ -1175,134 +1998,60 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 }
               }
             },
-            "OpenHandle": {
+            "FetchPagesRequest": {
               "fields": {
-                "handle": {
-                  "type": "uint32",
-                  "id": 1
-                },
-                "provider": {
-                  "type": "string",
-                  "id": 2
-                },
-                "path": {
-                  "type": "string",
-                  "id": 3
-                }
-              }
-            },
-            "TravelerSummary": {
-              "fields": {
-                "id": {
-                  "type": "uint32",
-                  "id": 1
-                },
-                "status": {
-                  "type": "string",
-                  "id": 2
-                },
-                "priority": {
-                  "type": "uint32",
-                  "id": 3
-                },
-                "pc": {
-                  "type": "uint64",
-                  "id": 4
-                },
-                "sp": {
-                  "type": "string",
-                  "id": 5
-                },
-                "flags": {
-                  "type": "uint32",
-                  "id": 6
-                },
-                "registers": {
-                  "rule": "repeated",
-                  "type": "string",
-                  "id": 7
-                },
-                "instructions": {
-                  "type": "uint64",
-                  "id": 8
-                },
-                "wait": {
-                  "type": "string",
-                  "id": 9
-                },
-                "hasExitCode": {
-                  "type": "bool",
-                  "id": 10
-                },
-                "exitCode": {
-                  "type": "sint64",
-                  "id": 11
-                },
-                "fault": {
-                  "type": "string",
-                  "id": 12
-                },
-                "handles": {
-                  "rule": "repeated",
-                  "type": "OpenHandle",
-                  "id": 13
-                }
-              }
-            },
-            "TaskSummary": {
-              "fields": {
-                "slot": {
+                "migrationId": {
                   "type": "string",
                   "id": 1
-                },
-                "partition": {
-                  "type": "string",
-                  "id": 2
-                },
-                "taskId": {
-                  "type": "string",
-                  "id": 3
-                },
-                "program": {
-                  "type": "string",
-                  "id": 4
-                },
-                "state": {
-                  "type": "string",
-                  "id": 5
-                },
-                "run": {
-                  "type": "string",
-                  "id": 6
-                },
-                "instructions": {
-                  "type": "uint64",
-                  "id": 7
                 },
                 "pages": {
-                  "type": "uint32",
-                  "id": 8
-                },
-                "pagesPresent": {
-                  "type": "uint32",
-                  "id": 9
-                },
-                "pagesDirty": {
-                  "type": "uint32",
-                  "id": 10
-                },
-                "memoryHash": {
-                  "type": "string",
-                  "id": 11
-                },
-                "travelers": {
                   "rule": "repeated",
-                  "type": "TravelerSummary",
-                  "id": 12
-                },
-                "node": {
+                  "type": "uint32",
+                  "id": 2
+                }
+              }
+            },
+            "FetchPagesResponse": {
+              "fields": {
+                "chunk": {
+                  "type": "Chunk",
+                  "id": 1
+                }
+              }
+            },
+            "PushPagesRequest": {
+              "oneofs": {
+                "item": {
+                  "oneof": [
+                    "migrationId",
+                    "chunk"
+                  ]
+                }
+              },
+              "fields": {
+                "migrationId": {
                   "type": "string",
-                  "id": 13
+                  "id": 1
+                },
+                "chunk": {
+                  "type": "Chunk",
+                  "id": 2
+                }
+              }
+            },
+            "PushPagesResponse": {
+              "fields": {
+                "migrationId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "installed": {
+                  "type": "uint64",
+                  "id": 2
+                },
+                "missing": {
+                  "type": "uint64",
+                  "id": 3
                 }
               }
             },
@@ -1310,62 +2059,84 @@ export const WIRE_DESCRIPTOR: INamespace = {
               "methods": {
                 "Ps": {
                   "requestType": "PsRequest",
-                  "responseType": "PsReply"
+                  "responseType": "PsResponse"
                 },
                 "Pause": {
-                  "requestType": "TaskRequest",
-                  "responseType": "TaskSummary"
+                  "requestType": "PauseRequest",
+                  "responseType": "PauseResponse"
                 },
                 "Resume": {
-                  "requestType": "TaskRequest",
-                  "responseType": "TaskSummary"
+                  "requestType": "ResumeRequest",
+                  "responseType": "ResumeResponse"
                 },
                 "Kill": {
-                  "requestType": "TaskRequest",
-                  "responseType": "TaskSummary"
+                  "requestType": "KillRequest",
+                  "responseType": "KillResponse"
                 },
                 "Copy": {
-                  "requestType": "TaskRequest",
-                  "responseType": "TaskSummary"
+                  "requestType": "CopyRequest",
+                  "responseType": "CopyResponse"
                 },
                 "Save": {
                   "requestType": "SaveRequest",
-                  "responseType": "Chunk",
+                  "responseType": "SaveResponse",
                   "responseStream": true
                 },
                 "ConfirmSave": {
-                  "requestType": "SaveDecision",
-                  "responseType": "TaskSummary"
+                  "requestType": "ConfirmSaveRequest",
+                  "responseType": "ConfirmSaveResponse"
                 },
                 "CancelSave": {
-                  "requestType": "SaveDecision",
-                  "responseType": "TaskSummary"
+                  "requestType": "CancelSaveRequest",
+                  "responseType": "CancelSaveResponse"
                 },
                 "Load": {
-                  "requestType": "Chunk",
+                  "requestType": "LoadRequest",
                   "requestStream": true,
-                  "responseType": "TaskSummary"
+                  "responseType": "LoadResponse"
                 },
                 "Watch": {
                   "requestType": "WatchRequest",
-                  "responseType": "Event",
+                  "responseType": "WatchResponse",
                   "responseStream": true
                 },
                 "GateSend": {
                   "requestType": "GateSendRequest",
-                  "responseType": "GateSendReply"
+                  "responseType": "GateSendResponse"
+                },
+                "SettleMigration": {
+                  "requestType": "SettleMigrationRequest",
+                  "responseType": "SettleMigrationResponse"
                 }
               }
             },
             "PsRequest": {
+              "oneofs": {
+                "_pageSize": {
+                  "oneof": [
+                    "pageSize"
+                  ]
+                }
+              },
               "fields": {
                 "hashes": {
                   "type": "bool",
                   "id": 1
+                },
+                "pageSize": {
+                  "type": "uint32",
+                  "id": 2,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                },
+                "pageToken": {
+                  "type": "string",
+                  "id": 3
                 }
               }
             },
-            "PsReply": {
+            "PsResponse": {
               "fields": {
                 "node": {
                   "type": "string",
@@ -1379,25 +2150,85 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "rule": "repeated",
                   "type": "TaskSummary",
                   "id": 3
+                },
+                "nextPageToken": {
+                  "type": "string",
+                  "id": 4
                 }
               }
             },
-            "TaskRequest": {
+            "PauseRequest": {
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "PauseResponse": {
               "fields": {
                 "task": {
+                  "type": "TaskSummary",
+                  "id": 1
+                }
+              }
+            },
+            "ResumeRequest": {
+              "fields": {
+                "taskId": {
                   "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "ResumeResponse": {
+              "fields": {
+                "task": {
+                  "type": "TaskSummary",
+                  "id": 1
+                }
+              }
+            },
+            "KillRequest": {
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "KillResponse": {
+              "fields": {
+                "task": {
+                  "type": "TaskSummary",
+                  "id": 1
+                }
+              }
+            },
+            "CopyRequest": {
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "CopyResponse": {
+              "fields": {
+                "task": {
+                  "type": "TaskSummary",
                   "id": 1
                 }
               }
             },
             "SaveRequest": {
               "fields": {
-                "task": {
+                "taskId": {
                   "type": "string",
                   "id": 1
                 },
                 "compression": {
-                  "type": "string",
+                  "type": "Compression",
                   "id": 2
                 },
                 "leaveRunning": {
@@ -1406,7 +2237,15 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 }
               }
             },
-            "SaveDecision": {
+            "SaveResponse": {
+              "fields": {
+                "chunk": {
+                  "type": "Chunk",
+                  "id": 1
+                }
+              }
+            },
+            "ConfirmSaveRequest": {
               "fields": {
                 "migrationId": {
                   "type": "string",
@@ -1414,23 +2253,198 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 }
               }
             },
+            "ConfirmSaveResponse": {
+              "fields": {
+                "task": {
+                  "type": "TaskSummary",
+                  "id": 1
+                }
+              }
+            },
+            "CancelSaveRequest": {
+              "fields": {
+                "migrationId": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "CancelSaveResponse": {
+              "fields": {
+                "task": {
+                  "type": "TaskSummary",
+                  "id": 1
+                }
+              }
+            },
+            "LoadRequest": {
+              "fields": {
+                "chunk": {
+                  "type": "Chunk",
+                  "id": 1
+                }
+              }
+            },
+            "LoadResponse": {
+              "fields": {
+                "task": {
+                  "type": "TaskSummary",
+                  "id": 1
+                }
+              }
+            },
+            "EventKind": {
+              "values": {
+                "EVENT_KIND_UNSPECIFIED": 0,
+                "EVENT_KIND_CONSOLE": 1,
+                "EVENT_KIND_TRANSITION": 2,
+                "EVENT_KIND_FAULT": 3,
+                "EVENT_KIND_EXIT": 4,
+                "EVENT_KIND_MIGRATION": 5,
+                "EVENT_KIND_GAP": 6
+              }
+            },
+            "MigrationStep": {
+              "values": {
+                "MIGRATION_STEP_UNSPECIFIED": 0,
+                "MIGRATION_STEP_STOPPED": 1,
+                "MIGRATION_STEP_STAGED": 2,
+                "MIGRATION_STEP_ACTIVATED": 3,
+                "MIGRATION_STEP_ABORTED": 4,
+                "MIGRATION_STEP_RESUMED": 5,
+                "MIGRATION_STEP_RELEASED": 6,
+                "MIGRATION_STEP_IN_DOUBT": 7,
+                "MIGRATION_STEP_POSTCOPY": 8,
+                "MIGRATION_STEP_RESIDUAL_DROPPED": 9,
+                "MIGRATION_STEP_RESIDUAL_LOST": 10,
+                "MIGRATION_STEP_RESIDUAL_COMPLETE": 11,
+                "MIGRATION_STEP_FORWARD_FAILED": 12,
+                "MIGRATION_STEP_SAVED": 13
+              }
+            },
             "WatchRequest": {
+              "oneofs": {
+                "_afterSeq": {
+                  "oneof": [
+                    "afterSeq"
+                  ]
+                }
+              },
               "fields": {
                 "kinds": {
                   "rule": "repeated",
-                  "type": "string",
+                  "type": "EventKind",
                   "id": 1
                 },
-                "task": {
+                "taskId": {
+                  "type": "string",
+                  "id": 2
+                },
+                "afterSeq": {
+                  "type": "uint64",
+                  "id": 3,
+                  "options": {
+                    "proto3_optional": true
+                  }
+                }
+              }
+            },
+            "ConsoleLine": {
+              "fields": {
+                "traveler": {
+                  "type": "uint32",
+                  "id": 1
+                },
+                "text": {
                   "type": "string",
                   "id": 2
                 }
               }
             },
-            "Event": {
+            "Transition": {
               "fields": {
-                "kind": {
+                "slot": {
                   "type": "string",
+                  "id": 1
+                },
+                "fromState": {
+                  "type": "MigState",
+                  "id": 2
+                },
+                "toState": {
+                  "type": "MigState",
+                  "id": 3
+                },
+                "command": {
+                  "type": "MigCommand",
+                  "id": 4
+                }
+              }
+            },
+            "FaultEvent": {
+              "fields": {
+                "traveler": {
+                  "type": "uint32",
+                  "id": 1
+                },
+                "fault": {
+                  "type": "Fault",
+                  "id": 2
+                }
+              }
+            },
+            "ExitEvent": {
+              "fields": {
+                "traveler": {
+                  "type": "uint32",
+                  "id": 1
+                },
+                "code": {
+                  "type": "sint64",
+                  "id": 2
+                }
+              }
+            },
+            "MigrationEvent": {
+              "fields": {
+                "step": {
+                  "type": "MigrationStep",
+                  "id": 1
+                },
+                "detail": {
+                  "type": "string",
+                  "id": 2
+                }
+              }
+            },
+            "Gap": {
+              "fields": {
+                "firstSeq": {
+                  "type": "uint64",
+                  "id": 1
+                },
+                "lastSeq": {
+                  "type": "uint64",
+                  "id": 2
+                }
+              }
+            },
+            "Event": {
+              "oneofs": {
+                "payload": {
+                  "oneof": [
+                    "console",
+                    "transition",
+                    "fault",
+                    "exit",
+                    "migration",
+                    "gap"
+                  ]
+                }
+              },
+              "fields": {
+                "seq": {
+                  "type": "uint64",
                   "id": 1
                 },
                 "node": {
@@ -1441,57 +2455,45 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "type": "uint64",
                   "id": 3
                 },
-                "task": {
+                "taskId": {
                   "type": "string",
                   "id": 4
                 },
-                "traveler": {
-                  "type": "uint32",
+                "console": {
+                  "type": "ConsoleLine",
                   "id": 5
                 },
-                "text": {
-                  "type": "string",
+                "transition": {
+                  "type": "Transition",
                   "id": 6
                 },
-                "slot": {
-                  "type": "string",
+                "fault": {
+                  "type": "FaultEvent",
                   "id": 7
                 },
-                "from": {
-                  "type": "string",
+                "exit": {
+                  "type": "ExitEvent",
                   "id": 8
                 },
-                "to": {
-                  "type": "string",
+                "migration": {
+                  "type": "MigrationEvent",
                   "id": 9
                 },
-                "command": {
-                  "type": "string",
+                "gap": {
+                  "type": "Gap",
                   "id": 10
                 },
-                "fault": {
-                  "type": "string",
+                "kind": {
+                  "type": "EventKind",
                   "id": 11
-                },
-                "message": {
-                  "type": "string",
-                  "id": 12
-                },
-                "pc": {
-                  "type": "uint64",
-                  "id": 13
-                },
-                "code": {
-                  "type": "sint64",
-                  "id": 14
-                },
-                "phase": {
-                  "type": "string",
-                  "id": 15
-                },
-                "detail": {
-                  "type": "string",
-                  "id": 16
+                }
+              }
+            },
+            "WatchResponse": {
+              "fields": {
+                "event": {
+                  "type": "Event",
+                  "id": 1
                 }
               }
             },
@@ -1507,7 +2509,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 }
               }
             },
-            "GateSendReply": {
+            "GateSendResponse": {
               "fields": {
                 "queued": {
                   "type": "uint32",
@@ -1516,6 +2518,30 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "deliveredTo": {
                   "type": "string",
                   "id": 2
+                }
+              }
+            },
+            "SettleMigrationRequest": {
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "SettleMigrationResponse": {
+              "fields": {
+                "migrationId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "outcome": {
+                  "type": "MigrationOutcome",
+                  "id": 2
+                },
+                "task": {
+                  "type": "TaskSummary",
+                  "id": 3
                 }
               }
             }

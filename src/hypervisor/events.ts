@@ -2,6 +2,8 @@
  * What a node publishes: console lines, MigThread transitions, faults (the health
  * monitor), exits and migrations. `migvisor watch` streams these; tests read them.
  */
+import type { FaultKind, MigCommand, MigrationStep, MigState } from '../migtask/index.ts';
+
 export type NodeEvent =
   | {
       readonly kind: 'console';
@@ -17,9 +19,9 @@ export type NodeEvent =
       readonly tick: number;
       readonly slot: string;
       readonly task: string | undefined;
-      readonly from: string;
-      readonly to: string;
-      readonly command: string;
+      readonly from: MigState;
+      readonly to: MigState;
+      readonly command: MigCommand;
     }
   | {
       readonly kind: 'fault';
@@ -27,9 +29,11 @@ export type NodeEvent =
       readonly tick: number;
       readonly task: string;
       readonly traveler: number;
-      readonly fault: string;
+      readonly fault: FaultKind;
       readonly message: string;
       readonly pc: number;
+      /** The address a memory fault concerns. */
+      readonly address?: number;
     }
   | {
       readonly kind: 'exit';
@@ -44,7 +48,7 @@ export type NodeEvent =
       readonly node: string;
       readonly tick: number;
       readonly task: string;
-      readonly phase: string;
+      readonly phase: MigrationStep;
       readonly detail: string;
     };
 

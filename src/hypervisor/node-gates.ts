@@ -40,9 +40,9 @@ export class NodeGates implements TaskGates {
     return this.queues.get(name);
   }
 
-  /** Gates forwarded away, as `gate -> node`. */
-  get forwards(): string[] {
-    return [...this.forwarder.all].map(([gate, r]) => `${gate} -> ${r.name}`);
+  /** Gates forwarded away, and the node each one goes to. */
+  get routes(): { gate: string; node: string }[] {
+    return [...this.forwarder.all].map(([gate, r]) => ({ gate, node: r.name }));
   }
 
   /**

@@ -5,7 +5,7 @@
  * their size; for a task that left, where it went.
  */
 import { NotFoundError, type Compression, type Endian, type WordSize } from '../common/index.ts';
-import { acceptedCommands, type MigState, type MigTask } from '../migtask/index.ts';
+import { channelCommands, type ChannelCommand, type MigState, type MigTask, type Transit } from '../migtask/index.ts';
 import type { PartitionSettings } from '../partition/index.ts';
 import type { Node } from './node.ts';
 
@@ -18,12 +18,14 @@ export interface SlotInfo {
   readonly migratable: boolean;
   readonly fingerprint: string;
   readonly settings: PartitionSettings;
-  /** Commands the slot's state accepts (Info always). */
-  readonly acceptedCommands: string[];
+  /** Commands the slot accepts now (Info always). */
+  readonly acceptedCommands: ChannelCommand[];
   /** MigSink slots of the partition. */
   readonly freeSlots: number;
   /** Bytes of one slot's address space. */
   readonly slotBytes: number;
+  /** Set while the slot's task is in transit. */
+  readonly migration?: Transit;
 }
 
 /** What Info says of a node (and of one slot, or of a task that left). */
@@ -34,18 +36,24 @@ export interface NodeInfo {
   readonly pageSize: number;
   readonly compression: readonly Compression[];
   readonly tick: number;
-  /** Gates forwarded to other nodes, as `gate -> node`. */
-  readonly gateForwards: string[];
+  /** Microseconds of wall-clock time per tick, when the node is paced. */
+  readonly tickUs: number;
+  /** Gates forwarded to other nodes. */
+  readonly gateForwards: { readonly gate: string; readonly node: string }[];
   /** The task asked about, when it left this node. */
-  readonly departed?: { readonly taskId: string; readonly to: string };
+  readonly departed?: { readonly taskId: string; readonly to: string; readonly tick: number };
   readonly slot?: SlotInfo;
 }
 
+/** Which slot Info describes: a task by id, a slot by name, a free slot of a partition, or none (the node alone). */
+export type InfoTarget = { readonly taskId: string } | { readonly slot: string } | { readonly partition: string } | undefined;
+
 /**
- * Info for a task (id or slot name), or for a free slot of a partition (a
- * migration source asking whether it may send one), or the node alone.
+ * Info for a task, a slot, or a free slot of a partition (what a migration
+ * source asks before it sends), or for the node alone. NotFoundError names a
+ * task, slot or partition the node does not have; a task that left says where to.
  */
-export function nodeInfo(node: Node, task: string, partition: string): NodeInfo {
+export function nodeInfo(node: Node, target: InfoTarget): NodeInfo {
   const cpu = node.def.cpu;
   const base: NodeInfo = {
     node: node.name,
@@ -54,24 +62,29 @@ export function nodeInfo(node: Node, task: string, partition: string): NodeInfo 
     pageSize: cpu.pageSize,
     compression: node.def.compression,
     tick: node.tick,
-    gateForwards: node.taskGates.forwards,
+    tickUs: node.def.tickUs,
+    gateForwards: node.taskGates.routes,
   };
+  if (!target) return base;
   let slot: MigTask | undefined;
-  if (task) {
-    slot = node.slots.find((s) => s.id === task || s.slotName === task);
+  if ('taskId' in target) {
+    slot = node.findTask(target.taskId);
     if (!slot) {
-      const gone = node.departures.get(task);
-      if (gone) return { ...base, departed: { taskId: task, to: gone.to } };
-      throw new NotFoundError('task', task, `on node ${node.name}`);
+      const gone = node.departures.get(target.taskId);
+      if (gone) return { ...base, departed: { taskId: target.taskId, to: gone.to, tick: gone.tick } };
+      throw new NotFoundError('task', target.taskId, `on node ${node.name}`);
     }
-  } else if (partition) {
-    const p = node.partitions.get(partition);
-    if (!p) return base;
-    const free = node.slots.filter((s) => s.partition === p && s.state === 'MigSink');
-    slot = free[0] ?? node.slots.find((s) => s.partition === p);
+  } else if ('slot' in target) {
+    slot = node.slots.find((s) => s.slotName === target.slot);
+    if (!slot) throw new NotFoundError('slot', target.slot, `on node ${node.name}`);
+  } else {
+    const p = node.partitions.get(target.partition);
+    if (!p) throw new NotFoundError('partition', target.partition, `on node ${node.name}`);
+    slot = node.slots.find((s) => s.partition === p && s.state === 'MigSink') ?? node.slots.find((s) => s.partition === p);
+    if (!slot) return base;
   }
-  if (!slot) return base;
   const p = slot.partition;
+  const freeSlots = node.slots.filter((s) => s.partition === p && s.state === 'MigSink').length;
   return {
     ...base,
     slot: {
@@ -82,9 +95,10 @@ export function nodeInfo(node: Node, task: string, partition: string): NodeInfo 
       migratable: p.migratable,
       fingerprint: p.fingerprint,
       settings: p.settings,
-      acceptedCommands: ['Info', ...acceptedCommands(slot.state).filter((c) => /^[A-Z]/.test(c) && c !== 'Kill')],
-      freeSlots: node.slots.filter((s) => s.partition === p && s.state === 'MigSink').length,
+      acceptedCommands: channelCommands(slot.state, freeSlots > 0),
+      freeSlots,
       slotBytes: slot.space.size,
+      ...(slot.transit ? { migration: { ...slot.transit } } : {}),
     },
   };
 }

@@ -1,9 +1,11 @@
 /**
- * A node's gRPC server: the MigTask command channel, node control and the
- * Diagnostics baseline, beside health checking and reflection (ServiceHost).
- * Handlers only translate: requests into calls on the node and its migration
- * state, domain values into wire messages (node-wire.ts); every error leaves
- * through the adapters' one mapping to gRPC statuses.
+ * A node's gRPC server: the MigTask command channel, node control, cluster
+ * membership and the Diagnostics baseline, beside health checking and
+ * reflection (ServiceHost). Handlers only validate and translate: each request
+ * is checked at the edge (INVALID_ARGUMENT or NOT_FOUND naming the field), then
+ * becomes a call on the node and its migration state; domain values become wire
+ * messages in node-wire.ts; every error leaves through the adapters' one mapping
+ * to gRPC statuses.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { filter } from 'rxjs';
@@ -11,41 +13,64 @@ import {
   bufferedIterable,
   clientStreamHandler,
   Code,
-  COMPRESSION_CHOICES,
-  COMPRESSIONS,
+  COMPRESSION_WIRE,
+  enumField,
+  EVENT_KIND_WIRE,
+  hostPort,
   InvalidArgumentError,
-  isOneOf,
-  MIGRATION_MODES,
+  MIGRATION_MODE_WIRE,
   MigvisorError,
+  name,
   NotFoundError,
+  optionalInt,
+  page,
+  requiredName,
   serverStreamHandler,
   ServiceHost,
   unaryHandler,
   wire,
-  type Compression,
   type CompressionChoice,
 } from '../common/index.ts';
+import type { ClusterHandlers } from '../generated/migvisor/v1/Cluster.ts';
+import type { Event } from '../generated/migvisor/v1/Event.ts';
 import type { MigTaskHandlers } from '../generated/migvisor/v1/MigTask.ts';
 import type { NodeControlHandlers } from '../generated/migvisor/v1/NodeControl.ts';
 import type { TaskSummary } from '../generated/migvisor/v1/TaskSummary.ts';
 import { assembleFor, decodeObject, isObjectFile } from '../machine/index.ts';
-import { DEFAULT_DEADLINE_MS, migrationIdOf, rawChunks, type MigTask } from '../migtask/index.ts';
+import {
+  DEFAULT_DEADLINE_MS,
+  DEFAULT_PRECOPY_MAX_ROUNDS,
+  DEFAULT_PRECOPY_STOP_PAGES,
+  MIG_STATE_WIRE,
+  MIGRATION_PHASE_WIRE,
+  OUTCOME_WIRE,
+  rawChunk,
+  rawChunks,
+  toWireChunk,
+  wrapChunks,
+  type MigTask,
+  type RawChunk,
+} from '../migtask/index.ts';
 import { diagnosticsHandlers } from './diagnostics.ts';
 import { FORWARDED_BY } from './gate-forwarder.ts';
+import { selfMember, type Membership } from './membership.ts';
 import type { Node } from './node.ts';
-import { toInfoReply, toTaskSummary, toWireEvent, toWireStats } from './node-wire.ts';
+import type { InfoTarget } from './node-info.ts';
+import { toGapEvent, toInfoResponse, toTaskSummary, toWireEvent, toWireStats } from './node-wire.ts';
 import { taskInfo } from './task-info.ts';
 
-const SERVICES = ['migvisor.v1.MigTask', 'migvisor.v1.NodeControl', 'migvisor.v1.Diagnostics'];
+const SERVICES = ['migvisor.v1.MigTask', 'migvisor.v1.NodeControl', 'migvisor.v1.Cluster', 'migvisor.v1.Diagnostics'];
 /** Events buffered for one slow watcher before it is cut off. */
 const MAX_WATCH_BACKLOG = 10_000;
+/** Most pages one FetchPages may ask for. */
+const MAX_FETCH_PAGES = 1024;
+/** Default number of slots per page of Ps: all of them. */
+const PS_PAGE_ALL = 1000;
 
-/** A compression named in a request ('' is the default: auto where allowed, else none). */
-function parseCompression<A extends boolean>(text: string, allowAuto: A): A extends true ? CompressionChoice : Compression {
-  const choices: readonly string[] = allowAuto ? COMPRESSION_CHOICES : COMPRESSIONS;
-  const c = text || (allowAuto ? 'auto' : 'none');
-  if (!choices.includes(c)) throw new InvalidArgumentError(`compression must be one of ${choices.join(', ')}, got ${JSON.stringify(text)}`);
-  return c as A extends true ? CompressionChoice : Compression;
+/** A compression a request names (UNSPECIFIED: `fallback`). */
+function compressionOf(value: unknown, field: string, fallback: CompressionChoice): CompressionChoice {
+  if (value === undefined || value === null || value === 'COMPRESSION_UNSPECIFIED' || value === 0) return fallback;
+  return enumField(COMPRESSION_WIRE, value, field);
 }
 
 /** The gRPC edge of one node. */
@@ -56,11 +81,16 @@ export class NodeServer {
   /** Open Watch streams: ended first when the server stops. */
   private readonly watchers = new Set<grpc.ServerWritableStream<unknown, unknown>>();
 
-  constructor(readonly node: Node) {
+  constructor(
+    readonly node: Node,
+    /** Who else is in the cluster (ListNodes); without it, the node knows only itself. */
+    private readonly membership?: Membership,
+  ) {
     this.server = this.host.server;
     const w = wire();
     this.server.addService(w.MigTask.service, this.migTaskHandlers());
     this.server.addService(w.NodeControl.service, this.nodeControlHandlers());
+    this.server.addService(w.Cluster.service, this.clusterHandlers());
     this.server.addService(w.Diagnostics.service, diagnosticsHandlers());
   }
 
@@ -89,51 +119,90 @@ export class NodeServer {
     return toTaskSummary(taskInfo(t, false), this.node.name);
   }
 
+  /** The task a request names (NOT_FOUND says where it went, if it left). */
+  private task(taskId: string | undefined): MigTask {
+    return this.node.task(requiredName(taskId, 'task_id'));
+  }
+
   private migTaskHandlers(): MigTaskHandlers {
     const node = this.node;
     const migrations = node.migrations;
     return {
-      Info: unaryHandler((r) => toInfoReply(node.info(r.task, r.partition))),
+      Info: unaryHandler((r) => {
+        let target: InfoTarget;
+        if (r.target === 'taskId') target = { taskId: requiredName(r.taskId, 'task_id') };
+        else if (r.target === 'slot') target = { slot: requiredName(r.slot, 'slot') };
+        else if (r.target === 'partition') target = { partition: requiredName(r.partition, 'partition') };
+        return toInfoResponse(node.info(target));
+      }),
       Initialize: unaryHandler((r) => {
-        const p = node.partition(r.partition);
-        const name = r.programName || 'program';
+        const p = node.partition(requiredName(r.partition, 'partition'));
+        const programName = name(r.programName, 'program_name') || 'program';
         let program;
-        if (r.programObject.length > 0 && isObjectFile(r.programObject)) program = decodeObject(r.programObject, name);
-        else if (r.programSource) program = assembleFor(r.programSource, name, p.def, node.def.cpu);
-        else throw new InvalidArgumentError('Initialize needs program_source or program_object');
-        return this.summary(node.startTask({ partition: r.partition, assembled: { program, name }, travelers: r.travelers || 1, priority: r.priority || 10 }));
+        if (r.program === 'programObject') {
+          if (!r.programObject || !isObjectFile(r.programObject)) throw new InvalidArgumentError('program_object: not an MV object file (from `migvisor asm -o`)');
+          program = decodeObject(r.programObject, programName);
+        } else if (r.program === 'programSource') program = assembleFor(r.programSource ?? '', programName, p.def, node.def.cpu);
+        else throw new InvalidArgumentError('program: required (program_source or program_object)');
+        const travelers = optionalInt(r.travelers, 'travelers', 1, p.def.maxTravelers, 1);
+        const priority = optionalInt(r.priority, 'priority', 0, 255, 10);
+        return { task: this.summary(node.startTask({ partition: p.name, assembled: { program, name: programName }, travelers, priority })) };
       }),
-      Receive: clientStreamHandler(async (chunks) => {
-        const r = await migrations.sink.receive(rawChunks(chunks));
-        return { migrationId: r.migrationId, taskId: r.taskId, slot: r.slot, state: r.state, pages: r.pages, bytes: r.bytes };
+      Receive: clientStreamHandler(async (requests) => {
+        const r = await migrations.sink.receive(rawChunks(requests));
+        return { migrationId: r.migrationId, taskId: r.taskId, slot: r.slot, state: MIG_STATE_WIRE.toWire(r.state), pages: r.pages, bytes: r.bytes };
       }),
-      Commit: unaryHandler(async (r) => ({ migrationId: r.migrationId, ...(await migrations.sink.commit(r.migrationId)) })),
-      Abort: unaryHandler(async (r) => ({ migrationId: r.migrationId, outcome: await migrations.sink.abort(r.migrationId, r.reason || 'aborted by the source') })),
-      QueryMigration: unaryHandler((r) => ({ migrationId: r.migrationId, ...migrations.sink.query(r.migrationId) })),
+      Commit: unaryHandler(async (r) => {
+        const c = await migrations.sink.commit(requiredName(r.migrationId, 'migration_id'));
+        return { migrationId: r.migrationId, taskId: c.taskId, slot: c.slot, ...(c.state ? { state: MIG_STATE_WIRE.toWire(c.state) } : {}) };
+      }),
+      Abort: unaryHandler(async (r) => {
+        const id = requiredName(r.migrationId, 'migration_id');
+        const outcome = await migrations.sink.abort(id, name(r.reason, 'reason') || 'aborted by the source');
+        return { migrationId: id, outcome: OUTCOME_WIRE.toWire(outcome) };
+      }),
+      QueryMigration: unaryHandler((r) => {
+        const q = migrations.sink.query(requiredName(r.migrationId, 'migration_id'));
+        return { migrationId: r.migrationId, outcome: OUTCOME_WIRE.toWire(q.outcome), taskId: q.taskId, slot: q.slot, detail: q.detail, pagesReceived: q.pagesReceived };
+      }),
       StopAndTransfer: serverStreamHandler(async (r, out) => {
-        const mode = r.mode || 'full';
-        if (!isOneOf(MIGRATION_MODES, mode)) throw new InvalidArgumentError(`mode must be one of ${MIGRATION_MODES.join(', ')}, got ${JSON.stringify(r.mode)}`);
-        if (!r.sink) throw new InvalidArgumentError('StopAndTransfer needs a sink address');
+        const taskId = requiredName(r.taskId, 'task_id');
+        const sink = hostPort(r.sink, 'sink');
+        const mode = enumField(MIGRATION_MODE_WIRE, r.mode, 'mode', 'full');
         const stats = await migrations.migrate(
-          r.sink,
+          sink,
           {
-            task: r.task,
+            task: taskId,
             mode,
-            compression: parseCompression(r.compression, true),
-            deadlineMs: r.deadlineMs || DEFAULT_DEADLINE_MS,
-            sinkName: r.sinkName || r.sink,
-            ...(r.precopyStopPages ? { precopyStopPages: r.precopyStopPages } : {}),
-            ...(r.precopyMaxRounds ? { precopyMaxRounds: r.precopyMaxRounds } : {}),
+            compression: compressionOf(r.compression, 'compression', 'auto'),
+            deadlineMs: optionalInt(r.deadlineMs, 'deadline_ms', 1, 3_600_000, DEFAULT_DEADLINE_MS),
+            sinkName: name(r.sinkName, 'sink_name') || sink,
+            precopyStopPages: optionalInt(r.precopyStopPages, 'precopy_stop_pages', 0, 1 << 30, DEFAULT_PRECOPY_STOP_PAGES),
+            precopyMaxRounds: optionalInt(r.precopyMaxRounds, 'precopy_max_rounds', 1, 1000, DEFAULT_PRECOPY_MAX_ROUNDS),
           },
           // Progress is advisory: skipped while the client is slow.
-          (p) => void out.offer({ phase: p.phase, bytesSent: p.bytesSent, pagesSent: p.pagesSent, pagesTotal: p.pagesTotal }),
+          (p) => void out.offer({ progress: { phase: MIGRATION_PHASE_WIRE.toWire(p.phase), bytesSent: p.bytesSent, pagesSent: p.pagesSent, pagesTotal: p.pagesTotal } }),
         );
-        await out.send({ phase: 'done', bytesSent: stats.bytes, pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent, stats: toWireStats(stats) });
+        await out.send({ progress: { phase: 'MIGRATION_PHASE_DONE', bytesSent: stats.bytes, pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent }, stats: toWireStats(stats) });
       }),
-      FetchPages: unaryHandler((r) => migrations.fetchPages(r.migrationId, r.pages)),
-      PushPages: clientStreamHandler(async (chunks, call) => {
-        const id = migrationIdOf(call.metadata);
-        return { migrationId: id, ...(await migrations.acceptPush(id, rawChunks(chunks))) };
+      FetchPages: unaryHandler(async (r) => {
+        const id = requiredName(r.migrationId, 'migration_id');
+        if (r.pages.length === 0 || r.pages.length > MAX_FETCH_PAGES) throw new InvalidArgumentError(`pages: 1..${MAX_FETCH_PAGES} page numbers, got ${r.pages.length}`);
+        return { chunk: toWireChunk(await migrations.fetchPages(id, r.pages)) };
+      }),
+      PushPages: clientStreamHandler(async (requests) => {
+        const it = requests[Symbol.asyncIterator]();
+        const first = await it.next();
+        const head = first.done ? undefined : first.value;
+        if (head?.item !== 'migrationId') throw new InvalidArgumentError('migration_id: the first message of a PushPages stream must name the migration');
+        const id = requiredName(head.migrationId, 'migration_id');
+        async function* chunks(): AsyncGenerator<RawChunk> {
+          for (let n = await it.next(); !n.done; n = await it.next()) {
+            if (n.value.item !== 'chunk') throw new InvalidArgumentError('chunk: every message after the first must carry a chunk');
+            yield rawChunk(n.value.chunk);
+          }
+        }
+        return { migrationId: id, ...(await migrations.acceptPush(id, chunks())) };
       }),
     };
   }
@@ -142,39 +211,97 @@ export class NodeServer {
     const node = this.node;
     const migrations = node.migrations;
     return {
-      Ps: unaryHandler((r) => ({ node: node.name, tick: node.tick, tasks: node.ps({ hashes: r.hashes }).map((t) => toTaskSummary(t, node.name)) })),
-      Pause: unaryHandler((r) => this.summary(node.pause(r.task))),
-      Resume: unaryHandler((r) => this.summary(node.resume(r.task))),
+      Ps: unaryHandler((r) => {
+        const slots = node.slots;
+        const p = page(r.pageSize, r.pageToken, slots.length, PS_PAGE_ALL);
+        const tasks = slots.slice(p.start, p.end).map((s) => toTaskSummary(taskInfo(s, r.hashes), node.name));
+        return { node: node.name, tick: node.tick, tasks, nextPageToken: p.nextToken };
+      }),
+      Pause: unaryHandler((r) => ({ task: this.summary(node.pause(this.task(r.taskId).id!)) })),
+      Resume: unaryHandler((r) => ({ task: this.summary(node.resume(this.task(r.taskId).id!)) })),
       Kill: unaryHandler((r) => {
-        const t = node.task(r.task);
-        node.kill(r.task);
-        return this.summary(t);
+        const t = this.task(r.taskId);
+        const before = this.summary(t);
+        node.kill(t.id!);
+        return { task: before };
       }),
-      Copy: unaryHandler((r) => this.summary(node.copy(r.task))),
-      Save: serverStreamHandler((r) => migrations.checkpoints.save(r.task, parseCompression(r.compression, false), r.leaveRunning)),
-      ConfirmSave: unaryHandler((r) => this.summary(migrations.checkpoints.confirm(r.migrationId))),
+      Copy: unaryHandler((r) => ({ task: this.summary(node.copy(this.task(r.taskId).id!)) })),
+      Save: serverStreamHandler((r) => {
+        const t = this.task(r.taskId);
+        const compression = compressionOf(r.compression, 'compression', 'none');
+        if (compression === 'auto') throw new InvalidArgumentError('compression: a save names its compression');
+        return wrapChunks(migrations.checkpoints.save(t.id!, compression, r.leaveRunning));
+      }),
+      ConfirmSave: unaryHandler((r) => ({ task: this.summary(migrations.checkpoints.confirm(requiredName(r.migrationId, 'migration_id'))) })),
       CancelSave: unaryHandler((r) => {
-        const t = migrations.checkpoints.cancel(r.migrationId);
-        if (!t) throw new NotFoundError('save', r.migrationId, `waiting on ${node.name}`);
-        return this.summary(t);
+        const id = requiredName(r.migrationId, 'migration_id');
+        const t = migrations.checkpoints.cancel(id);
+        if (!t) throw new NotFoundError('save', id, `waiting on ${node.name}`);
+        return { task: this.summary(t) };
       }),
-      Load: clientStreamHandler(async (chunks) => {
-        const r = await migrations.sink.receive(rawChunks(chunks), { activate: true });
-        return this.summary(node.task(r.taskId));
+      Load: clientStreamHandler(async (requests) => {
+        const r = await migrations.sink.receive(rawChunks(requests), { activate: true });
+        return { task: this.summary(node.task(r.taskId)) };
       }),
-      Watch: serverStreamHandler((r) => {
-        const kinds = new Set(r.kinds);
-        const events = node.events.pipe(filter((e) => (kinds.size === 0 || kinds.has(e.kind)) && (!r.task || ('task' in e && e.task === r.task))));
-        return mapAsync(
-          bufferedIterable(events, MAX_WATCH_BACKLOG, () => new MigvisorError(`watcher fell ${MAX_WATCH_BACKLOG} events behind`, Code.RESOURCE_EXHAUSTED)),
-          toWireEvent,
-        );
-      }, this.watchers),
-      GateSend: unaryHandler((r, call) => node.taskGates.deliver(r.gate, r.message, call.metadata.get(FORWARDED_BY)[0]?.toString())),
+      Watch: serverStreamHandler((r, out) => this.watch(r, out.signal), this.watchers),
+      GateSend: unaryHandler((r, call) => node.taskGates.deliver(requiredName(r.gate, 'gate'), r.message, call.metadata.get(FORWARDED_BY)[0]?.toString())),
+      SettleMigration: unaryHandler(async (r) => {
+        const taskId = requiredName(r.taskId, 'task_id');
+        const s = await migrations.settle(taskId);
+        const t = node.findTask(taskId);
+        return {
+          migrationId: s.migrationId,
+          outcome: s.outcome === 'in-doubt' ? 'MIGRATION_OUTCOME_UNSPECIFIED' : OUTCOME_WIRE.toWire(s.outcome),
+          ...(t ? { task: this.summary(t) } : {}),
+        };
+      }),
+    };
+  }
+
+  /**
+   * Watch: the events of the request's kinds and task, numbered. With after_seq,
+   * first the buffered events after it (a GAP event for those no longer held).
+   */
+  private async *watch(r: { kinds: string[]; taskId: string; afterSeq?: number | null }, signal: AbortSignal): AsyncGenerator<{ event: Event }> {
+    const kinds = new Set(r.kinds.map((k, i) => enumField(EVENT_KIND_WIRE, k, `kinds[${i}]`)));
+    const task = name(r.taskId, 'task_id');
+    const log = this.node.eventLog;
+    if (r.afterSeq !== undefined && r.afterSeq !== null && r.afterSeq > log.last) {
+      throw new MigvisorError(`after_seq: ${r.afterSeq} is past the last event of ${this.node.name} (${log.last}); did the node restart?`, Code.OUT_OF_RANGE);
+    }
+    const wanted = (e: { kind: string; task?: string | undefined }): boolean => (kinds.size === 0 || kinds.has(e.kind as never)) && (!task || e.task === task);
+    // Subscribe before reading the buffer, so nothing falls between the two.
+    const live = bufferedIterable(
+      log.stream.pipe(filter((s) => wanted(s.event))),
+      MAX_WATCH_BACKLOG,
+      () => new MigvisorError(`watcher fell ${MAX_WATCH_BACKLOG} events behind`, Code.RESOURCE_EXHAUSTED),
+    )[Symbol.asyncIterator]();
+    try {
+      let seen = log.last;
+      if (r.afterSeq !== undefined && r.afterSeq !== null) {
+        const replay = log.after(r.afterSeq);
+        if (replay.gap) yield { event: toGapEvent(this.node.name, this.node.tick, replay.gap.first, replay.gap.last) };
+        for (const s of replay.events) if (wanted(s.event)) yield { event: toWireEvent(s) };
+        seen = replay.events.at(-1)?.seq ?? r.afterSeq;
+      }
+      while (!signal.aborted) {
+        const n = await live.next();
+        if (n.done) return;
+        if (n.value.seq > seen) yield { event: toWireEvent(n.value) };
+      }
+    } finally {
+      await live.return?.();
+    }
+  }
+
+  private clusterHandlers(): ClusterHandlers {
+    return {
+      ListNodes: unaryHandler(async () => {
+        if (this.membership) return this.membership.list({ name: this.node.name, address: this.address });
+        const n = this.node;
+        return { nodes: [selfMember(n, this.address)], middleware: '', middlewareState: 'MEMBER_STATE_NOT_STARTED' };
+      }),
     };
   }
 }
 
-async function* mapAsync<T, U>(source: AsyncIterable<T>, fn: (x: T) => U): AsyncGenerator<U> {
-  for await (const x of source) yield fn(x);
-}

@@ -1,16 +1,52 @@
 /**
  * The node's domain values as wire messages (proto/migvisor/v1): task summaries
- * for ps and replies, events for Watch, Info replies and migration statistics.
+ * for ps and replies, events for Watch, Info responses and migration statistics.
+ * Every closed set goes through its one mapping (wire-enums.ts, vocabulary.ts).
  */
-import { compressionToWire, endianToWire } from '../common/index.ts';
-import type { Event } from '../generated/migvisor/v1/Event.ts';
-import type { InfoReply } from '../generated/migvisor/v1/InfoReply.ts';
+import { COMPRESSION_WIRE, endianToWire, MIGRATION_MODE_WIRE } from '../common/index.ts';
+import type { Event, Event__Output } from '../generated/migvisor/v1/Event.ts';
+import type { InfoResponse } from '../generated/migvisor/v1/InfoResponse.ts';
+import type { MigrationRef } from '../generated/migvisor/v1/MigrationRef.ts';
 import type { MigrationStats as WireStats } from '../generated/migvisor/v1/MigrationStats.ts';
 import type { TaskSummary } from '../generated/migvisor/v1/TaskSummary.ts';
-import type { MigrationStats } from '../migtask/index.ts';
+import type { Wait as WireWait } from '../generated/migvisor/v1/Wait.ts';
+import {
+  COMMAND_WIRE,
+  FAULT_KIND_WIRE,
+  MIG_COMMAND_WIRE,
+  MIG_STATE_WIRE,
+  MIGRATION_STATUS_WIRE,
+  MIGRATION_STEP_WIRE,
+  RUN_STATE_WIRE,
+  settingsToWire,
+  TRAVELER_STATUS_WIRE,
+  WAIT_KIND_WIRE,
+  type MigrationStats,
+  type Transit,
+  type Wait,
+} from '../migtask/index.ts';
+import type { Sequenced } from './event-log.ts';
 import type { NodeEvent } from './events.ts';
 import type { NodeInfo } from './node-info.ts';
 import type { TaskInfo } from './task-info.ts';
+
+function toWireWait(w: Wait): WireWait {
+  const kind = WAIT_KIND_WIRE.toWire(w.kind);
+  switch (w.kind) {
+    case 'sleep':
+      return { kind, untilTick: w.until };
+    case 'gate_recv':
+    case 'gate_send':
+      return { kind, gate: w.gate };
+    case 'page':
+      return { kind, page: w.page };
+  }
+}
+
+/** A migration in transit as the wire MigrationRef. */
+export function toMigrationRef(t: Transit): MigrationRef {
+  return { migrationId: t.migrationId, peer: t.peer, status: MIGRATION_STATUS_WIRE.toWire(t.status) };
+}
 
 /** A slot as a wire TaskSummary. */
 export function toTaskSummary(t: TaskInfo, node: string): TaskSummary {
@@ -20,8 +56,8 @@ export function toTaskSummary(t: TaskInfo, node: string): TaskSummary {
     partition: t.partition,
     taskId: t.task ?? '',
     program: t.program ?? '',
-    state: t.state,
-    run: t.run,
+    state: MIG_STATE_WIRE.toWire(t.state),
+    run: RUN_STATE_WIRE.toWire(t.run),
     instructions: t.instructions,
     pages: t.pages,
     pagesPresent: t.pagesPresent,
@@ -29,69 +65,124 @@ export function toTaskSummary(t: TaskInfo, node: string): TaskSummary {
     memoryHash: t.memoryHash ?? '',
     travelers: t.travelers.map((x) => ({
       id: x.id,
-      status: x.status,
+      status: TRAVELER_STATUS_WIRE.toWire(x.status),
       priority: x.priority,
       pc: x.pc,
-      sp: x.sp,
       flags: x.flags,
       registers: x.registers,
       instructions: x.instructions,
-      wait: x.wait ?? '',
-      hasExitCode: x.exitCode !== undefined,
-      exitCode: x.exitCode ?? 0,
-      fault: x.fault ?? '',
       handles: x.handles,
+      ...(x.wait ? { wait: toWireWait(x.wait) } : {}),
+      ...(x.exitCode !== undefined ? { exitCode: x.exitCode } : {}),
+      ...(x.fault ? { fault: { kind: FAULT_KIND_WIRE.toWire(x.fault.kind), message: x.fault.message, pc: x.fault.pc, address: x.fault.address } } : {}),
     })),
+    ...(t.migration ? { migration: toMigrationRef(t.migration) } : {}),
   };
 }
 
-/** A node event as a wire Event. */
-export function toWireEvent(e: NodeEvent): Event {
-  const base = { kind: e.kind, node: e.node, tick: e.tick };
+/** A numbered node event as a wire Event. */
+export function toWireEvent({ seq, event: e }: Sequenced): Event {
+  const base = { seq, node: e.node, tick: e.tick };
   switch (e.kind) {
     case 'console':
-      return { ...base, task: e.task, traveler: e.traveler, text: e.text };
+      return { ...base, kind: 'EVENT_KIND_CONSOLE', taskId: e.task, console: { traveler: e.traveler, text: e.text } };
     case 'transition':
-      return { ...base, task: e.task ?? '', slot: e.slot, from: e.from, to: e.to, command: e.command };
+      return {
+        ...base,
+        kind: 'EVENT_KIND_TRANSITION',
+        taskId: e.task ?? '',
+        transition: { slot: e.slot, fromState: MIG_STATE_WIRE.toWire(e.from), toState: MIG_STATE_WIRE.toWire(e.to), command: MIG_COMMAND_WIRE.toWire(e.command) },
+      };
     case 'fault':
-      return { ...base, task: e.task, traveler: e.traveler, fault: e.fault, message: e.message, pc: e.pc };
+      return {
+        ...base,
+        kind: 'EVENT_KIND_FAULT',
+        taskId: e.task,
+        fault: { traveler: e.traveler, fault: { kind: FAULT_KIND_WIRE.toWire(e.fault), message: e.message, pc: e.pc, address: e.address ?? 0 } },
+      };
     case 'exit':
-      return { ...base, task: e.task, traveler: e.traveler, code: e.code };
+      return { ...base, kind: 'EVENT_KIND_EXIT', taskId: e.task, exit: { traveler: e.traveler, code: e.code } };
     case 'migration':
-      return { ...base, task: e.task, phase: e.phase, detail: e.detail };
+      return { ...base, kind: 'EVENT_KIND_MIGRATION', taskId: e.task, migration: { step: MIGRATION_STEP_WIRE.toWire(e.phase), detail: e.detail } };
   }
+}
+
+/** A wire Event as the node event it was (undefined for a GAP: no node event). */
+export function fromWireEvent(e: Event__Output): NodeEvent | undefined {
+  const base = { node: e.node, tick: e.tick };
+  switch (e.payload) {
+    case 'console':
+      return { ...base, kind: 'console', task: e.taskId, traveler: e.console!.traveler, text: e.console!.text };
+    case 'transition': {
+      const t = e.transition!;
+      return {
+        ...base,
+        kind: 'transition',
+        task: e.taskId || undefined,
+        slot: t.slot,
+        from: MIG_STATE_WIRE.fromWire(t.fromState) ?? 'MigSink',
+        to: MIG_STATE_WIRE.fromWire(t.toState) ?? 'MigSink',
+        command: MIG_COMMAND_WIRE.fromWire(t.command) ?? 'abort',
+      };
+    }
+    case 'fault': {
+      const f = e.fault!.fault!;
+      return { ...base, kind: 'fault', task: e.taskId, traveler: e.fault!.traveler, fault: FAULT_KIND_WIRE.fromWire(f.kind) ?? 'internal', message: f.message, pc: f.pc, address: f.address };
+    }
+    case 'exit':
+      return { ...base, kind: 'exit', task: e.taskId, traveler: e.exit!.traveler, code: e.exit!.code };
+    case 'migration':
+      return { ...base, kind: 'migration', task: e.taskId, phase: MIGRATION_STEP_WIRE.fromWire(e.migration!.step) ?? 'stopped', detail: e.migration!.detail };
+    default:
+      return undefined;
+  }
+}
+
+/** Events lost to a resuming watcher, as a wire Event. */
+export function toGapEvent(node: string, tick: number, first: number, last: number): Event {
+  return { seq: 0, node, tick, taskId: '', kind: 'EVENT_KIND_GAP', gap: { firstSeq: first, lastSeq: last } };
 }
 
 /** Migration statistics as the wire message. */
 export function toWireStats(s: MigrationStats): WireStats {
-  return { ...s };
+  return {
+    ...s,
+    taskId: s.task,
+    mode: MIGRATION_MODE_WIRE.toWire(s.mode),
+    status: MIGRATION_STATUS_WIRE.toWire(s.status),
+    compression: COMPRESSION_WIRE.toWire(s.compression),
+  };
 }
 
-/** Info as the wire InfoReply. */
-export function toInfoReply(i: NodeInfo): InfoReply {
-  const base: InfoReply = {
+/** Info as the wire InfoResponse. */
+export function toInfoResponse(i: NodeInfo): InfoResponse {
+  const s = i.slot;
+  return {
     node: i.node,
     wordSize: i.word,
     endian: endianToWire(i.endian),
     pageSize: i.pageSize,
-    compression: i.compression.map(compressionToWire),
+    compression: i.compression.map((c) => COMPRESSION_WIRE.toWire(c)),
     tick: i.tick,
+    tickUs: i.tickUs,
     gateForwards: i.gateForwards,
-  };
-  if (i.departed) return { ...base, taskId: i.departed.taskId, forwardedTo: i.departed.to };
-  const s = i.slot;
-  if (!s) return base;
-  return {
-    ...base,
-    state: s.state,
-    taskId: s.taskId,
-    slot: s.slot,
-    partition: s.partition,
-    migratable: s.migratable,
-    fingerprint: s.fingerprint,
-    partitionSettingsJson: JSON.stringify(s.settings),
-    acceptedCommands: s.acceptedCommands,
-    freeSlots: s.freeSlots,
-    slotBytes: s.slotBytes,
+    ...(i.departed ? { departed: { taskId: i.departed.taskId, toNode: i.departed.to, tick: i.departed.tick } } : {}),
+    ...(s
+      ? {
+          slot: {
+            slot: s.slot,
+            state: MIG_STATE_WIRE.toWire(s.state),
+            taskId: s.taskId,
+            partition: s.partition,
+            migratable: s.migratable,
+            fingerprint: s.fingerprint,
+            settings: settingsToWire(s.settings),
+            acceptedCommands: s.acceptedCommands.map((c) => COMMAND_WIRE.toWire(c)),
+            freeSlots: s.freeSlots,
+            slotBytes: s.slotBytes,
+            ...(s.migration ? { migration: toMigrationRef(s.migration) } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -18,10 +18,11 @@ import { interval, Subject, type Observable, type SchedulerLike, type Subscripti
 import { InvalidArgumentError, NotFoundError, randomIds, ResourceExhaustedError, systemClock, taskId, type Clock, type Compression, type IdSource } from '../common/index.ts';
 import type { ClusterConfig, NodeDef } from '../config/index.ts';
 import { assembleFile, type Program } from '../machine/index.ts';
-import { MigTask, NodeMigrations, type HostCpu, type MigrationHost, type MigTraveler, type NodeMigrationsOptions } from '../migtask/index.ts';
+import { MigTask, NodeMigrations, type MigrationStep, type HostCpu, type MigrationHost, type MigTraveler, type NodeMigrationsOptions } from '../migtask/index.ts';
 import { Partition, PhysicalMemory, type GateQueue } from '../partition/index.ts';
+import { EventLog } from './event-log.ts';
 import type { NodeEvent } from './events.ts';
-import { nodeInfo, type NodeInfo } from './node-info.ts';
+import { nodeInfo, type InfoTarget, type NodeInfo } from './node-info.ts';
 import { NodeGates } from './node-gates.ts';
 import { TimePartitionSchedule } from './scheduler.ts';
 import type { SysHost } from './syscalls.ts';
@@ -36,6 +37,8 @@ export interface NodeOptions {
   readonly clock?: Clock;
   /** Timeouts of the node's migration state. */
   readonly migrations?: NodeMigrationsOptions;
+  /** Events kept for watchers that resume. @default 10000 */
+  readonly eventReplay?: number;
 }
 
 /** Initialize: a program for a free slot of a partition. */
@@ -84,6 +87,8 @@ export class Node implements SysHost, MigrationHost {
   /** Where tasks that left this node went (forwarding records), by task id. */
   readonly departures = new Map<string, { readonly to: string; readonly tick: number }>();
   private readonly events$ = new Subject<NodeEvent>();
+  /** Every event, numbered, with the replay buffer of resuming watchers. */
+  readonly eventLog: EventLog;
   private readonly runner: TravelerRunner;
   private readonly ids: IdSource;
   private pacer: Subscription | undefined;
@@ -96,6 +101,7 @@ export class Node implements SysHost, MigrationHost {
     this.name = def.name;
     this.ids = options.ids ?? randomIds;
     this.clock = options.clock ?? systemClock;
+    this.eventLog = new EventLog(options.eventReplay);
     this.memory = new PhysicalMemory(def.memory);
     this.schedule = new TimePartitionSchedule(def.schedule);
     this.taskGates = new NodeGates(def.name, this.slots, (gate, detail) => this.migrationEvent('', 'forward-failed', `gate ${gate}: ${detail}`), this.clock);
@@ -131,6 +137,7 @@ export class Node implements SysHost, MigrationHost {
 
   /** Publishes an event to every watcher. */
   publish(e: NodeEvent): void {
+    this.eventLog.append(e);
     this.events$.next(e);
   }
 
@@ -140,8 +147,8 @@ export class Node implements SysHost, MigrationHost {
   }
 
   /** Info on the command channel: the node, and a task or a partition's free slot. */
-  info(task = '', partition = ''): NodeInfo {
-    return nodeInfo(this, task, partition);
+  info(target?: InfoTarget): NodeInfo {
+    return nodeInfo(this, target);
   }
 
   // --- SysHost --------------------------------------------------------------
@@ -169,7 +176,7 @@ export class Node implements SysHost, MigrationHost {
   }
 
   /** Publishes a migration event of `task` at this tick. */
-  migrationEvent(task: string, phase: string, detail: string): void {
+  migrationEvent(task: string, phase: MigrationStep, detail: string): void {
     this.publish({ kind: 'migration', node: this.name, tick: this.tick, task, phase, detail });
   }
 
@@ -340,6 +347,7 @@ export class Node implements SysHost, MigrationHost {
       s.thread.complete();
     }
     this.events$.complete();
+    this.eventLog.complete();
   }
 
   /** Stops a traveler on a fault and raises a health-monitor event; the node goes on. */

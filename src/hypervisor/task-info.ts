@@ -1,22 +1,26 @@
 /**
  * What `ps` and `info` show of a task slot: its MigThread state, what its
- * travelers do (status, registers, waits, faults, open handles) and its memory.
+ * travelers do (status, registers, waits, faults, open handles), its memory, and
+ * the migration it is part of while in transit. Domain values; node-wire.ts
+ * turns them into wire messages.
  */
-import type { MigTask, MigTraveler } from '../migtask/index.ts';
+import type { FaultKind, MigState, MigTask, MigTraveler, RunState, Transit, TravelerStatus, Wait } from '../migtask/index.ts';
+import { encodeRegisters } from '../migtask/index.ts';
 
-/** One traveler as ps shows it (registers and sp as hex). */
+/** One traveler as ps shows it. */
 export interface TravelerInfo {
   readonly id: number;
-  readonly status: string;
+  readonly status: TravelerStatus;
   readonly priority: number;
   readonly pc: number;
-  readonly sp: string;
   readonly flags: number;
-  readonly registers: string[];
+  /** r0..r15, 8 bytes each, little-endian two's complement. */
+  readonly registers: Uint8Array;
   readonly instructions: number;
-  readonly wait?: string;
+  /** What it waits for (sleep: the tick it wakes at). */
+  readonly wait?: Wait;
   readonly exitCode?: number;
-  readonly fault?: string;
+  readonly fault?: { readonly kind: FaultKind; readonly message: string; readonly pc: number; readonly address: number };
   readonly handles: { handle: number; provider: string; path: string }[];
 }
 
@@ -26,29 +30,32 @@ export interface TaskInfo {
   readonly partition: string;
   readonly task: string | undefined;
   readonly program: string | undefined;
-  readonly state: string;
-  readonly run: string;
+  readonly state: MigState;
+  readonly run: RunState;
   readonly instructions: number;
   readonly pages: number;
   readonly pagesPresent: number;
   readonly pagesDirty: number;
   readonly memoryHash?: string;
   readonly travelers: TravelerInfo[];
-}const hex = (n: number | bigint): string => `0x${BigInt.asUintN(64, BigInt(n)).toString(16)}`;
+  /** Set while the slot's task is in transit. */
+  readonly migration?: Transit;
+}
 
-function describeWait(t: MigTraveler): string | undefined {
-  const w = t.wait;
-  if (!w) return undefined;
-  switch (w.kind) {
-    case 'sleep':
-      return `sleep until tick ${w.until}`;
-    case 'gate_recv':
-      return `receive on gate ${w.gate}`;
-    case 'gate_send':
-      return `send on gate ${w.gate}`;
-    case 'page':
-      return `page ${w.page}`;
-  }
+function travelerInfo(t: MigTraveler): TravelerInfo {
+  return {
+    id: t.id,
+    status: t.status,
+    priority: t.priority,
+    pc: t.cpu.pc,
+    flags: t.cpu.flags,
+    registers: encodeRegisters(t),
+    instructions: t.instructions,
+    ...(t.wait ? { wait: t.wait } : {}),
+    ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}),
+    ...(t.fault ? { fault: { kind: t.fault.kind, message: t.fault.message, pc: t.fault.pc, address: t.fault.address ?? 0 } } : {}),
+    handles: t.handles.describe().open,
+  };
 }
 
 /** A slot as ps shows it (`withHash`: with the memory hash, which costs a pass over its pages). */
@@ -66,22 +73,7 @@ export function taskInfo(s: MigTask, withHash: boolean): TaskInfo {
     pagesPresent: pt.presentCount(),
     pagesDirty: pt.dirtyPages().length,
     ...(withHash && s.occupied ? { memoryHash: s.space.hash() } : {}),
-    travelers: s.travelers.map((t) => {
-      const wait = describeWait(t);
-      return {
-        id: t.id,
-        status: t.status,
-        priority: t.priority,
-        pc: t.cpu.pc,
-        sp: hex(t.cpu.r[15]!),
-        flags: t.cpu.flags,
-        registers: Array.from(t.cpu.r as ArrayLike<number | bigint>, (v) => hex(v)),
-        instructions: t.instructions,
-        ...(wait ? { wait } : {}),
-        ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}),
-        ...(t.fault ? { fault: `${t.fault.kind}: ${t.fault.message}` } : {}),
-        handles: t.handles.describe().open,
-      };
-    }),
+    travelers: s.travelers.map(travelerInfo),
+    ...(s.transit ? { migration: { ...s.transit } } : {}),
   };
 }

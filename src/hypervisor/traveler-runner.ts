@@ -7,7 +7,7 @@
  */
 import { describeError } from '../common/index.ts';
 import { CpuTrap, run } from '../machine/index.ts';
-import type { MigTask, MigTraveler } from '../migtask/index.ts';
+import type { FaultKind, MigTask, MigTraveler } from '../migtask/index.ts';
 import { MemoryFault } from '../partition/index.ts';
 import type { Node } from './node.ts';
 import { RunQueue } from './scheduler.ts';
@@ -133,7 +133,7 @@ export class TravelerRunner {
 
   /** Stops a traveler on a fault and raises a health-monitor event; the node goes on. */
   fault(task: MigTask, t: MigTraveler, e: unknown): void {
-    let kind: string;
+    let kind: FaultKind;
     let message: string;
     if (e instanceof MemoryFault || e instanceof CpuTrap) {
       kind = e.kind;
@@ -150,7 +150,7 @@ export class TravelerRunner {
     t.status = 'faulted';
     t.wait = undefined;
     t.fault = { kind, message, pc: t.cpu.pc, ...(e instanceof MemoryFault ? { address: e.address } : {}) };
-    this.node.publish({ kind: 'fault', node: this.node.name, tick: this.node.tick, task: task.id ?? task.slotName, traveler: t.id, fault: kind, message, pc: t.cpu.pc });
+    this.node.publish({ kind: 'fault', node: this.node.name, tick: this.node.tick, task: task.id ?? task.slotName, traveler: t.id, fault: kind, message, pc: t.cpu.pc, ...(e instanceof MemoryFault ? { address: e.address } : {}) });
   }
 }
 

@@ -8,7 +8,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { endianFromWire, InvalidArgumentError, systemClock, type Clock } from '../common/index.ts';
-import { encodeHeader, PAGE_ZERO, SinkCore, type Outcome, type RawChunk, type SinkTarget } from '../migtask/index.ts';
+import { containerMode, encodeHeader, PAGE_ZERO, SinkCore, type QueryOutcome, type Outcome, type RawChunk, type SinkTarget } from '../migtask/index.ts';
 import type { ChunkWriter, Manifest, SnapshotStore } from './store.ts';
 
 /** A park's place in the archive: its chunk writer, its pages so far, and once staged its manifest. */
@@ -65,7 +65,7 @@ export class ArchiveSink {
       where: 'in the archive',
       activeText: 'stored',
       check: (h) => {
-        if (h.mode === 'lazy') throw new InvalidArgumentError('the middleware archives full or pre-copy migrations, not post-copy ones');
+        if (containerMode(h) === 'lazy') throw new InvalidArgumentError('the middleware archives full or pre-copy migrations, not post-copy ones');
       },
       reserve: () => ({ writer: this.store.writer(), pages: new Map(), newBytes: 0, announced: false }),
       pages: (place, b, header) => {
@@ -144,7 +144,7 @@ export class ArchiveSink {
   }
 
   /** QueryMigration: what became of a park. */
-  query(id: string): { outcome: string; taskId: string; detail: string; snapshot: string } {
+  query(id: string): { outcome: QueryOutcome; taskId: string; detail: string; snapshot: string } {
     const rec = this.core.record(id);
     if (!rec) return { outcome: 'unknown', taskId: '', detail: '', snapshot: '' };
     return { outcome: rec.outcome, taskId: rec.taskId, detail: rec.detail, snapshot: rec.place?.manifest?.id ?? '' };

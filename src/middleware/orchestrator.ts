@@ -3,10 +3,11 @@
  * two coordinators never move it at once), and evacuating a node (every MigTask to
  * a compatible node, its `evacuate_to` list first, a clear refusal where none fits).
  */
-import { Code, describeError, isAddress, migTaskClient, MigvisorError, nodeClient, NotFoundError, readEndpoints, serverStream, unary } from '../common/index.ts';
+import { Code, COMPRESSION_WIRE, describeError, isAddress, MIGRATION_MODE_WIRE, migTaskClient, MigvisorError, nodeClient, NotFoundError, readEndpoints, serverStream, unary } from '../common/index.ts';
+import type { CompressionChoice, MigrationMode } from '../common/index.ts';
 import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
 import type { ClusterConfig } from '../config/index.ts';
-import { endpointFromInfo, incompatibility } from '../migtask/index.ts';
+import { endpointFromInfo, incompatibility, MIG_STATE_WIRE, type MigState } from '../migtask/index.ts';
 import type { Location, SnapshotStore } from './store.ts';
 
 /** How long a move may hold a task's lock before it expires by itself. */
@@ -62,11 +63,11 @@ export class Orchestrator {
     private readonly owner: string,
   ) {}
 
-  private async tasksOn(address: string): Promise<{ taskId: string; state: string; partition: string }[]> {
+  private async tasksOn(address: string): Promise<{ taskId: string; state: MigState | undefined; partition: string }[]> {
     const c = nodeClient(address);
     try {
       const ps = await unary(c.Ps, c, { hashes: false }, `ps on ${address}`, 5000);
-      return ps.tasks.filter((t) => t.taskId).map((t) => ({ taskId: t.taskId, state: t.state, partition: t.partition }));
+      return ps.tasks.filter((t) => t.taskId).map((t) => ({ taskId: t.taskId, state: MIG_STATE_WIRE.fromWire(t.state), partition: t.partition }));
     } finally {
       c.close();
     }
@@ -95,7 +96,7 @@ export class Orchestrator {
   async move(
     task: string,
     to: string,
-    options: { from?: string; mode?: string; compression?: string; onProgress?: (phase: string, done: number, total: number) => void } = {},
+    options: { from?: string; mode?: MigrationMode; compression?: CompressionChoice; onProgress?: (phase: string, done: number, total: number) => void } = {},
   ): Promise<MigrationStats__Output> {
     const sink = this.nodes.resolve(to);
     const lock = await this.store.lock(task, this.owner, LOCK_TTL_MS);
@@ -111,10 +112,16 @@ export class Orchestrator {
       const c = migTaskClient(source.address);
       let stats: MigrationStats__Output | undefined;
       try {
-        const call = c.StopAndTransfer({ task, sink: sink.address, sinkName: sink.name, mode: options.mode || 'full', compression: options.compression || 'auto' });
-        for await (const p of serverStream(call, `move ${task}`)) {
-          options.onProgress?.(p.phase, p.pagesSent, p.pagesTotal);
-          if (p.stats) stats = p.stats;
+        const call = c.StopAndTransfer({
+          taskId: task,
+          sink: sink.address,
+          sinkName: sink.name,
+          mode: MIGRATION_MODE_WIRE.toWire(options.mode ?? 'full'),
+          ...(options.compression && options.compression !== 'auto' ? { compression: COMPRESSION_WIRE.toWire(options.compression) } : {}),
+        });
+        for await (const m of serverStream(call, `move ${task}`)) {
+          if (m.progress) options.onProgress?.(m.progress.phase, m.progress.pagesSent, m.progress.pagesTotal);
+          if (m.stats) stats = m.stats;
         }
       } finally {
         c.close();
@@ -128,7 +135,7 @@ export class Orchestrator {
   }
 
   /** Moves every MigTask off `node`; yields one event per task. */
-  async *evacuate(node: string, mode = 'full'): AsyncGenerator<EvacuateEvent> {
+  async *evacuate(node: string, mode: MigrationMode = 'full'): AsyncGenerator<EvacuateEvent> {
     const from = this.nodes.resolve(node);
     const tasks = (await this.tasksOn(from.address)).filter((t) => t.state === 'MigSource');
     const preferred = this.nodes.evacuateTo(from.name);
@@ -137,8 +144,8 @@ export class Orchestrator {
     const src = migTaskClient(from.address);
     try {
       for (const t of tasks) {
-        const mine = await unary(src.Info, src, { task: t.taskId, partition: '' }, `info ${t.taskId}`, 5000);
-        if (!mine.migratable) {
+        const mine = await unary(src.Info, src, { taskId: t.taskId }, `info ${t.taskId}`, 5000);
+        if (!mine.slot?.migratable) {
           yield { task: t.taskId, to: '', status: 'refused', detail: `partition ${t.partition} is not migratable` };
           continue;
         }
@@ -154,10 +161,10 @@ export class Orchestrator {
           }
           const c = migTaskClient(address);
           try {
-            const info = await unary(c.Info, c, { task: '', partition: t.partition }, `info on ${name}`, 5000);
+            const info = await unary(c.Info, c, { partition: t.partition }, `info on ${name}`, 5000);
             const why =
               incompatibility({ ...endpointFromInfo(mine, from.name, t.partition), node: from.name, migratable: true }, { ...endpointFromInfo(info, name, t.partition), node: name }) ??
-              (info.state !== 'MigSink' || info.freeSlots === 0 ? `no free slot in partition ${t.partition}` : undefined);
+              (MIG_STATE_WIRE.fromWire(info.slot?.state) !== 'MigSink' || !info.slot?.freeSlots ? `no free slot in partition ${t.partition}` : undefined);
             if (why) reasons.push(`${name}: ${why.replace(`${from.name} is`, 'source is').replace(`${name} is`, 'it is')}`);
             else {
               target = name;
@@ -175,7 +182,7 @@ export class Orchestrator {
         }
         try {
           const stats = await this.move(t.taskId, target, { from: from.name, mode });
-          yield { task: t.taskId, to: target, status: 'moved', detail: `${stats.mode}, downtime ${stats.downtimeMs} ms`, stats };
+          yield { task: t.taskId, to: target, status: 'moved', detail: `${MIGRATION_MODE_WIRE.fromWire(stats.mode) ?? stats.mode}, downtime ${stats.downtimeMs} ms`, stats };
         } catch (e: unknown) {
           yield { task: t.taskId, to: target, status: 'failed', detail: describeError(e) };
         }

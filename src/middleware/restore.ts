@@ -10,6 +10,8 @@ import { Code, describeError, MigvisorError, taskId as newTaskId, type Compressi
 import type { ContainerHeader } from '../generated/migvisor/v1/ContainerHeader.ts';
 import {
   BATCH_PAGES,
+  CONTAINER_MODE_WIRE,
+  MIG_STATE_WIRE,
   ChunkEncoder,
   ContainerError,
   decodeHeader,
@@ -102,16 +104,17 @@ export async function restoreSnapshot(
   options: { asCopy: boolean; compression: Compression; onPages?: (done: number, total: number) => void },
 ): Promise<RestoreResult> {
   const info = await sink.info(m.partition, 5000).catch((e: unknown) => {
+    if (e instanceof MigvisorError && e.code === Code.NOT_FOUND) throw new MigvisorError(`restore refused: ${nodeName} has no partition ${m.partition}`, Code.FAILED_PRECONDITION);
     throw new MigvisorError(`cannot reach node ${nodeName}: ${describeError(e)}`, Code.UNAVAILABLE);
   });
   const reason = incompatibility(endpointFromHeader(decodeHeader(Buffer.from(m.header, 'base64')), `snapshot ${m.id}`), endpointFromInfo(info, nodeName, m.partition));
   if (reason) throw new MigvisorError(`restore refused: ${reason}`, Code.FAILED_PRECONDITION);
-  if (info.state !== 'MigSink' || info.freeSlots === 0) {
+  if (MIG_STATE_WIRE.fromWire(info.slot?.state) !== 'MigSink' || !info.slot?.freeSlots) {
     throw new MigvisorError(`restore refused: ${info.node || nodeName} has no MigSink slot free in partition ${m.partition}`, Code.FAILED_PRECONDITION);
   }
   const migrationId = randomUUID();
   const taskId = options.asCopy ? newTaskId(m.program || 'task', () => randomBytes(4).readUInt32BE(0)) : m.taskId;
-  const header = { ...storedHeader(m), migrationId, taskId, mode: 'restore' };
+  const header = { ...storedHeader(m), migrationId, taskId, mode: CONTAINER_MODE_WIRE.toWire('restore') };
   const reply = await sink.receive(snapshotChunks(store, m, header, options.compression, (d) => options.onPages?.(d, m.pages.length)), 60_000);
   try {
     await sink.commit(migrationId, 10_000);

@@ -9,7 +9,8 @@
  */
 import { endianFromWire, type Endian } from '../common/index.ts';
 import type { ContainerHeader__Output } from '../generated/migvisor/v1/ContainerHeader.ts';
-import type { InfoReply__Output } from '../generated/migvisor/v1/InfoReply.ts';
+import type { InfoResponse__Output } from '../generated/migvisor/v1/InfoResponse.ts';
+import type { PartitionSettings as WireSettings, PartitionSettings__Output as WireSettingsOut } from '../generated/migvisor/v1/PartitionSettings.ts';
 import { diffSettings, type Partition, type PartitionSettings } from '../partition/index.ts';
 import type { HostCpu } from './migration-host.ts';
 
@@ -41,16 +42,18 @@ export function localEndpoint(node: string, cpu: HostCpu, partition: string, p: 
 }
 
 /** A node as its Info reply for `partition` describes it (`name` when the reply names none). */
-export function endpointFromInfo(info: InfoReply__Output, name: string, partition: string): Endpoint {
+export function endpointFromInfo(info: InfoResponse__Output, name: string, partition: string): Endpoint {
+  const slot = info.slot;
   return {
     node: info.node || name,
     word: info.wordSize,
     endian: endianFromWire(info.endian),
     pageSize: info.pageSize,
     partition,
-    settings: parseSettings(info.partitionSettingsJson),
-    fingerprint: info.fingerprint,
-    migratable: info.migratable,
+    // A slot of another partition (Info answers with the first slot) says nothing about this one.
+    settings: slot && slot.partition === partition ? settingsFromWire(slot.settings) : undefined,
+    fingerprint: slot?.fingerprint ?? '',
+    migratable: slot?.migratable ?? false,
   };
 }
 
@@ -62,7 +65,7 @@ export function endpointFromHeader(h: ContainerHeader__Output, name = h.sourceNo
     endian: endianFromWire(h.endian),
     pageSize: h.pageSize,
     partition: h.partition,
-    settings: parseSettings(h.partitionSettingsJson),
+    settings: settingsFromWire(h.settings),
     fingerprint: h.fingerprint,
     migratable: true,
   };
@@ -82,12 +85,44 @@ export function incompatibility(from: Endpoint, to: Endpoint): string | undefine
   return undefined;
 }
 
-/** Partition settings as JSON on the wire (Info, container headers); undefined when absent or unreadable. */
-export function parseSettings(json: string): PartitionSettings | undefined {
-  if (!json) return undefined;
-  try {
-    return JSON.parse(json) as PartitionSettings;
-  } catch {
-    return undefined;
-  }
+/** Partition settings as the wire message. */
+export function settingsToWire(s: PartitionSettings): WireSettings {
+  return {
+    name: s.name,
+    maxTravelers: s.maxTravelers,
+    stackPerTraveler: s.stackPerTraveler,
+    regions: s.regions.map((r) => ({ name: r.name, vaddr: r.vaddr, size: r.size, rights: r.rights })),
+    providers: s.providers.map((p) => ({
+      name: p.name,
+      kind: p.kind,
+      rights: p.rights,
+      ...(p.capacity !== undefined ? { capacity: p.capacity } : {}),
+      ...(p.messageSize !== undefined ? { messageSize: p.messageSize } : {}),
+    })),
+  };
+}
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+/**
+ * Partition settings from the wire; undefined when absent. Whatever a peer sent,
+ * the result has the domain's shape (missing values read as empty), so comparing
+ * it can only say "differs", never throw.
+ */
+export function settingsFromWire(w: WireSettingsOut | null | undefined): PartitionSettings | undefined {
+  if (!w || typeof w !== 'object') return undefined;
+  return {
+    name: str(w.name),
+    maxTravelers: num(w.maxTravelers),
+    stackPerTraveler: num(w.stackPerTraveler),
+    regions: (Array.isArray(w.regions) ? w.regions : []).map((r) => ({ name: str(r?.name), vaddr: num(r?.vaddr), size: num(r?.size), rights: str(r?.rights) })),
+    providers: (Array.isArray(w.providers) ? w.providers : []).map((p) => ({
+      name: str(p?.name),
+      kind: str(p?.kind),
+      rights: str(p?.rights),
+      ...(p?.capacity !== undefined && p?.capacity !== null ? { capacity: num(p.capacity) } : {}),
+      ...(p?.messageSize !== undefined && p?.messageSize !== null ? { messageSize: num(p.messageSize) } : {}),
+    })),
+  };
 }

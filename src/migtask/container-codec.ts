@@ -10,7 +10,7 @@
 import { createHash, webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
-import { Code, compressionFromWire, describeError, compressionToWire, messageType, type Compression, type WireEncoding } from '../common/index.ts';
+import { Code, compressionFromWire, compressionToWire, describeError, messageType, type Compression } from '../common/index.ts';
 import type { Chunk } from '../generated/migvisor/v1/Chunk.ts';
 import type { ContainerHeader, ContainerHeader__Output } from '../generated/migvisor/v1/ContainerHeader.ts';
 import type { ContainerTrailer__Output } from '../generated/migvisor/v1/ContainerTrailer.ts';
@@ -23,18 +23,18 @@ import { decodePageBatch, encodePageBatch } from './page-batch.ts';
 export { ContainerError };
 
 /** The container format this build writes and reads. */
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 
-/** Chunk kinds, by their protobuf names. */
-export type ChunkKindName = 'CHUNK_KIND_HEADER' | 'CHUNK_KIND_PAGES' | 'CHUNK_KIND_TRAILER' | 'CHUNK_KIND_STATE';
-/** Chunk encodings, by their protobuf names. */
-export type EncodingName = WireEncoding;
+/** Chunk kinds, by their protobuf names (UNSPECIFIED: anything a stream sent that is not one of them). */
+export type ChunkKindName = 'CHUNK_KIND_UNSPECIFIED' | 'CHUNK_KIND_HEADER' | 'CHUNK_KIND_PAGES' | 'CHUNK_KIND_TRAILER' | 'CHUNK_KIND_STATE';
+const CHUNK_KINDS: readonly string[] = ['CHUNK_KIND_HEADER', 'CHUNK_KIND_PAGES', 'CHUNK_KIND_TRAILER', 'CHUNK_KIND_STATE'];
 
 /** A chunk as the codec sees it (both directions): payload and digest are bytes. */
 export interface RawChunk {
   readonly seq: number;
   readonly kind: ChunkKindName;
-  readonly encoding: EncodingName;
+  /** How the payload is encoded (undefined: the stream named no compression this build knows). */
+  readonly compression: Compression | undefined;
   readonly payload: Uint8Array;
   readonly sha256: Uint8Array;
 }
@@ -103,7 +103,7 @@ export const decodeTrailer = (b: Uint8Array): ContainerTrailer__Output => decode
 /** A page batch ready to be framed: encoded, maybe compressed, hashed. */
 export interface PreparedPages {
   readonly payload: Uint8Array;
-  readonly encoding: EncodingName;
+  readonly compression: Compression;
   readonly sha256: Buffer;
   readonly pages: number;
   /** Encoded size before compression. */
@@ -121,16 +121,16 @@ export async function preparePages(space: AddressSpace, index: readonly number[]
 /** Compresses (when it pays) and hashes an encoded PageBatch of `pages` pages. */
 export async function prepareEncoded(plain: Uint8Array, pages: number, c: Compression): Promise<PreparedPages> {
   let payload = plain;
-  let encoding: EncodingName = 'ENCODING_NONE';
+  let compression: Compression = 'none';
   if (c !== 'none') {
     const packed = await compress(plain, c);
     // Incompressible pages go as they are: the receiver never pays for a useless inflate.
     if (packed.length < plain.length * 0.95) {
       payload = packed;
-      encoding = compressionToWire(c);
+      compression = c;
     }
   }
-  return { payload, encoding, sha256: await sha256Async(payload), pages, raw: plain.length };
+  return { payload, compression, sha256: await sha256Async(payload), pages, raw: plain.length };
 }
 
 /** Frames the chunks of one container in order, keeping the running digest. */
@@ -141,53 +141,68 @@ export class ChunkEncoder {
   bytes = 0;
   pages = 0;
 
-  private frame(kind: ChunkKindName, payload: Uint8Array, hash: Buffer, encoding: EncodingName): RawChunk {
+  private frame(kind: ChunkKindName, payload: Uint8Array, hash: Buffer, compression: Compression): RawChunk {
     // The trailer carries the digest of the chunks before it, not of itself.
     if (kind !== 'CHUNK_KIND_TRAILER') this.digest.update(hash);
     this.bytes += payload.length;
-    return { seq: this.seq++, kind, encoding, payload, sha256: hash };
+    return { seq: this.seq++, kind, compression, payload, sha256: hash };
   }
 
   header(h: ContainerHeader): RawChunk {
     const payload = encodeHeader(h);
-    return this.frame('CHUNK_KIND_HEADER', payload, sha256(payload), 'ENCODING_NONE');
+    return this.frame('CHUNK_KIND_HEADER', payload, sha256(payload), 'none');
   }
 
   /** Pre-copy: the final state (travelers, page map) once the travelers stopped. */
   state(h: ContainerHeader): RawChunk {
     const payload = encodeHeader(h);
-    return this.frame('CHUNK_KIND_STATE', payload, sha256(payload), 'ENCODING_NONE');
+    return this.frame('CHUNK_KIND_STATE', payload, sha256(payload), 'none');
   }
 
   /** Frames a prepared batch; batches must be framed in the order they are sent. */
   pageChunk(p: PreparedPages): RawChunk {
     this.pages += p.pages;
-    return this.frame('CHUNK_KIND_PAGES', p.payload, p.sha256, p.encoding);
+    return this.frame('CHUNK_KIND_PAGES', p.payload, p.sha256, p.compression);
   }
 
   trailer(): RawChunk {
     const body = TRAILER.encode(
       TRAILER.fromObject({ containerSha256: this.digest.digest(), chunks: this.seq, pages: this.pages, payloadBytes: this.bytes }),
     ).finish();
-    return this.frame('CHUNK_KIND_TRAILER', body, sha256(body), 'ENCODING_NONE');
+    return this.frame('CHUNK_KIND_TRAILER', body, sha256(body), 'none');
   }
 }
 
-/** Accepts whatever a gRPC stream or a file yields and normalises it. */
-export function rawChunk(c: Chunk): RawChunk {
+/**
+ * Accepts whatever a gRPC stream or a file yields and normalises it: unknown
+ * kinds become UNSPECIFIED, unknown compressions undefined, missing bytes empty,
+ * so the verifier refuses them by name.
+ */
+export function rawChunk(c: Chunk | null | undefined): RawChunk {
   const bytes = (v: unknown): Uint8Array => (v instanceof Uint8Array ? v : typeof v === 'string' ? Buffer.from(v, 'base64') : new Uint8Array());
+  const seq = Number(c?.seq ?? 0);
   return {
-    seq: Number(c.seq ?? 0),
-    kind: (c.kind ?? 'CHUNK_KIND_UNSPECIFIED') as ChunkKindName,
-    encoding: (c.encoding ?? 'ENCODING_NONE') as EncodingName,
-    payload: bytes(c.payload),
-    sha256: bytes(c.sha256),
+    seq: Number.isSafeInteger(seq) ? seq : -1,
+    kind: (typeof c?.kind === 'string' && CHUNK_KINDS.includes(c.kind) ? c.kind : 'CHUNK_KIND_UNSPECIFIED') as ChunkKindName,
+    compression: compressionFromWire(c?.compression),
+    payload: bytes(c?.payload),
+    sha256: bytes(c?.sha256),
   };
 }
 
-/** Normalises a stream of wire chunks (a gRPC call, a file). */
+/** A chunk as the wire message. */
+export function toWireChunk(c: RawChunk): Chunk {
+  return { seq: c.seq, kind: c.kind, compression: compressionToWire(c.compression ?? 'none'), payload: c.payload, sha256: c.sha256 };
+}
+
+/** The chunks of a stream of wrapped requests (`{ chunk }`: Receive, Load, Discard). */
 export async function* rawChunks(source: AsyncIterable<unknown>): AsyncGenerator<RawChunk> {
-  for await (const c of source) yield rawChunk(c as Chunk);
+  for await (const m of source) yield rawChunk((m as { chunk?: Chunk | null } | null)?.chunk);
+}
+
+/** Chunks as wrapped requests or responses (`{ chunk }`). */
+export async function* wrapChunks(source: AsyncIterable<RawChunk>): AsyncGenerator<{ chunk: Chunk }> {
+  for await (const c of source) yield { chunk: toWireChunk(c) };
 }
 
 /** A page batch that verified: page indices, their bytes, and pages sent as zero. */
@@ -211,8 +226,8 @@ export type Verified =
  */
 export async function verifyPageChunk(c: RawChunk, pageSize: number, pageCount: number): Promise<VerifiedPages> {
   if (c.kind !== 'CHUNK_KIND_PAGES') throw new ContainerError(`expected a pages chunk, got ${kindName(c.kind)}`, Code.INVALID_ARGUMENT);
-  const compression = compressionFromWire(c.encoding);
-  if (!compression) throw new ContainerError(`chunk ${c.seq}: unknown encoding ${c.encoding}`, Code.INVALID_ARGUMENT);
+  const compression = c.compression;
+  if (!compression) throw new ContainerError(`chunk ${c.seq}: no compression this build knows`, Code.INVALID_ARGUMENT);
   if (!(await sha256Async(c.payload)).equals(Buffer.from(c.sha256))) throw new ContainerError(`chunk ${c.seq} (pages) fails its SHA-256 check`);
   const batch = decodePageBatch(await decompress(c.payload, compression));
   if (batch.data.length !== batch.index.length * pageSize) {
@@ -262,6 +277,9 @@ export class ChunkVerifier {
       return { kind: 'trailer' };
     }
     this.digest.update(c.sha256);
+    if (c.kind !== 'CHUNK_KIND_PAGES' && c.compression !== 'none') {
+      throw new ContainerError(`chunk ${c.seq} (${kindName(c.kind)}): only page chunks may be compressed`, Code.INVALID_ARGUMENT);
+    }
     if (c.kind === 'CHUNK_KIND_HEADER') {
       if (this.header) throw new ContainerError('a second header chunk', Code.INVALID_ARGUMENT);
       this.checkDigest(c, sha256(c.payload));

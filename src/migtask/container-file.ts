@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import protobuf from 'protobufjs';
 import { Code, describeError, fileProblem, messageType } from '../common/index.ts';
 import { ContainerError } from './container-error.ts';
-import { rawChunk, type RawChunk } from './container-codec.ts';
+import { rawChunk, toWireChunk, type RawChunk } from './container-codec.ts';
 
 /** The first bytes of a saved container. */
 export const FILE_MAGIC = Buffer.from('MVC1', 'ascii');
@@ -16,7 +16,7 @@ const CHUNK = messageType('Chunk');
 
 /** A chunk as a length-delimited protobuf message (the file format). */
 export function encodeChunkDelimited(c: RawChunk): Uint8Array {
-  return CHUNK.encodeDelimited(CHUNK.fromObject(c)).finish();
+  return CHUNK.encodeDelimited(CHUNK.fromObject(toWireChunk(c))).finish();
 }
 
 /** Writes chunks to `file` atomically; returns the bytes written. */

@@ -5,10 +5,12 @@
  * the first problem: it lists them all.
  */
 import { createHash } from 'node:crypto';
-import { compressionFromWire, describeError, endianFromWire } from '../common/index.ts';
+import { describeError, endianFromWire } from '../common/index.ts';
 import { Pte } from '../partition/index.ts';
 import { decodeBatch, decodeHeader, decodeTrailer, decompress, sha256, type RawChunk } from './container-codec.ts';
-import { parseSettings } from './compatibility.ts';
+import { settingsFromWire } from './compatibility.ts';
+import type { TravelerState__Output } from '../generated/migvisor/v1/TravelerState.ts';
+import { CONTAINER_MODE_WIRE, TRAVELER_STATUS_WIRE, WAIT_KIND_WIRE } from './wire-enums.ts';
 import { PAGE_ZERO } from './page-map.ts';
 import type { ContainerHeader__Output } from './container-snapshot.ts';
 
@@ -63,10 +65,22 @@ export interface InspectReport {
   readonly problems: string[];
 }
 
+/** A time in ms since the epoch as ISO 8601, or a plain note when it cannot be one. */
+function isoTime(ms: number): string {
+  const d = new Date(ms);
+  return Number.isFinite(d.getTime()) ? d.toISOString() : `invalid (${ms} ms since the epoch)`;
+}
+
+function waitText(w: TravelerState__Output['wait']): string {
+  if (!w) return '';
+  const kind = WAIT_KIND_WIRE.fromWire(w.kind) ?? String(w.kind);
+  return `${kind}${kind === 'sleep' ? ` ${w.until} ticks` : w.gate ? ` ${w.gate}` : ''}`;
+}
+
 const hex = (v: bigint | number, width = 0): string => `0x${BigInt.asUintN(64, BigInt(v)).toString(16).padStart(width, '0')}`;
 
 function regionMaps(h: ContainerHeader__Output, sent: Set<number>): RegionMap[] {
-  const settings = parseSettings(h.partitionSettingsJson);
+  const settings = settingsFromWire(h.settings);
   const flags = h.pageFlags;
   const regions = settings?.regions ?? [{ name: '(all)', vaddr: 0, size: h.pageCount * h.pageSize, rights: '' }];
   let first = 0;
@@ -120,7 +134,7 @@ export async function inspectContainer(chunks: AsyncIterable<RawChunk>): Promise
       try {
         if (c.kind === 'CHUNK_KIND_HEADER') header = decodeHeader(c.payload);
         else if (c.kind === 'CHUNK_KIND_PAGES') {
-          const codec = compressionFromWire(c.encoding) ?? 'none';
+          const codec = c.compression ?? 'none';
           compression[codec] = (compression[codec] ?? 0) + 1;
           const batch = decodeBatch(await decompress(c.payload, codec, 256 << 20));
           pageBytes += batch.data.length;
@@ -156,10 +170,10 @@ export async function inspectContainer(chunks: AsyncIterable<RawChunk>): Promise
           endian: endianFromWire(header.endian),
           pageSize: header.pageSize,
           pageCount: header.pageCount,
-          mode: header.mode,
+          mode: CONTAINER_MODE_WIRE.fromWire(header.mode) ?? String(header.mode),
           paused: header.paused,
           sourceTick: header.sourceTick,
-          created: new Date(header.createdUnixMs).toISOString(),
+          created: isoTime(header.createdUnixMs),
           gateMessages: header.gates.reduce((n, g) => n + g.messages.length, 0),
         }
       : null,
@@ -172,14 +186,14 @@ export async function inspectContainer(chunks: AsyncIterable<RawChunk>): Promise
       const flag = (bit: number, c: string): string => (t.flags & bit ? c : '-');
       return {
         id: t.id,
-        status: t.status,
+        status: TRAVELER_STATUS_WIRE.fromWire(t.status) ?? String(t.status),
         pc: hex(t.pc),
         sp: registers[15] ?? '',
         flags: `${flag(8, 'N')}${flag(4, 'Z')}${flag(2, 'C')}${flag(1, 'V')}`,
         priority: t.priority,
         instructions: t.instructions,
         registers,
-        wait: t.wait && t.wait.kind ? `${t.wait.kind}${t.wait.kind === 'sleep' ? ` ${t.wait.until} ticks` : t.wait.gate ? ` ${t.wait.gate}` : ''}` : '',
+        wait: waitText(t.wait),
         closedHandles: t.closedHandles,
       };
     }),

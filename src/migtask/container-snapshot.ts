@@ -7,17 +7,22 @@ import type { ContainerHeader, ContainerHeader__Output } from '../generated/migv
 import type { TravelerState, TravelerState__Output } from '../generated/migvisor/v1/TravelerState.ts';
 import { Pte } from '../partition/index.ts';
 import type { WordSize } from '../config/index.ts';
-import { endianToWire, type Compression, type Endian } from '../common/index.ts';
+import { Code, endianToWire, type Compression, type Endian } from '../common/index.ts';
 import { ChunkEncoder, FORMAT_VERSION, preparePages, type RawChunk } from './container-codec.ts';
 import { pipelined, slices } from './pipeline.ts';
 import type { MigTask } from './mig-task.ts';
 import { MigTraveler, type Wait } from './mig-traveler.ts';
 
 import { PAGE_ZERO } from './page-map.ts';
+import type { ContainerMode } from './vocabulary.ts';
+import { settingsToWire } from './compatibility.ts';
+import { ContainerError } from './container-error.ts';
+import { CONTAINER_MODE_WIRE, FAULT_KIND_WIRE, TRAVELER_STATUS_WIRE, WAIT_KIND_WIRE } from './wire-enums.ts';
 
 export { PAGE_ZERO };
 /** Pages per PAGES chunk: 64 pages of 4 KiB make 256 KiB messages. */
 export const BATCH_PAGES = 64;
+
 
 /** Where and when a snapshot is taken, and for which migration. */
 export interface SnapshotContext {
@@ -25,7 +30,14 @@ export interface SnapshotContext {
   readonly tick: number;
   readonly endian: Endian;
   readonly migrationId: string;
-  readonly mode: string;
+  readonly mode: ContainerMode;
+}
+
+/** The mode of a container header; refused when it names none this build knows. */
+export function containerMode(h: ContainerHeader__Output): ContainerMode {
+  const mode = CONTAINER_MODE_WIRE.fromWire(h.mode);
+  if (!mode) throw bad(`container mode ${JSON.stringify(h.mode)} is not one this build knows`);
+  return mode;
 }
 
 /** A traveler's registers as 16 little-endian int64s (the container's form for both word sizes). */
@@ -37,15 +49,16 @@ export function encodeRegisters(t: MigTraveler): Buffer {
 
 function encodeWait(w: Wait | undefined, tick: number): TravelerState['wait'] {
   if (!w) return undefined;
+  const kind = WAIT_KIND_WIRE.toWire(w.kind);
   switch (w.kind) {
     case 'sleep':
-      return { kind: 'sleep', until: Math.max(0, w.until - tick) };
+      return { kind, until: Math.max(0, w.until - tick) };
     case 'gate_recv':
-      return { kind: 'gate_recv', gate: w.gate, buf: w.buf, max: w.max };
+      return { kind, gate: w.gate, buf: w.buf, max: w.max };
     case 'gate_send':
-      return { kind: 'gate_send', gate: w.gate, data: w.data };
+      return { kind, gate: w.gate, data: w.data };
     case 'page':
-      return { kind: 'page', page: w.page };
+      return { kind, page: w.page };
   }
 }
 
@@ -57,51 +70,56 @@ export function travelerState(t: MigTraveler, tick: number): TravelerState {
     registers: encodeRegisters(t),
     pc: t.cpu.pc,
     flags: t.cpu.flags,
-    status: t.status,
+    status: TRAVELER_STATUS_WIRE.toWire(t.status),
     priority: t.priority,
     instructions: t.instructions,
     wait: encodeWait(t.wait, tick),
-    hasExitCode: t.exitCode !== undefined,
-    exitCode: t.exitCode ?? 0,
-    fault: t.fault ? { kind: t.fault.kind, message: t.fault.message, pc: t.fault.pc, address: t.fault.address ?? 0 } : undefined,
+    ...(t.exitCode !== undefined ? { exitCode: t.exitCode } : {}),
+    fault: t.fault ? { kind: FAULT_KIND_WIRE.toWire(t.fault.kind), message: t.fault.message, pc: t.fault.pc, address: t.fault.address ?? 0 } : undefined,
     // Handles do not travel: every handle open now is closed by the move.
     closedHandles: [...handles.open.map((h) => h.handle), ...handles.closedByMigration],
     pendingConsole: t.pendingConsole,
   };
 }
 
-function decodeWait(w: TravelerState__Output['wait'], tick: number): Wait | undefined {
-  if (!w || w.kind === '') return undefined;
-  switch (w.kind) {
+const bad = (what: string): ContainerError => new ContainerError(what, Code.INVALID_ARGUMENT);
+
+function decodeWait(id: number, w: TravelerState__Output['wait'], tick: number): Wait | undefined {
+  if (!w) return undefined;
+  const kind = WAIT_KIND_WIRE.fromWire(w.kind);
+  switch (kind) {
     case 'sleep':
-      return { kind: 'sleep', until: tick + w.until };
+      return { kind, until: tick + w.until };
     case 'gate_recv':
-      return { kind: 'gate_recv', gate: w.gate, buf: w.buf, max: w.max };
+      return { kind, gate: w.gate, buf: w.buf, max: w.max };
     case 'gate_send':
-      return { kind: 'gate_send', gate: w.gate, data: new Uint8Array(w.data) };
+      return { kind, gate: w.gate, data: new Uint8Array(w.data) };
     case 'page':
-      return { kind: 'page', page: w.page };
+      return { kind, page: w.page };
     default:
-      throw new RangeError(`unknown wait kind ${w.kind}`);
+      throw bad(`traveler ${id}: unknown wait kind ${JSON.stringify(w.kind)}`);
   }
 }
 
-const STATUSES = new Set(['ready', 'waiting', 'exited', 'faulted']);
-
 /** A traveler from a container's TravelerState (waits rebased on this node's `tick`). */
 export function restoreTraveler(s: TravelerState__Output, word: WordSize, tick: number): MigTraveler {
-  if (!STATUSES.has(s.status)) throw new RangeError(`traveler ${s.id}: unknown status ${JSON.stringify(s.status)}`);
-  if (s.registers.length !== 16 * 8) throw new RangeError(`traveler ${s.id}: ${s.registers.length} register bytes, expected 128`);
+  const status = TRAVELER_STATUS_WIRE.fromWire(s.status);
+  if (!status) throw bad(`traveler ${s.id}: unknown status ${JSON.stringify(s.status)}`);
+  if (s.registers.length !== 16 * 8) throw bad(`traveler ${s.id}: ${s.registers.length} register bytes, expected 128`);
   const t = new MigTraveler(s.id, word, s.priority);
   const regs = Buffer.from(s.registers);
   for (let i = 0; i < 16; i++) t.setReg(i, regs.readBigInt64LE(i * 8));
   t.cpu.pc = s.pc;
   t.cpu.flags = s.flags;
-  t.status = s.status as MigTraveler['status'];
-  t.wait = decodeWait(s.wait, tick);
+  t.status = status;
+  t.wait = decodeWait(s.id, s.wait, tick);
   t.instructions = s.instructions;
-  t.exitCode = s.hasExitCode ? s.exitCode : undefined;
-  t.fault = s.fault && s.fault.kind ? { kind: s.fault.kind, message: s.fault.message, pc: s.fault.pc, address: s.fault.address } : undefined;
+  t.exitCode = s.exitCode ?? undefined;
+  if (s.fault) {
+    const kind = FAULT_KIND_WIRE.fromWire(s.fault.kind);
+    if (!kind) throw bad(`traveler ${s.id}: unknown fault kind ${JSON.stringify(s.fault.kind)}`);
+    t.fault = { kind, message: s.fault.message, pc: s.fault.pc, address: s.fault.address };
+  }
   t.handles.markClosedByMigration(s.closedHandles);
   t.pendingConsole = s.pendingConsole;
   return t;
@@ -145,7 +163,7 @@ export function snapshotOf(task: MigTask, ctx: SnapshotContext, gates: Container
     sourceNode: ctx.node,
     partition: task.partition.name,
     fingerprint: task.partition.fingerprint,
-    partitionSettingsJson: JSON.stringify(task.partition.settings),
+    settings: settingsToWire(task.partition.settings),
     wordSize: task.word,
     endian: endianToWire(ctx.endian),
     pageSize: task.space.pageSize,
@@ -155,7 +173,7 @@ export function snapshotOf(task: MigTask, ctx: SnapshotContext, gates: Container
     paused: task.paused,
     sourceTick: ctx.tick,
     createdUnixMs: Date.now(),
-    mode: ctx.mode,
+    mode: CONTAINER_MODE_WIRE.toWire(ctx.mode),
     gates,
     pagesToSend: pages.length,
   };

@@ -1,29 +1,74 @@
 /** MigTasks: the MigThread state machine, travelers, containers, and the migration protocols with the host interface they need. */
-export { MigThread, acceptedCommands } from './mig-thread.ts';
-export type { MigCommand, MigState, Transition } from './mig-thread.ts';
+export { MigThread, acceptedCommands, channelCommands } from './mig-thread.ts';
+export type { Transition } from './mig-thread.ts';
 export { MigTraveler } from './mig-traveler.ts';
 export type { Wait } from './mig-traveler.ts';
 export { MigTask } from './mig-task.ts';
+export type { Transit } from './mig-task.ts';
 export type { GateMessages, HostCpu, MigrationHost, TaskGates } from './migration-host.ts';
 export { ChunkEncoder, ChunkVerifier, ContainerError, decodeHeader, encodeHeader, prepareEncoded, rawChunk, rawChunks } from './container-codec.ts';
 export type { PreparedPages, RawChunk } from './container-codec.ts';
 export { encodePages } from './page-batch.ts';
-export { BATCH_PAGES, containerChunks, snapshotOf } from './container-snapshot.ts';
+export { BATCH_PAGES, containerChunks, containerMode, encodeRegisters, snapshotOf } from './container-snapshot.ts';
 export type { ContainerHeader__Output } from './container-snapshot.ts';
 export { PAGE_ZERO } from './page-map.ts';
 export { endpointFromHeader, endpointFromInfo, incompatibility, localEndpoint } from './compatibility.ts';
 export type { Endpoint } from './compatibility.ts';
 export { SinkCore } from './sink-core.ts';
 export type { Outcome, SinkTarget } from './sink-core.ts';
-export { DEFAULT_DEADLINE_MS } from './migration-run.ts';
+export { DEFAULT_DEADLINE_MS, DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES } from './migration-run.ts';
 export type { MigrateOptions, MigrationStats } from './migration-run.ts';
 export { migrateTask } from './migration-source.ts';
 export { NodeMigrations } from './node-migrations.ts';
 export type { NodeMigrationsOptions } from './node-migrations.ts';
-export { migrationIdOf, RemoteSink } from './sink-port.ts';
-export type { SinkPort } from './sink-port.ts';
+export { RemoteSink } from './sink-port.ts';
+export type { SinkPort, SinkQuery } from './sink-port.ts';
 export { encodeChunkDelimited, FILE_MAGIC, readContainerFile, writeContainerFile } from './container-file.ts';
 export { inspectContainer } from './container-inspect.ts';
 export type { InspectReport } from './container-inspect.ts';
 export { PostcopySource } from './postcopy-source.ts';
 export { pipelined, slices } from './pipeline.ts';
+export {
+  CHANNEL_COMMANDS,
+  CONTAINER_MODES,
+  FAULT_KINDS,
+  MIG_COMMANDS,
+  MIG_STATES,
+  MIGRATION_PHASES,
+  MIGRATION_STATUSES,
+  MIGRATION_STEPS,
+  QUERY_OUTCOMES,
+  RUN_STATES,
+  TRAVELER_STATUSES,
+  WAIT_KINDS,
+} from './vocabulary.ts';
+export type {
+  ChannelCommand,
+  ContainerMode,
+  FaultKind,
+  MigCommand,
+  MigrationPhase,
+  MigrationStatus,
+  MigrationStep,
+  MigState,
+  QueryOutcome,
+  RunState,
+  TravelerStatus,
+  WaitKind,
+} from './vocabulary.ts';
+export {
+  COMMAND_WIRE,
+  CONTAINER_MODE_WIRE,
+  FAULT_KIND_WIRE,
+  MIG_COMMAND_WIRE,
+  MIG_STATE_WIRE,
+  MIGRATION_PHASE_WIRE,
+  MIGRATION_STATUS_WIRE,
+  MIGRATION_STEP_WIRE,
+  OUTCOME_WIRE,
+  RUN_STATE_WIRE,
+  TRAVELER_STATUS_WIRE,
+  WAIT_KIND_WIRE,
+} from './wire-enums.ts';
+export { settingsFromWire, settingsToWire } from './compatibility.ts';
+export { toWireChunk, wrapChunks } from './container-codec.ts';

@@ -10,8 +10,19 @@ import type { WordSize } from '../config/index.ts';
 import { Pte, type AddressSpace, type Partition } from '../partition/index.ts';
 import { ContainerError } from './container-error.ts';
 import { PAGE_ZERO } from './page-map.ts';
-import { MigThread, type MigState } from './mig-thread.ts';
+import { MigThread } from './mig-thread.ts';
+import type { MigState } from './vocabulary.ts';
 import { MigTraveler } from './mig-traveler.ts';
+import type { MigrationStatus, RunState } from './vocabulary.ts';
+
+
+/** A migration a slot takes part in while its task is in transit. */
+export interface Transit {
+  readonly migrationId: string;
+  /** The other side: the sink's name for a source, the source node for a sink. */
+  readonly peer: string;
+  status: MigrationStatus;
+}
 
 /** Initialize: the program and its travelers. */
 export interface InitializeRequest {
@@ -46,6 +57,8 @@ export class MigTask {
   paused = false;
   /** Translated code of the current task; replaced whenever the slot is (re)loaded. */
   cache: CodeCache;
+  /** The migration the slot's task is part of while it is in transit (source or sink side). */
+  transit: Transit | undefined;
   /** Post-copy in progress on this (sink) slot: fetches the pages still absent. */
   postcopy: { fault(page: number): void; readonly missing: number; close(): void } | undefined;
 
@@ -79,7 +92,7 @@ export class MigTask {
   }
 
   /** ps's run column: what the travelers are doing. */
-  get runState(): 'empty' | 'paused' | 'running' | 'exited' | 'faulted' {
+  get runState(): RunState {
     if (!this.occupied) return 'empty';
     if (this.travelers.some((t) => t.runnable)) return this.paused ? 'paused' : 'running';
     return this.travelers.some((t) => t.status === 'faulted') ? 'faulted' : 'exited';
@@ -209,6 +222,7 @@ export class MigTask {
   /** Commit reached the sink: the task runs here from now on. */
   activate(): void {
     this.thread.apply('activate');
+    this.transit = undefined;
   }
 
   /** A receive failed or was aborted: nothing of it stays visible. */
@@ -227,6 +241,7 @@ export class MigTask {
   /** The transfer failed before the commit: the task resumes exactly where it stopped. */
   cancelTransfer(): void {
     this.thread.apply('abort');
+    this.transit = undefined;
   }
 
   /** The source decided: the sink owns the task now. */
@@ -256,6 +271,7 @@ export class MigTask {
     this.programName = undefined;
     this.paused = false;
     this.received = undefined;
+    this.transit = undefined;
     this.postcopy?.close();
     this.postcopy = undefined;
     if (scrub) this.space.reset();

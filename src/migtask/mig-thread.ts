@@ -10,23 +10,9 @@
  */
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import { IllegalStateError } from '../common/index.ts';
+import type { ChannelCommand, MigCommand, MigState } from './vocabulary.ts';
 
-/** A slot's MigThread state (see the table above). */
-export type MigState = 'MigSink' | 'Initializing' | 'Receiving' | 'Staged' | 'MigSource' | 'Transferring' | 'Committing';
 
-/** Commands from the command channel and the steps of the protocols that drive it. */
-export type MigCommand =
-  | 'Initialize'
-  | 'Receive'
-  | 'StopAndTransfer'
-  | 'Kill'
-  // protocol steps (not sent by users directly)
-  | 'initialized'
-  | 'stage'
-  | 'activate'
-  | 'commit'
-  | 'release'
-  | 'abort';
 
 const TRANSITIONS: Readonly<Record<MigState, Partial<Record<MigCommand, MigState>>>> = {
   MigSink: { Initialize: 'Initializing', Receive: 'Receiving' },
@@ -42,6 +28,14 @@ const TRANSITIONS: Readonly<Record<MigState, Partial<Record<MigCommand, MigState
 /** Commands each state accepts (for messages and Info). */
 export function acceptedCommands(state: MigState): MigCommand[] {
   return Object.keys(TRANSITIONS[state]) as MigCommand[];
+}
+
+
+/** The commands a client may send to a slot in `state` now (Copy only when the partition has a free slot). */
+export function channelCommands(state: MigState, freeSlot: boolean): ChannelCommand[] {
+  if (state === 'MigSink') return ['Info', 'Initialize', 'Receive'];
+  if (state === 'MigSource') return ['Info', 'StopAndTransfer', 'Kill', 'Pause', 'Resume', 'Save', ...(freeSlot ? (['Copy'] as const) : [])];
+  return ['Info'];
 }
 
 /** One transition taken, as published. */

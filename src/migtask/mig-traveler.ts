@@ -8,9 +8,9 @@ import type { CpuState } from '../machine/index.ts';
 import type { WordSize } from '../config/index.ts';
 import { newRegisters } from '../machine/index.ts';
 import { HandleTable } from '../partition/index.ts';
+import type { FaultKind, TravelerStatus } from './vocabulary.ts';
 
-/** What a traveler does: runs, waits, exited, or stopped by a fault. */
-export type TravelerStatus = 'ready' | 'waiting' | 'exited' | 'faulted';
+
 
 /** What a waiting traveler waits for. */
 export type Wait =
@@ -21,7 +21,7 @@ export type Wait =
 
 /** Why a traveler stopped: the fault kind, its message, the pc and the address. */
 export interface TravelerFault {
-  readonly kind: string;
+  readonly kind: FaultKind;
   readonly message: string;
   readonly pc: number;
   readonly address?: number;

@@ -8,6 +8,8 @@ import type { Clock, Compression, Endian, WordSize } from '../common/index.ts';
 import type { MemoryFault, Partition } from '../partition/index.ts';
 import type { MigTask } from './mig-task.ts';
 import type { MigTraveler } from './mig-traveler.ts';
+import type { MigrationStep } from './vocabulary.ts';
+
 
 /** Messages queued on one gate, in order (they travel with a task in its container). */
 export interface GateMessages {
@@ -35,7 +37,7 @@ export interface MigrationHost {
   readonly clock: Clock;
 
   /** Publishes a migration event of `task` (`phase`: staged, activated, released, ...). */
-  migrationEvent(task: string, phase: string, detail: string): void;
+  migrationEvent(task: string, phase: MigrationStep, detail: string): void;
 
   /** The task with this id (NotFoundError naming where it went, if it left). */
   task(id: string): MigTask;

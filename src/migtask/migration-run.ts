@@ -11,6 +11,7 @@ import { snapshotOf, type Snapshot, type ZeroTest } from './container-snapshot.t
 import type { MigTask } from './mig-task.ts';
 import type { GateMessages, MigrationHost } from './migration-host.ts';
 import type { SinkPort } from './sink-port.ts';
+import type { MigrationPhase, MigrationStatus, MigrationStep } from './vocabulary.ts';
 
 /** What a StopAndTransfer asks for. */
 export interface MigrateOptions {
@@ -28,8 +29,9 @@ export interface MigrateOptions {
 }
 
 /** Progress of a migration, as StopAndTransfer streams it. */
+
 export interface MigrationProgress {
-  readonly phase: 'negotiate' | 'precopy' | 'stop' | 'transfer' | 'commit' | 'release' | 'postcopy' | 'done';
+  readonly phase: MigrationPhase;
   readonly bytesSent: number;
   readonly pagesSent: number;
   readonly pagesTotal: number;
@@ -40,7 +42,7 @@ export interface MigrationStats {
   migrationId: string;
   task: string;
   mode: MigrationMode;
-  status: 'completed' | 'failed' | 'in-doubt';
+  status: MigrationStatus;
   source: string;
   sink: string;
   totalMs: number;
@@ -128,7 +130,7 @@ export class MigrationRun {
     };
   }
 
-  event(phase: string, detail: string): void {
+  event(phase: MigrationStep, detail: string): void {
     this.host.migrationEvent(this.options.task, phase, detail);
   }
 
@@ -136,9 +138,15 @@ export class MigrationRun {
     this.onProgress({ phase, bytesSent: this.stats.bytes, pagesSent: this.stats.pagesSent, pagesTotal });
   }
 
+  /** Where the migration is, on the task (what ps and Info show while it is in transit). */
+  status(status: MigrationStatus): void {
+    if (this.task.transit?.migrationId === this.stats.migrationId) this.task.transit.status = status;
+  }
+
   /** Stops the travelers and takes the messages queued for the task's gates. */
   stop(): void {
     this.task.beginTransfer();
+    this.task.transit = { migrationId: this.stats.migrationId, peer: this.sinkName, status: 'active' };
     this.tStop = performance.now();
     this.gates = this.host.taskGates.receivedBy(this.task);
     this.carried = this.host.taskGates.take(this.gates);

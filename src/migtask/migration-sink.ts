@@ -7,10 +7,11 @@
  */
 import { AlreadyExistsError, Code, MigvisorError } from '../common/index.ts';
 import { ContainerError, type RawChunk } from './container-codec.ts';
-import { restoreTraveler, type ContainerHeader__Output } from './container-snapshot.ts';
+import { containerMode, restoreTraveler, type ContainerHeader__Output } from './container-snapshot.ts';
 import { endpointFromHeader, incompatibility, localEndpoint } from './compatibility.ts';
 import type { MigTask } from './mig-task.ts';
 import type { MigrationHost } from './migration-host.ts';
+import type { MigState } from './vocabulary.ts';
 import { PostcopySink } from './postcopy-sink.ts';
 import { SinkCore, type Outcome, type SinkRecord, type SinkTarget } from './sink-core.ts';
 
@@ -28,7 +29,7 @@ export interface ReceiveResult {
   readonly migrationId: string;
   readonly taskId: string;
   readonly slot: string;
-  readonly state: string;
+  readonly state: MigState;
   readonly pages: number;
   readonly bytes: number;
   readonly header: ContainerHeader__Output;
@@ -57,16 +58,17 @@ export class MigrationSink {
         return `running on ${host.name}`;
       },
       check: (h) => this.checkHeader(h),
-      reserve: (h) => {
+      reserve: (h, rec) => {
         const slot = host.freeSlot(h.partition);
         slot.beginReceive();
+        slot.transit = { migrationId: rec.id, peer: h.sourceNode, status: 'active' };
         return { slot };
       },
       pages: (place, b) => {
         place.slot.installPages(b.index, b.data, b.zero);
       },
       stage: (place, state, header) => {
-        const lazy = header.mode === 'lazy';
+        const lazy = containerMode(header) === 'lazy';
         if (lazy && !header.sourceAddress) throw new ContainerError('a post-copy container must name its source address', Code.INVALID_ARGUMENT);
         const slot = place.slot;
         const travelers = state.travelers.map((t) => restoreTraveler(t, slot.word, host.tick));
@@ -119,9 +121,9 @@ export class MigrationSink {
   }
 
   /** Commit: activates a staged migration. Repeating it after success is harmless. */
-  async commit(id: string): Promise<{ taskId: string; slot: string; state: string }> {
+  async commit(id: string): Promise<{ taskId: string; slot: string; state: MigState | undefined }> {
     const rec = await this.core.commit(id);
-    return { taskId: rec.taskId, slot: rec.place?.slot.slotName ?? '', state: rec.place?.slot.state ?? '' };
+    return { taskId: rec.taskId, slot: rec.place?.slot.slotName ?? '', state: rec.place?.slot.state };
   }
 
   /** Abort: discards a receiving or staged migration. */

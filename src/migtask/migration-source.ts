@@ -17,14 +17,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Code, describeError, IllegalStateError, MigvisorError } from '../common/index.ts';
-import type { MigState } from './mig-thread.ts';
+import type { MigState } from './vocabulary.ts';
 import type { MigrationHost } from './migration-host.ts';
 import { MigrationRefused, MigrationRun, round3, type MigrateOptions, type MigrationProgress, type MigrationStats } from './migration-run.ts';
 import { PostcopySource } from './postcopy-source.ts';
 import type { SinkPort } from './sink-port.ts';
 import { migrationChunks } from './source-chunks.ts';
 import { negotiate } from './source-negotiate.ts';
-import { keepResolving, settle } from './source-settle.ts';
+import { keepResolving, settle, type InDoubt } from './source-settle.ts';
 
 /** What a node offers the migrations it runs as source. */
 export interface SourceContext {
@@ -32,6 +32,8 @@ export interface SourceContext {
   readonly address: string;
   /** Post-copy residuals this node serves, by migration id. */
   readonly residuals: Map<string, PostcopySource>;
+  /** Migrations in doubt, by task id (SettleMigration asks them to settle now). */
+  readonly inDoubt?: Map<string, InDoubt>;
 }
 
 /**
@@ -91,9 +93,15 @@ export async function migrateTask(
   };
   if (outcome === 'in-doubt') {
     stats.status = 'in-doubt';
+    run.status('in-doubt');
     stats.totalMs = round3(performance.now() - run.t0);
     run.event('in-doubt', `${run.sinkName} does not answer after the commit; the task stays stopped here until it does`);
-    keepResolving(run, depart, () => context.residuals.delete(stats.migrationId));
+    keepResolving(
+      run,
+      depart,
+      () => context.residuals.delete(stats.migrationId),
+      (d) => (d ? context.inDoubt?.set(options.task, d) : context.inDoubt?.delete(options.task)),
+    );
     throw new MigvisorError(
       `migration of ${options.task}: ${run.sinkName} did not confirm the commit; the task is held stopped on ${host.name} (state Committing) until ${run.sinkName} answers`,
       Code.UNAVAILABLE,

@@ -5,7 +5,7 @@
  * residuals it still serves pages for. The node's gRPC server only translates
  * calls into these methods.
  */
-import { NotFoundError } from '../common/index.ts';
+import { IllegalStateError, NotFoundError } from '../common/index.ts';
 import { Checkpointer } from './checkpoint.ts';
 import type { RawChunk } from './container-codec.ts';
 import type { MigrationHost } from './migration-host.ts';
@@ -14,6 +14,7 @@ import { MigrationSink } from './migration-sink.ts';
 import { migrateTask, type SourceContext } from './migration-source.ts';
 import type { PostcopySource } from './postcopy-source.ts';
 import { RemoteSink, type SinkPort } from './sink-port.ts';
+import type { InDoubt, Settled } from './source-settle.ts';
 
 /** Timeouts of a node's migration state. */
 export interface NodeMigrationsOptions {
@@ -31,6 +32,8 @@ export class NodeMigrations implements SourceContext {
   readonly checkpoints: Checkpointer;
   /** Post-copy migrations this node still serves pages for, by migration id. */
   readonly residuals = new Map<string, PostcopySource>();
+  /** Migrations in doubt (their task held Committing here), by task id. */
+  readonly inDoubt = new Map<string, InDoubt>();
   /** This node's gRPC address ('' until it serves): post-copy sinks fetch pages from it. */
   address = '';
   private readonly sinks = new Map<string, RemoteSink>();
@@ -61,6 +64,19 @@ export class NodeMigrations implements SourceContext {
   /** StopAndTransfer to any sink port (tests give their own). */
   migrateTo(sink: SinkPort, options: MigrateOptions, onProgress?: (p: MigrationProgress) => void): Promise<MigrationStats> {
     return migrateTask(this.host, sink, options, onProgress, this);
+  }
+
+  /**
+   * SettleMigration: asks the sink of task `taskId`'s migration in doubt what
+   * became of it, now, and acts on the answer (depart, or resume here).
+   */
+  async settle(taskId: string): Promise<{ migrationId: string; outcome: Settled }> {
+    const task = this.host.task(taskId);
+    const d = this.inDoubt.get(taskId);
+    if (task.state !== 'Committing' || !d) {
+      throw new IllegalStateError(task.state, 'SettleMigration', `task ${taskId} is not held by a migration in doubt on ${this.host.name}`);
+    }
+    return { migrationId: d.migrationId, outcome: await d.settle() };
   }
 
   /** FetchPages: a post-copy sink faulted on these pages. */

@@ -72,7 +72,7 @@ export class PostcopySink {
     for (let attempt = 0; attempt < this.options.attempts && !this.closed; attempt++) {
       try {
         const wire = await unary(this.client.FetchPages, this.client, { migrationId: this.migrationId, pages }, `FetchPages from ${this.sourceAddress}`, this.options.fetchDeadlineMs);
-        const batch = await verifyPageChunk(rawChunk(wire), this.task.space.pageSize, this.task.space.pageCount);
+        const batch = await verifyPageChunk(rawChunk(wire.chunk), this.task.space.pageSize, this.task.space.pageCount);
         if (this.closed) return;
         this.fetched += this.task.installPages(batch.index, batch.data, batch.zero, true);
         for (const p of pages) this.requested.delete(p);

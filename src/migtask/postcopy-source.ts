@@ -11,7 +11,7 @@ import { BATCH_PAGES } from './container-snapshot.ts';
 import { pipelined } from './pipeline.ts';
 
 function frame(p: PreparedPages, seq: number): RawChunk {
-  return { seq, kind: 'CHUNK_KIND_PAGES', encoding: p.encoding, payload: p.payload, sha256: p.sha256 };
+  return { seq, kind: 'CHUNK_KIND_PAGES', compression: p.compression, payload: p.payload, sha256: p.sha256 };
 }
 
 /** The source side of a running post-copy migration: serves FetchPages and pushes the rest. */

@@ -18,11 +18,13 @@
 import { randomUUID } from 'node:crypto';
 import { Code, describeError, IllegalStateError, MigvisorError, type Clock, type Timer } from '../common/index.ts';
 import { ChunkVerifier, ContainerError, type RawChunk, type VerifiedPages } from './container-codec.ts';
-import type { ContainerHeader__Output } from './container-snapshot.ts';
+import { containerMode, type ContainerHeader__Output } from './container-snapshot.ts';
 import { MigrationBook } from './migration-book.ts';
 
 /** Where a received container stands. */
 export type Outcome = 'receiving' | 'staged' | 'active' | 'aborted';
+
+
 type Step = 'stage' | 'activate' | 'abort';
 
 /** The record lifecycle: every outcome change goes through {@link nextOutcome}. */
@@ -130,7 +132,7 @@ export class SinkCore<P> {
       await verifier.finish();
       this.throwIfAborted(rec);
       if (!header || !rec?.place) throw new ContainerError('the container ended before its trailer');
-      if (header.mode === 'precopy' && !final) throw new ContainerError('a pre-copy container ended without its final state');
+      if (containerMode(header) === 'precopy' && !final) throw new ContainerError('a pre-copy container ended without its final state');
       const state = final ?? header;
       const place = rec.place;
       await this.target.stage(place, state, header, rec);

@@ -1,36 +1,43 @@
 /**
  * What a migration source needs of a sink, whether the sink is another node's
  * MigTask service or the middleware: Info to negotiate, Receive to stage, Commit
- * to activate, Abort and QueryMigration to settle failures.
+ * to activate, Abort and QueryMigration to settle failures, PushPages for the
+ * rest of a post-copy migration. {@link RemoteSink} speaks it over gRPC.
  */
-import * as grpc from '@grpc/grpc-js';
 import { clientStream, migTaskClient, unary, type MigTaskClient } from '../common/index.ts';
-import type { PushPagesReply__Output } from '../generated/migvisor/v1/PushPagesReply.ts';
-import type { CommitReply__Output } from '../generated/migvisor/v1/CommitReply.ts';
-import type { InfoReply__Output } from '../generated/migvisor/v1/InfoReply.ts';
-import type { QueryMigrationReply__Output } from '../generated/migvisor/v1/QueryMigrationReply.ts';
-import type { ReceiveReply__Output } from '../generated/migvisor/v1/ReceiveReply.ts';
-import type { RawChunk } from './container-codec.ts';
+import type { InfoResponse__Output } from '../generated/migvisor/v1/InfoResponse.ts';
+import type { PushPagesRequest } from '../generated/migvisor/v1/PushPagesRequest.ts';
+import type { ReceiveResponse__Output } from '../generated/migvisor/v1/ReceiveResponse.ts';
+import { toWireChunk, wrapChunks, type RawChunk } from './container-codec.ts';
+import type { QueryOutcome } from './vocabulary.ts';
+import { OUTCOME_WIRE } from './wire-enums.ts';
 
-/** The metadata header naming the migration a PushPages stream belongs to. */
-export const MIGRATION_ID_HEADER = 'migration-id';
-
-/** Reads the migration id a PushPages call carries in its metadata. */
-export function migrationIdOf(metadata: grpc.Metadata): string {
-  const v = metadata.get(MIGRATION_ID_HEADER)[0];
-  return typeof v === 'string' ? v : v ? v.toString() : '';
+/** What a sink says of a migration id. */
+export interface SinkQuery {
+  readonly outcome: QueryOutcome;
+  /** Pages verified and installed so far. */
+  readonly pagesReceived: number;
+  /** Why it was aborted. */
+  readonly detail: string;
 }
 
 /** A sink as a migration source reaches it: a node's MigTask service, the middleware, or a test double. */
 export interface SinkPort {
+  /** Its host:port. */
   readonly address: string;
-  info(partition: string, ms: number): Promise<InfoReply__Output>;
-  receive(chunks: AsyncIterable<RawChunk>, ms: number): Promise<ReceiveReply__Output>;
-  commit(migrationId: string, ms: number): Promise<CommitReply__Output>;
+  /** Info for a free slot of `partition`. */
+  info(partition: string, ms: number): Promise<InfoResponse__Output>;
+  /** Streams a container; resolves once the sink staged it. */
+  receive(chunks: AsyncIterable<RawChunk>, ms: number): Promise<ReceiveResponse__Output>;
+  /** Commit: the sink activates the staged container. */
+  commit(migrationId: string, ms: number): Promise<void>;
+  /** Abort: the sink discards what it has of the migration. */
   abort(migrationId: string, reason: string, ms: number): Promise<void>;
-  query(migrationId: string, ms: number): Promise<QueryMigrationReply__Output>;
+  /** QueryMigration. */
+  query(migrationId: string, ms: number): Promise<SinkQuery>;
   /** Post-copy: pushes the pages the sink still lacks. */
-  pushPages(migrationId: string, chunks: AsyncIterable<RawChunk>, ms: number): Promise<PushPagesReply__Output>;
+  pushPages(migrationId: string, chunks: AsyncIterable<RawChunk>, ms: number): Promise<{ installed: number; missing: number }>;
+  /** Closes the channel. */
   close(): void;
 }
 
@@ -42,30 +49,34 @@ export class RemoteSink implements SinkPort {
     this.client = migTaskClient(address);
   }
 
-  info(partition: string, ms: number): Promise<InfoReply__Output> {
+  info(partition: string, ms: number): Promise<InfoResponse__Output> {
     return unary(this.client.Info, this.client, { partition }, `Info from ${this.address}`, ms);
   }
 
-  receive(chunks: AsyncIterable<RawChunk>, ms: number): Promise<ReceiveReply__Output> {
-    return clientStream(this.client.Receive, this.client, chunks, `Receive on ${this.address}`, ms);
+  receive(chunks: AsyncIterable<RawChunk>, ms: number): Promise<ReceiveResponse__Output> {
+    return clientStream(this.client.Receive, this.client, wrapChunks(chunks), `Receive on ${this.address}`, ms);
   }
 
-  commit(migrationId: string, ms: number): Promise<CommitReply__Output> {
-    return unary(this.client.Commit, this.client, { migrationId }, `Commit on ${this.address}`, ms);
+  async commit(migrationId: string, ms: number): Promise<void> {
+    await unary(this.client.Commit, this.client, { migrationId }, `Commit on ${this.address}`, ms);
   }
 
   async abort(migrationId: string, reason: string, ms: number): Promise<void> {
     await unary(this.client.Abort, this.client, { migrationId, reason }, `Abort on ${this.address}`, ms);
   }
 
-  query(migrationId: string, ms: number): Promise<QueryMigrationReply__Output> {
-    return unary(this.client.QueryMigration, this.client, { migrationId }, `QueryMigration on ${this.address}`, ms);
+  async query(migrationId: string, ms: number): Promise<SinkQuery> {
+    const q = await unary(this.client.QueryMigration, this.client, { migrationId }, `QueryMigration on ${this.address}`, ms);
+    return { outcome: OUTCOME_WIRE.fromWire(q.outcome) ?? 'unknown', pagesReceived: q.pagesReceived, detail: q.detail };
   }
 
-  pushPages(migrationId: string, chunks: AsyncIterable<RawChunk>, ms: number): Promise<PushPagesReply__Output> {
-    const metadata = new grpc.Metadata();
-    metadata.set(MIGRATION_ID_HEADER, migrationId);
-    return clientStream(this.client.PushPages, this.client, chunks, `PushPages to ${this.address}`, ms, metadata);
+  async pushPages(migrationId: string, chunks: AsyncIterable<RawChunk>, ms: number): Promise<{ installed: number; missing: number }> {
+    async function* requests(): AsyncGenerator<PushPagesRequest> {
+      yield { migrationId };
+      for await (const c of chunks) yield { chunk: toWireChunk(c) };
+    }
+    const r = await clientStream(this.client.PushPages, this.client, requests(), `PushPages to ${this.address}`, ms);
+    return { installed: r.installed, missing: r.missing };
   }
 
   close(): void {

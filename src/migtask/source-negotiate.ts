@@ -10,6 +10,7 @@ import type { MigTask } from './mig-task.ts';
 import type { MigrationHost } from './migration-host.ts';
 import { MigrationRefused, type MigrateOptions } from './migration-run.ts';
 import type { SinkPort } from './sink-port.ts';
+import { MIG_STATE_WIRE } from './wire-enums.ts';
 
 const INFO_DEADLINE_MS = 5_000;
 
@@ -29,10 +30,11 @@ export async function negotiate(host: MigrationHost, task: MigTask, sink: SinkPo
   try {
     info = await sink.info(task.partition.name, INFO_DEADLINE_MS);
   } catch (e: unknown) {
+    if (e instanceof MigvisorError && e.code === Code.NOT_FOUND) throw new MigrationRefused(`${sinkName} has no partition ${task.partition.name}`);
     throw new MigvisorError(`cannot reach sink ${sinkName}: ${describeError(e)}`, Code.UNAVAILABLE, { cause: e });
   }
   const name = info.node || sinkName;
-  const theirs = info.compression.map((e) => compressionFromWire(e) ?? 'none');
+  const theirs = info.compression.map((e: unknown) => compressionFromWire(e as string)).filter((c): c is Compression => c !== undefined);
   if (info.archive) {
     if (options.mode === 'lazy') throw new MigrationRefused(`${name} archives full or pre-copy migrations, not post-copy ones`);
     return chooseCompression(options.compression, host.compression, theirs, name);
@@ -40,11 +42,13 @@ export async function negotiate(host: MigrationHost, task: MigTask, sink: SinkPo
   const partition = task.partition.name;
   const reason = incompatibility(localEndpoint(host.name, host.cpu, partition, task.partition), endpointFromInfo(info, sinkName, partition));
   if (reason) throw new MigrationRefused(reason);
-  if (info.state !== 'MigSink' || info.freeSlots === 0) {
-    throw new MigrationRefused(`${name} has no MigSink slot free in partition ${partition} (it is ${info.state || 'unavailable'})`);
+  const slot = info.slot;
+  const state = MIG_STATE_WIRE.fromWire(slot?.state);
+  if (state !== 'MigSink' || !slot?.freeSlots) {
+    throw new MigrationRefused(`${name} has no MigSink slot free in partition ${partition} (it is ${state ?? 'unavailable'})`);
   }
-  if (info.slotBytes < task.space.size) {
-    throw new MigrationRefused(`${name} has ${info.slotBytes} bytes for the task, it needs ${task.space.size}`);
+  if (slot.slotBytes !== undefined && slot.slotBytes !== null && slot.slotBytes < task.space.size) {
+    throw new MigrationRefused(`${name} has ${slot.slotBytes} bytes for the task, it needs ${task.space.size}`);
   }
   return chooseCompression(options.compression, host.compression, theirs, name);
 }

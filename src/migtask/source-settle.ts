@@ -47,20 +47,40 @@ export async function settle(sink: SinkPort, id: string, clock: Clock): Promise<
   return 'in-doubt';
 }
 
+/** One round of asking: Commit again, then QueryMigration; `in-doubt` when the sink does not answer. */
+export async function settleOnce(sink: SinkPort, id: string): Promise<Settled> {
+  try {
+    await sink.commit(id, COMMIT_DEADLINE_MS);
+    return 'active';
+  } catch (e: unknown) {
+    const refused = e instanceof MigvisorError && e.code === Code.FAILED_PRECONDITION;
+    const q = await sink.query(id, COMMIT_DEADLINE_MS).catch(() => undefined);
+    if (q?.outcome === 'active') return 'active';
+    if (q?.outcome === 'aborted' || q?.outcome === 'unknown') return q.outcome;
+    return refused ? 'aborted' : 'in-doubt';
+  }
+}
+
+/** A migration in doubt, as the node keeps it: it can be asked to settle now. */
+export interface InDoubt {
+  readonly migrationId: string;
+  /** Asks the sink once, now, and acts on the answer; resolves with what it said. */
+  settle(): Promise<Settled>;
+}
+
 /**
  * In doubt after the commit: keeps asking in the background, then departs (the
- * sink runs the task) or resumes it here with the messages it carried.
+ * sink runs the task) or resumes it here with the messages it carried. While it
+ * is in doubt, `register` holds it so that a client can ask it to settle now.
  */
-export function keepResolving(run: MigrationRun, depart: (detail: string) => Promise<void>, abandon: () => void): void {
+export function keepResolving(run: MigrationRun, depart: (detail: string) => Promise<void>, abandon: () => void, register: (d: InDoubt | undefined) => void): void {
   const { host, task, sink, sinkName } = run;
   const id = run.stats.migrationId;
-  const retry = async (): Promise<void> => {
-    const outcome = await settle(sink, id, host.clock);
-    if (task.state !== 'Committing') return;
-    if (outcome === 'in-doubt') {
-      host.clock.timer(IN_DOUBT_RETRY_MS, () => void retry());
-      return;
-    }
+  let done = false;
+  const act = async (outcome: Settled): Promise<void> => {
+    if (done || task.state !== 'Committing' || outcome === 'in-doubt') return;
+    done = true;
+    register(undefined);
     if (outcome === 'active') {
       await depart(`${sinkName} confirmed the task runs there`);
       task.scrub();
@@ -70,5 +90,22 @@ export function keepResolving(run: MigrationRun, depart: (detail: string) => Pro
     abandon();
     run.resume(`${sinkName} reports the migration ${outcome}`);
   };
+  const retry = async (): Promise<void> => {
+    const outcome = await settle(sink, id, host.clock);
+    if (done || task.state !== 'Committing') return;
+    if (outcome === 'in-doubt') {
+      host.clock.timer(IN_DOUBT_RETRY_MS, () => void retry());
+      return;
+    }
+    await act(outcome);
+  };
+  register({
+    migrationId: id,
+    settle: async () => {
+      const outcome = await settleOnce(sink, id);
+      await act(outcome);
+      return outcome;
+    },
+  });
   void retry();
 }

@@ -19,7 +19,7 @@ export const LAYERS = ['generated', 'common', 'config', 'partition', 'machine', 
  * dependency-free leaves, so that the CLI can register its commands (and print
  * help or a usage error) without loading grpc-js through common/index.ts.
  */
-export const LIGHT_ENTRIES: readonly string[] = ['common/errors.ts', 'common/vocabulary.ts'];
+export const LIGHT_ENTRIES: readonly string[] = ['common/errors.ts', 'common/vocabulary.ts', 'common/wire-enum.ts'];
 
 export interface Import {
   readonly from: string;

@@ -4,8 +4,9 @@
  */
 import * as fs from 'node:fs';
 import Table from 'cli-table3';
-import { serverStream, unary, clientStream, InvalidArgumentError } from '../../common/index.ts';
-import { ChunkVerifier, rawChunk, type RawChunk, inspectContainer, type InspectReport, readContainerFile, writeContainerFile } from '../../migtask/index.ts';
+import { clientStream, COMPRESSION_WIRE, InvalidArgumentError, serverStream, toProtoJson, unary } from '../../common/index.ts';
+import { ChunkVerifier, inspectContainer, rawChunk, readContainerFile, wrapChunks, writeContainerFile, type InspectReport, type RawChunk } from '../../migtask/index.ts';
+import { printMessage } from '../print.ts';
 import { progressBar } from '../progress.ts';
 import type { NodeFlags } from '../remote-options.ts';
 import { withRemote } from '../remote.ts';
@@ -20,10 +21,10 @@ export function save(task: string, file: string, flags: SaveFlags): Promise<void
     let migrationId = '';
     let pagesTotal = 0;
     const bar = progressBar(`save ${task}`);
-    const call = c.Save({ task, compression: flags.compress, leaveRunning: flags.leaveRunning ?? false });
+    const call = c.Save({ taskId: task, compression: COMPRESSION_WIRE.toWire(flags.compress), leaveRunning: flags.leaveRunning ?? false });
     async function* verified(): AsyncGenerator<RawChunk> {
       for await (const wire of serverStream(call, `save ${task} on ${flags.node}`)) {
-        const chunk = rawChunk(wire);
+        const chunk = rawChunk(wire.chunk);
         const v = verifier.accept(chunk);
         if (v.kind === 'header') {
           migrationId = v.header.migrationId;
@@ -45,8 +46,16 @@ export function save(task: string, file: string, flags: SaveFlags): Promise<void
       throw e;
     }
     bar.stop();
-    const summary = flags.leaveRunning ? undefined : await unary(c.ConfirmSave, c, { migrationId }, `confirm save of ${task}`);
-    const result = { task, file, bytes, pages: verifier.received.pages, migrationId, stopped: !flags.leaveRunning, slot: summary?.slot ?? '' };
+    const confirmed = flags.leaveRunning ? undefined : await unary(c.ConfirmSave, c, { migrationId }, `confirm save of ${task}`);
+    // What the command did, beside the wire message of the confirmation: the same conventions (proto3 JSON).
+    const result = {
+      file,
+      bytes: String(bytes),
+      pages: String(verifier.received.pages),
+      migrationId,
+      stopped: !flags.leaveRunning,
+      ...(confirmed ? { confirmSave: toProtoJson('ConfirmSaveResponse', confirmed) } : {}),
+    };
     if (flags.json) printJson(result);
     else process.stdout.write(`saved ${task} to ${file} (${bytes} bytes, ${result.pages} pages)${flags.leaveRunning ? '; it keeps running' : `; it stopped on ${flags.node}`}\n`);
   });
@@ -56,9 +65,9 @@ export function save(task: string, file: string, flags: SaveFlags): Promise<void
 export function load(file: string, flags: NodeFlags): Promise<void> {
   return withRemote(flags, async (r) => {
     const c = await r.node(flags.node);
-    const summary = await clientStream(c.Load, c, readContainerFile(file), `load ${file} on ${flags.node}`, 60_000);
-    if (flags.json) printJson(summary);
-    else process.stdout.write(`${summary.taskId}\n`);
+    const reply = await clientStream(c.Load, c, wrapChunks(readContainerFile(file)), `load ${file} on ${flags.node}`, 60_000);
+    if (flags.json) printMessage('LoadResponse', reply);
+    else process.stdout.write(`${reply.task?.taskId ?? ''}\n`);
   });
 }
 

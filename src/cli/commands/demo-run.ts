@@ -12,26 +12,28 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import Table from 'cli-table3';
 import {
+  CHANNEL_OPTIONS,
   clientStream,
+  describeError,
+  MIGRATION_MODE_WIRE,
   migTaskClient,
   nodeClient,
   serverStream,
+  toProtoJson,
   unary,
-  type NodeControlClient,
-  describeError,
-  CHANNEL_OPTIONS,
   wire,
+  type MigrationMode,
+  type NodeControlClient,
 } from '../../common/index.ts';
 import type { MiddlewareClient } from '../../generated/migvisor/v1/Middleware.ts';
 import type { MigrationStats__Output } from '../../generated/migvisor/v1/MigrationStats.ts';
 import type { SnapshotInfo__Output } from '../../generated/migvisor/v1/SnapshotInfo.ts';
-import { formatEvent } from '../../hypervisor/index.ts';
+import { formatEvent, fromWireEvent } from '../../hypervisor/index.ts';
 import { loadCluster } from '../../config/index.ts';
-import { ChunkVerifier, rawChunk, type RawChunk, readContainerFile, writeContainerFile } from '../../migtask/index.ts';
+import { ChunkVerifier, rawChunk, readContainerFile, wrapChunks, writeContainerFile, type RawChunk } from '../../migtask/index.ts';
 import { PACKAGE_ROOT } from '../cluster-file.ts';
 import { startChild, stopChildren, type Child } from '../supervisor.ts';
-import { fromWireEvent } from '../from-wire.ts';
-import { statsJson } from '../migration-stats.ts';
+import { words } from '../format.ts';
 
 const say = (text: string): void => void process.stdout.write(`\n== ${text}\n`);
 
@@ -94,8 +96,8 @@ export async function demo(json: boolean): Promise<number> {
     const bytes = await save(nodes['field-a']!, task, saved);
     process.stdout.write(`   saved ${bytes} bytes; field-a no longer runs it\n`);
     await sleep(50);
-    const loaded = await clientStream(nodes['field-b']!.Load, nodes['field-b']!, readContainerFile(saved), 'load', 30_000);
-    process.stdout.write(`   loaded on field-b as ${loaded.taskId} in ${loaded.slot}\n`);
+    const loaded = await clientStream(nodes['field-b']!.Load, nodes['field-b']!, wrapChunks(readContainerFile(saved)), 'load', 30_000);
+    process.stdout.write(`   loaded on field-b as ${loaded.task?.taskId} in ${loaded.task?.slot}\n`);
     rows.push({ step: 'save field-a, load field-b', note: `${bytes} bytes in ${path.basename(saved)}` });
     await sleep(120);
 
@@ -123,7 +125,7 @@ export async function demo(json: boolean): Promise<number> {
     for (const stop of watches) stop();
     say('Statistics');
     process.stdout.write(`${statsTable(rows)}\n`);
-    if (json) process.stdout.write(`${JSON.stringify(rows.map((r) => ({ step: r.step, ...(r.stats ? statsJson(r.stats) : { note: r.note ?? '' }) })))}\n`);
+    if (json) process.stdout.write(`${JSON.stringify(rows.map((r) => ({ step: r.step, ...(r.stats ? { stats: toProtoJson('MigrationStats', r.stats) } : { note: r.note ?? '' }) })))}\n`);
     for (const c of Object.values(nodes)) c.close();
     return 0;
   } finally {
@@ -135,27 +137,30 @@ export async function demo(json: boolean): Promise<number> {
 }
 
 async function park(c: MiddlewareClient, node: string, task: string, label: string): Promise<SnapshotInfo__Output> {
-  for await (const p of serverStream(c.Park({ task, node, labels: [{ key: 'demo', value: label }], compression: 'deflate' }), 'park')) {
+  for await (const p of serverStream(c.Park({ taskId: task, node, labels: [{ key: 'demo', value: label }] }), 'park')) {
     if (p.snapshot) return p.snapshot;
   }
   throw new Error('park ended without a snapshot');
 }
 
 async function restore(c: MiddlewareClient, snapshot: string, node: string): Promise<void> {
-  for await (const p of serverStream(c.Restore({ snapshot, node, asCopy: false }), 'restore')) void p;
+  for await (const p of serverStream(c.Restore({ snapshotId: snapshot, node, asCopy: false }), 'restore')) void p;
 }
 
 async function where(c: MiddlewareClient, task: string): Promise<string> {
-  const w = await unary(c.Where, c, { task }, 'where');
-  return w.state === 'running' ? `runs on ${w.node}` : w.state === 'parked' ? `parked in ${w.snapshot}` : 'unknown';
+  const w = await unary(c.Where, c, { taskId: task }, 'where');
+  return w.state === 'LOCATION_STATE_RUNNING' ? `runs on ${w.node}` : w.state === 'LOCATION_STATE_PARKED' ? `parked in ${w.snapshotId}` : 'unknown';
 }
 
 /** Prints a node's console lines as they come; returns a function that stops it. */
 function watchConsole(c: NodeControlClient, name: string): () => void {
-  const call = c.Watch({ kinds: ['console', 'migration'], task: '' });
+  const call = c.Watch({ kinds: ['EVENT_KIND_CONSOLE', 'EVENT_KIND_MIGRATION'], taskId: '' });
   void (async () => {
     try {
-      for await (const e of serverStream(call, `watch ${name}`)) process.stdout.write(`   ${formatEvent(fromWireEvent(e))}\n`);
+      for await (const m of serverStream(call, `watch ${name}`)) {
+        const e = m.event ? fromWireEvent(m.event) : undefined;
+        if (e) process.stdout.write(`   ${formatEvent(e)}\n`);
+      }
     } catch {
       // cancelled at the end of the demo
     }
@@ -163,13 +168,13 @@ function watchConsole(c: NodeControlClient, name: string): () => void {
   return () => call.cancel();
 }
 
-type Mode = 'full' | 'precopy' | 'lazy';
+type Mode = MigrationMode;
 
 async function migrate(from: string, to: string, toName: string, task: string, mode: Mode = 'full'): Promise<MigrationStats__Output> {
   const c = migTaskClient(from);
   try {
     let stats: MigrationStats__Output | null = null;
-    for await (const p of serverStream(c.StopAndTransfer({ task, sink: to, sinkName: toName, mode, compression: 'auto' }), 'migrate')) {
+    for await (const p of serverStream(c.StopAndTransfer({ taskId: task, sink: to, sinkName: toName, mode: MIGRATION_MODE_WIRE.toWire(mode) }), 'migrate')) {
       if (p.stats) stats = p.stats;
     }
     if (!stats) throw new Error('no statistics');
@@ -183,8 +188,8 @@ async function save(c: NodeControlClient, task: string, file: string): Promise<n
   const verifier = new ChunkVerifier();
   let id = '';
   async function* chunks(): AsyncGenerator<RawChunk> {
-    for await (const w of serverStream(c.Save({ task, compression: 'deflate', leaveRunning: false }), 'save')) {
-      const chunk = rawChunk(w);
+    for await (const w of serverStream(c.Save({ taskId: task, compression: 'COMPRESSION_DEFLATE', leaveRunning: false }), 'save')) {
+      const chunk = rawChunk(w.chunk);
       const v = verifier.accept(chunk);
       if (v.kind === 'header') id = v.header.migrationId;
       yield chunk;
@@ -204,7 +209,19 @@ function statsTable(rows: readonly Row[]): string {
   for (const r of rows) {
     const s = r.stats;
     if (s) {
-      t.push([r.step, s.mode, s.status, s.totalMs.toFixed(1), s.downtimeMs.toFixed(1), s.pagesPerRound.join('/'), s.lazyFaultsServed, s.bytes, s.pagesSent, s.pagesElided, `${s.compression} x${s.compressionRatio}`]);
+      t.push([
+        r.step,
+        words(s.mode, 'MIGRATION_MODE_'),
+        words(s.status, 'MIGRATION_STATUS_'),
+        s.totalMs.toFixed(1),
+        s.downtimeMs.toFixed(1),
+        s.pagesPerRound.join('/'),
+        s.lazyFaultsServed,
+        s.bytes,
+        s.pagesSent,
+        s.pagesElided,
+        `${words(s.compression, 'COMPRESSION_')} x${s.compressionRatio}`,
+      ]);
     } else t.push([r.step, { colSpan: 10, content: r.note ?? '' }]);
   }
   return t.toString();

@@ -5,6 +5,7 @@
  */
 import { recordMiddleware } from '../../common/index.ts';
 import { loadCluster } from '../../config/index.ts';
+import { ClusterMembership } from '../../hypervisor/index.ts';
 import { MiddlewareServer, NodeBook, openStore } from '../../middleware/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import { logUnhandled } from '../run-command.ts';
@@ -17,7 +18,7 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   const cluster = loadCluster(f);
   const uri = flags.store ?? cluster.middleware?.store ?? 'file://../var/store';
   const store = await openStore(uri, cluster.dir);
-  const server = new MiddlewareServer(store, new NodeBook(cluster, f));
+  const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f));
   const address = await server.listen(flags.listen ?? cluster.middleware?.listen ?? '127.0.0.1:0');
   recordMiddleware(f, address);
   process.stdout.write(`${JSON.stringify({ middleware: 'middleware', address, store: store.uri, pid: process.pid })}\n`);

@@ -6,7 +6,7 @@
  */
 import { asyncScheduler } from 'rxjs';
 import { NotFoundError, forgetNode, recordNode } from '../../common/index.ts';
-import { formatEvent, Node, NodeServer } from '../../hypervisor/index.ts';
+import { ClusterMembership, formatEvent, Node, NodeServer } from '../../hypervisor/index.ts';
 import { loadCluster } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import { logUnhandled } from '../run-command.ts';
@@ -24,7 +24,7 @@ export async function startNode(fileArg: string | undefined, flags: NodeStartFla
   if (!def) throw new NotFoundError('node', flags.node, `in ${file} (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
   const node = new Node(def, cluster);
   if (flags.log) node.events.subscribe((e) => process.stderr.write(`${formatEvent(e)}\n`));
-  const server = new NodeServer(node);
+  const server = new NodeServer(node, new ClusterMembership(cluster, file));
   const address = await server.listen(flags.listen ?? def.listen);
   if (flags.boot) node.boot();
   node.start(asyncScheduler);

@@ -5,10 +5,11 @@
  */
 import { VirtualTimeScheduler } from 'rxjs';
 import { NotFoundError, seededIds } from '../../common/index.ts';
-import { formatEvent, type NodeEvent, Node } from '../../hypervisor/index.ts';
+import { formatEvent, Node, toTaskSummary, toWireEvent, type Sequenced } from '../../hypervisor/index.ts';
 import { loadCluster } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import { psTable } from '../format.ts';
+import { toProtoJson } from '../../common/index.ts';
 import { printJson } from '../run-command.ts';
 import type { SimulateFlags } from './simulate.ts';
 
@@ -18,19 +19,21 @@ export function simulate(file: string | undefined, flags: SimulateFlags): void {
   const def = cluster.nodes.find((n) => n.name === flags.node);
   if (!def) throw new NotFoundError('node', flags.node, `in ${cluster.file} (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
   const node = new Node(def, cluster, { ids: seededIds(flags.seed) });
-  const events: NodeEvent[] = [];
-  node.events.subscribe((e) => {
-    if (e.kind === 'transition') return;
-    events.push(e);
-    if (!flags.json) process.stdout.write(`${formatEvent(e)}\n`);
+  const events: Sequenced[] = [];
+  node.eventLog.stream.subscribe((s) => {
+    if (s.event.kind === 'transition') return;
+    if (flags.json) events.push(s);
+    else process.stdout.write(`${formatEvent(s.event)}\n`);
   });
   node.boot();
   for (const spec of flags.task) node.startTask(spec);
   const clock = new VirtualTimeScheduler();
   node.start(clock, flags.ticks);
   clock.flush();
-  const ps = node.ps({ hashes: true });
-  if (flags.json) printJson({ node: node.name, ticks: node.tick, events, ps });
-  else process.stdout.write(`${psTable(ps)}\n`);
+  const tasks = node.ps({ hashes: true }).map((t) => toTaskSummary(t, node.name));
+  if (flags.json) {
+    // A PsResponse of the node at the end, and the events of the run (transitions aside) as Watch gives them.
+    printJson({ ...toProtoJson('PsResponse', { node: node.name, tick: node.tick, tasks }), events: events.map((s) => toProtoJson('Event', toWireEvent(s))) });
+  } else process.stdout.write(`${psTable(tasks)}\n`);
   node.shutdown();
 }

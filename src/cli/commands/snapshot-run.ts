@@ -3,50 +3,38 @@
  * `where`, `move` and `evacuate`, each a call to the Middleware service.
  */
 import Table from 'cli-table3';
-import { serverStream, unary, MigvisorError } from '../../common/index.ts';
-import type { MigrationStats__Output } from '../../generated/migvisor/v1/MigrationStats.ts';
+import { COMPRESSION_WIRE, endianFromWire, MIGRATION_MODE_WIRE, MigvisorError, serverStream, unary } from '../../common/index.ts';
+import type { EvacuateResponse__Output } from '../../generated/migvisor/v1/EvacuateResponse.ts';
+import type { MoveResponse__Output } from '../../generated/migvisor/v1/MoveResponse.ts';
+import type { ParkResponse__Output } from '../../generated/migvisor/v1/ParkResponse.ts';
+import type { RestoreResponse__Output } from '../../generated/migvisor/v1/RestoreResponse.ts';
 import type { SnapshotInfo__Output } from '../../generated/migvisor/v1/SnapshotInfo.ts';
-import { statsJson, statsTable } from '../migration-stats.ts';
+import { words } from '../format.ts';
+import { statsTable } from '../migration-stats.ts';
+import { printMessage, printMessages } from '../print.ts';
 import { progressBar } from '../progress.ts';
 import type { ClusterFlags } from '../remote-options.ts';
 import { withRemote } from '../remote.ts';
-import { Exit, printJson } from '../run-command.ts';
+import { Exit } from '../run-command.ts';
 import type { EvacuateFlags, ListFlags, MoveFlags, ParkFlags, RemoveFlags, RestoreFlags } from './snapshot.ts';
 
-/** A snapshot as `--json` prints it. */
-export function snapshotJson(s: SnapshotInfo__Output): Record<string, unknown> {
-  return {
-    id: s.id,
-    task: s.taskId,
-    program: s.program,
-    source_node: s.sourceNode,
-    partition: s.partition,
-    fingerprint: s.fingerprint,
-    word_size: s.wordSize,
-    endian: s.endian,
-    labels: Object.fromEntries(s.labels.map((l) => [l.key, l.value])),
-    created: new Date(s.createdUnixMs).toISOString(),
-    memory_bytes: s.memoryBytes,
-    stored_pages: s.storedPages,
-    new_bytes: s.newBytes,
-    shared_bytes: s.sharedBytes,
-    state: s.state,
-    restored_to: s.restoredTo,
-    travelers: s.travelers,
-  };
-}
+const time = (ms: number): string => {
+  const d = new Date(ms);
+  return Number.isFinite(d.getTime()) ? d.toISOString().replace('T', ' ').slice(0, 19) : String(ms);
+};
 
 function snapshotTable(list: readonly SnapshotInfo__Output[]): string {
   const t = new Table({ head: ['SNAPSHOT', 'TASK', 'STATE', 'SOURCE', 'PARTITION', 'LABELS', 'CREATED', 'MEMORY', 'PAGES', 'NEW BYTES', 'SHARED'], style: { head: [], border: [], compact: true } });
   for (const s of list) {
+    const state = words(s.state, 'SNAPSHOT_STATE_');
     t.push([
       s.id,
       s.taskId,
-      s.state === 'restored' ? `restored -> ${s.restoredTo}` : s.state,
+      state === 'restored' ? `restored -> ${s.restoredTo}` : state,
       s.sourceNode,
       s.partition,
       s.labels.map((l) => `${l.key}=${l.value}`).join(' ') || '-',
-      new Date(s.createdUnixMs).toISOString().replace('T', ' ').slice(0, 19),
+      time(s.createdUnixMs),
       s.memoryBytes,
       s.storedPages,
       s.newBytes,
@@ -61,17 +49,18 @@ export function park(task: string, flags: ParkFlags): Promise<void> {
   return withRemote(flags, async (r) => {
     const c = await r.middleware(flags.middleware);
     const bar = progressBar(`park ${task}`);
-    let done: { snapshot: SnapshotInfo__Output | null; stats: MigrationStats__Output | null } | undefined;
+    let done: ParkResponse__Output | undefined;
     try {
-      for await (const p of serverStream(c.Park({ task, node: await r.address(flags.node), labels: flags.label, compression: flags.compress }), `park ${task}`)) {
-        bar.update(Number(p.pagesDone), Number(p.pagesTotal), p.phase);
-        if (p.snapshot) done = { snapshot: p.snapshot, stats: p.stats };
+      const request = { taskId: task, node: await r.address(flags.node), labels: flags.label, ...(flags.compress !== 'auto' ? { compression: COMPRESSION_WIRE.toWire(flags.compress) } : {}) };
+      for await (const p of serverStream(c.Park(request), `park ${task}`)) {
+        bar.update(Number(p.pagesDone), Number(p.pagesTotal), words(p.phase, 'MIGRATION_PHASE_'));
+        if (p.snapshot) done = p;
       }
     } finally {
       bar.stop();
     }
     if (!done?.snapshot) throw new MigvisorError(`park of ${task} ended without a snapshot`);
-    if (flags.json) printJson({ snapshot: snapshotJson(done.snapshot), ...(done.stats ? { stats: statsJson(done.stats) } : {}) });
+    if (flags.json) printMessage('ParkResponse', done);
     else process.stdout.write(`${done.snapshot.id}\n`);
   });
 }
@@ -81,28 +70,36 @@ export function restore(id: string, flags: RestoreFlags): Promise<void> {
   return withRemote(flags, async (r) => {
     const c = await r.middleware(flags.middleware);
     const bar = progressBar(`restore ${id}`);
-    let taskId = '';
-    let slot = '';
+    let done: RestoreResponse__Output | undefined;
     try {
-      for await (const p of serverStream(c.Restore({ snapshot: id, node: await r.address(flags.node), asCopy: flags.asCopy ?? false }), `restore ${id}`)) {
-        bar.update(Number(p.pagesDone), Number(p.pagesTotal), p.phase);
-        if (p.taskId) ({ taskId, slot } = p);
+      for await (const p of serverStream(c.Restore({ snapshotId: id, node: await r.address(flags.node), asCopy: flags.asCopy ?? false }), `restore ${id}`)) {
+        bar.update(Number(p.pagesDone), Number(p.pagesTotal), words(p.phase, 'MIGRATION_PHASE_'));
+        if (p.taskId) done = p;
       }
     } finally {
       bar.stop();
     }
-    if (flags.json) printJson({ snapshot: id, task: taskId, node: flags.node, slot });
-    else process.stdout.write(`${taskId}\n`);
+    if (!done) throw new MigvisorError(`restore of ${id} ended without a task`);
+    if (flags.json) printMessage('RestoreResponse', done);
+    else process.stdout.write(`${done.taskId}\n`);
   });
 }
 
-/** `snapshot list`: the snapshots (with every --label) and the store's size. */
+/** `snapshot list`: the snapshots (with every --label) and the store's size, page by page. */
 export function list(flags: ListFlags): Promise<void> {
   return withRemote(flags, async (r) => {
     const c = await r.middleware(flags.middleware);
-    const reply = await unary(c.List, c, { labels: flags.label }, 'snapshot list');
-    if (flags.json) printJson({ store: reply.store, store_bytes: reply.storeBytes, chunks: reply.chunks, snapshots: reply.snapshots.map(snapshotJson) });
-    else process.stdout.write(`${snapshotTable(reply.snapshots)}\nstore ${reply.store}: ${reply.chunks} chunks, ${reply.storeBytes} bytes\n`);
+    const reply = await unary(
+      c.List,
+      c,
+      { labels: flags.label, ...(flags.pageSize !== undefined ? { pageSize: flags.pageSize } : {}), pageToken: flags.pageToken ?? '' },
+      'snapshot list',
+    );
+    if (flags.json) printMessage('ListResponse', reply);
+    else {
+      process.stdout.write(`${snapshotTable(reply.snapshots)}\nstore ${reply.store}: ${reply.chunks} chunks, ${reply.storeBytes} bytes; ${reply.snapshots.length} of ${reply.total} snapshot(s)\n`);
+      if (reply.nextPageToken) process.stdout.write(`more: --page-token ${reply.nextPageToken}\n`);
+    }
   });
 }
 
@@ -110,13 +107,14 @@ export function list(flags: ListFlags): Promise<void> {
 export function inspect(id: string, flags: ClusterFlags): Promise<number> {
   return withRemote(flags, async (r) => {
     const c = await r.middleware(flags.middleware);
-    const s = await unary(c.Inspect, c, { snapshot: id, force: false }, `snapshot inspect ${id}`, 60_000);
-    if (flags.json) printJson({ ...snapshotJson(s), verified: s.verified, problems: s.problems });
-    else {
-      process.stdout.write(`${snapshotTable([s])}\nfingerprint ${s.fingerprint}, ${s.wordSize}-bit ${s.endian}-endian, ${s.travelers} traveler(s)\n`);
-      process.stdout.write(s.verified ? 'every chunk verifies\n' : `${s.problems.map((p) => `problem: ${p}`).join('\n')}\n`);
+    const reply = await unary(c.Inspect, c, { snapshotId: id }, `snapshot inspect ${id}`, 60_000);
+    const s = reply.snapshot;
+    if (flags.json) printMessage('InspectResponse', reply);
+    else if (s) {
+      process.stdout.write(`${snapshotTable([s])}\nfingerprint ${s.fingerprint}, ${s.wordSize}-bit ${endianFromWire(s.endian)}-endian, ${s.travelers} traveler(s)\n`);
+      process.stdout.write(reply.verified ? 'every chunk verifies\n' : `${reply.problems.map((p) => `problem: ${p}`).join('\n')}\n`);
     }
-    return s.verified ? Exit.OK : Exit.INVALID;
+    return reply.verified ? Exit.OK : Exit.INVALID;
   });
 }
 
@@ -124,9 +122,15 @@ export function inspect(id: string, flags: ClusterFlags): Promise<number> {
 export function remove(id: string, flags: RemoveFlags): Promise<void> {
   return withRemote(flags, async (r) => {
     const c = await r.middleware(flags.middleware);
-    const reply = await unary(c.Delete, c, { snapshot: id, force: flags.force ?? false }, `snapshot rm ${id}`, 60_000);
-    if (flags.json) printJson({ id: reply.id, freed_bytes: reply.freedBytes });
-    else process.stdout.write(`deleted ${reply.id}, freed ${reply.freedBytes} bytes\n`);
+    try {
+      const reply = await unary(c.Delete, c, { snapshotId: id, force: flags.force ?? false }, `snapshot rm ${id}`, 60_000);
+      if (flags.json) printMessage('DeleteResponse', reply);
+      else process.stdout.write(`deleted ${reply.id}, freed ${reply.freedBytes} bytes\n`);
+    } catch (e: unknown) {
+      // The API says "set force"; on the command line that is --force.
+      if (e instanceof MigvisorError && /set force/.test(e.message)) throw new MigvisorError(e.message.replace('set force', 'use --force'), e.code);
+      throw e;
+    }
   });
 }
 
@@ -134,10 +138,10 @@ export function remove(id: string, flags: RemoveFlags): Promise<void> {
 export function where(task: string, flags: ClusterFlags): Promise<void> {
   return withRemote(flags, async (r) => {
     const c = await r.middleware(flags.middleware);
-    const w = await unary(c.Where, c, { task }, `where ${task}`, 30_000);
-    if (flags.json) printJson(w);
-    else if (w.state === 'running') process.stdout.write(`${task} runs on ${w.node} (${w.address})\n`);
-    else if (w.state === 'parked') process.stdout.write(`${task} is parked in snapshot ${w.snapshot}\n`);
+    const w = await unary(c.Where, c, { taskId: task }, `where ${task}`, 30_000);
+    if (flags.json) printMessage('WhereResponse', w);
+    else if (w.state === 'LOCATION_STATE_RUNNING') process.stdout.write(`${task} runs on ${w.node} (${w.address})\n`);
+    else if (w.state === 'LOCATION_STATE_PARKED') process.stdout.write(`${task} is parked in snapshot ${w.snapshotId}\n`);
     else throw new MigvisorError(`task ${task} was not found on any node the middleware knows, nor in the archive`);
   });
 }
@@ -146,12 +150,12 @@ export function where(task: string, flags: ClusterFlags): Promise<void> {
 export function move(task: string, flags: MoveFlags): Promise<void> {
   return withRemote(flags, async (r) => {
     const c = await r.middleware(flags.middleware);
-    let stats: MigrationStats__Output | null = null;
-    const req = { task, to: await r.address(flags.to), from: flags.from ? await r.address(flags.from) : '', mode: flags.mode, compression: 'auto' };
-    for await (const p of serverStream(c.Move(req), `move ${task}`)) if (p.stats) stats = p.stats;
-    if (!stats) throw new MigvisorError(`move of ${task} ended without statistics`);
-    if (flags.json) printJson(statsJson(stats));
-    else process.stdout.write(`moved ${task} to ${flags.to}\n${statsTable(stats)}\n`);
+    let last: MoveResponse__Output | undefined;
+    const req = { taskId: task, to: await r.address(flags.to), from: flags.from ? await r.address(flags.from) : '', mode: MIGRATION_MODE_WIRE.toWire(flags.mode) };
+    for await (const m of serverStream(c.Move(req), `move ${task}`)) if (m.stats) last = m;
+    if (!last?.stats) throw new MigvisorError(`move of ${task} ended without statistics`);
+    if (flags.json) printMessage('MoveResponse', last);
+    else process.stdout.write(`moved ${task} to ${flags.to}\n${statsTable(last.stats)}\n`);
   });
 }
 
@@ -159,12 +163,12 @@ export function move(task: string, flags: MoveFlags): Promise<void> {
 export function evacuate(node: string, flags: EvacuateFlags): Promise<number> {
   return withRemote(flags, async (r) => {
     const c = await r.middleware(flags.middleware);
-    const events = [];
-    for await (const e of serverStream(c.Evacuate({ node: await r.address(node), mode: flags.mode }), `evacuate ${node}`)) {
+    const events: EvacuateResponse__Output[] = [];
+    for await (const e of serverStream(c.Evacuate({ node: await r.address(node), mode: MIGRATION_MODE_WIRE.toWire(flags.mode) }), `evacuate ${node}`)) {
       events.push(e);
-      if (!flags.json) process.stdout.write(`${e.task}: ${e.status}${e.to ? ` to ${e.to}` : ''} (${e.detail})\n`);
+      if (!flags.json) process.stdout.write(`${e.taskId}: ${words(e.status, 'EVACUATE_STATUS_')}${e.to ? ` to ${e.to}` : ''} (${e.detail})\n`);
     }
-    if (flags.json) printJson(events.map((e) => ({ task: e.task, to: e.to, status: e.status, detail: e.detail })));
-    return events.every((e) => e.status === 'moved') ? Exit.OK : Exit.FAILURE;
+    if (flags.json) printMessages('EvacuateResponse', events);
+    return events.every((e) => e.status === 'EVACUATE_STATUS_MOVED') ? Exit.OK : Exit.FAILURE;
   });
 }

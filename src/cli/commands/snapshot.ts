@@ -5,8 +5,8 @@
  * through the registry `cluster up` writes.
  */
 import type { Command } from 'commander';
-import { COMPRESSIONS, MIGRATION_MODES, type Compression, type MigrationMode } from '../../common/vocabulary.ts';
-import { choiceOption, label, type Label } from '../option-values.ts';
+import { COMPRESSION_CHOICES, MIGRATION_MODES, type CompressionChoice, type MigrationMode } from '../../common/vocabulary.ts';
+import { choiceOption, integer, label, type Label } from '../option-values.ts';
 import { withMiddlewareOption, type ClusterFlags } from '../remote-options.ts';
 import { action } from '../run-command.ts';
 
@@ -14,7 +14,7 @@ import { action } from '../run-command.ts';
 export interface ParkFlags extends ClusterFlags {
   readonly node: string;
   readonly label: Label[];
-  readonly compress: Compression;
+  readonly compress: CompressionChoice;
 }
 
 /** The options of `snapshot restore`. */
@@ -26,6 +26,8 @@ export interface RestoreFlags extends ClusterFlags {
 /** The options of `snapshot list`. */
 export interface ListFlags extends ClusterFlags {
   readonly label: Label[];
+  readonly pageSize?: number;
+  readonly pageToken?: string;
 }
 
 /** The options of `snapshot rm`. */
@@ -58,7 +60,7 @@ export function registerSnapshotCommands(program: Command): void {
       .argument('<task>', 'task id')
       .requiredOption('--node <node>', 'node the task runs on (name or host:port)')
       .option('--label <key=value>', 'label the snapshot (repeatable)', label('--label'), [])
-      .addOption(choiceOption('--compress <c>', 'page compression', COMPRESSIONS).default('deflate')),
+      .addOption(choiceOption('--compress <c>', 'page compression (auto: deflate when the node supports it)', COMPRESSION_CHOICES).default('auto')),
   ).action(action(async (task: string, flags: ParkFlags) => (await run()).park(task, flags)));
 
   withMiddlewareOption(
@@ -74,7 +76,9 @@ export function registerSnapshotCommands(program: Command): void {
     snap
       .command('list')
       .description('list snapshots: labels, source node, fingerprint, sizes, created time')
-      .option('--label <key=value>', 'only snapshots with this label (repeatable)', label('--label'), []),
+      .option('--label <key=value>', 'only snapshots with this label (repeatable)', label('--label'), [])
+      .option('--page-size <n>', 'snapshots per page (default 100)', integer('--page-size', 1))
+      .option('--page-token <token>', 'the page after the one that printed this token'),
   ).action(action(async (flags: ListFlags) => (await run()).list(flags)));
 
   withMiddlewareOption(snap.command('inspect').description('describe a snapshot and verify every chunk (exit 2 if one does not)').argument('<snapshot>', 'snapshot id or prefix')).action(

@@ -6,12 +6,11 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { serverStream, unary, fileProblem, InvalidArgumentError } from '../../common/index.ts';
-import { psTable } from '../format.ts';
-import { fromSummary, fromWireEvent } from '../from-wire.ts';
+import { COMPRESSION_WIRE, endianFromWire, EVENT_KIND_WIRE, fileProblem, InvalidArgumentError, serverStream, unary } from '../../common/index.ts';
+import { psTable, stateName, words } from '../format.ts';
+import { printMessage, printMessageLine } from '../print.ts';
 import type { NodeFlags } from '../remote-options.ts';
 import { withRemote } from '../remote.ts';
-import { printJson } from '../run-command.ts';
 import type { GateSendFlags, InfoFlags, PsFlags, TaskStartFlags, TaskVerb, WatchFlags } from './tasks.ts';
 
 /** `ps`: the task slots of a node, as a table. */
@@ -19,8 +18,8 @@ export function ps(flags: PsFlags): Promise<void> {
   return withRemote(flags, async (r) => {
     const c = await r.node(flags.node);
     const reply = await unary(c.Ps, c, { hashes: flags.hashes ?? false }, `ps on ${flags.node}`);
-    if (flags.json) printJson(reply);
-    else process.stdout.write(`${reply.node} at tick ${reply.tick}\n${psTable(reply.tasks.map(fromSummary))}\n`);
+    if (flags.json) printMessage('PsResponse', reply);
+    else process.stdout.write(`${reply.node} at tick ${reply.tick}\n${psTable(reply.tasks)}\n`);
   });
 }
 
@@ -35,7 +34,7 @@ export function startTask(flags: TaskStartFlags): Promise<void> {
     }
     const { isObjectFile } = await import('../../machine/index.ts');
     const c = await r.migTask(flags.node);
-    const summary = await unary(
+    const reply = await unary(
       c.Initialize,
       c,
       {
@@ -47,8 +46,8 @@ export function startTask(flags: TaskStartFlags): Promise<void> {
       },
       `task start on ${flags.node}`,
     );
-    if (flags.json) printJson(summary);
-    else process.stdout.write(`${summary.taskId}\n`);
+    if (flags.json) printMessage('InitializeResponse', reply);
+    else process.stdout.write(`${reply.task?.taskId ?? ''}\n`);
   });
 }
 
@@ -59,10 +58,11 @@ const DONE = { pause: 'paused', resume: 'resumed', kill: 'killed', copy: 'copied
 export function taskCommand(verb: TaskVerb, id: string, flags: NodeFlags): Promise<void> {
   return withRemote(flags, async (r) => {
     const c = await r.node(flags.node);
-    const summary = await unary(c[METHODS[verb]], c, { task: id }, `${verb} ${id} on ${flags.node}`);
-    if (flags.json) printJson(summary);
-    else if (verb === 'copy') process.stdout.write(`${summary.taskId}\n`);
-    else process.stdout.write(`${DONE[verb]} ${id} on ${summary.node} (${summary.slot}: ${summary.state}, ${summary.run})\n`);
+    const reply = await unary(c[METHODS[verb]], c, { taskId: id }, `${verb} ${id} on ${flags.node}`);
+    const t = reply.task;
+    if (flags.json) printMessage(`${METHODS[verb]}Response`, reply);
+    else if (verb === 'copy') process.stdout.write(`${t?.taskId ?? ''}\n`);
+    else process.stdout.write(`${DONE[verb]} ${id} on ${t?.node} (${t?.slot}: ${stateName(t?.state)}, ${words(t?.run, 'RUN_STATE_')})\n`);
   });
 }
 
@@ -70,16 +70,21 @@ export function taskCommand(verb: TaskVerb, id: string, flags: NodeFlags): Promi
 export function info(flags: InfoFlags): Promise<void> {
   return withRemote(flags, async (r) => {
     const c = await r.migTask(flags.node);
-    const info = await unary(c.Info, c, { task: flags.task ?? '', partition: flags.partition ?? '' }, `info on ${flags.node}`);
-    if (flags.json) return printJson(info);
+    const request = flags.task ? (/^[^/]+\/\d+$/.test(flags.task) ? { slot: flags.task } : { taskId: flags.task }) : flags.partition ? { partition: flags.partition } : {};
+    const info = await unary(c.Info, c, request, `info on ${flags.node}`);
+    if (flags.json) return printMessage('InfoResponse', info);
+    const compression = info.compression.map((x) => COMPRESSION_WIRE.fromWire(x) ?? x).join(', ');
     const lines = [
-      `node ${info.node}: ${info.wordSize}-bit ${info.endian === 'ENDIAN_BIG' ? 'big' : 'little'}-endian, page ${info.pageSize} bytes, tick ${info.tick}, compression ${info.compression.map((x) => x.replace('ENCODING_', '').toLowerCase()).join(', ')}`,
+      `node ${info.node}: ${info.wordSize}-bit ${endianFromWire(info.endian)}-endian, page ${info.pageSize} bytes, tick ${info.tick} (${info.tickUs} µs each), compression ${compression}`,
     ];
-    for (const f of info.gateForwards) lines.push(`gate forwarding: ${f}`);
-    if (info.forwardedTo) lines.push(`task ${info.taskId}: left this node for ${info.forwardedTo}`);
-    else if (info.slot) {
-      lines.push(`slot ${info.slot}: ${info.state}${info.taskId ? ` (task ${info.taskId})` : ''}, accepts ${info.acceptedCommands.join(', ')}`);
-      lines.push(`partition ${info.partition}: ${info.migratable ? 'migratable' : 'fixed'}, fingerprint ${info.fingerprint.slice(0, 16)}, ${info.freeSlots} free slot(s), ${info.slotBytes} bytes per task`);
+    for (const f of info.gateForwards) lines.push(`gate forwarding: ${f.gate} -> ${f.node}`);
+    if (info.departed) lines.push(`task ${info.departed.taskId}: left this node for ${info.departed.toNode} at tick ${info.departed.tick}`);
+    const s = info.slot;
+    if (s) {
+      const accepts = s.acceptedCommands.map((x) => words(x, 'COMMAND_')).join(', ');
+      lines.push(`slot ${s.slot}: ${stateName(s.state)}${s.taskId ? ` (task ${s.taskId})` : ''}, accepts ${accepts}`);
+      if (s.migration) lines.push(`migration ${s.migration.migrationId} with ${s.migration.peer}: ${words(s.migration.status, 'MIGRATION_STATUS_')}`);
+      lines.push(`partition ${s.partition}: ${s.migratable ? 'migratable' : 'fixed'}, fingerprint ${s.fingerprint.slice(0, 16)}, ${s.freeSlots} free slot(s), ${s.slotBytes ?? 'any number of'} bytes per task`);
     }
     process.stdout.write(`${lines.join('\n')}\n`);
   });
@@ -91,7 +96,7 @@ export function gateSend(name: string, message: string, flags: GateSendFlags): P
     if (flags.hex && !/^([0-9a-fA-F]{2})*$/.test(message)) throw new InvalidArgumentError(`--hex message must be pairs of hex digits, got ${message}`);
     const c = await r.node(flags.node);
     const reply = await unary(c.GateSend, c, { gate: name, message: flags.hex ? Buffer.from(message, 'hex') : Buffer.from(message, 'utf8') }, `gate send ${name} on ${flags.node}`);
-    if (flags.json) printJson(reply);
+    if (flags.json) printMessage('GateSendResponse', reply);
     else process.stdout.write(`queued on ${reply.deliveredTo} (${reply.queued} waiting)\n`);
   });
 }
@@ -99,16 +104,26 @@ export function gateSend(name: string, message: string, flags: GateSendFlags): P
 /** `watch`: streams a node's events until --count of them came, or SIGINT. */
 export function watch(flags: WatchFlags): Promise<void> {
   return withRemote(flags, async (r) => {
-    const { formatEvent } = await import('../../hypervisor/index.ts');
+    const { formatEvent, fromWireEvent } = await import('../../hypervisor/index.ts');
     const c = await r.node(flags.node);
     const limit = flags.count ?? Infinity;
     let n = 0;
-    const call = c.Watch({ kinds: flags.kind ?? [], task: flags.task ?? '' });
+    const call = c.Watch({
+      kinds: (flags.kind ?? []).map((k) => EVENT_KIND_WIRE.toWire(k)),
+      taskId: flags.task ?? '',
+      ...(flags.afterSeq !== undefined ? { afterSeq: flags.afterSeq } : {}),
+    });
     const stop = (): void => call.cancel();
     process.once('SIGINT', stop);
     try {
-      for await (const e of serverStream(call, `watch ${flags.node}`)) {
-        process.stdout.write(flags.json ? `${JSON.stringify(e)}\n` : `${formatEvent(fromWireEvent(e))}\n`);
+      for await (const m of serverStream(call, `watch ${flags.node}`)) {
+        const e = m.event;
+        if (!e) continue;
+        if (flags.json) printMessageLine('WatchResponse', m);
+        else {
+          const ne = fromWireEvent(e);
+          process.stdout.write(ne ? `${formatEvent(ne)}\n` : `[${e.node} tick ${e.tick}] GAP: events ${e.gap?.firstSeq}..${e.gap?.lastSeq} are no longer held\n`);
+        }
         if (++n >= limit) break;
       }
     } catch (e: unknown) {

@@ -4,7 +4,8 @@
  * `--json`. They run in ./tasks-run.ts, loaded when one of them runs.
  */
 import type { Command } from 'commander';
-import { integer, signedInteger } from '../option-values.ts';
+import { EVENT_KINDS, type EventKind } from '../../common/vocabulary.ts';
+import { choiceListOption, integer, signedInteger } from '../option-values.ts';
 import { withNodeOption, type NodeFlags } from '../remote-options.ts';
 import { action } from '../run-command.ts';
 
@@ -34,9 +35,10 @@ export interface GateSendFlags extends NodeFlags {
 
 /** The options of `watch`, as commander parsed them. */
 export interface WatchFlags extends NodeFlags {
-  readonly kind?: string[];
+  readonly kind?: EventKind[];
   readonly task?: string;
   readonly count?: number;
+  readonly afterSeq?: number;
 }
 
 /** The task commands that are one unary NodeControl call each. */
@@ -91,8 +93,9 @@ export function registerTaskCommands(program: Command): void {
     program
       .command('watch')
       .description('stream a node\'s events: console lines, transitions, migrations, faults')
-      .option('--kind <kind...>', 'only these kinds (console, transition, fault, exit, migration)')
+      .addOption(choiceListOption('--kind <kind...>', 'only these kinds', EVENT_KINDS))
       .option('--task <task>', 'only this task')
-      .option('--count <n>', 'stop after n events', integer('--count', 1)),
+      .option('--count <n>', 'stop after n events', integer('--count', 1))
+      .option('--after-seq <n>', 'first replay the events after this sequence number (resume a watch)', integer('--after-seq', 0)),
   ).action(action(async (flags: WatchFlags) => (await run()).watch(flags)));
 }

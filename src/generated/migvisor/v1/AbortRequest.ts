@@ -2,12 +2,30 @@
 // Original file: proto/migvisor/v1/migtask.proto
 
 
+/**
+ * Abort: which migration, and why.
+ */
 export interface AbortRequest {
+  /**
+   * The migration id.
+   */
   'migrationId'?: (string);
+  /**
+   * Why, for the sink's events. Default "aborted by the source".
+   */
   'reason'?: (string);
 }
 
+/**
+ * Abort: which migration, and why.
+ */
 export interface AbortRequest__Output {
+  /**
+   * The migration id.
+   */
   'migrationId': (string);
+  /**
+   * Why, for the sink's events. Default "aborted by the source".
+   */
   'reason': (string);
 }

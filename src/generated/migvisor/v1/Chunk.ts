@@ -2,33 +2,57 @@
 // Original file: proto/migvisor/v1/container.proto
 
 import type { ChunkKind as _migvisor_v1_ChunkKind, ChunkKind__Output as _migvisor_v1_ChunkKind__Output } from '../../migvisor/v1/ChunkKind.ts';
-import type { Encoding as _migvisor_v1_Encoding, Encoding__Output as _migvisor_v1_Encoding__Output } from '../../migvisor/v1/Encoding.ts';
+import type { Compression as _migvisor_v1_Compression, Compression__Output as _migvisor_v1_Compression__Output } from '../../migvisor/v1/Compression.ts';
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * One unit of a container stream.
+ */
 export interface Chunk {
+  /**
+   * Position in the container, from 0, without gaps.
+   */
   'seq'?: (number | string | Long);
+  /**
+   * What the payload is.
+   */
   'kind'?: (_migvisor_v1_ChunkKind);
   /**
-   * how payload is encoded (pages only)
+   * How the payload is encoded: PAGES chunks may be compressed; every other kind is COMPRESSION_NONE.
    */
-  'encoding'?: (_migvisor_v1_Encoding);
+  'compression'?: (_migvisor_v1_Compression);
+  /**
+   * The payload, as sent.
+   */
   'payload'?: (Buffer | Uint8Array | string);
   /**
-   * SHA-256 of payload, as sent
+   * SHA-256 of the payload as sent (32 bytes).
    */
   'sha256'?: (Buffer | Uint8Array | string);
 }
 
+/**
+ * One unit of a container stream.
+ */
 export interface Chunk__Output {
+  /**
+   * Position in the container, from 0, without gaps.
+   */
   'seq': (number);
+  /**
+   * What the payload is.
+   */
   'kind': (_migvisor_v1_ChunkKind__Output);
   /**
-   * how payload is encoded (pages only)
+   * How the payload is encoded: PAGES chunks may be compressed; every other kind is COMPRESSION_NONE.
    */
-  'encoding': (_migvisor_v1_Encoding__Output);
+  'compression': (_migvisor_v1_Compression__Output);
+  /**
+   * The payload, as sent.
+   */
   'payload': (Buffer);
   /**
-   * SHA-256 of payload, as sent
+   * SHA-256 of the payload as sent (32 bytes).
    */
   'sha256': (Buffer);
 }

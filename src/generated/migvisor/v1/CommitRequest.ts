@@ -2,10 +2,22 @@
 // Original file: proto/migvisor/v1/migtask.proto
 
 
+/**
+ * Commit: which migration.
+ */
 export interface CommitRequest {
+  /**
+   * The migration id.
+   */
   'migrationId'?: (string);
 }
 
+/**
+ * Commit: which migration.
+ */
 export interface CommitRequest__Output {
+  /**
+   * The migration id.
+   */
   'migrationId': (string);
 }

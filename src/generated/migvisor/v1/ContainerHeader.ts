@@ -4,96 +4,188 @@
 import type { Endian as _migvisor_v1_Endian, Endian__Output as _migvisor_v1_Endian__Output } from '../../migvisor/v1/Endian.ts';
 import type { TravelerState as _migvisor_v1_TravelerState, TravelerState__Output as _migvisor_v1_TravelerState__Output } from '../../migvisor/v1/TravelerState.ts';
 import type { GateMessages as _migvisor_v1_GateMessages, GateMessages__Output as _migvisor_v1_GateMessages__Output } from '../../migvisor/v1/GateMessages.ts';
+import type { ContainerMode as _migvisor_v1_ContainerMode, ContainerMode__Output as _migvisor_v1_ContainerMode__Output } from '../../migvisor/v1/ContainerMode.ts';
+import type { PartitionSettings as _migvisor_v1_PartitionSettings, PartitionSettings__Output as _migvisor_v1_PartitionSettings__Output } from '../../migvisor/v1/PartitionSettings.ts';
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * The identity and state of a task: the payload of HEADER and STATE chunks.
+ */
 export interface ContainerHeader {
   /**
-   * 1
+   * The container format: 2.
    */
   'formatVersion'?: (number);
+  /**
+   * The migration (or save) this container belongs to.
+   */
   'migrationId'?: (string);
+  /**
+   * The task's id.
+   */
   'taskId'?: (string);
+  /**
+   * The program's name.
+   */
   'program'?: (string);
+  /**
+   * The node it comes from.
+   */
   'sourceNode'?: (string);
+  /**
+   * The partition it lives in.
+   */
   'partition'?: (string);
+  /**
+   * SHA-256 of the partition's canonical settings, hex.
+   */
   'fingerprint'?: (string);
   /**
-   * canonical settings, to explain a mismatch
+   * The source's word size: 32 or 64.
    */
-  'partitionSettingsJson'?: (string);
   'wordSize'?: (number);
+  /**
+   * The source's byte order.
+   */
   'endian'?: (_migvisor_v1_Endian);
+  /**
+   * Bytes per page.
+   */
   'pageSize'?: (number);
+  /**
+   * Pages of the task's address space.
+   */
   'pageCount'?: (number);
   /**
    * One byte per page, in page-table order: bit 0 present, bit 1 dirty,
    * bit 2 read, bit 3 write, bit 4 exec, bit 7 zero (elided: not sent).
    */
   'pageFlags'?: (Buffer | Uint8Array | string);
+  /**
+   * The travelers (empty in a pre-copy HEADER: they follow in the STATE chunk).
+   */
   'travelers'?: (_migvisor_v1_TravelerState)[];
+  /**
+   * Whether the task was paused.
+   */
   'paused'?: (boolean);
+  /**
+   * The source's tick at the snapshot.
+   */
   'sourceTick'?: (number | string | Long);
+  /**
+   * When the snapshot was taken, ms since the Unix epoch.
+   */
   'createdUnixMs'?: (number | string | Long);
   /**
-   * full | lazy | precopy | save | park
-   */
-  'mode'?: (string);
-  /**
-   * queued messages that follow the task
+   * Queued messages that follow the task.
    */
   'gates'?: (_migvisor_v1_GateMessages)[];
   /**
-   * pages in PAGES chunks (present and not zero)
+   * Pages in PAGES chunks (present and not zero).
    */
   'pagesToSend'?: (number);
   /**
-   * post-copy: where the sink fetches the pages it lacks
+   * Post-copy: where the sink fetches the pages it lacks (host:port).
    */
   'sourceAddress'?: (string);
+  /**
+   * How the container came to be.
+   */
+  'mode'?: (_migvisor_v1_ContainerMode);
+  /**
+   * The partition's settings (what the fingerprint hashes).
+   */
+  'settings'?: (_migvisor_v1_PartitionSettings | null);
 }
 
+/**
+ * The identity and state of a task: the payload of HEADER and STATE chunks.
+ */
 export interface ContainerHeader__Output {
   /**
-   * 1
+   * The container format: 2.
    */
   'formatVersion': (number);
+  /**
+   * The migration (or save) this container belongs to.
+   */
   'migrationId': (string);
+  /**
+   * The task's id.
+   */
   'taskId': (string);
+  /**
+   * The program's name.
+   */
   'program': (string);
+  /**
+   * The node it comes from.
+   */
   'sourceNode': (string);
+  /**
+   * The partition it lives in.
+   */
   'partition': (string);
+  /**
+   * SHA-256 of the partition's canonical settings, hex.
+   */
   'fingerprint': (string);
   /**
-   * canonical settings, to explain a mismatch
+   * The source's word size: 32 or 64.
    */
-  'partitionSettingsJson': (string);
   'wordSize': (number);
+  /**
+   * The source's byte order.
+   */
   'endian': (_migvisor_v1_Endian__Output);
+  /**
+   * Bytes per page.
+   */
   'pageSize': (number);
+  /**
+   * Pages of the task's address space.
+   */
   'pageCount': (number);
   /**
    * One byte per page, in page-table order: bit 0 present, bit 1 dirty,
    * bit 2 read, bit 3 write, bit 4 exec, bit 7 zero (elided: not sent).
    */
   'pageFlags': (Buffer);
+  /**
+   * The travelers (empty in a pre-copy HEADER: they follow in the STATE chunk).
+   */
   'travelers': (_migvisor_v1_TravelerState__Output)[];
+  /**
+   * Whether the task was paused.
+   */
   'paused': (boolean);
+  /**
+   * The source's tick at the snapshot.
+   */
   'sourceTick': (number);
+  /**
+   * When the snapshot was taken, ms since the Unix epoch.
+   */
   'createdUnixMs': (number);
   /**
-   * full | lazy | precopy | save | park
-   */
-  'mode': (string);
-  /**
-   * queued messages that follow the task
+   * Queued messages that follow the task.
    */
   'gates': (_migvisor_v1_GateMessages__Output)[];
   /**
-   * pages in PAGES chunks (present and not zero)
+   * Pages in PAGES chunks (present and not zero).
    */
   'pagesToSend': (number);
   /**
-   * post-copy: where the sink fetches the pages it lacks
+   * Post-copy: where the sink fetches the pages it lacks (host:port).
    */
   'sourceAddress': (string);
+  /**
+   * How the container came to be.
+   */
+  'mode': (_migvisor_v1_ContainerMode__Output);
+  /**
+   * The partition's settings (what the fingerprint hashes).
+   */
+  'settings': (_migvisor_v1_PartitionSettings__Output | null);
 }

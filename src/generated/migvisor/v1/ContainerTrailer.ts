@@ -3,40 +3,46 @@
 
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * The end of a container: the payload of the TRAILER chunk.
+ */
 export interface ContainerTrailer {
   /**
-   * SHA-256 over all earlier chunk digests, in order
+   * SHA-256 over all earlier chunk digests, in order.
    */
   'containerSha256'?: (Buffer | Uint8Array | string);
   /**
-   * chunks before the trailer
+   * Chunks before the trailer.
    */
   'chunks'?: (number | string | Long);
   /**
-   * pages sent
+   * Pages sent (in `index` and `zero` of all PAGES chunks).
    */
   'pages'?: (number | string | Long);
   /**
-   * payload bytes before the trailer
+   * Payload bytes before the trailer.
    */
   'payloadBytes'?: (number | string | Long);
 }
 
+/**
+ * The end of a container: the payload of the TRAILER chunk.
+ */
 export interface ContainerTrailer__Output {
   /**
-   * SHA-256 over all earlier chunk digests, in order
+   * SHA-256 over all earlier chunk digests, in order.
    */
   'containerSha256': (Buffer);
   /**
-   * chunks before the trailer
+   * Chunks before the trailer.
    */
   'chunks': (number);
   /**
-   * pages sent
+   * Pages sent (in `index` and `zero` of all PAGES chunks).
    */
   'pages': (number);
   /**
-   * payload bytes before the trailer
+   * Payload bytes before the trailer.
    */
   'payloadBytes': (number);
 }

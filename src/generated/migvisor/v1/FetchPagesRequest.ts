@@ -2,12 +2,30 @@
 // Original file: proto/migvisor/v1/migtask.proto
 
 
+/**
+ * FetchPages: which pages of which post-copy migration.
+ */
 export interface FetchPagesRequest {
+  /**
+   * The migration id.
+   */
   'migrationId'?: (string);
+  /**
+   * Page-table indices (at most 1024).
+   */
   'pages'?: (number)[];
 }
 
+/**
+ * FetchPages: which pages of which post-copy migration.
+ */
 export interface FetchPagesRequest__Output {
+  /**
+   * The migration id.
+   */
   'migrationId': (string);
+  /**
+   * Page-table indices (at most 1024).
+   */
   'pages': (number)[];
 }

@@ -2,18 +2,30 @@
 // Original file: proto/migvisor/v1/container.proto
 
 
+/**
+ * Messages queued on one gate that follow the task.
+ */
 export interface GateMessages {
+  /**
+   * The gate.
+   */
   'gate'?: (string);
   /**
-   * oldest first
+   * Oldest first.
    */
   'messages'?: (Buffer | Uint8Array | string)[];
 }
 
+/**
+ * Messages queued on one gate that follow the task.
+ */
 export interface GateMessages__Output {
+  /**
+   * The gate.
+   */
   'gate': (string);
   /**
-   * oldest first
+   * Oldest first.
    */
   'messages': (Buffer)[];
 }

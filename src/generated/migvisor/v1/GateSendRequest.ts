@@ -2,12 +2,30 @@
 // Original file: proto/migvisor/v1/node.proto
 
 
+/**
+ * GateSend: which gate, what message.
+ */
 export interface GateSendRequest {
+  /**
+   * The gate.
+   */
   'gate'?: (string);
+  /**
+   * The message (at most the gate's message_size bytes).
+   */
   'message'?: (Buffer | Uint8Array | string);
 }
 
+/**
+ * GateSend: which gate, what message.
+ */
 export interface GateSendRequest__Output {
+  /**
+   * The gate.
+   */
   'gate': (string);
+  /**
+   * The message (at most the gate's message_size bytes).
+   */
   'message': (Buffer);
 }

@@ -2,24 +2,46 @@
 // Original file: proto/migvisor/v1/migtask.proto
 
 
+/**
+ * Info: which slot to describe (none: the node alone).
+ */
 export interface InfoRequest {
   /**
-   * a task id or a slot ("ctrl/1"); empty: see partition
+   * A task, by id.
    */
-  'task'?: (string);
+  'taskId'?: (string);
   /**
-   * describe a free MigSink slot of this partition
+   * A free MigSink slot of this partition (or its first slot when none is free).
    */
   'partition'?: (string);
+  /**
+   * A slot, by name (`ctrl/1`).
+   */
+  'slot'?: (string);
+  /**
+   * Which slot.
+   */
+  'target'?: "taskId"|"partition"|"slot";
 }
 
+/**
+ * Info: which slot to describe (none: the node alone).
+ */
 export interface InfoRequest__Output {
   /**
-   * a task id or a slot ("ctrl/1"); empty: see partition
+   * A task, by id.
    */
-  'task': (string);
+  'taskId'?: (string);
   /**
-   * describe a free MigSink slot of this partition
+   * A free MigSink slot of this partition (or its first slot when none is free).
    */
-  'partition': (string);
+  'partition'?: (string);
+  /**
+   * A slot, by name (`ctrl/1`).
+   */
+  'slot'?: (string);
+  /**
+   * Which slot.
+   */
+  'target'?: "taskId"|"partition"|"slot";
 }

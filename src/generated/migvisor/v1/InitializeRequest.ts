@@ -2,32 +2,74 @@
 // Original file: proto/migvisor/v1/migtask.proto
 
 
+/**
+ * Initialize: a program for a free slot.
+ */
 export interface InitializeRequest {
+  /**
+   * The partition to start it in.
+   */
   'partition'?: (string);
+  /**
+   * The program's name, as ps shows it (and task ids start with).
+   */
   'programName'?: (string);
   /**
-   * assembly source, assembled for the partition
+   * Assembly source, assembled for the partition's regions and the node's CPU.
    */
   'programSource'?: (string);
   /**
-   * or an object file from `migvisor asm -o`
+   * An MV object file from `migvisor asm -o`.
    */
   'programObject'?: (Buffer | Uint8Array | string);
+  /**
+   * Travelers to start, 1..the partition's max_travelers. Default 1.
+   */
   'travelers'?: (number);
+  /**
+   * Their priority (higher runs first), 0..255. Default 10.
+   */
   'priority'?: (number);
+  /**
+   * The program.
+   */
+  'program'?: "programSource"|"programObject";
+  '_travelers'?: "travelers";
+  '_priority'?: "priority";
 }
 
+/**
+ * Initialize: a program for a free slot.
+ */
 export interface InitializeRequest__Output {
+  /**
+   * The partition to start it in.
+   */
   'partition': (string);
+  /**
+   * The program's name, as ps shows it (and task ids start with).
+   */
   'programName': (string);
   /**
-   * assembly source, assembled for the partition
+   * Assembly source, assembled for the partition's regions and the node's CPU.
    */
-  'programSource': (string);
+  'programSource'?: (string);
   /**
-   * or an object file from `migvisor asm -o`
+   * An MV object file from `migvisor asm -o`.
    */
-  'programObject': (Buffer);
-  'travelers': (number);
-  'priority': (number);
+  'programObject'?: (Buffer);
+  /**
+   * Travelers to start, 1..the partition's max_travelers. Default 1.
+   */
+  'travelers'?: (number);
+  /**
+   * Their priority (higher runs first), 0..255. Default 10.
+   */
+  'priority'?: (number);
+  /**
+   * The program.
+   */
+  'program'?: "programSource"|"programObject";
+  '_travelers'?: "travelers";
+  '_priority'?: "priority";
 }

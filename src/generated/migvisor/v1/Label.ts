@@ -2,12 +2,30 @@
 // Original file: proto/migvisor/v1/middleware.proto
 
 
+/**
+ * A label of a snapshot.
+ */
 export interface Label {
+  /**
+   * Letters, digits, '_', '.' or '-'.
+   */
   'key'?: (string);
+  /**
+   * Any text.
+   */
   'value'?: (string);
 }
 
+/**
+ * A label of a snapshot.
+ */
 export interface Label__Output {
+  /**
+   * Letters, digits, '_', '.' or '-'.
+   */
   'key': (string);
+  /**
+   * Any text.
+   */
   'value': (string);
 }

@@ -3,16 +3,40 @@
 
 import type { Label as _migvisor_v1_Label, Label__Output as _migvisor_v1_Label__Output } from '../../migvisor/v1/Label.ts';
 
+/**
+ * List: which snapshots, which page.
+ */
 export interface ListRequest {
   /**
-   * only snapshots carrying all of these
+   * Only snapshots carrying all of these labels.
    */
   'labels'?: (_migvisor_v1_Label)[];
+  /**
+   * Snapshots per page, 1..1000. Default 100.
+   */
+  'pageSize'?: (number);
+  /**
+   * The next_page_token of the previous page; empty: the first page.
+   */
+  'pageToken'?: (string);
+  '_pageSize'?: "pageSize";
 }
 
+/**
+ * List: which snapshots, which page.
+ */
 export interface ListRequest__Output {
   /**
-   * only snapshots carrying all of these
+   * Only snapshots carrying all of these labels.
    */
   'labels': (_migvisor_v1_Label__Output)[];
+  /**
+   * Snapshots per page, 1..1000. Default 100.
+   */
+  'pageSize'?: (number);
+  /**
+   * The next_page_token of the previous page; empty: the first page.
+   */
+  'pageToken': (string);
+  '_pageSize'?: "pageSize";
 }

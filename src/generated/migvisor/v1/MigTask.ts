@@ -3,213 +3,250 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { AbortReply as _migvisor_v1_AbortReply, AbortReply__Output as _migvisor_v1_AbortReply__Output } from '../../migvisor/v1/AbortReply.ts';
 import type { AbortRequest as _migvisor_v1_AbortRequest, AbortRequest__Output as _migvisor_v1_AbortRequest__Output } from '../../migvisor/v1/AbortRequest.ts';
-import type { Chunk as _migvisor_v1_Chunk, Chunk__Output as _migvisor_v1_Chunk__Output } from '../../migvisor/v1/Chunk.ts';
-import type { CommitReply as _migvisor_v1_CommitReply, CommitReply__Output as _migvisor_v1_CommitReply__Output } from '../../migvisor/v1/CommitReply.ts';
+import type { AbortResponse as _migvisor_v1_AbortResponse, AbortResponse__Output as _migvisor_v1_AbortResponse__Output } from '../../migvisor/v1/AbortResponse.ts';
 import type { CommitRequest as _migvisor_v1_CommitRequest, CommitRequest__Output as _migvisor_v1_CommitRequest__Output } from '../../migvisor/v1/CommitRequest.ts';
+import type { CommitResponse as _migvisor_v1_CommitResponse, CommitResponse__Output as _migvisor_v1_CommitResponse__Output } from '../../migvisor/v1/CommitResponse.ts';
 import type { FetchPagesRequest as _migvisor_v1_FetchPagesRequest, FetchPagesRequest__Output as _migvisor_v1_FetchPagesRequest__Output } from '../../migvisor/v1/FetchPagesRequest.ts';
-import type { InfoReply as _migvisor_v1_InfoReply, InfoReply__Output as _migvisor_v1_InfoReply__Output } from '../../migvisor/v1/InfoReply.ts';
+import type { FetchPagesResponse as _migvisor_v1_FetchPagesResponse, FetchPagesResponse__Output as _migvisor_v1_FetchPagesResponse__Output } from '../../migvisor/v1/FetchPagesResponse.ts';
 import type { InfoRequest as _migvisor_v1_InfoRequest, InfoRequest__Output as _migvisor_v1_InfoRequest__Output } from '../../migvisor/v1/InfoRequest.ts';
+import type { InfoResponse as _migvisor_v1_InfoResponse, InfoResponse__Output as _migvisor_v1_InfoResponse__Output } from '../../migvisor/v1/InfoResponse.ts';
 import type { InitializeRequest as _migvisor_v1_InitializeRequest, InitializeRequest__Output as _migvisor_v1_InitializeRequest__Output } from '../../migvisor/v1/InitializeRequest.ts';
-import type { MigrationProgress as _migvisor_v1_MigrationProgress, MigrationProgress__Output as _migvisor_v1_MigrationProgress__Output } from '../../migvisor/v1/MigrationProgress.ts';
-import type { PushPagesReply as _migvisor_v1_PushPagesReply, PushPagesReply__Output as _migvisor_v1_PushPagesReply__Output } from '../../migvisor/v1/PushPagesReply.ts';
-import type { QueryMigrationReply as _migvisor_v1_QueryMigrationReply, QueryMigrationReply__Output as _migvisor_v1_QueryMigrationReply__Output } from '../../migvisor/v1/QueryMigrationReply.ts';
+import type { InitializeResponse as _migvisor_v1_InitializeResponse, InitializeResponse__Output as _migvisor_v1_InitializeResponse__Output } from '../../migvisor/v1/InitializeResponse.ts';
+import type { PushPagesRequest as _migvisor_v1_PushPagesRequest, PushPagesRequest__Output as _migvisor_v1_PushPagesRequest__Output } from '../../migvisor/v1/PushPagesRequest.ts';
+import type { PushPagesResponse as _migvisor_v1_PushPagesResponse, PushPagesResponse__Output as _migvisor_v1_PushPagesResponse__Output } from '../../migvisor/v1/PushPagesResponse.ts';
 import type { QueryMigrationRequest as _migvisor_v1_QueryMigrationRequest, QueryMigrationRequest__Output as _migvisor_v1_QueryMigrationRequest__Output } from '../../migvisor/v1/QueryMigrationRequest.ts';
-import type { ReceiveReply as _migvisor_v1_ReceiveReply, ReceiveReply__Output as _migvisor_v1_ReceiveReply__Output } from '../../migvisor/v1/ReceiveReply.ts';
+import type { QueryMigrationResponse as _migvisor_v1_QueryMigrationResponse, QueryMigrationResponse__Output as _migvisor_v1_QueryMigrationResponse__Output } from '../../migvisor/v1/QueryMigrationResponse.ts';
+import type { ReceiveRequest as _migvisor_v1_ReceiveRequest, ReceiveRequest__Output as _migvisor_v1_ReceiveRequest__Output } from '../../migvisor/v1/ReceiveRequest.ts';
+import type { ReceiveResponse as _migvisor_v1_ReceiveResponse, ReceiveResponse__Output as _migvisor_v1_ReceiveResponse__Output } from '../../migvisor/v1/ReceiveResponse.ts';
 import type { StopAndTransferRequest as _migvisor_v1_StopAndTransferRequest, StopAndTransferRequest__Output as _migvisor_v1_StopAndTransferRequest__Output } from '../../migvisor/v1/StopAndTransferRequest.ts';
-import type { TaskSummary as _migvisor_v1_TaskSummary, TaskSummary__Output as _migvisor_v1_TaskSummary__Output } from '../../migvisor/v1/TaskSummary.ts';
+import type { StopAndTransferResponse as _migvisor_v1_StopAndTransferResponse, StopAndTransferResponse__Output as _migvisor_v1_StopAndTransferResponse__Output } from '../../migvisor/v1/StopAndTransferResponse.ts';
 
+/**
+ * The command channel of a node's MigTask slots (also served, in its MigSink
+ * role, by the middleware: Info, Receive, Commit, Abort and QueryMigration).
+ */
 export interface MigTaskClient extends grpc.Client {
   /**
-   * Discard a staged or receiving migration.
+   * Discard a receiving or staged container. FAILED_PRECONDITION once it is active.
    */
-  Abort(argument: _migvisor_v1_AbortRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_AbortReply__Output>): grpc.ClientUnaryCall;
-  Abort(argument: _migvisor_v1_AbortRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_AbortReply__Output>): grpc.ClientUnaryCall;
-  Abort(argument: _migvisor_v1_AbortRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_AbortReply__Output>): grpc.ClientUnaryCall;
-  Abort(argument: _migvisor_v1_AbortRequest, callback: grpc.requestCallback<_migvisor_v1_AbortReply__Output>): grpc.ClientUnaryCall;
+  Abort(argument: _migvisor_v1_AbortRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_AbortResponse__Output>): grpc.ClientUnaryCall;
+  Abort(argument: _migvisor_v1_AbortRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_AbortResponse__Output>): grpc.ClientUnaryCall;
+  Abort(argument: _migvisor_v1_AbortRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_AbortResponse__Output>): grpc.ClientUnaryCall;
+  Abort(argument: _migvisor_v1_AbortRequest, callback: grpc.requestCallback<_migvisor_v1_AbortResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Discard a staged or receiving migration.
+   * Discard a receiving or staged container. FAILED_PRECONDITION once it is active.
    */
-  abort(argument: _migvisor_v1_AbortRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_AbortReply__Output>): grpc.ClientUnaryCall;
-  abort(argument: _migvisor_v1_AbortRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_AbortReply__Output>): grpc.ClientUnaryCall;
-  abort(argument: _migvisor_v1_AbortRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_AbortReply__Output>): grpc.ClientUnaryCall;
-  abort(argument: _migvisor_v1_AbortRequest, callback: grpc.requestCallback<_migvisor_v1_AbortReply__Output>): grpc.ClientUnaryCall;
+  abort(argument: _migvisor_v1_AbortRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_AbortResponse__Output>): grpc.ClientUnaryCall;
+  abort(argument: _migvisor_v1_AbortRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_AbortResponse__Output>): grpc.ClientUnaryCall;
+  abort(argument: _migvisor_v1_AbortRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_AbortResponse__Output>): grpc.ClientUnaryCall;
+  abort(argument: _migvisor_v1_AbortRequest, callback: grpc.requestCallback<_migvisor_v1_AbortResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Two-phase handoff, sink side: activate a staged task (idempotent).
+   * Two-phase handoff, sink side: activate a staged container. Idempotent:
+   * repeating it after success answers the same. FAILED_PRECONDITION if it was aborted.
    */
-  Commit(argument: _migvisor_v1_CommitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CommitReply__Output>): grpc.ClientUnaryCall;
-  Commit(argument: _migvisor_v1_CommitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_CommitReply__Output>): grpc.ClientUnaryCall;
-  Commit(argument: _migvisor_v1_CommitRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CommitReply__Output>): grpc.ClientUnaryCall;
-  Commit(argument: _migvisor_v1_CommitRequest, callback: grpc.requestCallback<_migvisor_v1_CommitReply__Output>): grpc.ClientUnaryCall;
+  Commit(argument: _migvisor_v1_CommitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
+  Commit(argument: _migvisor_v1_CommitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
+  Commit(argument: _migvisor_v1_CommitRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
+  Commit(argument: _migvisor_v1_CommitRequest, callback: grpc.requestCallback<_migvisor_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Two-phase handoff, sink side: activate a staged task (idempotent).
+   * Two-phase handoff, sink side: activate a staged container. Idempotent:
+   * repeating it after success answers the same. FAILED_PRECONDITION if it was aborted.
    */
-  commit(argument: _migvisor_v1_CommitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CommitReply__Output>): grpc.ClientUnaryCall;
-  commit(argument: _migvisor_v1_CommitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_CommitReply__Output>): grpc.ClientUnaryCall;
-  commit(argument: _migvisor_v1_CommitRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CommitReply__Output>): grpc.ClientUnaryCall;
-  commit(argument: _migvisor_v1_CommitRequest, callback: grpc.requestCallback<_migvisor_v1_CommitReply__Output>): grpc.ClientUnaryCall;
+  commit(argument: _migvisor_v1_CommitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
+  commit(argument: _migvisor_v1_CommitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
+  commit(argument: _migvisor_v1_CommitRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
+  commit(argument: _migvisor_v1_CommitRequest, callback: grpc.requestCallback<_migvisor_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Post-copy, served by the source: pages a sink faulted on (a PAGES chunk).
+   * Post-copy, served by the source: pages a sink faulted on (one PAGES chunk).
    */
-  FetchPages(argument: _migvisor_v1_FetchPagesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_Chunk__Output>): grpc.ClientUnaryCall;
-  FetchPages(argument: _migvisor_v1_FetchPagesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_Chunk__Output>): grpc.ClientUnaryCall;
-  FetchPages(argument: _migvisor_v1_FetchPagesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_Chunk__Output>): grpc.ClientUnaryCall;
-  FetchPages(argument: _migvisor_v1_FetchPagesRequest, callback: grpc.requestCallback<_migvisor_v1_Chunk__Output>): grpc.ClientUnaryCall;
+  FetchPages(argument: _migvisor_v1_FetchPagesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_FetchPagesResponse__Output>): grpc.ClientUnaryCall;
+  FetchPages(argument: _migvisor_v1_FetchPagesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_FetchPagesResponse__Output>): grpc.ClientUnaryCall;
+  FetchPages(argument: _migvisor_v1_FetchPagesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_FetchPagesResponse__Output>): grpc.ClientUnaryCall;
+  FetchPages(argument: _migvisor_v1_FetchPagesRequest, callback: grpc.requestCallback<_migvisor_v1_FetchPagesResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Post-copy, served by the source: pages a sink faulted on (a PAGES chunk).
+   * Post-copy, served by the source: pages a sink faulted on (one PAGES chunk).
    */
-  fetchPages(argument: _migvisor_v1_FetchPagesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_Chunk__Output>): grpc.ClientUnaryCall;
-  fetchPages(argument: _migvisor_v1_FetchPagesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_Chunk__Output>): grpc.ClientUnaryCall;
-  fetchPages(argument: _migvisor_v1_FetchPagesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_Chunk__Output>): grpc.ClientUnaryCall;
-  fetchPages(argument: _migvisor_v1_FetchPagesRequest, callback: grpc.requestCallback<_migvisor_v1_Chunk__Output>): grpc.ClientUnaryCall;
+  fetchPages(argument: _migvisor_v1_FetchPagesRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_FetchPagesResponse__Output>): grpc.ClientUnaryCall;
+  fetchPages(argument: _migvisor_v1_FetchPagesRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_FetchPagesResponse__Output>): grpc.ClientUnaryCall;
+  fetchPages(argument: _migvisor_v1_FetchPagesRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_FetchPagesResponse__Output>): grpc.ClientUnaryCall;
+  fetchPages(argument: _migvisor_v1_FetchPagesRequest, callback: grpc.requestCallback<_migvisor_v1_FetchPagesResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Any state: the node's CPU, and the state of a slot (or of a free slot of a partition).
+   * Any state: the node's CPU and clock, and one slot: a task's, a named slot's,
+   * or a free slot of a partition (what a migration source asks before it sends).
+   * NOT_FOUND for an unknown task, slot or partition; a task that left says where it went.
    */
-  Info(argument: _migvisor_v1_InfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_InfoReply__Output>): grpc.ClientUnaryCall;
-  Info(argument: _migvisor_v1_InfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_InfoReply__Output>): grpc.ClientUnaryCall;
-  Info(argument: _migvisor_v1_InfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_InfoReply__Output>): grpc.ClientUnaryCall;
-  Info(argument: _migvisor_v1_InfoRequest, callback: grpc.requestCallback<_migvisor_v1_InfoReply__Output>): grpc.ClientUnaryCall;
+  Info(argument: _migvisor_v1_InfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
+  Info(argument: _migvisor_v1_InfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
+  Info(argument: _migvisor_v1_InfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
+  Info(argument: _migvisor_v1_InfoRequest, callback: grpc.requestCallback<_migvisor_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Any state: the node's CPU, and the state of a slot (or of a free slot of a partition).
+   * Any state: the node's CPU and clock, and one slot: a task's, a named slot's,
+   * or a free slot of a partition (what a migration source asks before it sends).
+   * NOT_FOUND for an unknown task, slot or partition; a task that left says where it went.
    */
-  info(argument: _migvisor_v1_InfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_InfoReply__Output>): grpc.ClientUnaryCall;
-  info(argument: _migvisor_v1_InfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_InfoReply__Output>): grpc.ClientUnaryCall;
-  info(argument: _migvisor_v1_InfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_InfoReply__Output>): grpc.ClientUnaryCall;
-  info(argument: _migvisor_v1_InfoRequest, callback: grpc.requestCallback<_migvisor_v1_InfoReply__Output>): grpc.ClientUnaryCall;
+  info(argument: _migvisor_v1_InfoRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
+  info(argument: _migvisor_v1_InfoRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
+  info(argument: _migvisor_v1_InfoRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
+  info(argument: _migvisor_v1_InfoRequest, callback: grpc.requestCallback<_migvisor_v1_InfoResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * MigSink -> MigSource: first boot of a program into a free slot.
+   * MigSink -> MigSource: the first boot of a program into a free slot.
+   * INVALID_ARGUMENT with FILE:LINE lines for a program that does not assemble.
    */
-  Initialize(argument: _migvisor_v1_InitializeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Initialize(argument: _migvisor_v1_InitializeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Initialize(argument: _migvisor_v1_InitializeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Initialize(argument: _migvisor_v1_InitializeRequest, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
+  Initialize(argument: _migvisor_v1_InitializeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_InitializeResponse__Output>): grpc.ClientUnaryCall;
+  Initialize(argument: _migvisor_v1_InitializeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_InitializeResponse__Output>): grpc.ClientUnaryCall;
+  Initialize(argument: _migvisor_v1_InitializeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_InitializeResponse__Output>): grpc.ClientUnaryCall;
+  Initialize(argument: _migvisor_v1_InitializeRequest, callback: grpc.requestCallback<_migvisor_v1_InitializeResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * MigSink -> MigSource: first boot of a program into a free slot.
+   * MigSink -> MigSource: the first boot of a program into a free slot.
+   * INVALID_ARGUMENT with FILE:LINE lines for a program that does not assemble.
    */
-  initialize(argument: _migvisor_v1_InitializeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  initialize(argument: _migvisor_v1_InitializeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  initialize(argument: _migvisor_v1_InitializeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  initialize(argument: _migvisor_v1_InitializeRequest, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
+  initialize(argument: _migvisor_v1_InitializeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_InitializeResponse__Output>): grpc.ClientUnaryCall;
+  initialize(argument: _migvisor_v1_InitializeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_InitializeResponse__Output>): grpc.ClientUnaryCall;
+  initialize(argument: _migvisor_v1_InitializeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_InitializeResponse__Output>): grpc.ClientUnaryCall;
+  initialize(argument: _migvisor_v1_InitializeRequest, callback: grpc.requestCallback<_migvisor_v1_InitializeResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Post-copy, served by the sink: the source pushes the remaining pages in the background.
+   * Post-copy, served by the sink: the source pushes the pages the sink still
+   * lacks. The first message names the migration; the others carry PAGES chunks.
    */
-  PushPages(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PushPagesReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  PushPages(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PushPagesReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  PushPages(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PushPagesReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  PushPages(callback: grpc.requestCallback<_migvisor_v1_PushPagesReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
+  PushPages(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PushPagesResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_PushPagesRequest>;
+  PushPages(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PushPagesResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_PushPagesRequest>;
+  PushPages(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PushPagesResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_PushPagesRequest>;
+  PushPages(callback: grpc.requestCallback<_migvisor_v1_PushPagesResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_PushPagesRequest>;
   /**
-   * Post-copy, served by the sink: the source pushes the remaining pages in the background.
+   * Post-copy, served by the sink: the source pushes the pages the sink still
+   * lacks. The first message names the migration; the others carry PAGES chunks.
    */
-  pushPages(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PushPagesReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  pushPages(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PushPagesReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  pushPages(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PushPagesReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  pushPages(callback: grpc.requestCallback<_migvisor_v1_PushPagesReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
+  pushPages(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PushPagesResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_PushPagesRequest>;
+  pushPages(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PushPagesResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_PushPagesRequest>;
+  pushPages(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PushPagesResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_PushPagesRequest>;
+  pushPages(callback: grpc.requestCallback<_migvisor_v1_PushPagesResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_PushPagesRequest>;
   
   /**
-   * What became of a migration: unknown, receiving, staged, active or aborted.
+   * What became of a migration id on this sink (never fails for an unknown id: it answers UNKNOWN).
    */
-  QueryMigration(argument: _migvisor_v1_QueryMigrationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationReply__Output>): grpc.ClientUnaryCall;
-  QueryMigration(argument: _migvisor_v1_QueryMigrationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationReply__Output>): grpc.ClientUnaryCall;
-  QueryMigration(argument: _migvisor_v1_QueryMigrationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationReply__Output>): grpc.ClientUnaryCall;
-  QueryMigration(argument: _migvisor_v1_QueryMigrationRequest, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationReply__Output>): grpc.ClientUnaryCall;
+  QueryMigration(argument: _migvisor_v1_QueryMigrationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationResponse__Output>): grpc.ClientUnaryCall;
+  QueryMigration(argument: _migvisor_v1_QueryMigrationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationResponse__Output>): grpc.ClientUnaryCall;
+  QueryMigration(argument: _migvisor_v1_QueryMigrationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationResponse__Output>): grpc.ClientUnaryCall;
+  QueryMigration(argument: _migvisor_v1_QueryMigrationRequest, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * What became of a migration: unknown, receiving, staged, active or aborted.
+   * What became of a migration id on this sink (never fails for an unknown id: it answers UNKNOWN).
    */
-  queryMigration(argument: _migvisor_v1_QueryMigrationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationReply__Output>): grpc.ClientUnaryCall;
-  queryMigration(argument: _migvisor_v1_QueryMigrationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationReply__Output>): grpc.ClientUnaryCall;
-  queryMigration(argument: _migvisor_v1_QueryMigrationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationReply__Output>): grpc.ClientUnaryCall;
-  queryMigration(argument: _migvisor_v1_QueryMigrationRequest, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationReply__Output>): grpc.ClientUnaryCall;
+  queryMigration(argument: _migvisor_v1_QueryMigrationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationResponse__Output>): grpc.ClientUnaryCall;
+  queryMigration(argument: _migvisor_v1_QueryMigrationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationResponse__Output>): grpc.ClientUnaryCall;
+  queryMigration(argument: _migvisor_v1_QueryMigrationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationResponse__Output>): grpc.ClientUnaryCall;
+  queryMigration(argument: _migvisor_v1_QueryMigrationRequest, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * MigSink: receive a container. It is staged and verified; nothing runs until Commit.
+   * MigSink: receive a container (the stream's first chunk is its header). It is
+   * staged and verified; nothing runs until Commit; a staged container not
+   * committed within 30 s is discarded.
    */
-  Receive(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ReceiveReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  Receive(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ReceiveReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  Receive(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ReceiveReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  Receive(callback: grpc.requestCallback<_migvisor_v1_ReceiveReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
+  Receive(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ReceiveResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveRequest>;
+  Receive(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ReceiveResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveRequest>;
+  Receive(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ReceiveResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveRequest>;
+  Receive(callback: grpc.requestCallback<_migvisor_v1_ReceiveResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveRequest>;
   /**
-   * MigSink: receive a container. It is staged and verified; nothing runs until Commit.
+   * MigSink: receive a container (the stream's first chunk is its header). It is
+   * staged and verified; nothing runs until Commit; a staged container not
+   * committed within 30 s is discarded.
    */
-  receive(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ReceiveReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  receive(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ReceiveReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  receive(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ReceiveReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  receive(callback: grpc.requestCallback<_migvisor_v1_ReceiveReply__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
+  receive(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ReceiveResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveRequest>;
+  receive(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ReceiveResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveRequest>;
+  receive(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ReceiveResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveRequest>;
+  receive(callback: grpc.requestCallback<_migvisor_v1_ReceiveResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveRequest>;
   
   /**
-   * MigSource -> MigSink: move a task to a sink. Streams progress; the last message carries the statistics.
+   * MigSource -> MigSink: move a task to a sink (another node's MigTask service,
+   * or the middleware). Streams progress; the last message carries the
+   * statistics. If it fails before the commit, the task runs here again.
    */
-  StopAndTransfer(argument: _migvisor_v1_StopAndTransferRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_MigrationProgress__Output>;
-  StopAndTransfer(argument: _migvisor_v1_StopAndTransferRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_MigrationProgress__Output>;
+  StopAndTransfer(argument: _migvisor_v1_StopAndTransferRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_StopAndTransferResponse__Output>;
+  StopAndTransfer(argument: _migvisor_v1_StopAndTransferRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_StopAndTransferResponse__Output>;
   /**
-   * MigSource -> MigSink: move a task to a sink. Streams progress; the last message carries the statistics.
+   * MigSource -> MigSink: move a task to a sink (another node's MigTask service,
+   * or the middleware). Streams progress; the last message carries the
+   * statistics. If it fails before the commit, the task runs here again.
    */
-  stopAndTransfer(argument: _migvisor_v1_StopAndTransferRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_MigrationProgress__Output>;
-  stopAndTransfer(argument: _migvisor_v1_StopAndTransferRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_MigrationProgress__Output>;
+  stopAndTransfer(argument: _migvisor_v1_StopAndTransferRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_StopAndTransferResponse__Output>;
+  stopAndTransfer(argument: _migvisor_v1_StopAndTransferRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_StopAndTransferResponse__Output>;
   
 }
 
+/**
+ * The command channel of a node's MigTask slots (also served, in its MigSink
+ * role, by the middleware: Info, Receive, Commit, Abort and QueryMigration).
+ */
 export interface MigTaskHandlers extends grpc.UntypedServiceImplementation {
   /**
-   * Discard a staged or receiving migration.
+   * Discard a receiving or staged container. FAILED_PRECONDITION once it is active.
    */
-  Abort: grpc.handleUnaryCall<_migvisor_v1_AbortRequest__Output, _migvisor_v1_AbortReply>;
+  Abort: grpc.handleUnaryCall<_migvisor_v1_AbortRequest__Output, _migvisor_v1_AbortResponse>;
   
   /**
-   * Two-phase handoff, sink side: activate a staged task (idempotent).
+   * Two-phase handoff, sink side: activate a staged container. Idempotent:
+   * repeating it after success answers the same. FAILED_PRECONDITION if it was aborted.
    */
-  Commit: grpc.handleUnaryCall<_migvisor_v1_CommitRequest__Output, _migvisor_v1_CommitReply>;
+  Commit: grpc.handleUnaryCall<_migvisor_v1_CommitRequest__Output, _migvisor_v1_CommitResponse>;
   
   /**
-   * Post-copy, served by the source: pages a sink faulted on (a PAGES chunk).
+   * Post-copy, served by the source: pages a sink faulted on (one PAGES chunk).
    */
-  FetchPages: grpc.handleUnaryCall<_migvisor_v1_FetchPagesRequest__Output, _migvisor_v1_Chunk>;
+  FetchPages: grpc.handleUnaryCall<_migvisor_v1_FetchPagesRequest__Output, _migvisor_v1_FetchPagesResponse>;
   
   /**
-   * Any state: the node's CPU, and the state of a slot (or of a free slot of a partition).
+   * Any state: the node's CPU and clock, and one slot: a task's, a named slot's,
+   * or a free slot of a partition (what a migration source asks before it sends).
+   * NOT_FOUND for an unknown task, slot or partition; a task that left says where it went.
    */
-  Info: grpc.handleUnaryCall<_migvisor_v1_InfoRequest__Output, _migvisor_v1_InfoReply>;
+  Info: grpc.handleUnaryCall<_migvisor_v1_InfoRequest__Output, _migvisor_v1_InfoResponse>;
   
   /**
-   * MigSink -> MigSource: first boot of a program into a free slot.
+   * MigSink -> MigSource: the first boot of a program into a free slot.
+   * INVALID_ARGUMENT with FILE:LINE lines for a program that does not assemble.
    */
-  Initialize: grpc.handleUnaryCall<_migvisor_v1_InitializeRequest__Output, _migvisor_v1_TaskSummary>;
+  Initialize: grpc.handleUnaryCall<_migvisor_v1_InitializeRequest__Output, _migvisor_v1_InitializeResponse>;
   
   /**
-   * Post-copy, served by the sink: the source pushes the remaining pages in the background.
+   * Post-copy, served by the sink: the source pushes the pages the sink still
+   * lacks. The first message names the migration; the others carry PAGES chunks.
    */
-  PushPages: grpc.handleClientStreamingCall<_migvisor_v1_Chunk__Output, _migvisor_v1_PushPagesReply>;
+  PushPages: grpc.handleClientStreamingCall<_migvisor_v1_PushPagesRequest__Output, _migvisor_v1_PushPagesResponse>;
   
   /**
-   * What became of a migration: unknown, receiving, staged, active or aborted.
+   * What became of a migration id on this sink (never fails for an unknown id: it answers UNKNOWN).
    */
-  QueryMigration: grpc.handleUnaryCall<_migvisor_v1_QueryMigrationRequest__Output, _migvisor_v1_QueryMigrationReply>;
+  QueryMigration: grpc.handleUnaryCall<_migvisor_v1_QueryMigrationRequest__Output, _migvisor_v1_QueryMigrationResponse>;
   
   /**
-   * MigSink: receive a container. It is staged and verified; nothing runs until Commit.
+   * MigSink: receive a container (the stream's first chunk is its header). It is
+   * staged and verified; nothing runs until Commit; a staged container not
+   * committed within 30 s is discarded.
    */
-  Receive: grpc.handleClientStreamingCall<_migvisor_v1_Chunk__Output, _migvisor_v1_ReceiveReply>;
+  Receive: grpc.handleClientStreamingCall<_migvisor_v1_ReceiveRequest__Output, _migvisor_v1_ReceiveResponse>;
   
   /**
-   * MigSource -> MigSink: move a task to a sink. Streams progress; the last message carries the statistics.
+   * MigSource -> MigSink: move a task to a sink (another node's MigTask service,
+   * or the middleware). Streams progress; the last message carries the
+   * statistics. If it fails before the commit, the task runs here again.
    */
-  StopAndTransfer: grpc.handleServerStreamingCall<_migvisor_v1_StopAndTransferRequest__Output, _migvisor_v1_MigrationProgress>;
+  StopAndTransfer: grpc.handleServerStreamingCall<_migvisor_v1_StopAndTransferRequest__Output, _migvisor_v1_StopAndTransferResponse>;
   
 }
 
 export interface MigTaskDefinition extends grpc.ServiceDefinition {
-  Abort: MethodDefinition<_migvisor_v1_AbortRequest, _migvisor_v1_AbortReply, _migvisor_v1_AbortRequest__Output, _migvisor_v1_AbortReply__Output>
-  Commit: MethodDefinition<_migvisor_v1_CommitRequest, _migvisor_v1_CommitReply, _migvisor_v1_CommitRequest__Output, _migvisor_v1_CommitReply__Output>
-  FetchPages: MethodDefinition<_migvisor_v1_FetchPagesRequest, _migvisor_v1_Chunk, _migvisor_v1_FetchPagesRequest__Output, _migvisor_v1_Chunk__Output>
-  Info: MethodDefinition<_migvisor_v1_InfoRequest, _migvisor_v1_InfoReply, _migvisor_v1_InfoRequest__Output, _migvisor_v1_InfoReply__Output>
-  Initialize: MethodDefinition<_migvisor_v1_InitializeRequest, _migvisor_v1_TaskSummary, _migvisor_v1_InitializeRequest__Output, _migvisor_v1_TaskSummary__Output>
-  PushPages: MethodDefinition<_migvisor_v1_Chunk, _migvisor_v1_PushPagesReply, _migvisor_v1_Chunk__Output, _migvisor_v1_PushPagesReply__Output>
-  QueryMigration: MethodDefinition<_migvisor_v1_QueryMigrationRequest, _migvisor_v1_QueryMigrationReply, _migvisor_v1_QueryMigrationRequest__Output, _migvisor_v1_QueryMigrationReply__Output>
-  Receive: MethodDefinition<_migvisor_v1_Chunk, _migvisor_v1_ReceiveReply, _migvisor_v1_Chunk__Output, _migvisor_v1_ReceiveReply__Output>
-  StopAndTransfer: MethodDefinition<_migvisor_v1_StopAndTransferRequest, _migvisor_v1_MigrationProgress, _migvisor_v1_StopAndTransferRequest__Output, _migvisor_v1_MigrationProgress__Output>
+  Abort: MethodDefinition<_migvisor_v1_AbortRequest, _migvisor_v1_AbortResponse, _migvisor_v1_AbortRequest__Output, _migvisor_v1_AbortResponse__Output>
+  Commit: MethodDefinition<_migvisor_v1_CommitRequest, _migvisor_v1_CommitResponse, _migvisor_v1_CommitRequest__Output, _migvisor_v1_CommitResponse__Output>
+  FetchPages: MethodDefinition<_migvisor_v1_FetchPagesRequest, _migvisor_v1_FetchPagesResponse, _migvisor_v1_FetchPagesRequest__Output, _migvisor_v1_FetchPagesResponse__Output>
+  Info: MethodDefinition<_migvisor_v1_InfoRequest, _migvisor_v1_InfoResponse, _migvisor_v1_InfoRequest__Output, _migvisor_v1_InfoResponse__Output>
+  Initialize: MethodDefinition<_migvisor_v1_InitializeRequest, _migvisor_v1_InitializeResponse, _migvisor_v1_InitializeRequest__Output, _migvisor_v1_InitializeResponse__Output>
+  PushPages: MethodDefinition<_migvisor_v1_PushPagesRequest, _migvisor_v1_PushPagesResponse, _migvisor_v1_PushPagesRequest__Output, _migvisor_v1_PushPagesResponse__Output>
+  QueryMigration: MethodDefinition<_migvisor_v1_QueryMigrationRequest, _migvisor_v1_QueryMigrationResponse, _migvisor_v1_QueryMigrationRequest__Output, _migvisor_v1_QueryMigrationResponse__Output>
+  Receive: MethodDefinition<_migvisor_v1_ReceiveRequest, _migvisor_v1_ReceiveResponse, _migvisor_v1_ReceiveRequest__Output, _migvisor_v1_ReceiveResponse__Output>
+  StopAndTransfer: MethodDefinition<_migvisor_v1_StopAndTransferRequest, _migvisor_v1_StopAndTransferResponse, _migvisor_v1_StopAndTransferRequest__Output, _migvisor_v1_StopAndTransferResponse__Output>
 }

@@ -3,201 +3,319 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { Chunk as _migvisor_v1_Chunk, Chunk__Output as _migvisor_v1_Chunk__Output } from '../../migvisor/v1/Chunk.ts';
-import type { Event as _migvisor_v1_Event, Event__Output as _migvisor_v1_Event__Output } from '../../migvisor/v1/Event.ts';
-import type { GateSendReply as _migvisor_v1_GateSendReply, GateSendReply__Output as _migvisor_v1_GateSendReply__Output } from '../../migvisor/v1/GateSendReply.ts';
+import type { CancelSaveRequest as _migvisor_v1_CancelSaveRequest, CancelSaveRequest__Output as _migvisor_v1_CancelSaveRequest__Output } from '../../migvisor/v1/CancelSaveRequest.ts';
+import type { CancelSaveResponse as _migvisor_v1_CancelSaveResponse, CancelSaveResponse__Output as _migvisor_v1_CancelSaveResponse__Output } from '../../migvisor/v1/CancelSaveResponse.ts';
+import type { ConfirmSaveRequest as _migvisor_v1_ConfirmSaveRequest, ConfirmSaveRequest__Output as _migvisor_v1_ConfirmSaveRequest__Output } from '../../migvisor/v1/ConfirmSaveRequest.ts';
+import type { ConfirmSaveResponse as _migvisor_v1_ConfirmSaveResponse, ConfirmSaveResponse__Output as _migvisor_v1_ConfirmSaveResponse__Output } from '../../migvisor/v1/ConfirmSaveResponse.ts';
+import type { CopyRequest as _migvisor_v1_CopyRequest, CopyRequest__Output as _migvisor_v1_CopyRequest__Output } from '../../migvisor/v1/CopyRequest.ts';
+import type { CopyResponse as _migvisor_v1_CopyResponse, CopyResponse__Output as _migvisor_v1_CopyResponse__Output } from '../../migvisor/v1/CopyResponse.ts';
 import type { GateSendRequest as _migvisor_v1_GateSendRequest, GateSendRequest__Output as _migvisor_v1_GateSendRequest__Output } from '../../migvisor/v1/GateSendRequest.ts';
-import type { PsReply as _migvisor_v1_PsReply, PsReply__Output as _migvisor_v1_PsReply__Output } from '../../migvisor/v1/PsReply.ts';
+import type { GateSendResponse as _migvisor_v1_GateSendResponse, GateSendResponse__Output as _migvisor_v1_GateSendResponse__Output } from '../../migvisor/v1/GateSendResponse.ts';
+import type { KillRequest as _migvisor_v1_KillRequest, KillRequest__Output as _migvisor_v1_KillRequest__Output } from '../../migvisor/v1/KillRequest.ts';
+import type { KillResponse as _migvisor_v1_KillResponse, KillResponse__Output as _migvisor_v1_KillResponse__Output } from '../../migvisor/v1/KillResponse.ts';
+import type { LoadRequest as _migvisor_v1_LoadRequest, LoadRequest__Output as _migvisor_v1_LoadRequest__Output } from '../../migvisor/v1/LoadRequest.ts';
+import type { LoadResponse as _migvisor_v1_LoadResponse, LoadResponse__Output as _migvisor_v1_LoadResponse__Output } from '../../migvisor/v1/LoadResponse.ts';
+import type { PauseRequest as _migvisor_v1_PauseRequest, PauseRequest__Output as _migvisor_v1_PauseRequest__Output } from '../../migvisor/v1/PauseRequest.ts';
+import type { PauseResponse as _migvisor_v1_PauseResponse, PauseResponse__Output as _migvisor_v1_PauseResponse__Output } from '../../migvisor/v1/PauseResponse.ts';
 import type { PsRequest as _migvisor_v1_PsRequest, PsRequest__Output as _migvisor_v1_PsRequest__Output } from '../../migvisor/v1/PsRequest.ts';
-import type { SaveDecision as _migvisor_v1_SaveDecision, SaveDecision__Output as _migvisor_v1_SaveDecision__Output } from '../../migvisor/v1/SaveDecision.ts';
+import type { PsResponse as _migvisor_v1_PsResponse, PsResponse__Output as _migvisor_v1_PsResponse__Output } from '../../migvisor/v1/PsResponse.ts';
+import type { ResumeRequest as _migvisor_v1_ResumeRequest, ResumeRequest__Output as _migvisor_v1_ResumeRequest__Output } from '../../migvisor/v1/ResumeRequest.ts';
+import type { ResumeResponse as _migvisor_v1_ResumeResponse, ResumeResponse__Output as _migvisor_v1_ResumeResponse__Output } from '../../migvisor/v1/ResumeResponse.ts';
 import type { SaveRequest as _migvisor_v1_SaveRequest, SaveRequest__Output as _migvisor_v1_SaveRequest__Output } from '../../migvisor/v1/SaveRequest.ts';
-import type { TaskRequest as _migvisor_v1_TaskRequest, TaskRequest__Output as _migvisor_v1_TaskRequest__Output } from '../../migvisor/v1/TaskRequest.ts';
-import type { TaskSummary as _migvisor_v1_TaskSummary, TaskSummary__Output as _migvisor_v1_TaskSummary__Output } from '../../migvisor/v1/TaskSummary.ts';
+import type { SaveResponse as _migvisor_v1_SaveResponse, SaveResponse__Output as _migvisor_v1_SaveResponse__Output } from '../../migvisor/v1/SaveResponse.ts';
+import type { SettleMigrationRequest as _migvisor_v1_SettleMigrationRequest, SettleMigrationRequest__Output as _migvisor_v1_SettleMigrationRequest__Output } from '../../migvisor/v1/SettleMigrationRequest.ts';
+import type { SettleMigrationResponse as _migvisor_v1_SettleMigrationResponse, SettleMigrationResponse__Output as _migvisor_v1_SettleMigrationResponse__Output } from '../../migvisor/v1/SettleMigrationResponse.ts';
 import type { WatchRequest as _migvisor_v1_WatchRequest, WatchRequest__Output as _migvisor_v1_WatchRequest__Output } from '../../migvisor/v1/WatchRequest.ts';
+import type { WatchResponse as _migvisor_v1_WatchResponse, WatchResponse__Output as _migvisor_v1_WatchResponse__Output } from '../../migvisor/v1/WatchResponse.ts';
 
+/**
+ * Process management of one node.
+ */
 export interface NodeControlClient extends grpc.Client {
-  CancelSave(argument: _migvisor_v1_SaveDecision, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  CancelSave(argument: _migvisor_v1_SaveDecision, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  CancelSave(argument: _migvisor_v1_SaveDecision, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  CancelSave(argument: _migvisor_v1_SaveDecision, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  cancelSave(argument: _migvisor_v1_SaveDecision, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  cancelSave(argument: _migvisor_v1_SaveDecision, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  cancelSave(argument: _migvisor_v1_SaveDecision, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  cancelSave(argument: _migvisor_v1_SaveDecision, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  
-  ConfirmSave(argument: _migvisor_v1_SaveDecision, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  ConfirmSave(argument: _migvisor_v1_SaveDecision, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  ConfirmSave(argument: _migvisor_v1_SaveDecision, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  ConfirmSave(argument: _migvisor_v1_SaveDecision, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  confirmSave(argument: _migvisor_v1_SaveDecision, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  confirmSave(argument: _migvisor_v1_SaveDecision, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  confirmSave(argument: _migvisor_v1_SaveDecision, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  confirmSave(argument: _migvisor_v1_SaveDecision, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
+  /**
+   * The save is abandoned: the task runs on.
+   */
+  CancelSave(argument: _migvisor_v1_CancelSaveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CancelSaveResponse__Output>): grpc.ClientUnaryCall;
+  CancelSave(argument: _migvisor_v1_CancelSaveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_CancelSaveResponse__Output>): grpc.ClientUnaryCall;
+  CancelSave(argument: _migvisor_v1_CancelSaveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CancelSaveResponse__Output>): grpc.ClientUnaryCall;
+  CancelSave(argument: _migvisor_v1_CancelSaveRequest, callback: grpc.requestCallback<_migvisor_v1_CancelSaveResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * The save is abandoned: the task runs on.
+   */
+  cancelSave(argument: _migvisor_v1_CancelSaveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CancelSaveResponse__Output>): grpc.ClientUnaryCall;
+  cancelSave(argument: _migvisor_v1_CancelSaveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_CancelSaveResponse__Output>): grpc.ClientUnaryCall;
+  cancelSave(argument: _migvisor_v1_CancelSaveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CancelSaveResponse__Output>): grpc.ClientUnaryCall;
+  cancelSave(argument: _migvisor_v1_CancelSaveRequest, callback: grpc.requestCallback<_migvisor_v1_CancelSaveResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Clone a task into another free slot of its partition (new id, independent memory).
+   * The saved container is stored: the task ends here.
    */
-  Copy(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Copy(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Copy(argument: _migvisor_v1_TaskRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Copy(argument: _migvisor_v1_TaskRequest, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
+  ConfirmSave(argument: _migvisor_v1_ConfirmSaveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ConfirmSaveResponse__Output>): grpc.ClientUnaryCall;
+  ConfirmSave(argument: _migvisor_v1_ConfirmSaveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ConfirmSaveResponse__Output>): grpc.ClientUnaryCall;
+  ConfirmSave(argument: _migvisor_v1_ConfirmSaveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ConfirmSaveResponse__Output>): grpc.ClientUnaryCall;
+  ConfirmSave(argument: _migvisor_v1_ConfirmSaveRequest, callback: grpc.requestCallback<_migvisor_v1_ConfirmSaveResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Clone a task into another free slot of its partition (new id, independent memory).
+   * The saved container is stored: the task ends here.
    */
-  copy(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  copy(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  copy(argument: _migvisor_v1_TaskRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  copy(argument: _migvisor_v1_TaskRequest, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  
-  /**
-   * Put a message on one of the node's gates (as a sender outside the node).
-   */
-  GateSend(argument: _migvisor_v1_GateSendRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_GateSendReply__Output>): grpc.ClientUnaryCall;
-  GateSend(argument: _migvisor_v1_GateSendRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_GateSendReply__Output>): grpc.ClientUnaryCall;
-  GateSend(argument: _migvisor_v1_GateSendRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_GateSendReply__Output>): grpc.ClientUnaryCall;
-  GateSend(argument: _migvisor_v1_GateSendRequest, callback: grpc.requestCallback<_migvisor_v1_GateSendReply__Output>): grpc.ClientUnaryCall;
-  /**
-   * Put a message on one of the node's gates (as a sender outside the node).
-   */
-  gateSend(argument: _migvisor_v1_GateSendRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_GateSendReply__Output>): grpc.ClientUnaryCall;
-  gateSend(argument: _migvisor_v1_GateSendRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_GateSendReply__Output>): grpc.ClientUnaryCall;
-  gateSend(argument: _migvisor_v1_GateSendRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_GateSendReply__Output>): grpc.ClientUnaryCall;
-  gateSend(argument: _migvisor_v1_GateSendRequest, callback: grpc.requestCallback<_migvisor_v1_GateSendReply__Output>): grpc.ClientUnaryCall;
-  
-  Kill(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Kill(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Kill(argument: _migvisor_v1_TaskRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Kill(argument: _migvisor_v1_TaskRequest, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  kill(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  kill(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  kill(argument: _migvisor_v1_TaskRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  kill(argument: _migvisor_v1_TaskRequest, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
+  confirmSave(argument: _migvisor_v1_ConfirmSaveRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ConfirmSaveResponse__Output>): grpc.ClientUnaryCall;
+  confirmSave(argument: _migvisor_v1_ConfirmSaveRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ConfirmSaveResponse__Output>): grpc.ClientUnaryCall;
+  confirmSave(argument: _migvisor_v1_ConfirmSaveRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ConfirmSaveResponse__Output>): grpc.ClientUnaryCall;
+  confirmSave(argument: _migvisor_v1_ConfirmSaveRequest, callback: grpc.requestCallback<_migvisor_v1_ConfirmSaveResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Restore a saved container into a free MigSink slot.
+   * Clone a task into another free slot of its partition (new id, independent
+   * memory; open handles are closed in the copy). RESOURCE_EXHAUSTED without a free slot.
    */
-  Load(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  Load(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  Load(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  Load(callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
+  Copy(argument: _migvisor_v1_CopyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CopyResponse__Output>): grpc.ClientUnaryCall;
+  Copy(argument: _migvisor_v1_CopyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_CopyResponse__Output>): grpc.ClientUnaryCall;
+  Copy(argument: _migvisor_v1_CopyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CopyResponse__Output>): grpc.ClientUnaryCall;
+  Copy(argument: _migvisor_v1_CopyRequest, callback: grpc.requestCallback<_migvisor_v1_CopyResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Restore a saved container into a free MigSink slot.
+   * Clone a task into another free slot of its partition (new id, independent
+   * memory; open handles are closed in the copy). RESOURCE_EXHAUSTED without a free slot.
    */
-  load(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  load(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  load(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
-  load(callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientWritableStream<_migvisor_v1_Chunk>;
+  copy(argument: _migvisor_v1_CopyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CopyResponse__Output>): grpc.ClientUnaryCall;
+  copy(argument: _migvisor_v1_CopyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_CopyResponse__Output>): grpc.ClientUnaryCall;
+  copy(argument: _migvisor_v1_CopyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CopyResponse__Output>): grpc.ClientUnaryCall;
+  copy(argument: _migvisor_v1_CopyRequest, callback: grpc.requestCallback<_migvisor_v1_CopyResponse__Output>): grpc.ClientUnaryCall;
   
-  Pause(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Pause(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Pause(argument: _migvisor_v1_TaskRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Pause(argument: _migvisor_v1_TaskRequest, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  pause(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  pause(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  pause(argument: _migvisor_v1_TaskRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  pause(argument: _migvisor_v1_TaskRequest, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
+  /**
+   * Put a message on one of the node's gates, as a sender outside the node (it
+   * is forwarded if the gate's receiver moved away). RESOURCE_EXHAUSTED when the gate is full.
+   */
+  GateSend(argument: _migvisor_v1_GateSendRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_GateSendResponse__Output>): grpc.ClientUnaryCall;
+  GateSend(argument: _migvisor_v1_GateSendRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_GateSendResponse__Output>): grpc.ClientUnaryCall;
+  GateSend(argument: _migvisor_v1_GateSendRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_GateSendResponse__Output>): grpc.ClientUnaryCall;
+  GateSend(argument: _migvisor_v1_GateSendRequest, callback: grpc.requestCallback<_migvisor_v1_GateSendResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Put a message on one of the node's gates, as a sender outside the node (it
+   * is forwarded if the gate's receiver moved away). RESOURCE_EXHAUSTED when the gate is full.
+   */
+  gateSend(argument: _migvisor_v1_GateSendRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_GateSendResponse__Output>): grpc.ClientUnaryCall;
+  gateSend(argument: _migvisor_v1_GateSendRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_GateSendResponse__Output>): grpc.ClientUnaryCall;
+  gateSend(argument: _migvisor_v1_GateSendRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_GateSendResponse__Output>): grpc.ClientUnaryCall;
+  gateSend(argument: _migvisor_v1_GateSendRequest, callback: grpc.requestCallback<_migvisor_v1_GateSendResponse__Output>): grpc.ClientUnaryCall;
   
-  Ps(argument: _migvisor_v1_PsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PsReply__Output>): grpc.ClientUnaryCall;
-  Ps(argument: _migvisor_v1_PsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PsReply__Output>): grpc.ClientUnaryCall;
-  Ps(argument: _migvisor_v1_PsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PsReply__Output>): grpc.ClientUnaryCall;
-  Ps(argument: _migvisor_v1_PsRequest, callback: grpc.requestCallback<_migvisor_v1_PsReply__Output>): grpc.ClientUnaryCall;
-  ps(argument: _migvisor_v1_PsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PsReply__Output>): grpc.ClientUnaryCall;
-  ps(argument: _migvisor_v1_PsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PsReply__Output>): grpc.ClientUnaryCall;
-  ps(argument: _migvisor_v1_PsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PsReply__Output>): grpc.ClientUnaryCall;
-  ps(argument: _migvisor_v1_PsRequest, callback: grpc.requestCallback<_migvisor_v1_PsReply__Output>): grpc.ClientUnaryCall;
+  /**
+   * End a task: its slot is a MigSink again, memory zeroed, handles closed.
+   */
+  Kill(argument: _migvisor_v1_KillRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_KillResponse__Output>): grpc.ClientUnaryCall;
+  Kill(argument: _migvisor_v1_KillRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_KillResponse__Output>): grpc.ClientUnaryCall;
+  Kill(argument: _migvisor_v1_KillRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_KillResponse__Output>): grpc.ClientUnaryCall;
+  Kill(argument: _migvisor_v1_KillRequest, callback: grpc.requestCallback<_migvisor_v1_KillResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * End a task: its slot is a MigSink again, memory zeroed, handles closed.
+   */
+  kill(argument: _migvisor_v1_KillRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_KillResponse__Output>): grpc.ClientUnaryCall;
+  kill(argument: _migvisor_v1_KillRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_KillResponse__Output>): grpc.ClientUnaryCall;
+  kill(argument: _migvisor_v1_KillRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_KillResponse__Output>): grpc.ClientUnaryCall;
+  kill(argument: _migvisor_v1_KillRequest, callback: grpc.requestCallback<_migvisor_v1_KillResponse__Output>): grpc.ClientUnaryCall;
   
-  Resume(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Resume(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Resume(argument: _migvisor_v1_TaskRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  Resume(argument: _migvisor_v1_TaskRequest, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  resume(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  resume(argument: _migvisor_v1_TaskRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  resume(argument: _migvisor_v1_TaskRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
-  resume(argument: _migvisor_v1_TaskRequest, callback: grpc.requestCallback<_migvisor_v1_TaskSummary__Output>): grpc.ClientUnaryCall;
+  /**
+   * Restore a saved container into a free MigSink slot; it runs at once.
+   */
+  Load(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_LoadResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_LoadRequest>;
+  Load(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_LoadResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_LoadRequest>;
+  Load(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_LoadResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_LoadRequest>;
+  Load(callback: grpc.requestCallback<_migvisor_v1_LoadResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_LoadRequest>;
+  /**
+   * Restore a saved container into a free MigSink slot; it runs at once.
+   */
+  load(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_LoadResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_LoadRequest>;
+  load(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_LoadResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_LoadRequest>;
+  load(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_LoadResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_LoadRequest>;
+  load(callback: grpc.requestCallback<_migvisor_v1_LoadResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_LoadRequest>;
+  
+  /**
+   * Pause a task: its travelers stop being scheduled and keep their state.
+   */
+  Pause(argument: _migvisor_v1_PauseRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PauseResponse__Output>): grpc.ClientUnaryCall;
+  Pause(argument: _migvisor_v1_PauseRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PauseResponse__Output>): grpc.ClientUnaryCall;
+  Pause(argument: _migvisor_v1_PauseRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PauseResponse__Output>): grpc.ClientUnaryCall;
+  Pause(argument: _migvisor_v1_PauseRequest, callback: grpc.requestCallback<_migvisor_v1_PauseResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Pause a task: its travelers stop being scheduled and keep their state.
+   */
+  pause(argument: _migvisor_v1_PauseRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PauseResponse__Output>): grpc.ClientUnaryCall;
+  pause(argument: _migvisor_v1_PauseRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PauseResponse__Output>): grpc.ClientUnaryCall;
+  pause(argument: _migvisor_v1_PauseRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PauseResponse__Output>): grpc.ClientUnaryCall;
+  pause(argument: _migvisor_v1_PauseRequest, callback: grpc.requestCallback<_migvisor_v1_PauseResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * The node's task slots, a page at a time.
+   */
+  Ps(argument: _migvisor_v1_PsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PsResponse__Output>): grpc.ClientUnaryCall;
+  Ps(argument: _migvisor_v1_PsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PsResponse__Output>): grpc.ClientUnaryCall;
+  Ps(argument: _migvisor_v1_PsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PsResponse__Output>): grpc.ClientUnaryCall;
+  Ps(argument: _migvisor_v1_PsRequest, callback: grpc.requestCallback<_migvisor_v1_PsResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * The node's task slots, a page at a time.
+   */
+  ps(argument: _migvisor_v1_PsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PsResponse__Output>): grpc.ClientUnaryCall;
+  ps(argument: _migvisor_v1_PsRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PsResponse__Output>): grpc.ClientUnaryCall;
+  ps(argument: _migvisor_v1_PsRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PsResponse__Output>): grpc.ClientUnaryCall;
+  ps(argument: _migvisor_v1_PsRequest, callback: grpc.requestCallback<_migvisor_v1_PsResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Resume a paused task.
+   */
+  Resume(argument: _migvisor_v1_ResumeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ResumeResponse__Output>): grpc.ClientUnaryCall;
+  Resume(argument: _migvisor_v1_ResumeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ResumeResponse__Output>): grpc.ClientUnaryCall;
+  Resume(argument: _migvisor_v1_ResumeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ResumeResponse__Output>): grpc.ClientUnaryCall;
+  Resume(argument: _migvisor_v1_ResumeRequest, callback: grpc.requestCallback<_migvisor_v1_ResumeResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Resume a paused task.
+   */
+  resume(argument: _migvisor_v1_ResumeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ResumeResponse__Output>): grpc.ClientUnaryCall;
+  resume(argument: _migvisor_v1_ResumeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ResumeResponse__Output>): grpc.ClientUnaryCall;
+  resume(argument: _migvisor_v1_ResumeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ResumeResponse__Output>): grpc.ClientUnaryCall;
+  resume(argument: _migvisor_v1_ResumeRequest, callback: grpc.requestCallback<_migvisor_v1_ResumeResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Checkpoint a task as a container stream. The task is stopped while it streams.
    * With leave_running it resumes at once; otherwise it stays stopped until the
    * client confirms it stored the container (ConfirmSave: the slot is freed) or
-   * gives up (CancelSave, or no word within the hold time: the task resumes).
+   * gives up (CancelSave, or no word within 30 s: the task resumes).
    */
-  Save(argument: _migvisor_v1_SaveRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_Chunk__Output>;
-  Save(argument: _migvisor_v1_SaveRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_Chunk__Output>;
+  Save(argument: _migvisor_v1_SaveRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_SaveResponse__Output>;
+  Save(argument: _migvisor_v1_SaveRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_SaveResponse__Output>;
   /**
    * Checkpoint a task as a container stream. The task is stopped while it streams.
    * With leave_running it resumes at once; otherwise it stays stopped until the
    * client confirms it stored the container (ConfirmSave: the slot is freed) or
-   * gives up (CancelSave, or no word within the hold time: the task resumes).
+   * gives up (CancelSave, or no word within 30 s: the task resumes).
    */
-  save(argument: _migvisor_v1_SaveRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_Chunk__Output>;
-  save(argument: _migvisor_v1_SaveRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_Chunk__Output>;
+  save(argument: _migvisor_v1_SaveRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_SaveResponse__Output>;
+  save(argument: _migvisor_v1_SaveRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_SaveResponse__Output>;
   
   /**
-   * Console lines, transitions, faults (health monitor), exits and migrations, as they happen.
+   * Ask the sink of a migration in doubt (the task held Committing here) what
+   * became of it, now: the task departs if it runs there, resumes here if it
+   * never will, and stays held while the sink does not answer.
    */
-  Watch(argument: _migvisor_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_Event__Output>;
-  Watch(argument: _migvisor_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_Event__Output>;
+  SettleMigration(argument: _migvisor_v1_SettleMigrationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_SettleMigrationResponse__Output>): grpc.ClientUnaryCall;
+  SettleMigration(argument: _migvisor_v1_SettleMigrationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_SettleMigrationResponse__Output>): grpc.ClientUnaryCall;
+  SettleMigration(argument: _migvisor_v1_SettleMigrationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_SettleMigrationResponse__Output>): grpc.ClientUnaryCall;
+  SettleMigration(argument: _migvisor_v1_SettleMigrationRequest, callback: grpc.requestCallback<_migvisor_v1_SettleMigrationResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Console lines, transitions, faults (health monitor), exits and migrations, as they happen.
+   * Ask the sink of a migration in doubt (the task held Committing here) what
+   * became of it, now: the task departs if it runs there, resumes here if it
+   * never will, and stays held while the sink does not answer.
    */
-  watch(argument: _migvisor_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_Event__Output>;
-  watch(argument: _migvisor_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_Event__Output>;
+  settleMigration(argument: _migvisor_v1_SettleMigrationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_SettleMigrationResponse__Output>): grpc.ClientUnaryCall;
+  settleMigration(argument: _migvisor_v1_SettleMigrationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_SettleMigrationResponse__Output>): grpc.ClientUnaryCall;
+  settleMigration(argument: _migvisor_v1_SettleMigrationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_SettleMigrationResponse__Output>): grpc.ClientUnaryCall;
+  settleMigration(argument: _migvisor_v1_SettleMigrationRequest, callback: grpc.requestCallback<_migvisor_v1_SettleMigrationResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * The node's events as they happen (console lines, transitions, faults,
+   * exits, migrations), each with a sequence number. A watcher that reconnects
+   * asks for what followed the last number it saw; events that fell out of the
+   * replay buffer are reported by one GAP event, never skipped silently.
+   * RESOURCE_EXHAUSTED ends a watcher that falls 10,000 events behind.
+   */
+  Watch(argument: _migvisor_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_WatchResponse__Output>;
+  Watch(argument: _migvisor_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_WatchResponse__Output>;
+  /**
+   * The node's events as they happen (console lines, transitions, faults,
+   * exits, migrations), each with a sequence number. A watcher that reconnects
+   * asks for what followed the last number it saw; events that fell out of the
+   * replay buffer are reported by one GAP event, never skipped silently.
+   * RESOURCE_EXHAUSTED ends a watcher that falls 10,000 events behind.
+   */
+  watch(argument: _migvisor_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_WatchResponse__Output>;
+  watch(argument: _migvisor_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_WatchResponse__Output>;
   
 }
 
+/**
+ * Process management of one node.
+ */
 export interface NodeControlHandlers extends grpc.UntypedServiceImplementation {
-  CancelSave: grpc.handleUnaryCall<_migvisor_v1_SaveDecision__Output, _migvisor_v1_TaskSummary>;
-  
-  ConfirmSave: grpc.handleUnaryCall<_migvisor_v1_SaveDecision__Output, _migvisor_v1_TaskSummary>;
+  /**
+   * The save is abandoned: the task runs on.
+   */
+  CancelSave: grpc.handleUnaryCall<_migvisor_v1_CancelSaveRequest__Output, _migvisor_v1_CancelSaveResponse>;
   
   /**
-   * Clone a task into another free slot of its partition (new id, independent memory).
+   * The saved container is stored: the task ends here.
    */
-  Copy: grpc.handleUnaryCall<_migvisor_v1_TaskRequest__Output, _migvisor_v1_TaskSummary>;
+  ConfirmSave: grpc.handleUnaryCall<_migvisor_v1_ConfirmSaveRequest__Output, _migvisor_v1_ConfirmSaveResponse>;
   
   /**
-   * Put a message on one of the node's gates (as a sender outside the node).
+   * Clone a task into another free slot of its partition (new id, independent
+   * memory; open handles are closed in the copy). RESOURCE_EXHAUSTED without a free slot.
    */
-  GateSend: grpc.handleUnaryCall<_migvisor_v1_GateSendRequest__Output, _migvisor_v1_GateSendReply>;
-  
-  Kill: grpc.handleUnaryCall<_migvisor_v1_TaskRequest__Output, _migvisor_v1_TaskSummary>;
+  Copy: grpc.handleUnaryCall<_migvisor_v1_CopyRequest__Output, _migvisor_v1_CopyResponse>;
   
   /**
-   * Restore a saved container into a free MigSink slot.
+   * Put a message on one of the node's gates, as a sender outside the node (it
+   * is forwarded if the gate's receiver moved away). RESOURCE_EXHAUSTED when the gate is full.
    */
-  Load: grpc.handleClientStreamingCall<_migvisor_v1_Chunk__Output, _migvisor_v1_TaskSummary>;
+  GateSend: grpc.handleUnaryCall<_migvisor_v1_GateSendRequest__Output, _migvisor_v1_GateSendResponse>;
   
-  Pause: grpc.handleUnaryCall<_migvisor_v1_TaskRequest__Output, _migvisor_v1_TaskSummary>;
+  /**
+   * End a task: its slot is a MigSink again, memory zeroed, handles closed.
+   */
+  Kill: grpc.handleUnaryCall<_migvisor_v1_KillRequest__Output, _migvisor_v1_KillResponse>;
   
-  Ps: grpc.handleUnaryCall<_migvisor_v1_PsRequest__Output, _migvisor_v1_PsReply>;
+  /**
+   * Restore a saved container into a free MigSink slot; it runs at once.
+   */
+  Load: grpc.handleClientStreamingCall<_migvisor_v1_LoadRequest__Output, _migvisor_v1_LoadResponse>;
   
-  Resume: grpc.handleUnaryCall<_migvisor_v1_TaskRequest__Output, _migvisor_v1_TaskSummary>;
+  /**
+   * Pause a task: its travelers stop being scheduled and keep their state.
+   */
+  Pause: grpc.handleUnaryCall<_migvisor_v1_PauseRequest__Output, _migvisor_v1_PauseResponse>;
+  
+  /**
+   * The node's task slots, a page at a time.
+   */
+  Ps: grpc.handleUnaryCall<_migvisor_v1_PsRequest__Output, _migvisor_v1_PsResponse>;
+  
+  /**
+   * Resume a paused task.
+   */
+  Resume: grpc.handleUnaryCall<_migvisor_v1_ResumeRequest__Output, _migvisor_v1_ResumeResponse>;
   
   /**
    * Checkpoint a task as a container stream. The task is stopped while it streams.
    * With leave_running it resumes at once; otherwise it stays stopped until the
    * client confirms it stored the container (ConfirmSave: the slot is freed) or
-   * gives up (CancelSave, or no word within the hold time: the task resumes).
+   * gives up (CancelSave, or no word within 30 s: the task resumes).
    */
-  Save: grpc.handleServerStreamingCall<_migvisor_v1_SaveRequest__Output, _migvisor_v1_Chunk>;
+  Save: grpc.handleServerStreamingCall<_migvisor_v1_SaveRequest__Output, _migvisor_v1_SaveResponse>;
   
   /**
-   * Console lines, transitions, faults (health monitor), exits and migrations, as they happen.
+   * Ask the sink of a migration in doubt (the task held Committing here) what
+   * became of it, now: the task departs if it runs there, resumes here if it
+   * never will, and stays held while the sink does not answer.
    */
-  Watch: grpc.handleServerStreamingCall<_migvisor_v1_WatchRequest__Output, _migvisor_v1_Event>;
+  SettleMigration: grpc.handleUnaryCall<_migvisor_v1_SettleMigrationRequest__Output, _migvisor_v1_SettleMigrationResponse>;
+  
+  /**
+   * The node's events as they happen (console lines, transitions, faults,
+   * exits, migrations), each with a sequence number. A watcher that reconnects
+   * asks for what followed the last number it saw; events that fell out of the
+   * replay buffer are reported by one GAP event, never skipped silently.
+   * RESOURCE_EXHAUSTED ends a watcher that falls 10,000 events behind.
+   */
+  Watch: grpc.handleServerStreamingCall<_migvisor_v1_WatchRequest__Output, _migvisor_v1_WatchResponse>;
   
 }
 
 export interface NodeControlDefinition extends grpc.ServiceDefinition {
-  CancelSave: MethodDefinition<_migvisor_v1_SaveDecision, _migvisor_v1_TaskSummary, _migvisor_v1_SaveDecision__Output, _migvisor_v1_TaskSummary__Output>
-  ConfirmSave: MethodDefinition<_migvisor_v1_SaveDecision, _migvisor_v1_TaskSummary, _migvisor_v1_SaveDecision__Output, _migvisor_v1_TaskSummary__Output>
-  Copy: MethodDefinition<_migvisor_v1_TaskRequest, _migvisor_v1_TaskSummary, _migvisor_v1_TaskRequest__Output, _migvisor_v1_TaskSummary__Output>
-  GateSend: MethodDefinition<_migvisor_v1_GateSendRequest, _migvisor_v1_GateSendReply, _migvisor_v1_GateSendRequest__Output, _migvisor_v1_GateSendReply__Output>
-  Kill: MethodDefinition<_migvisor_v1_TaskRequest, _migvisor_v1_TaskSummary, _migvisor_v1_TaskRequest__Output, _migvisor_v1_TaskSummary__Output>
-  Load: MethodDefinition<_migvisor_v1_Chunk, _migvisor_v1_TaskSummary, _migvisor_v1_Chunk__Output, _migvisor_v1_TaskSummary__Output>
-  Pause: MethodDefinition<_migvisor_v1_TaskRequest, _migvisor_v1_TaskSummary, _migvisor_v1_TaskRequest__Output, _migvisor_v1_TaskSummary__Output>
-  Ps: MethodDefinition<_migvisor_v1_PsRequest, _migvisor_v1_PsReply, _migvisor_v1_PsRequest__Output, _migvisor_v1_PsReply__Output>
-  Resume: MethodDefinition<_migvisor_v1_TaskRequest, _migvisor_v1_TaskSummary, _migvisor_v1_TaskRequest__Output, _migvisor_v1_TaskSummary__Output>
-  Save: MethodDefinition<_migvisor_v1_SaveRequest, _migvisor_v1_Chunk, _migvisor_v1_SaveRequest__Output, _migvisor_v1_Chunk__Output>
-  Watch: MethodDefinition<_migvisor_v1_WatchRequest, _migvisor_v1_Event, _migvisor_v1_WatchRequest__Output, _migvisor_v1_Event__Output>
+  CancelSave: MethodDefinition<_migvisor_v1_CancelSaveRequest, _migvisor_v1_CancelSaveResponse, _migvisor_v1_CancelSaveRequest__Output, _migvisor_v1_CancelSaveResponse__Output>
+  ConfirmSave: MethodDefinition<_migvisor_v1_ConfirmSaveRequest, _migvisor_v1_ConfirmSaveResponse, _migvisor_v1_ConfirmSaveRequest__Output, _migvisor_v1_ConfirmSaveResponse__Output>
+  Copy: MethodDefinition<_migvisor_v1_CopyRequest, _migvisor_v1_CopyResponse, _migvisor_v1_CopyRequest__Output, _migvisor_v1_CopyResponse__Output>
+  GateSend: MethodDefinition<_migvisor_v1_GateSendRequest, _migvisor_v1_GateSendResponse, _migvisor_v1_GateSendRequest__Output, _migvisor_v1_GateSendResponse__Output>
+  Kill: MethodDefinition<_migvisor_v1_KillRequest, _migvisor_v1_KillResponse, _migvisor_v1_KillRequest__Output, _migvisor_v1_KillResponse__Output>
+  Load: MethodDefinition<_migvisor_v1_LoadRequest, _migvisor_v1_LoadResponse, _migvisor_v1_LoadRequest__Output, _migvisor_v1_LoadResponse__Output>
+  Pause: MethodDefinition<_migvisor_v1_PauseRequest, _migvisor_v1_PauseResponse, _migvisor_v1_PauseRequest__Output, _migvisor_v1_PauseResponse__Output>
+  Ps: MethodDefinition<_migvisor_v1_PsRequest, _migvisor_v1_PsResponse, _migvisor_v1_PsRequest__Output, _migvisor_v1_PsResponse__Output>
+  Resume: MethodDefinition<_migvisor_v1_ResumeRequest, _migvisor_v1_ResumeResponse, _migvisor_v1_ResumeRequest__Output, _migvisor_v1_ResumeResponse__Output>
+  Save: MethodDefinition<_migvisor_v1_SaveRequest, _migvisor_v1_SaveResponse, _migvisor_v1_SaveRequest__Output, _migvisor_v1_SaveResponse__Output>
+  SettleMigration: MethodDefinition<_migvisor_v1_SettleMigrationRequest, _migvisor_v1_SettleMigrationResponse, _migvisor_v1_SettleMigrationRequest__Output, _migvisor_v1_SettleMigrationResponse__Output>
+  Watch: MethodDefinition<_migvisor_v1_WatchRequest, _migvisor_v1_WatchResponse, _migvisor_v1_WatchRequest__Output, _migvisor_v1_WatchResponse__Output>
 }

@@ -2,14 +2,38 @@
 // Original file: proto/migvisor/v1/types.proto
 
 
+/**
+ * One open file handle of a traveler.
+ */
 export interface OpenHandle {
+  /**
+   * The handle number the program holds.
+   */
   'handle'?: (number);
+  /**
+   * The file provider it was opened through.
+   */
   'provider'?: (string);
+  /**
+   * The path inside the provider's folder.
+   */
   'path'?: (string);
 }
 
+/**
+ * One open file handle of a traveler.
+ */
 export interface OpenHandle__Output {
+  /**
+   * The handle number the program holds.
+   */
   'handle': (number);
+  /**
+   * The file provider it was opened through.
+   */
   'provider': (string);
+  /**
+   * The path inside the provider's folder.
+   */
   'path': (string);
 }

@@ -2,32 +2,38 @@
 // Original file: proto/migvisor/v1/container.proto
 
 
+/**
+ * Pages: the payload of PAGES chunks (before compression).
+ */
 export interface PageBatch {
   /**
-   * page-table indices
+   * Page-table indices of the pages in `data`.
    */
   'index'?: (number)[];
   /**
-   * index.length * page_size bytes
+   * index.length * page_size bytes, in the order of `index`.
    */
   'data'?: (Buffer | Uint8Array | string);
   /**
-   * pages that are all zeros (post-copy sends them without data)
+   * Pages that are all zeros, sent without data.
    */
   'zero'?: (number)[];
 }
 
+/**
+ * Pages: the payload of PAGES chunks (before compression).
+ */
 export interface PageBatch__Output {
   /**
-   * page-table indices
+   * Page-table indices of the pages in `data`.
    */
   'index': (number)[];
   /**
-   * index.length * page_size bytes
+   * index.length * page_size bytes, in the order of `index`.
    */
   'data': (Buffer);
   /**
-   * pages that are all zeros (post-copy sends them without data)
+   * Pages that are all zeros, sent without data.
    */
   'zero': (number)[];
 }

@@ -2,23 +2,48 @@
 // Original file: proto/migvisor/v1/middleware.proto
 
 import type { Label as _migvisor_v1_Label, Label__Output as _migvisor_v1_Label__Output } from '../../migvisor/v1/Label.ts';
+import type { Compression as _migvisor_v1_Compression, Compression__Output as _migvisor_v1_Compression__Output } from '../../migvisor/v1/Compression.ts';
 
+/**
+ * Park: which task, from which node.
+ */
 export interface ParkRequest {
-  'task'?: (string);
   /**
-   * name or host:port
+   * The task.
+   */
+  'taskId'?: (string);
+  /**
+   * Its node: a name the middleware knows, or host:port.
    */
   'node'?: (string);
+  /**
+   * Labels of the snapshot.
+   */
   'labels'?: (_migvisor_v1_Label)[];
-  'compression'?: (string);
+  /**
+   * Page compression on the way. Default: deflate when both ends support it, else none.
+   */
+  'compression'?: (_migvisor_v1_Compression);
 }
 
+/**
+ * Park: which task, from which node.
+ */
 export interface ParkRequest__Output {
-  'task': (string);
   /**
-   * name or host:port
+   * The task.
+   */
+  'taskId': (string);
+  /**
+   * Its node: a name the middleware knows, or host:port.
    */
   'node': (string);
+  /**
+   * Labels of the snapshot.
+   */
   'labels': (_migvisor_v1_Label__Output)[];
-  'compression': (string);
+  /**
+   * Page compression on the way. Default: deflate when both ends support it, else none.
+   */
+  'compression': (_migvisor_v1_Compression__Output);
 }

@@ -2,16 +2,40 @@
 // Original file: proto/migvisor/v1/node.proto
 
 
+/**
+ * Ps: which page of slots.
+ */
 export interface PsRequest {
   /**
-   * include memory hashes (costs a pass over memory)
+   * Include memory hashes (costs a pass over each slot's memory).
    */
   'hashes'?: (boolean);
+  /**
+   * Slots per page, 1..1000. Default: all.
+   */
+  'pageSize'?: (number);
+  /**
+   * The next_page_token of the previous page; empty: the first page.
+   */
+  'pageToken'?: (string);
+  '_pageSize'?: "pageSize";
 }
 
+/**
+ * Ps: which page of slots.
+ */
 export interface PsRequest__Output {
   /**
-   * include memory hashes (costs a pass over memory)
+   * Include memory hashes (costs a pass over each slot's memory).
    */
   'hashes': (boolean);
+  /**
+   * Slots per page, 1..1000. Default: all.
+   */
+  'pageSize'?: (number);
+  /**
+   * The next_page_token of the previous page; empty: the first page.
+   */
+  'pageToken': (string);
+  '_pageSize'?: "pageSize";
 }

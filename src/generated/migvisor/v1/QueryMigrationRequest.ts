@@ -2,10 +2,22 @@
 // Original file: proto/migvisor/v1/migtask.proto
 
 
+/**
+ * QueryMigration: which migration.
+ */
 export interface QueryMigrationRequest {
+  /**
+   * The migration id.
+   */
   'migrationId'?: (string);
 }
 
+/**
+ * QueryMigration: which migration.
+ */
 export interface QueryMigrationRequest__Output {
+  /**
+   * The migration id.
+   */
   'migrationId': (string);
 }

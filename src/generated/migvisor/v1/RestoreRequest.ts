@@ -2,26 +2,38 @@
 // Original file: proto/migvisor/v1/middleware.proto
 
 
+/**
+ * Restore: which snapshot, to which node.
+ */
 export interface RestoreRequest {
   /**
-   * id (a unique prefix is enough)
+   * The snapshot: its id, or a unique prefix of it.
    */
-  'snapshot'?: (string);
+  'snapshotId'?: (string);
+  /**
+   * The node: a name the middleware knows, or host:port.
+   */
   'node'?: (string);
   /**
-   * restore an archived snapshot again, under a new task id
+   * Restore it again, under a new task id (the archived copy stays).
    */
   'asCopy'?: (boolean);
 }
 
+/**
+ * Restore: which snapshot, to which node.
+ */
 export interface RestoreRequest__Output {
   /**
-   * id (a unique prefix is enough)
+   * The snapshot: its id, or a unique prefix of it.
    */
-  'snapshot': (string);
+  'snapshotId': (string);
+  /**
+   * The node: a name the middleware knows, or host:port.
+   */
   'node': (string);
   /**
-   * restore an archived snapshot again, under a new task id
+   * Restore it again, under a new task id (the archived copy stays).
    */
   'asCopy': (boolean);
 }

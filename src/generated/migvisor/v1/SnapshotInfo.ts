@@ -2,84 +2,154 @@
 // Original file: proto/migvisor/v1/middleware.proto
 
 import type { Label as _migvisor_v1_Label, Label__Output as _migvisor_v1_Label__Output } from '../../migvisor/v1/Label.ts';
+import type { Endian as _migvisor_v1_Endian, Endian__Output as _migvisor_v1_Endian__Output } from '../../migvisor/v1/Endian.ts';
+import type { SnapshotState as _migvisor_v1_SnapshotState, SnapshotState__Output as _migvisor_v1_SnapshotState__Output } from '../../migvisor/v1/SnapshotState.ts';
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * One snapshot of the archive.
+ */
 export interface SnapshotInfo {
+  /**
+   * Its id: `snap-<time>-<random>`, sortable by time.
+   */
   'id'?: (string);
+  /**
+   * The task.
+   */
   'taskId'?: (string);
+  /**
+   * The program.
+   */
   'program'?: (string);
+  /**
+   * The node it was parked from.
+   */
   'sourceNode'?: (string);
+  /**
+   * The partition.
+   */
   'partition'?: (string);
+  /**
+   * The partition's fingerprint, hex.
+   */
   'fingerprint'?: (string);
+  /**
+   * Word size: 32 or 64.
+   */
   'wordSize'?: (number);
-  'endian'?: (string);
+  /**
+   * Labels.
+   */
   'labels'?: (_migvisor_v1_Label)[];
+  /**
+   * When it was parked, ms since the Unix epoch.
+   */
   'createdUnixMs'?: (number | string | Long);
   /**
-   * the task's address space
+   * The task's address space, bytes.
    */
   'memoryBytes'?: (number | string | Long);
   /**
-   * pages with content (zero pages are not stored)
+   * Pages with content (zero pages are not stored).
    */
   'storedPages'?: (number | string | Long);
   /**
-   * bytes this snapshot added to the store when parked
+   * Bytes this snapshot added to the store when it was parked.
    */
   'newBytes'?: (number | string | Long);
   /**
-   * bytes it shares with other snapshots
+   * Bytes it shares with other snapshots.
    */
   'sharedBytes'?: (number | string | Long);
   /**
-   * parked (the task lives here) | restored (archived copy)
+   * The node it was last restored to (empty when parked).
    */
-  'state'?: (string);
   'restoredTo'?: (string);
+  /**
+   * Travelers of the task.
+   */
   'travelers'?: (number);
   /**
-   * Inspect: every chunk's checksum verified
+   * Byte order.
    */
-  'verified'?: (boolean);
-  'problems'?: (string)[];
+  'endian'?: (_migvisor_v1_Endian);
+  /**
+   * Whether it holds its task or a copy.
+   */
+  'state'?: (_migvisor_v1_SnapshotState);
 }
 
+/**
+ * One snapshot of the archive.
+ */
 export interface SnapshotInfo__Output {
+  /**
+   * Its id: `snap-<time>-<random>`, sortable by time.
+   */
   'id': (string);
+  /**
+   * The task.
+   */
   'taskId': (string);
+  /**
+   * The program.
+   */
   'program': (string);
+  /**
+   * The node it was parked from.
+   */
   'sourceNode': (string);
+  /**
+   * The partition.
+   */
   'partition': (string);
+  /**
+   * The partition's fingerprint, hex.
+   */
   'fingerprint': (string);
+  /**
+   * Word size: 32 or 64.
+   */
   'wordSize': (number);
-  'endian': (string);
+  /**
+   * Labels.
+   */
   'labels': (_migvisor_v1_Label__Output)[];
+  /**
+   * When it was parked, ms since the Unix epoch.
+   */
   'createdUnixMs': (number);
   /**
-   * the task's address space
+   * The task's address space, bytes.
    */
   'memoryBytes': (number);
   /**
-   * pages with content (zero pages are not stored)
+   * Pages with content (zero pages are not stored).
    */
   'storedPages': (number);
   /**
-   * bytes this snapshot added to the store when parked
+   * Bytes this snapshot added to the store when it was parked.
    */
   'newBytes': (number);
   /**
-   * bytes it shares with other snapshots
+   * Bytes it shares with other snapshots.
    */
   'sharedBytes': (number);
   /**
-   * parked (the task lives here) | restored (archived copy)
+   * The node it was last restored to (empty when parked).
    */
-  'state': (string);
   'restoredTo': (string);
+  /**
+   * Travelers of the task.
+   */
   'travelers': (number);
   /**
-   * Inspect: every chunk's checksum verified
+   * Byte order.
    */
-  'verified': (boolean);
-  'problems': (string)[];
+  'endian': (_migvisor_v1_Endian__Output);
+  /**
+   * Whether it holds its task or a copy.
+   */
+  'state': (_migvisor_v1_SnapshotState__Output);
 }

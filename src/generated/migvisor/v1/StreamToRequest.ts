@@ -3,14 +3,40 @@
 
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * StreamTo: where and how much.
+ */
 export interface StreamToRequest {
+  /**
+   * The Diagnostics service to stream to (host:port).
+   */
   'target'?: (string);
+  /**
+   * Payload bytes to send, 1..512 MiB.
+   */
   'bytes'?: (number | string | Long);
+  /**
+   * Payload bytes per chunk, 1 KiB..16 MiB. Default 256 KiB.
+   */
   'chunkBytes'?: (number);
+  '_chunkBytes'?: "chunkBytes";
 }
 
+/**
+ * StreamTo: where and how much.
+ */
 export interface StreamToRequest__Output {
+  /**
+   * The Diagnostics service to stream to (host:port).
+   */
   'target': (string);
+  /**
+   * Payload bytes to send, 1..512 MiB.
+   */
   'bytes': (number);
-  'chunkBytes': (number);
+  /**
+   * Payload bytes per chunk, 1 KiB..16 MiB. Default 256 KiB.
+   */
+  'chunkBytes'?: (number);
+  '_chunkBytes'?: "chunkBytes";
 }

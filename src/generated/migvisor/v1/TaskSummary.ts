@@ -2,36 +2,131 @@
 // Original file: proto/migvisor/v1/types.proto
 
 import type { TravelerSummary as _migvisor_v1_TravelerSummary, TravelerSummary__Output as _migvisor_v1_TravelerSummary__Output } from '../../migvisor/v1/TravelerSummary.ts';
+import type { MigState as _migvisor_v1_MigState, MigState__Output as _migvisor_v1_MigState__Output } from '../../migvisor/v1/MigState.ts';
+import type { RunState as _migvisor_v1_RunState, RunState__Output as _migvisor_v1_RunState__Output } from '../../migvisor/v1/RunState.ts';
+import type { MigrationRef as _migvisor_v1_MigrationRef, MigrationRef__Output as _migvisor_v1_MigrationRef__Output } from '../../migvisor/v1/MigrationRef.ts';
 import type { Long } from '@grpc/proto-loader';
 
+/**
+ * One task slot, as ps and the command channel report it.
+ */
 export interface TaskSummary {
+  /**
+   * The slot's name, `partition/index` (e.g. `ctrl/1`).
+   */
   'slot'?: (string);
+  /**
+   * The partition.
+   */
   'partition'?: (string);
+  /**
+   * The task's id (kept wherever it migrates); empty when the slot is empty.
+   */
   'taskId'?: (string);
+  /**
+   * The program's name.
+   */
   'program'?: (string);
-  'state'?: (string);
-  'run'?: (string);
+  /**
+   * Instructions executed by all travelers.
+   */
   'instructions'?: (number | string | Long);
+  /**
+   * Pages of the slot's address space.
+   */
   'pages'?: (number);
+  /**
+   * Pages present (post-copy: the rest have not arrived).
+   */
   'pagesPresent'?: (number);
+  /**
+   * Pages written since dirty tracking was last cleared.
+   */
   'pagesDirty'?: (number);
+  /**
+   * SHA-256 of the slot's memory, hex (PsRequest.hashes only).
+   */
   'memoryHash'?: (string);
+  /**
+   * The travelers.
+   */
   'travelers'?: (_migvisor_v1_TravelerSummary)[];
+  /**
+   * The node the slot is on.
+   */
   'node'?: (string);
+  /**
+   * The slot's MigThread state.
+   */
+  'state'?: (_migvisor_v1_MigState);
+  /**
+   * What the travelers are doing.
+   */
+  'run'?: (_migvisor_v1_RunState);
+  /**
+   * Set while the task is in transit.
+   */
+  'migration'?: (_migvisor_v1_MigrationRef | null);
 }
 
+/**
+ * One task slot, as ps and the command channel report it.
+ */
 export interface TaskSummary__Output {
+  /**
+   * The slot's name, `partition/index` (e.g. `ctrl/1`).
+   */
   'slot': (string);
+  /**
+   * The partition.
+   */
   'partition': (string);
+  /**
+   * The task's id (kept wherever it migrates); empty when the slot is empty.
+   */
   'taskId': (string);
+  /**
+   * The program's name.
+   */
   'program': (string);
-  'state': (string);
-  'run': (string);
+  /**
+   * Instructions executed by all travelers.
+   */
   'instructions': (number);
+  /**
+   * Pages of the slot's address space.
+   */
   'pages': (number);
+  /**
+   * Pages present (post-copy: the rest have not arrived).
+   */
   'pagesPresent': (number);
+  /**
+   * Pages written since dirty tracking was last cleared.
+   */
   'pagesDirty': (number);
+  /**
+   * SHA-256 of the slot's memory, hex (PsRequest.hashes only).
+   */
   'memoryHash': (string);
+  /**
+   * The travelers.
+   */
   'travelers': (_migvisor_v1_TravelerSummary__Output)[];
+  /**
+   * The node the slot is on.
+   */
   'node': (string);
+  /**
+   * The slot's MigThread state.
+   */
+  'state': (_migvisor_v1_MigState__Output);
+  /**
+   * What the travelers are doing.
+   */
+  'run': (_migvisor_v1_RunState__Output);
+  /**
+   * Set while the task is in transit.
+   */
+  'migration': (_migvisor_v1_MigrationRef__Output | null);
 }

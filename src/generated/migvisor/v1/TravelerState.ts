@@ -3,72 +3,115 @@
 
 import type { WaitState as _migvisor_v1_WaitState, WaitState__Output as _migvisor_v1_WaitState__Output } from '../../migvisor/v1/WaitState.ts';
 import type { FaultState as _migvisor_v1_FaultState, FaultState__Output as _migvisor_v1_FaultState__Output } from '../../migvisor/v1/FaultState.ts';
+import type { TravelerStatus as _migvisor_v1_TravelerStatus, TravelerStatus__Output as _migvisor_v1_TravelerStatus__Output } from '../../migvisor/v1/TravelerStatus.ts';
 import type { Long } from '@grpc/proto-loader';
 
 /**
  * One traveler's state.
  */
 export interface TravelerState {
+  /**
+   * Its index in the task.
+   */
   'id'?: (number);
   /**
-   * r0..r15, 8 bytes each, little-endian two's complement
+   * r0..r15, 8 bytes each, little-endian two's complement.
    */
   'registers'?: (Buffer | Uint8Array | string);
+  /**
+   * The program counter.
+   */
   'pc'?: (number | string | Long);
   /**
-   * NZCV
+   * NZCV flags.
    */
   'flags'?: (number);
   /**
-   * ready | waiting | exited | faulted
+   * Its priority.
    */
-  'status'?: (string);
   'priority'?: (number);
+  /**
+   * Instructions executed so far.
+   */
   'instructions'?: (number | string | Long);
+  /**
+   * Set while it waits.
+   */
   'wait'?: (_migvisor_v1_WaitState | null);
-  'hasExitCode'?: (boolean);
-  'exitCode'?: (number | string | Long);
+  /**
+   * Set when a fault stopped it.
+   */
   'fault'?: (_migvisor_v1_FaultState | null);
   /**
-   * open at migration: next use gives E_CLOSED
+   * Handles open at migration: their next use gives E_CLOSED.
    */
   'closedHandles'?: (number)[];
   /**
-   * console text not yet ended by a newline
+   * Console text not yet ended by a newline.
    */
   'pendingConsole'?: (string);
+  /**
+   * Its status.
+   */
+  'status'?: (_migvisor_v1_TravelerStatus);
+  /**
+   * Set when it exited.
+   */
+  'exitCode'?: (number | string | Long);
+  '_exitCode'?: "exitCode";
 }
 
 /**
  * One traveler's state.
  */
 export interface TravelerState__Output {
+  /**
+   * Its index in the task.
+   */
   'id': (number);
   /**
-   * r0..r15, 8 bytes each, little-endian two's complement
+   * r0..r15, 8 bytes each, little-endian two's complement.
    */
   'registers': (Buffer);
+  /**
+   * The program counter.
+   */
   'pc': (number);
   /**
-   * NZCV
+   * NZCV flags.
    */
   'flags': (number);
   /**
-   * ready | waiting | exited | faulted
+   * Its priority.
    */
-  'status': (string);
   'priority': (number);
+  /**
+   * Instructions executed so far.
+   */
   'instructions': (number);
+  /**
+   * Set while it waits.
+   */
   'wait': (_migvisor_v1_WaitState__Output | null);
-  'hasExitCode': (boolean);
-  'exitCode': (number);
+  /**
+   * Set when a fault stopped it.
+   */
   'fault': (_migvisor_v1_FaultState__Output | null);
   /**
-   * open at migration: next use gives E_CLOSED
+   * Handles open at migration: their next use gives E_CLOSED.
    */
   'closedHandles': (number)[];
   /**
-   * console text not yet ended by a newline
+   * Console text not yet ended by a newline.
    */
   'pendingConsole': (string);
+  /**
+   * Its status.
+   */
+  'status': (_migvisor_v1_TravelerStatus__Output);
+  /**
+   * Set when it exited.
+   */
+  'exitCode'?: (number);
+  '_exitCode'?: "exitCode";
 }

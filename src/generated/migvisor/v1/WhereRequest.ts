@@ -2,10 +2,22 @@
 // Original file: proto/migvisor/v1/middleware.proto
 
 
+/**
+ * Where: which task.
+ */
 export interface WhereRequest {
-  'task'?: (string);
+  /**
+   * The task.
+   */
+  'taskId'?: (string);
 }
 
+/**
+ * Where: which task.
+ */
 export interface WhereRequest__Output {
-  'task': (string);
+  /**
+   * The task.
+   */
+  'taskId': (string);
 }
