@@ -19,9 +19,10 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { deadline, migTaskClient, nodeClient, unary, type MigTaskClient, type NodeControlClient } from '../../src/common/clients.ts';
-import type { Event__Output } from '../../src/generated/migvisor/v1/Event.ts';
-import type { InfoReply__Output } from '../../src/generated/migvisor/v1/InfoReply.ts';
-import type { TaskSummary__Output } from '../../src/generated/migvisor/v1/TaskSummary.ts';
+import { EVENT_KIND_WIRE, type EventKind } from '../../src/common/index.ts';
+import type { InfoResponse__Output } from '../../src/generated/migvisor/v1/InfoResponse.ts';
+import type { WatchResponse__Output } from '../../src/generated/migvisor/v1/WatchResponse.ts';
+import { flatEvent, taskView, type FlatEvent, type TaskView } from './wire-view.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const BIN = path.join(ROOT, 'bin', 'migvisor.js');
@@ -311,17 +312,17 @@ export function healthStatus(address: string, service = '', ms = 5000): Promise<
   });
 }
 
-/** ps over gRPC. */
-export async function ps(address: string, hashes = false): Promise<TaskSummary__Output[]> {
+/** ps over gRPC (task summaries with domain names: see wire-view.ts). */
+export async function ps(address: string, hashes = false): Promise<TaskView[]> {
   const c = control(address);
   const reply = await unary(c.Ps, c, { hashes }, `ps on ${address}`);
-  return reply.tasks;
+  return reply.tasks.map(taskView);
 }
 
 /** Info over gRPC. */
-export async function info(address: string, request: { task?: string; partition?: string }): Promise<InfoReply__Output> {
+export async function info(address: string, request: { task?: string; partition?: string }): Promise<InfoResponse__Output> {
   const c = migTask(address);
-  return unary(c.Info, c, { task: request.task ?? '', partition: request.partition ?? '' }, `info on ${address}`);
+  return unary(c.Info, c, request.task ? { taskId: request.task } : request.partition ? { partition: request.partition } : {}, `info on ${address}`);
 }
 
 /** Initialize over gRPC (what `task start` does); returns the task id. */
@@ -333,7 +334,7 @@ export async function startTask(address: string, partition: string, program: str
     { partition, programName: path.basename(program), programSource: fs.readFileSync(program, 'utf8'), travelers, priority: 10 },
     `task start on ${address}`,
   );
-  return summary.taskId;
+  return summary.task!.taskId;
 }
 
 /** The slots of a partition and their states, as `ps` shows them, e.g. ["ctrl/0 MigSink", ...]. */
@@ -346,7 +347,7 @@ export async function slotStates(address: string, partition: string): Promise<st
  * A node that dies ends the stream; that is recorded, not thrown.
  */
 export class EventLog {
-  readonly events: Event__Output[] = [];
+  readonly events: FlatEvent[] = [];
   ended: string | undefined;
   private readonly client: NodeControlClient;
   private readonly listeners = new Set<() => void>();
@@ -358,9 +359,10 @@ export class EventLog {
     filter: { kinds?: string[]; task?: string } = {},
   ) {
     this.client = nodeClient(address);
-    this.call = this.client.Watch({ kinds: filter.kinds ?? [], task: filter.task ?? '' });
-    this.call.on('data', (e: Event__Output) => {
-      this.events.push(e);
+    this.call = this.client.Watch({ kinds: (filter.kinds ?? []).map((k) => EVENT_KIND_WIRE.toWire(k as EventKind)), taskId: filter.task ?? '' });
+    this.call.on('data', (m: WatchResponse__Output) => {
+      if (!m.event) return;
+      this.events.push(flatEvent(m.event));
       for (const f of this.listeners) f();
     });
     const end = (why: string): void => {
@@ -380,8 +382,8 @@ export class EventLog {
   }
 
   /** Waits for an event matching `pred` (among those seen so far too). */
-  waitFor(pred: (e: Event__Output) => boolean, timeoutMs: number, what: string): Promise<Event__Output> {
-    return new Promise<Event__Output>((resolve, reject) => {
+  waitFor(pred: (e: FlatEvent) => boolean, timeoutMs: number, what: string): Promise<FlatEvent> {
+    return new Promise<FlatEvent>((resolve, reject) => {
       const check = (): void => {
         const hit = this.events.find(pred);
         if (hit) {
