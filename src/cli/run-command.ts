@@ -35,11 +35,29 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<number
         process.exitCode = Exit.INVALID;
         return;
       }
+      const lines = sourceProblems(e);
+      if (lines) {
+        // A node refused a source file the command sent (task start): the same report as offline.
+        for (const l of lines) process.stderr.write(`${l}\n`);
+        process.exitCode = Exit.INVALID;
+        return;
+      }
       const prefix = e instanceof MigvisorError ? '' : 'internal error: ';
       process.stderr.write(`migvisor: ${prefix}${describeError(e).split('\n')[0]}\n`);
       process.exitCode = Exit.FAILURE;
     }
   };
+}
+
+/** Code INVALID_ARGUMENT, as a number (errors.ts's Code, without loading more). */
+const INVALID_ARGUMENT = 3;
+const SOURCE_LINE = /^[^\s:][^:]*:\d+: \S/;
+
+/** The FILE:LINE problems of a remote refusal of a source file (each line one problem), or undefined. */
+function sourceProblems(e: unknown): string[] | undefined {
+  if (!(e instanceof MigvisorError) || e.code !== INVALID_ARGUMENT) return undefined;
+  const lines = e.message.split('\n').filter((l) => l.length > 0);
+  return lines.length > 0 && lines.every((l) => SOURCE_LINE.test(l)) ? lines : undefined;
 }
 
 /**

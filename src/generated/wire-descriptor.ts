@@ -290,7 +290,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
             },
             "TravelerSummary": {
               "oneofs": {
-                "_exitCode": {
+                "optionalExitCode": {
                   "oneof": [
                     "exitCode"
                   ]
@@ -336,10 +336,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "exitCode": {
                   "type": "sint64",
-                  "id": 16,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 16
                 },
                 "fault": {
                   "type": "Fault",
@@ -571,7 +568,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
             },
             "TravelerState": {
               "oneofs": {
-                "_exitCode": {
+                "optionalExitCode": {
                   "oneof": [
                     "exitCode"
                   ]
@@ -625,10 +622,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "exitCode": {
                   "type": "sint64",
-                  "id": 15,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 15
                 }
               },
               "reserved": [
@@ -708,12 +702,12 @@ export const WIRE_DESCRIPTOR: INamespace = {
             },
             "ProviderSettings": {
               "oneofs": {
-                "_capacity": {
+                "optionalCapacity": {
                   "oneof": [
                     "capacity"
                   ]
                 },
-                "_messageSize": {
+                "optionalMessageSize": {
                   "oneof": [
                     "messageSize"
                   ]
@@ -734,17 +728,11 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "capacity": {
                   "type": "uint32",
-                  "id": 4,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 4
                 },
                 "messageSize": {
                   "type": "uint32",
-                  "id": 5,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 5
                 }
               }
             },
@@ -906,7 +894,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
             },
             "StreamToRequest": {
               "oneofs": {
-                "_chunkBytes": {
+                "optionalChunkBytes": {
                   "oneof": [
                     "chunkBytes"
                   ]
@@ -923,10 +911,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "chunkBytes": {
                   "type": "uint32",
-                  "id": 3,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 3
                 }
               }
             },
@@ -1128,7 +1113,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
             },
             "ListRequest": {
               "oneofs": {
-                "_pageSize": {
+                "optionalPageSize": {
                   "oneof": [
                     "pageSize"
                   ]
@@ -1142,10 +1127,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "pageSize": {
                   "type": "uint32",
-                  "id": 2,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 2
                 },
                 "pageToken": {
                   "type": "string",
@@ -1500,7 +1482,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
             },
             "SlotInfo": {
               "oneofs": {
-                "_slotBytes": {
+                "optionalSlotBytes": {
                   "oneof": [
                     "slotBytes"
                   ]
@@ -1546,10 +1528,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "slotBytes": {
                   "type": "uint64",
-                  "id": 10,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 10
                 },
                 "migration": {
                   "type": "MigrationRef",
@@ -1631,12 +1610,12 @@ export const WIRE_DESCRIPTOR: INamespace = {
                     "programObject"
                   ]
                 },
-                "_travelers": {
+                "optionalTravelers": {
                   "oneof": [
                     "travelers"
                   ]
                 },
-                "_priority": {
+                "optionalPriority": {
                   "oneof": [
                     "priority"
                   ]
@@ -1661,17 +1640,11 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "travelers": {
                   "type": "uint32",
-                  "id": 5,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 5
                 },
                 "priority": {
                   "type": "uint32",
-                  "id": 6,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 6
                 }
               }
             },
@@ -1809,17 +1782,17 @@ export const WIRE_DESCRIPTOR: INamespace = {
             },
             "StopAndTransferRequest": {
               "oneofs": {
-                "_deadlineMs": {
+                "optionalDeadlineMs": {
                   "oneof": [
                     "deadlineMs"
                   ]
                 },
-                "_precopyMaxRounds": {
+                "optionalPrecopyMaxRounds": {
                   "oneof": [
                     "precopyMaxRounds"
                   ]
                 },
-                "_precopyStopPages": {
+                "optionalPrecopyStopPages": {
                   "oneof": [
                     "precopyStopPages"
                   ]
@@ -1844,24 +1817,15 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "deadlineMs": {
                   "type": "uint32",
-                  "id": 5,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 5
                 },
                 "precopyMaxRounds": {
                   "type": "uint32",
-                  "id": 6,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 6
                 },
                 "precopyStopPages": {
                   "type": "uint32",
-                  "id": 7,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 7
                 },
                 "sinkName": {
                   "type": "string",
@@ -2112,7 +2076,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
             },
             "PsRequest": {
               "oneofs": {
-                "_pageSize": {
+                "optionalPageSize": {
                   "oneof": [
                     "pageSize"
                   ]
@@ -2125,10 +2089,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "pageSize": {
                   "type": "uint32",
-                  "id": 2,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 2
                 },
                 "pageToken": {
                   "type": "string",
@@ -2324,7 +2285,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
             },
             "WatchRequest": {
               "oneofs": {
-                "_afterSeq": {
+                "optionalAfterSeq": {
                   "oneof": [
                     "afterSeq"
                   ]
@@ -2342,10 +2303,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "afterSeq": {
                   "type": "uint64",
-                  "id": 3,
-                  "options": {
-                    "proto3_optional": true
-                  }
+                  "id": 3
                 }
               }
             },

@@ -138,14 +138,14 @@ export class NodeServer {
       Initialize: unaryHandler((r) => {
         const p = node.partition(requiredName(r.partition, 'partition'));
         const programName = name(r.programName, 'program_name') || 'program';
+        const travelers = optionalInt(r.travelers, 'travelers', 1, p.def.maxTravelers, 1);
+        const priority = optionalInt(r.priority, 'priority', 0, 255, 10);
         let program;
         if (r.program === 'programObject') {
           if (!r.programObject || !isObjectFile(r.programObject)) throw new InvalidArgumentError('program_object: not an MV object file (from `migvisor asm -o`)');
           program = decodeObject(r.programObject, programName);
         } else if (r.program === 'programSource') program = assembleFor(r.programSource ?? '', programName, p.def, node.def.cpu);
         else throw new InvalidArgumentError('program: required (program_source or program_object)');
-        const travelers = optionalInt(r.travelers, 'travelers', 1, p.def.maxTravelers, 1);
-        const priority = optionalInt(r.priority, 'priority', 0, 255, 10);
         return { task: this.summary(node.startTask({ partition: p.name, assembled: { program, name: programName }, travelers, priority })) };
       }),
       Receive: clientStreamHandler(async (requests) => {

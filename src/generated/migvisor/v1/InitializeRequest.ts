@@ -34,8 +34,14 @@ export interface InitializeRequest {
    * The program.
    */
   'program'?: "programSource"|"programObject";
-  '_travelers'?: "travelers";
-  '_priority'?: "priority";
+  /**
+   * Set when travelers is given; absent: its default.
+   */
+  'optionalTravelers'?: "travelers";
+  /**
+   * Set when priority is given; absent: its default.
+   */
+  'optionalPriority'?: "priority";
 }
 
 /**
@@ -70,6 +76,12 @@ export interface InitializeRequest__Output {
    * The program.
    */
   'program'?: "programSource"|"programObject";
-  '_travelers'?: "travelers";
-  '_priority'?: "priority";
+  /**
+   * Set when travelers is given; absent: its default.
+   */
+  'optionalTravelers'?: "travelers";
+  /**
+   * Set when priority is given; absent: its default.
+   */
+  'optionalPriority'?: "priority";
 }

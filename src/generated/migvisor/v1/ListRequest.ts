@@ -19,7 +19,10 @@ export interface ListRequest {
    * The next_page_token of the previous page; empty: the first page.
    */
   'pageToken'?: (string);
-  '_pageSize'?: "pageSize";
+  /**
+   * Set when page_size is given; absent: its default.
+   */
+  'optionalPageSize'?: "pageSize";
 }
 
 /**
@@ -38,5 +41,8 @@ export interface ListRequest__Output {
    * The next_page_token of the previous page; empty: the first page.
    */
   'pageToken': (string);
-  '_pageSize'?: "pageSize";
+  /**
+   * Set when page_size is given; absent: its default.
+   */
+  'optionalPageSize'?: "pageSize";
 }

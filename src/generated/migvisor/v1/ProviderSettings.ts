@@ -26,8 +26,14 @@ export interface ProviderSettings {
    * Gates: largest message in bytes.
    */
   'messageSize'?: (number);
-  '_capacity'?: "capacity";
-  '_messageSize'?: "messageSize";
+  /**
+   * Set when capacity is given; absent: its default.
+   */
+  'optionalCapacity'?: "capacity";
+  /**
+   * Set when message_size is given; absent: its default.
+   */
+  'optionalMessageSize'?: "messageSize";
 }
 
 /**
@@ -54,6 +60,12 @@ export interface ProviderSettings__Output {
    * Gates: largest message in bytes.
    */
   'messageSize'?: (number);
-  '_capacity'?: "capacity";
-  '_messageSize'?: "messageSize";
+  /**
+   * Set when capacity is given; absent: its default.
+   */
+  'optionalCapacity'?: "capacity";
+  /**
+   * Set when message_size is given; absent: its default.
+   */
+  'optionalMessageSize'?: "messageSize";
 }

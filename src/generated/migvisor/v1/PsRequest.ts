@@ -18,7 +18,10 @@ export interface PsRequest {
    * The next_page_token of the previous page; empty: the first page.
    */
   'pageToken'?: (string);
-  '_pageSize'?: "pageSize";
+  /**
+   * Set when page_size is given; absent: its default.
+   */
+  'optionalPageSize'?: "pageSize";
 }
 
 /**
@@ -37,5 +40,8 @@ export interface PsRequest__Output {
    * The next_page_token of the previous page; empty: the first page.
    */
   'pageToken': (string);
-  '_pageSize'?: "pageSize";
+  /**
+   * Set when page_size is given; absent: its default.
+   */
+  'optionalPageSize'?: "pageSize";
 }

@@ -55,7 +55,10 @@ export interface SlotInfo {
    * Set while the slot's task is in transit.
    */
   'migration'?: (_migvisor_v1_MigrationRef | null);
-  '_slotBytes'?: "slotBytes";
+  /**
+   * Set when slot_bytes is given; absent: its default.
+   */
+  'optionalSlotBytes'?: "slotBytes";
 }
 
 /**
@@ -106,5 +109,8 @@ export interface SlotInfo__Output {
    * Set while the slot's task is in transit.
    */
   'migration': (_migvisor_v1_MigrationRef__Output | null);
-  '_slotBytes'?: "slotBytes";
+  /**
+   * Set when slot_bytes is given; absent: its default.
+   */
+  'optionalSlotBytes'?: "slotBytes";
 }

@@ -40,9 +40,18 @@ export interface StopAndTransferRequest {
    * The sink's name, for statistics and forwarding records. Default: its address.
    */
   'sinkName'?: (string);
-  '_deadlineMs'?: "deadlineMs";
-  '_precopyMaxRounds'?: "precopyMaxRounds";
-  '_precopyStopPages'?: "precopyStopPages";
+  /**
+   * Set when deadline_ms is given; absent: its default.
+   */
+  'optionalDeadlineMs'?: "deadlineMs";
+  /**
+   * Set when precopy_max_rounds is given; absent: its default.
+   */
+  'optionalPrecopyMaxRounds'?: "precopyMaxRounds";
+  /**
+   * Set when precopy_stop_pages is given; absent: its default.
+   */
+  'optionalPrecopyStopPages'?: "precopyStopPages";
 }
 
 /**
@@ -81,7 +90,16 @@ export interface StopAndTransferRequest__Output {
    * The sink's name, for statistics and forwarding records. Default: its address.
    */
   'sinkName': (string);
-  '_deadlineMs'?: "deadlineMs";
-  '_precopyMaxRounds'?: "precopyMaxRounds";
-  '_precopyStopPages'?: "precopyStopPages";
+  /**
+   * Set when deadline_ms is given; absent: its default.
+   */
+  'optionalDeadlineMs'?: "deadlineMs";
+  /**
+   * Set when precopy_max_rounds is given; absent: its default.
+   */
+  'optionalPrecopyMaxRounds'?: "precopyMaxRounds";
+  /**
+   * Set when precopy_stop_pages is given; absent: its default.
+   */
+  'optionalPrecopyStopPages'?: "precopyStopPages";
 }

@@ -19,7 +19,10 @@ export interface StreamToRequest {
    * Payload bytes per chunk, 1 KiB..16 MiB. Default 256 KiB.
    */
   'chunkBytes'?: (number);
-  '_chunkBytes'?: "chunkBytes";
+  /**
+   * Set when chunk_bytes is given; absent: its default.
+   */
+  'optionalChunkBytes'?: "chunkBytes";
 }
 
 /**
@@ -38,5 +41,8 @@ export interface StreamToRequest__Output {
    * Payload bytes per chunk, 1 KiB..16 MiB. Default 256 KiB.
    */
   'chunkBytes'?: (number);
-  '_chunkBytes'?: "chunkBytes";
+  /**
+   * Set when chunk_bytes is given; absent: its default.
+   */
+  'optionalChunkBytes'?: "chunkBytes";
 }

@@ -58,7 +58,10 @@ export interface TravelerState {
    * Set when it exited.
    */
   'exitCode'?: (number | string | Long);
-  '_exitCode'?: "exitCode";
+  /**
+   * Set when exit_code is given; absent: its default.
+   */
+  'optionalExitCode'?: "exitCode";
 }
 
 /**
@@ -113,5 +116,8 @@ export interface TravelerState__Output {
    * Set when it exited.
    */
   'exitCode'?: (number);
-  '_exitCode'?: "exitCode";
+  /**
+   * Set when exit_code is given; absent: its default.
+   */
+  'optionalExitCode'?: "exitCode";
 }

@@ -55,7 +55,10 @@ export interface TravelerSummary {
    * Set when a fault stopped it.
    */
   'fault'?: (_migvisor_v1_Fault | null);
-  '_exitCode'?: "exitCode";
+  /**
+   * Set when exit_code is given; absent: its default.
+   */
+  'optionalExitCode'?: "exitCode";
 }
 
 /**
@@ -106,5 +109,8 @@ export interface TravelerSummary__Output {
    * Set when a fault stopped it.
    */
   'fault': (_migvisor_v1_Fault__Output | null);
-  '_exitCode'?: "exitCode";
+  /**
+   * Set when exit_code is given; absent: its default.
+   */
+  'optionalExitCode'?: "exitCode";
 }

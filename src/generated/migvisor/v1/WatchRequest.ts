@@ -20,7 +20,10 @@ export interface WatchRequest {
    * Resume: replay the buffered events numbered above this one first. Absent: only new events.
    */
   'afterSeq'?: (number | string | Long);
-  '_afterSeq'?: "afterSeq";
+  /**
+   * Set when after_seq is given; absent: its default.
+   */
+  'optionalAfterSeq'?: "afterSeq";
 }
 
 /**
@@ -39,5 +42,8 @@ export interface WatchRequest__Output {
    * Resume: replay the buffered events numbered above this one first. Absent: only new events.
    */
   'afterSeq'?: (number);
-  '_afterSeq'?: "afterSeq";
+  /**
+   * Set when after_seq is given; absent: its default.
+   */
+  'optionalAfterSeq'?: "afterSeq";
 }

@@ -1,0 +1,66 @@
+/**
+ * The exit codes the README promises, per command: 0 on success, 1 for a
+ * runtime failure or a bad command line (one line `migvisor: ...` on stderr), 2
+ * for an invalid input file (every problem as FILE:LINE: message), whether the
+ * file is checked offline or by a node it was sent to.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { expect } from 'chai';
+import { cleanup, fixture, oneLineError, runCli, startNodes, tempDir, type NodeProcess } from '../support/processes.ts';
+
+const FIELD = fixture('cluster-field.yaml');
+
+describe('exit codes', function () {
+  this.timeout(30_000);
+  let nodes: Record<string, NodeProcess>;
+  let dir: string;
+  let badProgram: string;
+
+  before(async () => {
+    nodes = await startNodes(FIELD, ['field-a', 'field-c'], { boot: true });
+    dir = tempDir('migvisor-exit-');
+    badProgram = path.join(dir, 'bad.s');
+    fs.writeFileSync(badProgram, '.text\nstart:\n  li r1, 1\n  frobnicate r1\n  b nowhere\n');
+  });
+
+  after(() => cleanup());
+
+  it('0: --help, and a command that worked', async () => {
+    expect((await runCli(['--help'])).code).to.equal(0);
+    expect((await runCli(['ps', '--node', nodes['field-a']!.address])).code).to.equal(0);
+  });
+
+  it('1: a bad command line, in one line', async () => {
+    oneLineError(await runCli(['ps', '--node', nodes['field-a']!.address, '--bogus']));
+    const kind = oneLineError(await runCli(['watch', '--node', nodes['field-a']!.address, '--kind', 'no-such-kind', '--count', '1']));
+    expect(kind).to.match(/--kind must be console, transition, fault, exit or migration, got no-such-kind/);
+  });
+
+  it('1: a runtime failure (unreachable node, refused migration), in one line', async () => {
+    expect(oneLineError(await runCli(['ps', '--node', '127.0.0.1:1']))).to.match(/unreachable/);
+    const ps = JSON.parse((await runCli(['ps', '--node', nodes['field-a']!.address, '--json'])).stdout) as { tasks: { taskId: string }[] };
+    const task = ps.tasks.find((t) => t.taskId)!.taskId;
+    const refused = oneLineError(await runCli(['migrate', task, '--from', nodes['field-a']!.address, '--to', nodes['field-c']!.address]));
+    expect(refused).to.match(/word size differs/);
+  });
+
+  it('2: an invalid program, offline (asm) and sent to a node (task start), with the same FILE:LINE lines', async () => {
+    const offline = await runCli(['asm', badProgram]);
+    expect(offline.code).to.equal(2);
+    const remote = await runCli(['task', 'start', '--node', nodes['field-a']!.address, '--partition', 'ctrl', '--program', badProgram]);
+    expect(remote.code, remote.stderr).to.equal(2);
+    const lines = remote.stderr.trim().split('\n');
+    expect(lines).to.have.length(2);
+    expect(lines[0]).to.match(/^bad\.s:4: unknown instruction "frobnicate"/);
+    expect(lines[1]).to.match(/^bad\.s:5: .*nowhere/);
+    expect(offline.stderr.trim().split('\n').map((l) => l.replace(/^.*bad\.s:/, 'bad.s:'))).to.deep.equal(lines);
+  });
+
+  it('2: an invalid cluster file and a container that does not verify', async () => {
+    expect((await runCli(['config', 'check', fixture('config/invalid.yaml')])).code).to.equal(2);
+    const junk = path.join(dir, 'junk.mvc');
+    fs.writeFileSync(junk, 'MVC1 this is not a container');
+    expect((await runCli(['inspect', junk])).code).to.equal(2);
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * A whole cluster as the user starts it: `migvisor cluster up FILE --ready-file F`
+ * on a private copy of a cluster file (with the example programs, so the file
+ * providers, the store and the registry are the test's own), every node and the
+ * middleware as real processes. Specs that can share one cluster do, to keep the
+ * suite fast; {@link ClusterUp.stop} (or cleanup()) ends every process.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { forgetCluster } from './middleware-harness.ts';
+import { onCleanup, poll, ROOT, spawnCli, tempDir, type RunningCli } from './processes.ts';
+
+/** What the ready file says: each node's address and the middleware's. */
+export interface Endpoints {
+  readonly nodes: Record<string, string>;
+  readonly middleware: string;
+}
+
+export interface ClusterUp {
+  /** The private cluster file. */
+  readonly file: string;
+  /** Its folder (config/ with the programs; var/ beside it for files and the store). */
+  readonly dir: string;
+  readonly endpoints: Endpoints;
+  /** A node's address by name. */
+  node(name: string): string;
+  /** SIGTERM to `cluster up`, which stops every child. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `cluster up` on a copy of `source` (default: the shipped cluster) and
+ * resolves once its ready file names every process.
+ */
+export async function clusterUp(source = path.join(ROOT, 'config', 'cluster.yaml'), timeoutMs = 30_000): Promise<ClusterUp> {
+  const root = tempDir('migvisor-up-');
+  const dir = path.join(root, 'config');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.cpSync(path.join(ROOT, 'config', 'programs'), path.join(dir, 'programs'), { recursive: true });
+  const file = path.join(dir, 'cluster.yaml');
+  fs.copyFileSync(source, file);
+  const ready = path.join(root, 'ready.json');
+  const cli: RunningCli = spawnCli(['cluster', 'up', file, '--ready-file', ready], { timeoutMs: 10 * 60_000 });
+  const stop = async (): Promise<void> => {
+    cli.child.kill('SIGTERM');
+    await cli.result;
+    forgetCluster(file);
+  };
+  const unregister = onCleanup(() => cli.child.kill('SIGKILL'));
+  const endpoints = await poll(
+    `cluster up to write ${ready}`,
+    () => {
+      if (cli.child.exitCode !== null) throw new Error(`cluster up exited early (code ${cli.child.exitCode})`);
+      return fs.existsSync(ready) ? (JSON.parse(fs.readFileSync(ready, 'utf8')) as Endpoints) : undefined;
+    },
+    timeoutMs,
+    50,
+  );
+  return {
+    file,
+    dir,
+    endpoints,
+    node: (name) => {
+      const a = endpoints.nodes[name];
+      if (!a) throw new Error(`no node ${name} in the ready file`);
+      return a;
+    },
+    stop: async () => {
+      unregister();
+      await stop();
+    },
+  };
+}
