@@ -61,6 +61,16 @@ describe('The command channel as a public API (a real cluster)', function () {
       expect(comments, 'the .proto comments travel with the file').to.contain('MigSink -> MigSource: the first boot of a program');
     });
 
+    it('keeps retired field numbers reserved (ContainerHeader 14) and every comment points into the repository', async () => {
+      const files = (await fileByFilename(a, 'migvisor/v1/container.proto')) as FileDescriptor[];
+      const header = files[0]!.messageType.find((m) => m.name === 'ContainerHeader')! as unknown as { reservedRange: { start: number; end: number }[] };
+      expect(header.reservedRange.some((r) => r.start <= 14 && 14 < r.end), 'field 14 reserved').to.equal(true);
+      const fs = await import('node:fs');
+      for (const f of fs.readdirSync(path.join(ROOT, 'proto', 'migvisor', 'v1'))) {
+        expect(fs.readFileSync(path.join(ROOT, 'proto', 'migvisor', 'v1', f), 'utf8'), f).to.not.contain('DESIGN.md');
+      }
+    });
+
     it('answers NOT_FOUND for a file it does not have (no synthetic migvisor_v1.proto any more)', async () => {
       const r = await fileByFilename(a, 'migvisor_v1.proto');
       expect(r).to.have.property('code', Code.NOT_FOUND);
@@ -83,9 +93,13 @@ describe('The command channel as a public API (a real cluster)', function () {
       await bufCurl(b, 'migvisor.v1.NodeControl/Kill', { task_id: task.taskId });
     });
 
-    it('calls the middleware the same way', async () => {
+    it('calls the middleware the same way; its Info says "no limit" by leaving slot_bytes out, not with a JavaScript artefact', async () => {
       const reply = await bufCurl(mw, 'migvisor.v1.Middleware/List', { page_size: 5 }, { emitDefaults: true });
       expect(reply.store).to.match(/^file:\/\//);
+      const info = await bufCurl(mw, 'migvisor.v1.MigTask/Info', {});
+      expect(info.archive).to.equal(true);
+      expect(info.slot as Record<string, unknown>).to.not.have.property('slotBytes');
+      expect(JSON.stringify(info)).to.not.contain('9007199254740991');
     });
 
     it('gets refusals with the gRPC code and the field named', async () => {
@@ -238,6 +252,10 @@ describe('The command channel as a public API (a real cluster)', function () {
         const second = await unary(m.List, m, { labels: [{ key: 'page', value: 'test' }], pageSize: 2, pageToken: first.nextPageToken }, 'list');
         expect(second.snapshots.map((s) => s.id)).to.deep.equal([ids[0]]);
         expect(second.nextPageToken).to.equal('');
+        // The API speaks of its own fields, not of CLI flags.
+        const refused = await rejection(unary(m.Delete, m, { snapshotId: ids[0]! }, 'delete'));
+        expect(refused.code).to.equal(Code.FAILED_PRECONDITION);
+        expect(refused.message).to.match(/set force/).and.not.match(/--/);
       });
     });
   });
@@ -306,6 +324,50 @@ describe('The command channel as a public API (a real cluster)', function () {
       expect(counter.state).to.equal('MIG_STATE_MIG_SOURCE');
       const info = await cliJson<{ slot: { taskId: string; acceptedCommands: string[] } }>(['info', '--node', 'field-a', '--task', counter.taskId, '--cluster', cluster.file]);
       expect(info.slot.taskId).to.equal(counter.taskId);
+    });
+  });
+
+  describe('every --json output', function () {
+    it('is exactly the canonical proto3 JSON of a message of its response type', async () => {
+      const { toProtoJson } = await import('../../src/common/index.ts');
+      const { messageType } = await import('../../src/common/wire.ts');
+      const canonical = (type: string, json: unknown): void => {
+        const t = messageType(type);
+        // Decoding the output as that type and printing it again gives the output back, to the letter.
+        expect(toProtoJson(type, t.toObject(t.fromObject(json as Record<string, unknown>), { longs: Number, enums: String, bytes: Buffer } as never)), type).to.deep.equal(json);
+      };
+      const json = async (args: readonly string[]): Promise<unknown> => {
+        const r = await cli([...args, '--json']);
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).to.equal(0);
+        return JSON.parse(r.stdout) as unknown;
+      };
+      const started = (await json(['task', 'start', '--node', 'field-b', '--partition', 'ctrl', '--program', COUNTER])) as { task: { taskId: string } };
+      canonical('InitializeResponse', started);
+      const task = started.task.taskId;
+      canonical('PauseResponse', await json(['pause', task, '--node', 'field-b']));
+      canonical('ResumeResponse', await json(['resume', task, '--node', 'field-b']));
+      canonical('PsResponse', await json(['ps', '--node', 'field-b']));
+      canonical('InfoResponse', await json(['info', '--node', 'field-b', '--task', task]));
+      canonical('GateSendResponse', await json(['gate', 'send', 'inbox', 'hi', '--node', 'field-b']));
+      const copy = (await json(['copy', task, '--node', 'field-b'])) as { task: { taskId: string } };
+      canonical('CopyResponse', copy);
+      canonical('KillResponse', await json(['kill', copy.task.taskId, '--node', 'field-b']));
+      const moved = (await json(['migrate', task, '--from', 'field-b', '--to', 'field-a'])) as { stats: { status: string; downtimeMs: number; bytes: string } };
+      canonical('StopAndTransferResponse', moved);
+      expect(moved.stats.status).to.equal('MIGRATION_STATUS_COMPLETED');
+      expect(moved.stats.downtimeMs).to.be.a('number');
+      expect(moved.stats.bytes).to.be.a('string');
+      const parked = (await json(['snapshot', 'park', task, '--node', 'field-a'])) as { snapshot: { id: string } };
+      canonical('ParkResponse', parked);
+      canonical('WhereResponse', await json(['where', task]));
+      canonical('InspectResponse', await json(['snapshot', 'inspect', parked.snapshot.id]));
+      canonical('RestoreResponse', await json(['snapshot', 'restore', parked.snapshot.id, '--node', 'field-b']));
+      canonical('MoveResponse', await json(['move', task, '--to', 'field-a']));
+      canonical('ListResponse', await json(['snapshot', 'list']));
+      const lines = (await cli(['watch', '--node', 'field-a', '--count', '2', '--json'])).stdout.trim().split('\n');
+      expect(lines).to.have.length(2);
+      for (const l of lines) canonical('WatchResponse', JSON.parse(l));
+      canonical('KillResponse', await json(['kill', task, '--node', 'field-a']));
     });
   });
 
