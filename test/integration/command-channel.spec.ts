@@ -50,7 +50,8 @@ describe('MigTask command channel', function () {
   /** Runs StopAndTransfer to the end and returns the error it fails with. */
   async function stopAndTransferError(address: string, request: { task: string; sink: string; mode?: 'MIGRATION_MODE_FULL' | number }): Promise<Error & { code?: number }> {
     const c = migTask(address);
-    const mode = request.mode ?? 'MIGRATION_MODE_FULL';
+    // An enum number outside MigrationMode goes on the wire as it is (its type has no room for it).
+    const mode = (request.mode ?? 'MIGRATION_MODE_FULL') as 'MIGRATION_MODE_FULL';
     const call = c.StopAndTransfer({ taskId: request.task, sink: request.sink, mode, compression: 'COMPRESSION_UNSPECIFIED' });
     return rejection(
       (async () => {
