@@ -15,7 +15,8 @@ import * as grpc from '@grpc/grpc-js';
 import { assembleFor } from '../src/machine/index.ts';
 import { loadCluster, type ClusterConfig } from '../src/config/index.ts';
 import { Node } from '../src/hypervisor/index.ts';
-import { containerChunks, snapshotOf, readContainerFile, writeContainerFile } from '../src/migtask/index.ts';
+import { containerChunks, snapshotOf, readContainerFile, wrapChunks, writeContainerFile } from '../src/migtask/index.ts';
+import { COMPRESSION_WIRE, MIGRATION_MODE_WIRE, type MigrationMode } from '../src/common/index.ts';
 import type { Compression } from '../src/config/index.ts';
 import type { MigrationStats__Output } from '../src/generated/migvisor/v1/MigrationStats.ts';
 
@@ -117,8 +118,8 @@ export async function makeContainer(cluster: ClusterConfig, dir: string, dataByt
 export async function loadInto(address: string, file: string): Promise<string> {
   const c = nodeClient(address);
   try {
-    const s = await clientStream(c.Load, c, readContainerFile(file), 'load', 120_000);
-    return s.taskId;
+    const s = await clientStream(c.Load, c, wrapChunks(readContainerFile(file)), 'load', 120_000);
+    return s.task!.taskId;
   } finally {
     c.close();
   }
@@ -127,17 +128,17 @@ export async function loadInto(address: string, file: string): Promise<string> {
 export async function killTask(address: string, task: string): Promise<void> {
   const c = nodeClient(address);
   try {
-    await unary(c.Kill, c, { task }, 'kill');
+    await unary(c.Kill, c, { taskId: task }, 'kill');
   } finally {
     c.close();
   }
 }
 
-export async function migrate(from: string, to: string, task: string, compression: string, mode = 'full'): Promise<MigrationStats__Output> {
+export async function migrate(from: string, to: string, task: string, compression: Compression, mode: MigrationMode = 'full'): Promise<MigrationStats__Output> {
   const c = migTaskClient(from);
   try {
     let stats: MigrationStats__Output | null = null;
-    for await (const p of serverStream(c.StopAndTransfer({ task, sink: to, mode, compression }), 'migrate')) if (p.stats) stats = p.stats;
+    for await (const p of serverStream(c.StopAndTransfer({ taskId: task, sink: to, mode: MIGRATION_MODE_WIRE.toWire(mode), compression: COMPRESSION_WIRE.toWire(compression) }), 'migrate')) if (p.stats) stats = p.stats;
     if (!stats) throw new Error('no statistics');
     return stats;
   } finally {

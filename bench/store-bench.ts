@@ -56,12 +56,12 @@ export async function storeBenchmark(mib = 64): Promise<Record<string, unknown>>
     const park = async (): Promise<{ ms: number; id: string; newBytes: number; stored: number }> => {
       const t0 = performance.now();
       let info;
-      for await (const p of serverStream(client.Park({ task, node: node.address, labels: [], compression: 'none' }), 'park')) if (p.snapshot) info = p.snapshot;
+      for await (const p of serverStream(client.Park({ taskId: task, node: node.address, labels: [], compression: 'COMPRESSION_NONE' }), 'park')) if (p.snapshot) info = p.snapshot;
       return { ms: performance.now() - t0, id: info!.id, newBytes: Number(info!.newBytes), stored: Number(info!.storedPages) * 4096 };
     };
     const restore = async (id: string): Promise<number> => {
       const t0 = performance.now();
-      for await (const p of serverStream(client.Restore({ snapshot: id, node: node.address, asCopy: false }), 'restore')) if (p.taskId) task = p.taskId;
+      for await (const p of serverStream(client.Restore({ snapshotId: id, node: node.address, asCopy: false }), 'restore')) if (p.taskId) task = p.taskId;
       return performance.now() - t0;
     };
     const first = await park();

@@ -19,6 +19,14 @@ export function stateName(wire: string | number | null | undefined): string {
     .join('');
 }
 
+/** A command as the command channel names it (`COMMAND_STOP_AND_TRANSFER` → `StopAndTransfer`). */
+export function commandName(wire: string | number | null | undefined): string {
+  return words(wire, 'COMMAND_')
+    .split('-')
+    .map((w) => w.charAt(0).toUpperCase() + w.slice(1))
+    .join('');
+}
+
 /** The ps table of a node's slots. */
 export function psTable(tasks: readonly TaskSummary[]): string {
   const table = new Table({

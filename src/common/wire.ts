@@ -21,15 +21,20 @@ import { WIRE_DESCRIPTOR } from '../generated/wire-descriptor.ts';
 
 /** The folder of the wire contract (proto/). */
 export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
-/** Every file of the contract, relative to {@link PROTO_DIR}. */
+/**
+ * Every file of the contract, relative to {@link PROTO_DIR}, sorted: the order
+ * scripts/gen-proto.mjs loads them in for wire-descriptor.ts. protobufjs merges
+ * each file's options (java_outer_classname...) into the one package namespace,
+ * so the descriptor depends on the order.
+ */
 export const PROTO_FILES = [
+  'migvisor/v1/cluster.proto',
   'migvisor/v1/container.proto',
-  'migvisor/v1/types.proto',
-  'migvisor/v1/migtask.proto',
-  'migvisor/v1/node.proto',
   'migvisor/v1/diagnostics.proto',
   'migvisor/v1/middleware.proto',
-  'migvisor/v1/cluster.proto',
+  'migvisor/v1/migtask.proto',
+  'migvisor/v1/node.proto',
+  'migvisor/v1/types.proto',
 ];
 
 /** Loader options; scripts/gen-proto.mjs passes the same ones to the type generator. */

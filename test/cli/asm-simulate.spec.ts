@@ -31,8 +31,9 @@ describe('migvisor asm', () => {
     expect(fs.readFileSync(obj).subarray(0, 4).toString()).to.equal('MVX1');
     const run = migvisor('simulate', '--node', 'field-b', '--ticks', '25', '--task', `ctrl:${obj}`, '--json');
     expect(run.status, run.stderr).to.equal(0);
-    const out = JSON.parse(run.stdout) as { events: { kind: string; text?: string }[] };
-    expect(out.events.filter((e) => e.kind === 'console').map((e) => e.text)).to.deep.equal(['counter 1', 'counter 2', 'counter 3']);
+    // simulate --json: the PsResponse fields and the node's events, in the proto3 JSON mapping.
+    const out = JSON.parse(run.stdout) as { events: { kind: string; console?: { text: string } }[] };
+    expect(out.events.filter((e) => e.kind === 'EVENT_KIND_CONSOLE').map((e) => e.console?.text)).to.deep.equal(['counter 1', 'counter 2', 'counter 3']);
   });
 
   it('refuses an object file built for another CPU when a task starts', () => {
@@ -90,21 +91,22 @@ describe('migvisor simulate', () => {
     const b = migvisor(...args);
     expect(a.status, a.stderr).to.equal(0);
     expect(a.stdout).to.equal(b.stdout);
-    const ps = (JSON.parse(a.stdout) as { ps: { memoryHash?: string; task?: string }[] }).ps;
-    expect(ps.filter((t) => t.task).every((t) => /^[0-9a-f]{64}$/.test(t.memoryHash ?? ''))).to.equal(true);
+    const ps = (JSON.parse(a.stdout) as { tasks: { memoryHash: string; taskId: string }[] }).tasks;
+    expect(ps.filter((t) => t.taskId)).to.have.length.greaterThan(0);
+    expect(ps.filter((t) => t.taskId).every((t) => /^[0-9a-f]{64}$/.test(t.memoryHash))).to.equal(true);
   });
 
   it('runs the counter alike on a 32-bit little-endian and a 64-bit big-endian node', () => {
     const texts = (node: string): string[] =>
-      (JSON.parse(migvisor('simulate', '--node', node, '--ticks', '60', '--json').stdout) as { events: { kind: string; text: string }[] }).events
-        .filter((e) => e.kind === 'console')
-        .map((e) => e.text);
+      (JSON.parse(migvisor('simulate', '--node', node, '--ticks', '60', '--json').stdout) as { events: { kind: string; console: { text: string } }[] }).events
+        .filter((e) => e.kind === 'EVENT_KIND_CONSOLE')
+        .map((e) => e.console.text);
     const a = texts('field-a');
     expect(a).to.deep.equal(['counter 1', 'counter 2', 'counter 3', 'counter 4', 'counter 5', 'counter 6']);
     // field-c has no boot task: start the same program there.
-    const c = (JSON.parse(migvisor('simulate', '--node', 'field-c', '--ticks', '60', '--task', 'ctrl:config/programs/counter.s', '--json').stdout) as { events: { kind: string; text: string }[] }).events
-      .filter((e) => e.kind === 'console')
-      .map((e) => e.text);
+    const c = (JSON.parse(migvisor('simulate', '--node', 'field-c', '--ticks', '60', '--task', 'ctrl:config/programs/counter.s', '--json').stdout) as { events: { kind: string; console: { text: string } }[] }).events
+      .filter((e) => e.kind === 'EVENT_KIND_CONSOLE')
+      .map((e) => e.console.text);
     expect(c).to.deep.equal(a);
   });
 
@@ -117,8 +119,8 @@ describe('migvisor simulate', () => {
   it('reports a faulting program through the health monitor and keeps the node running', () => {
     const run = migvisor('simulate', '--node', 'field-a', '--ticks', '25', '--task', 'ctrl:config/programs/fault.s', '--json');
     expect(run.status, run.stderr).to.equal(0);
-    const events = (JSON.parse(run.stdout) as { events: { kind: string; fault?: string; text?: string }[] }).events;
-    expect(events.find((e) => e.kind === 'fault')?.fault).to.equal('write-protected');
-    expect(events.filter((e) => e.kind === 'console' && e.text?.startsWith('counter')).length).to.equal(3);
+    const events = (JSON.parse(run.stdout) as { events: { kind: string; fault?: { fault: { kind: string } }; console?: { text: string } }[] }).events;
+    expect(events.find((e) => e.kind === 'EVENT_KIND_FAULT')?.fault?.fault.kind).to.equal('FAULT_KIND_WRITE_PROTECTED');
+    expect(events.filter((e) => e.kind === 'EVENT_KIND_CONSOLE' && e.console?.text.startsWith('counter')).length).to.equal(3);
   });
 });

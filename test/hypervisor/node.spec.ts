@@ -248,7 +248,9 @@ describe('Node', () => {
         const sender = node.startTask({ partition: 'sensor', program: fixture('gate-sendw.s') });
         node.runTicks(5);
         // Nothing to receive yet: the receiver waits on the gate.
-        expect(node.ps()[0]!.travelers[0]).to.include({ status: 'waiting', wait: 'receive on gate inbox' });
+        // The domain view of a wait is structured now (the Wait message of the v1 contract).
+        expect(node.ps()[0]!.travelers[0]).to.include({ status: 'waiting' });
+        expect(node.ps()[0]!.travelers[0]!.wait).to.include({ kind: 'gate_recv', gate: 'inbox' });
         node.runTicks(120);
         expect(log.lines(receiver.id)).to.deep.equal(Array.from({ length: 10 }, (_, i) => `got ${i + 1}`));
         expect(log.lines(sender.id)).to.deep.equal(Array.from({ length: 10 }, (_, i) => `sent ${i + 1}`));
@@ -269,7 +271,8 @@ describe('Node', () => {
         // Tick 6: four sends fill the gate (capacity 4); the fifth waits.
         expect(log.lines(sender.id)).to.deep.equal(['sent 1', 'sent 2', 'sent 3', 'sent 4']);
         expect(gate.length).to.equal(4);
-        expect(node.ps()[2]!.travelers[0]).to.include({ status: 'waiting', wait: 'send on gate inbox' });
+        expect(node.ps()[2]!.travelers[0]).to.include({ status: 'waiting' });
+        expect(node.ps()[2]!.travelers[0]!.wait).to.include({ kind: 'gate_send', gate: 'inbox' });
         for (let i = 0; i < 120; i++) {
           node.step();
           most = Math.max(most, gate.length);
@@ -355,6 +358,7 @@ describe('Node', () => {
             fault: 'write-protected',
             message: `write to read-only address 0x${start.toString(16)}`,
             pc: at,
+            address: start,
           },
         ]);
         // The store did not happen, and the program did not go on past it.
@@ -364,7 +368,8 @@ describe('Node', () => {
         const ps = node.ps();
         expect(ps[1]).to.include({ run: 'faulted' });
         expect(ps[1]!.travelers[0]).to.include({ status: 'faulted', pc: at });
-        expect(ps[1]!.travelers[0]!.fault).to.match(/^write-protected: write to read-only address/);
+        expect(ps[1]!.travelers[0]!.fault).to.include({ kind: 'write-protected' });
+        expect(ps[1]!.travelers[0]!.fault?.message).to.match(/^write to read-only address/);
         expect(ps[0]).to.include({ run: 'running' });
       });
 

@@ -23,6 +23,7 @@ import {
   slotStates,
   spawnCli,
   startNodes,
+  stateOf,
   startTask,
   type NodeProcess,
 } from '../support/processes.ts';
@@ -47,9 +48,11 @@ describe('MigTask command channel', function () {
   after(cleanup);
 
   /** Runs StopAndTransfer to the end and returns the error it fails with. */
-  async function stopAndTransferError(address: string, request: { task: string; sink: string; mode?: string }): Promise<Error & { code?: number }> {
+  async function stopAndTransferError(address: string, request: { task: string; sink: string; mode?: 'MIGRATION_MODE_FULL' | number }): Promise<Error & { code?: number }> {
     const c = migTask(address);
-    const call = c.StopAndTransfer({ task: request.task, sink: request.sink, mode: request.mode ?? 'full', compression: 'auto' });
+    // An enum number outside MigrationMode goes on the wire as it is (its type has no room for it).
+    const mode = (request.mode ?? 'MIGRATION_MODE_FULL') as 'MIGRATION_MODE_FULL';
+    const call = c.StopAndTransfer({ taskId: request.task, sink: request.sink, mode, compression: 'COMPRESSION_UNSPECIFIED' });
     return rejection(
       (async () => {
         for await (const _ of serverStream(call, 'StopAndTransfer')) {
@@ -67,7 +70,7 @@ describe('MigTask command channel', function () {
     expect(e.code).to.equal(Code.RESOURCE_EXHAUSTED);
     expect(e.message).to.equal('no free slot in partition ctrl on node field-b (2 slots, all in use)');
     const k = control(B);
-    for (const task of busy) await unary(k.Kill, k, { task }, 'kill');
+    for (const task of busy) await unary(k.Kill, k, { taskId: task }, 'kill');
     expect(await slotStates(B, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
   });
 
@@ -87,17 +90,18 @@ describe('MigTask command channel', function () {
 
   it('answers QueryMigration and Abort of an unknown migration with "unknown"', async () => {
     const c = migTask(B);
-    expect((await unary(c.QueryMigration, c, { migrationId: 'no-such-migration' }, 'QueryMigration')).outcome).to.equal('unknown');
-    expect((await unary(c.Abort, c, { migrationId: 'no-such-migration', reason: 'test' }, 'Abort')).outcome).to.equal('unknown');
+    expect((await unary(c.QueryMigration, c, { migrationId: 'no-such-migration' }, 'QueryMigration')).outcome).to.equal('MIGRATION_OUTCOME_UNKNOWN');
+    expect((await unary(c.Abort, c, { migrationId: 'no-such-migration', reason: 'test' }, 'Abort')).outcome).to.equal('MIGRATION_OUTCOME_UNKNOWN');
   });
 
   it('refuses StopAndTransfer of an unknown task with NOT_FOUND, and of a bad mode with INVALID_ARGUMENT', async () => {
     const unknown = await stopAndTransferError(A, { task: 'nope-1', sink: B });
     expect(unknown.code).to.equal(Code.NOT_FOUND);
     expect(unknown.message).to.equal('task "nope-1" not found on node field-a');
-    const mode = await stopAndTransferError(A, { task: counter, sink: B, mode: 'warp' });
+    // A mode the contract does not define: an enum number outside MigrationMode.
+    const mode = await stopAndTransferError(A, { task: counter, sink: B, mode: 99 });
     expect(mode.code).to.equal(Code.INVALID_ARGUMENT);
-    expect((await info(A, { task: counter })).state).to.equal('MigSource');
+    expect(await stateOf(A, counter)).to.equal('MigSource');
   });
 
   it('refuses StopAndTransfer of a MigSink slot with FAILED_PRECONDITION or NOT_FOUND', async () => {
@@ -118,7 +122,7 @@ describe('MigTask command channel', function () {
           throw new Error(`migrate ended before the transfer was held: exit ${r.code}: ${r.stderr}`);
         }),
       ]).catch(async (e: unknown) => {
-        throw new Error(`${String(e)}; reads ${proxy.reads.join(',')}; source ${(await info(A, { task: counter })).state}; ${JSON.stringify(await slotStates(B, 'ctrl'))}`);
+        throw new Error(`${String(e)}; reads ${proxy.reads.join(',')}; source ${await stateOf(A, counter)}; ${JSON.stringify(await slotStates(B, 'ctrl'))}`);
       });
       await poll('the sink to show Receiving', async () => (await slotStates(B, 'ctrl'))[0] === 'ctrl/0 Receiving');
 
@@ -126,12 +130,12 @@ describe('MigTask command channel', function () {
       expect(text).to.contain(`slot ctrl/0: Transferring (task ${counter}), accepts Info`);
       const table = await cliOk(['ps', '--node', B]);
       expect(table).to.match(/ctrl\/0\s*│[^\n]*Receiving/);
-      expect((await info(A, { task: counter })).acceptedCommands).to.deep.equal(['Info']);
+      expect((await info(A, { task: counter })).slot?.acceptedCommands).to.deep.equal(['COMMAND_INFO']);
 
       const pause = await runCli(['pause', counter, '--node', A]);
       expect(oneLineError(pause)).to.equal('migvisor: Pause refused in state Transferring');
       const c = control(A);
-      const copy = await rejection(unary(c.Copy, c, { task: counter }, 'Copy'));
+      const copy = await rejection(unary(c.Copy, c, { taskId: counter }, 'Copy'));
       expect(copy.code).to.equal(Code.FAILED_PRECONDITION);
       expect(copy.message).to.match(/^Copy refused in state Transferring/);
       const again = await stopAndTransferError(A, { task: counter, sink: B });
@@ -142,8 +146,8 @@ describe('MigTask command channel', function () {
       proxy.release();
       const r = await m.result;
       expect(r.code, r.stderr).to.equal(0);
-      expect(JSON.parse(r.stdout)).to.include({ status: 'completed', task: counter });
-      expect((await info(B, { task: counter })).state).to.equal('MigSource');
+      expect(JSON.parse(r.stdout).stats).to.include({ status: 'MIGRATION_STATUS_COMPLETED', taskId: counter });
+      expect(await stateOf(B, counter)).to.equal('MigSource');
     } finally {
       await proxy.close();
     }

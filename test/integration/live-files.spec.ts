@@ -60,7 +60,7 @@ describe('File handles and migration', function () {
       const left = departures(logs[from]!, logger);
       const stats = await migrateCli(logger, from, to, mode);
       expectCompleted(stats, `${mode} move ${from} → ${to}`);
-      expect(stats.closed_handles, `${mode}: closed_handles`).to.equal(1);
+      expect(Number(stats.closedHandles), `${mode}: closed_handles`).to.equal(1);
       await history.takeAfterMove(logs[from]!, left, from);
       // The logger writes again on the sink: E_CLOSED, re-open, go on.
       const last = entries(history.lines).at(-1)!;

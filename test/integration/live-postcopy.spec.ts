@@ -57,16 +57,16 @@ describe('Post-copy (lazy) migration between node processes', function () {
 
     const stats = await migrateCli(counter, 'live-a', 'live-b', 'lazy');
     expectCompleted(stats, 'lazy migration of the counter');
-    expect(stats).to.include({ task: counter, mode: 'lazy', source: 'live-a', sink: 'live-b' });
-    expect(stats.resume_ms, 'resume_ms').to.be.greaterThan(0).and.at.most(stats.total_ms);
-    expect(stats.residual_ms, 'residual_ms: the source held pages after the sink resumed').to.be.greaterThan(0);
-    expect(stats.pages_sent, 'pages_sent: fetched plus pushed').to.be.greaterThan(0);
+    expect(stats).to.include({ taskId: counter, mode: 'MIGRATION_MODE_LAZY', source: 'live-a', sink: 'live-b' });
+    expect(stats.resumeMs, 'resume_ms').to.be.greaterThan(0).and.at.most(stats.totalMs);
+    expect(stats.residualMs, 'residual_ms: the source held pages after the sink resumed').to.be.greaterThan(0);
+    expect(Number(stats.pagesSent), 'pages_sent: fetched plus pushed').to.be.greaterThan(0);
 
     // The source's residual dependency is gone: the sink holds every page.
     const ps = await cliJson<{ node: string; tasks: { taskId: string; state: string; run: string; pages: number; pagesPresent: number }[] }>(['ps', '--node', 'live-b', '--cluster', LIVE]);
     const onB = ps.tasks.find((t) => t.taskId === counter)!;
     expect(onB, 'the counter on live-b').to.not.equal(undefined);
-    expect(onB).to.include({ state: 'MigSource', run: 'running' });
+    expect(onB).to.include({ state: 'MIG_STATE_MIG_SOURCE', run: 'RUN_STATE_RUNNING' });
     expect(onB.pagesPresent, 'pages present on the sink').to.equal(onB.pages);
     await logB.waitFor((e) => e.kind === 'migration' && e.task === counter && e.phase === 'residual-complete', 5000, 'residual-complete on the sink');
     await logA.waitFor((e) => e.kind === 'migration' && e.task === counter && e.phase === 'residual-dropped', 5000, 'residual-dropped on the source');

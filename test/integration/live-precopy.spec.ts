@@ -53,13 +53,15 @@ describe('Pre-copy (live) migration between node processes', function () {
 
     const stats = await migrateCli(churn, 'live-c', 'live-d', 'precopy', ['--precopy-stop-pages', '16']);
     expectCompleted(stats, 'pre-copy of the small write set');
-    expect(stats).to.include({ task: churn, mode: 'precopy', source: 'live-c', sink: 'live-d' });
+    expect(stats).to.include({ taskId: churn, mode: 'MIGRATION_MODE_PRECOPY', source: 'live-c', sink: 'live-d' });
+    // uint64 counts are strings in the JSON of migrate --json.
+    const perRound = stats.pagesPerRound.map(Number);
     expect(stats.rounds, 'rounds (live rounds plus the stop-and-copy)').to.be.at.least(2);
-    expect(stats.pages_per_round, 'pages_per_round: one entry per round').to.have.length(stats.rounds);
-    expect(stats.pages_per_round[0], 'round 0 sends every present page').to.be.greaterThan(1000);
-    expect(stats.final_dirty_pages, 'final_dirty_pages').to.be.at.most(16);
-    expect(stats.pages_per_round.at(-1), 'the last round sends the final dirty set').to.equal(stats.final_dirty_pages);
-    expect(stats.downtime_ms, 'downtime_ms').to.be.greaterThan(0).and.at.most(stats.total_ms);
+    expect(perRound, 'pages_per_round: one entry per round').to.have.length(stats.rounds);
+    expect(perRound[0], 'round 0 sends every present page').to.be.greaterThan(1000);
+    expect(Number(stats.finalDirtyPages), 'final_dirty_pages').to.be.at.most(16);
+    expect(perRound.at(-1), 'the last round sends the final dirty set').to.equal(Number(stats.finalDirtyPages));
+    expect(stats.downtimeMs, 'downtime_ms').to.be.greaterThan(0).and.at.most(stats.totalMs);
 
     await expectChurnIntact(churn);
     await kill(D, churn);
@@ -72,11 +74,12 @@ describe('Pre-copy (live) migration between node processes', function () {
     const stats = await migrateCli(churn, 'live-c', 'live-d', 'precopy', ['--precopy-stop-pages', '16', '--precopy-max-rounds', '3']);
     expectCompleted(stats, 'pre-copy of the large write set');
     // Three live rounds, then the stop-and-copy of what is still dirty.
+    const perRound = stats.pagesPerRound.map(Number);
     expect(stats.rounds, 'rounds').to.equal(4);
-    expect(stats.pages_per_round, 'pages_per_round').to.have.length(4);
-    for (const r of [1, 2]) expect(stats.pages_per_round[r], `round ${r} re-sends the write set`).to.be.at.least(1024);
-    expect(stats.final_dirty_pages, 'final_dirty_pages: more than the stop threshold').to.be.greaterThan(16);
-    expect(stats.pages_per_round[3], 'the stop-and-copy round').to.equal(stats.final_dirty_pages);
+    expect(perRound, 'pages_per_round').to.have.length(4);
+    for (const r of [1, 2]) expect(perRound[r], `round ${r} re-sends the write set`).to.be.at.least(1024);
+    expect(Number(stats.finalDirtyPages), 'final_dirty_pages: more than the stop threshold').to.be.greaterThan(16);
+    expect(perRound[3], 'the stop-and-copy round').to.equal(Number(stats.finalDirtyPages));
 
     await expectChurnIntact(churn);
     await kill(D, churn);
@@ -89,7 +92,7 @@ describe('Pre-copy (live) migration between node processes', function () {
     const stats = await migrateCli(counter, 'live-c', 'live-d', 'precopy');
     expectCompleted(stats, 'pre-copy of the counter');
     expect(stats.rounds, 'rounds').to.be.at.least(2);
-    expect(stats.final_dirty_pages, 'final_dirty_pages (default stop threshold 64)').to.be.at.most(64);
+    expect(Number(stats.finalDirtyPages), 'final_dirty_pages (default stop threshold 64)').to.be.at.most(64);
 
     const last = logC.numbers(counter, 'counter ').at(-1)!;
     await logD.waitForNumber(counter, 'counter ', last + 3, 5000);

@@ -29,7 +29,7 @@ import {
   waitExited,
   type Mode,
 } from '../support/live-harness.ts';
-import type { TaskSummary__Output } from '../../src/generated/migvisor/v1/TaskSummary.ts';
+import type { TaskView } from '../support/wire-view.ts';
 
 const WORKLOAD = example('workload.s');
 
@@ -40,7 +40,7 @@ interface Outcome {
   readonly exits: string[];
 }
 
-function outcome(history: ConsoleHistory, final: TaskSummary__Output): Outcome {
+function outcome(history: ConsoleHistory, final: TaskView): Outcome {
   return {
     lines: final.travelers.map((t) => history.traveler(t.id)),
     hash: final.memoryHash,

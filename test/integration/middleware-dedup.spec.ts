@@ -25,6 +25,7 @@ import {
   type NodeProcess,
 } from '../support/processes.ts';
 import { TcpProxy } from '../support/tcp-proxy.ts';
+import { taskView } from '../support/wire-view.ts';
 import {
   filesUnder,
   inspectOverGrpc,
@@ -102,11 +103,11 @@ describe('Middleware store with megabytes: dedup, delete, a middleware killed mi
     };
     const pause = async (address: string) => {
       const c = control(address);
-      return unary(c.Pause, c, { task }, `pause ${task}`);
+      return taskView((await unary(c.Pause, c, { taskId: task }, `pause ${task}`)).task!);
     };
     const resume = async (address: string) => {
       const c = control(address);
-      return unary(c.Resume, c, { task }, `resume ${task}`);
+      return taskView((await unary(c.Resume, c, { taskId: task }, `resume ${task}`)).task!);
     };
     const summary = async (address: string) => (await ps(address, true)).find((t) => t.taskId === task);
 
@@ -118,10 +119,10 @@ describe('Middleware store with megabytes: dedup, delete, a middleware killed mi
 
     it('parks 8 MiB of incompressible heap: every stored page is new in an empty store', async () => {
       const s1 = await park('bulk-a');
-      expect(s1.stored_pages, 'the heap and the program\'s pages').to.be.within(HEAP_PAGES + 1, HEAP_PAGES + 40);
-      expect(s1.new_bytes).to.equal(s1.stored_pages * PAGE);
-      expect(s1.shared_bytes).to.equal(0);
-      expect(storeBytes[0]).to.equal(s1.new_bytes);
+      expect(Number(s1.storedPages), 'the heap and the program\'s pages').to.be.within(HEAP_PAGES + 1, HEAP_PAGES + 40);
+      expect(Number(s1.newBytes)).to.equal(Number(s1.storedPages) * PAGE);
+      expect(Number(s1.sharedBytes)).to.equal(0);
+      expect(storeBytes[0]).to.equal(Number(s1.newBytes));
     });
 
     it('re-parks the restored task, paused so its memory stays as restored, with under 5 % new bytes, and the store grows by under 5 %', async () => {
@@ -132,17 +133,18 @@ describe('Middleware store with megabytes: dedup, delete, a middleware killed mi
       const ran = logB.numbers(task, COUNT).length;
       hashBeforePark = (await summary(B))!.memoryHash;
       const s2 = await park('bulk-b');
-      const stored = s2.stored_pages * PAGE;
-      const ratio = s2.new_bytes / stored;
+      const stored = Number(s2.storedPages) * PAGE;
+      const newBytes = Number(s2.newBytes);
+      const ratio = newBytes / stored;
       const growth = (storeBytes[1]! - storeBytes[0]!) / storeBytes[0]!;
-      console.log(`      unchanged re-park: new ${s2.new_bytes} of ${stored} stored bytes (${(ratio * 100).toFixed(2)} %), store +${(growth * 100).toFixed(2)} %, ${ran} step(s) ran before the pause`);
+      console.log(`      unchanged re-park: new ${newBytes} of ${stored} stored bytes (${(ratio * 100).toFixed(2)} %), store +${(growth * 100).toFixed(2)} %, ${ran} step(s) ran before the pause`);
       expect(ratio, 'new bytes / stored bytes').to.be.below(0.05);
       expect(growth, 'store growth').to.be.below(0.05);
-      expect(storeBytes[1]! - storeBytes[0]!, 'the store grew by the new bytes').to.equal(s2.new_bytes);
-      expect(s2.shared_bytes).to.equal(stored - s2.new_bytes);
+      expect(storeBytes[1]! - storeBytes[0]!, 'the store grew by the new bytes').to.equal(newBytes);
+      expect(Number(s2.sharedBytes)).to.equal(stored - newBytes);
       // Restoring and parking change no memory: what is new is what the task wrote
       // while it ran on bulk-b (one heap page per step, the page holding the count).
-      expect(s2.new_bytes / PAGE, 'new pages').to.be.at.most(ran + 2);
+      expect(newBytes / PAGE, 'new pages').to.be.at.most(ran + 2);
     });
 
     it('changes no memory by parking and restoring: the task comes back paused, with the memory hash it had before the park', async () => {
@@ -159,11 +161,12 @@ describe('Middleware store with megabytes: dedup, delete, a middleware killed mi
       const s3 = await park('bulk-a');
       const to = logA.numbers(task, COUNT).at(-1)!;
       const steps = to - from;
-      const pages = s3.new_bytes / PAGE;
-      console.log(`      changed re-park: ${steps} step(s) ran, new ${s3.new_bytes} bytes (${pages} pages) of ${s3.stored_pages * PAGE} stored (${((100 * s3.new_bytes) / (s3.stored_pages * PAGE)).toFixed(2)} %)`);
+      const [newBytes, stored] = [Number(s3.newBytes), Number(s3.storedPages) * PAGE];
+      const pages = newBytes / PAGE;
+      console.log(`      changed re-park: ${steps} step(s) ran, new ${newBytes} bytes (${pages} pages) of ${stored} stored (${((100 * newBytes) / stored).toFixed(2)} %)`);
       expect(pages, `new pages after ${steps} steps (one heap page each, plus the count's page)`).to.be.within(steps, steps + 3);
-      expect(s3.shared_bytes).to.equal(s3.stored_pages * PAGE - s3.new_bytes);
-      expect(storeBytes[2]! - storeBytes[1]!).to.equal(s3.new_bytes);
+      expect(Number(s3.sharedBytes)).to.equal(stored - newBytes);
+      expect(storeBytes[2]! - storeBytes[1]!).to.equal(newBytes);
       expect(consecutive(history()), 'the counter across park, restore, pause and resume').to.equal(undefined);
     });
 
@@ -176,15 +179,16 @@ describe('Middleware store with megabytes: dedup, delete, a middleware killed mi
         return [...chunks(id)].filter((h) => !rest.has(h)).length * PAGE;
       };
       const rm = async (id: string, force = false): Promise<number> => {
-        const out = await mwJson<{ id: string; freed_bytes: number }>(mw, BULK, ['snapshot', 'rm', id, ...(force ? ['--force'] : [])]);
+        // A DeleteResponse: freed_bytes is a uint64, a string in JSON.
+        const out = await mwJson<{ id: string; freedBytes: string }>(mw, BULK, ['snapshot', 'rm', id, ...(force ? ['--force'] : [])]);
         expect(out.id).to.equal(id);
-        return out.freed_bytes;
+        return Number(out.freedBytes);
       };
 
       // The first two differ only by the steps the task ran on bulk-b before its
       // pause (maybe none): the first may own no chunk at all.
       const expected1 = onlyIn(s1.id, [s2.id, s3.id]);
-      expect(expected1).to.be.below(s1.stored_pages * PAGE * 0.05);
+      expect(expected1).to.be.below(Number(s1.storedPages) * PAGE * 0.05);
       expect(await rm(s1.id), 'rm of the first (restored) snapshot').to.equal(expected1);
       expect(Number((await listOverGrpc(mw.address)).storeBytes)).to.equal(storeBytes[2]! - expected1);
 
@@ -203,10 +207,10 @@ describe('Middleware store with megabytes: dedup, delete, a middleware killed mi
       expect(logB.numbers(task, COUNT).filter((n) => n > last)[0], 'the counter after the last restore').to.equal(last + 1);
       expect(consecutive(history()), 'every number once, in order, across all the parks and restores').to.equal(undefined);
 
-      const all = s3.stored_pages * PAGE;
+      const all = Number(s3.storedPages) * PAGE;
       expect(await rm(s3.id), 'rm of the last snapshot frees all it held').to.equal(all);
       const l = await mwJson<ListJson>(mw, BULK, ['snapshot', 'list']);
-      expect([l.snapshots.length, l.store_bytes, l.chunks], 'snapshots, store bytes, chunks').to.deep.equal([0, 0, 0]);
+      expect([l.snapshots.length, Number(l.storeBytes), Number(l.chunks)], 'snapshots, store bytes, chunks').to.deep.equal([0, 0, 0]);
       expect(filesUnder(storeDir).filter((f) => f.startsWith('packs/')), 'pack files left').to.deep.equal([]);
     });
   });
@@ -256,16 +260,16 @@ describe('Middleware store with megabytes: dedup, delete, a middleware killed mi
       expect(filesUnder(storeDir).filter((f) => f.endsWith('.tmp')), 'temporary files after open').to.deep.equal([]);
       expect(filesUnder(storeDir).filter((f) => f.endsWith('.pack')), 'packs after open').to.deep.equal([]);
       const l = await mwJson<ListJson>(mw2, BULK, ['snapshot', 'list']);
-      expect([l.snapshots, l.store_bytes, l.chunks], 'no half snapshot').to.deep.equal([[], 0, 0]);
+      expect([l.snapshots, Number(l.storeBytes), Number(l.chunks)], 'no half snapshot').to.deep.equal([[], 0, 0]);
 
       const s = (await mwJson<{ snapshot: SnapshotJson }>(mw2, BULK, ['snapshot', 'park', task, '--node', where.name], { timeoutMs: 60_000 })).snapshot;
-      expect(s).to.include({ task, state: 'parked', source_node: where.name });
-      expect(s.stored_pages).to.be.greaterThan(HEAP_PAGES);
+      expect(s).to.include({ taskId: task, state: 'SNAPSHOT_STATE_PARKED', sourceNode: where.name });
+      expect(Number(s.storedPages)).to.be.greaterThan(HEAP_PAGES);
       const report = await inspectOverGrpc(mw2.address, s.id);
       expect([report.verified, report.problems]).to.deep.equal([true, []]);
       const rm = await mwCli(mw2, BULK, ['snapshot', 'rm', s.id, '--force']);
       expect(rm.code, rm.stderr).to.equal(0);
-      expect(rm.stdout.trim()).to.equal(`deleted ${s.id}, freed ${s.stored_pages * PAGE} bytes`);
+      expect(rm.stdout.trim()).to.equal(`deleted ${s.id}, freed ${Number(s.storedPages) * PAGE} bytes`);
     });
     it('keeps a snapshot parked while an older one sharing its chunks is deleted intact', async function () {
       this.timeout(60_000);

@@ -64,9 +64,9 @@ describe('Middleware on etcd (real etcd, node and middleware processes)', functi
     this.timeout(30_000);
     await logA.waitForNumber(counter, COUNTER, 3, 10_000);
     snap = (await mwJson<{ snapshot: SnapshotJson }>(mw, FIELD, ['snapshot', 'park', counter, '--node', 'field-a', '--label', 'backend=etcd'])).snapshot;
-    expect(snap).to.include({ task: counter, source_node: 'field-a', state: 'parked' });
-    expect(snap.labels).to.deep.equal({ backend: 'etcd' });
-    expect(await whereOverGrpc(mw.address, counter)).to.include({ state: 'parked', snapshot: snap.id });
+    expect(snap).to.include({ taskId: counter, sourceNode: 'field-a', state: 'SNAPSHOT_STATE_PARKED' });
+    expect(snap.labels).to.deep.equal([{ key: 'backend', value: 'etcd' }]);
+    expect(await whereOverGrpc(mw.address, counter)).to.include({ state: 'LOCATION_STATE_PARKED', snapshotId: snap.id });
 
     const last = logA.numbers(counter, COUNTER).at(-1)!;
     expect((await mwOk(mw, FIELD, ['snapshot', 'restore', snap.id, '--node', 'field-b'])).trim()).to.equal(counter);
@@ -76,8 +76,8 @@ describe('Middleware on etcd (real etcd, node and middleware processes)', functi
 
     const l = await mwJson<ListJson>(mw, FIELD, ['snapshot', 'list']);
     expect(l.store).to.equal(`etcd://${etcd!.endpoint}`);
-    expect(l.snapshots.map((s) => [s.id, s.state, s.restored_to])).to.deep.equal([[snap.id, 'restored', 'field-b']]);
-    expect([l.store_bytes, l.chunks]).to.deep.equal([snap.new_bytes, snap.stored_pages]);
+    expect(l.snapshots.map((s) => [s.id, s.state, s.restoredTo])).to.deep.equal([[snap.id, 'SNAPSHOT_STATE_RESTORED', 'field-b']]);
+    expect([l.storeBytes, l.chunks]).to.deep.equal([snap.newBytes, snap.storedPages]);
   });
 
   it('shows a second middleware on the same etcd the same snapshot, and where the task runs', async () => {
@@ -85,8 +85,8 @@ describe('Middleware on etcd (real etcd, node and middleware processes)', functi
     expect(other.address).to.not.equal(mw.address);
     const l = await mwJson<ListJson>(other, FIELD, ['snapshot', 'list']);
     expect(l.snapshots).to.have.length(1);
-    expect(l.snapshots[0]).to.deep.equal({ ...snap, state: 'restored', restored_to: 'field-b' });
-    expect(await whereOverGrpc(other.address, counter)).to.include({ state: 'running', node: 'field-b', address: B });
+    expect(l.snapshots[0]).to.deep.equal({ ...snap, state: 'SNAPSHOT_STATE_RESTORED', restoredTo: 'field-b' });
+    expect(await whereOverGrpc(other.address, counter)).to.include({ state: 'LOCATION_STATE_RUNNING', node: 'field-b', address: B });
   });
 
   it('fails to start a middleware whose etcd does not answer, with one clear line', async function () {

@@ -37,10 +37,11 @@ let FIELD = '';
 const DATA = fixture('programs/middleware-data.s');
 const COUNTER = 'counter ';
 
+/** One EvacuateResponse of `evacuate --json` (a JSON array of them). */
 interface EvacuateJson {
-  task: string;
+  taskId: string;
   to: string;
-  status: 'moved' | 'refused' | 'failed';
+  status: 'EVACUATE_STATUS_MOVED' | 'EVACUATE_STATUS_REFUSED' | 'EVACUATE_STATUS_FAILED';
   detail: string;
 }
 
@@ -101,14 +102,15 @@ describe('Middleware orchestration: where, evacuate, move under a lock (node and
     await logB.waitForNumber(data, COUNTER, d + 2, 10_000);
     expect(consecutive(numbers(counter)), 'counter').to.equal(undefined);
     expect(consecutive(numbers(data)), 'data task').to.equal(undefined);
-    expect(await whereOverGrpc(mw.address, counter)).to.include({ state: 'running', node: 'field-b', address: B });
+    expect(await whereOverGrpc(mw.address, counter)).to.include({ state: 'LOCATION_STATE_RUNNING', node: 'field-b', address: B });
   });
 
   it('moves a task to a node without being told where it runs (`where` finds the source)', async () => {
     const c = maxOf(counter);
     const r = await cli(['move', counter, '--to', 'field-a', '--json']);
     expect(r.code, r.stderr).to.equal(0);
-    expect(JSON.parse(r.stdout)).to.include({ task: counter, status: 'completed', source: 'field-b', mode: 'full' });
+    // The last MoveResponse.
+    expect(JSON.parse(r.stdout).stats).to.include({ taskId: counter, status: 'MIGRATION_STATUS_COMPLETED', source: 'field-b', mode: 'MIGRATION_MODE_FULL' });
     await logA.waitForNumber(counter, COUNTER, c + 2, 10_000);
     expect(consecutive(numbers(counter))).to.equal(undefined);
     expect(await tasksOn(A)).to.include(counter);
@@ -137,7 +139,7 @@ describe('Middleware orchestration: where, evacuate, move under a lock (node and
       proxy.release();
       const r = await first.result;
       expect(r.code, r.stderr).to.equal(0);
-      expect(JSON.parse(r.stdout)).to.include({ task: data, status: 'completed' });
+      expect(JSON.parse(r.stdout).stats).to.include({ taskId: data, status: 'MIGRATION_STATUS_COMPLETED' });
       await logA.waitForNumber(data, COUNTER, d + 2, 10_000);
       expect(consecutive(numbers(data))).to.equal(undefined);
       expect(await tasksOn(A)).to.include(data);
@@ -153,9 +155,9 @@ describe('Middleware orchestration: where, evacuate, move under a lock (node and
     const json = await cli(['evacuate', 'field-a', '--json']);
     expect(json.code).to.equal(1);
     const events = JSON.parse(json.stdout) as EvacuateJson[];
-    expect(events.map((e) => e.task).sort()).to.deep.equal([counter, data].sort());
+    expect(events.map((e) => e.taskId).sort()).to.deep.equal([counter, data].sort());
     for (const e of events) {
-      expect(e.status, e.task).to.equal('refused');
+      expect(e.status, e.taskId).to.equal('EVACUATE_STATUS_REFUSED');
       expect(e.detail).to.equal('no compatible node (field-b: no free slot in partition ctrl; field-c: word size differs: source is 32-bit, it is 64-bit)');
     }
     expect((await tasksOn(A)).sort(), 'still on field-a').to.deep.equal([counter, data].sort());

@@ -78,13 +78,13 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
     storeDir = path.join(tempDir('migvisor-mw-'), 'store');
     nodes = await startNodesApart(FIELD, ['field-a', 'field-b', 'field-c']);
     [A, B, C] = [nodes['field-a']!.address, nodes['field-b']!.address, nodes['field-c']!.address];
-    const ctrl = cliJson<{ fingerprint: string }>(['info', '--node', 'field-a', '--partition', 'ctrl', '--cluster', FIELD]);
+    const ctrl = cliJson<{ slot: { fingerprint: string } | null }>(['info', '--node', 'field-a', '--partition', 'ctrl', '--cluster', FIELD]);
     ctrl.catch(() => undefined); // awaited below; meanwhile the middleware starts
     mw = await startMiddleware(FIELD, `file://${storeDir}`);
     counter = (await ps(A)).find((t) => t.program === 'counter.s')!.taskId;
     logA = await EventLog.open(A, { task: counter });
     logB = new EventLog(B, { task: counter });
-    fingerprint = (await ctrl).fingerprint;
+    fingerprint = (await ctrl).slot?.fingerprint ?? '';
     expect(fingerprint).to.match(/^[0-9a-f]{64}$/);
   });
 
@@ -102,13 +102,14 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
   it('parks the counter with labels: it leaves field-a, prints no more, and `where` says parked in that snapshot', async () => {
     await logA.waitForNumber(counter, COUNTER, 3, 10_000);
     parkedAt = Date.now();
+    // A ParkResponse, in the proto3 JSON mapping.
     const r = await json<{ snapshot: SnapshotJson; stats: { status: string; sink: string } }>([
       'snapshot', 'park', counter, '--node', 'field-a', '--label', 'site=plant-7', '--label', 'shift=night',
     ]);
     snap = r.snapshot;
-    expect(snap).to.include({ task: counter, program: 'counter.s', source_node: 'field-a', partition: 'ctrl', state: 'parked' });
+    expect(snap).to.include({ taskId: counter, program: 'counter.s', sourceNode: 'field-a', partition: 'ctrl', state: 'SNAPSHOT_STATE_PARKED' });
     expect(snap.id).to.match(/^snap-/);
-    expect(r.stats).to.include({ status: 'completed', sink: 'middleware' });
+    expect(r.stats).to.include({ status: 'MIGRATION_STATUS_COMPLETED', sink: 'middleware' });
 
     expect(await slotStates(A, 'ctrl'), 'field-a').to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
     for (const node of [A, B, C]) expect(await tasksOn(node), `tasks on ${node}`).to.not.include(counter);
@@ -117,7 +118,7 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
     expect(logA.numbers(counter, COUNTER), 'console lines after the park').to.have.length(printed);
 
     expect((await cli(['where', counter])).stdout.trim()).to.equal(`${counter} is parked in snapshot ${snap.id}`);
-    expect(await where(counter)).to.include({ task: counter, state: 'parked', snapshot: snap.id, node: '', address: '' });
+    expect(await where(counter)).to.include({ taskId: counter, state: 'LOCATION_STATE_PARKED', snapshotId: snap.id, node: '', address: '' });
   });
 
   it('lists the snapshot with its labels, source node, the ctrl partition\'s fingerprint, sizes and created time', async () => {
@@ -125,14 +126,15 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
     expect(l.store).to.equal(`file://${storeDir}`);
     const s = l.snapshots.find((x) => x.id === snap.id)!;
     expect(s, 'listed').to.not.equal(undefined);
-    expect(s).to.include({ task: counter, source_node: 'field-a', partition: 'ctrl', fingerprint, word_size: 32, endian: 'little', state: 'parked', travelers: 1 });
-    expect(s.labels).to.deep.equal({ site: 'plant-7', shift: 'night' });
-    expect(s.memory_bytes, 'code 64 KiB + data 256 KiB + stack 64 KiB').to.equal(393216);
-    expect(s.stored_pages).to.be.greaterThan(0).and.lessThan(96);
-    expect(s.new_bytes, 'a fresh store: every stored page is new').to.equal(s.stored_pages * 4096);
-    expect(s.shared_bytes).to.equal(0);
-    expect([l.store_bytes, l.chunks]).to.deep.equal([s.new_bytes, s.stored_pages]);
-    const created = Date.parse(s.created);
+    // A ListResponse in the proto3 JSON mapping: enums by name, uint64 and int64 as strings, labels as {key, value}.
+    expect(s).to.include({ taskId: counter, sourceNode: 'field-a', partition: 'ctrl', fingerprint, wordSize: 32, endian: 'ENDIAN_LITTLE', state: 'SNAPSHOT_STATE_PARKED', travelers: 1 });
+    expect(Object.fromEntries(s.labels.map((x) => [x.key, x.value]))).to.deep.equal({ site: 'plant-7', shift: 'night' });
+    expect(Number(s.memoryBytes), 'code 64 KiB + data 256 KiB + stack 64 KiB').to.equal(393216);
+    expect(Number(s.storedPages)).to.be.greaterThan(0).and.lessThan(96);
+    expect(Number(s.newBytes), 'a fresh store: every stored page is new').to.equal(Number(s.storedPages) * 4096);
+    expect(Number(s.sharedBytes)).to.equal(0);
+    expect([l.storeBytes, l.chunks]).to.deep.equal([s.newBytes, s.storedPages]);
+    const created = Number(s.createdUnixMs);
     expect(created).to.be.within(parkedAt - 1000, Date.now());
 
     const row = table.split('\n').find((line) => line.includes(snap.id));
@@ -146,8 +148,8 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
     const r = await cli(['snapshot', 'restore', snap.id, '--node', 'field-c']);
     expect(oneLineError(r)).to.equal(`migvisor: restore refused: word size differs: snapshot ${snap.id} is 32-bit, field-c is 64-bit`);
     expect(await slotStates(C, 'ctrl')).to.deep.equal(before);
-    expect((await listed(snap.id))?.state).to.equal('parked');
-    expect((await where(counter)).state).to.equal('parked');
+    expect((await listed(snap.id))?.state).to.equal('SNAPSHOT_STATE_PARKED');
+    expect((await where(counter)).state).to.equal('LOCATION_STATE_PARKED');
   });
 
   it('restores onto field-b: the counter continues at N+1, `where` says field-b, the snapshot is listed as restored', async () => {
@@ -159,8 +161,8 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
     expect(logB.numbers(counter, COUNTER)[0], 'first number on field-b').to.equal(last + 1);
     expect(consecutive([...logA.numbers(counter, COUNTER), ...logB.numbers(counter, COUNTER)])).to.equal(undefined);
 
-    expect(await where(counter)).to.include({ state: 'running', node: 'field-b', address: B, snapshot: '' });
-    expect(await listed(snap.id)).to.include({ state: 'restored', restoredTo: 'field-b' });
+    expect(await where(counter)).to.include({ state: 'LOCATION_STATE_RUNNING', node: 'field-b', address: B, snapshotId: '' });
+    expect(await listed(snap.id)).to.include({ state: 'SNAPSHOT_STATE_RESTORED', restoredTo: 'field-b' });
   });
 
   it('finds the middleware through the registry `middleware start` wrote, without --middleware', async () => {
@@ -172,22 +174,23 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
   it('refuses to restore a restored snapshot again; --as-copy starts a copy under a new id that counts on from the snapshot', async () => {
     const again = await cli(['snapshot', 'restore', snap.id, '--node', 'field-a']);
     expect(oneLineError(again)).to.equal(
-      `migvisor: snapshot ${snap.id} was restored to field-b already (task ${counter} runs there); use --as-copy to start another copy under a new id`,
+      `migvisor: snapshot ${snap.id} was restored to field-b already (task ${counter} runs there); restore it as a copy to start another one under a new id`,
     );
     expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
 
     const lastParked = logA.numbers(counter, COUNTER).at(-1)!;
     // Every console line of field-a, so the copy's first lines are seen whatever its id.
     const consoleA = new EventLog(A, { kinds: ['console'] });
-    const copy = await json<{ task: string; node: string; slot: string }>(['snapshot', 'restore', snap.id, '--node', 'field-a', '--as-copy']);
-    expect(copy.task).to.match(/^counter-[0-9a-f]+$/);
-    expect(copy.task).to.not.equal(counter);
-    await consoleA.waitForNumber(copy.task, COUNTER, lastParked + 3, 10_000);
-    expect(consoleA.numbers(copy.task, COUNTER)[0], 'the copy counts on from the parked state').to.equal(lastParked + 1);
-    expect(consecutive(consoleA.numbers(copy.task, COUNTER))).to.equal(undefined);
+    // The last RestoreResponse.
+    const copy = await json<{ taskId: string; slot: string }>(['snapshot', 'restore', snap.id, '--node', 'field-a', '--as-copy']);
+    expect(copy.taskId).to.match(/^counter-[0-9a-f]+$/);
+    expect(copy.taskId).to.not.equal(counter);
+    await consoleA.waitForNumber(copy.taskId, COUNTER, lastParked + 3, 10_000);
+    expect(consoleA.numbers(copy.taskId, COUNTER)[0], 'the copy counts on from the parked state').to.equal(lastParked + 1);
+    expect(consecutive(consoleA.numbers(copy.taskId, COUNTER))).to.equal(undefined);
     consoleA.close();
     expect(await tasksOn(B), 'the original keeps running on field-b').to.include(counter);
-    expect(await where(copy.task)).to.include({ state: 'running', node: 'field-a' });
+    expect(await where(copy.taskId)).to.include({ state: 'LOCATION_STATE_RUNNING', node: 'field-a' });
     expect((await listed(snap.id))?.restoredTo, 'a copy does not move the snapshot').to.equal('field-b');
   });
 
@@ -215,7 +218,8 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
       expect(j.code).to.equal(2);
       const problem = `snapshot ${bad.id} is corrupted: page ${page} (chunk ${chunk.slice(0, 16)}) fails its SHA-256 check`;
       const report = JSON.parse(j.stdout) as InspectJson;
-      expect(report).to.include({ id: bad.id, verified: false, state: 'parked' });
+      expect(report).to.include({ verified: false });
+      expect(report.snapshot).to.include({ id: bad.id, state: 'SNAPSHOT_STATE_PARKED' });
       expect(report.problems).to.deep.equal([problem]);
       const good = await inspectOverGrpc(mw.address, snap.id);
       expect([good.verified, good.problems], 'the first snapshot still verifies').to.deep.equal([true, []]);
@@ -232,13 +236,13 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
     });
 
     it('keeps the snapshot listed as parked (reported, not restored), and the task parked in it', async () => {
-      expect(await listed(bad.id)).to.include({ state: 'parked', taskId: copyTask });
-      expect(await where(copyTask)).to.include({ state: 'parked', snapshot: bad.id });
+      expect(await listed(bad.id)).to.include({ state: 'SNAPSHOT_STATE_PARKED', taskId: copyTask });
+      expect(await where(copyTask)).to.include({ state: 'LOCATION_STATE_PARKED', snapshotId: bad.id });
     });
 
     it('refuses to delete the parked snapshot without --force: it holds the only copy of its task', async () => {
       const r = await cli(['snapshot', 'rm', bad.id]);
-      expect(oneLineError(r)).to.equal(`migvisor: snapshot ${bad.id} holds the only copy of task ${copyTask} (parked); delete it with --force`);
+      expect(oneLineError(r)).to.equal(`migvisor: snapshot ${bad.id} holds the only copy of task ${copyTask} (parked); use --force to delete it anyway`);
       expect(await listed(bad.id)).to.not.equal(undefined);
     });
   });
@@ -271,7 +275,8 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
         cli(['snapshot', 'park', counter, '--node', 'field-b', '--label', 'a/b=1']),
       ]);
       expect(oneLineError(r)).to.equal('migvisor: --label must be KEY=VALUE, got "novalue"');
-      expect(oneLineError(badPark)).to.equal('migvisor: label key must be letters, digits, \'_\', \'.\' or \'-\', got "a/b"');
+      // The middleware's INVALID_ARGUMENT names the request field.
+      expect(oneLineError(badPark)).to.equal('migvisor: labels[0].key: letters, digits, \'_\', \'.\' or \'-\' (1..64), got "a/b"');
       expect(await tasksOn(B), 'the counter still runs on field-b').to.include(counter);
     });
   });

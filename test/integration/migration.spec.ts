@@ -14,7 +14,6 @@ import {
   EventLog,
   example,
   fixture,
-  info,
   oneLineError,
   ps,
   runCli,
@@ -22,34 +21,42 @@ import {
   slotStates,
   startNodes,
   startTask,
+  stateOf,
   type NodeProcess,
 } from '../support/processes.ts';
 import { unary } from '../../src/common/clients.ts';
+import { TRAVELER_STATUS_WIRE } from '../../src/migtask/index.ts';
 
 const FIELD = fixture('cluster-field.yaml');
 const ODD = fixture('cluster-odd.yaml');
 const COUNTER = 'counter ';
 
+/** `migrate --json`: the last StopAndTransferResponse, in the proto3 JSON mapping (64-bit integers as strings). */
+interface MigrateJson {
+  stats: Stats;
+}
+
 interface Stats {
-  migration_id: string;
-  task: string;
+  migrationId: string;
+  taskId: string;
   mode: string;
   status: string;
   source: string;
   sink: string;
-  total_ms: number;
-  downtime_ms: number;
-  setup_ms: number;
-  bytes: number;
-  pages_sent: number;
-  pages_elided: number;
+  totalMs: number;
+  downtimeMs: number;
+  setupMs: number;
+  bytes: string;
+  pagesSent: string;
+  pagesElided: string;
   compression: string;
-  compression_ratio: number;
+  compressionRatio: number;
 }
 
+/** `ps --json`: a PsResponse in the proto3 JSON mapping (uint64 as strings, bytes base64). */
 interface PsJson {
   node: string;
-  tasks: { slot: string; taskId: string; state: string; run: string; memoryHash: string; travelers: { id: number; pc: number; registers: string[]; status: string }[] }[];
+  tasks: { slot: string; taskId: string; state: string; run: string; memoryHash: string; travelers: { id: number; pc: string; registers: string; status: string }[] }[];
 }
 
 describe('Migration between node processes (full mode)', function () {
@@ -84,7 +91,7 @@ describe('Migration between node processes (full mode)', function () {
   it('moves the counter to field-b: it keeps its id and its console continues at N+1', async () => {
     const r = await migrate(counter, A, B);
     expect(r.code, r.stderr).to.equal(0);
-    const stats = JSON.parse(r.stdout) as Stats;
+    const stats = (JSON.parse(r.stdout) as MigrateJson).stats;
     await logB.waitForNumber(counter, COUNTER, 1, 5000);
     const last = logA.numbers(counter, COUNTER).at(-1)!;
     await logB.waitForNumber(counter, COUNTER, last + 3, 5000);
@@ -95,17 +102,21 @@ describe('Migration between node processes (full mode)', function () {
     expect(onB, 'the task is on field-b under the same id').to.include({ state: 'MigSource', run: 'running' });
 
     // The statistics, as a user reads them.
-    expect(stats).to.include({ task: counter, mode: 'full', status: 'completed', source: 'field-a', compression: 'deflate' });
-    expect(stats.migration_id).to.match(/^[0-9a-f-]{36}$/);
-    for (const k of ['total_ms', 'downtime_ms', 'setup_ms', 'bytes', 'pages_sent', 'pages_elided', 'compression_ratio'] as const) {
+    expect(stats).to.include({ taskId: counter, mode: 'MIGRATION_MODE_FULL', status: 'MIGRATION_STATUS_COMPLETED', source: 'field-a', compression: 'COMPRESSION_DEFLATE' });
+    expect(stats.migrationId).to.match(/^[0-9a-f-]{36}$/);
+    // Doubles are JSON numbers; uint64 counts are decimal strings (proto3 JSON).
+    for (const k of ['totalMs', 'downtimeMs', 'setupMs', 'compressionRatio'] as const) {
       expect(stats[k], k).to.be.a('number');
     }
-    expect(stats.pages_sent, 'pages_sent').to.be.greaterThan(0);
-    expect(stats.pages_elided, 'pages_elided: zero pages are not sent').to.be.greaterThan(0);
-    expect(stats.bytes, 'bytes').to.be.greaterThan(0);
-    expect(stats.downtime_ms).to.be.greaterThan(0).and.at.most(stats.total_ms);
-    expect(stats.setup_ms).to.be.at.least(0).and.at.most(stats.total_ms);
-    expect(stats.compression_ratio).to.be.at.least(1);
+    for (const k of ['bytes', 'pagesSent', 'pagesElided'] as const) {
+      expect(stats[k], k).to.be.a('string').and.match(/^\d+$/);
+    }
+    expect(Number(stats.pagesSent), 'pages_sent').to.be.greaterThan(0);
+    expect(Number(stats.pagesElided), 'pages_elided: zero pages are not sent').to.be.greaterThan(0);
+    expect(Number(stats.bytes), 'bytes').to.be.greaterThan(0);
+    expect(stats.downtimeMs).to.be.greaterThan(0).and.at.most(stats.totalMs);
+    expect(stats.setupMs).to.be.at.least(0).and.at.most(stats.totalMs);
+    expect(stats.compressionRatio).to.be.at.least(1);
   });
 
   it('after the commit the task runs only on the sink; the source says where it went', async () => {
@@ -129,10 +140,10 @@ describe('Migration between node processes (full mode)', function () {
     for (const [from, to, compression] of route) {
       const r = await migrate(counter, from, to, '--compress', compression);
       expect(r.code, `${compression}: ${r.stderr}`).to.equal(0);
-      const stats = JSON.parse(r.stdout) as Stats;
-      expect(stats).to.include({ status: 'completed', compression });
-      expect(stats.compression_ratio, `${compression} ratio`).to.be.at.least(1);
-      if (compression === 'none') expect(stats.compression_ratio).to.equal(1);
+      const stats = (JSON.parse(r.stdout) as MigrateJson).stats;
+      expect(stats).to.include({ status: 'MIGRATION_STATUS_COMPLETED', compression: `COMPRESSION_${compression.toUpperCase()}` });
+      expect(stats.compressionRatio, `${compression} ratio`).to.be.at.least(1);
+      if (compression === 'none') expect(stats.compressionRatio).to.equal(1);
       order.push(to === A ? logA : logB);
     }
     // field-a's log holds two stretches; split them by where the task ran.
@@ -174,7 +185,7 @@ describe('Migration between node processes (full mode)', function () {
     expect(oneLineError(r)).to.match(/migration refused: field-e has no MigSink slot free in partition ctrl/);
     await expectNeverStopped(before);
     const c = control(E);
-    for (const task of busy) await unary(c.Kill, c, { task }, 'kill');
+    for (const task of busy) await unary(c.Kill, c, { taskId: task }, 'kill');
   });
 
   it('moves a paused three-traveler task whole: same registers, same memory hash, each traveler goes on at N+1', async () => {
@@ -183,10 +194,10 @@ describe('Migration between node processes (full mode)', function () {
     const teamB = new EventLog(B, { task: team });
     await teamA.waitFor((e) => e.traveler === 2 && e.text.startsWith('worker '), 5000, 'traveler 2 at work');
     const cA = control(A);
-    await unary(cA.Pause, cA, { task: team }, 'pause');
+    await unary(cA.Pause, cA, { taskId: team }, 'pause');
     const before = (await cliJson<PsJson>(['ps', '--node', A, '--hashes'])).tasks.find((t) => t.taskId === team)!;
     expect(before.travelers).to.have.length(3);
-    expect(before.run).to.equal('paused');
+    expect(before.run).to.equal('RUN_STATE_PAUSED');
 
     const r = await migrate(team, A, B);
     expect(r.code, r.stderr).to.equal(0);
@@ -194,13 +205,16 @@ describe('Migration between node processes (full mode)', function () {
     expect(moved, 'the team on field-b').to.not.equal(undefined);
     expect(moved.run, 'still paused after the move').to.equal('paused');
     expect(moved.memoryHash, 'memory hash').to.equal(before.memoryHash);
-    expect(moved.travelers.map((t) => [t.id, t.pc, t.registers, t.status])).to.deep.equal(before.travelers.map((t) => [t.id, t.pc, t.registers, t.status]));
+    // ps over gRPC (domain names, pc a number, registers bytes) against ps --json (wire names, uint64 strings, base64).
+    expect(moved.travelers.map((t) => [t.id, t.pc, Buffer.from(t.registers).toString('base64'), t.status])).to.deep.equal(
+      before.travelers.map((t) => [t.id, Number(t.pc), t.registers, TRAVELER_STATUS_WIRE.fromWire(t.status)]),
+    );
 
     const lastA = [0, 1, 2].map((id) => workerNumbers(teamA, id).at(-1)!);
     await sleep(100);
     expect(teamB.events.filter((e) => e.kind === 'console'), 'a paused task prints nothing').to.have.length(0);
     const cB = control(B);
-    await unary(cB.Resume, cB, { task: team }, 'resume');
+    await unary(cB.Resume, cB, { taskId: team }, 'resume');
     for (const id of [0, 1, 2]) {
       await teamB.waitFor((e) => e.kind === 'console' && e.traveler === id && e.text === `worker ${lastA[id]! + 2}`, 5000, `traveler ${id} at ${lastA[id]! + 2}`);
       const all = [...workerNumbers(teamA, id), ...workerNumbers(teamB, id)];
@@ -215,7 +229,7 @@ describe('Migration between node processes (full mode)', function () {
     const since = logA.events.slice(from);
     expect(since.filter((e) => e.kind !== 'console').map((e) => `${e.kind} ${e.from}→${e.to} ${e.phase}`), 'transitions or migration events').to.deep.equal([]);
     expect(consecutive(logA.numbers(counter, COUNTER).slice(-20))).to.equal(undefined);
-    expect((await info(A, { task: counter })).state).to.equal('MigSource');
+    expect(await stateOf(A, counter)).to.equal('MigSource');
   }
 });
 

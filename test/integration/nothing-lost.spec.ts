@@ -15,7 +15,7 @@ import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
 import { clientStream, serverStream, unary } from '../../src/common/clients.ts';
 import { Code } from '../../src/common/errors.ts';
-import { rawChunk, type RawChunk } from '../../src/migtask/index.ts';
+import { rawChunk, toWireChunk, type RawChunk } from '../../src/migtask/index.ts';
 import {
   cleanup,
   cliJson,
@@ -25,7 +25,6 @@ import {
   EventLog,
   fixture,
   healthStatus,
-  info,
   killProcess,
   migTask,
   oneLineError,
@@ -38,6 +37,7 @@ import {
   startNode,
   startNodes,
   startTask,
+  stateOf,
   type NodeProcess,
   type RunningCli,
 } from '../support/processes.ts';
@@ -69,7 +69,7 @@ async function frozenMigration(
     }),
   ]);
   await poll('the sink to be Receiving', async () => (await slotStates(sink, partition)).some((s) => s.endsWith('Receiving')), 5000);
-  expect((await info(source, { task })).state, 'the source while frozen').to.equal('Transferring');
+  expect(await stateOf(source, task), 'the source while frozen').to.equal('Transferring');
   return m;
 }
 
@@ -78,7 +78,7 @@ async function frozenMigration(
  * every number once, none missing.
  */
 async function expectResumedOnSource(log: EventLog, source: string, task: string, prefix: string): Promise<void> {
-  await poll('the task to be MigSource on the source again', async () => (await info(source, { task })).state === 'MigSource', 10_000);
+  await poll('the task to be MigSource on the source again', async () => (await stateOf(source, task)) === 'MigSource', 10_000);
   const last = log.numbers(task, prefix).at(-1)!;
   await log.waitForNumber(task, prefix, last + 3, 5000);
   expect(consecutive(log.numbers(task, prefix)), 'the console of the task on the source').to.equal(undefined);
@@ -161,13 +161,13 @@ describe('Nothing lost', function () {
         // A real container of the counter (it keeps running on field-a).
         const c = control(A);
         valid = [];
-        for await (const chunk of serverStream(c.Save({ task: counter, compression: 'none', leaveRunning: true }), 'save')) valid.push(rawChunk(chunk));
+        for await (const m of serverStream(c.Save({ taskId: counter, compression: 'COMPRESSION_NONE', leaveRunning: true }), 'save')) valid.push(rawChunk(m.chunk));
         expect(valid.map((x) => x.kind)).to.include('CHUNK_KIND_PAGES');
       });
 
       const receive = (chunks: Iterable<RawChunk>): Promise<unknown> => {
         const c = migTask(B);
-        return clientStream(c.Receive, c, chunks, 'Receive', 10_000);
+        return clientStream(c.Receive, c, [...chunks].map((x) => ({ chunk: toWireChunk(x) })), 'Receive', 10_000);
       };
 
       afterEach(async () => {
@@ -188,7 +188,7 @@ describe('Nothing lost', function () {
       it('a valid header followed by garbage: refused with INVALID_ARGUMENT or DATA_LOSS', async () => {
         const garbage = Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919 + 13) & 0xff));
         const header = valid[0]!;
-        const chunks: RawChunk[] = [header, { seq: 1, kind: 'CHUNK_KIND_PAGES', encoding: 'ENCODING_NONE', payload: garbage, sha256: createHash('sha256').update(garbage).digest() }];
+        const chunks: RawChunk[] = [header, { seq: 1, kind: 'CHUNK_KIND_PAGES', compression: 'none', payload: garbage, sha256: createHash('sha256').update(garbage).digest() }];
         const e = await rejection(receive(chunks));
         expect([Code.INVALID_ARGUMENT, Code.DATA_LOSS]).to.include(e.code);
         expect(e.message).to.match(/chunk 1|page batch|malformed/);
@@ -201,7 +201,7 @@ describe('Nothing lost', function () {
       });
 
       it('pure garbage chunks: refused with INVALID_ARGUMENT or DATA_LOSS', async () => {
-        const junk = (seq: number): RawChunk => ({ seq, kind: 'CHUNK_KIND_UNSPECIFIED' as never, encoding: 'ENCODING_NONE', payload: Buffer.alloc(64, seq + 1), sha256: Buffer.alloc(32, 0xee) });
+        const junk = (seq: number): RawChunk => ({ seq, kind: 'CHUNK_KIND_UNSPECIFIED', compression: 'none', payload: Buffer.alloc(64, seq + 1), sha256: Buffer.alloc(32, 0xee) });
         const e = await rejection(receive([junk(0), junk(1)]));
         expect([Code.INVALID_ARGUMENT, Code.DATA_LOSS]).to.include(e.code);
       });
@@ -299,19 +299,20 @@ describe('Nothing lost', function () {
 
     it('after a commit the task runs only on the sink: same memory, the source keeps no copy and its console stops for good', async () => {
       const cA = control(A);
-      await unary(cA.Pause, cA, { task }, 'pause');
+      await unary(cA.Pause, cA, { taskId: task }, 'pause');
       const before = (await ps(A, true)).find((t) => t.taskId === task)!;
       const logB = new EventLog(B, { task });
 
-      const stats = await cliJson<{ status: string; bytes: number; pages_sent: number; compression: string }>(['migrate', task, '--from', A, '--to', proxy.address, '--compress', 'none'], { timeoutMs: 30_000 });
-      expect(stats).to.include({ status: 'completed', compression: 'none' });
-      expect(stats.pages_sent).to.be.at.least(4096);
-      expect(stats.bytes).to.be.at.least(16 << 20);
+      // The last StopAndTransferResponse, in the proto3 JSON mapping (uint64 as strings).
+      const { stats } = await cliJson<{ stats: { status: string; bytes: string; pagesSent: string; compression: string } }>(['migrate', task, '--from', A, '--to', proxy.address, '--compress', 'none'], { timeoutMs: 30_000 });
+      expect(stats).to.include({ status: 'MIGRATION_STATUS_COMPLETED', compression: 'COMPRESSION_NONE' });
+      expect(Number(stats.pagesSent)).to.be.at.least(4096);
+      expect(Number(stats.bytes)).to.be.at.least(16 << 20);
 
       const after = (await ps(B, true)).find((t) => t.taskId === task)!;
       expect(after.memoryHash, '16 MiB arrived intact').to.equal(before.memoryHash);
       const cB = control(B);
-      await unary(cB.Resume, cB, { task }, 'resume');
+      await unary(cB.Resume, cB, { taskId: task }, 'resume');
       const last = log.numbers(task, 'count ').at(-1)!;
       await logB.waitForNumber(task, 'count ', last + 3, 5000);
       expect(consecutive([...log.numbers(task, 'count '), ...logB.numbers(task, 'count ')])).to.equal(undefined);

@@ -13,7 +13,6 @@ import {
   EventLog,
   example,
   fixture,
-  info,
   oneLineError,
   ps,
   runCli,
@@ -22,6 +21,7 @@ import {
   spawnCli,
   startNodes,
   startTask,
+  stateOf,
   type NodeProcess,
 } from '../support/processes.ts';
 import { unary } from '../../src/common/clients.ts';
@@ -67,13 +67,15 @@ describe('Remote CLI', function () {
     });
 
     it('--json lists every slot with its state', async () => {
-      const reply = await cliJson<{ node: string; tick: number; tasks: { slot: string; taskId: string; state: string; run: string; travelers: unknown[] }[] }>(['ps', '--node', A]);
+      // A PsResponse in the proto3 JSON mapping: uint64 as a string, enums by name.
+      const reply = await cliJson<{ node: string; tick: string; tasks: { slot: string; taskId: string; state: string; run: string; travelers: unknown[] }[] }>(['ps', '--node', A]);
       expect(reply.node).to.equal('field-a');
-      expect(reply.tick).to.be.greaterThan(0);
+      expect(reply.tick).to.be.a('string');
+      expect(Number(reply.tick)).to.be.greaterThan(0);
       expect(reply.tasks.map((t) => [t.slot, t.taskId, t.state, t.run])).to.deep.equal([
-        ['ctrl/0', boot, 'MigSource', 'running'],
-        ['ctrl/1', '', 'MigSink', 'empty'],
-        ['sensor/0', '', 'MigSink', 'empty'],
+        ['ctrl/0', boot, 'MIG_STATE_MIG_SOURCE', 'RUN_STATE_RUNNING'],
+        ['ctrl/1', '', 'MIG_STATE_MIG_SINK', 'RUN_STATE_EMPTY'],
+        ['sensor/0', '', 'MIG_STATE_MIG_SINK', 'RUN_STATE_EMPTY'],
       ]);
       expect(reply.tasks[0]!.travelers).to.have.length(1);
     });
@@ -106,13 +108,13 @@ describe('Remote CLI', function () {
       await logB.waitForNumber(copy, COUNTER, 1, 5000);
       // The copy starts from the original's memory and counts on by itself.
       const c = control(B);
-      await unary(c.Pause, c, { task }, 'pause');
+      await unary(c.Pause, c, { taskId: task }, 'pause');
       await sleep(100);
       const paused = logB.numbers(task, COUNTER).length;
       const from = logB.numbers(copy, COUNTER).at(-1)!;
       await logB.waitForNumber(copy, COUNTER, from + 5, 5000);
       expect(logB.numbers(task, COUNTER), 'the original is paused').to.have.length(paused);
-      await unary(c.Resume, c, { task }, 'resume');
+      await unary(c.Resume, c, { taskId: task }, 'resume');
       expect(consecutive(logB.numbers(copy, COUNTER))).to.equal(undefined);
       expect(logB.numbers(copy, COUNTER)[0]!, 'the copy goes on from the original').to.be.greaterThan(1);
     });
@@ -132,33 +134,36 @@ describe('Remote CLI', function () {
       // The freed slot takes a new task.
       const again = await startTask(B, 'ctrl', example('counter.s'));
       const c = control(B);
-      await unary(c.Kill, c, { task: again }, 'kill');
+      await unary(c.Kill, c, { taskId: again }, 'kill');
     });
   });
 
   describe('info', () => {
     it('shows the node, the task\'s state and the commands it accepts', async () => {
       const out = await cliOk(['info', '--node', B, '--task', task]);
-      expect(out).to.match(/^node field-b: 32-bit little-endian, page 4096 bytes, tick \d+, compression none, deflate, brotli$/m);
+      expect(out).to.match(/^node field-b: 32-bit little-endian, page 4096 bytes, tick \d+ \(\d+ µs each\), compression none, deflate, brotli$/m);
       expect(out).to.contain(`slot ctrl/0: MigSource (task ${task}), accepts Info, StopAndTransfer`);
       expect(out).to.match(/partition ctrl: migratable, fingerprint [0-9a-f]{16}, 1 free slot\(s\)/);
-      const json = await cliJson<{ state: string; acceptedCommands: string[]; freeSlots: number }>(['info', '--node', B, '--partition', 'ctrl']);
-      expect(json.state, 'a free slot of ctrl').to.equal('MigSink');
-      expect(json.acceptedCommands).to.deep.equal(['Info', 'Initialize', 'Receive']);
+      const json = await cliJson<{ slot: { state: string; acceptedCommands: string[]; freeSlots: number } | null }>(['info', '--node', B, '--partition', 'ctrl']);
+      expect(json.slot?.state, 'a free slot of ctrl').to.equal('MIG_STATE_MIG_SINK');
+      expect(json.slot?.acceptedCommands).to.deep.equal(['COMMAND_INFO', 'COMMAND_INITIALIZE', 'COMMAND_RECEIVE']);
     });
   });
 
   describe('watch', () => {
     it('streams console lines and state transitions as JSON', async () => {
       const w = spawnCli(['watch', '--node', B, '--task', task, '--json'], { timeoutMs: 20_000 });
-      await w.waitForLine((l) => l.includes('"kind":"console"'), 10_000);
+      await w.waitForLine((l) => l.includes('"kind":"EVENT_KIND_CONSOLE"'), 10_000);
       const c = control(B);
-      await unary(c.Kill, c, { task }, 'kill');
-      const line = await w.waitForLine((l) => l.includes('"kind":"transition"'), 5000);
-      expect(JSON.parse(line)).to.include({ kind: 'transition', node: 'field-b', task, slot: 'ctrl/0', from: 'MigSource', to: 'MigSink', command: 'Kill' });
-      const consoleLine = JSON.parse(w.lines[0]!) as { kind: string; task: string; text: string };
-      expect(consoleLine).to.include({ kind: 'console', task });
-      expect(consoleLine.text).to.match(/^counter \d+$/);
+      await unary(c.Kill, c, { taskId: task }, 'kill');
+      // One WatchResponse per line, in the proto3 JSON mapping.
+      const line = await w.waitForLine((l) => l.includes('"kind":"EVENT_KIND_TRANSITION"'), 5000);
+      const transition = (JSON.parse(line) as { event: { kind: string; node: string; taskId: string; transition: Record<string, string> } }).event;
+      expect(transition).to.include({ kind: 'EVENT_KIND_TRANSITION', node: 'field-b', taskId: task });
+      expect(transition.transition).to.deep.equal({ slot: 'ctrl/0', fromState: 'MIG_STATE_MIG_SOURCE', toState: 'MIG_STATE_MIG_SINK', command: 'MIG_COMMAND_KILL' });
+      const consoleLine = (JSON.parse(w.lines[0]!) as { event: { kind: string; taskId: string; console: { traveler: number; text: string } } }).event;
+      expect(consoleLine).to.include({ kind: 'EVENT_KIND_CONSOLE', taskId: task });
+      expect(consoleLine.console.text).to.match(/^counter \d+$/);
       w.child.kill('SIGINT');
       const r = await w.result;
       expect(r.code, `watch ends cleanly on SIGINT: ${r.stderr}`).to.equal(0);
@@ -186,13 +191,13 @@ describe('Remote CLI', function () {
     it('migrate to an address where nothing listens fails with one line; the task runs on', async () => {
       const r = await runCli(['migrate', boot, '--from', A, '--to', '127.0.0.1:1']);
       expect(oneLineError(r)).to.match(/^migvisor: migrate .*cannot reach sink 127\.0\.0\.1:1/);
-      expect((await info(A, { task: boot })).state).to.equal('MigSource');
+      expect(await stateOf(A, boot)).to.equal('MigSource');
     });
 
     it('migrate with a bad --mode fails with one line naming the modes', async () => {
       const r = await runCli(['migrate', boot, '--from', A, '--to', B, '--mode', 'warp']);
       expect(oneLineError(r)).to.equal('migvisor: --mode must be full, precopy or lazy, got warp');
-      expect((await info(A, { task: boot })).state).to.equal('MigSource');
+      expect(await stateOf(A, boot)).to.equal('MigSource');
     });
   });
 });

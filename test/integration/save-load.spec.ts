@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
-import { encodeChunkDelimited, FILE_MAGIC, readContainerFile, type RawChunk } from '../../src/migtask/index.ts';
+import { decodeHeader, encodeChunkDelimited, FILE_MAGIC, readContainerFile, type RawChunk } from '../../src/migtask/index.ts';
 import {
   cleanup,
   cliJson,
@@ -21,6 +21,7 @@ import {
   sleep,
   slotStates,
   startNodes,
+  stateOf,
   tempDir,
   type NodeProcess,
 } from '../support/processes.ts';
@@ -74,10 +75,17 @@ describe('Save, inspect and load', function () {
   after(cleanup);
 
   it('save writes the container and stops the task on the source', async () => {
-    const result = await cliJson<{ task: string; file: string; bytes: number; pages: number; stopped: boolean; slot: string }>(['save', counter, saved, '--node', A]);
-    expect(result).to.include({ task: counter, file: saved, stopped: true, slot: 'ctrl/0' });
-    expect(fs.statSync(saved).size).to.equal(result.bytes);
-    expect(result.pages).to.be.greaterThan(0);
+    // `save --json`: sizes as strings (uint64), the save's migration id, and the ConfirmSaveResponse (the slot, a MigSink now).
+    const result = await cliJson<{ file: string; bytes: string; pages: string; migrationId: string; stopped: boolean; confirmSave: { task: { slot: string; state: string } } | null }>([
+      'save', counter, saved, '--node', A,
+    ]);
+    expect(result).to.include({ file: saved, stopped: true });
+    expect(result.confirmSave?.task).to.include({ slot: 'ctrl/0', state: 'MIG_STATE_MIG_SINK' });
+    // The output names the save by its migration id; the container it wrote holds the counter under that id.
+    const header = decodeHeader((await readChunks(saved))[0]!.payload);
+    expect(header).to.include({ taskId: counter, migrationId: result.migrationId });
+    expect(fs.statSync(saved).size).to.equal(Number(result.bytes));
+    expect(Number(result.pages)).to.be.greaterThan(0);
     expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
     const n = logA.numbers(counter, COUNTER).length;
     await sleep(200);
@@ -86,9 +94,9 @@ describe('Save, inspect and load', function () {
 
   it('inspect --json decodes and verifies it: header, source, fingerprint, travelers, page map, checksums', async () => {
     const r = await cliJson<InspectJson>(['inspect', saved]);
-    const fingerprint = (await info(A, { partition: 'ctrl' })).fingerprint;
+    const fingerprint = (await info(A, { partition: 'ctrl' })).slot?.fingerprint;
     expect(r.valid, r.problems.join('; ')).to.equal(true);
-    expect(r.header).to.include({ formatVersion: 1, taskId: counter, program: 'counter.s', sourceNode: 'field-a', partition: 'ctrl', fingerprint, wordSize: 32, endian: 'little', pageSize: 4096, pageCount: 96, mode: 'save' });
+    expect(r.header).to.include({ formatVersion: 2, taskId: counter, program: 'counter.s', sourceNode: 'field-a', partition: 'ctrl', fingerprint, wordSize: 32, endian: 'little', pageSize: 4096, pageCount: 96, mode: 'save' });
     expect(r.travelers).to.have.length(1);
     expect(r.travelers[0]!.registers).to.have.length(16);
     expect(r.travelers[0]!.pc).to.match(/^0x1[0-9a-f]{4}$/);
@@ -118,7 +126,7 @@ describe('Save, inspect and load', function () {
     const last = logB.numbers(counter, COUNTER).at(-1)!;
     await logB.waitForNumber(counter, COUNTER, last + 3, 5000);
     expect(consecutive(logB.numbers(counter, COUNTER))).to.equal(undefined);
-    expect((await info(B, { task: counter })).state).to.equal('MigSource');
+    expect(await stateOf(B, counter)).to.equal('MigSource');
   });
 
   it('refuses to load a container whose task already runs on the node (ALREADY_EXISTS)', async () => {

@@ -12,10 +12,10 @@ import * as path from 'node:path';
 import { expect } from 'chai';
 import { serverStream, unary } from '../../src/common/clients.ts';
 import { recordNode } from '../../src/common/endpoints.ts';
+import { COMPRESSION_WIRE, MIGRATION_MODE_WIRE, type Compression } from '../../src/common/index.ts';
 import type { MigrationStats__Output } from '../../src/generated/migvisor/v1/MigrationStats.ts';
-import type { Event__Output } from '../../src/generated/migvisor/v1/Event.ts';
-import type { TaskSummary__Output } from '../../src/generated/migvisor/v1/TaskSummary.ts';
 import { cliOk, control, EventLog, fixture, migTask, poll, ps, ROOT, startNodes, type NodeProcess } from './processes.ts';
+import type { FlatEvent, TaskView } from './wire-view.ts';
 
 /** The cluster file of the live-migration specs. */
 export const LIVE = fixture('live-cluster.yaml');
@@ -23,31 +23,35 @@ export const LIVE = fixture('live-cluster.yaml');
 export type Mode = 'full' | 'lazy' | 'precopy';
 export const MODES: readonly Mode[] = ['full', 'lazy', 'precopy'];
 
-/** `migrate --json` output (README, "Migration statistics"). */
+/**
+ * The statistics of `migrate --json` (README, "Migration statistics"): the
+ * `stats` of the last StopAndTransferResponse in the proto3 JSON mapping (enums
+ * by their names, 64-bit integers as strings, doubles as numbers).
+ */
 export interface Stats {
-  migration_id: string;
-  task: string;
-  mode: Mode;
+  migrationId: string;
+  taskId: string;
+  mode: string;
   status: string;
   source: string;
   sink: string;
-  total_ms: number;
-  downtime_ms: number;
-  setup_ms: number;
-  bytes: number;
-  pages_sent: number;
-  pages_elided: number;
+  totalMs: number;
+  downtimeMs: number;
+  setupMs: number;
+  bytes: string;
+  pagesSent: string;
+  pagesElided: string;
   compression: string;
-  compression_ratio: number;
+  compressionRatio: number;
   rounds: number;
-  pages_per_round: number[];
-  final_dirty_pages: number;
-  lazy_faults_served: number;
-  resume_ms: number;
-  residual_ms: number;
-  gate_messages: number;
-  closed_handles: number;
-  error?: string;
+  pagesPerRound: string[];
+  finalDirtyPages: string;
+  lazyFaultsServed: string;
+  resumeMs: number;
+  residualMs: number;
+  gateMessages: string;
+  closedHandles: string;
+  error: string;
 }
 
 /**
@@ -64,14 +68,17 @@ export async function startLiveNodes(names: readonly string[]): Promise<Record<s
 /** `migvisor migrate TASK --from A --to B --mode M --json` on the live cluster (names or addresses). */
 export async function migrateCli(task: string, from: string, to: string, mode: Mode, extra: readonly string[] = []): Promise<Stats> {
   const out = await cliOk(['migrate', task, '--from', from, '--to', to, '--mode', mode, '--cluster', LIVE, '--json', ...extra], { timeoutMs: 45_000 });
-  return JSON.parse(out) as Stats;
+  const last = JSON.parse(out) as { stats: Stats | null };
+  if (!last.stats) throw new Error(`migrate ${task} --json printed no statistics: ${out}`);
+  return last.stats;
 }
 
 export interface RpcMigration {
   readonly mode: Mode;
   /** The sink's name in events, statistics and forwarding records (default: its address). */
   readonly sinkName?: string;
-  readonly compression?: string;
+  /** Default: auto. */
+  readonly compression?: Compression;
   readonly precopyStopPages?: number;
   readonly precopyMaxRounds?: number;
   readonly deadlineMs?: number;
@@ -84,14 +91,15 @@ export interface RpcMigration {
 export async function migrateRpc(source: string, task: string, sink: string, o: RpcMigration): Promise<MigrationStats__Output> {
   const c = migTask(source);
   const call = c.StopAndTransfer({
-    task,
+    taskId: task,
     sink,
     sinkName: o.sinkName ?? sink,
-    mode: o.mode,
-    compression: o.compression ?? 'auto',
+    mode: MIGRATION_MODE_WIRE.toWire(o.mode),
+    compression: o.compression ? COMPRESSION_WIRE.toWire(o.compression) : 'COMPRESSION_UNSPECIFIED',
     deadlineMs: o.deadlineMs ?? 30_000,
-    precopyStopPages: o.precopyStopPages ?? 0,
-    precopyMaxRounds: o.precopyMaxRounds ?? 0,
+    // Present means asked for (0 included); absent, the node's defaults apply.
+    ...(o.precopyStopPages !== undefined ? { precopyStopPages: o.precopyStopPages } : {}),
+    ...(o.precopyMaxRounds !== undefined ? { precopyMaxRounds: o.precopyMaxRounds } : {}),
   });
   let stats: MigrationStats__Output | null = null;
   for await (const p of serverStream(call, `migrate ${task}`)) if (p.stats) stats = p.stats;
@@ -119,7 +127,7 @@ export async function startProgram(
     { partition, programName: path.basename(file), programSource: source, travelers: options.travelers ?? 1, priority: 10 },
     `task start on ${address}`,
   );
-  return summary.taskId;
+  return summary.task!.taskId;
 }
 
 const PING = '        .text\nstart:  li r0, 0\n        sys exit\n';
@@ -136,35 +144,35 @@ export async function openLog(address: string, partition = 'ctrl'): Promise<Even
   const ping = await poll(
     `a ping task on ${address} showing in its event stream`,
     async () => {
-      const s = await unary(c.Initialize, c, { partition, programName: 'ping.s', programSource: PING, travelers: 1, priority: 1 }, 'ping');
+      const s = (await unary(c.Initialize, c, { partition, programName: 'ping.s', programSource: PING, travelers: 1, priority: 1 }, 'ping')).task!;
       try {
         await log.waitFor((e) => e.task === s.taskId, 2000, 'the ping task');
         return s.taskId;
       } catch {
-        await unary(n.Kill, n, { task: s.taskId }, 'kill ping');
+        await unary(n.Kill, n, { taskId: s.taskId }, 'kill ping');
         return undefined;
       }
     },
     10_000,
     10,
   );
-  await unary(n.Kill, n, { task: ping }, 'kill ping');
+  await unary(n.Kill, n, { taskId: ping }, 'kill ping');
   return log;
 }
 
 export async function pause(address: string, task: string): Promise<void> {
   const c = control(address);
-  await unary(c.Pause, c, { task }, `pause ${task}`);
+  await unary(c.Pause, c, { taskId: task }, `pause ${task}`);
 }
 
 export async function resume(address: string, task: string): Promise<void> {
   const c = control(address);
-  await unary(c.Resume, c, { task }, `resume ${task}`);
+  await unary(c.Resume, c, { taskId: task }, `resume ${task}`);
 }
 
 export async function kill(address: string, task: string): Promise<void> {
   const c = control(address);
-  await unary(c.Kill, c, { task }, `kill ${task}`);
+  await unary(c.Kill, c, { taskId: task }, `kill ${task}`);
 }
 
 /** GateSend over gRPC (what `gate send` does); returns the node the message was queued on. */
@@ -181,12 +189,12 @@ export function word32(n: number): Uint8Array {
 }
 
 /** A task as `ps` shows it on a node, or undefined. */
-export async function taskOn(address: string, task: string, hashes = false): Promise<TaskSummary__Output | undefined> {
+export async function taskOn(address: string, task: string, hashes = false): Promise<TaskView | undefined> {
   return (await ps(address, hashes)).find((t) => t.taskId === task);
 }
 
 /** Console events of a task. */
-export function consoleOf(log: EventLog, task: string): Event__Output[] {
+export function consoleOf(log: EventLog, task: string): FlatEvent[] {
   return log.events.filter((e) => e.kind === 'console' && e.task === task);
 }
 
@@ -198,12 +206,12 @@ export function travelerLines(log: EventLog, task: string, traveler: number): st
 }
 
 /** Migration events of a task with a phase (e.g. residual-dropped). */
-export function migrationEvents(log: EventLog, task: string, phase: string): Event__Output[] {
+export function migrationEvents(log: EventLog, task: string, phase: string): FlatEvent[] {
   return log.events.filter((e) => e.kind === 'migration' && e.task === task && e.phase === phase);
 }
 
 /** Index in the log of the first event matching `pred` (-1 when none). */
-export function indexOf(log: EventLog, pred: (e: Event__Output) => boolean): number {
+export function indexOf(log: EventLog, pred: (e: FlatEvent) => boolean): number {
   return log.events.findIndex(pred);
 }
 
@@ -220,9 +228,9 @@ export function departures(log: EventLog, task: string): number {
  */
 export class ConsoleHistory {
   /** Console events, in the order the task printed them. */
-  readonly events: Event__Output[] = [];
+  readonly events: FlatEvent[] = [];
   /** The stretches, node by node. */
-  readonly stretches: { node: string; events: Event__Output[]; lines: string[] }[] = [];
+  readonly stretches: { node: string; events: FlatEvent[]; lines: string[] }[] = [];
   private readonly taken = new Map<EventLog, number>();
 
   constructor(readonly task: string) {}
@@ -263,10 +271,10 @@ export class ConsoleHistory {
   }
 }
 
-const text = (e: Event__Output): string => e.text.replace(/\n$/, '');
+const text = (e: FlatEvent): string => e.text.replace(/\n$/, '');
 
 /** Waits until every traveler of a task has exited on a node; returns its ps summary with the memory hash. */
-export async function waitExited(address: string, task: string, timeoutMs = 20_000): Promise<TaskSummary__Output> {
+export async function waitExited(address: string, task: string, timeoutMs = 20_000): Promise<TaskView> {
   return poll(
     `every traveler of ${task} to exit on ${address}`,
     async () => {
@@ -280,7 +288,7 @@ export async function waitExited(address: string, task: string, timeoutMs = 20_0
 
 /** Expects a migration's statistics to describe a completed move of `task`. */
 export function expectCompleted(s: { status: string; error?: string }, what: string): void {
-  expect(s.status, `${what}: status${s.error ? ` (${s.error})` : ''}`).to.equal('completed');
+  expect(s.status, `${what}: status${s.error ? ` (${s.error})` : ''}`).to.equal('MIGRATION_STATUS_COMPLETED');
   expect(s.error ?? '', `${what}: error`).to.equal('');
 }
 

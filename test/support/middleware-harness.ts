@@ -26,10 +26,11 @@ import { unary } from '../../src/common/clients.ts';
 import { Code } from '../../src/common/errors.ts';
 import { readEndpoints, registryDir } from '../../src/common/endpoints.ts';
 import { CHANNEL_OPTIONS, wire } from '../../src/common/wire.ts';
-import type { ListReply__Output } from '../../src/generated/migvisor/v1/ListReply.ts';
+import type { InspectResponse__Output } from '../../src/generated/migvisor/v1/InspectResponse.ts';
+import type { ListResponse__Output } from '../../src/generated/migvisor/v1/ListResponse.ts';
 import type { MiddlewareClient } from '../../src/generated/migvisor/v1/Middleware.ts';
 import type { SnapshotInfo__Output } from '../../src/generated/migvisor/v1/SnapshotInfo.ts';
-import type { WhereReply__Output } from '../../src/generated/migvisor/v1/WhereReply.ts';
+import type { WhereResponse__Output } from '../../src/generated/migvisor/v1/WhereResponse.ts';
 import type { Manifest, SnapshotStore } from '../../src/middleware/index.ts';
 import {
   BIN,
@@ -130,7 +131,7 @@ export async function withMiddlewareClient<T>(address: string, body: (c: Middlew
 }
 
 /** The middleware's List over gRPC (no CLI start-up cost), for polling and side checks. */
-export function listOverGrpc(address: string, labels: Record<string, string> = {}): Promise<ListReply__Output> {
+export function listOverGrpc(address: string, labels: Record<string, string> = {}): Promise<ListResponse__Output> {
   const req = { labels: Object.entries(labels).map(([key, value]) => ({ key, value })) };
   return withMiddlewareClient(address, (c) => unary(c.List, c, req, `list on ${address}`, 10_000));
 }
@@ -141,13 +142,13 @@ export async function snapshotOverGrpc(address: string, id: string): Promise<Sna
 }
 
 /** The middleware's Inspect over gRPC: the snapshot, verified or with its problems. */
-export function inspectOverGrpc(address: string, id: string): Promise<SnapshotInfo__Output> {
-  return withMiddlewareClient(address, (c) => unary(c.Inspect, c, { snapshot: id, force: false }, `inspect on ${address}`, 30_000));
+export function inspectOverGrpc(address: string, id: string): Promise<InspectResponse__Output> {
+  return withMiddlewareClient(address, (c) => unary(c.Inspect, c, { snapshotId: id }, `inspect on ${address}`, 30_000));
 }
 
 /** The middleware's Where over gRPC. */
-export function whereOverGrpc(address: string, task: string): Promise<WhereReply__Output> {
-  return withMiddlewareClient(address, (c) => unary(c.Where, c, { task }, `where on ${address}`, 20_000));
+export function whereOverGrpc(address: string, task: string): Promise<WhereResponse__Output> {
+  return withMiddlewareClient(address, (c) => unary(c.Where, c, { taskId: task }, `where on ${address}`, 20_000));
 }
 
 // --- the CLI, pointed at one middleware --------------------------------------------
@@ -169,35 +170,43 @@ export async function mwJson<T>(mw: { address: string }, file: string, args: rea
   return JSON.parse(await mwOk(mw, file, [...args, '--json'], options)) as T;
 }
 
-/** A snapshot as `snapshot list --json` and `snapshot park --json` print it. */
+/**
+ * A snapshot as `snapshot list --json` and `snapshot park --json` print it: a
+ * SnapshotInfo in the proto3 JSON mapping (enums by name, 64-bit integers as strings).
+ */
 export interface SnapshotJson {
   id: string;
-  task: string;
+  taskId: string;
   program: string;
-  source_node: string;
+  sourceNode: string;
   partition: string;
   fingerprint: string;
-  word_size: number;
+  wordSize: number;
   endian: string;
-  labels: Record<string, string>;
-  created: string;
-  memory_bytes: number;
-  stored_pages: number;
-  new_bytes: number;
-  shared_bytes: number;
-  state: 'parked' | 'restored';
-  restored_to: string;
+  labels: { key: string; value: string }[];
+  createdUnixMs: string;
+  memoryBytes: string;
+  storedPages: string;
+  newBytes: string;
+  sharedBytes: string;
+  state: 'SNAPSHOT_STATE_PARKED' | 'SNAPSHOT_STATE_RESTORED';
+  restoredTo: string;
   travelers: number;
 }
 
+/** `snapshot list --json`: a ListResponse. */
 export interface ListJson {
   store: string;
-  store_bytes: number;
-  chunks: number;
+  storeBytes: string;
+  chunks: string;
   snapshots: SnapshotJson[];
+  nextPageToken: string;
+  total: string;
 }
 
-export interface InspectJson extends SnapshotJson {
+/** `snapshot inspect --json`: an InspectResponse. */
+export interface InspectJson {
+  snapshot: SnapshotJson;
   verified: boolean;
   problems: string[];
 }

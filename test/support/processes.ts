@@ -20,6 +20,7 @@ import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { deadline, migTaskClient, nodeClient, unary, type MigTaskClient, type NodeControlClient } from '../../src/common/clients.ts';
 import { EVENT_KIND_WIRE, type EventKind } from '../../src/common/index.ts';
+import { MIG_STATE_WIRE } from '../../src/migtask/index.ts';
 import type { InfoResponse__Output } from '../../src/generated/migvisor/v1/InfoResponse.ts';
 import type { WatchResponse__Output } from '../../src/generated/migvisor/v1/WatchResponse.ts';
 import { flatEvent, taskView, type FlatEvent, type TaskView } from './wire-view.ts';
@@ -323,6 +324,14 @@ export async function ps(address: string, hashes = false): Promise<TaskView[]> {
 export async function info(address: string, request: { task?: string; partition?: string }): Promise<InfoResponse__Output> {
   const c = migTask(address);
   return unary(c.Info, c, request.task ? { taskId: request.task } : request.partition ? { partition: request.partition } : {}, `info on ${address}`);
+}
+
+/**
+ * The MigThread state of a task's slot as Info reports it, by its domain name
+ * (`MigSource`, `Transferring`...); '' when Info describes no slot for it (the task left).
+ */
+export async function stateOf(address: string, task: string): Promise<string> {
+  return MIG_STATE_WIRE.fromWire((await info(address, { task })).slot?.state) ?? '';
 }
 
 /** Initialize over gRPC (what `task start` does); returns the task id. */

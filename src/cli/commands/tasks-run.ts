@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { COMPRESSION_WIRE, endianFromWire, EVENT_KIND_WIRE, fileProblem, InvalidArgumentError, serverStream, unary } from '../../common/index.ts';
-import { psTable, stateName, words } from '../format.ts';
+import { commandName, psTable, stateName, words } from '../format.ts';
 import { printMessage, printMessageLine } from '../print.ts';
 import type { NodeFlags } from '../remote-options.ts';
 import { withRemote } from '../remote.ts';
@@ -62,6 +62,8 @@ export function taskCommand(verb: TaskVerb, id: string, flags: NodeFlags): Promi
     const t = reply.task;
     if (flags.json) printMessage(`${METHODS[verb]}Response`, reply);
     else if (verb === 'copy') process.stdout.write(`${t?.taskId ?? ''}\n`);
+    // KillResponse is the slot as it was just before the kill; the kill left it empty.
+    else if (verb === 'kill') process.stdout.write(`killed ${id} on ${t?.node} (${t?.slot}: MigSink, empty)\n`);
     else process.stdout.write(`${DONE[verb]} ${id} on ${t?.node} (${t?.slot}: ${stateName(t?.state)}, ${words(t?.run, 'RUN_STATE_')})\n`);
   });
 }
@@ -81,7 +83,7 @@ export function info(flags: InfoFlags): Promise<void> {
     if (info.departed) lines.push(`task ${info.departed.taskId}: left this node for ${info.departed.toNode} at tick ${info.departed.tick}`);
     const s = info.slot;
     if (s) {
-      const accepts = s.acceptedCommands.map((x) => words(x, 'COMMAND_')).join(', ');
+      const accepts = s.acceptedCommands.map(commandName).join(', ');
       lines.push(`slot ${s.slot}: ${stateName(s.state)}${s.taskId ? ` (task ${s.taskId})` : ''}, accepts ${accepts}`);
       if (s.migration) lines.push(`migration ${s.migration.migrationId} with ${s.migration.peer}: ${words(s.migration.status, 'MIGRATION_STATUS_')}`);
       lines.push(`partition ${s.partition}: ${s.migratable ? 'migratable' : 'fixed'}, fingerprint ${s.fingerprint.slice(0, 16)}, ${s.freeSlots} free slot(s), ${s.slotBytes ?? 'any number of'} bytes per task`);
