@@ -174,7 +174,7 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
   it('refuses to restore a restored snapshot again; --as-copy starts a copy under a new id that counts on from the snapshot', async () => {
     const again = await cli(['snapshot', 'restore', snap.id, '--node', 'field-a']);
     expect(oneLineError(again)).to.equal(
-      `migvisor: snapshot ${snap.id} was restored to field-b already (task ${counter} runs there); restore it as a copy to start another one under a new id`,
+      `migvisor: snapshot ${snap.id} was restored to field-b already (task ${counter} runs there); use --as-copy to start another one under a new id`,
     );
     expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
 

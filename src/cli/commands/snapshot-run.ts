@@ -76,6 +76,10 @@ export function restore(id: string, flags: RestoreFlags): Promise<void> {
         bar.update(Number(p.pagesDone), Number(p.pagesTotal), words(p.phase, 'MIGRATION_PHASE_'));
         if (p.taskId) done = p;
       }
+    } catch (e: unknown) {
+      // The API says "restore it as a copy"; on the command line that is --as-copy.
+      if (e instanceof MigvisorError && /restore it as a copy/.test(e.message)) throw new MigvisorError(e.message.replace('restore it as a copy', 'use --as-copy'), e.code);
+      throw e;
     } finally {
       bar.stop();
     }
