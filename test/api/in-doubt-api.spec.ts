@@ -9,46 +9,13 @@
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { asyncScheduler } from 'rxjs';
-import { Code, ManualClock, MigvisorError, nodeClient, migTaskClient, unary, seededIds } from '../../src/common/index.ts';
+import { Code, ManualClock, MigvisorError, migTaskClient, nodeClient, seededIds, unary } from '../../src/common/index.ts';
 import { loadCluster } from '../../src/config/index.ts';
 import { Node, NodeServer } from '../../src/hypervisor/index.ts';
-import { migrateTask, RemoteSink, type RawChunk, type SinkPort } from '../../src/migtask/index.ts';
+import { migrateTask, RemoteSink } from '../../src/migtask/index.ts';
+import { SilentSink } from '../support/silent-sink.ts';
 
 const CLUSTER = path.resolve('config', 'cluster.yaml');
-const held = (): MigvisorError => new MigvisorError('held back by the test', Code.UNAVAILABLE);
-
-/** The real sink, except that the source's Commit and QueryMigration fail while `silent`. */
-class SilentSink implements SinkPort {
-  silent = true;
-  constructor(private readonly real: RemoteSink) {}
-  get address(): string {
-    return this.real.address;
-  }
-  info(p: string, ms: number) {
-    return this.real.info(p, ms);
-  }
-  receive(c: AsyncIterable<RawChunk>, ms: number) {
-    return this.real.receive(c, ms);
-  }
-  abort(id: string, reason: string, ms: number) {
-    return this.real.abort(id, reason, ms);
-  }
-  pushPages(...args: Parameters<RemoteSink['pushPages']>) {
-    return this.real.pushPages(...args);
-  }
-  async commit(id: string, ms: number) {
-    if (this.silent) throw held();
-    return this.real.commit(id, ms);
-  }
-  async query(id: string, ms: number) {
-    if (this.silent) throw held();
-    return this.real.query(id, ms);
-  }
-  close(): void {
-    this.real.close();
-  }
-}
-
 describe('a migration in doubt, through the API', function () {
   this.timeout(30_000);
   let a: Node;

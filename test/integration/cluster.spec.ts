@@ -4,12 +4,10 @@
  * checking and server reflection on each, and SIGINT stops them all.
  */
 import * as fs from 'node:fs';
-import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { expect } from 'chai';
-import { cleanup, fixture, healthStatus, onCleanup, pidAlive, poll, ps, spawnCli, tempDir, type RunningCli } from '../support/processes.ts';
+import { listServices } from '../support/reflection.ts';
+import { cleanup, fixture, healthStatus, pidAlive, poll, ps, spawnCli, tempDir, type RunningCli } from '../support/processes.ts';
 
 const BIG = fixture('cluster-big.yaml');
 
@@ -29,36 +27,6 @@ function nodeChildPids(pid: number): number[] {
     }
   }
   return out;
-}
-
-interface ReflectionReply {
-  list_services_response?: { service: { name: string }[] };
-}
-
-/** The services a server lists through grpc.reflection.v1.ServerReflection. */
-async function reflectedServices(address: string): Promise<string[]> {
-  const require = createRequire(import.meta.url);
-  const proto = path.join(path.dirname(require.resolve('@grpc/reflection')), '..', 'proto', 'grpc', 'reflection', 'v1', 'reflection.proto');
-  const def = protoLoader.loadSync(proto, { keepCase: true, defaults: true });
-  const pkg = grpc.loadPackageDefinition(def) as unknown as { grpc: { reflection: { v1: { ServerReflection: grpc.ServiceClientConstructor } } } };
-  const client = new pkg.grpc.reflection.v1.ServerReflection(address, grpc.credentials.createInsecure());
-  const unregister = onCleanup(() => client.close());
-  try {
-    return await new Promise<string[]>((resolve, reject) => {
-      const call = (client as unknown as { ServerReflectionInfo: (o: grpc.CallOptions) => grpc.ClientDuplexStream<unknown, ReflectionReply> }).ServerReflectionInfo({
-        deadline: new Date(Date.now() + 5000),
-      });
-      call.on('data', (r: ReflectionReply) => {
-        resolve((r.list_services_response?.service ?? []).map((s) => s.name));
-        call.end();
-      });
-      call.on('error', reject);
-      call.write({ list_services: '*' });
-    });
-  } finally {
-    unregister();
-    client.close();
-  }
 }
 
 describe('cluster up', function () {
@@ -110,7 +78,7 @@ describe('cluster up', function () {
 
   it('every node lists migvisor.v1.MigTask and migvisor.v1.NodeControl through server reflection', async () => {
     for (const address of Object.values(ready.nodes)) {
-      expect(await reflectedServices(address)).to.include.members(['migvisor.v1.MigTask', 'migvisor.v1.NodeControl']);
+      expect(await listServices(address)).to.include.members(['migvisor.v1.MigTask', 'migvisor.v1.NodeControl']);
     }
   });
 

@@ -26,6 +26,7 @@ import {
 } from '../support/processes.ts';
 import { unary } from '../../src/common/clients.ts';
 import { TRAVELER_STATUS_WIRE } from '../../src/migtask/index.ts';
+import type { Stats } from '../support/live-harness.ts';
 
 const FIELD = fixture('cluster-field.yaml');
 const ODD = fixture('cluster-odd.yaml');
@@ -34,23 +35,6 @@ const COUNTER = 'counter ';
 /** `migrate --json`: the last StopAndTransferResponse, in the proto3 JSON mapping (64-bit integers as strings). */
 interface MigrateJson {
   stats: Stats;
-}
-
-interface Stats {
-  migrationId: string;
-  taskId: string;
-  mode: string;
-  status: string;
-  source: string;
-  sink: string;
-  totalMs: number;
-  downtimeMs: number;
-  setupMs: number;
-  bytes: string;
-  pagesSent: string;
-  pagesElided: string;
-  compression: string;
-  compressionRatio: number;
 }
 
 /** `ps --json`: a PsResponse in the proto3 JSON mapping (uint64 as strings, bytes base64). */

@@ -10,49 +10,14 @@
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { asyncScheduler } from 'rxjs';
-import { Code, ManualClock, MigvisorError } from '../../src/common/index.ts';
+import { ManualClock, MigvisorError } from '../../src/common/index.ts';
 import { seededIds } from '../../src/common/ids.ts';
 import { loadCluster } from '../../src/config/index.ts';
 import { Node, NodeServer } from '../../src/hypervisor/index.ts';
-import { migrateTask, RemoteSink, type SinkPort, type RawChunk } from '../../src/migtask/index.ts';
+import { migrateTask, RemoteSink } from '../../src/migtask/index.ts';
+import { SilentSink } from '../support/silent-sink.ts';
 
 const CLUSTER = path.resolve('config', 'cluster.yaml');
-const unavailable = (): MigvisorError => new MigvisorError('held back by the test', Code.UNAVAILABLE);
-
-/** The real sink, except that Commit and QueryMigration fail while `silent` is set. */
-class SilentSink implements SinkPort {
-  silent = true;
-  /** The migration the source tried to commit. */
-  committing = '';
-  constructor(private readonly real: RemoteSink) {}
-  get address(): string {
-    return this.real.address;
-  }
-  info(p: string, ms: number) {
-    return this.real.info(p, ms);
-  }
-  receive(c: AsyncIterable<RawChunk>, ms: number) {
-    return this.real.receive(c, ms);
-  }
-  abort(id: string, reason: string, ms: number) {
-    return this.real.abort(id, reason, ms);
-  }
-  pushPages(...args: Parameters<RemoteSink['pushPages']>) {
-    return this.real.pushPages(...args);
-  }
-  async commit(id: string, ms: number) {
-    this.committing = id;
-    if (this.silent) throw unavailable();
-    return this.real.commit(id, ms);
-  }
-  async query(id: string, ms: number) {
-    if (this.silent) throw unavailable();
-    return this.real.query(id, ms);
-  }
-  close(): void {
-    this.real.close();
-  }
-}
 
 /** Turns `clock` half a second at a time (with a short real pause for the network) until `ok` holds. */
 async function until(clock: ManualClock, what: string, ok: () => boolean, ms = 15_000): Promise<void> {
