@@ -8,6 +8,7 @@ import { statSync } from 'node:fs';
 import type { NodeDef, PartitionDef } from './model.ts';
 import { partitionDefinitions } from './check-context.ts';
 import type { CheckContext } from './check-context.ts';
+import { checkLinks } from './check-links.ts';
 import { checkNode } from './check-node.ts';
 import { checkPartitionDefinition, firstDifference } from './check-partition.ts';
 import type { NormalisedCluster } from './normalise.ts';
@@ -32,6 +33,7 @@ export function checkCluster(cluster: NormalisedCluster, options: CheckOptions =
   checkDefinitionsAgree(ctx);
   checkEvacuation(ctx);
   checkListenAddresses(ctx);
+  checkLinks(ctx);
   for (const def of partitionDefinitions(cluster)) checkPartitionDefinition(ctx, def);
   const seen = new Set<string>();
   for (const node of cluster.config.nodes) checkNode(ctx, node, seen);

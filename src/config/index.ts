@@ -7,6 +7,9 @@ export type {
   Endian,
   FileProviderDef,
   GateProviderDef,
+  LinkDef,
+  LinkProfile,
+  LossMode,
   MiddlewareDef,
   NodeDef,
   PartitionDef,
@@ -18,6 +21,7 @@ export type {
   WindowDef,
   WordSize,
 } from './model.ts';
+export { MIDDLEWARE_ENDPOINT, UNSHAPED } from './model.ts';
 export { checkClusterFile, ConfigFileError, loadCluster, parseClusterText } from './load.ts';
 export type { CheckOptions, ClusterCheck } from './load.ts';
-export { parseSize } from './units.ts';
+export { formatBandwidth, formatDuration, parseBandwidth, parseDuration, parseFraction, parseSize } from './units.ts';

@@ -136,6 +136,35 @@ export interface MiddlewareDef {
   readonly line: number;
 }
 
+/** What a lost segment does on a link. */
+export type LossMode = 'stall' | 'drop';
+
+/** The name links use for the middleware (a node cannot be called so when the cluster has one). */
+export const MIDDLEWARE_ENDPOINT = 'middleware';
+
+/** How a link carries bytes; each direction is shaped on its own with the same profile. */
+export interface LinkProfile {
+  /** Bytes per second in each direction; undefined: unshaped. */
+  readonly bandwidth: number | undefined;
+  /** One-way delay added to every byte, ms. */
+  readonly latencyMs: number;
+  /** Each segment's delay varies by up to ± this, ms (order is kept). */
+  readonly jitterMs: number;
+  /** Probability that a segment is lost, 0..1. */
+  readonly loss: number;
+  /** What a lost segment does: `stall` (resent after a retransmission timeout) or `drop` (the connection is reset). */
+  readonly lossMode: LossMode;
+}
+
+/** A link that carries bytes unchanged and at once. */
+export const UNSHAPED: LinkProfile = { bandwidth: undefined, latencyMs: 0, jitterMs: 0, loss: 0, lossMode: 'stall' };
+
+/** A link of the cluster file: its two endpoints (node names or {@link MIDDLEWARE_ENDPOINT}) and its profile. */
+export interface LinkDef extends LinkProfile {
+  readonly between: readonly [string, string];
+  readonly line: number;
+}
+
 /** A whole cluster file, checked and normalised. */
 export interface ClusterConfig {
   /** Absolute path of the cluster file. */
@@ -147,4 +176,6 @@ export interface ClusterConfig {
   readonly partitions: ReadonlyMap<string, PartitionDef>;
   readonly nodes: readonly NodeDef[];
   readonly middleware: MiddlewareDef | undefined;
+  /** The links between endpoints, in file order; pairs not listed are unshaped. */
+  readonly links: readonly LinkDef[];
 }

@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import type {
   BootTaskDef,
+  LinkDef,
   ClusterConfig,
   Compression,
   CpuDef,
@@ -22,7 +23,7 @@ import type {
 } from './model.ts';
 import { formatPath, isWithin } from './source.ts';
 import type { Path, Problem, YamlSource } from './source.ts';
-import { parseSize } from './units.ts';
+import { parseBandwidth, parseDuration, parseFraction, parseSize } from './units.ts';
 
 /** Defaults of keys a cluster file may leave out. */
 export const DEFAULT_LISTEN = '127.0.0.1:0';
@@ -127,7 +128,13 @@ class Normaliser {
     });
     const middleware = root['middleware'] === undefined ? undefined : this.unit(['middleware'], undefined, undefined, (p) => this.middleware(record(root['middleware']), p));
 
-    const config: ClusterConfig = { file: resolve(this.file), dir: this.dir, providers, partitions, nodes, middleware };
+    const links: LinkDef[] = [];
+    list(root['links']).forEach((raw, i) => {
+      const link = this.unit(['links', i], undefined, undefined, (p) => this.link(record(raw), p));
+      if (link) links.push(link);
+    });
+
+    const config: ClusterConfig = { file: resolve(this.file), dir: this.dir, providers, partitions, nodes, middleware, links };
     const paths = this.paths;
     const source = this.source;
     const pathOf = (obj: object): Path => paths.get(obj) ?? [];
@@ -169,6 +176,15 @@ class Normaliser {
     const problem =
       bytes === undefined ? `${String(raw)} is too large` : bytes < min ? `must be at least ${min} byte${min === 1 ? '' : 's'}` : undefined;
     if (problem === undefined && bytes !== undefined) return bytes;
+    this.problems.push({ line: this.source.line(path), message: `${formatPath(path)}: ${problem}` });
+    this.unitOk = false;
+    return fallback;
+  }
+
+  /** A value in a unit the schema's pattern admits but the model cannot use (0Mbit, 200%): a problem that fails the unit. */
+  private unitValue(raw: unknown, path: Path, parse: (v: unknown) => number | undefined, problem: string, fallback: number): number {
+    const value = parse(raw);
+    if (value !== undefined) return value;
     this.problems.push({ line: this.source.line(path), message: `${formatPath(path)}: ${problem}` });
     this.unitOk = false;
     return fallback;
@@ -292,6 +308,22 @@ class Normaliser {
         program: resolve(this.dir, String(raw['program'])),
         travelers: int(raw['travelers'], 1),
         priority: int(raw['priority'], 10),
+        line: this.source.line(path),
+      },
+      path,
+    );
+  }
+
+  private link(raw: Raw, path: Path): LinkDef {
+    const [a, b] = list(raw['between']).map(String);
+    return this.track(
+      {
+        between: [a ?? '', b ?? ''],
+        bandwidth: raw['bandwidth'] === undefined ? undefined : this.unitValue(raw['bandwidth'], [...path, 'bandwidth'], parseBandwidth, 'must be more than 0', 1),
+        latencyMs: this.unitValue(raw['latency'] ?? 0, [...path, 'latency'], parseDuration, 'is not a duration', 0),
+        jitterMs: this.unitValue(raw['jitter'] ?? 0, [...path, 'jitter'], parseDuration, 'is not a duration', 0),
+        loss: this.unitValue(raw['loss'] ?? 0, [...path, 'loss'], parseFraction, 'must be at most 100%', 0),
+        lossMode: raw['loss_mode'] === 'drop' ? 'drop' : 'stall',
         line: this.source.line(path),
       },
       path,

@@ -27,6 +27,9 @@ const PHRASE: Readonly<Record<string, string>> = {
   address: 'an address: a non-negative integer such as 0x100000, or a size string such as 1MiB',
   name: "a name made of letters, digits, '_', '-' and '.'",
   'store URI': 'file://PATH or etcd://HOST:PORT',
+  bandwidth: 'a bandwidth such as 64kbit, 10Mbit, 1Gbit or 2MiB/s',
+  duration: 'a duration: a number of milliseconds, or a string such as 250us, 5ms, 1.5s, 2m',
+  probability: 'a probability: a percentage such as 0.5%, or a number from 0 to 1',
 };
 
 interface Compiled {
@@ -122,6 +125,8 @@ function describeOne({ error, path }: Located, valueOf: (path: Path) => unknown)
       return at(`must be at most ${String(params['limit'])}`);
     case 'minItems':
       return at(`must have at least ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}`);
+    case 'maxItems':
+      return at(`must have at most ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}`);
     case 'minLength':
       return at('must not be empty');
     case 'uniqueItems': {

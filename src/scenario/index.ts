@@ -1,0 +1,12 @@
+/** Scenarios: migration tests with steps, faults, expectations and reports (see docs/TESTING.md). */
+export type {
+  ExpectationResult,
+  FaultRecord,
+  LinkChange,
+  MoveRecord,
+  Residence,
+  RunReport,
+  ScenarioReport,
+  StepRecord,
+  Verdict,
+} from './report-model.ts';
