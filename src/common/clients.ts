@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { MigTaskClient } from '../generated/migvisor/v1/MigTask.ts';
 import type { NodeControlClient } from '../generated/migvisor/v1/NodeControl.ts';
+import { dialAddress } from './dial-routes.ts';
 import { fromServiceError } from './grpc-errors.ts';
 import { CHANNEL_OPTIONS, wire } from './wire.ts';
 
@@ -19,14 +20,14 @@ export function deadline(ms: number): grpc.Deadline {
   return new Date(Date.now() + ms);
 }
 
-/** A client of the MigTask command channel at `address` (host:port). */
+/** A client of the MigTask command channel at `address` (host:port), through this process's route to it. */
 export function migTaskClient(address: string): MigTaskClient {
-  return new (wire().MigTask)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  return new (wire().MigTask)(dialAddress(address), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
 }
 
-/** A client of a node's NodeControl service at `address` (host:port). */
+/** A client of a node's NodeControl service at `address` (host:port), through this process's route to it. */
 export function nodeClient(address: string): NodeControlClient {
-  return new (wire().NodeControl)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  return new (wire().NodeControl)(dialAddress(address), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
 }
 
 /**
@@ -96,7 +97,7 @@ export async function writeAll<T>(call: grpc.ClientWritableStream<T>, source: As
 type ClientStreamMethod<Req, Res> = (cb: grpc.requestCallback<Res>) => grpc.ClientWritableStream<Req>;
 type StreamWithOptions<Req, Res> = (metadata: grpc.Metadata, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientWritableStream<Req>;
 
-/** Streams `source` to a client-streaming method; resolves with the reply. */
+/** Streams `source` to a client-streaming method; resolves with the reply. Aborting `signal` cancels the call (it rejects with the signal's reason). */
 export async function clientStream<Req, Res>(
   method: ClientStreamMethod<Req, Res>,
   self: grpc.Client,
@@ -104,14 +105,27 @@ export async function clientStream<Req, Res>(
   what: string,
   ms: number,
   metadata: grpc.Metadata = new grpc.Metadata(),
+  signal?: AbortSignal,
 ): Promise<Res> {
   let call!: grpc.ClientWritableStream<Req>;
   const reply = new Promise<Res>((resolve, reject) => {
     call = (method as unknown as StreamWithOptions<Req, Res>).call(self, metadata, { deadline: deadline(ms) }, (err, res) => {
-      if (err) reject(fromServiceError(err, what));
+      // A call cancelled through `signal` fails with the signal's reason.
+      if (err) reject(signal?.aborted ? signal.reason : fromServiceError(err, what));
       else resolve(res!);
     });
   });
+  if (signal) {
+    const cancel = (): void => call.cancel();
+    if (signal.aborted) cancel();
+    else {
+      signal.addEventListener('abort', cancel, { once: true });
+      void reply.then(
+        () => signal.removeEventListener('abort', cancel),
+        () => signal.removeEventListener('abort', cancel),
+      );
+    }
+  }
   // The reply (an error status, say) may arrive while we are still writing: then
   // the reply explains the failure. If producing the data failed, that error does.
   let producerError: unknown;

@@ -17,6 +17,7 @@ export {
   SourceErrors,
 } from './errors.ts';
 export { toServiceError } from './grpc-errors.ts';
+export { dialAddress, loadDialRoutes, setDialRoutes } from './dial-routes.ts';
 export { clientStream, deadline, migTaskClient, nodeClient, serverStream, unary } from './clients.ts';
 export type { MigTaskClient, NodeControlClient } from './clients.ts';
 export { forgetNode, isAddress, readEndpoints, recordMiddleware, recordNode, resolveMiddleware, resolveNode, writeEndpoints } from './endpoints.ts';

@@ -4,6 +4,8 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 
 import type { AbortRequest as _migvisor_v1_AbortRequest, AbortRequest__Output as _migvisor_v1_AbortRequest__Output } from './migvisor/v1/AbortRequest.ts';
 import type { AbortResponse as _migvisor_v1_AbortResponse, AbortResponse__Output as _migvisor_v1_AbortResponse__Output } from './migvisor/v1/AbortResponse.ts';
+import type { CancelMigrationRequest as _migvisor_v1_CancelMigrationRequest, CancelMigrationRequest__Output as _migvisor_v1_CancelMigrationRequest__Output } from './migvisor/v1/CancelMigrationRequest.ts';
+import type { CancelMigrationResponse as _migvisor_v1_CancelMigrationResponse, CancelMigrationResponse__Output as _migvisor_v1_CancelMigrationResponse__Output } from './migvisor/v1/CancelMigrationResponse.ts';
 import type { Chunk as _migvisor_v1_Chunk, Chunk__Output as _migvisor_v1_Chunk__Output } from './migvisor/v1/Chunk.ts';
 import type { CommitRequest as _migvisor_v1_CommitRequest, CommitRequest__Output as _migvisor_v1_CommitRequest__Output } from './migvisor/v1/CommitRequest.ts';
 import type { CommitResponse as _migvisor_v1_CommitResponse, CommitResponse__Output as _migvisor_v1_CommitResponse__Output } from './migvisor/v1/CommitResponse.ts';
@@ -72,6 +74,9 @@ export interface ProtoGrpcType {
     v1: {
       AbortRequest: MessageTypeDefinition<_migvisor_v1_AbortRequest, _migvisor_v1_AbortRequest__Output>
       AbortResponse: MessageTypeDefinition<_migvisor_v1_AbortResponse, _migvisor_v1_AbortResponse__Output>
+      CancelMigrationRequest: MessageTypeDefinition<_migvisor_v1_CancelMigrationRequest, _migvisor_v1_CancelMigrationRequest__Output>
+      CancelMigrationResponse: MessageTypeDefinition<_migvisor_v1_CancelMigrationResponse, _migvisor_v1_CancelMigrationResponse__Output>
+      CancelReason: EnumTypeDefinition
       Chunk: MessageTypeDefinition<_migvisor_v1_Chunk, _migvisor_v1_Chunk__Output>
       ChunkKind: EnumTypeDefinition
       Command: EnumTypeDefinition

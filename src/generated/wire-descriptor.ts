@@ -1440,6 +1440,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "requestType": "PushPagesRequest",
                   "requestStream": true,
                   "responseType": "PushPagesResponse"
+                },
+                "CancelMigration": {
+                  "requestType": "CancelMigrationRequest",
+                  "responseType": "CancelMigrationResponse"
                 }
               }
             },
@@ -2015,6 +2019,41 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 },
                 "missing": {
                   "type": "uint64",
+                  "id": 3
+                }
+              }
+            },
+            "CancelReason": {
+              "values": {
+                "CANCEL_REASON_UNSPECIFIED": 0,
+                "CANCEL_REASON_USER": 1,
+                "CANCEL_REASON_DEADLINE": 2
+              }
+            },
+            "CancelMigrationRequest": {
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "reason": {
+                  "type": "CancelReason",
+                  "id": 2
+                }
+              }
+            },
+            "CancelMigrationResponse": {
+              "fields": {
+                "cancelled": {
+                  "type": "bool",
+                  "id": 1
+                },
+                "migrationId": {
+                  "type": "string",
+                  "id": 2
+                },
+                "phase": {
+                  "type": "MigrationPhase",
                   "id": 3
                 }
               }

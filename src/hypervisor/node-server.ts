@@ -42,6 +42,7 @@ import {
   DEFAULT_PRECOPY_MAX_ROUNDS,
   DEFAULT_PRECOPY_STOP_PAGES,
   MIG_STATE_WIRE,
+  CANCEL_REASON_WIRE,
   MIGRATION_PHASE_WIRE,
   OUTCOME_WIRE,
   rawChunk,
@@ -184,6 +185,12 @@ export class NodeServer {
           (p) => void out.offer({ progress: { phase: MIGRATION_PHASE_WIRE.toWire(p.phase), bytesSent: p.bytesSent, pagesSent: p.pagesSent, pagesTotal: p.pagesTotal } }),
         );
         await out.send({ progress: { phase: 'MIGRATION_PHASE_DONE', bytesSent: stats.bytes, pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent }, stats: toWireStats(stats) });
+      }),
+      CancelMigration: unaryHandler((r) => {
+        const taskId = requiredName(r.taskId, 'task_id');
+        const reason = enumField(CANCEL_REASON_WIRE, r.reason, 'reason', 'user');
+        const c = migrations.cancel(taskId, reason);
+        return { cancelled: c.cancelled, migrationId: c.migrationId, ...(c.phase ? { phase: MIGRATION_PHASE_WIRE.toWire(c.phase) } : {}) };
       }),
       FetchPages: unaryHandler(async (r) => {
         const id = requiredName(r.migrationId, 'migration_id');

@@ -192,6 +192,7 @@ export class MiddlewareServer {
         throw noTasks('StopAndTransfer');
       }),
       FetchPages: refuse('FetchPages'),
+      CancelMigration: refuse('CancelMigration'),
       PushPages: clientStreamHandler(async () => {
         throw noTasks('PushPages');
       }),

@@ -29,6 +29,7 @@ export type { InspectReport } from './container-inspect.ts';
 export { PostcopySource } from './postcopy-source.ts';
 export { pipelined, slices } from './pipeline.ts';
 export {
+  CANCEL_REASONS,
   CHANNEL_COMMANDS,
   CONTAINER_MODES,
   FAULT_KINDS,
@@ -43,6 +44,7 @@ export {
   WAIT_KINDS,
 } from './vocabulary.ts';
 export type {
+  CancelReason,
   ChannelCommand,
   ContainerMode,
   FaultKind,
@@ -57,6 +59,7 @@ export type {
   WaitKind,
 } from './vocabulary.ts';
 export {
+  CANCEL_REASON_WIRE,
   COMMAND_WIRE,
   CONTAINER_MODE_WIRE,
   FAULT_KIND_WIRE,

@@ -5,13 +5,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { Code, MigvisorError, type Compression, type CompressionChoice, type MigrationMode } from '../common/index.ts';
+import { Code, IllegalStateError, MigvisorError, type Compression, type CompressionChoice, type MigrationMode } from '../common/index.ts';
 import type { RawChunk } from './container-codec.ts';
 import { snapshotOf, type Snapshot, type ZeroTest } from './container-snapshot.ts';
 import type { MigTask } from './mig-task.ts';
 import type { GateMessages, MigrationHost } from './migration-host.ts';
 import type { SinkPort } from './sink-port.ts';
-import type { MigrationPhase, MigrationStatus, MigrationStep } from './vocabulary.ts';
+import type { CancelReason, MigrationPhase, MigrationStatus, MigrationStep } from './vocabulary.ts';
 
 /** What a StopAndTransfer asks for. */
 export interface MigrateOptions {
@@ -94,6 +94,12 @@ export class MigrationRun {
   /** Page bytes before and after compression, so far. */
   raw = 0;
   sent = 0;
+  /** The phase it is in (what CancelMigration reports). */
+  phase: MigrationPhase = 'negotiate';
+  /** Set when the source commits: from then on the migration cannot be cancelled. */
+  committed = false;
+  /** Aborted by {@link cancel}; its reason is the error the migration fails with. */
+  private readonly cancelling = new AbortController();
 
   constructor(
     readonly host: MigrationHost,
@@ -135,12 +141,57 @@ export class MigrationRun {
   }
 
   progress(phase: MigrationProgress['phase'], pagesTotal = 0): void {
+    this.phase = phase;
     this.onProgress({ phase, bytesSent: this.stats.bytes, pagesSent: this.stats.pagesSent, pagesTotal });
   }
 
   /** Where the migration is, on the task (what ps and Info show while it is in transit). */
   status(status: MigrationStatus): void {
     if (this.task.transit?.migrationId === this.stats.migrationId) this.task.transit.status = status;
+  }
+
+  /** Aborted once the migration is cancelled (the Receive call listens to it). */
+  get signal(): AbortSignal {
+    return this.cancelling.signal;
+  }
+
+  /**
+   * Cancels the migration (CancelMigration): any phase before the commit; the
+   * migration then fails with CANCELLED (`user`) or DEADLINE_EXCEEDED (`deadline`)
+   * and the task runs here again. Repeating it changes nothing.
+   */
+  cancel(reason: CancelReason): void {
+    const name = this.options.task;
+    if (this.committed) {
+      const detail =
+        this.options.mode === 'lazy'
+          ? `the lazy migration of ${name} has switched over: ${name} runs on ${this.sinkName} and its remaining pages are still moving`
+          : `the migration of ${name} to ${this.sinkName} has committed`;
+      throw new IllegalStateError(this.task.state, 'CancelMigration', detail);
+    }
+    if (this.cancelling.signal.aborted) return;
+    this.status('cancelling');
+    this.cancelling.abort(
+      reason === 'deadline'
+        ? new MigvisorError(`the deadline of the migration of ${name} to ${this.sinkName} was declared expired`, Code.DEADLINE_EXCEEDED)
+        : new MigvisorError(`the migration of ${name} to ${this.sinkName} was cancelled`, Code.CANCELLED),
+    );
+  }
+
+  /** `p`, or the cancellation's error as soon as the migration is cancelled (a call to a silent peer does not hold a cancel up). */
+  unlessCancelled<T>(p: Promise<T>): Promise<T> {
+    const signal = this.cancelling.signal;
+    if (signal.aborted) return Promise.reject(signal.reason as Error);
+    return new Promise<T>((resolve, reject) => {
+      const onAbort = (): void => reject(signal.reason as Error);
+      signal.addEventListener('abort', onAbort, { once: true });
+      p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+  }
+
+  /** Throws the cancellation's error once the migration is cancelled. */
+  throwIfCancelled(): void {
+    if (this.cancelling.signal.aborted) throw this.cancelling.signal.reason;
   }
 
   /** Stops the travelers and takes the messages queued for the task's gates. */

@@ -34,6 +34,8 @@ export interface SourceContext {
   readonly residuals: Map<string, PostcopySource>;
   /** Migrations in doubt, by task id (SettleMigration asks them to settle now). */
   readonly inDoubt?: Map<string, InDoubt>;
+  /** Migrations in flight from this node, by task id (CancelMigration finds them here). */
+  readonly runs?: Map<string, MigrationRun>;
 }
 
 /**
@@ -53,24 +55,49 @@ export async function migrateTask(
   if (!task.partition.migratable) throw new MigrationRefused(`partition ${task.partition.name} is not a MigPartition`);
   if (task.postcopy) throw new MigrationRefused(`task ${options.task} still waits for ${task.postcopy.missing} page(s) of its last post-copy migration`);
   if (options.mode === 'lazy' && !context.address) throw new MigrationRefused('post-copy needs a node that serves gRPC (its pages are fetched from it)');
+  if (context.runs?.has(options.task)) throw new IllegalStateError(task.state, 'StopAndTransfer', `task ${options.task} is already migrating`);
   const run = new MigrationRun(host, task, sink, options, options.sinkName ?? sink.address, onProgress);
-  const { stats } = run;
+  context.runs?.set(options.task, run);
+  try {
+    return await runMigration(run, context);
+  } finally {
+    context.runs?.delete(options.task);
+  }
+}
+
+/** Steps 1 to 4 of {@link migrateTask} for one run. */
+async function runMigration(run: MigrationRun, context: SourceContext): Promise<MigrationStats> {
+  const { stats, host, task, sink, options } = run;
 
   // 1. Negotiate.
   run.progress('negotiate');
   stats.compression = await negotiate(host, task, sink, run.sinkName, options);
   stats.setupMs = round3(performance.now() - run.t0);
 
-  // 2. Transfer (and stop, at the point the mode says).
+  // 2. Transfer (and stop, at the point the mode says). A cancel before the
+  // commit ends up here too: the Receive call is cancelled with it.
   try {
+    run.throwIfCancelled();
     const remaining = Math.max(1000, options.deadlineMs - (performance.now() - run.t0));
-    await sink.receive(migrationChunks(run, context.address), remaining);
+    await sink.receive(migrationChunks(run, context.address), remaining, run.signal);
+    run.throwIfCancelled();
   } catch (e: unknown) {
     // Nothing was committed: tell the sink to drop what it has, and run again here.
-    await sink.abort(stats.migrationId, 'transfer failed', 2000).catch(() => undefined);
-    if ((task.state as MigState) === 'Transferring') run.resume(`transfer to ${run.sinkName} failed: ${describeError(e)}`);
+    const cancelled = run.signal.aborted;
+    const why = cancelled ? describeError(run.signal.reason) : `transfer to ${run.sinkName} failed: ${describeError(e)}`;
+    // The task runs here again first: the sink never saw a Commit, so it cannot
+    // activate; what it staged, the Abort (or its staging timeout) discards.
+    if ((task.state as MigState) === 'Transferring') run.resume(why);
+    // A cancel answers at once: the link to the sink may be what is stuck.
+    const aborted = sink.abort(stats.migrationId, cancelled ? why : 'transfer failed', 2000).catch(() => undefined);
+    if (!cancelled) await aborted;
+    if (cancelled) {
+      run.status('cancelled');
+      throw new MigvisorError(`${describeError(run.signal.reason)}; the task runs on ${host.name} again`, codeOf(run.signal.reason), { cause: e });
+    }
     throw new MigvisorError(`migration of ${options.task} to ${run.sinkName} failed during transfer; the task runs on ${host.name} again: ${describeError(e)}`, codeOf(e), { cause: e });
   }
+  run.committed = true;
   stats.compressionRatio = run.sent > 0 ? round3(run.raw / run.sent) : 1;
   if (options.mode !== 'precopy') stats.pagesPerRound = [stats.pagesSent];
 

@@ -9,7 +9,8 @@ import { IllegalStateError, NotFoundError } from '../common/index.ts';
 import { Checkpointer } from './checkpoint.ts';
 import type { RawChunk } from './container-codec.ts';
 import type { MigrationHost } from './migration-host.ts';
-import type { MigrateOptions, MigrationProgress, MigrationStats } from './migration-run.ts';
+import type { MigrateOptions, MigrationProgress, MigrationRun, MigrationStats } from './migration-run.ts';
+import type { CancelReason, MigrationPhase } from './vocabulary.ts';
 import { MigrationSink } from './migration-sink.ts';
 import { migrateTask, type SourceContext } from './migration-source.ts';
 import type { PostcopySource } from './postcopy-source.ts';
@@ -34,6 +35,8 @@ export class NodeMigrations implements SourceContext {
   readonly residuals = new Map<string, PostcopySource>();
   /** Migrations in doubt (their task held Committing here), by task id. */
   readonly inDoubt = new Map<string, InDoubt>();
+  /** Migrations in flight from this node, by task id. */
+  readonly runs = new Map<string, MigrationRun>();
   /** This node's gRPC address ('' until it serves): post-copy sinks fetch pages from it. */
   address = '';
   private readonly sinks = new Map<string, RemoteSink>();
@@ -77,6 +80,18 @@ export class NodeMigrations implements SourceContext {
       throw new IllegalStateError(task.state, 'SettleMigration', `task ${taskId} is not held by a migration in doubt on ${this.host.name}`);
     }
     return { migrationId: d.migrationId, outcome: await d.settle() };
+  }
+
+  /**
+   * CancelMigration: cancels the migration of task `taskId` in flight from this
+   * node (see {@link MigrationRun.cancel}); `cancelled` false when there is none.
+   */
+  cancel(taskId: string, reason: CancelReason): { cancelled: boolean; migrationId: string; phase?: MigrationPhase } {
+    this.host.task(taskId);
+    const run = this.runs.get(taskId);
+    if (!run) return { cancelled: false, migrationId: '' };
+    run.cancel(reason);
+    return { cancelled: true, migrationId: run.stats.migrationId, phase: run.phase };
   }
 
   /** FetchPages: a post-copy sink faulted on these pages. */

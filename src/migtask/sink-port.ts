@@ -27,8 +27,8 @@ export interface SinkPort {
   readonly address: string;
   /** Info for a free slot of `partition`. */
   info(partition: string, ms: number): Promise<InfoResponse__Output>;
-  /** Streams a container; resolves once the sink staged it. */
-  receive(chunks: AsyncIterable<RawChunk>, ms: number): Promise<ReceiveResponse__Output>;
+  /** Streams a container; resolves once the sink staged it. Aborting `signal` cancels the stream (it rejects with the signal's reason). */
+  receive(chunks: AsyncIterable<RawChunk>, ms: number, signal?: AbortSignal): Promise<ReceiveResponse__Output>;
   /** Commit: the sink activates the staged container. */
   commit(migrationId: string, ms: number): Promise<void>;
   /** Abort: the sink discards what it has of the migration. */
@@ -53,8 +53,8 @@ export class RemoteSink implements SinkPort {
     return unary(this.client.Info, this.client, { partition }, `Info from ${this.address}`, ms);
   }
 
-  receive(chunks: AsyncIterable<RawChunk>, ms: number): Promise<ReceiveResponse__Output> {
-    return clientStream(this.client.Receive, this.client, wrapChunks(chunks), `Receive on ${this.address}`, ms);
+  receive(chunks: AsyncIterable<RawChunk>, ms: number, signal?: AbortSignal): Promise<ReceiveResponse__Output> {
+    return clientStream(this.client.Receive, this.client, wrapChunks(chunks), `Receive on ${this.address}`, ms, undefined, signal);
   }
 
   async commit(migrationId: string, ms: number): Promise<void> {

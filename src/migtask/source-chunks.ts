@@ -102,6 +102,7 @@ async function* precopyChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
     pt.clearDirty();
     // Let the travelers run between rounds (the node's clock drives them).
     await yieldToIo();
+    run.throwIfCancelled();
   }
   // Before stopping, let the sink work off what is still in flight, so the
   // downtime holds only the last dirty pages, not a backlog of earlier rounds.
@@ -127,7 +128,8 @@ async function caughtUp(run: MigrationRun, pages: number): Promise<void> {
   const clock = run.host.clock;
   const until = clock.now() + CATCH_UP_MS;
   while (clock.now() < until) {
-    const q = await run.sink.query(run.stats.migrationId, COMMIT_DEADLINE_MS).catch(() => undefined);
+    run.throwIfCancelled();
+    const q = await run.unlessCancelled(run.sink.query(run.stats.migrationId, COMMIT_DEADLINE_MS).catch(() => undefined));
     if (!q || q.outcome !== 'receiving' || q.pagesReceived >= pages) return;
     await clock.sleep(CATCH_UP_POLL_MS);
   }

@@ -79,6 +79,11 @@ export const MIGRATION_STATUSES = [
 /** A migration's status. */
 export type MigrationStatus = (typeof MIGRATION_STATUSES)[number];
 
+/** Why a migration is cancelled: somebody asked, or its deadline is declared expired. */
+export const CANCEL_REASONS = ['user', 'deadline'] as const;
+/** A reason of CancelMigration. */
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+
 /** What a sink can say of a migration id (QueryMigration): an outcome, or that it never saw it. */
 export const QUERY_OUTCOMES = ['unknown', 'receiving', 'staged', 'active', 'aborted'] as const;
 /** A QueryMigration answer. */

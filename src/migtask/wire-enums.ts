@@ -15,7 +15,9 @@ import type { MigrationPhase__Output as WireMigrationPhase } from '../generated/
 import type { MigrationStatus__Output as WireMigrationStatus } from '../generated/migvisor/v1/MigrationStatus.ts';
 import type { MigrationOutcome__Output as WireMigrationOutcome } from '../generated/migvisor/v1/MigrationOutcome.ts';
 import type { MigrationStep__Output as WireMigrationStep } from '../generated/migvisor/v1/MigrationStep.ts';
+import type { CancelReason__Output as WireCancelReason } from '../generated/migvisor/v1/CancelReason.ts';
 import {
+  CANCEL_REASONS,
   CHANNEL_COMMANDS,
   CONTAINER_MODES,
   FAULT_KINDS,
@@ -54,3 +56,6 @@ export const MIGRATION_STATUS_WIRE = wireEnum<(typeof MIGRATION_STATUSES)[number
 export const OUTCOME_WIRE = wireEnum<(typeof QUERY_OUTCOMES)[number], Extract<WireMigrationOutcome, string>>('MIGRATION_OUTCOME_', QUERY_OUTCOMES);
 /** MigrationStep ↔ MIGRATION_STEP_*. */
 export const MIGRATION_STEP_WIRE = wireEnum<(typeof MIGRATION_STEPS)[number], Extract<WireMigrationStep, string>>('MIGRATION_STEP_', MIGRATION_STEPS);
+
+/** CancelReason ↔ CANCEL_REASON_*. */
+export const CANCEL_REASON_WIRE = wireEnum<(typeof CANCEL_REASONS)[number], Extract<WireCancelReason, string>>('CANCEL_REASON_', CANCEL_REASONS);

@@ -3,7 +3,7 @@
  * snapshot archive and orchestrator as its own process. Prints one JSON line
  * `{"middleware","address","store","pid"}` once it serves.
  */
-import { recordMiddleware } from '../../common/index.ts';
+import { loadDialRoutes, recordMiddleware } from '../../common/index.ts';
 import { loadCluster } from '../../config/index.ts';
 import { ClusterMembership } from '../../hypervisor/index.ts';
 import { MiddlewareServer, NodeBook, openStore } from '../../middleware/index.ts';
@@ -16,6 +16,7 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   logUnhandled('middleware');
   const f = clusterFile(file);
   const cluster = loadCluster(f);
+  if (flags.routes) loadDialRoutes(flags.routes);
   const uri = flags.store ?? cluster.middleware?.store ?? 'file://../var/store';
   const store = await openStore(uri, cluster.dir);
   const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f));

@@ -10,6 +10,7 @@ export interface MiddlewareStartFlags {
   readonly listen?: string;
   readonly store?: string;
   readonly exitWithParent?: boolean;
+  readonly routes?: string;
 }
 
 /** Adds the `middleware` command group to the program. */
@@ -21,6 +22,7 @@ export function registerMiddlewareCommands(program: Command): void {
     .option('--listen <host:port>', 'address to serve on (default: the middleware entry of the cluster file)')
     .option('--store <uri>', 'file://PATH or etcd://HOST:PORT (default: the cluster file\'s middleware store)')
     .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
+    .option('--routes <file>', 'dial nodes through the relays this JSON table names ({"PEER:PORT": "RELAY:PORT"}; used by cluster up)')
     .option('--json', 'the ready line is JSON already (accepted for uniformity)')
     .action(action(async (file: string | undefined, flags: MiddlewareStartFlags) => (await import('./middleware-run.ts')).startMiddleware(file, flags)));
 }

@@ -12,6 +12,7 @@ export interface NodeStartFlags {
   readonly log?: boolean;
   readonly exitWithParent?: boolean;
   readonly boot: boolean;
+  readonly routes?: string;
 }
 
 /** Adds the `node` command group to the program. */
@@ -26,6 +27,7 @@ export function registerNodeCommands(program: Command): void {
     .option('--log', 'print the node\'s events on stderr')
     .option('--no-boot', 'do not start the boot tasks of the configuration')
     .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
+    .option('--routes <file>', 'dial peers through the relays this JSON table names ({"PEER:PORT": "RELAY:PORT"}; used by cluster up)')
     .option('--json', 'the ready line is JSON already (accepted for uniformity)')
     .action(action(async (file: string | undefined, flags: NodeStartFlags) => (await import('./node-run.ts')).startNode(file, flags)));
 }

@@ -5,6 +5,8 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { AbortRequest as _migvisor_v1_AbortRequest, AbortRequest__Output as _migvisor_v1_AbortRequest__Output } from '../../migvisor/v1/AbortRequest.ts';
 import type { AbortResponse as _migvisor_v1_AbortResponse, AbortResponse__Output as _migvisor_v1_AbortResponse__Output } from '../../migvisor/v1/AbortResponse.ts';
+import type { CancelMigrationRequest as _migvisor_v1_CancelMigrationRequest, CancelMigrationRequest__Output as _migvisor_v1_CancelMigrationRequest__Output } from '../../migvisor/v1/CancelMigrationRequest.ts';
+import type { CancelMigrationResponse as _migvisor_v1_CancelMigrationResponse, CancelMigrationResponse__Output as _migvisor_v1_CancelMigrationResponse__Output } from '../../migvisor/v1/CancelMigrationResponse.ts';
 import type { CommitRequest as _migvisor_v1_CommitRequest, CommitRequest__Output as _migvisor_v1_CommitRequest__Output } from '../../migvisor/v1/CommitRequest.ts';
 import type { CommitResponse as _migvisor_v1_CommitResponse, CommitResponse__Output as _migvisor_v1_CommitResponse__Output } from '../../migvisor/v1/CommitResponse.ts';
 import type { FetchPagesRequest as _migvisor_v1_FetchPagesRequest, FetchPagesRequest__Output as _migvisor_v1_FetchPagesRequest__Output } from '../../migvisor/v1/FetchPagesRequest.ts';
@@ -41,6 +43,33 @@ export interface MigTaskClient extends grpc.Client {
   abort(argument: _migvisor_v1_AbortRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_AbortResponse__Output>): grpc.ClientUnaryCall;
   abort(argument: _migvisor_v1_AbortRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_AbortResponse__Output>): grpc.ClientUnaryCall;
   abort(argument: _migvisor_v1_AbortRequest, callback: grpc.requestCallback<_migvisor_v1_AbortResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Source: cancel the migration of a task in flight. In any phase before the
+   * commit the sink discards what it has and the task runs here again with
+   * nothing lost; the StopAndTransfer fails with CANCELLED (reason USER) or
+   * DEADLINE_EXCEEDED (reason DEADLINE). Idempotent: for a task with no
+   * migration in flight it answers OK with `cancelled` false. FAILED_PRECONDITION
+   * once the migration has committed (a lazy one that has switched over says so).
+   * NOT_FOUND for an unknown task.
+   */
+  CancelMigration(argument: _migvisor_v1_CancelMigrationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CancelMigrationResponse__Output>): grpc.ClientUnaryCall;
+  CancelMigration(argument: _migvisor_v1_CancelMigrationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_CancelMigrationResponse__Output>): grpc.ClientUnaryCall;
+  CancelMigration(argument: _migvisor_v1_CancelMigrationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CancelMigrationResponse__Output>): grpc.ClientUnaryCall;
+  CancelMigration(argument: _migvisor_v1_CancelMigrationRequest, callback: grpc.requestCallback<_migvisor_v1_CancelMigrationResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Source: cancel the migration of a task in flight. In any phase before the
+   * commit the sink discards what it has and the task runs here again with
+   * nothing lost; the StopAndTransfer fails with CANCELLED (reason USER) or
+   * DEADLINE_EXCEEDED (reason DEADLINE). Idempotent: for a task with no
+   * migration in flight it answers OK with `cancelled` false. FAILED_PRECONDITION
+   * once the migration has committed (a lazy one that has switched over says so).
+   * NOT_FOUND for an unknown task.
+   */
+  cancelMigration(argument: _migvisor_v1_CancelMigrationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CancelMigrationResponse__Output>): grpc.ClientUnaryCall;
+  cancelMigration(argument: _migvisor_v1_CancelMigrationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_CancelMigrationResponse__Output>): grpc.ClientUnaryCall;
+  cancelMigration(argument: _migvisor_v1_CancelMigrationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CancelMigrationResponse__Output>): grpc.ClientUnaryCall;
+  cancelMigration(argument: _migvisor_v1_CancelMigrationRequest, callback: grpc.requestCallback<_migvisor_v1_CancelMigrationResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Two-phase handoff, sink side: activate a staged container. Idempotent:
@@ -189,6 +218,17 @@ export interface MigTaskHandlers extends grpc.UntypedServiceImplementation {
   Abort: grpc.handleUnaryCall<_migvisor_v1_AbortRequest__Output, _migvisor_v1_AbortResponse>;
   
   /**
+   * Source: cancel the migration of a task in flight. In any phase before the
+   * commit the sink discards what it has and the task runs here again with
+   * nothing lost; the StopAndTransfer fails with CANCELLED (reason USER) or
+   * DEADLINE_EXCEEDED (reason DEADLINE). Idempotent: for a task with no
+   * migration in flight it answers OK with `cancelled` false. FAILED_PRECONDITION
+   * once the migration has committed (a lazy one that has switched over says so).
+   * NOT_FOUND for an unknown task.
+   */
+  CancelMigration: grpc.handleUnaryCall<_migvisor_v1_CancelMigrationRequest__Output, _migvisor_v1_CancelMigrationResponse>;
+  
+  /**
    * Two-phase handoff, sink side: activate a staged container. Idempotent:
    * repeating it after success answers the same. FAILED_PRECONDITION if it was aborted.
    */
@@ -241,6 +281,7 @@ export interface MigTaskHandlers extends grpc.UntypedServiceImplementation {
 
 export interface MigTaskDefinition extends grpc.ServiceDefinition {
   Abort: MethodDefinition<_migvisor_v1_AbortRequest, _migvisor_v1_AbortResponse, _migvisor_v1_AbortRequest__Output, _migvisor_v1_AbortResponse__Output>
+  CancelMigration: MethodDefinition<_migvisor_v1_CancelMigrationRequest, _migvisor_v1_CancelMigrationResponse, _migvisor_v1_CancelMigrationRequest__Output, _migvisor_v1_CancelMigrationResponse__Output>
   Commit: MethodDefinition<_migvisor_v1_CommitRequest, _migvisor_v1_CommitResponse, _migvisor_v1_CommitRequest__Output, _migvisor_v1_CommitResponse__Output>
   FetchPages: MethodDefinition<_migvisor_v1_FetchPagesRequest, _migvisor_v1_FetchPagesResponse, _migvisor_v1_FetchPagesRequest__Output, _migvisor_v1_FetchPagesResponse__Output>
   Info: MethodDefinition<_migvisor_v1_InfoRequest, _migvisor_v1_InfoResponse, _migvisor_v1_InfoRequest__Output, _migvisor_v1_InfoResponse__Output>
