@@ -4,10 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { PACKAGE_ROOT } from '../common/package-root.ts';
 
-/** The folder migvisor is installed in (it holds config/ and proto/). */
-export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { PACKAGE_ROOT };
 
 /** The cluster file a command uses: the argument, else ./config/cluster.yaml, else the shipped default. */
 export function clusterFile(arg: string | undefined): string {

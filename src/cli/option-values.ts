@@ -7,6 +7,7 @@
  * Light on purpose (commander only): command registration imports this file.
  */
 import { InvalidArgumentError, Option } from 'commander';
+import { parseBandwidth, parseDuration, parseFraction } from '../config/units.ts';
 
 /** `a`, `a or b`, `a, b or c`. */
 export function alternatives(values: readonly (string | number)[]): string {
@@ -85,4 +86,31 @@ export function label(flag: string): (text: string, previous: Label[]) => Label[
 /** Collects every use of a repeatable option, in order. */
 export function collect(text: string, previous: string[]): string[] {
   return [...previous, text];
+}
+
+/** A parser for a bandwidth such as `10Mbit` or `2MiB/s` (bytes per second). */
+export function bandwidth(flag: string): (text: string) => number {
+  return (text) => {
+    const b = parseBandwidth(text);
+    if (b === undefined) throw new InvalidArgumentError(`${flag} must be a bandwidth such as 64kbit, 10Mbit, 1Gbit or 2MiB/s, got ${text}`);
+    return b;
+  };
+}
+
+/** A parser for a duration such as `5ms`, `1.5s` or a number of milliseconds. */
+export function duration(flag: string): (text: string) => number {
+  return (text) => {
+    const ms = parseDuration(/^[0-9.]+$/.test(text) ? Number(text) : text);
+    if (ms === undefined) throw new InvalidArgumentError(`${flag} must be a duration such as 250us, 5ms or 1.5s, got ${text}`);
+    return ms;
+  };
+}
+
+/** A parser for a probability such as `0.5%` or `0.005`. */
+export function fraction(flag: string): (text: string) => number {
+  return (text) => {
+    const f = parseFraction(/^[0-9.]+$/.test(text) ? Number(text) : text);
+    if (f === undefined) throw new InvalidArgumentError(`${flag} must be a probability such as 0.5% or 0.005, got ${text}`);
+    return f;
+  };
 }

@@ -13,8 +13,10 @@ import {
   wire,
   resolveMiddleware,
   resolveNode,
+  resolveTestbed,
 } from '../common/index.ts';
 import type { MiddlewareClient } from '../generated/migvisor/v1/Middleware.ts';
+import type { TestbedClient } from '../generated/migvisor/v1/Testbed.ts';
 import type { ClusterConfig } from '../config/index.ts';
 import { clusterFile } from './cluster-file.ts';
 import type { ClusterFlags } from './remote-options.ts';
@@ -76,6 +78,13 @@ export class Remote {
   /** A MigTask client of a node (see {@link address}), closed with the Remote. */
   async migTask(ref: string): Promise<MigTaskClient> {
     const c = migTaskClient(await this.address(ref));
+    this.clients.push(c);
+    return c;
+  }
+
+  /** The Testbed service of `cluster up`: --testbed HOST:PORT, else the registry. */
+  testbed(ref: string | undefined): TestbedClient {
+    const c = new (wire().Testbed)(resolveTestbed(ref, this.clusterFile), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
     this.clients.push(c);
     return c;
   }

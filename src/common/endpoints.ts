@@ -16,10 +16,11 @@ export interface ClusterListeners {
   readonly middleware?: { readonly listen: string } | undefined;
 }
 
-/** Running processes of one cluster file: node name → host:port, and the middleware. */
+/** Running processes of one cluster file: node name → host:port, the middleware, and the testbed of `cluster up`. */
 export interface Endpoints {
   nodes: Record<string, string>;
   middleware?: string;
+  testbed?: string;
 }
 
 const ADDRESS = /^[^\s:]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/;
@@ -29,13 +30,21 @@ export function isAddress(ref: string): boolean {
   return ADDRESS.test(ref);
 }
 
+/**
+ * Environment variable naming the folder registries live in (default: the OS
+ * temp folder). `scenario run` gives its cluster a private one, so a scenario
+ * and a `cluster up` of the same file never see each other's processes.
+ */
+export const REGISTRY_ENV = 'MIGVISOR_REGISTRY';
+
 /** The registry folder of a cluster file: one small file per process, so concurrent starts never overwrite each other. */
 export function registryDir(clusterFile: string): string {
   const key = createHash('sha256').update(path.resolve(clusterFile)).digest('hex').slice(0, 12);
-  return path.join(os.tmpdir(), `migvisor-${key}`);
+  return path.join(process.env[REGISTRY_ENV] || os.tmpdir(), `migvisor-${key}`);
 }
 
 const MIDDLEWARE = '@middleware';
+const TESTBED = '@testbed';
 
 function entryFile(clusterFile: string, name: string): string {
   return path.join(registryDir(clusterFile), 'endpoints', encodeURIComponent(name));
@@ -67,6 +76,7 @@ export function readEndpoints(clusterFile: string): Endpoints {
     }
     const name = decodeURIComponent(f);
     if (name === MIDDLEWARE) out.middleware = address;
+    else if (name === TESTBED) out.testbed = address;
     else out.nodes[name] = address;
   }
   return out;
@@ -77,6 +87,7 @@ export function writeEndpoints(clusterFile: string, e: Endpoints): void {
   fs.rmSync(path.join(registryDir(clusterFile), 'endpoints'), { recursive: true, force: true });
   for (const [name, address] of Object.entries(e.nodes)) writeAtomic(entryFile(clusterFile, name), address);
   if (e.middleware) writeAtomic(entryFile(clusterFile, MIDDLEWARE), e.middleware);
+  if (e.testbed) writeAtomic(entryFile(clusterFile, TESTBED), e.testbed);
 }
 
 /** Records that node `name` of `clusterFile` serves at `address`. */
@@ -104,6 +115,17 @@ export function resolveMiddleware(ref: string | undefined, clusterFile: string, 
     `no running middleware is known for ${clusterFile} (start it with \`migvisor cluster up\` or \`migvisor middleware start\`, or pass --middleware HOST:PORT)`,
     Code.NOT_FOUND,
   );
+}
+
+/** The testbed's address (`cluster up` serves it): `host:port` as given, else the registry. */
+export function resolveTestbed(ref: string | undefined, clusterFile: string): string {
+  if (ref) {
+    if (!isAddress(ref)) throw new InvalidArgumentError(`--testbed must be host:port, got ${JSON.stringify(ref)}`);
+    return ref;
+  }
+  const known = readEndpoints(clusterFile).testbed;
+  if (known) return known;
+  throw new MigvisorError(`no running testbed is known for ${clusterFile} (links and faults need \`migvisor cluster up\`; or pass --testbed HOST:PORT)`, Code.NOT_FOUND);
 }
 
 /** Forgets node `name`, but only if the registry still names `address` (a newer process may have taken its place). */

@@ -17,6 +17,7 @@ import type { ProtoGrpcType as NodeProto } from '../generated/node.ts';
 import type { ProtoGrpcType as DiagnosticsProto } from '../generated/diagnostics.ts';
 import type { ProtoGrpcType as MiddlewareProto } from '../generated/middleware.ts';
 import type { ProtoGrpcType as ClusterProto } from '../generated/cluster.ts';
+import type { ProtoGrpcType as TestbedProto } from '../generated/testbed.ts';
 import { WIRE_DESCRIPTOR } from '../generated/wire-descriptor.ts';
 
 /** The folder of the wire contract (proto/). */
@@ -34,6 +35,7 @@ export const PROTO_FILES = [
   'migvisor/v1/middleware.proto',
   'migvisor/v1/migtask.proto',
   'migvisor/v1/node.proto',
+  'migvisor/v1/testbed.proto',
   'migvisor/v1/types.proto',
 ];
 
@@ -60,7 +62,7 @@ export function packageDefinition(): protoLoader.PackageDefinition {
 }
 
 /** The typed shape of every service and message of the contract. */
-export type WireProto = MigTaskProto & NodeProto & DiagnosticsProto & MiddlewareProto & ClusterProto;
+export type WireProto = MigTaskProto & NodeProto & DiagnosticsProto & MiddlewareProto & ClusterProto & TestbedProto;
 
 /** The loaded services and messages, typed by the generated definitions. */
 export function wire(): WireProto['migvisor']['v1'] {

@@ -25,3 +25,7 @@ export { MIDDLEWARE_ENDPOINT, UNSHAPED } from './model.ts';
 export { checkClusterFile, ConfigFileError, loadCluster, parseClusterText } from './load.ts';
 export type { CheckOptions, ClusterCheck } from './load.ts';
 export { formatBandwidth, formatDuration, parseBandwidth, parseDuration, parseFraction, parseSize } from './units.ts';
+export { SchemaChecker } from './schema.ts';
+export type { SchemaProblem } from './schema.ts';
+export { formatPath, parseYaml, YamlSource } from './source.ts';
+export type { ParsedYaml, Path, Problem } from './source.ts';

@@ -1,6 +1,7 @@
 /**
- * Validates a parsed cluster file against config/cluster.schema.json and turns
- * ajv's errors into plain messages at the data path involved, e.g.
+ * Validates parsed YAML against a JSON Schema (config/cluster.schema.json for
+ * cluster files, config/scenario.schema.json for scenarios) and turns ajv's
+ * errors into plain messages at the data path involved, e.g.
  * `nodes[0].cpu.word: must be 32 or 64`.
  */
 import { readFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ export interface SchemaProblem {
   readonly message: string;
 }
 
-const SCHEMA_KEY = 'cluster';
+const SCHEMA_KEY = 'schema';
 
 /** How a titled schema definition reads after "must be". */
 const PHRASE: Readonly<Record<string, string>> = {
@@ -36,28 +37,50 @@ interface Compiled {
   readonly ajv: Ajv;
   readonly validate: ValidateFunction;
   readonly schema: AnySchemaObject;
+  /** What the root must be, when it is not a mapping. */
+  readonly rootMessage: string;
 }
 
-let compiled: Compiled | undefined;
+/**
+ * A JSON Schema (draft 7) of a YAML file, whose errors come back as plain
+ * messages at the data path involved (`nodes[0].cpu.word: must be 32 or 64`);
+ * compiled on first use.
+ */
+export class SchemaChecker {
+  private compiled: Compiled | undefined;
 
-function compile(): Compiled {
-  if (!compiled) {
-    const schema = JSON.parse(readFileSync(CLUSTER_SCHEMA_FILE, 'utf8')) as AnySchemaObject;
-    // verbose: errors carry their schema, which is how anyOf branches are told apart.
-    const ajv = new Ajv({ allErrors: true, verbose: true });
-    ajv.addSchema(schema, SCHEMA_KEY);
-    const validate = ajv.getSchema(SCHEMA_KEY);
-    if (!validate) throw new Error('cluster schema did not compile');
-    compiled = { ajv, validate, schema };
+  constructor(
+    private readonly file: URL,
+    /** The message when the file is not a mapping at all. */
+    private readonly rootMessage: string,
+  ) {}
+
+  /** Every way `data` breaks the schema. */
+  check(data: unknown): SchemaProblem[] {
+    const c = this.compile();
+    if (c.validate(data)) return [];
+    return describeErrors(c, c.validate.errors ?? [], data, []);
   }
-  return compiled;
+
+  private compile(): Compiled {
+    if (!this.compiled) {
+      const schema = JSON.parse(readFileSync(this.file, 'utf8')) as AnySchemaObject;
+      // verbose: errors carry their schema, which is how anyOf branches are told apart.
+      const ajv = new Ajv({ allErrors: true, verbose: true });
+      ajv.addSchema(schema, SCHEMA_KEY);
+      const validate = ajv.getSchema(SCHEMA_KEY);
+      if (!validate) throw new Error(`${this.file.pathname}: the schema did not compile`);
+      this.compiled = { ajv, validate, schema, rootMessage: this.rootMessage };
+    }
+    return this.compiled;
+  }
 }
+
+const clusterSchema = new SchemaChecker(CLUSTER_SCHEMA_FILE, 'the file must hold a YAML mapping with at least version and nodes');
 
 /** Every way `data` (a parsed cluster file) breaks the schema. */
 export function validateClusterSchema(data: unknown): SchemaProblem[] {
-  const { validate } = compile();
-  if (validate(data)) return [];
-  return describeErrors(validate.errors ?? [], data, []);
+  return clusterSchema.check(data);
 }
 
 interface Located {
@@ -66,7 +89,7 @@ interface Located {
 }
 
 /** Errors of validating `value` (which lives at `base` in the file) as plain problems. */
-function describeErrors(errors: readonly ErrorObject[], value: unknown, base: Path): SchemaProblem[] {
+function describeErrors(c: Compiled, errors: readonly ErrorObject[], value: unknown, base: Path): SchemaProblem[] {
   let pending: Located[] = errors.map((error) => ({ error, path: [...base, ...pointerToPath(error.instancePath, value)] }));
   const out: SchemaProblem[] = [];
   const relative = (path: Path): unknown => valueAt(value, path.slice(base.length));
@@ -76,14 +99,14 @@ function describeErrors(errors: readonly ErrorObject[], value: unknown, base: Pa
   for (const a of anyOfs) {
     if (!pending.includes(a)) continue;
     pending = pending.filter((l) => !isWithin(l.path, a.path));
-    out.push(...describeAnyOf(a, relative(a.path)));
+    out.push(...describeAnyOf(c, a, relative(a.path)));
   }
   // A bad map key is reported once, at the key, not also as the inner pattern failure.
   for (const p of pending.filter((l) => l.error.keyword === 'propertyNames')) {
     const name = String(p.error.params['propertyName']);
     pending = pending.filter((l) => l === p || !(sameRef(l.path, p.path) && l.error.propertyName === name));
   }
-  for (const l of pending) out.push(describeOne(l, relative));
+  for (const l of pending) out.push(describeOne(c, l, relative));
   return out;
 }
 
@@ -91,7 +114,7 @@ function sameRef(a: Path, b: Path): boolean {
   return a.length === b.length && isWithin(a, b);
 }
 
-function describeOne({ error, path }: Located, valueOf: (path: Path) => unknown): SchemaProblem {
+function describeOne(c: Compiled, { error, path }: Located, valueOf: (path: Path) => unknown): SchemaProblem {
   const at = (message: string): SchemaProblem => ({ path, atKey: false, message: `${prefix(path)}${message}` });
   const params = error.params as Record<string, unknown>;
   const title = error.parentSchema?.['title'];
@@ -113,7 +136,7 @@ function describeOne({ error, path }: Located, valueOf: (path: Path) => unknown)
       return { path: [...path, name], atKey: true, message: `${prefix(path)}"${name}" is not ${PHRASE['name']}` };
     }
     case 'type':
-      if (path.length === 0) return at('the file must hold a YAML mapping with at least version and nodes');
+      if (path.length === 0) return at(c.rootMessage);
       return at(`must be ${typePhrase(String(params['type']))}`);
     case 'enum':
       return at(`must be ${alternatives((params['allowedValues'] as unknown[]).map(String))}`);
@@ -142,11 +165,11 @@ function describeOne({ error, path }: Located, valueOf: (path: Path) => unknown)
 }
 
 /** One anyOf failure: pick the branch the value was evidently meant for and report its errors, or say what would fit. */
-function describeAnyOf({ error, path }: Located, value: unknown): SchemaProblem[] {
-  const { ajv } = compile();
+function describeAnyOf(c: Compiled, { error, path }: Located, value: unknown): SchemaProblem[] {
+  const { ajv } = c;
   const parent = error.parentSchema ?? {};
   const title = parent['title'];
-  const branches = ((parent['anyOf'] as AnySchemaObject[] | undefined) ?? []).map(resolve);
+  const branches = ((parent['anyOf'] as AnySchemaObject[] | undefined) ?? []).map((b) => resolve(c, b));
   const scalar = branches.every((b) => b.schema['type'] !== 'object' && b.schema['type'] !== 'array');
   const fits = (): SchemaProblem[] => [
     {
@@ -183,7 +206,7 @@ function describeAnyOf({ error, path }: Located, value: unknown): SchemaProblem[
   const chosen = candidates.length === 1 ? candidates[0] : undefined;
   const validate = chosen?.ref === undefined ? undefined : ajv.getSchema(`${SCHEMA_KEY}${chosen.ref}`);
   if (!validate || validate(value)) return fits();
-  return describeErrors(validate.errors ?? [], value, path);
+  return describeErrors(c, validate.errors ?? [], value, path);
 }
 
 interface Branch {
@@ -192,8 +215,8 @@ interface Branch {
 }
 
 /** Follows local `$ref`s (`#/definitions/x`) to the schema that says what a branch is. */
-function resolve(branch: AnySchemaObject): Branch {
-  const { schema } = compile();
+function resolve(c: Compiled, branch: AnySchemaObject): Branch {
+  const { schema } = c;
   const definitions = (schema['definitions'] ?? {}) as Record<string, AnySchemaObject>;
   let ref: string | undefined;
   let at = branch;

@@ -11,7 +11,7 @@ export const WIRE_DESCRIPTOR: INamespace = {
             "csharp_namespace": "Migvisor.V1",
             "go_package": "github.com/migvisor/migvisor/gen/go/migvisor/v1;migvisorv1",
             "java_multiple_files": true,
-            "java_outer_classname": "NodeProto",
+            "java_outer_classname": "TestbedProto",
             "java_package": "io.migvisor.v1"
           },
           "nested": {
@@ -2539,6 +2539,465 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "task": {
                   "type": "TaskSummary",
                   "id": 3
+                }
+              }
+            },
+            "Testbed": {
+              "methods": {
+                "ListLinks": {
+                  "requestType": "ListLinksRequest",
+                  "responseType": "ListLinksResponse"
+                },
+                "SetLink": {
+                  "requestType": "SetLinkRequest",
+                  "responseType": "SetLinkResponse"
+                },
+                "CutLink": {
+                  "requestType": "CutLinkRequest",
+                  "responseType": "CutLinkResponse"
+                },
+                "HealLink": {
+                  "requestType": "HealLinkRequest",
+                  "responseType": "HealLinkResponse"
+                },
+                "ListProcesses": {
+                  "requestType": "ListProcessesRequest",
+                  "responseType": "ListProcessesResponse"
+                },
+                "InjectFault": {
+                  "requestType": "InjectFaultRequest",
+                  "responseType": "InjectFaultResponse"
+                }
+              }
+            },
+            "LossMode": {
+              "values": {
+                "LOSS_MODE_UNSPECIFIED": 0,
+                "LOSS_MODE_STALL": 1,
+                "LOSS_MODE_DROP": 2
+              }
+            },
+            "LinkProfile": {
+              "oneofs": {
+                "optionalBandwidthBitsPerSecond": {
+                  "oneof": [
+                    "bandwidthBitsPerSecond"
+                  ]
+                }
+              },
+              "fields": {
+                "bandwidthBitsPerSecond": {
+                  "type": "uint64",
+                  "id": 1
+                },
+                "latencyMs": {
+                  "type": "double",
+                  "id": 2
+                },
+                "jitterMs": {
+                  "type": "double",
+                  "id": 3
+                },
+                "loss": {
+                  "type": "double",
+                  "id": 4
+                },
+                "lossMode": {
+                  "type": "LossMode",
+                  "id": 5
+                }
+              }
+            },
+            "LinkState": {
+              "values": {
+                "LINK_STATE_UNSPECIFIED": 0,
+                "LINK_STATE_UP": 1,
+                "LINK_STATE_CUT": 2,
+                "LINK_STATE_BLACKHOLE": 3
+              }
+            },
+            "Link": {
+              "fields": {
+                "between": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 1
+                },
+                "profile": {
+                  "type": "LinkProfile",
+                  "id": 2
+                },
+                "profileText": {
+                  "type": "string",
+                  "id": 3
+                },
+                "state": {
+                  "type": "LinkState",
+                  "id": 4
+                },
+                "bytesForward": {
+                  "type": "uint64",
+                  "id": 5
+                },
+                "bytesBack": {
+                  "type": "uint64",
+                  "id": 6
+                },
+                "connections": {
+                  "type": "uint32",
+                  "id": 7
+                },
+                "connectionsTotal": {
+                  "type": "uint64",
+                  "id": 8
+                },
+                "lostSegments": {
+                  "type": "uint64",
+                  "id": 9
+                },
+                "corruptedBytes": {
+                  "type": "uint64",
+                  "id": 10
+                },
+                "resets": {
+                  "type": "uint64",
+                  "id": 11
+                }
+              }
+            },
+            "ListLinksRequest": {
+              "fields": {}
+            },
+            "ListLinksResponse": {
+              "fields": {
+                "links": {
+                  "rule": "repeated",
+                  "type": "Link",
+                  "id": 1
+                }
+              }
+            },
+            "SetLinkRequest": {
+              "oneofs": {
+                "optionalBandwidthBitsPerSecond": {
+                  "oneof": [
+                    "bandwidthBitsPerSecond"
+                  ]
+                },
+                "optionalLatencyMs": {
+                  "oneof": [
+                    "latencyMs"
+                  ]
+                },
+                "optionalJitterMs": {
+                  "oneof": [
+                    "jitterMs"
+                  ]
+                },
+                "optionalLoss": {
+                  "oneof": [
+                    "loss"
+                  ]
+                }
+              },
+              "fields": {
+                "a": {
+                  "type": "string",
+                  "id": 1
+                },
+                "b": {
+                  "type": "string",
+                  "id": 2
+                },
+                "bandwidthBitsPerSecond": {
+                  "type": "uint64",
+                  "id": 3
+                },
+                "latencyMs": {
+                  "type": "double",
+                  "id": 4
+                },
+                "jitterMs": {
+                  "type": "double",
+                  "id": 5
+                },
+                "loss": {
+                  "type": "double",
+                  "id": 6
+                },
+                "lossMode": {
+                  "type": "LossMode",
+                  "id": 7
+                }
+              }
+            },
+            "SetLinkResponse": {
+              "fields": {
+                "link": {
+                  "type": "Link",
+                  "id": 1
+                }
+              }
+            },
+            "CutMode": {
+              "values": {
+                "CUT_MODE_UNSPECIFIED": 0,
+                "CUT_MODE_RESET": 1,
+                "CUT_MODE_BLACKHOLE": 2
+              }
+            },
+            "CutLinkRequest": {
+              "fields": {
+                "a": {
+                  "type": "string",
+                  "id": 1
+                },
+                "b": {
+                  "type": "string",
+                  "id": 2
+                },
+                "mode": {
+                  "type": "CutMode",
+                  "id": 3
+                },
+                "forMs": {
+                  "type": "uint32",
+                  "id": 4
+                }
+              }
+            },
+            "CutLinkResponse": {
+              "fields": {
+                "link": {
+                  "type": "Link",
+                  "id": 1
+                }
+              }
+            },
+            "HealLinkRequest": {
+              "fields": {
+                "a": {
+                  "type": "string",
+                  "id": 1
+                },
+                "b": {
+                  "type": "string",
+                  "id": 2
+                }
+              }
+            },
+            "HealLinkResponse": {
+              "fields": {
+                "link": {
+                  "type": "Link",
+                  "id": 1
+                }
+              }
+            },
+            "ListProcessesRequest": {
+              "fields": {}
+            },
+            "ProcessState": {
+              "values": {
+                "PROCESS_STATE_UNSPECIFIED": 0,
+                "PROCESS_STATE_RUNNING": 1,
+                "PROCESS_STATE_FROZEN": 2,
+                "PROCESS_STATE_KILLED": 3,
+                "PROCESS_STATE_EXITED": 4
+              }
+            },
+            "Process": {
+              "fields": {
+                "name": {
+                  "type": "string",
+                  "id": 1
+                },
+                "address": {
+                  "type": "string",
+                  "id": 2
+                },
+                "pid": {
+                  "type": "uint32",
+                  "id": 3
+                },
+                "state": {
+                  "type": "ProcessState",
+                  "id": 4
+                },
+                "restarts": {
+                  "type": "uint32",
+                  "id": 5
+                }
+              }
+            },
+            "ListProcessesResponse": {
+              "fields": {
+                "processes": {
+                  "rule": "repeated",
+                  "type": "Process",
+                  "id": 1
+                }
+              }
+            },
+            "KillFault": {
+              "fields": {
+                "process": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "RestartFault": {
+              "fields": {
+                "process": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "FreezeFault": {
+              "fields": {
+                "process": {
+                  "type": "string",
+                  "id": 1
+                },
+                "forMs": {
+                  "type": "uint32",
+                  "id": 2
+                }
+              }
+            },
+            "ThawFault": {
+              "fields": {
+                "process": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "CorruptFault": {
+              "oneofs": {
+                "what": {
+                  "oneof": [
+                    "bytes",
+                    "chunk"
+                  ]
+                }
+              },
+              "fields": {
+                "from": {
+                  "type": "string",
+                  "id": 1
+                },
+                "to": {
+                  "type": "string",
+                  "id": 2
+                },
+                "bytes": {
+                  "type": "uint32",
+                  "id": 3
+                },
+                "chunk": {
+                  "type": "bool",
+                  "id": 4
+                }
+              }
+            },
+            "DelayFault": {
+              "fields": {
+                "from": {
+                  "type": "string",
+                  "id": 1
+                },
+                "to": {
+                  "type": "string",
+                  "id": 2
+                },
+                "ms": {
+                  "type": "uint32",
+                  "id": 3
+                }
+              }
+            },
+            "FillGateFault": {
+              "fields": {
+                "node": {
+                  "type": "string",
+                  "id": 1
+                },
+                "gate": {
+                  "type": "string",
+                  "id": 2
+                }
+              }
+            },
+            "ExpireDeadlineFault": {
+              "fields": {
+                "node": {
+                  "type": "string",
+                  "id": 1
+                },
+                "taskId": {
+                  "type": "string",
+                  "id": 2
+                }
+              }
+            },
+            "InjectFaultRequest": {
+              "oneofs": {
+                "fault": {
+                  "oneof": [
+                    "kill",
+                    "restart",
+                    "freeze",
+                    "thaw",
+                    "corrupt",
+                    "delay",
+                    "fillGate",
+                    "expireDeadline"
+                  ]
+                }
+              },
+              "fields": {
+                "kill": {
+                  "type": "KillFault",
+                  "id": 1
+                },
+                "restart": {
+                  "type": "RestartFault",
+                  "id": 2
+                },
+                "freeze": {
+                  "type": "FreezeFault",
+                  "id": 3
+                },
+                "thaw": {
+                  "type": "ThawFault",
+                  "id": 4
+                },
+                "corrupt": {
+                  "type": "CorruptFault",
+                  "id": 5
+                },
+                "delay": {
+                  "type": "DelayFault",
+                  "id": 6
+                },
+                "fillGate": {
+                  "type": "FillGateFault",
+                  "id": 7
+                },
+                "expireDeadline": {
+                  "type": "ExpireDeadlineFault",
+                  "id": 8
+                }
+              }
+            },
+            "InjectFaultResponse": {
+              "fields": {
+                "detail": {
+                  "type": "string",
+                  "id": 1
                 }
               }
             }

@@ -15,11 +15,11 @@ import * as path from 'node:path';
 export const LAYERS = ['generated', 'common', 'config', 'partition', 'machine', 'migtask', 'hypervisor', 'middleware', 'testbed', 'scenario', 'cli'] as const;
 
 /**
- * Modules other areas may import directly, besides an area's index.ts: common's
- * dependency-free leaves, so that the CLI can register its commands (and print
+ * Modules other areas may import directly, besides an area's index.ts: dependency-free
+ * leaves (common's, the units of config, the fault kinds), so that the CLI can register its commands (and print
  * help or a usage error) without loading grpc-js through common/index.ts.
  */
-export const LIGHT_ENTRIES: readonly string[] = ['common/errors.ts', 'common/vocabulary.ts', 'common/wire-enum.ts'];
+export const LIGHT_ENTRIES: readonly string[] = ['common/errors.ts', 'common/package-root.ts', 'common/vocabulary.ts', 'common/wire-enum.ts', 'config/units.ts', 'testbed/fault-kinds.ts'];
 
 export interface Import {
   readonly from: string;

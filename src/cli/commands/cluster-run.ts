@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import { loadCluster } from '../../config/index.ts';
 import { writeEndpoints, type Endpoints } from '../../common/index.ts';
 import { clusterFile } from '../cluster-file.ts';
-import { startChild, stopChildren, type Child } from '../supervisor.ts';
+import { startChild, stopChildren, type Child } from '../../testbed/index.ts';
 import type { UpFlags } from './cluster.ts';
 
 /** Starts the cluster of `fileArg` (default: see {@link clusterFile}) and supervises it until SIGINT/SIGTERM. */

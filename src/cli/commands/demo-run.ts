@@ -32,7 +32,7 @@ import { formatEvent, fromWireEvent } from '../../hypervisor/index.ts';
 import { loadCluster } from '../../config/index.ts';
 import { ChunkVerifier, rawChunk, readContainerFile, wrapChunks, writeContainerFile, type RawChunk } from '../../migtask/index.ts';
 import { PACKAGE_ROOT } from '../cluster-file.ts';
-import { startChild, stopChildren, type Child } from '../supervisor.ts';
+import { startChild, stopChildren, type Child } from '../../testbed/index.ts';
 import { words } from '../format.ts';
 
 const say = (text: string): void => void process.stdout.write(`\n== ${text}\n`);

@@ -7,6 +7,8 @@ import { registerMigrateCommand } from './migrate.ts';
 import { registerMiddlewareCommands } from './middleware.ts';
 import { registerSnapshotCommands } from './snapshot.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerFaultCommands } from './fault.ts';
+import { registerLinkCommands } from './link.ts';
 import { registerNodeCommands } from './node.ts';
 import { registerSimulateCommand } from './simulate.ts';
 import { registerTaskCommands } from './tasks.ts';
@@ -24,4 +26,6 @@ export function registerCommands(program: Command): void {
   registerMigrateCommand(program);
   registerMiddlewareCommands(program);
   registerSnapshotCommands(program);
+  registerLinkCommands(program);
+  registerFaultCommands(program);
 }

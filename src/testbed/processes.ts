@@ -7,8 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
-import { MigvisorError } from '../common/index.ts';
-import { PACKAGE_ROOT } from './cluster-file.ts';
+import { MigvisorError, PACKAGE_ROOT } from '../common/index.ts';
 
 /** The migvisor command's entry point (children are started with it). */
 export const BIN = path.join(PACKAGE_ROOT, 'bin', 'migvisor.js');
@@ -20,16 +19,30 @@ export interface Child {
   readonly address: string;
 }
 
+/** How a child is started. */
+export interface ChildOptions {
+  /** How long it may take to print its ready line (ms). @default 20000 */
+  readonly timeoutMs?: number;
+  /** Where its stderr lines go, prefixed with its name (default: this process's stderr). */
+  readonly log?: (line: string) => void;
+  /** Extra environment variables. */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /** Starts `migvisor ARGS...` and resolves once it prints its ready line. */
-export function startChild(name: string, args: readonly string[], options: { timeoutMs?: number; log?: (line: string) => void } = {}): Promise<Child> {
+export function startChild(name: string, args: readonly string[], options: ChildOptions = {}): Promise<Child> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const child = spawn(process.execPath, [BIN, ...args, '--exit-with-parent'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const child = spawn(process.execPath, [BIN, ...args, '--exit-with-parent'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+  });
   createInterface({ input: child.stderr! }).on('line', (line) => log(`[${name}] ${line}`));
   return new Promise<Child>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new MigvisorError(`${name} did not start within ${options.timeoutMs ?? 20000} ms`));
-    }, options.timeoutMs ?? 20_000);
+      reject(new MigvisorError(`${name} did not start within ${timeoutMs} ms`));
+    }, timeoutMs);
     const lines = createInterface({ input: child.stdout! });
     lines.once('line', (line) => {
       clearTimeout(timer);
@@ -48,20 +61,27 @@ export function startChild(name: string, args: readonly string[], options: { tim
   });
 }
 
-/** SIGTERM to every child, SIGKILL to those still alive after the grace period. */
+/** Whether a child process has ended. */
+export function exited(c: ChildProcess): boolean {
+  return c.exitCode !== null || c.signalCode !== null;
+}
+
+/** Resolves once the child has ended. */
+export function whenExited(c: ChildProcess): Promise<void> {
+  if (exited(c)) return Promise.resolve();
+  return new Promise((resolve) => c.once('exit', () => resolve()));
+}
+
+/** SIGTERM to every child (SIGCONT first: a frozen one could not act on it), SIGKILL to those still alive after the grace period. */
 export async function stopChildren(children: readonly Child[], graceMs = 5000): Promise<void> {
   await Promise.all(
-    children.map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          if (c.process.exitCode !== null || c.process.signalCode !== null) return resolve();
-          const timer = setTimeout(() => c.process.kill('SIGKILL'), graceMs);
-          c.process.once('exit', () => {
-            clearTimeout(timer);
-            resolve();
-          });
-          c.process.kill('SIGTERM');
-        }),
-    ),
+    children.map(async (c) => {
+      if (exited(c.process)) return;
+      const timer = setTimeout(() => c.process.kill('SIGKILL'), graceMs);
+      c.process.kill('SIGCONT');
+      c.process.kill('SIGTERM');
+      await whenExited(c.process);
+      clearTimeout(timer);
+    }),
   );
 }

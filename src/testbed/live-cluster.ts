@@ -1,0 +1,283 @@
+/**
+ * A cluster as the testbed runs it: every node of a cluster file and its
+ * middleware as child processes, each on an address fixed for the cluster's
+ * whole life (chosen before the first start, so a restarted process comes back
+ * where its peers expect it), and every connection between two of them through
+ * the relay of their link ({@link Network}). Processes can be killed, restarted,
+ * frozen and thawed; one that exits by itself is reported.
+ */
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { IllegalStateError, MigvisorError, NotFoundError, REGISTRY_ENV, type Endpoints } from '../common/index.ts';
+import { loadCluster, MIDDLEWARE_ENDPOINT, type ClusterConfig, type LinkDef } from '../config/index.ts';
+import { Network } from './network.ts';
+import { exited, startChild, stopChildren, whenExited, type Child } from './processes.ts';
+
+/** What a process of the cluster is doing. */
+export type ProcessState = 'running' | 'frozen' | 'killed' | 'exited';
+
+/** A process of the cluster, as {@link LiveCluster.processes} lists it. */
+export interface ProcessInfo {
+  /** A node's name, or `middleware`. */
+  readonly name: string;
+  readonly kind: 'node' | 'middleware';
+  /** Where it serves (the same across restarts). */
+  readonly address: string;
+  /** Its pid while it runs or is frozen. */
+  readonly pid: number | undefined;
+  readonly state: ProcessState;
+  /** Starts after the first. */
+  readonly restarts: number;
+}
+
+/** How to start a live cluster. */
+export interface LiveClusterOptions {
+  /** The cluster file. */
+  readonly file: string;
+  /** Links that replace the file's for the same pair (a scenario's `links:`), or add to them. */
+  readonly links?: readonly LinkDef[];
+  /** Seed of the links' loss and jitter. @default 1 */
+  readonly seed?: number;
+  /** Extra arguments of `node start` (e.g. `--log`). */
+  readonly nodeArgs?: readonly string[];
+  /** The middleware's store (default: the cluster file's). */
+  readonly store?: string;
+  /** A private folder for the registry of the processes (default: the shared one of the cluster file). */
+  readonly registry?: string;
+  /** Where route tables go (default: a fresh temporary folder, removed at stop). */
+  readonly stateDir?: string;
+  /** Where the children's stderr lines go (default: this process's stderr). */
+  readonly log?: (line: string) => void;
+  /** Called when a process exits without being asked to. */
+  readonly onExit?: (name: string, how: string) => void;
+  /** How long a process may take to start (ms). @default 20000 */
+  readonly startTimeoutMs?: number;
+}
+
+interface Member {
+  readonly name: string;
+  readonly kind: 'node' | 'middleware';
+  readonly address: string;
+  readonly args: readonly string[];
+  child: Child | undefined;
+  state: ProcessState;
+  restarts: number;
+  /** Set while the testbed itself ends the process (kill, restart, stop): its exit is expected. */
+  ending: boolean;
+  thaw: NodeJS.Timeout | undefined;
+}
+
+/** Reserves a free port on `host` and holds it until released (so nothing else takes it meanwhile). */
+async function reservePort(host: string): Promise<{ port: number; release: () => Promise<void> }> {
+  const server = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  return { port, release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+function hostOf(listen: string): string {
+  const host = listen.slice(0, listen.lastIndexOf(':'));
+  return host.replace(/^\[(.*)\]$/, '$1') || '127.0.0.1';
+}
+
+/** Links of the file, with those of `extra` replacing the file's for the same pair. */
+function mergeLinks(file: readonly LinkDef[], extra: readonly LinkDef[]): LinkDef[] {
+  const key = (l: LinkDef): string => [...l.between].sort().join('\u0000');
+  const replaced = new Set(extra.map(key));
+  return [...file.filter((l) => !replaced.has(key(l))), ...extra];
+}
+
+/** A running cluster (see the file header). */
+export class LiveCluster {
+  private stopping = false;
+
+  private constructor(
+    readonly file: string,
+    readonly config: ClusterConfig,
+    readonly network: Network,
+    private readonly members: Map<string, Member>,
+    private readonly options: LiveClusterOptions,
+    private readonly stateDir: string,
+    private readonly ownsStateDir: boolean,
+  ) {}
+
+  /** Starts every process of the cluster file; resolves once all serve. On failure, whatever started is stopped. */
+  static async start(options: LiveClusterOptions): Promise<LiveCluster> {
+    const config = loadCluster(options.file);
+    const ownsStateDir = options.stateDir === undefined;
+    const stateDir = options.stateDir ?? fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'migvisor-testbed-'));
+    fs.mkdirSync(stateDir, { recursive: true });
+    const planned: { name: string; kind: 'node' | 'middleware'; listen: string }[] = [
+      ...config.nodes.map((n) => ({ name: n.name, kind: 'node' as const, listen: n.listen })),
+      ...(config.middleware ? [{ name: MIDDLEWARE_ENDPOINT, kind: 'middleware' as const, listen: config.middleware.listen }] : []),
+    ];
+    // Ports chosen now and held until the relays are bound, so no relay takes one.
+    const reserved: { release: () => Promise<void> }[] = [];
+    const addresses = new Map<string, string>();
+    let network: Network | undefined;
+    try {
+      for (const p of planned) {
+        if (!p.listen.endsWith(':0')) {
+          addresses.set(p.name, p.listen);
+          continue;
+        }
+        const host = hostOf(p.listen);
+        const r = await reservePort(host);
+        reserved.push(r);
+        addresses.set(p.name, `${host.includes(':') ? `[${host}]` : host}:${r.port}`);
+      }
+      network = await Network.start(
+        planned.map((p) => ({ name: p.name, address: addresses.get(p.name)! })),
+        mergeLinks(config.links, options.links ?? []),
+        { seed: options.seed ?? 1 },
+      );
+    } finally {
+      await Promise.all(reserved.map((r) => r.release()));
+    }
+    const members = new Map<string, Member>();
+    for (const p of planned) {
+      const address = addresses.get(p.name)!;
+      const routes = path.join(stateDir, `routes-${p.name}.json`);
+      fs.writeFileSync(routes, `${JSON.stringify(network.routesFor(p.name), null, 2)}\n`);
+      const args =
+        p.kind === 'node'
+          ? ['node', 'start', options.file, '--node', p.name, '--listen', address, '--routes', routes, ...(options.nodeArgs ?? [])]
+          : ['middleware', 'start', options.file, '--listen', address, '--routes', routes, ...(options.store ? ['--store', options.store] : [])];
+      members.set(p.name, { name: p.name, kind: p.kind, address, args, child: undefined, state: 'killed', restarts: -1, ending: false, thaw: undefined });
+    }
+    const cluster = new LiveCluster(options.file, config, network, members, options, stateDir, ownsStateDir);
+    const started = await Promise.allSettled([...members.values()].map((m) => cluster.launch(m)));
+    const failed = started.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) {
+      await cluster.stop();
+      throw failed.reason;
+    }
+    return cluster;
+  }
+
+  /** Where the processes serve (their real addresses, which the registry holds too). */
+  endpoints(): Endpoints {
+    const nodes: Record<string, string> = {};
+    let middleware: string | undefined;
+    for (const m of this.members.values()) {
+      if (m.kind === 'node') nodes[m.name] = m.address;
+      else middleware = m.address;
+    }
+    return { nodes, ...(middleware ? { middleware } : {}) };
+  }
+
+  /** The address of process `name` (a node or `middleware`). */
+  address(name: string): string {
+    return this.member(name).address;
+  }
+
+  /** Every process, nodes in the file's order, then the middleware. */
+  processes(): ProcessInfo[] {
+    return [...this.members.values()].map((m) => ({
+      name: m.name,
+      kind: m.kind,
+      address: m.address,
+      pid: m.state === 'running' || m.state === 'frozen' ? m.child?.process.pid : undefined,
+      state: m.state,
+      restarts: Math.max(0, m.restarts),
+    }));
+  }
+
+  /** SIGKILL to process `name`; resolves once it is gone. */
+  async kill(name: string): Promise<string> {
+    const m = this.member(name);
+    if (m.state === 'killed' || m.state === 'exited' || !m.child) throw new IllegalStateError(m.state, 'kill', `${name} is not running`);
+    const pid = m.child.process.pid;
+    await this.end(m);
+    return `killed ${name} (pid ${pid})`;
+  }
+
+  /** Starts process `name` again on its address (killed first if it runs); resolves once it serves. */
+  async restart(name: string): Promise<string> {
+    const m = this.member(name);
+    if (m.child && !exited(m.child.process)) await this.end(m);
+    await this.launch(m);
+    return `restarted ${name} (pid ${m.child?.process.pid}) at ${m.address}`;
+  }
+
+  /** SIGSTOP to process `name`: it answers nothing (its peers' calls wait) until {@link thaw}, or for `forMs`. */
+  freeze(name: string, forMs = 0): string {
+    const m = this.member(name);
+    if (m.state !== 'running' || !m.child) throw new IllegalStateError(m.state, 'freeze', `${name} is not running`);
+    m.child.process.kill('SIGSTOP');
+    m.state = 'frozen';
+    if (forMs > 0) {
+      m.thaw = setTimeout(() => {
+        if (m.state === 'frozen') this.thaw(name);
+      }, forMs);
+    }
+    return `froze ${name} (pid ${m.child.process.pid})${forMs > 0 ? ` for ${forMs} ms` : ''}`;
+  }
+
+  /** SIGCONT to a frozen process. */
+  thaw(name: string): string {
+    const m = this.member(name);
+    if (m.state !== 'frozen' || !m.child) throw new IllegalStateError(m.state, 'thaw', `${name} is not frozen`);
+    clearTimeout(m.thaw);
+    m.thaw = undefined;
+    m.child.process.kill('SIGCONT');
+    m.state = 'running';
+    return `thawed ${name} (pid ${m.child.process.pid})`;
+  }
+
+  /** Stops every process (thawing frozen ones first) and the relays; removes its temporary files. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const children: Child[] = [];
+    for (const m of this.members.values()) {
+      clearTimeout(m.thaw);
+      m.ending = true;
+      if (m.child) children.push(m.child);
+    }
+    await stopChildren(children);
+    for (const m of this.members.values()) if (m.state !== 'exited') m.state = 'killed';
+    await this.network.close();
+    if (this.ownsStateDir) fs.rmSync(this.stateDir, { recursive: true, force: true });
+  }
+
+  private member(name: string): Member {
+    const m = this.members.get(name);
+    if (!m) throw new NotFoundError('process', name, `in the cluster (processes: ${[...this.members.keys()].join(', ')})`);
+    return m;
+  }
+
+  private async launch(m: Member): Promise<void> {
+    if (this.stopping) throw new MigvisorError('the cluster is stopping');
+    const child = await startChild(m.name, m.args, {
+      ...(this.options.log ? { log: this.options.log } : {}),
+      ...(this.options.registry ? { env: { [REGISTRY_ENV]: this.options.registry } } : {}),
+      ...(this.options.startTimeoutMs ? { timeoutMs: this.options.startTimeoutMs } : {}),
+    });
+    m.child = child;
+    m.state = 'running';
+    m.ending = false;
+    m.restarts++;
+    child.process.once('exit', (code, signal) => {
+      if (m.child !== child) return;
+      if (m.ending || this.stopping) return;
+      m.state = 'exited';
+      this.options.onExit?.(m.name, signal ?? `code ${code}`);
+    });
+  }
+
+  /** Kills the member's process (expected by the testbed) and waits for it. */
+  private async end(m: Member): Promise<void> {
+    const child = m.child;
+    if (!child) return;
+    clearTimeout(m.thaw);
+    m.ending = true;
+    child.process.kill('SIGKILL');
+    await whenExited(child.process);
+    m.state = 'killed';
+  }
+}
