@@ -10,3 +10,4 @@ export type {
   StepRecord,
   Verdict,
 } from './report-model.ts';
+export { renderJUnit } from './report-junit.ts';
