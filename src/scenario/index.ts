@@ -11,3 +11,4 @@ export type {
   Verdict,
 } from './report-model.ts';
 export { renderJUnit } from './report-junit.ts';
+export { renderHtml } from './report-html.ts';
