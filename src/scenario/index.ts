@@ -12,3 +12,4 @@ export type {
 } from './report-model.ts';
 export { renderJUnit } from './report-junit.ts';
 export { renderHtml } from './report-html.ts';
+export { summaryLine, summaryTable } from './report-summary.ts';
