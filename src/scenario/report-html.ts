@@ -159,10 +159,14 @@ function legend(run: RunReport, colourOf: (task: string) => string): Markup {
   const arrow = (outcome: 'completed' | 'failed' | 'refused', dash?: string): Markup =>
     h('line', { x1: 2, y1: 7, x2: 22, y2: 7, stroke: COLOURS[outcome], 'stroke-width': 1.6, 'stroke-dasharray': dash, 'marker-end': `url(#mv-end-${outcome})` });
   const grey = '#8b97a8';
-  return h(
-    'ul',
-    { class: 'legend' },
-    run.tasks.map((t) => key(bar({ fill: colourOf(t) }), t, 'task')),
+  return fragment(
+    h('ul', { class: 'legend tasks', 'aria-label': 'tasks' }, run.tasks.map((t) => key(bar({ fill: colourOf(t) }), t, 'task'))),
+    h('ul', { class: 'legend keys', 'aria-label': 'what the timeline shows' }, legendKeys(bar, arrow, grey)),
+  );
+}
+
+function legendKeys(bar: (attrs: Record<string, string | number>) => Markup, arrow: (outcome: 'completed' | 'failed' | 'refused', dash?: string) => Markup, grey: string): Markup[] {
+  return [
     key(bar({ fill: grey }), 'running'),
     key(fragment(bar({ fill: grey }), bar({ fill: 'url(#mv-hatch)' })), 'stopped'),
     key(bar({ fill: grey, 'fill-opacity': 0.25, stroke: grey, 'stroke-dasharray': '4 2' }), 'parked'),
@@ -174,7 +178,7 @@ function legend(run: RunReport, colourOf: (task: string) => string): Markup {
     key(h('path', { d: 'M8,2.5 L18,2.5 L13,11.5 z', fill: COLOURS.faultFill, stroke: COLOURS.fault }), 'fault'),
     key(h('path', { d: 'M13,2 L18,7 L13,12 L8,7 z', fill: COLOURS.faultFill, stroke: COLOURS.fault }), 'link fault'),
     key(fragment(h('line', { x1: 1, y1: 7, x2: 25, y2: 7, stroke: '#9ca3af' }), h('circle', { cx: 13, cy: 7, r: 4, fill: COLOURS.cut, stroke: '#fff' })), 'link change'),
-  );
+  ];
 }
 
 function expectationRow(e: ExpectationResult): Markup {

@@ -17,22 +17,21 @@ export interface TimeScale {
   readonly endMs: number;
 }
 
-const STEPS = [1, 2, 5];
+// Round steps in ms: 1-2-5 below a second, then what a clock reads (15 s, 30 s, 1 min, 2 min, 5 min, ...).
+const STEPS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000];
 
-/** A round tick step for `spanMs` that gives about `target` ticks. */
-export function tickStep(spanMs: number, target = 10): number {
+/** A round tick step for `spanMs` that gives about `target` ticks (at most a few more). */
+export function tickStep(spanMs: number, target = 12): number {
   const raw = Math.max(spanMs, 1) / target;
-  const power = 10 ** Math.floor(Math.log10(raw));
-  for (const s of STEPS) if (s * power >= raw) return s * power;
-  return 10 * power;
+  return STEPS.find((s) => s >= raw) ?? Math.ceil(raw / 3_600_000) * 3_600_000;
 }
 
-/** `ms` as an axis label with the precision of `stepMs`: `400 ms` below a second's step, else seconds (`2.5 s`), and whole minutes (`3 min`) for a step of a minute or more. */
+/** `ms` as an axis label with the precision of `stepMs` (a step of 1 gives the time to the ms): `400 ms` below a second's step, else seconds (`2.5 s`), and minutes (`3 min`) for a step of a minute or more. */
 export function tickLabel(ms: number, stepMs: number): string {
   if (stepMs < 1000 && ms < 1000) return `${Math.round(ms)} ms`;
-  if (stepMs >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000} min`;
-  const decimals = stepMs >= 1000 ? 0 : Math.max(0, Math.ceil(-Math.log10(stepMs / 1000)));
-  return `${(ms / 1000).toFixed(decimals)} s`;
+  if (stepMs >= 60_000) return `${Number((ms / 60_000).toFixed(2))} min`;
+  const decimals = stepMs >= 1000 ? 0 : Math.min(3, Math.max(0, Math.ceil(-Math.log10(stepMs / 1000))));
+  return `${Number((ms / 1000).toFixed(decimals))} s`;
 }
 
 /** The scale of a run lasting `durationMs` drawn from `left` to `right`: the axis ends with the run, its ticks are round. */

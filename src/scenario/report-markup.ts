@@ -45,7 +45,8 @@ function childText(child: Child): string {
   if (Markup.is(child)) return child.html;
   if (typeof child === 'number') return num(child);
   if (typeof child === 'string') return escapeMarkup(child);
-  return child.map(childText).join('');
+  if (Array.isArray(child)) return child.map(childText).join('');
+  throw new Error('not markup: build elements with h()');
 }
 
 function attrText(attrs: Attrs): string {

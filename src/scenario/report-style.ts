@@ -57,7 +57,8 @@ table.data tr.failed td, table.data tr.error td { background: #fffafa; }
 .js section.run:not(.selected) { display: none; }
 @media print { .js section.run:not(.selected) { display: block; } .runs tbody tr { cursor: auto; } }
 svg.defs { position: absolute; width: 0; height: 0; overflow: hidden; }
-.legend { display: flex; flex-wrap: wrap; gap: 4px 14px; font-size: 12px; color: var(--muted); margin: 0 0 10px; padding: 0; list-style: none; }
+.legend { display: flex; flex-wrap: wrap; gap: 4px 16px; font-size: 12px; color: var(--muted); margin: 0 0 6px; padding: 0; list-style: none; }
+.legend.keys { margin-bottom: 10px; }
 .legend li { display: inline-flex; align-items: center; gap: 6px; }
 .legend li.task { color: var(--text); font-weight: 600; }
 .legend svg { flex: none; }
@@ -73,10 +74,11 @@ svg.timeline { display: block; width: 100%; height: auto; }
 .timeline .grid .run-end { stroke: #94a3b8; stroke-dasharray: 3 3; }
 .timeline .axis-line, .timeline .tick line { stroke: #9ca3af; stroke-width: 1; }
 .timeline .tick-label { fill: var(--muted); font-size: 10.5px; font-variant-numeric: tabular-nums; }
+.timeline .tick-label.end { fill: var(--text); font-weight: 600; }
 .timeline .label { paint-order: stroke; stroke: #ffffff; stroke-width: 3px; stroke-linejoin: round; }
 .timeline .move-label.completed { fill: #334155; }
 .timeline .move-label.failed { fill: #b91c1c; font-weight: 600; }
-.timeline .move-label.refused { fill: #64748b; }
+.timeline .move-label.refused { fill: #475569; }
 .timeline .fault-label { fill: #92400e; font-weight: 600; }
 .timeline .fault-line { stroke: #b45309; stroke-width: 1; stroke-dasharray: 2 2; }
 .timeline .link-stem { stroke: #cbd5e1; stroke-width: 1; }

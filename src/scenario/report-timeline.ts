@@ -23,7 +23,7 @@
 import { formatDuration } from '../config/index.ts';
 import { h, type Markup } from './report-markup.ts';
 import type { FaultRecord, LinkChange, MoveRecord, Residence, RunReport } from './report-model.ts';
-import { stack, textWidth, timeScale, type TimeScale } from './report-layout.ts';
+import { stack, textWidth, tickLabel, timeScale, type TimeScale } from './report-layout.ts';
 import { oneLine } from './report-text.ts';
 
 /** The width of the timeline's view box, in px. */
@@ -41,7 +41,7 @@ const LINK_LEVEL = 15;
 export const COLOURS = {
   completed: '#334155',
   failed: '#dc2626',
-  refused: '#94a3b8',
+  refused: '#64748b',
   downtime: '#dc2626',
   fault: '#b45309',
   faultFill: '#f59e0b',
@@ -332,6 +332,15 @@ function axis(l: Layout, links: readonly LinkChange[], linkLabels: readonly Labe
     l.scale.ticks.map((t) =>
       h('g', { class: 'tick' }, h('line', { x1: l.scale.x(t), x2: l.scale.x(t), y1: y, y2: y + 4 }), h('text', { class: 'tick-label', x: l.scale.x(t), y: y + 15, 'text-anchor': 'middle' }, l.scale.label(t))),
     ),
+    // The end of the axis, when it is not a tick and there is room for its label.
+    l.scale.x(l.scale.endMs) - l.scale.x(l.scale.ticks.at(-1) ?? 0) > 40 &&
+      h(
+        'g',
+        { class: 'tick end' },
+        h('title', {}, `the run ended at ${at(l.scale.endMs)}`),
+        h('line', { x1: l.scale.x(l.scale.endMs), x2: l.scale.x(l.scale.endMs), y1: y, y2: y + 4 }),
+        h('text', { class: 'tick-label end', x: l.scale.x(l.scale.endMs), y: y + 15, 'text-anchor': 'middle' }, tickLabel(l.scale.endMs, 1)),
+      ),
     links.map((c, i) => {
       const label = linkLabels[i]!;
       const x = l.scale.x(c.atMs);
