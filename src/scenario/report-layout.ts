@@ -62,6 +62,14 @@ export function textWidth(text: string, fontSize: number): number {
   return em * fontSize + 2;
 }
 
+/** `text` cut with `…` to fit `width` px at `fontSize` (by {@link textWidth}); as it is when it fits. */
+export function fitText(text: string, width: number, fontSize: number): string {
+  if (textWidth(text, fontSize) <= width) return text;
+  const chars = [...text];
+  while (chars.length > 0 && textWidth(`${chars.join('')}…`, fontSize) > width) chars.pop();
+  return `${chars.join('')}…`;
+}
+
 /** A label to stack: the interval it covers on x. */
 export interface Span {
   readonly x0: number;
