@@ -1,7 +1,7 @@
 /**
  * A scenario report as one self-contained HTML page: a header (scenario,
  * verdict, start, duration, seed), for a campaign a table of its runs, and per
- * run its timeline (see report-timeline.ts) with a legend, the verdict of each
+ * run its timeline (report-timeline.ts) with a legend (report-legend.ts), the verdict of each
  * expectation, and the steps as they ran.
  *
  * The page loads nothing: its style and its few lines of script are inline, and
@@ -17,7 +17,8 @@ import { expectationCounts, firstProblem } from './report-counts.ts';
 import { fragment, h, trusted, type Child, type Markup } from './report-markup.ts';
 import type { ExpectationResult, RunReport, ScenarioReport, StepRecord, Verdict } from './report-model.ts';
 import { REPORT_CSS } from './report-style.ts';
-import { COLOURS, renderTimeline, timelineDefs } from './report-timeline.ts';
+import { legend } from './report-legend.ts';
+import { renderTimeline, tasksOf, timelineDefs } from './report-timeline.ts';
 
 // Muted, distinct, and none of them the red of failures and downtime or the amber of faults.
 const PALETTE = ['#4e79a7', '#59a14f', '#b07aa1', '#76b7b2', '#9c755f', '#5b6abf', '#8cb84c', '#d37295', '#7a8b99', '#3f9aa8'];
@@ -149,38 +150,6 @@ function runList(report: ScenarioReport): Markup {
   );
 }
 
-/** A small picture of a legend key, drawn as the timeline draws it. */
-function key(shape: Child, label: Child, cls = 'key'): Markup {
-  return h('li', { class: cls }, h('svg', { width: 26, height: 14, viewBox: '0 0 26 14', 'aria-hidden': 'true' }, shape), label);
-}
-
-function legend(run: RunReport, colourOf: (task: string) => string): Markup {
-  const bar = (attrs: Record<string, string | number>): Markup => h('rect', { x: 1, y: 3, width: 24, height: 8, rx: 2, ...attrs });
-  const arrow = (outcome: 'completed' | 'failed' | 'refused', dash?: string): Markup =>
-    h('line', { x1: 2, y1: 7, x2: 22, y2: 7, stroke: COLOURS[outcome], 'stroke-width': 1.6, 'stroke-dasharray': dash, 'marker-end': `url(#mv-end-${outcome})` });
-  const grey = '#8b97a8';
-  return fragment(
-    h('ul', { class: 'legend tasks', 'aria-label': 'tasks' }, run.tasks.map((t) => key(bar({ fill: colourOf(t) }), t, 'task'))),
-    h('ul', { class: 'legend keys', 'aria-label': 'what the timeline shows' }, legendKeys(bar, arrow, grey)),
-  );
-}
-
-function legendKeys(bar: (attrs: Record<string, string | number>) => Markup, arrow: (outcome: 'completed' | 'failed' | 'refused', dash?: string) => Markup, grey: string): Markup[] {
-  return [
-    key(bar({ fill: grey }), 'running'),
-    key(fragment(bar({ fill: grey }), bar({ fill: 'url(#mv-hatch)' })), 'stopped'),
-    key(bar({ fill: grey, 'fill-opacity': 0.25, stroke: grey, 'stroke-dasharray': '4 2' }), 'parked'),
-    key(bar({ fill: 'url(#mv-hatch-lost)', stroke: COLOURS.lost }), 'lost'),
-    key(h('rect', { x: 1, y: 5.5, width: 24, height: 3, rx: 1, fill: COLOURS.downtime }), 'downtime'),
-    key(fragment(arrow('completed'), h('circle', { cx: 11, cy: 7, r: 2.3, fill: '#fff', stroke: COLOURS.completed, 'stroke-width': 1.2 })), 'move, phase'),
-    key(arrow('failed', '5 3'), 'failed'),
-    key(arrow('refused', '2 3'), 'refused'),
-    key(h('path', { d: 'M8,2.5 L18,2.5 L13,11.5 z', fill: COLOURS.faultFill, stroke: COLOURS.fault }), 'fault'),
-    key(h('path', { d: 'M13,2 L18,7 L13,12 L8,7 z', fill: COLOURS.faultFill, stroke: COLOURS.fault }), 'link fault'),
-    key(fragment(h('line', { x1: 1, y1: 7, x2: 25, y2: 7, stroke: '#9ca3af' }), h('circle', { cx: 13, cy: 7, r: 4, fill: COLOURS.cut, stroke: '#fff' })), 'link change'),
-  ];
-}
-
 function expectationRow(e: ExpectationResult): Markup {
   return h(
     'tr',
@@ -229,7 +198,7 @@ function timeline(run: RunReport, colourOf: (task: string) => string): Markup {
   const empty = run.residences.length + run.moves.length + run.faults.length + run.links.length === 0;
   if (empty && run.lanes.length === 0) return h('p', { class: 'muted' }, 'Nothing to show: the run has no lanes.');
   return fragment(
-    empty ? h('p', { class: 'muted' }, 'No task ran.') : legend(run, colourOf),
+    empty ? h('p', { class: 'muted' }, 'No task ran.') : legend(tasksOf(run), colourOf),
     h('div', { class: 'timeline-wrap' }, renderTimeline(run, colourOf)),
   );
 }

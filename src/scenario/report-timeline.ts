@@ -357,10 +357,15 @@ function axis(l: Layout, links: readonly LinkChange[], linkLabels: readonly Labe
   );
 }
 
-/** The SVG timeline of `run`, each task in `colourOf(task)`; empty markup-free note when the run has nothing to draw. */
+/** The tasks a timeline of `run` has rows for: its tasks, then any other a residence or a move names. */
+export function tasksOf(run: RunReport): string[] {
+  return union(run.tasks, [...run.residences.map((r) => r.task), ...run.moves.map((m) => m.task)]);
+}
+
+/** The SVG timeline of `run`, each task in `colourOf(task)`. */
 export function renderTimeline(run: RunReport, colourOf: (task: string) => string): Markup {
   const lanes = union(run.lanes, [...run.residences.map((r) => r.lane), ...run.moves.flatMap((m) => [m.from, m.to])]);
-  const tasks = union(run.tasks, [...run.residences.map((r) => r.task), ...run.moves.map((m) => m.task)]);
+  const tasks = tasksOf(run);
   const lastMs = Math.max(run.durationMs, ...run.residences.map((r) => r.toMs ?? 0), ...run.moves.map((m) => m.endMs), ...run.faults.map((f) => f.atMs), ...run.links.map((c) => c.atMs), 1);
   const scale = timeScale(lastMs, LEFT, TIMELINE_WIDTH - RIGHT);
   const places = run.faults.map((f) => faultPlace(f, lanes));
