@@ -10,3 +10,8 @@ export type {
   StepRecord,
   Verdict,
 } from './report-model.ts';
+export { renderJUnit } from './report-junit.ts';
+export { renderHtml } from './report-html.ts';
+export { summaryLine, summaryTable } from './report-summary.ts';
+export { writeReports } from './report-write.ts';
+export type { ReportTargets } from './report-write.ts';
