@@ -7,7 +7,9 @@
 import { Code, InvalidArgumentError, migTaskClient, MigvisorError, nodeClient, NotFoundError, unary } from '../common/index.ts';
 import type { LinkProfile } from '../config/index.ts';
 import type { LiveCluster } from './live-cluster.ts';
-import type { CutMode, LinkStatus } from './network.ts';
+import type { LinkStatus } from './link.ts';
+import type { CorruptSpec } from './network.ts';
+import type { CutMode } from './relay.ts';
 import type { FaultKind } from './fault-kinds.ts';
 import { describeProfile } from './profile.ts';
 
@@ -15,9 +17,6 @@ import { describeProfile } from './profile.ts';
 export type TestbedEvent =
   | { readonly kind: 'fault'; readonly fault: FaultKind; readonly target: string; readonly detail: string }
   | { readonly kind: 'link'; readonly between: readonly [string, string]; readonly change: 'set' | 'cut' | 'heal'; readonly profile: string };
-
-/** What to corrupt on a link. */
-export type CorruptWhat = { readonly bytes: number } | { readonly chunk: true };
 
 /** Most messages fill-gate sends before it gives up on a gate that never fills. */
 const FILL_LIMIT = 100_000;
@@ -88,7 +87,7 @@ export class Testbed {
   }
 
   /** Corrupts the next bytes sent from `from` to `to`. */
-  corrupt(from: string, to: string, what: CorruptWhat): string {
+  corrupt(from: string, to: string, what: CorruptSpec): string {
     if ('bytes' in what && !(Number.isInteger(what.bytes) && what.bytes >= 1 && what.bytes <= 1 << 20)) {
       throw new InvalidArgumentError(`bytes: 1 to 1048576, got ${what.bytes}`);
     }

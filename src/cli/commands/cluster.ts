@@ -1,5 +1,6 @@
 /** Registers `migvisor cluster up [FILE]`; the supervisor is in ./cluster-run.ts, loaded when the command runs. */
 import type { Command } from 'commander';
+import { integer } from '../option-values.ts';
 import { action } from '../run-command.ts';
 
 /** The options of `cluster up`. */
@@ -7,6 +8,8 @@ export interface UpFlags {
   readonly readyFile?: string;
   readonly log?: boolean;
   readonly json?: boolean;
+  readonly seed: number;
+  readonly testbed?: string;
 }
 
 /** Adds the `cluster` command group to the program. */
@@ -14,10 +17,12 @@ export function registerClusterCommands(program: Command): void {
   const cluster = program.command('cluster').description('run a whole cluster');
   cluster
     .command('up')
-    .description('start every node and the middleware as child processes; stop them all on SIGINT/SIGTERM')
+    .description('start every node and the middleware as child processes, their links and the testbed (migvisor link, migvisor fault); stop them all on SIGINT/SIGTERM')
     .argument('[file]', 'cluster file (default config/cluster.yaml)')
     .option('--ready-file <file>', 'write {"nodes": {...}, "middleware": ...} here once all serve')
     .option('--log', 'show every node\'s events')
     .option('--json', 'print the endpoints as one JSON line on stdout once all serve')
+    .option('--seed <n>', 'seed of the links\' loss and jitter', integer('--seed'), 1)
+    .option('--testbed <host:port>', 'where the testbed serves (default 127.0.0.1, a free port)')
     .action(action(async (file: string | undefined, flags: UpFlags) => (await import('./cluster-run.ts')).up(file, flags)));
 }

@@ -10,6 +10,7 @@ import { registerDemoCommand } from './demo.ts';
 import { registerFaultCommands } from './fault.ts';
 import { registerLinkCommands } from './link.ts';
 import { registerNodeCommands } from './node.ts';
+import { registerScenarioCommands } from './scenario.ts';
 import { registerSimulateCommand } from './simulate.ts';
 import { registerTaskCommands } from './tasks.ts';
 
@@ -28,4 +29,5 @@ export function registerCommands(program: Command): void {
   registerSnapshotCommands(program);
   registerLinkCommands(program);
   registerFaultCommands(program);
+  registerScenarioCommands(program);
 }
