@@ -224,6 +224,7 @@ class Connection {
 
   private wire(target: net.Socket): void {
     const { dialer, spec } = this;
+    target.setNoDelay(true);
     const port = (input: net.Socket, output: net.Socket): FlowPort => ({
       write: (data) => output.write(data),
       end: () => output.end(),
