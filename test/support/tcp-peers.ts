@@ -1,5 +1,5 @@
 /**
- * Raw TCP peers for the link specs and the link bench: a server on 127.0.0.1 that
+ * Raw TCP peers for the link specs: a server on 127.0.0.1 that
  * hands every connection to a handler, and the few things a test does with a
  * socket (connect, send a buffer with backpressure, read to the end, wait for a
  * reset), all bounded in time.
