@@ -58,17 +58,22 @@ export class Network {
   /**
    * Starts a relay for every ordered pair of distinct `endpoints`, each pair's
    * link shaped as `links` says (pairs not listed are unshaped). Throws
-   * InvalidArgumentError for a duplicate endpoint, a bad address, a link of an
+   * InvalidArgumentError for a duplicate endpoint or address, a bad address, a link of an
    * endpoint to itself, a pair described twice or a bad profile, and
    * NotFoundError for a link naming an unknown endpoint.
    */
   static async start(endpoints: readonly Endpoint[], links: readonly LinkDef[], options: NetworkOptions = {}): Promise<Network> {
     const names = new Set<string>();
+    const addresses = new Map<string, string>();
     for (const e of endpoints) {
       if (e.name === '') throw new InvalidArgumentError('an endpoint needs a name');
       if (names.has(e.name)) throw new InvalidArgumentError(`endpoint ${JSON.stringify(e.name)} is listed twice`);
       names.add(e.name);
       parseAddress(e.address, `endpoint ${e.name}`);
+      // Route tables are keyed by the target's address: two endpoints cannot share one.
+      const other = addresses.get(e.address);
+      if (other !== undefined) throw new InvalidArgumentError(`endpoints ${other} and ${e.name} have the same address ${e.address}`);
+      addresses.set(e.address, e.name);
     }
     const seed = options.seed ?? randomInt(2 ** 32);
     const net = new Network(seed >>> 0, endpoints);

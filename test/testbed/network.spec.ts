@@ -104,6 +104,11 @@ describe('testbed network', function () {
     }
     expect(refused).to.be.instanceOf(NotFoundError);
     expect(String(refused)).to.include('endpoint "zz" not found (endpoints: a, b)');
+    const refusal = (e: readonly { name: string; address: string }[], l: Parameters<typeof Network.start>[1] = []): Promise<unknown> => Network.start(e, l).then(() => undefined, (err: unknown) => err);
+    expect(String(await refusal([...ends, { name: 'a', address: '127.0.0.1:1' }]))).to.include('endpoint "a" is listed twice');
+    expect(String(await refusal([...ends, { name: 'c', address: a.address }]))).to.include(`endpoints a and c have the same address ${a.address}`);
+    expect(String(await refusal([...ends, { name: 'c', address: 'nowhere' }]))).to.include('endpoint c: address "nowhere" is not host:port');
+    expect(await refusal(ends, [{ ...UNSHAPED, between: ['b', 'b'], line: 1 }])).to.be.instanceOf(InvalidArgumentError);
   });
 
   it('cut (reset): open connections see ECONNRESET, new ones are reset, heal lets them through again', async () => {
