@@ -42,11 +42,6 @@ export class TamperFaults {
   chunk = false;
   /** The extra hold of the next DATA frame, ms; undefined: none armed. */
   delayMs: number | undefined = undefined;
-
-  /** Whether any fault is armed. */
-  get armed(): boolean {
-    return this.corruptBytes > 0 || this.chunk || this.delayMs !== undefined;
-  }
 }
 
 /** What one read did, besides changing bytes of it in place. */
@@ -88,11 +83,6 @@ export class Http2FrameTracker {
   /** Whether the stream turned out not to be HTTP/2 (the tracker no longer looks at it). */
   get opaque(): boolean {
     return this.phase === 'opaque';
-  }
-
-  /** Bytes of the stream seen so far. */
-  get position(): number {
-    return this.offset;
   }
 
   /** Reads `chunk`, the stream's next bytes, and changes bytes of it in place as `faults` ask. */
