@@ -4,6 +4,7 @@
  * and noisy. Select parts with arguments, e.g. `npm run bench -- cpu`.
  */
 import { cpuBenchmark } from './cpu-bench.ts';
+import { linkBenchmark } from './link-bench.ts';
 import { liveBenchmark } from './live-bench.ts';
 import { migrateBenchmark } from './migrate-bench.ts';
 import { storeBenchmark } from './store-bench.ts';
@@ -16,4 +17,5 @@ if (want('cpu')) summary.cpu = cpuBenchmark();
 if (want('migrate')) summary.migrate = { full: await migrateBenchmark() };
 if (want('live')) summary.live = await liveBenchmark();
 if (want('store')) summary.store = await storeBenchmark();
+if (want('link')) summary.link = await linkBenchmark();
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
