@@ -205,7 +205,7 @@ export function evaluate(plan: RunPlan, facts: RunFacts): ExpectationResult[] {
       case 'migration_fails': {
         const failed = facts.moves(e.task).filter((m) => m.outcome !== 'completed');
         const matching = failed.filter((m) => !e.code || m.code === e.code);
-        const clean = matching.find((m) => facts.places(e.task).length <= 1);
+        const clean = facts.places(e.task).length <= 1 ? matching[0] : undefined;
         if (matching.length === 0) {
           out.push(
             result(
@@ -235,7 +235,7 @@ function stepsDid(plan: RunPlan, facts: RunFacts): ExpectationResult {
     return undefined;
   };
   const bad = facts.steps.filter((s) => !s.ok && !(moveOf(s) !== undefined && mayFail.has(moveOf(s)!) && !/timed out/.test(s.error ?? '')));
-  const base = { index: plan.expect.length, line: 0, kind: 'steps', text: 'every step did what it said' } as const;
+  const base = { index: plan.expect.length, line: plan.stepsLine, kind: 'steps', text: 'every step did what it said' } as const;
   if (bad.length === 0) return { ...base, verdict: 'passed', reason: `${facts.steps.length} step(s) done` };
   const first = bad[0]!;
   return { ...base, verdict: 'failed', reason: `step ${first.index + 1} (line ${first.line}, ${first.text}): ${first.error ?? 'failed'}${bad.length > 1 ? `; ${bad.length - 1} more step(s) failed` : ''}` };

@@ -122,6 +122,8 @@ export interface RunPlan {
   readonly tasks: readonly TaskDef[];
   readonly steps: readonly Step[];
   readonly expect: readonly Expectation[];
+  /** Line of the `steps` key (the implicit expectation "every step did what it said" points there). */
+  readonly stepsLine: number;
   readonly timeoutMs: number;
   readonly settleMs: number;
   readonly bootTasks: boolean;

@@ -34,6 +34,9 @@ export const DEFAULT_STEP_TIMEOUT_MS = 30_000;
 
 type Raw = Record<string, unknown>;
 
+/** An expectation before its text is written. */
+type Untexted = Expectation extends unknown ? (Expectation extends infer E ? (E extends unknown ? Omit<E, 'text'> : never) : never) : never;
+
 /** Where a problem is, and what. */
 export interface RunProblem {
   readonly path: Path;
@@ -96,8 +99,8 @@ class RunBuilder {
     this.cluster = ctx.cluster;
     this.lineOf = ctx.lineOf;
     this.report = ctx.report;
-    this.nodes = new Set(cluster.nodes.map((n) => n.name));
-    this.endpoints = new Set([...this.nodes, ...(cluster.middleware ? [MIDDLEWARE_ENDPOINT] : [])]);
+    this.nodes = new Set(this.cluster.nodes.map((n) => n.name));
+    this.endpoints = new Set([...this.nodes, ...(this.cluster.middleware ? [MIDDLEWARE_ENDPOINT] : [])]);
   }
 
   build(seed: number): RunPlan {
@@ -126,6 +129,7 @@ class RunBuilder {
       tasks: [...this.tasks.values()],
       steps,
       expect,
+      stepsLine: this.lineOf(['steps']),
       timeoutMs: this.duration(this.root['timeout'], ['timeout']) ?? DEFAULT_TIMEOUT_MS,
       settleMs: this.duration(this.root['settle'], ['settle']) ?? DEFAULT_SETTLE_MS,
       bootTasks: this.root['boot_tasks'] === true,
@@ -476,7 +480,7 @@ class RunBuilder {
     const v = r[kind];
     const p = [...path, kind];
     const base = { index, line: this.lineOf(path) };
-    let e: Omit<Expectation, 'text'> | undefined;
+    let e: Untexted | undefined;
     switch (kind) {
       case 'continuity': {
         const o = typeof v === 'string' ? { task: v } : record(v);

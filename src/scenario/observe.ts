@@ -53,7 +53,12 @@ export class Observer {
   private readonly generations = new Map<string, number>();
   private waiters: Waiter[] = [];
 
-  constructor(private readonly t0: number) {}
+  constructor(private t0: number) {}
+
+  /** Moves the run's start to `t0` (performance.now()); lines that came before it get negative times. */
+  rebase(t0: number): void {
+    this.t0 = t0;
+  }
 
   /** ms since the run's start. */
   now(): number {
@@ -123,7 +128,8 @@ export class Observer {
     for (let attempt = 0; !w.stopped && attempt < 50; attempt++) {
       const call = w.client.Watch({
         kinds: ['EVENT_KIND_CONSOLE', 'EVENT_KIND_MIGRATION', 'EVENT_KIND_EXIT', 'EVENT_KIND_FAULT'],
-        ...(w.lastSeq > 0 ? { afterSeq: w.lastSeq } : {}),
+        // From the start of the node's replay buffer: a line printed before the stream was set up is not lost.
+        afterSeq: w.lastSeq,
       });
       try {
         for await (const m of serverStream(call, `Watch on ${w.node}`)) {

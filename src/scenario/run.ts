@@ -45,7 +45,8 @@ export async function executeRun(plan: RunPlan, env: RunEnvironment): Promise<Ru
 }
 
 class RunExecution {
-  private readonly t0 = performance.now();
+  /** The run's start: once its links are set and its first tasks started (`at` counts from here). */
+  private t0 = performance.now();
   private readonly observer = new Observer(this.t0);
   private readonly tasks = new Map<string, TaskState>();
   private readonly residences: { -readonly [K in keyof Residence]: Residence[K] }[] = [];
@@ -81,7 +82,10 @@ class RunExecution {
     try {
       this.setLinks();
       for (const node of this.env.access.runningNodes()) this.observer.watch(node, this.cluster.address(node));
-      for (const def of this.plan.tasks) if (def.atBegin) await this.start(def.name);
+      for (const def of this.plan.tasks) if (def.atBegin) await this.start(def.name, false);
+      this.t0 = performance.now();
+      this.observer.rebase(this.t0);
+      for (const def of this.plan.tasks) if (def.atBegin) this.reside(def.name, def.node, 'running', 0);
       for (const step of this.plan.steps) {
         if (this.abort.signal.aborted) break;
         await this.step(step);
@@ -289,13 +293,13 @@ class RunExecution {
     }
   }
 
-  private async start(name: string): Promise<void> {
+  private async start(name: string, record = true): Promise<void> {
     const def = this.plan.tasks.find((t) => t.name === name)!;
     const state = this.tasks.get(name)!;
     if (state.id) throw new MigvisorError(`task ${name} was started already`);
     state.id = await this.env.access.startTask(def);
     state.where = def.node;
-    this.reside(name, def.node, 'running');
+    if (record) this.reside(name, def.node, 'running');
   }
 
   /** Makes a move of a task, keeping its place and the timeline up to date. */
@@ -311,7 +315,7 @@ class RunExecution {
       now: () => this.now(),
       taskName: spec.task,
       taskId: state.id,
-      from,
+      from: from ?? 'middleware',
       ...(state.snapshot ? { snapshot: state.snapshot } : {}),
       ...(onPhase ? { onPhase } : {}),
     });

@@ -74,7 +74,7 @@ export function testbedHandlers(testbed: Testbed): TestbedHandlers {
       const loss = bounded(r.loss ?? undefined, 'loss', 0, 1);
       if (loss !== undefined) change.loss = loss;
       // UNSPECIFIED: unchanged.
-      if (r.lossMode !== undefined && r.lossMode !== 'LOSS_MODE_UNSPECIFIED' && r.lossMode !== 0) change.lossMode = enumField(LOSS_MODE_WIRE, r.lossMode, 'loss_mode');
+      if (r.lossMode !== undefined && r.lossMode !== 'LOSS_MODE_UNSPECIFIED') change.lossMode = enumField(LOSS_MODE_WIRE, r.lossMode, 'loss_mode');
       return { link: toWireLink(testbed.setLink(a, b, change)) };
     }),
     CutLink: unaryHandler((r) => {
