@@ -88,9 +88,11 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
     // The task runs here again first: the sink never saw a Commit, so it cannot
     // activate; what it staged, the Abort (or its staging timeout) discards.
     if ((task.state as MigState) === 'Transferring') run.resume(why);
-    // A cancel answers at once: the link to the sink may be what is stuck.
-    const aborted = sink.abort(stats.migrationId, cancelled ? why : 'transfer failed', 2000).catch(() => undefined);
-    if (!cancelled) await aborted;
+    // A cancel answers at once: the link to the sink may be what is stuck. An
+    // Abort that does not get through is sent again in the background, so a sink
+    // cut off for a moment does not keep a staged copy until its staging timeout.
+    const first = abortAtSink(run, cancelled ? why : 'transfer failed');
+    if (!cancelled) await first;
     if (cancelled) {
       run.status('cancelled');
       throw new MigvisorError(`${describeError(run.signal.reason)}; the task runs on ${host.name} again`, codeOf(run.signal.reason), { cause: e });
@@ -171,6 +173,27 @@ async function pushResidual(run: MigrationRun, context: SourceContext, residual:
   stats.compressionRatio = residual.bytes > 0 ? round3(residual.raw / residual.bytes) : 1;
   stats.pagesSent = residual.pagesPushed + residual.pagesFetched;
   stats.pagesPerRound = [stats.pagesSent];
+}
+
+/** How long the source keeps telling a sink it could not reach to drop a failed migration (ms): the sink's staging timeout. */
+const ABORT_RETRY_MS = 30_000;
+
+/** Sends Abort for a migration that failed before its commit; resolves after the first attempt, retrying in the background (bounded) if it did not get through. */
+async function abortAtSink(run: MigrationRun, reason: string): Promise<void> {
+  const { sink, stats, host } = run;
+  const attempt = (): Promise<boolean> =>
+    sink.abort(stats.migrationId, reason, 2000).then(
+      () => true,
+      () => false,
+    );
+  if (await attempt()) return;
+  void (async () => {
+    const until = host.clock.now() + ABORT_RETRY_MS;
+    for (let wait = 250; host.clock.now() < until; wait = Math.min(wait * 2, 4000)) {
+      await host.clock.sleep(wait);
+      if (await attempt()) return;
+    }
+  })();
 }
 
 function codeOf(e: unknown): Code {

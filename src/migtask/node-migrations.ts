@@ -13,6 +13,7 @@ import type { MigrateOptions, MigrationProgress, MigrationRun, MigrationStats } 
 import type { CancelReason, MigrationPhase } from './vocabulary.ts';
 import { MigrationSink } from './migration-sink.ts';
 import { migrateTask, type SourceContext } from './migration-source.ts';
+import { SinkUnreachable } from './source-negotiate.ts';
 import type { PostcopySource } from './postcopy-source.ts';
 import { RemoteSink, type SinkPort } from './sink-port.ts';
 import type { InDoubt, Settled } from './source-settle.ts';
@@ -59,9 +60,21 @@ export class NodeMigrations implements SourceContext {
     return s;
   }
 
-  /** StopAndTransfer to the MigTask service at `sinkAddress` (a node or the middleware). */
-  migrate(sinkAddress: string, options: MigrateOptions, onProgress?: (p: MigrationProgress) => void): Promise<MigrationStats> {
-    return this.migrateTo(this.sinkAt(sinkAddress), options, onProgress);
+  /**
+   * StopAndTransfer to the MigTask service at `sinkAddress` (a node or the
+   * middleware). A kept channel that cannot reach the sink (it broke in a network
+   * blip and gRPC is backing off) is replaced by a fresh one and the migration
+   * tried once more: nothing was stopped yet.
+   */
+  async migrate(sinkAddress: string, options: MigrateOptions, onProgress?: (p: MigrationProgress) => void): Promise<MigrationStats> {
+    try {
+      return await this.migrateTo(this.sinkAt(sinkAddress), options, onProgress);
+    } catch (e: unknown) {
+      if (!(e instanceof SinkUnreachable)) throw e;
+      this.sinks.get(sinkAddress)?.close();
+      this.sinks.delete(sinkAddress);
+      return this.migrateTo(this.sinkAt(sinkAddress), options, onProgress);
+    }
   }
 
   /** StopAndTransfer to any sink port (tests give their own). */

@@ -14,6 +14,13 @@ import { MIG_STATE_WIRE } from './wire-enums.ts';
 
 const INFO_DEADLINE_MS = 5_000;
 
+/** The sink did not answer Info: nothing was stopped, so the migration may be tried again on a fresh channel. */
+export class SinkUnreachable extends MigvisorError {
+  constructor(sinkName: string, cause: unknown) {
+    super(`cannot reach sink ${sinkName}: ${describeError(cause)}`, Code.UNAVAILABLE, { cause });
+  }
+}
+
 /** The compression both ends use: `auto` is deflate when both have it, else none. */
 export function chooseCompression(requested: CompressionChoice, mine: readonly Compression[], theirs: readonly Compression[], sinkName: string): Compression {
   const both = (c: Compression): boolean => mine.includes(c) && theirs.includes(c);
@@ -31,7 +38,7 @@ export async function negotiate(host: MigrationHost, task: MigTask, sink: SinkPo
     info = await sink.info(task.partition.name, INFO_DEADLINE_MS);
   } catch (e: unknown) {
     if (e instanceof MigvisorError && e.code === Code.NOT_FOUND) throw new MigrationRefused(`${sinkName} has no partition ${task.partition.name}`);
-    throw new MigvisorError(`cannot reach sink ${sinkName}: ${describeError(e)}`, Code.UNAVAILABLE, { cause: e });
+    throw new SinkUnreachable(sinkName, e);
   }
   const name = info.node || sinkName;
   const theirs = info.compression.map((e: unknown) => compressionFromWire(e as string)).filter((c): c is Compression => c !== undefined);

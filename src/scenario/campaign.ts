@@ -97,10 +97,7 @@ export async function runCampaign(scenario: Scenario, options: CampaignOptions =
 
 /** Back to a clean cluster: every process up and thawed, no task on any node, an empty archive. */
 async function reset(cluster: LiveCluster, access: ClusterAccess, boot: boolean): Promise<void> {
-  for (const p of cluster.processes()) {
-    if (p.state === 'frozen') cluster.thaw(p.name);
-    if (p.state === 'killed' || p.state === 'exited') await cluster.restart(p.name);
-  }
+  await Promise.all(cluster.processes().map((p) => cluster.revive(p.name)));
   await Promise.all(
     cluster
       .processes()

@@ -13,6 +13,9 @@ import type { TaskSummary__Output } from '../generated/migvisor/v1/TaskSummary.t
 import type { LiveCluster } from '../testbed/index.ts';
 import type { TaskDef } from './model.ts';
 
+/** Slot states in which a node holds a task: running there, or stopped there by a migration in flight. */
+const HELD = new Set(['MIG_STATE_MIG_SOURCE', 'MIG_STATE_TRANSFERRING', 'MIG_STATE_COMMITTING']);
+
 /** Deadline of the runner's unary calls (ms). */
 const CALL_MS = 5000;
 
@@ -105,7 +108,8 @@ export class ClusterAccess {
     for (const node of this.runningNodes()) {
       const slots = await this.ps(node, hashes).catch(() => []);
       for (const s of slots) {
-        if (s.taskId !== taskId || s.state === 'MIG_STATE_MIG_SINK') continue;
+        // A sink's Receiving or Staged copy is not a place the task is: it runs only once committed.
+        if (s.taskId !== taskId || !HELD.has(s.state)) continue;
         places.push({ where: node, state: s.state, run: s.run, ...(s.memoryHash ? { memoryHash: s.memoryHash } : {}) });
       }
     }

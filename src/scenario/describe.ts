@@ -83,6 +83,8 @@ export function describeExpectation(e: Expectation): string {
       return `${e.task} ends in exactly one place`;
     case 'lost':
       return `${e.task} is reported lost`;
+    case 'intact':
+      return `${e.task} is never duplicated nor silently lost`;
     case 'ends_on':
       return `${e.task} ends on ${e.node}`;
     case 'downtime_ms':

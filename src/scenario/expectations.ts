@@ -38,6 +38,8 @@ export interface RunFacts {
   /** Whether the task had ended (exited or faulted) on its node at the end of the run. */
   readonly ended: (task: string) => boolean;
   readonly steps: readonly StepRecord[];
+  /** When the run ended, ms since its start. */
+  readonly endMs: number;
 }
 
 const WORD_N = /^(\S+) (-?\d+)$/;
@@ -52,8 +54,16 @@ function result(e: Expectation, passed: boolean, reason: string): ExpectationRes
   return { index: e.index, line: e.line, kind: e.kind, task: e.task, text: e.text, verdict: passed ? 'passed' : 'failed', reason };
 }
 
-/** Continuity: per WORD (or the pattern), the numbers go up by one: none missing, none twice, none going back on a node. */
-export function continuity(e: Extract<Expectation, { kind: 'continuity' }>, lines: readonly OrderedLine[]): ExpectationResult {
+/** How long a task that printed before its last move may stay silent after it before continuity says it stopped (ms). */
+export const SILENCE_MS = 300;
+
+/**
+ * Continuity: per WORD (or the pattern), the numbers go up by one: none missing,
+ * none twice, none going back on a node; and a task that printed before its last
+ * completed move prints after it too (if the run went on long enough): a task
+ * left waiting for pages that never come has not continued.
+ */
+export function continuity(e: Extract<Expectation, { kind: 'continuity' }>, lines: readonly OrderedLine[], lastMove?: { readonly endMs: number; readonly to: string; readonly runEndMs: number }): ExpectationResult {
   const series = new Map<string, { n: number; node: string; atMs: number }[]>();
   for (const l of lines) {
     let word: string | undefined;
@@ -107,6 +117,11 @@ export function continuity(e: Extract<Expectation, { kind: 'continuity' }>, line
       lastOn.set(x.node, x.n);
     }
   }
+  if (lastMove && lastMove.runEndMs - lastMove.endMs > SILENCE_MS) {
+    const before = lines.some((l) => l.atMs < lastMove.endMs);
+    const after = lines.some((l) => l.atMs >= lastMove.endMs);
+    if (before && !after) problems.push(`${e.task} printed nothing in the ${Math.round(lastMove.runEndMs - lastMove.endMs)} ms after its move to ${lastMove.to} (it did not go on there)`);
+  }
   if (problems.length) return result(e, false, problems.join('; '));
   const ranges = [...series].map(([word, s]) => {
     const ns = s.map((x) => x.n);
@@ -155,9 +170,11 @@ export function evaluate(plan: RunPlan, facts: RunFacts): ExpectationResult[] {
   const out: ExpectationResult[] = [];
   for (const e of plan.expect) {
     switch (e.kind) {
-      case 'continuity':
-        out.push(continuity(e, facts.lines(e.task)));
+      case 'continuity': {
+        const last = facts.moves(e.task).filter((m) => m.outcome === 'completed' && m.kind !== 'park').at(-1);
+        out.push(continuity(e, facts.lines(e.task), last ? { endMs: last.endMs, to: last.to, runEndMs: facts.endMs } : undefined));
         break;
+      }
       case 'transparent': {
         const places = facts.places(e.task);
         out.push(transparent(e, facts.lines(e.task), facts.reference(e.task), facts.ended(e.task), places.length === 1 ? places[0]?.memoryHash : undefined));
@@ -166,6 +183,15 @@ export function evaluate(plan: RunPlan, facts: RunFacts): ExpectationResult[] {
       case 'runs_once':
         out.push(runsOnce(e, facts.places(e.task)));
         break;
+      case 'intact': {
+        const places = facts.places(e.task);
+        const why = facts.lost(e.task);
+        if (places.length > 1) out.push(runsOnce(e, places));
+        else if (places.length === 1) out.push(result(e, true, `${runsOnce(e, places).reason}${why.length ? ` (though the run saw: ${why[0]})` : ''}`));
+        else if (why.length) out.push(result(e, true, `${e.task} is gone, and the run saw why: ${why.join('; ')}`));
+        else out.push(result(e, false, `${e.task} is nowhere, and no fault explains it: silently lost`));
+        break;
+      }
       case 'lost': {
         const why = facts.lost(e.task);
         const hung = facts.steps.filter((s) => !s.ok && /timed out/.test(s.error ?? ''));
@@ -226,7 +252,7 @@ export function evaluate(plan: RunPlan, facts: RunFacts): ExpectationResult[] {
 
 /** The implicit expectation: every step did what it said, but for failed moves of tasks an expectation says may fail or be lost. */
 function stepsDid(plan: RunPlan, facts: RunFacts): ExpectationResult {
-  const mayFail = new Set(plan.expect.filter((e) => e.kind === 'migration_fails' || e.kind === 'lost').map((e) => e.task));
+  const mayFail = new Set(plan.expect.filter((e) => e.kind === 'migration_fails' || e.kind === 'lost' || e.kind === 'intact').map((e) => e.task));
   const moveOf = (s: StepRecord): string | undefined => {
     const step = plan.steps.find((x) => x.index === s.index);
     const a = step?.action;

@@ -113,8 +113,16 @@ export function substitute(data: unknown, cell: MatrixCell, problems: MatrixProb
   return walk(data, []);
 }
 
-/** Whether a `when:` condition holds for a run's params (each key: a value, or a list of values). */
-export function whenHolds(when: unknown, params: Readonly<Record<string, string>>): boolean {
-  if (!isRecord(when)) return true;
-  return Object.entries(when).every(([k, v]) => (Array.isArray(v) ? v.map(label) : [label(v)]).includes(params[k] ?? '\u0000'));
+function matches(cond: Record<string, unknown>, params: Readonly<Record<string, string>>): boolean {
+  return Object.entries(cond).every(([k, v]) => (Array.isArray(v) ? v.map(label) : [label(v)]).includes(params[k] ?? '\u0000'));
+}
+
+/**
+ * Whether a step or an expectation applies to a run: its `when:` holds (each key
+ * a value, or a list of values, of that matrix variable) and its `unless:` does not.
+ */
+export function applies(item: Readonly<Record<string, unknown>>, params: Readonly<Record<string, string>>): boolean {
+  const when = item['when'];
+  const unless = item['unless'];
+  return (!isRecord(when) || matches(when, params)) && !(isRecord(unless) && matches(unless, params));
 }

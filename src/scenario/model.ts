@@ -65,7 +65,7 @@ export interface FaultTarget {
 
 /** What a step waits for before it acts. */
 export type Trigger =
-  | { readonly kind: 'migrated' | 'parked' | 'restored' | 'moved' | 'failed' | 'running'; readonly task: string }
+  | { readonly kind: 'migrated' | 'parked' | 'restored' | 'moved' | 'failed' | 'running' | 'settled'; readonly task: string }
   | { readonly kind: 'console'; readonly task: string; readonly pattern: RegExp };
 
 /** What a step does. */
@@ -100,7 +100,7 @@ export interface Step {
 /** One expectation. */
 export type Expectation = (
   | { readonly kind: 'continuity'; readonly task: string; readonly pattern?: RegExp; readonly minLines: number }
-  | { readonly kind: 'transparent' | 'runs_once' | 'lost'; readonly task: string }
+  | { readonly kind: 'transparent' | 'runs_once' | 'lost' | 'intact'; readonly task: string }
   | { readonly kind: 'ends_on'; readonly task: string; readonly node: string }
   | { readonly kind: 'downtime_ms' | 'total_ms'; readonly task: string; readonly max: number }
   | { readonly kind: 'migration_fails'; readonly task: string; readonly code?: string }

@@ -22,7 +22,7 @@ import {
 } from '../config/index.ts';
 import type { CutMode, FaultKind } from '../testbed/index.ts';
 import { describeExpectation, describeStep } from './describe.ts';
-import { whenHolds, type MatrixCell } from './matrix.ts';
+import { applies, type MatrixCell } from './matrix.ts';
 import { PHASES_OF, type Action, type Expectation, type FaultTarget, type MoveSpec, type Phase, type RunPlan, type Step, type TaskDef, type Trigger } from './model.ts';
 
 /** Defaults of a run. */
@@ -56,7 +56,7 @@ const ACTION_KEYS: Readonly<Record<(typeof ACTIONS)[number], readonly string[]>>
   fault: ['node', 'task', 'gate', 'between', 'from', 'to', 'bytes', 'chunk', 'by', 'for', 'mode', 'during'],
   link: ['between', 'bandwidth', 'unshaped', 'latency', 'jitter', 'loss', 'loss_mode', 'mode', 'for'],
 };
-const TIMING = ['at', 'after', 'wait', 'timeout', 'when', 'name'];
+const TIMING = ['at', 'after', 'wait', 'timeout', 'when', 'unless', 'name'];
 
 function record(v: unknown): Raw {
   return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Raw) : {};
@@ -110,14 +110,14 @@ class RunBuilder {
     const steps: Step[] = [];
     list(this.root['steps']).forEach((raw, i) => {
       const r = record(raw);
-      if (!whenHolds(r['when'], this.cell.params)) return;
+      if (!applies(r, this.cell.params)) return;
       const s = this.step(r, ['steps', i], i);
       if (s) steps.push(s);
     });
     const expect: Expectation[] = [];
     list(this.root['expect']).forEach((raw, i) => {
       const r = record(raw);
-      if (!whenHolds(r['when'], this.cell.params)) return;
+      if (!applies(r, this.cell.params)) return;
       const e = this.expectation(r, ['expect', i], i);
       if (e) expect.push(e);
     });
@@ -241,7 +241,7 @@ class RunBuilder {
   }
 
   private trigger(text: string, path: Path): Trigger | undefined {
-    const m = /^(migrated|parked|restored|moved|failed|running|console) (\S+)(?: \/(.*)\/)?$/.exec(text);
+    const m = /^(migrated|parked|restored|moved|failed|running|settled|console) (\S+)(?: \/(.*)\/)?$/.exec(text);
     if (!m) return undefined;
     const task = this.taskRef(m[2], path);
     if (!task) return undefined;
@@ -372,9 +372,9 @@ class RunBuilder {
       'expire-deadline': [],
     };
     const takes: Readonly<Record<FaultKind, readonly string[]>> = {
-      'kill-node': ['node'],
+      'kill-node': ['node', 'for'],
       'restart-node': ['node'],
-      'kill-middleware': [],
+      'kill-middleware': ['for'],
       'restart-middleware': [],
       freeze: ['node', 'for'],
       thaw: ['node'],
@@ -471,7 +471,7 @@ class RunBuilder {
   }
 
   private expectation(r: Raw, path: Path, index: number): Expectation | undefined {
-    const kinds = Object.keys(r).filter((k) => k !== 'when');
+    const kinds = Object.keys(r).filter((k) => k !== 'when' && k !== 'unless');
     if (kinds.length !== 1) {
       this.problem(path, kinds.length === 0 ? 'an empty expectation' : `one expectation per entry, found ${kinds.join(' and ')}`);
       return undefined;
@@ -495,6 +495,7 @@ class RunBuilder {
       }
       case 'transparent':
       case 'runs_once':
+      case 'intact':
       case 'lost': {
         const task = this.taskRef(v, p);
         if (task) e = { ...base, kind, task };

@@ -52,6 +52,7 @@ export class Observer {
   private readonly watchers = new Map<string, Watcher>();
   private readonly generations = new Map<string, number>();
   private waiters: Waiter[] = [];
+  private listeners: ((e: TaskEventRecord) => void)[] = [];
 
   constructor(private t0: number) {}
 
@@ -117,6 +118,14 @@ export class Observer {
     });
   }
 
+  /** Calls `fn` with every task event from now on; returns the way to stop. */
+  subscribe(fn: (e: TaskEventRecord) => void): () => void {
+    this.listeners.push(fn);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== fn);
+    };
+  }
+
   /** Closes every stream. */
   close(): void {
     for (const node of [...this.watchers.keys()]) this.unwatch(node);
@@ -149,6 +158,7 @@ export class Observer {
   private record(w: Watcher, m: WatchResponse__Output): void {
     const e = m.event;
     if (!e) return;
+    const before = this.events.length;
     w.lastSeq = Math.max(w.lastSeq, Number(e.seq));
     const atMs = this.now();
     if (e.payload === 'console' && e.console) {
@@ -162,6 +172,7 @@ export class Observer {
     } else if (e.payload === 'gap' && e.gap) {
       this.gaps.push({ node: w.node, first: Number(e.gap.firstSeq), last: Number(e.gap.lastSeq) });
     }
+    for (const added of this.events.slice(before)) for (const l of [...this.listeners]) l(added);
     for (const waiter of [...this.waiters]) waiter();
   }
 }

@@ -113,6 +113,7 @@ class RunExecution {
     for (const l of this.env.scenario.cluster.links) wanted.set(key(...l.between), l);
     for (const l of this.plan.links) wanted.set(key(...l.between), l);
     const network = this.cluster.network;
+    network.disarm();
     for (const s of network.status()) {
       const p = wanted.get(key(...s.between)) ?? UNSHAPED;
       if (s.state !== 'up') network.heal(...s.between);
@@ -149,6 +150,10 @@ class RunExecution {
           t.where = undefined;
           this.reside(name, e.target, 'lost', atMs);
         }
+        break;
+      case 'restart-node':
+        // A new process: its events are numbered from 1 again.
+        this.observer.watch(e.target, this.cluster.address(e.target));
         break;
       case 'freeze':
         for (const name of on(e.target)) this.reside(name, e.target, 'stopped', atMs);
@@ -214,15 +219,16 @@ class RunExecution {
         return this.observer.until(ok, 3_600_000, `console ${t.task} /${t.pattern.source}/`, signal);
       }
       case 'running':
+      case 'settled':
         for (;;) {
           if (state.id) {
             const places = await this.env.access.locate(state.id).catch(() => [] as Place[]);
-            const running = places.find((p) => p.state === 'MIG_STATE_MIG_SOURCE');
-            if (running && places.length === 1) {
-              if (state.where !== running.where) {
-                state.where = running.where;
-              }
-              this.reside(t.task, running.where, 'running');
+            const place = places.length === 1 ? places[0]! : undefined;
+            const running = place?.state === 'MIG_STATE_MIG_SOURCE';
+            if (place && (running || (t.kind === 'settled' && place.where === 'middleware'))) {
+              state.where = place.where;
+              if (place.snapshot) state.snapshot = place.snapshot;
+              this.reside(t.task, place.where, running ? 'running' : 'parked');
               return;
             }
           }
@@ -310,6 +316,19 @@ class RunExecution {
     if (spec.kind === 'restore' ? from !== 'middleware' : from === undefined || from === 'middleware') {
       throw new MigvisorError(`task ${spec.task} is ${from === 'middleware' ? 'parked' : from === undefined ? 'nowhere (lost)' : `on ${from}`}: it cannot ${spec.kind === 'restore' ? 'be restored' : 'move'}`, Code.FAILED_PRECONDITION);
     }
+    // A park's progress comes through the middleware, over the link from the node:
+    // a link's latency late. The node's own event of the stop comes straight to the
+    // runner, so a fault meant for the transfer strikes while the pages are on the link.
+    let unsubscribe = (): void => {};
+    if (spec.kind === 'park' && onPhase) {
+      const id = state.id;
+      unsubscribe = this.observer.subscribe((e) => {
+        if (e.task === id && e.node === from && e.kind === 'migration' && e.step === 'stopped') {
+          onPhase('stop');
+          onPhase('transfer');
+        }
+      });
+    }
     const r = await runMove(spec, {
       access: this.env.access,
       now: () => this.now(),
@@ -318,7 +337,7 @@ class RunExecution {
       from: from ?? 'middleware',
       ...(state.snapshot ? { snapshot: state.snapshot } : {}),
       ...(onPhase ? { onPhase } : {}),
-    });
+    }).finally(unsubscribe);
     this.moves.push(r.record);
     const stopMs = r.record.phases.find((p) => p.phase === 'stop')?.atMs;
     if (r.record.outcome === 'completed') {
@@ -332,6 +351,13 @@ class RunExecution {
         state.where = spec.to;
         if (r.taskId) state.id = r.taskId;
         this.reside(spec.task, spec.to, 'running', spec.kind === 'restore' ? r.record.endMs : resumeMs);
+        // A fault killed the sink while the move was under way: it was there by then, and died with it.
+        const kill = this.faults.find((f) => f.kind === 'kill-node' && f.target === spec.to && f.atMs >= r.record.startMs);
+        if (kill) {
+          state.lost.push(`${spec.to} was killed as ${spec.task} arrived on it`);
+          state.where = undefined;
+          this.reside(spec.task, spec.to, 'lost', Math.max(resumeMs, kill.atMs));
+        }
       }
       if (r.stats?.error) state.lost.push(`${spec.kind} ${from}->${spec.to}: ${r.stats.error}`);
       return r;
@@ -367,14 +393,12 @@ class RunExecution {
     switch (a.fault) {
       case 'kill-node':
       case 'kill-middleware':
-        await tb.kill(t.process!);
+        await tb.kill(t.process!, t.forMs ?? 0);
         return;
       case 'restart-node':
-      case 'restart-middleware': {
+      case 'restart-middleware':
         await tb.restart(t.process!);
-        if (a.fault === 'restart-node') this.observer.watch(t.process!, this.cluster.address(t.process!));
         return;
-      }
       case 'freeze':
         tb.freeze(t.process!, t.forMs ?? 0);
         return;
@@ -469,6 +493,7 @@ class RunExecution {
       reference: (task) => references.get(task),
       ended: (task) => ended.get(task) ?? false,
       steps: this.steps,
+      endMs: durationMs,
     });
     const failed = expectations.some((x) => x.verdict === 'failed');
     const lanes = [...this.env.scenario.cluster.nodes.map((n) => n.name), ...(this.env.scenario.cluster.middleware ? ['middleware'] : [])];

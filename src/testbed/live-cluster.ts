@@ -66,6 +66,8 @@ interface Member {
   /** Set while the testbed itself ends the process (kill, restart, stop): its exit is expected. */
   ending: boolean;
   thaw: NodeJS.Timeout | undefined;
+  /** The last kill, restart or revival of this process: the next one waits for it (two starts would fight for the port). */
+  busy: Promise<unknown>;
 }
 
 /** Reserves a free port on `host` and holds it until released (so nothing else takes it meanwhile). */
@@ -147,7 +149,7 @@ export class LiveCluster {
         p.kind === 'node'
           ? ['node', 'start', options.file, '--node', p.name, '--listen', address, '--routes', routes, ...(options.nodeArgs ?? [])]
           : ['middleware', 'start', options.file, '--listen', address, '--routes', routes, ...(options.store ? ['--store', options.store] : [])];
-      members.set(p.name, { name: p.name, kind: p.kind, address, args, child: undefined, state: 'killed', restarts: -1, ending: false, thaw: undefined });
+      members.set(p.name, { name: p.name, kind: p.kind, address, args, child: undefined, state: 'killed', restarts: -1, ending: false, thaw: undefined, busy: Promise.resolve() });
     }
     const cluster = new LiveCluster(options.file, config, network, members, options, stateDir, ownsStateDir);
     const started = await Promise.allSettled([...members.values()].map((m) => cluster.launch(m)));
@@ -188,20 +190,34 @@ export class LiveCluster {
   }
 
   /** SIGKILL to process `name`; resolves once it is gone. */
-  async kill(name: string): Promise<string> {
+  kill(name: string): Promise<string> {
     const m = this.member(name);
-    if (m.state === 'killed' || m.state === 'exited' || !m.child) throw new IllegalStateError(m.state, 'kill', `${name} is not running`);
-    const pid = m.child.process.pid;
-    await this.end(m);
-    return `killed ${name} (pid ${pid})`;
+    return this.serial(m, async () => {
+      if (m.state === 'killed' || m.state === 'exited' || !m.child) throw new IllegalStateError(m.state, 'kill', `${name} is not running`);
+      const pid = m.child.process.pid;
+      await this.end(m);
+      return `killed ${name} (pid ${pid})`;
+    });
   }
 
   /** Starts process `name` again on its address (killed first if it runs); resolves once it serves. */
-  async restart(name: string): Promise<string> {
+  restart(name: string): Promise<string> {
     const m = this.member(name);
-    if (m.child && !exited(m.child.process)) await this.end(m);
-    await this.launch(m);
-    return `restarted ${name} (pid ${m.child?.process.pid}) at ${m.address}`;
+    return this.serial(m, async () => {
+      if (m.child && !exited(m.child.process)) await this.end(m);
+      await this.launch(m);
+      return `restarted ${name} (pid ${m.child?.process.pid}) at ${m.address}`;
+    });
+  }
+
+  /** Brings process `name` back to running if it is not: thawed if frozen, started if killed or gone; nothing if it runs. */
+  revive(name: string): Promise<void> {
+    const m = this.member(name);
+    return this.serial(m, async () => {
+      if (m.state === 'frozen') this.thaw(name);
+      if (m.state === 'running' && m.child && !exited(m.child.process)) return;
+      await this.launch(m);
+    });
   }
 
   /** SIGSTOP to process `name`: it answers nothing (its peers' calls wait) until {@link thaw}, or for `forMs`. */
@@ -243,6 +259,13 @@ export class LiveCluster {
     for (const m of this.members.values()) if (m.state !== 'exited') m.state = 'killed';
     await this.network.close();
     if (this.ownsStateDir) fs.rmSync(this.stateDir, { recursive: true, force: true });
+  }
+
+  /** Runs `op` after every earlier kill, restart or revival of `m`. */
+  private serial<T>(m: Member, op: () => Promise<T>): Promise<T> {
+    const next = m.busy.then(op, op);
+    m.busy = next.catch(() => undefined);
+    return next;
   }
 
   private member(name: string): Member {

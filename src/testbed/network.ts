@@ -184,6 +184,18 @@ export class Network {
     this.link(from, to).direction(from).faults.delayMs = ms;
   }
 
+  /** Drops every corrupt and delay fault armed and not yet taken, on every link (a scenario's next run starts clean). */
+  disarm(): void {
+    for (const l of this.links.values()) {
+      for (const end of l.between) {
+        const { faults } = l.direction(end);
+        faults.corruptBytes = 0;
+        faults.chunk = false;
+        faults.delayMs = undefined;
+      }
+    }
+  }
+
   /** Every link, in the order of the endpoints. */
   status(): LinkStatus[] {
     return [...this.links.values()].map((l) => l.status());

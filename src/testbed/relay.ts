@@ -5,8 +5,10 @@
  * time (the target may be down, or restart on the same port): a refused connect
  * resets the accepted socket, so a gRPC client sees UNAVAILABLE at once. The
  * dialer's bytes go through the pipe of the direction dialer→target, the
- * target's through the pipe of target→dialer, each read by an HTTP/2 frame
- * tracker first (the tampering faults of that direction).
+ * target's through the pipe of target→dialer. An HTTP/2 frame tracker reads
+ * each direction where it enters the link (a delay holds the next DATA frame
+ * there) and another where it leaves it (a corruption hits the next DATA bytes
+ * to leave, even bytes already on the link when it was armed).
  *
  * A relay is up, or cut: `reset` destroys every connection with an RST and
  * resets new ones at once; `blackhole` lets nothing through (the link holds its
@@ -16,8 +18,7 @@
  * The listening port is chosen at start and kept for the relay's whole life.
  */
 import * as net from 'node:net';
-import { Http2FrameTracker } from './http2-tamper.ts';
-import type { TamperFaults } from './http2-tamper.ts';
+import { Http2FrameTracker, TamperFaults } from './http2-tamper.ts';
 import type { Flow, FlowPort, Pipe } from './pipe.ts';
 
 /** How a link is cut: connections reset, or a blackhole where nothing passes. */
@@ -153,13 +154,54 @@ interface ConnectionEvents {
   gone(): void;
 }
 
+/** No fault: the tracker only follows the frames. */
+const NO_FAULTS = new TamperFaults();
+
+/** The corruption faults of `f` alone (the tracker takes what it uses from `f` itself). */
+function corruptionOf(f: TamperFaults): TamperFaults {
+  return {
+    get corruptBytes() {
+      return f.corruptBytes;
+    },
+    set corruptBytes(v: number) {
+      f.corruptBytes = v;
+    },
+    get chunk() {
+      return f.chunk;
+    },
+    set chunk(v: boolean) {
+      f.chunk = v;
+    },
+    delayMs: undefined,
+  };
+}
+
+/** The delay fault of `f` alone. */
+function delayOf(f: TamperFaults): TamperFaults {
+  return {
+    corruptBytes: 0,
+    chunk: false,
+    get delayMs() {
+      return f.delayMs;
+    },
+    set delayMs(v: number | undefined) {
+      f.delayMs = v;
+    },
+  };
+}
+
 /** One accepted connection, its connection to the target, and its two flows. */
 class Connection {
   private target: net.Socket | undefined;
   private up: Flow | undefined;
   private down: Flow | undefined;
+  // Per direction, one tracker where the bytes enter the link (a delay holds them
+  // there) and one where they leave it (a corruption hits bytes still on the
+  // link, even those read before it was armed).
   private readonly upTracker = new Http2FrameTracker('client');
   private readonly downTracker = new Http2FrameTracker('server');
+  private readonly upOut = new Http2FrameTracker('client');
+  private readonly downOut = new Http2FrameTracker('server');
   private dialerClosed = false;
   private targetClosed = true;
   private finished = false;
@@ -225,19 +267,25 @@ class Connection {
   private wire(target: net.Socket): void {
     const { dialer, spec } = this;
     target.setNoDelay(true);
-    const port = (input: net.Socket, output: net.Socket): FlowPort => ({
-      write: (data) => output.write(data),
+    const port = (input: net.Socket, output: net.Socket, tracker: Http2FrameTracker, faults: TamperFaults, pipe: Pipe): FlowPort => ({
+      write: (data) => {
+        if (!tracker.opaque && (faults.corruptBytes > 0 || faults.chunk)) {
+          const r = tracker.feed(data, corruptionOf(faults));
+          if (r.corrupted > 0) pipe.counters.corruptedBytes += r.corrupted;
+        } else if (!tracker.opaque) tracker.feed(data, NO_FAULTS);
+        return output.write(data);
+      },
       end: () => output.end(),
       pauseInput: () => input.pause(),
       resumeInput: () => input.resume(),
       reset: () => this.reset(),
     });
-    const up = spec.up.open(port(dialer, target));
-    const down = spec.down.open(port(target, dialer));
+    const up = spec.up.open(port(dialer, target, this.upOut, spec.upFaults, spec.up));
+    const down = spec.down.open(port(target, dialer, this.downOut, spec.downFaults, spec.down));
     this.up = up;
     this.down = down;
-    dialer.on('data', (data: Buffer) => this.carry(data, up, this.upTracker, spec.upFaults, spec.up));
-    target.on('data', (data: Buffer) => this.carry(data, down, this.downTracker, spec.downFaults, spec.down));
+    dialer.on('data', (data: Buffer) => this.carry(data, up, this.upTracker, spec.upFaults));
+    target.on('data', (data: Buffer) => this.carry(data, down, this.downTracker, spec.downFaults));
     dialer.on('end', () => up.end());
     target.on('end', () => down.end());
     dialer.on('drain', () => down.drained());
@@ -245,10 +293,9 @@ class Connection {
     dialer.resume();
   }
 
-  private carry(data: Buffer, flow: Flow, tracker: Http2FrameTracker, faults: TamperFaults, pipe: Pipe): void {
+  private carry(data: Buffer, flow: Flow, tracker: Http2FrameTracker, faults: TamperFaults): void {
     if (!tracker.opaque) {
-      const r = tracker.feed(data, faults);
-      if (r.corrupted > 0) pipe.counters.corruptedBytes += r.corrupted;
+      const r = tracker.feed(data, delayOf(faults));
       if (r.delay) flow.holdFrom(r.delay.offset, r.delay.ms);
     }
     flow.push(data);

@@ -57,10 +57,11 @@ export class Testbed {
     return this.link(a, b);
   }
 
-  /** SIGKILL a process (a node, or `middleware`). */
-  async kill(process: string): Promise<string> {
+  /** SIGKILL a process (a node, or `middleware`); with `forMs`, start it again after that long (a reboot). */
+  async kill(process: string, forMs = 0): Promise<string> {
     const detail = await this.cluster.kill(process);
-    this.fault(process === 'middleware' ? 'kill-middleware' : 'kill-node', process, detail);
+    this.fault(process === 'middleware' ? 'kill-middleware' : 'kill-node', process, forMs > 0 ? `${detail}; it restarts in ${forMs} ms` : detail);
+    if (forMs > 0) this.later(forMs, () => this.restart(process).catch(() => undefined));
     return detail;
   }
 
