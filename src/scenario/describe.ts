@@ -35,6 +35,8 @@ export function describeAction(a: Action): string {
       return describeMove(a.move);
     case 'start':
       return `start ${a.task}`;
+    case 'restart':
+      return `cold-restart ${a.task}`;
     case 'evacuate':
       return `evacuate ${a.node} (${a.mode})`;
     case 'link': {

@@ -71,7 +71,7 @@ export type Trigger =
 /** What a step does. */
 export type Action =
   | { readonly type: 'move'; readonly move: MoveSpec }
-  | { readonly type: 'start'; readonly task: string }
+  | { readonly type: 'start' | 'restart'; readonly task: string }
   | { readonly type: 'evacuate'; readonly node: string; readonly mode: MigrationMode }
   | { readonly type: 'fault'; readonly fault: FaultKind; readonly target: FaultTarget; readonly during?: { readonly move: MoveSpec; readonly phase: Phase } }
   | {

@@ -44,7 +44,7 @@ export interface RunProblem {
 }
 
 /** The keys of a step that say what it does. */
-const ACTIONS = ['migrate', 'park', 'restore', 'start', 'evacuate', 'fault', 'link'] as const;
+const ACTIONS = ['migrate', 'park', 'restore', 'start', 'restart', 'evacuate', 'fault', 'link'] as const;
 
 /** Which step keys each action takes (beyond at, after, wait, timeout, when, name). */
 const ACTION_KEYS: Readonly<Record<(typeof ACTIONS)[number], readonly string[]>> = {
@@ -52,6 +52,7 @@ const ACTION_KEYS: Readonly<Record<(typeof ACTIONS)[number], readonly string[]>>
   park: ['compression', 'labels'],
   restore: ['to'],
   start: [],
+  restart: [],
   evacuate: ['mode'],
   fault: ['node', 'task', 'gate', 'between', 'from', 'to', 'bytes', 'chunk', 'by', 'for', 'mode', 'during'],
   link: ['between', 'bandwidth', 'unshaped', 'latency', 'jitter', 'loss', 'loss_mode', 'mode', 'for'],
@@ -295,7 +296,7 @@ class RunBuilder {
     const action = actions[0];
     const allowed = new Set([...TIMING, ...(action ? [action, ...ACTION_KEYS[action]] : [])]);
     for (const k of Object.keys(r)) {
-      if (!allowed.has(k)) this.problem([...path, k], action ? `does not apply to a ${action} step` : 'applies to an action (migrate, park, restore, start, evacuate, fault, link)');
+      if (!allowed.has(k)) this.problem([...path, k], action ? `does not apply to a ${action} step` : 'applies to an action (migrate, park, restore, start, restart, evacuate, fault, link)');
     }
     if (!action && r['wait'] === undefined && r['at'] === undefined && r['after'] === undefined) this.problem(path, 'an empty step: give an action, or at, after or wait');
     const atMs = this.duration(r['at'], [...path, 'at']);
@@ -320,9 +321,10 @@ class RunBuilder {
         const move = this.move(kind, r, path);
         return move ? { action: { type: 'move', move } } : {};
       }
-      case 'start': {
-        const task = this.taskRef(r['start'], [...path, 'start']);
-        return task ? { action: { type: 'start', task } } : {};
+      case 'start':
+      case 'restart': {
+        const task = this.taskRef(r[kind], [...path, kind]);
+        return task ? { action: { type: kind, task } } : {};
       }
       case 'evacuate': {
         const node = this.node(r['evacuate'], [...path, 'evacuate']);

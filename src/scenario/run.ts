@@ -7,7 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Code, describeError, MIGRATION_MODE_WIRE, MigvisorError, serverStream, toProtoJson } from '../common/index.ts';
+import { Code, describeError, MIGRATION_MODE_WIRE, MigvisorError, serverStream, toProtoJson, unary } from '../common/index.ts';
 import { UNSHAPED, type LinkProfile } from '../config/index.ts';
 import { Testbed, type TestbedEvent } from '../testbed/index.ts';
 import type { ClusterAccess, Place } from './cluster-access.ts';
@@ -23,6 +23,8 @@ const POLL_MS = 50;
 
 interface TaskState {
   id?: string;
+  /** Every id the task had (a cold restart gives it a new one); its console is theirs together. */
+  ids: string[];
   /** A node, `middleware` (parked), or undefined (not started, or lost). */
   where?: string;
   snapshot?: string;
@@ -65,7 +67,7 @@ class RunExecution {
   ) {
     this.testbed = new Testbed(env.access.cluster, (e) => this.onTestbed(e));
     env.signal?.addEventListener('abort', () => this.abort.abort(env.signal?.reason), { once: true });
-    for (const t of plan.tasks) this.tasks.set(t.name, { lost: [] });
+    for (const t of plan.tasks) this.tasks.set(t.name, { ids: [], lost: [] });
   }
 
   private now(): number {
@@ -215,7 +217,7 @@ class RunExecution {
     const state = this.tasks.get(t.task)!;
     switch (t.kind) {
       case 'console': {
-        const ok = (): boolean => state.id !== undefined && this.observer.linesOf(state.id).some((l) => t.pattern.test(l.text));
+        const ok = (): boolean => this.observer.lines.some((l) => state.ids.includes(l.task) && t.pattern.test(l.text));
         return this.observer.until(ok, 3_600_000, `console ${t.task} /${t.pattern.source}/`, signal);
       }
       case 'running':
@@ -264,6 +266,9 @@ class RunExecution {
       case 'start':
         await this.start(a.task);
         return undefined;
+      case 'restart':
+        await this.restartTask(a.task);
+        return undefined;
       case 'move': {
         const r = await this.move(a.move);
         return r.record.outcome === 'completed' ? undefined : `${r.record.code}: ${r.record.error}`;
@@ -304,8 +309,22 @@ class RunExecution {
     const state = this.tasks.get(name)!;
     if (state.id) throw new MigvisorError(`task ${name} was started already`);
     state.id = await this.env.access.startTask(def);
+    state.ids.push(state.id);
     state.where = def.node;
     if (record) this.reside(name, def.node, 'running');
+  }
+
+  /** Kills a task where it runs and starts its program anew there (a cold restart). */
+  private async restartTask(name: string): Promise<void> {
+    const def = this.plan.tasks.find((t) => t.name === name)!;
+    const state = this.tasks.get(name)!;
+    if (!state.id || !state.where || state.where === 'middleware') throw new MigvisorError(`task ${name} does not run on a node`, Code.FAILED_PRECONDITION);
+    const node = state.where;
+    const c = this.env.access.control(node);
+    await unary(c.Kill, c, { taskId: state.id }, `Kill ${name} on ${node}`);
+    state.id = await this.env.access.startTask({ ...def, node });
+    state.ids.push(state.id);
+    this.reside(name, node, 'running');
   }
 
   /** Makes a move of a task, keeping its place and the timeline up to date. */
@@ -349,7 +368,10 @@ class RunExecution {
         this.reside(spec.task, 'middleware', 'parked', r.record.endMs);
       } else {
         state.where = spec.to;
-        if (r.taskId) state.id = r.taskId;
+        if (r.taskId && r.taskId !== state.id) {
+          state.id = r.taskId;
+          state.ids.push(r.taskId);
+        }
         this.reside(spec.task, spec.to, 'running', spec.kind === 'restore' ? r.record.endMs : resumeMs);
         // A fault killed the sink while the move was under way: it was there by then, and died with it.
         const kill = this.faults.find((f) => f.kind === 'kill-node' && f.target === spec.to && f.atMs >= r.record.startMs);
@@ -517,8 +539,8 @@ class RunExecution {
 
   /** A task's console in the order it printed: by the residence each line belongs to, then by its number on its node. */
   private ordered(name: string): OrderedLine[] {
-    const id = this.tasks.get(name)?.id;
-    if (!id) return [];
+    const ids = this.tasks.get(name)?.ids ?? [];
+    if (ids.length === 0) return [];
     const stays = this.residences.filter((r) => r.task === name && r.lane !== 'middleware');
     const stayOf = (node: string, atMs: number): number => {
       let best = -1;
@@ -527,8 +549,8 @@ class RunExecution {
       });
       return best;
     };
-    return this.observer
-      .linesOf(id)
+    return this.observer.lines
+      .filter((l) => ids.includes(l.task))
       .map((l) => ({ l, stay: stayOf(l.node, l.atMs) }))
       .sort((a, b) => a.stay - b.stay || a.l.generation - b.l.generation || (a.l.node === b.l.node ? a.l.seq - b.l.seq : a.l.atMs - b.l.atMs))
       .map(({ l }) => ({ text: l.text, node: l.node, atMs: l.atMs }));
