@@ -27,5 +27,5 @@ export type { CheckOptions, ClusterCheck } from './load.ts';
 export { formatBandwidth, formatDuration, parseBandwidth, parseDuration, parseFraction, parseSize } from './units.ts';
 export { SchemaChecker } from './schema.ts';
 export type { SchemaProblem } from './schema.ts';
-export { formatPath, parseYaml, YamlSource } from './source.ts';
+export { formatPath, isWithin, parseYaml, YamlSource } from './source.ts';
 export type { ParsedYaml, Path, Problem } from './source.ts';

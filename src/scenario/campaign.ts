@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { describeError } from '../common/index.ts';
 import { LiveCluster } from '../testbed/index.ts';
 import { ClusterAccess } from './cluster-access.ts';
-import type { Scenario } from './model.ts';
+import type { RunPlan, Scenario } from './model.ts';
 import type { RunReport, ScenarioReport, StepRecord, Verdict } from './report-model.ts';
 import { executeRun } from './run.ts';
 
@@ -41,6 +41,7 @@ export async function runCampaign(scenario: Scenario, options: CampaignOptions =
   const boot = scenario.runs.some((r) => r.bootTasks);
   let cluster: LiveCluster | undefined;
   let access: ClusterAccess | undefined;
+  let failure: string | undefined;
   try {
     cluster = await LiveCluster.start({
       file: scenario.clusterFile,
@@ -68,33 +69,36 @@ export async function runCampaign(scenario: Scenario, options: CampaignOptions =
     }
   } catch (e: unknown) {
     // The cluster did not start, or could not be reset: the runs not made are errors.
-    const error = describeError(e);
-    for (const plan of scenario.runs.slice(runs.length)) {
-      runs.push({
-        name: plan.name,
-        params: plan.params,
-        verdict: 'error',
-        error,
-        durationMs: 0,
-        seed: plan.seed,
-        lanes: [],
-        tasks: plan.tasks.map((t) => t.name),
-        residences: [],
-        moves: [],
-        faults: [],
-        links: [],
-        steps: [],
-        expectations: [],
-      });
-    }
+    failure = describeError(e);
   } finally {
     access?.close();
     await cluster?.stop();
     fs.rmSync(work, { recursive: true, force: true });
   }
+  const why = failure ?? (options.signal?.aborted ? describeError(options.signal.reason) : 'not run');
+  for (const plan of scenario.runs.slice(runs.length)) runs.push(notRun(plan, why));
   return summarise(scenario, started, performance.now() - t0, runs);
 }
 
+/** The report of a run that could not be made. */
+function notRun(plan: RunPlan, error: string): RunReport {
+  return {
+    name: plan.name,
+    params: plan.params,
+    verdict: 'error',
+    error,
+    durationMs: 0,
+    seed: plan.seed,
+    lanes: [],
+    tasks: plan.tasks.map((t) => t.name),
+    residences: [],
+    moves: [],
+    faults: [],
+    links: [],
+    steps: [],
+    expectations: [],
+  };
+}
 /** Back to a clean cluster: every process up and thawed, no task on any node, an empty archive. */
 async function reset(cluster: LiveCluster, access: ClusterAccess, boot: boolean): Promise<void> {
   await Promise.all(cluster.processes().map((p) => cluster.revive(p.name)));

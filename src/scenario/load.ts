@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileProblem, MigvisorError, SourceError, SourceErrors } from '../common/index.ts';
-import { checkClusterFile, formatPath, parseYaml, SchemaChecker, type Path, type Problem } from '../config/index.ts';
+import { checkClusterFile, formatPath, isWithin, parseYaml, SchemaChecker, type Path, type Problem } from '../config/index.ts';
 import { expandMatrix, substitute, type MatrixCell, type MatrixProblem } from './matrix.ts';
 import type { RunPlan, Scenario } from './model.ts';
 import { normaliseRun } from './normalise.ts';
@@ -74,11 +74,14 @@ export function parseScenarioText(text: string, file: string, options: LoadOptio
   };
   const substituted = cells.map((cell) => {
     const expanded = substitute(rest, cell, matrixProblems);
+    const broken: Path[] = [];
     for (const p of schema.check(data === null || typeof data !== 'object' ? data : { ...(expanded as object), ...(root['matrix'] !== undefined ? { matrix: root['matrix'] } : {}) })) {
       note(cell, p.atKey ? source.keyLine(p.path) : source.line(p.path), p.message);
+      broken.push(p.path);
     }
-    return { cell, expanded };
+    return { cell, expanded, broken };
   });
+  const schemaFailed = perRun.size > 0;
   for (const p of matrixProblems) problems.push({ line: lineOf(p.path), message: p.message });
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     return { problems: finish(file, [...problems, ...flatten(perRun, cells.length)]) };
@@ -99,14 +102,18 @@ export function parseScenarioText(text: string, file: string, options: LoadOptio
   }
   const seed = options.seed ?? (typeof root['seed'] === 'number' ? root['seed'] : 1);
   const runs: RunPlan[] = [];
-  if (cluster && perRun.size === 0 && matrixProblems.length === 0) {
-    for (const { cell, expanded } of substituted) {
-      runs.push(normaliseRun(expanded, cell, { dir, cluster, seed, lineOf, report: (p) => note(cell, lineOf(p.path), p.message) }));
+  if (cluster && matrixProblems.length === 0) {
+    // The semantic checks run on what the schema accepted: a problem at or below a part it refused is not reported again.
+    for (const { cell, expanded, broken } of substituted) {
+      const report = (p: { path: Path; message: string }): void => {
+        if (!broken.some((b) => isWithin(p.path, b))) note(cell, lineOf(p.path), p.message);
+      };
+      runs.push(normaliseRun(expanded, cell, { dir, cluster, seed, lineOf, report }));
     }
   }
   problems.push(...flatten(perRun, cells.length));
   const sorted = finish(file, problems);
-  if (sorted.length > 0 || !cluster) return { problems: sorted };
+  if (sorted.length > 0 || !cluster || schemaFailed) return { problems: sorted };
   const name = typeof root['name'] === 'string' ? root['name'] : path.basename(file).replace(/\.ya?ml$/, '');
   return { scenario: { file, name, clusterFile, cluster, runs }, problems: [] };
 }
