@@ -23,6 +23,7 @@ export interface Replay {
   readonly events: readonly Sequenced[];
 }
 
+/** A node's numbered events, the last ones kept in a ring for Watch to replay from a number. */
 export class EventLog {
   private readonly ring: (Sequenced | undefined)[];
   private next = 1;

@@ -4,6 +4,7 @@
  */
 import type { FaultKind, MigCommand, MigrationStep, MigState } from '../migtask/index.ts';
 
+/** One event of a node, by kind. */
 export type NodeEvent =
   | {
       readonly kind: 'console';

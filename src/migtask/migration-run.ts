@@ -29,7 +29,6 @@ export interface MigrateOptions {
 }
 
 /** Progress of a migration, as StopAndTransfer streams it. */
-
 export interface MigrationProgress {
   readonly phase: MigrationPhase;
   readonly bytesSent: number;
