@@ -56,7 +56,10 @@ export function parseScenarioText(text: string, file: string, options: LoadOptio
   const parsed = parseYaml(text);
   if (!parsed.ok) return { problems: finish(file, parsed.problems) };
   const { source, data } = parsed;
-  const problems: Problem[] = source.duplicateKeys().map((d) => ({ line: d.line, message: `${formatPath(d.path.slice(0, -1))}: duplicate key "${String(d.path[d.path.length - 1])}" (first at line ${d.firstLine})` }));
+  const problems: Problem[] = source.duplicateKeys().map((d) => {
+    const parent = d.path.slice(0, -1);
+    return { line: d.line, message: `${parent.length > 0 ? `${formatPath(parent)}: ` : ''}duplicate key "${String(d.path[d.path.length - 1])}" (first at line ${d.firstLine})` };
+  });
   const lineOf = (p: Path): number => source.line(p);
   const root = (data !== null && typeof data === 'object' && !Array.isArray(data) ? data : {}) as Record<string, unknown>;
   const dir = path.dirname(path.resolve(file));

@@ -120,6 +120,7 @@ describe('scenario loading', () => {
           - { name: c, node: field-a, partition: ctrl, program: ../programs/counter.s, name: d }
       `;
       expect(check(text)).to.deep.equal(['t.yaml:4: tasks[0]: duplicate key "name" (first at line 4)']);
+      expect(check(`${HEAD}version: 1\n`)).to.deep.equal(['t.yaml:5: duplicate key "version" (first at line 1)']);
     });
   });
 
