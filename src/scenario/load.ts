@@ -61,7 +61,8 @@ export function parseScenarioText(text: string, file: string, options: LoadOptio
     return { line: d.line, message: `${parent.length > 0 ? `${formatPath(parent)}: ` : ''}duplicate key "${String(d.path[d.path.length - 1])}" (first at line ${d.firstLine})` };
   });
   const lineOf = (p: Path): number => source.line(p);
-  const root = (data !== null && typeof data === 'object' && !Array.isArray(data) ? data : {}) as Record<string, unknown>;
+  const isMapping = data !== null && typeof data === 'object' && !Array.isArray(data);
+  const root = (isMapping ? data : {}) as Record<string, unknown>;
   const dir = path.dirname(path.resolve(file));
 
   const matrixProblems: MatrixProblem[] = [];
@@ -77,13 +78,14 @@ export function parseScenarioText(text: string, file: string, options: LoadOptio
   };
   const substituted = cells.map((cell) => {
     const expanded = substitute(rest, cell, matrixProblems);
-    for (const p of schema.check(data === null || typeof data !== 'object' ? data : { ...(expanded as object), ...(root['matrix'] !== undefined ? { matrix: root['matrix'] } : {}) })) {
+    // Not a mapping (a list too): the schema says so of the data itself.
+    for (const p of schema.check(!isMapping ? data : { ...(expanded as object), ...(root['matrix'] !== undefined ? { matrix: root['matrix'] } : {}) })) {
       note(cell, p.atKey ? source.keyLine(p.path) : source.line(p.path), p.message);
     }
     return { cell, expanded };
   });
   for (const p of matrixProblems) problems.push({ line: lineOf(p.path), message: p.message });
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+  if (!isMapping) {
     return { problems: finish(file, [...problems, ...flatten(perRun, cells.length)]) };
   }
 

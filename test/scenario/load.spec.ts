@@ -80,7 +80,10 @@ describe('scenario loading', () => {
     });
 
     it('refuses a file that is not a mapping', () => {
-      expect(check('hello\n')).to.deep.equal(['t.yaml:1: a scenario holds a YAML mapping with at least version, cluster and tasks']);
+      const notAMapping = 't.yaml:1: a scenario holds a YAML mapping with at least version, cluster and tasks';
+      expect(check('hello\n')).to.deep.equal([notAMapping]);
+      expect(check('- version: 1\n- cluster: ../cluster.yaml\n')).to.deep.equal([notAMapping]);
+      expect(check('')).to.deep.equal([notAMapping]);
     });
 
     it('names each missing required key', () => {
