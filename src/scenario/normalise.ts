@@ -111,6 +111,7 @@ class RunBuilder {
     const steps: Step[] = [];
     list(this.root['steps']).forEach((raw, i) => {
       const r = record(raw);
+      this.conditions(r, ['steps', i]);
       if (!applies(r, this.cell.params)) return;
       const s = this.step(r, ['steps', i], i);
       if (s) steps.push(s);
@@ -118,6 +119,7 @@ class RunBuilder {
     const expect: Expectation[] = [];
     list(this.root['expect']).forEach((raw, i) => {
       const r = record(raw);
+      this.conditions(r, ['expect', i]);
       if (!applies(r, this.cell.params)) return;
       const e = this.expectation(r, ['expect', i], i);
       if (e) expect.push(e);
@@ -135,6 +137,18 @@ class RunBuilder {
       settleMs: this.duration(this.root['settle'], ['settle']) ?? DEFAULT_SETTLE_MS,
       bootTasks: this.root['boot_tasks'] === true,
     };
+  }
+
+  /** A `when` or `unless` naming no matrix variable never holds: the entry would be left out of (or kept in) every run, silently. */
+  private conditions(r: Raw, path: Path): void {
+    const names = Object.keys(this.cell.params);
+    for (const key of ['when', 'unless'] as const) {
+      for (const name of Object.keys(record(r[key]))) {
+        if (names.includes(name)) continue;
+        const known = names.length > 0 ? `variables: ${names.join(', ')}` : 'the scenario has no matrix';
+        this.report({ path: [...path, key, name], message: `${formatPath([...path, key])}: no matrix variable "${name}" (${known})` });
+      }
+    }
   }
 
   private problem(path: Path, message: string): void {

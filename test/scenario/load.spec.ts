@@ -470,6 +470,15 @@ describe('scenario loading', () => {
       expect(check(text)).to.deep.equal(['t.yaml:8: matrix.exclude[0]: no matrix variable "mod" (variables: mode)']);
     });
 
+    it('refuses a when or unless naming an unknown variable (the entry would be left out of every run)', () => {
+      const text = `${HEAD}matrix:\n  mode: [full, lazy]\nsteps:\n  - { wait: 1s, when: { mdoe: lazy } }\nexpect:\n  - { runs_once: c, unless: { phase: commit, mode: full } }\n`;
+      expect(check(text)).to.deep.equal([
+        't.yaml:8: steps[0].when: no matrix variable "mdoe" (variables: mode)',
+        't.yaml:10: expect[0].unless: no matrix variable "phase" (variables: mode)',
+      ]);
+      expect(check(withSteps('{ wait: 1s, when: { mode: lazy } }'))).to.deep.equal(['t.yaml:6: steps[0].when: no matrix variable "mode" (the scenario has no matrix)']);
+    });
+
     it('wants each variable a list of values', () => {
       expect(check(`${HEAD}matrix:\n  mode: []\n  x: 5\n`)).to.deep.equal(['t.yaml:6: matrix.mode: must have at least 1 item', 't.yaml:7: matrix.x: must be a list']);
     });
