@@ -474,7 +474,7 @@ class RunBuilder {
         else ok = false;
       }
     }
-    if (fault === 'expire-deadline' && !during && target.task === undefined) {
+    if (fault === 'expire-deadline' && r['during'] === undefined && r['task'] === undefined) {
       this.problem(path, 'fault expire-deadline needs "task" or "during" (the migration it hits)');
       ok = false;
     }

@@ -297,6 +297,11 @@ describe('scenario loading', () => {
 
     it('wants the migration an expire-deadline hits', () => {
       expect(check(withSteps('{ fault: expire-deadline }'))).to.deep.equal(['t.yaml:6: steps[0]: fault expire-deadline needs "task" or "during" (the migration it hits)']);
+      // A task it does not know is that, not a missing task.
+      expect(check(withSteps('{ fault: expire-deadline, task: z }'))).to.deep.equal(['t.yaml:6: steps[0].task: unknown task "z" (tasks: c)']);
+      expect(check(withSteps('{ fault: expire-deadline, during: { migrate: z, to: field-b, phase: stop } }'))).to.deep.equal([
+        't.yaml:6: steps[0].during.migrate: unknown task "z" (tasks: c)',
+      ]);
     });
 
     it('refuses keys the fault kind does not take', () => {
