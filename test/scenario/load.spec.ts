@@ -431,6 +431,17 @@ describe('scenario loading', () => {
       ]);
     });
 
+    it('says what is wrong inside the long form of continuity and migration_fails', () => {
+      expect(check(withExpect('{ continuity: { task: c, patern: "counter (\\\\d+)" } }', '{ continuity: { min_lines: 2 } }'))).to.deep.equal([
+        't.yaml:6: expect[0].continuity: unknown property "patern" (did you mean "pattern"?)',
+        't.yaml:7: expect[1].continuity: missing required property "task"',
+      ]);
+      expect(check(withExpect('{ migration_fails: { task: c, code: NOPE } }'))).to.deep.equal([
+        't.yaml:6: expect[0].migration_fails.code: must be CANCELLED, UNKNOWN, INVALID_ARGUMENT, DEADLINE_EXCEEDED, NOT_FOUND, ALREADY_EXISTS, PERMISSION_DENIED, RESOURCE_EXHAUSTED, FAILED_PRECONDITION, ABORTED, OUT_OF_RANGE, UNIMPLEMENTED, INTERNAL, UNAVAILABLE, DATA_LOSS or UNAUTHENTICATED',
+      ]);
+      expect(check(withExpect('{ continuity: 5 }'))).to.deep.equal(['t.yaml:6: expect[0].continuity: must be a name or an object']);
+    });
+
     it('wants the budget of a time expectation', () => {
       expect(check(withExpect('{ total_ms: { task: c } }'))).to.deep.equal(['t.yaml:6: expect[0].total_ms: missing required property "max"']);
     });
