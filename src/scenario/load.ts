@@ -106,7 +106,7 @@ export function parseScenarioText(text: string, file: string, options: LoadOptio
   const runs: RunPlan[] = [];
   if (cluster && perRun.size === 0 && matrixProblems.length === 0) {
     for (const { cell, expanded } of substituted) {
-      runs.push(normaliseRun(expanded, cell, { dir, cluster, seed, lineOf, report: (p) => note(cell, lineOf(p.path), p.message) }));
+      runs.push(normaliseRun(expanded, cell, { dir, cluster, seed, lineOf, keyLineOf: (p) => source.keyLine(p), report: (p) => note(cell, lineOf(p.path), p.message) }));
     }
   }
   problems.push(...flatten(perRun, cells.length));

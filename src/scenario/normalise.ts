@@ -73,6 +73,8 @@ export interface RunContext {
   readonly cluster: ClusterConfig;
   readonly seed: number;
   readonly lineOf: (path: Path) => number;
+  /** The line of the key at the end of a data path (of the path itself when it ends in no key). */
+  readonly keyLineOf: (path: Path) => number;
   readonly report: (p: RunProblem) => void;
 }
 
@@ -89,6 +91,7 @@ class RunBuilder {
   private readonly dir: string;
   private readonly cluster: ClusterConfig;
   private readonly lineOf: (path: Path) => number;
+  private readonly keyLineOf: (path: Path) => number;
   private readonly report: (p: RunProblem) => void;
 
   constructor(
@@ -99,6 +102,7 @@ class RunBuilder {
     this.dir = ctx.dir;
     this.cluster = ctx.cluster;
     this.lineOf = ctx.lineOf;
+    this.keyLineOf = ctx.keyLineOf;
     this.report = ctx.report;
     this.nodes = new Set(this.cluster.nodes.map((n) => n.name));
     this.endpoints = new Set([...this.nodes, ...(this.cluster.middleware ? [MIDDLEWARE_ENDPOINT] : [])]);
@@ -132,7 +136,7 @@ class RunBuilder {
       tasks: [...this.tasks.values()],
       steps,
       expect,
-      stepsLine: this.lineOf(['steps']),
+      stepsLine: this.keyLineOf(['steps']),
       timeoutMs: this.duration(this.root['timeout'], ['timeout']) ?? DEFAULT_TIMEOUT_MS,
       settleMs: this.duration(this.root['settle'], ['settle']) ?? DEFAULT_SETTLE_MS,
       bootTasks: this.root['boot_tasks'] === true,

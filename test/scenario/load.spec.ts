@@ -577,6 +577,11 @@ describe('scenario loading', () => {
       expect(profiles[1]).to.deep.equal({ bandwidth: undefined, loss: 0 });
     });
 
+    it('points the implicit expectation "every step did what it said" at the steps key', () => {
+      expect(run(withSteps('{ wait: 1s }', '{ park: c }')).stepsLine).to.equal(5);
+      expect(run(`${HEAD}steps: [{ wait: 1s }]\n`).stepsLine).to.equal(5);
+    });
+
     it('starts a task when the run begins unless a step starts it', () => {
       const text = yaml`
         version: 1
