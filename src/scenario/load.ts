@@ -56,9 +56,13 @@ export function parseScenarioText(text: string, file: string, options: LoadOptio
   const parsed = parseYaml(text);
   if (!parsed.ok) return { problems: finish(file, parsed.problems) };
   const { source, data } = parsed;
-  const problems: Problem[] = source.duplicateKeys().map((d) => ({ line: d.line, message: `${formatPath(d.path.slice(0, -1))}: duplicate key "${String(d.path[d.path.length - 1])}" (first at line ${d.firstLine})` }));
+  const problems: Problem[] = source.duplicateKeys().map((d) => {
+    const parent = d.path.slice(0, -1);
+    return { line: d.line, message: `${parent.length > 0 ? `${formatPath(parent)}: ` : ''}duplicate key "${String(d.path[d.path.length - 1])}" (first at line ${d.firstLine})` };
+  });
   const lineOf = (p: Path): number => source.line(p);
-  const root = (data !== null && typeof data === 'object' && !Array.isArray(data) ? data : {}) as Record<string, unknown>;
+  const isMapping = data !== null && typeof data === 'object' && !Array.isArray(data);
+  const root = (isMapping ? data : {}) as Record<string, unknown>;
   const dir = path.dirname(path.resolve(file));
 
   const matrixProblems: MatrixProblem[] = [];
@@ -75,7 +79,8 @@ export function parseScenarioText(text: string, file: string, options: LoadOptio
   const substituted = cells.map((cell) => {
     const expanded = substitute(rest, cell, matrixProblems);
     const broken: Path[] = [];
-    for (const p of schema.check(data === null || typeof data !== 'object' ? data : { ...(expanded as object), ...(root['matrix'] !== undefined ? { matrix: root['matrix'] } : {}) })) {
+    // Not a mapping (a list too): the schema says so of the data itself.
+    for (const p of schema.check(!isMapping ? data : { ...(expanded as object), ...(root['matrix'] !== undefined ? { matrix: root['matrix'] } : {}) })) {
       note(cell, p.atKey ? source.keyLine(p.path) : source.line(p.path), p.message);
       broken.push(p.path);
     }
@@ -83,7 +88,7 @@ export function parseScenarioText(text: string, file: string, options: LoadOptio
   });
   const schemaFailed = perRun.size > 0;
   for (const p of matrixProblems) problems.push({ line: lineOf(p.path), message: p.message });
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+  if (!isMapping) {
     return { problems: finish(file, [...problems, ...flatten(perRun, cells.length)]) };
   }
 
@@ -103,12 +108,13 @@ export function parseScenarioText(text: string, file: string, options: LoadOptio
   const seed = options.seed ?? (typeof root['seed'] === 'number' ? root['seed'] : 1);
   const runs: RunPlan[] = [];
   if (cluster && matrixProblems.length === 0) {
-    // The semantic checks run on what the schema accepted: a problem at or below a part it refused is not reported again.
+    // The semantic checks run on what the schema accepted: a part it refused, and
+    // whatever holds that part (a step with a misspelt key), are not judged again.
     for (const { cell, expanded, broken } of substituted) {
       const report = (p: { path: Path; message: string }): void => {
-        if (!broken.some((b) => isWithin(p.path, b))) note(cell, lineOf(p.path), p.message);
+        if (!broken.some((b) => isWithin(p.path, b) || isWithin(b, p.path))) note(cell, lineOf(p.path), p.message);
       };
-      runs.push(normaliseRun(expanded, cell, { dir, cluster, seed, lineOf, report }));
+      runs.push(normaliseRun(expanded, cell, { dir, cluster, seed, lineOf, keyLineOf: (p) => source.keyLine(p), report }));
     }
   }
   problems.push(...flatten(perRun, cells.length));

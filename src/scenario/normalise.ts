@@ -73,6 +73,8 @@ export interface RunContext {
   readonly cluster: ClusterConfig;
   readonly seed: number;
   readonly lineOf: (path: Path) => number;
+  /** The line of the key at the end of a data path (of the path itself when it ends in no key). */
+  readonly keyLineOf: (path: Path) => number;
   readonly report: (p: RunProblem) => void;
 }
 
@@ -89,6 +91,7 @@ class RunBuilder {
   private readonly dir: string;
   private readonly cluster: ClusterConfig;
   private readonly lineOf: (path: Path) => number;
+  private readonly keyLineOf: (path: Path) => number;
   private readonly report: (p: RunProblem) => void;
 
   constructor(
@@ -99,6 +102,7 @@ class RunBuilder {
     this.dir = ctx.dir;
     this.cluster = ctx.cluster;
     this.lineOf = ctx.lineOf;
+    this.keyLineOf = ctx.keyLineOf;
     this.report = ctx.report;
     this.nodes = new Set(this.cluster.nodes.map((n) => n.name));
     this.endpoints = new Set([...this.nodes, ...(this.cluster.middleware ? [MIDDLEWARE_ENDPOINT] : [])]);
@@ -111,6 +115,7 @@ class RunBuilder {
     const steps: Step[] = [];
     list(this.root['steps']).forEach((raw, i) => {
       const r = record(raw);
+      this.conditions(r, ['steps', i]);
       if (!applies(r, this.cell.params)) return;
       const s = this.step(r, ['steps', i], i);
       if (s) steps.push(s);
@@ -118,6 +123,7 @@ class RunBuilder {
     const expect: Expectation[] = [];
     list(this.root['expect']).forEach((raw, i) => {
       const r = record(raw);
+      this.conditions(r, ['expect', i]);
       if (!applies(r, this.cell.params)) return;
       const e = this.expectation(r, ['expect', i], i);
       if (e) expect.push(e);
@@ -130,11 +136,23 @@ class RunBuilder {
       tasks: [...this.tasks.values()],
       steps,
       expect,
-      stepsLine: this.lineOf(['steps']),
+      stepsLine: this.keyLineOf(['steps']),
       timeoutMs: this.duration(this.root['timeout'], ['timeout']) ?? DEFAULT_TIMEOUT_MS,
       settleMs: this.duration(this.root['settle'], ['settle']) ?? DEFAULT_SETTLE_MS,
       bootTasks: this.root['boot_tasks'] === true,
     };
+  }
+
+  /** A `when` or `unless` naming no matrix variable never holds: the entry would be left out of (or kept in) every run, silently. */
+  private conditions(r: Raw, path: Path): void {
+    const names = Object.keys(this.cell.params);
+    for (const key of ['when', 'unless'] as const) {
+      for (const name of Object.keys(record(r[key]))) {
+        if (names.includes(name)) continue;
+        const known = names.length > 0 ? `variables: ${names.join(', ')}` : 'the scenario has no matrix';
+        this.report({ path: [...path, key, name], message: `${formatPath([...path, key])}: no matrix variable "${name}" (${known})` });
+      }
+    }
   }
 
   private problem(path: Path, message: string): void {
@@ -460,7 +478,7 @@ class RunBuilder {
         else ok = false;
       }
     }
-    if (fault === 'expire-deadline' && !during && target.task === undefined) {
+    if (fault === 'expire-deadline' && r['during'] === undefined && r['task'] === undefined) {
       this.problem(path, 'fault expire-deadline needs "task" or "during" (the migration it hits)');
       ok = false;
     }

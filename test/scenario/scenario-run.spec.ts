@@ -183,7 +183,6 @@ describe('scenario run', function () {
       expect(r.stderr.trim().split('\n')).to.deep.equal([
         `${file}:4: tasks[0].node: unknown node "field-z" (nodes: field-a, field-b, field-c)`,
         `${file}:6: steps[0].mode: must be full, precopy, lazy, reset or blackhole`,
-        `${file}:6: steps[0]: migrate needs "to" (the target node)`,
         `${file}:8: expect[0].continuity: unknown task "d" (tasks: c)`,
       ]);
       expect(fs.existsSync(path.join(dir, 'report.json'))).to.equal(false);
