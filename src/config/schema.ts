@@ -151,6 +151,7 @@ function describeOne(c: Compiled, { error, path }: Located, valueOf: (path: Path
     case 'maxItems':
       return at(`must have at most ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}`);
     case 'minLength':
+    case 'minProperties':
       return at('must not be empty');
     case 'uniqueItems': {
       const i = Number(params['i']);

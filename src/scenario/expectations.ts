@@ -217,7 +217,12 @@ export function evaluate(plan: RunPlan, facts: RunFacts): ExpectationResult[] {
           out.push(result(e, false, `no ${e.kind === 'total_ms' ? 'move' : 'migration'} of ${e.task} completed`));
           break;
         }
-        const value = (m: MoveRecord): number => (e.kind === 'downtime_ms' ? Number(m.stats?.['downtimeMs'] ?? 0) : m.endMs - m.startMs);
+        const unmeasured = e.kind === 'downtime_ms' ? moves.find((m) => m.stats?.['downtimeMs'] === undefined) : undefined;
+        if (unmeasured) {
+          out.push(result(e, false, `the ${unmeasured.kind} ${unmeasured.from}->${unmeasured.to} reported no statistics, so its downtime is unknown`));
+          break;
+        }
+        const value = (m: MoveRecord): number => (e.kind === 'downtime_ms' ? Number(m.stats?.['downtimeMs']) : m.endMs - m.startMs);
         const worst = moves.reduce((a, b) => (value(b) > value(a) ? b : a));
         const what = e.kind === 'downtime_ms' ? 'downtime' : 'took';
         const desc = (m: MoveRecord): string => `${m.kind} ${m.from}->${m.to}`;

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileProblem, MigvisorError, SourceError, SourceErrors } from '../common/index.ts';
 import { checkClusterFile, formatPath, isWithin, parseYaml, SchemaChecker, type Path, type Problem } from '../config/index.ts';
-import { expandMatrix, substitute, type MatrixCell, type MatrixProblem } from './matrix.ts';
+import { expandMatrix, label, substitute, type MatrixCell, type MatrixProblem } from './matrix.ts';
 import type { RunPlan, Scenario } from './model.ts';
 import { normaliseRun } from './normalise.ts';
 
@@ -67,6 +67,11 @@ export function parseScenarioText(text: string, file: string, options: LoadOptio
 
   const matrixProblems: MatrixProblem[] = [];
   const cells = expandMatrix(root['matrix'], matrixProblems);
+  const variables = Object.fromEntries(
+    Object.entries((root['matrix'] ?? {}) as Record<string, unknown>)
+      .filter(([k, v]) => k !== 'exclude' && Array.isArray(v))
+      .map(([k, v]) => [k, (v as unknown[]).map(label)]),
+  );
   const { matrix: _matrix, ...rest } = root;
   // Problems of every run, merged: a problem of some runs only names the first of them.
   const perRun = new Map<string, { line: number; message: string; runs: string[] }>();
@@ -114,7 +119,7 @@ export function parseScenarioText(text: string, file: string, options: LoadOptio
       const report = (p: { path: Path; message: string }): void => {
         if (!broken.some((b) => isWithin(p.path, b) || isWithin(b, p.path))) note(cell, lineOf(p.path), p.message);
       };
-      runs.push(normaliseRun(expanded, cell, { dir, cluster, seed, lineOf, keyLineOf: (p) => source.keyLine(p), report }));
+      runs.push(normaliseRun(expanded, cell, { dir, cluster, seed, lineOf, keyLineOf: (p) => source.keyLine(p), report, variables }));
     }
   }
   problems.push(...flatten(perRun, cells.length));

@@ -22,7 +22,7 @@ import {
 } from '../config/index.ts';
 import type { CutMode, FaultKind } from '../testbed/index.ts';
 import { describeExpectation, describeStep } from './describe.ts';
-import { applies, type MatrixCell } from './matrix.ts';
+import { applies, label, type MatrixCell } from './matrix.ts';
 import { PHASES_OF, type Action, type Expectation, type FaultTarget, type MoveSpec, type Phase, type RunPlan, type Step, type TaskDef, type Trigger } from './model.ts';
 
 /** Defaults of a run. */
@@ -76,6 +76,8 @@ export interface RunContext {
   /** The line of the key at the end of a data path (of the path itself when it ends in no key). */
   readonly keyLineOf: (path: Path) => number;
   readonly report: (p: RunProblem) => void;
+  /** Every matrix variable's values, as labels (to check `when` and `unless`). */
+  readonly variables?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Builds run `cell` of a scenario from its substituted data. */
@@ -93,6 +95,7 @@ class RunBuilder {
   private readonly lineOf: (path: Path) => number;
   private readonly keyLineOf: (path: Path) => number;
   private readonly report: (p: RunProblem) => void;
+  private readonly variables: Readonly<Record<string, readonly string[]>>;
 
   constructor(
     private readonly root: Raw,
@@ -104,6 +107,7 @@ class RunBuilder {
     this.lineOf = ctx.lineOf;
     this.keyLineOf = ctx.keyLineOf;
     this.report = ctx.report;
+    this.variables = ctx.variables ?? {};
     this.nodes = new Set(this.cluster.nodes.map((n) => n.name));
     this.endpoints = new Set([...this.nodes, ...(this.cluster.middleware ? [MIDDLEWARE_ENDPOINT] : [])]);
   }
@@ -143,14 +147,23 @@ class RunBuilder {
     };
   }
 
-  /** A `when` or `unless` naming no matrix variable never holds: the entry would be left out of (or kept in) every run, silently. */
+  /**
+   * A `when` or `unless` naming no matrix variable, or a value no variable has,
+   * never holds: the entry would be left out of (or kept in) every run, silently.
+   */
   private conditions(r: Raw, path: Path): void {
     const names = Object.keys(this.cell.params);
     for (const key of ['when', 'unless'] as const) {
-      for (const name of Object.keys(record(r[key]))) {
-        if (names.includes(name)) continue;
-        const known = names.length > 0 ? `variables: ${names.join(', ')}` : 'the scenario has no matrix';
-        this.report({ path: [...path, key, name], message: `${formatPath([...path, key])}: no matrix variable "${name}" (${known})` });
+      for (const [name, v] of Object.entries(record(r[key]))) {
+        if (!names.includes(name)) {
+          const known = names.length > 0 ? `variables: ${names.join(', ')}` : 'the scenario has no matrix';
+          this.report({ path: [...path, key, name], message: `${formatPath([...path, key])}: no matrix variable "${name}" (${known})` });
+          continue;
+        }
+        const values = this.variables[name] ?? [];
+        for (const value of (Array.isArray(v) ? v : [v]).map(label)) {
+          if (!values.includes(value)) this.report({ path: [...path, key, name], message: `${formatPath([...path, key, name])}: "${value}" is no value of ${name} (values: ${values.join(', ')})` });
+        }
       }
     }
   }

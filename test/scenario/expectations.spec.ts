@@ -336,6 +336,13 @@ describe('expectation verdicts', () => {
       expect(verdictOf(D(50), {})).to.deep.equal(['failed', 'no migration of c completed']);
     });
 
+    it('fails a completed migration that reported no statistics (its downtime is unknown, not 0)', () => {
+      expect(verdictOf(D(50), { moves: { c: [move({ stats: { downtimeMs: 10 } }), move({ from: 'field-b', to: 'field-a', stats: {} })] } })).to.deep.equal([
+        'failed',
+        'the full field-b->field-a reported no statistics, so its downtime is unknown',
+      ]);
+    });
+
     it('leaves parks and restores out (the task sits in the archive in between)', () => {
       const withPark = [
         move({ kind: 'park', to: 'middleware', stats: { downtimeMs: 900 } }),

@@ -382,7 +382,7 @@ describe('scenario loading', () => {
     });
 
     it('refuses an empty one', () => {
-      expect(check(withExpect('{}'))).to.deep.equal(['t.yaml:6: expect[0]: must NOT have fewer than 1 properties']);
+      expect(check(withExpect('{}'))).to.deep.equal(['t.yaml:6: expect[0]: must not be empty']);
       const text = `${HEAD}matrix:\n  mode: [full]\nexpect:\n  - { when: { mode: full } }\n`;
       expect(check(text)).to.deep.equal(['t.yaml:8: expect[0]: an empty expectation']);
     });
@@ -478,6 +478,14 @@ describe('scenario loading', () => {
         't.yaml:8: steps[0].use: matrix variable "mode" is not a mapping, so it cannot be merged',
         't.yaml:9: steps[1].use: unknown matrix variable "nope" (variables: mode)',
         't.yaml:10: steps[2].use: must name a matrix variable',
+      ]);
+    });
+
+    it('refuses a when or unless naming a value the variable does not have (a misspelt value would never match)', () => {
+      const text = `${HEAD}matrix:\n  mode: [full, lazy]\nsteps:\n  - { wait: 1s, when: { mode: lazzy } }\n  - { wait: 1s, unless: { mode: [full, warp] } }\n  - { wait: 1s, when: { mode: [full, lazy] } }\n`;
+      expect(check(text)).to.deep.equal([
+        't.yaml:8: steps[0].when.mode: "lazzy" is no value of mode (values: full, lazy)',
+        't.yaml:9: steps[1].unless.mode: "warp" is no value of mode (values: full, lazy)',
       ]);
     });
 
