@@ -487,4 +487,18 @@ describe('faults of a live cluster (cluster up, fault and link commands)', funct
       await ok('kill', receiver, '--node', 'field-c');
     });
   });
+
+  describe('durations and rates too small for the wire', function () {
+    it('heals a cut --for 300us by itself (after 1 ms), and thaws a freeze --for 400us', async () => {
+      expect(await ok('link', 'cut', 'field-a', 'field-c', '--for', '300us')).to.equal('field-a <-> field-c: cut, unshaped (heals in 1 ms)\n');
+      await poll('the link to heal', async () => (await linkOf(tb, 'field-a', 'field-c')).state === 'LINK_STATE_UP', 3000, 10);
+      await ok('fault', 'freeze', '--node', 'field-c', '--for', '400us');
+      await processState(tb, 'field-c', 'PROCESS_STATE_RUNNING', 3000);
+    });
+
+    it('holds a message 1 ms for delay --by 0.4ms, and shapes a link to 1 bit/s for --bandwidth 0.4bit (not to unshaped)', async () => {
+      expect(await ok('fault', 'delay', 'field-a', 'field-c', '--by', '0.4ms')).to.equal('the next message from field-a to field-c is held 1 ms longer\n');
+      expect(await ok('link', 'set', 'field-a', 'field-c', '--bandwidth', '0.4bit')).to.equal('field-a <-> field-c: up, 1bit\n');
+    });
+  });
 });
