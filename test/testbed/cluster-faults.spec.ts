@@ -501,4 +501,28 @@ describe('faults of a live cluster (cluster up, fault and link commands)', funct
       expect(await ok('link', 'set', 'field-a', 'field-c', '--bandwidth', '0.4bit')).to.equal('field-a <-> field-c: up, 1bit\n');
     });
   });
+
+  describe('the timer of a --for fault ends with that fault', function () {
+    it('link cut --for 500ms, healed and cut again by hand: still cut after the 500 ms', async () => {
+      await ok('link', 'cut', 'field-a', 'field-c', '--for', '500ms');
+      const t0 = Date.now();
+      // Straight to the service, well within the 500 ms.
+      await unary(tb.HealLink, tb, { a: 'field-a', b: 'field-c' }, 'HealLink');
+      await unary(tb.CutLink, tb, { a: 'field-a', b: 'field-c' }, 'CutLink');
+      expect(Date.now() - t0).to.be.below(300);
+      // Nothing to await: past the first cut's timer, the link must still be cut.
+      await sleep(Math.max(0, t0 + 800 - Date.now()));
+      expect((await linkOf(tb, 'field-a', 'field-c')).state).to.equal('LINK_STATE_CUT');
+    });
+
+    it('fault freeze --for 500ms, thawed and frozen again by hand: still frozen after the 500 ms', async () => {
+      await ok('fault', 'freeze', '--node', 'field-c', '--for', '500ms');
+      const t0 = Date.now();
+      await unary(tb.InjectFault, tb, { thaw: { process: 'field-c' } }, 'thaw');
+      await unary(tb.InjectFault, tb, { freeze: { process: 'field-c' } }, 'freeze');
+      expect(Date.now() - t0).to.be.below(300);
+      await sleep(Math.max(0, t0 + 800 - Date.now()));
+      expect((await processOf(tb, 'field-c')).state).to.equal('PROCESS_STATE_FROZEN');
+    });
+  });
 });
