@@ -229,7 +229,7 @@ describe('faults of a live cluster (cluster up, fault and link commands)', funct
       expect(await ok('fault', 'restart-middleware')).to.match(new RegExp(`^restarted middleware \\(pid \\d+\\) at ${up.endpoints.middleware}\\n$`));
       const list = JSON.parse(await ok('snapshot', 'list', '--label', 'spec=faults', '--json')) as { snapshots: { id: string; taskId: string; state: string }[] };
       expect(list.snapshots.map((s) => [s.id, s.taskId, s.state])).to.deep.equal([[snapshot, task, 'SNAPSHOT_STATE_PARKED']]);
-      // The counter comes back on field-c: the freeze tests watch it.
+      // The counter comes back on field-c (the freeze tests watch it).
       expect((await ok('snapshot', 'restore', snapshot, '--node', 'field-c')).trim()).to.equal(task);
       await runsOnlyOn(task, 'field-c');
     });
@@ -240,7 +240,10 @@ describe('faults of a live cluster (cluster up, fault and link commands)', funct
     let task: string;
 
     before(async () => {
-      task = (await slots('field-c'))!.find((t) => t.program === 'counter.s')!.taskId;
+      // The counter restored there by the middleware test, or a new one.
+      task =
+        (await slots('field-c'))!.find((t) => t.program === 'counter.s')?.taskId ??
+        (await ok('task', 'start', '--node', 'field-c', '--partition', 'ctrl', '--program', path.join(up.dir, 'programs', 'counter.s'))).trim();
       log = await EventLog.open(up.node('field-c'), { task, kinds: ['console'] });
     });
 
