@@ -83,7 +83,8 @@ export class Testbed {
 
   /** SIGSTOP a process, for `forMs` (0: until {@link thaw}). */
   freeze(process: string, forMs = 0): string {
-    const detail = this.cluster.freeze(process);
+    // The cluster's own timer is not used: the thaw must come through here, as an event.
+    const detail = `${this.cluster.freeze(process)}${forMs > 0 ? ` for ${forMs} ms` : ''}`;
     this.fault('freeze', process, detail);
     this.cancel(processKey(process));
     if (forMs > 0) this.later(processKey(process), forMs, () => this.cluster.processes().find((p) => p.name === process)?.state === 'frozen' && this.thaw(process));

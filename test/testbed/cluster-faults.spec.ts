@@ -275,7 +275,7 @@ describe('faults of a live cluster (cluster up, fault and link commands)', funct
 
     it('freeze --for 300ms thaws by itself after 300 ms', async () => {
       const t0 = Date.now();
-      expect(await ok('fault', 'freeze', '--node', 'field-c', '--for', '300ms')).to.match(/^froze field-c \(pid \d+\)/);
+      expect(await ok('fault', 'freeze', '--node', 'field-c', '--for', '300ms')).to.match(/^froze field-c \(pid \d+\) for 300 ms\n$/);
       await processState(tb, 'field-c', 'PROCESS_STATE_RUNNING', 5000);
       expect(Date.now() - t0, 'ms until it ran again').to.be.at.least(300);
       expect(await ok('ps', '--node', 'field-c')).to.contain(task);
