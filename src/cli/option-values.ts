@@ -106,6 +106,15 @@ export function duration(flag: string): (text: string) => number {
   };
 }
 
+/**
+ * A duration in the whole milliseconds a request carries (`for_ms`, `ms`):
+ * rounded, but a positive duration never to 0, which would mean "no limit"
+ * (`--for 300us` heals after 1 ms, not never).
+ */
+export function wholeMs(ms: number): number {
+  return ms > 0 ? Math.max(1, Math.round(ms)) : 0;
+}
+
 /** A parser for a probability such as `0.5%` or `0.005`. */
 export function fraction(flag: string): (text: string) => number {
   return (text) => {

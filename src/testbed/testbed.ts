@@ -23,7 +23,12 @@ const FILL_LIMIT = 100_000;
 
 /** Faults and link changes of a live cluster (see the file header). */
 export class Testbed {
-  private readonly timers = new Set<NodeJS.Timeout>();
+  /**
+   * The undo of each `--for` fault still to come (heal, thaw, restart), by the
+   * link or process it undoes: the next change to that link or process by hand
+   * cancels it, so an old timer never ends a later cut or freeze.
+   */
+  private readonly timers = new Map<string, NodeJS.Timeout>();
 
   constructor(
     readonly cluster: LiveCluster,
@@ -46,13 +51,15 @@ export class Testbed {
   cut(a: string, b: string, mode: CutMode = 'reset', forMs = 0): LinkStatus {
     this.cluster.network.cut(a, b, mode);
     this.onEvent({ kind: 'link', between: [a, b], change: 'cut', profile: mode === 'blackhole' ? 'blackhole' : 'reset' });
-    if (forMs > 0) this.later(forMs, () => this.heal(a, b));
+    this.cancel(linkKey(a, b));
+    if (forMs > 0) this.later(linkKey(a, b), forMs, () => this.heal(a, b));
     return this.link(a, b);
   }
 
   /** Heals a cut link. */
   heal(a: string, b: string): LinkStatus {
     this.cluster.network.heal(a, b);
+    this.cancel(linkKey(a, b));
     this.onEvent({ kind: 'link', between: [a, b], change: 'heal', profile: describeProfile(this.cluster.network.profile(a, b)) });
     return this.link(a, b);
   }
@@ -61,28 +68,33 @@ export class Testbed {
   async kill(process: string, forMs = 0): Promise<string> {
     const detail = await this.cluster.kill(process);
     this.fault(process === 'middleware' ? 'kill-middleware' : 'kill-node', process, forMs > 0 ? `${detail}; it restarts in ${forMs} ms` : detail);
-    if (forMs > 0) this.later(forMs, () => this.restart(process).catch(() => undefined));
+    this.cancel(processKey(process));
+    if (forMs > 0) this.later(processKey(process), forMs, () => this.restart(process).catch(() => undefined));
     return detail;
   }
 
   /** Starts a process again on its address. */
   async restart(process: string): Promise<string> {
     const detail = await this.cluster.restart(process);
+    this.cancel(processKey(process));
     this.fault(process === 'middleware' ? 'restart-middleware' : 'restart-node', process, detail);
     return detail;
   }
 
   /** SIGSTOP a process, for `forMs` (0: until {@link thaw}). */
   freeze(process: string, forMs = 0): string {
-    const detail = this.cluster.freeze(process);
+    // The cluster's own timer is not used: the thaw must come through here, as an event.
+    const detail = `${this.cluster.freeze(process)}${forMs > 0 ? ` for ${forMs} ms` : ''}`;
     this.fault('freeze', process, detail);
-    if (forMs > 0) this.later(forMs, () => this.cluster.processes().find((p) => p.name === process)?.state === 'frozen' && this.thaw(process));
+    this.cancel(processKey(process));
+    if (forMs > 0) this.later(processKey(process), forMs, () => this.cluster.processes().find((p) => p.name === process)?.state === 'frozen' && this.thaw(process));
     return detail;
   }
 
   /** SIGCONT a frozen process. */
   thaw(process: string): string {
     const detail = this.cluster.thaw(process);
+    this.cancel(processKey(process));
     this.fault('thaw', process, detail);
     return detail;
   }
@@ -146,7 +158,7 @@ export class Testbed {
 
   /** Cancels the timers of `--for` faults. */
   close(): void {
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
   }
 
@@ -166,15 +178,33 @@ export class Testbed {
     this.onEvent({ kind: 'fault', fault, target, detail });
   }
 
-  private later(ms: number, f: () => unknown): void {
+  /** Runs `f` in `ms`, as the undo of `key` (replacing an earlier one). */
+  private later(key: string, ms: number, f: () => unknown): void {
+    this.cancel(key);
     const t = setTimeout(() => {
-      this.timers.delete(t);
+      this.timers.delete(key);
       try {
         f();
       } catch {
         // the state changed meanwhile (healed or thawed by hand): nothing to undo
       }
     }, ms);
-    this.timers.add(t);
+    this.timers.set(key, t);
   }
+
+  /** Cancels the undo of `key`, if one is still to come. */
+  private cancel(key: string): void {
+    clearTimeout(this.timers.get(key));
+    this.timers.delete(key);
+  }
+}
+
+/** The key of a link's pending undo (either order of its ends). */
+function linkKey(a: string, b: string): string {
+  return `link\u0000${[a, b].sort().join('\u0000')}`;
+}
+
+/** The key of a process's pending undo. */
+function processKey(name: string): string {
+  return `process\u0000${name}`;
 }

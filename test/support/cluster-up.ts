@@ -10,10 +10,12 @@ import * as path from 'node:path';
 import { forgetCluster } from './middleware-harness.ts';
 import { onCleanup, poll, ROOT, spawnCli, tempDir, type RunningCli } from './processes.ts';
 
-/** What the ready file says: each node's address and the middleware's. */
+/** What the ready file says: each node's address, the middleware's and the testbed's. */
 export interface Endpoints {
   readonly nodes: Record<string, string>;
   readonly middleware: string;
+  /** The Testbed service (links and faults). */
+  readonly testbed: string;
 }
 
 export interface ClusterUp {
@@ -22,6 +24,8 @@ export interface ClusterUp {
   /** Its folder (config/ with the programs; var/ beside it for files and the store). */
   readonly dir: string;
   readonly endpoints: Endpoints;
+  /** The ready file `cluster up` wrote. */
+  readonly readyFile: string;
   /** A node's address by name. */
   node(name: string): string;
   /** SIGTERM to `cluster up`, which stops every child. */
@@ -60,6 +64,7 @@ export async function clusterUp(source = path.join(ROOT, 'config', 'cluster.yaml
     file,
     dir,
     endpoints,
+    readyFile: ready,
     node: (name) => {
       const a = endpoints.nodes[name];
       if (!a) throw new Error(`no node ${name} in the ready file`);

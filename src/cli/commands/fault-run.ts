@@ -1,6 +1,7 @@
 /** `migvisor fault KIND`: each fault kind as one InjectFault call to the Testbed service of `cluster up`. */
 import { InvalidArgumentError, unary } from '../../common/index.ts';
 import type { InjectFaultRequest } from '../../generated/migvisor/v1/InjectFaultRequest.ts';
+import { wholeMs } from '../option-values.ts';
 import { printMessage } from '../print.ts';
 import { withRemote } from '../remote.ts';
 import type { FaultFlags } from './fault.ts';
@@ -28,13 +29,13 @@ export const FAULTS = {
   'restart-node': (f: FaultFlags) => inject(f, { restart: { process: f.node ?? '' } }),
   'kill-middleware': (f: FaultFlags) => inject(f, { kill: { process: 'middleware' } }),
   'restart-middleware': (f: FaultFlags) => inject(f, { restart: { process: 'middleware' } }),
-  freeze: (f: FaultFlags) => inject(f, { freeze: { process: processOf(f), forMs: Math.round(f.for ?? 0) } }),
+  freeze: (f: FaultFlags) => inject(f, { freeze: { process: processOf(f), forMs: wholeMs(f.for ?? 0) } }),
   thaw: (f: FaultFlags) => inject(f, { thaw: { process: processOf(f) } }),
   corrupt: (f: FaultFlags, from: string, to: string) => {
     if ((f.bytes === undefined) === !f.chunk) throw new InvalidArgumentError('corrupt what: give --bytes N or --chunk');
     return inject(f, { corrupt: { from, to, ...(f.chunk ? { chunk: true } : { bytes: f.bytes ?? 0 }) } });
   },
-  delay: (f: FaultFlags, from: string, to: string) => inject(f, { delay: { from, to, ms: Math.round(f.by ?? 0) } }),
+  delay: (f: FaultFlags, from: string, to: string) => inject(f, { delay: { from, to, ms: wholeMs(f.by ?? 0) } }),
   'fill-gate': (f: FaultFlags) => inject(f, { fillGate: { node: f.node ?? '', gate: f.gate ?? '' } }),
   'expire-deadline': (f: FaultFlags) => inject(f, { expireDeadline: { node: f.node ?? '', taskId: f.task ?? '' } }),
 } as const;

@@ -4,6 +4,7 @@ import { InvalidArgumentError, unary } from '../../common/index.ts';
 import type { Link__Output } from '../../generated/migvisor/v1/Link.ts';
 import type { SetLinkRequest } from '../../generated/migvisor/v1/SetLinkRequest.ts';
 import { words } from '../format.ts';
+import { wholeMs } from '../option-values.ts';
 import { printMessage } from '../print.ts';
 import { withRemote } from '../remote.ts';
 import type { LinkCutFlags, LinkSetFlags, TestbedFlags } from './link.ts';
@@ -56,13 +57,13 @@ export function show(flags: TestbedFlags): Promise<void> {
   });
 }
 
-/** `link set A B`. */
+/** `link set A B` (a bandwidth under 1 bit/s is 1 bit/s: 0 would mean unshaped). */
 export function set(a: string, b: string, flags: LinkSetFlags): Promise<void> {
   if (flags.unshaped && flags.bandwidth !== undefined) throw new InvalidArgumentError('--unshaped and --bandwidth contradict each other');
   const req: SetLinkRequest = {
     a,
     b,
-    ...(flags.unshaped ? { bandwidthBitsPerSecond: 0 } : flags.bandwidth !== undefined ? { bandwidthBitsPerSecond: Math.round(flags.bandwidth * 8) } : {}),
+    ...(flags.unshaped ? { bandwidthBitsPerSecond: 0 } : flags.bandwidth !== undefined ? { bandwidthBitsPerSecond: Math.max(1, Math.round(flags.bandwidth * 8)) } : {}),
     ...(flags.latency !== undefined ? { latencyMs: flags.latency } : {}),
     ...(flags.jitter !== undefined ? { jitterMs: flags.jitter } : {}),
     ...(flags.loss !== undefined ? { loss: flags.loss } : {}),
@@ -80,10 +81,10 @@ export function set(a: string, b: string, flags: LinkSetFlags): Promise<void> {
 export function cut(a: string, b: string, flags: LinkCutFlags): Promise<void> {
   return withRemote(flags, async (r) => {
     const c = r.testbed(flags.testbed);
-    const req = { a, b, mode: flags.mode === 'blackhole' ? 'CUT_MODE_BLACKHOLE' : 'CUT_MODE_RESET', forMs: Math.round(flags.for ?? 0) } as const;
+    const req = { a, b, mode: flags.mode === 'blackhole' ? 'CUT_MODE_BLACKHOLE' : 'CUT_MODE_RESET', forMs: wholeMs(flags.for ?? 0) } as const;
     const res = await unary(c.CutLink, c, req, `CutLink ${a} ${b}`);
     if (flags.json) printMessage('CutLinkResponse', res);
-    else process.stdout.write(`${linkLine(res.link!)}${flags.for ? ` (heals in ${flags.for} ms)` : ''}\n`);
+    else process.stdout.write(`${linkLine(res.link!)}${req.forMs ? ` (heals in ${req.forMs} ms)` : ''}\n`);
   });
 }
 
