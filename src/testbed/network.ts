@@ -152,9 +152,20 @@ export class Network {
     this.link(a, b).cut(mode);
   }
 
-  /** Brings the link between `a` and `b` back up; after a blackhole, what was held goes on in order. */
+  /**
+   * Brings the link between `a` and `b` back up; after a blackhole, what was held
+   * goes on in order. Corrupt and delay faults armed on it and not yet taken are
+   * dropped: a healed link carries bytes as its profile says.
+   */
   heal(a: string, b: string): void {
-    this.link(a, b).heal();
+    const link = this.link(a, b);
+    link.heal();
+    for (const end of link.between) {
+      const { faults } = link.direction(end);
+      faults.corruptBytes = 0;
+      faults.chunk = false;
+      faults.delayMs = undefined;
+    }
   }
 
   /**

@@ -23,10 +23,16 @@ function inject(flags: FaultFlags, request: InjectFaultRequest): Promise<void> {
   });
 }
 
+/** The node a node fault names (the middleware has faults of its own). */
+function nodeOf(flags: FaultFlags, kind: string): string {
+  if (flags.node === 'middleware') throw new InvalidArgumentError(`${kind} takes a node; the middleware has ${kind.replace('node', 'middleware')}`);
+  return flags.node ?? '';
+}
+
 /** The implementation of every `fault` subcommand but cut and heal (those are `link cut` and `link heal`). */
 export const FAULTS = {
-  'kill-node': (f: FaultFlags) => inject(f, { kill: { process: f.node ?? '' } }),
-  'restart-node': (f: FaultFlags) => inject(f, { restart: { process: f.node ?? '' } }),
+  'kill-node': (f: FaultFlags) => inject(f, { kill: { process: nodeOf(f, 'kill-node') } }),
+  'restart-node': (f: FaultFlags) => inject(f, { restart: { process: nodeOf(f, 'restart-node') } }),
   'kill-middleware': (f: FaultFlags) => inject(f, { kill: { process: 'middleware' } }),
   'restart-middleware': (f: FaultFlags) => inject(f, { restart: { process: 'middleware' } }),
   freeze: (f: FaultFlags) => inject(f, { freeze: { process: processOf(f), forMs: wholeMs(f.for ?? 0) } }),

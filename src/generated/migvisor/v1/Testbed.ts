@@ -40,14 +40,16 @@ export interface TestbedClient extends grpc.Client {
   cutLink(argument: _migvisor_v1_CutLinkRequest, callback: grpc.requestCallback<_migvisor_v1_CutLinkResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * Heals a cut link (held bytes of a blackhole flow on).
+   * Heals a cut link (held bytes of a blackhole flow on), and drops the corrupt
+   * and delay faults armed on it and not yet taken.
    */
   HealLink(argument: _migvisor_v1_HealLinkRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_HealLinkResponse__Output>): grpc.ClientUnaryCall;
   HealLink(argument: _migvisor_v1_HealLinkRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_HealLinkResponse__Output>): grpc.ClientUnaryCall;
   HealLink(argument: _migvisor_v1_HealLinkRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_HealLinkResponse__Output>): grpc.ClientUnaryCall;
   HealLink(argument: _migvisor_v1_HealLinkRequest, callback: grpc.requestCallback<_migvisor_v1_HealLinkResponse__Output>): grpc.ClientUnaryCall;
   /**
-   * Heals a cut link (held bytes of a blackhole flow on).
+   * Heals a cut link (held bytes of a blackhole flow on), and drops the corrupt
+   * and delay faults armed on it and not yet taken.
    */
   healLink(argument: _migvisor_v1_HealLinkRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_HealLinkResponse__Output>): grpc.ClientUnaryCall;
   healLink(argument: _migvisor_v1_HealLinkRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_HealLinkResponse__Output>): grpc.ClientUnaryCall;
@@ -130,7 +132,8 @@ export interface TestbedHandlers extends grpc.UntypedServiceImplementation {
   CutLink: grpc.handleUnaryCall<_migvisor_v1_CutLinkRequest__Output, _migvisor_v1_CutLinkResponse>;
   
   /**
-   * Heals a cut link (held bytes of a blackhole flow on).
+   * Heals a cut link (held bytes of a blackhole flow on), and drops the corrupt
+   * and delay faults armed on it and not yet taken.
    */
   HealLink: grpc.handleUnaryCall<_migvisor_v1_HealLinkRequest__Output, _migvisor_v1_HealLinkResponse>;
   
