@@ -17,6 +17,8 @@ export type { Endpoint } from './compatibility.ts';
 export { SinkCore } from './sink-core.ts';
 export type { Outcome, SinkTarget } from './sink-core.ts';
 export { DEFAULT_DEADLINE_MS, DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES } from './migration-run.ts';
+export { bandwidthOf, dirtiedWithin, fitDirtyCurve, median, predictOutcome } from './prediction-model.ts';
+export type { DirtyCurve, DirtySample, LinkProbe, ModelOutcome, Prediction, PredictionInputs } from './prediction-model.ts';
 export type { MigrateOptions, MigrationStats } from './migration-run.ts';
 export { migrateTask } from './migration-source.ts';
 export { NodeMigrations } from './node-migrations.ts';
@@ -38,6 +40,7 @@ export {
   MIGRATION_PHASES,
   MIGRATION_STATUSES,
   MIGRATION_STEPS,
+  PRECOPY_STOPS,
   QUERY_OUTCOMES,
   RUN_STATES,
   TRAVELER_STATUSES,
@@ -53,6 +56,7 @@ export type {
   MigrationStatus,
   MigrationStep,
   MigState,
+  PrecopyStop,
   QueryOutcome,
   RunState,
   TravelerStatus,
