@@ -193,6 +193,7 @@ export class MiddlewareServer {
       }),
       FetchPages: refuse('FetchPages'),
       CancelMigration: refuse('CancelMigration'),
+      PredictMigration: refuse('PredictMigration'),
       PushPages: clientStreamHandler(async () => {
         throw noTasks('PushPages');
       }),

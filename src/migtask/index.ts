@@ -16,7 +16,9 @@ export { endpointFromHeader, endpointFromInfo, incompatibility, localEndpoint } 
 export type { Endpoint } from './compatibility.ts';
 export { SinkCore } from './sink-core.ts';
 export type { Outcome, SinkTarget } from './sink-core.ts';
-export { DEFAULT_DEADLINE_MS, DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES } from './migration-run.ts';
+export { DEFAULT_DEADLINE_MS, DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES, round3 } from './migration-run.ts';
+export { DEFAULT_DIRTY_WINDOW_MS, DEFAULT_PROBE_BYTES, predictMigration } from './prediction.ts';
+export type { PredictContext, PredictOptions } from './prediction.ts';
 export { bandwidthOf, dirtiedWithin, fitDirtyCurve, median, predictOutcome } from './prediction-model.ts';
 export type { DirtyCurve, DirtySample, LinkProbe, ModelOutcome, Prediction, PredictionInputs } from './prediction-model.ts';
 export { measureBandwidth, measureRtt, RemoteDiscard } from './link-probe.ts';
@@ -76,6 +78,7 @@ export {
   MIGRATION_STATUS_WIRE,
   MIGRATION_STEP_WIRE,
   OUTCOME_WIRE,
+  PRECOPY_STOP_WIRE,
   RUN_STATE_WIRE,
   TRAVELER_STATUS_WIRE,
   WAIT_KIND_WIRE,
