@@ -2257,6 +2257,14 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "precopyStop": {
                   "type": "PrecopyStop",
                   "id": 16
+                },
+                "batchMs": {
+                  "type": "double",
+                  "id": 17
+                },
+                "zeroBatches": {
+                  "type": "uint64",
+                  "id": 18
                 }
               }
             },

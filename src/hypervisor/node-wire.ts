@@ -186,6 +186,8 @@ export function toWirePrediction(p: Prediction): WirePrediction {
       bandwidthBytesPerS: Math.round(i.bandwidthBytesPerS),
       rttMs: round3(i.rttMs),
       compressionRatio: round3(i.compressionRatio),
+      batchMs: round3(i.batchMs),
+      zeroBatches: i.zeroBatches,
       probeBytes: i.probeBytes,
       precopyStopPages: i.precopyStopPages,
       precopyMaxRounds: i.precopyMaxRounds,

@@ -19,7 +19,7 @@ export type { Outcome, SinkTarget } from './sink-core.ts';
 export { DEFAULT_DEADLINE_MS, DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES, round3 } from './migration-run.ts';
 export { DEFAULT_DIRTY_WINDOW_MS, DEFAULT_PROBE_BYTES, predictMigration } from './prediction.ts';
 export type { PredictContext, PredictOptions } from './prediction.ts';
-export { bandwidthOf, dirtiedWithin, fitDirtyCurve, median, predictOutcome } from './prediction-model.ts';
+export { bandwidthOf, dirtiedWithin, fitDirtyCurve, levelledOff, median, predictOutcome } from './prediction-model.ts';
 export type { DirtyCurve, DirtySample, LinkProbe, ModelOutcome, Prediction, PredictionInputs } from './prediction-model.ts';
 export { measureBandwidth, measureRtt, RemoteDiscard } from './link-probe.ts';
 export type { BandwidthProbe, DiscardPort } from './link-probe.ts';

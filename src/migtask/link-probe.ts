@@ -19,8 +19,8 @@ import { bandwidthOf, median, type LinkProbe } from './prediction-model.ts';
 export const RTT_PINGS = 5;
 /** The first bandwidth probe's payload bytes. */
 export const FIRST_PROBE_BYTES = 32 * 1024;
-/** Probes double until the last two differ by this much, ms. */
-export const PROBE_SPREAD_MS = 50;
+/** Probes double until the last two differ by this much, ms (timers and pacing blur a few ms of each). */
+export const PROBE_SPREAD_MS = 150;
 /** Longest one probe stream may take, ms. */
 const PROBE_DEADLINE_MS = 60_000;
 /** Random bytes the probes cycle through (the link sees distinct bytes; nothing compresses them). */

@@ -17,14 +17,17 @@
  * - precopy: negotiate; the header; round 0 sends every present page (zero ones
  *   without data); each later round the pages dirtied during the one before;
  *   after a round, stop once at most `precopyStopPages` are dirty or after
- *   `precopyMaxRounds` rounds; wait for the sink to catch up (what is in flight,
- *   and one query); stop and send what was dirtied during the last round and the
- *   wait, the state and the trailer; Receive reply and Commit. Downtime: from
- *   the stop.
+ *   `precopyMaxRounds` rounds; wait for the sink to catch up (what is still on
+ *   its way, and a query); stop and send what was dirtied during the last round
+ *   and the wait, the state and the trailer; Receive reply and Commit. Downtime:
+ *   from the stop. A round lasts, for the dirty bits, until its last chunk is
+ *   written into the call's buffer ({@link SourceStream}), which can be long
+ *   before the link has carried it.
  * - lazy: negotiate; stop; header and trailer; Receive reply and Commit (the
  *   downtime); then every present page is pushed, and the push is answered.
  */
 import type { Compression, MigrationMode } from '../common/index.ts';
+import { PIPELINE_DEPTH } from './pipeline.ts';
 import type { PrecopyStop } from './vocabulary.ts';
 
 /** Bytes of a page's index in a page batch (a varint; 3 covers 2^21 pages). */
@@ -34,10 +37,12 @@ export const BATCH_OVERHEAD_BYTES = 16;
 /** Bytes of a container trailer (digest, counts). */
 export const TRAILER_BYTES = 64;
 /**
- * Bytes of a migration still in flight when a pre-copy round ends (the sink's
- * HTTP/2 receive window: the source cannot have more unacknowledged).
+ * Bytes past the call's buffer that the link still has to carry when a write
+ * drains (the sink's HTTP/2 receive window: no more can be unacknowledged).
  */
 export const IN_FLIGHT_BYTES = 64 * 1024;
+/** Messages a client stream's call buffers before a write says to wait (grpc-js: an object-mode Writable's highWaterMark). */
+export const WRITE_BUFFER_CHUNKS = 16;
 
 /** One look at the dirty pages during the window: ms since it began, distinct pages dirtied since. */
 export interface DirtySample {
@@ -73,6 +78,10 @@ export interface PredictionInputs {
   readonly rttMs: number;
   /** Raw page bytes per byte sent for them. */
   readonly compressionRatio: number;
+  /** How long the source takes to prepare one page batch, ms (several at once, as a migration does). */
+  readonly batchMs: number;
+  /** Batches of present pages that hold only zero pages (sent as indices alone, last). */
+  readonly zeroBatches: number;
   /** Payload bytes the bandwidth probes sent. */
   readonly probeBytes: number;
   readonly precopyStopPages: number;
@@ -112,8 +121,7 @@ export function median(values: readonly number[]): number {
  * Fits a dirty curve to the samples of a window (in time order, the last at the
  * window's end). The working set is the last sample; the rate is the one whose
  * curve min(rate × t, working set) is closest to the samples (least squares);
- * the growth is the slope over the window's last quarter (from the latest
- * sample at most three quarters into it to the last).
+ * the growth is the slope over the samples' last quarter.
  */
 export function fitDirtyCurve(samples: readonly DirtySample[]): DirtyCurve {
   const last = samples.at(-1);
@@ -128,10 +136,29 @@ export function fitDirtyCurve(samples: readonly DirtySample[]): DirtyCurve {
     const e = error(r);
     if (e < best) [rate, best] = [r, e];
   }
-  // The growth at the end: the last sample against the latest one at least a quarter window before it.
+  return { windowMs: last.ms, workingSetPages: ws, ratePagesPerS: rate, growthPagesPerS: endGrowth(samples) };
+}
+
+/** The growth over the samples' last quarter (from the latest sample at most three quarters in to the last), pages/s. */
+function endGrowth(samples: readonly DirtySample[]): number {
+  const last = samples.at(-1);
+  if (!last) return 0;
   const before = [...samples].reverse().find((s) => s.ms <= last.ms * 0.75);
-  const growth = before && last.ms > before.ms ? Math.max(0, ((last.pages - before.pages) / (last.ms - before.ms)) * 1000) : 0;
-  return { windowMs: last.ms, workingSetPages: ws, ratePagesPerS: rate, growthPagesPerS: growth };
+  return before && last.ms > before.ms ? Math.max(0, ((last.pages - before.pages) / (last.ms - before.ms)) * 1000) : 0;
+}
+
+/** Pages the distinct dirty count may still grow by in the last quarter for it to count as levelled off: this share of it... */
+export const LEVEL_SHARE = 0.02;
+/** ...or this many pages, whichever is more. */
+export const LEVEL_PAGES = 2;
+
+/** Whether the distinct dirty pages have levelled off: they grew by at most {@link LEVEL_SHARE} (or {@link LEVEL_PAGES}) in the last quarter. */
+export function levelledOff(samples: readonly DirtySample[]): boolean {
+  const last = samples.at(-1);
+  if (!last) return true;
+  const before = [...samples].reverse().find((s) => s.ms <= last.ms * 0.75);
+  if (!before) return false;
+  return last.pages - before.pages <= Math.max(LEVEL_PAGES, LEVEL_SHARE * last.pages);
 }
 
 /**
@@ -152,17 +179,23 @@ export interface LinkProbe {
 }
 
 /**
- * Bytes per second from the probes (in the order made, growing): the difference
- * of the last two, so what every call costs alike (a round trip, a token
- * bucket's burst) cancels out; one probe alone (or two that do not grow) gives
- * its bytes over its time.
+ * Bytes per second from the probes (in the order made, growing): the slope of
+ * time over bytes, fitted (least squares) to the probes of at least a quarter
+ * of the last one's bytes, so that what every call costs alike (a round trip, a
+ * token bucket's burst) cancels out; one probe alone (or probes that do not
+ * grow) gives the last one's bytes over its time.
  */
 export function bandwidthOf(probes: readonly LinkProbe[]): number {
-  const b = probes.at(-1);
-  if (!b || b.ms <= 0) return 0;
-  const a = probes.at(-2);
-  if (a && b.bytes > a.bytes && b.ms > a.ms) return ((b.bytes - a.bytes) / (b.ms - a.ms)) * 1000;
-  return (b.bytes / b.ms) * 1000;
+  const last = probes.at(-1);
+  if (!last || last.ms <= 0) return 0;
+  const fit = probes.filter((p) => p.bytes >= last.bytes / 4);
+  const n = fit.length;
+  const mb = fit.reduce((s, p) => s + p.bytes, 0) / n;
+  const mt = fit.reduce((s, p) => s + p.ms, 0) / n;
+  const sbb = fit.reduce((s, p) => s + (p.bytes - mb) ** 2, 0);
+  const sbt = fit.reduce((s, p) => s + (p.bytes - mb) * (p.ms - mt), 0);
+  if (n >= 2 && sbb > 0 && sbt > 0) return (sbb / sbt) * 1000;
+  return (last.bytes / last.ms) * 1000;
 }
 
 /** Payload bytes of `pages` pages with data, in batches of `batch`, compressed by `ratio`. */
@@ -183,35 +216,56 @@ function zeroBytes(pages: number): number {
  */
 export function predictOutcome(mode: MigrationMode, inputs: PredictionInputs, batchPages: number, catchUpMaxMs: number): ModelOutcome {
   const { rttMs, presentPages, nonzeroPages, headerBytes } = inputs;
-  const bw = inputs.bandwidthBytesPerS;
-  if (!(bw > 0)) throw new RangeError(`bandwidth must be positive, got ${bw}`);
-  const send = (bytes: number): number => (bytes / bw) * 1000;
+  if (!(inputs.bandwidthBytesPerS > 0)) throw new RangeError(`bandwidth must be positive, got ${inputs.bandwidthBytesPerS}`);
   const zeroPages = presentPages - nonzeroPages;
-  const containerEnds = headerBytes + TRAILER_BYTES;
   // Receive's reply (the last byte there, the reply back) and the Commit.
   const commit = 2 * rttMs;
+  // Every present page, the zero ones as their index alone (pre-copy's round 0, post-copy's push).
+  // The batches with data first, then those of zero pages alone.
+  const everyPage = (stream: SourceStream): void => {
+    const batches = Math.ceil(presentPages / batchPages);
+    const zeroOnly = Math.min(batches, Math.max(0, inputs.zeroBatches));
+    const withData = batches - zeroOnly;
+    const zeroLeft = Math.max(0, zeroPages - zeroOnly * batchPages);
+    const bytes = dataBytes(nonzeroPages, inputs, batchPages) + zeroBytes(zeroLeft);
+    stream.round();
+    for (let i = 0; i < withData; i++) stream.put(bytes / withData, true);
+    for (let i = 0; i < zeroOnly; i++) stream.put(zeroBytes(batchPages) + BATCH_OVERHEAD_BYTES, true);
+  };
 
   if (mode === 'full') {
-    const bytes = containerEnds + dataBytes(nonzeroPages, inputs, batchPages);
-    const downtime = inputs.scanMs + send(bytes) + commit;
-    return { totalMs: rttMs + downtime, downtimeMs: downtime, rounds: 1, bytes: Math.round(bytes), pages: nonzeroPages, pagesPerRound: [nonzeroPages] };
+    // Negotiated; stopped; every page looked at; the header, the non-zero pages, the trailer.
+    const stopAt = rttMs;
+    const stream = new SourceStream(inputs, stopAt + inputs.scanMs);
+    stream.put(headerBytes);
+    stream.round();
+    stream.putPages(nonzeroPages, batchPages);
+    stream.put(TRAILER_BYTES);
+    const downtime = stream.linkFree - stopAt + commit;
+    return { totalMs: stopAt + downtime, downtimeMs: downtime, rounds: 1, bytes: Math.round(stream.bytes), pages: nonzeroPages, pagesPerRound: [nonzeroPages] };
   }
   if (mode === 'lazy') {
-    const downtime = send(containerEnds) + commit;
-    const pushed = dataBytes(nonzeroPages, inputs, batchPages) + zeroBytes(zeroPages);
-    const total = rttMs + downtime + send(pushed) + rttMs;
-    return { totalMs: total, downtimeMs: downtime, rounds: 1, bytes: Math.round(containerEnds + pushed), pages: presentPages, pagesPerRound: [presentPages] };
+    const stopAt = rttMs;
+    const stream = new SourceStream(inputs, stopAt);
+    stream.put(headerBytes);
+    stream.put(TRAILER_BYTES);
+    const downtime = stream.linkFree - stopAt + commit;
+    // Then the push, on its own stream, answered once the sink has every page.
+    const push = new SourceStream(inputs, stopAt + downtime);
+    everyPage(push);
+    const total = push.linkFree + rttMs;
+    return { totalMs: total, downtimeMs: downtime, rounds: 1, bytes: Math.round(stream.bytes + push.bytes), pages: presentPages, pagesPerRound: [presentPages] };
   }
 
-  // Pre-copy.
+  // Pre-copy: the header, then the rounds while the task runs.
   const stopPages = inputs.precopyStopPages;
   const maxRounds = Math.max(1, inputs.precopyMaxRounds);
+  const stream = new SourceStream(inputs, rttMs);
+  stream.put(headerBytes);
   const perRound: number[] = [presentPages];
-  let bytes = headerBytes + dataBytes(nonzeroPages, inputs, batchPages) + zeroBytes(zeroPages);
-  let live = send(headerBytes);
-  let round = send(bytes - headerBytes);
-  live += round;
-  let dirty = dirtiedWithin(inputs.dirty, round, presentPages);
+  let roundStart = stream.t;
+  everyPage(stream);
+  let dirty = dirtiedWithin(inputs.dirty, stream.t - roundStart, presentPages);
   let stop: PrecopyStop;
   for (;;) {
     if (dirty <= stopPages) {
@@ -223,26 +277,98 @@ export function predictOutcome(mode: MigrationMode, inputs: PredictionInputs, ba
       break;
     }
     perRound.push(dirty);
-    const b = dataBytes(dirty, inputs, batchPages);
-    bytes += b;
-    round = send(b);
-    live += round;
-    dirty = dirtiedWithin(inputs.dirty, round, presentPages);
+    roundStart = stream.t;
+    stream.round();
+    stream.putPages(dirty, batchPages);
+    dirty = dirtiedWithin(inputs.dirty, stream.t - roundStart, presentPages);
   }
-  // The wait for the sink: what is in flight arrives, and a query says so.
-  const catchUp = Math.min(catchUpMaxMs, send(Math.min(IN_FLIGHT_BYTES, bytes)) + rttMs);
-  const final = dirtiedWithin(inputs.dirty, round + catchUp, presentPages);
+  // The wait for the sink: until a query answered after the last byte arrived
+  // says it has every page (one way there, the query's round trip), at most the limit.
+  const stopAt = Math.min(stream.t + catchUpMaxMs, Math.max(stream.t + rttMs, stream.linkFree + 1.5 * rttMs));
+  const final = dirtiedWithin(inputs.dirty, stopAt - roundStart, presentPages);
   perRound.push(final);
-  const last = dataBytes(final, inputs, batchPages) + headerBytes + TRAILER_BYTES;
-  bytes += last;
-  const downtime = send(last) + commit;
+  stream.t = stopAt;
+  stream.round();
+  stream.putPages(final, batchPages);
+  stream.put(headerBytes);
+  stream.put(TRAILER_BYTES);
+  const downtime = Math.max(stream.linkFree, stopAt) - stopAt + commit;
   return {
-    totalMs: rttMs + live + catchUp + downtime,
+    totalMs: stopAt + downtime,
     downtimeMs: downtime,
     rounds: perRound.length,
-    bytes: Math.round(bytes),
+    bytes: Math.round(stream.bytes),
     pages: perRound.reduce((a, b) => a + b, 0),
     pagesPerRound: perRound,
     precopyStop: stop,
   };
+}
+
+/**
+ * The source's end of a migration stream, as time goes for it. Page batches are
+ * prepared {@link PIPELINE_DEPTH} ahead of the one being written, each taking
+ * `batchMs` (pipeline.ts); each chunk written waits in the call's buffer (grpc-js:
+ * an object-mode Writable of {@link WRITE_BUFFER_CHUNKS} messages) until the link
+ * has taken the ones before it; a write that fills the buffer makes the source
+ * wait for 'drain', which comes once the link has taken all but the last
+ * {@link IN_FLIGHT_BYTES}. So a pre-copy round ends, for the dirty bits, when its
+ * last chunk is written, not when it arrives: up to a buffer's worth earlier.
+ */
+class SourceStream {
+  /** The source's clock, ms since the migration began. */
+  t: number;
+  /** When the link will have sent every byte written so far, ms. */
+  linkFree: number;
+  /** Payload bytes written. */
+  bytes = 0;
+  /** When each chunk still in the buffer leaves it. */
+  private buffered: number[] = [];
+  /** This round's batches: when each was written (the pipeline starts the one DEPTH later then). */
+  private taken: number[] = [];
+  private ready = 0;
+  private start = 0;
+  private readonly bandwidth: number;
+  private readonly batchMs: number;
+
+  constructor(
+    private readonly inputs: PredictionInputs,
+    at: number,
+  ) {
+    this.bandwidth = inputs.bandwidthBytesPerS;
+    this.batchMs = Math.max(0, inputs.batchMs);
+    this.t = at;
+    this.linkFree = at;
+    this.round();
+  }
+
+  /** A new series of page batches (a round): its pipeline starts now. */
+  round(): void {
+    this.taken = [];
+    this.start = this.t;
+    this.ready = this.t;
+  }
+
+  /** Writes one chunk of `bytes` payload bytes; `batch`: a page batch, prepared first. */
+  put(bytes: number, batch = false): void {
+    if (batch) {
+      const i = this.taken.length;
+      this.ready = Math.max(this.ready, i >= PIPELINE_DEPTH ? this.taken[i - PIPELINE_DEPTH]! : this.start) + this.batchMs;
+      this.t = Math.max(this.t, this.ready);
+    }
+    this.linkFree = Math.max(this.linkFree, this.t) + (bytes / this.bandwidth) * 1000;
+    this.bytes += bytes;
+    const t = this.t;
+    this.buffered = this.buffered.filter((leaves) => leaves > t);
+    this.buffered.push(this.linkFree);
+    if (this.buffered.length >= WRITE_BUFFER_CHUNKS) {
+      this.t = Math.max(this.t, this.linkFree - (IN_FLIGHT_BYTES / this.bandwidth) * 1000);
+      this.buffered = [];
+    }
+    if (batch) this.taken.push(this.t);
+  }
+
+  /** Writes `pages` pages with data, in batches. */
+  putPages(pages: number, batchPages: number): void {
+    for (let left = pages; left > 0; left -= batchPages) this.put(dataBytes(Math.min(batchPages, left), this.inputs, batchPages), true);
+  }
 }

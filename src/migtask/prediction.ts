@@ -6,25 +6,29 @@
  *
  * - its memory: present and non-zero pages, the container header's size, and
  *   how long looking at every page takes (what a full migration does stopped);
- * - the pages it dirties over a window (dirty-sampler.ts, without a trace);
  * - the link to the sink on the migration's route: round trip and bandwidth
  *   (link-probe.ts);
+ * - meanwhile, the pages it dirties (dirty-sampler.ts, without a trace): over
+ *   the window, for as long as the link probes take, and while the count still
+ *   grows for as long as pre-copy's round 0 would take (at most
+ *   {@link MAX_WINDOWS} windows): the model then need not guess the working set;
  * - how well a sample of its non-zero pages compresses with the negotiated
  *   compression, batch by batch as the codec does it (a batch that does not
- *   compress goes as it is).
+ *   compress goes as it is), and how long preparing a batch takes.
  */
 import { performance } from 'node:perf_hooks';
 import { IllegalStateError, type Compression } from '../common/index.ts';
-import type { AddressSpace } from '../partition/index.ts';
+import { Pte, type AddressSpace } from '../partition/index.ts';
 import { encodeHeader, prepareEncoded } from './container-codec.ts';
-import { BATCH_PAGES, snapshotOf } from './container-snapshot.ts';
+import { BATCH_PAGES, PAGE_ZERO, snapshotOf } from './container-snapshot.ts';
 import { sampleDirty } from './dirty-sampler.ts';
 import { measureBandwidth, measureRtt, type DiscardPort } from './link-probe.ts';
 import type { MigrationHost } from './migration-host.ts';
 import { DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES, type MigrateOptions } from './migration-run.ts';
 import { sourceFacts, type SourceContext } from './migration-source.ts';
 import { encodePageBatch } from './page-batch.ts';
-import { fitDirtyCurve, predictOutcome, type Prediction, type PredictionInputs } from './prediction-model.ts';
+import { pipelined } from './pipeline.ts';
+import { fitDirtyCurve, levelledOff, predictOutcome, type Prediction, type PredictionInputs } from './prediction-model.ts';
 import type { SinkPort } from './sink-port.ts';
 import { CATCH_UP_MS } from './source-chunks.ts';
 import { negotiate, sourceTask } from './source-negotiate.ts';
@@ -33,9 +37,11 @@ import { negotiate, sourceTask } from './source-negotiate.ts';
 export const DEFAULT_DIRTY_WINDOW_MS = 200;
 /** Default of {@link PredictOptions.probeBytes}. */
 export const DEFAULT_PROBE_BYTES = 16 << 20;
-/** Page batches whose compression is tried, spread over the non-zero pages. */
+/** Page batches prepared as a sample (compression, time), spread over the non-zero pages. */
 export const COMPRESSION_SAMPLE_BATCHES = 8;
 const RTT_DEADLINE_MS = 5_000;
+/** A dirty count still growing after the probes is followed for at most this many windows. */
+export const MAX_WINDOWS = 8;
 
 /** What a PredictMigration asks: the migration to predict, and how long to measure. */
 export interface PredictOptions extends MigrateOptions {
@@ -72,11 +78,30 @@ export async function predictMigration(host: MigrationHost, sink: SinkPort, disc
     const scanMs = performance.now() - tScan;
     const headerBytes = encodeHeader(snap.header).length;
 
-    const samples = await sampleDirty(task, host.clock, options.dirtyWindowMs ?? DEFAULT_DIRTY_WINDOW_MS, () => task.state === 'MigSource' && !facts.migrating(id));
-    const rttMs = await measureRtt(() => sink.info(task.partition.name, RTT_DEADLINE_MS));
+    // The link, while the dirty pages are counted (for the window, and as long as the probes take).
     const pageSize = task.space.pageSize;
-    const link = await measureBandwidth(discard, BATCH_PAGES * pageSize, options.probeBytes ?? DEFAULT_PROBE_BYTES);
-    const compressionRatio = await sampleCompression(task.space, snap.pages, compression);
+    let round0Ms = 0;
+    const probes = (async () => {
+      const rttMs = await measureRtt(() => sink.info(task.partition.name, RTT_DEADLINE_MS));
+      const link = await measureBandwidth(discard, BATCH_PAGES * pageSize, options.probeBytes ?? DEFAULT_PROBE_BYTES);
+      round0Ms = link.bytesPerS > 0 ? ((snap.pages.length * pageSize) / link.bytesPerS) * 1000 : 0;
+      return { rttMs, link };
+    })();
+    const windowMs = options.dirtyWindowMs ?? DEFAULT_DIRTY_WINDOW_MS;
+    const sampled = sampleDirty(task, host.clock, {
+      windowMs,
+      alongside: probes,
+      // A count still growing goes on as long as pre-copy's round 0 would last (no longer than the window allows).
+      more: (samples) => !levelledOff(samples) && (samples.at(-1)?.ms ?? 0) < Math.min(round0Ms, MAX_WINDOWS * windowMs),
+      undisturbed: () => task.state === 'MigSource' && !facts.migrating(id),
+    });
+    // Both end before anything else happens (the sampler puts the dirty bits back even when the probes fail).
+    const [dirtyOutcome, probeOutcome] = await Promise.allSettled([sampled, probes]);
+    if (dirtyOutcome.status === 'rejected') throw dirtyOutcome.reason;
+    if (probeOutcome.status === 'rejected') throw probeOutcome.reason;
+    const samples = dirtyOutcome.value;
+    const { rttMs, link } = probeOutcome.value;
+    const sample = await sampleBatches(task.space, snap.pages, compression);
 
     const inputs: PredictionInputs = {
       pageSize,
@@ -87,7 +112,9 @@ export async function predictMigration(host: MigrationHost, sink: SinkPort, disc
       dirty: fitDirtyCurve(samples),
       bandwidthBytesPerS: link.bytesPerS,
       rttMs,
-      compressionRatio,
+      compressionRatio: sample.ratio,
+      batchMs: sample.batchMs,
+      zeroBatches: zeroBatches(snap.header.pageFlags as Uint8Array),
       probeBytes: link.bytes,
       precopyStopPages: options.precopyStopPages ?? DEFAULT_PRECOPY_STOP_PAGES,
       precopyMaxRounds: options.precopyMaxRounds ?? DEFAULT_PRECOPY_MAX_ROUNDS,
@@ -99,22 +126,48 @@ export async function predictMigration(host: MigrationHost, sink: SinkPort, disc
   }
 }
 
+/** Batches of present pages (in page-table order, as round 0 sends them) whose pages are all zero, by the page map. */
+function zeroBatches(map: Uint8Array): number {
+  let batches = 0;
+  let inBatch = 0;
+  let allZero = true;
+  for (const b of map) {
+    if (!(b & Pte.PRESENT)) continue;
+    allZero &&= (b & PAGE_ZERO) !== 0;
+    if (++inBatch === BATCH_PAGES) {
+      if (allZero) batches++;
+      inBatch = 0;
+      allZero = true;
+    }
+  }
+  return inBatch > 0 && allZero ? batches + 1 : batches;
+}
+
+/** What preparing a sample of page batches showed. */
+interface BatchSample {
+  /** Raw bytes per byte sent (1 without compression or pages). */
+  readonly ratio: number;
+  /** ms per batch, prepared as a migration prepares them (pipelined). */
+  readonly batchMs: number;
+}
+
 /**
- * Raw bytes per byte sent of {@link COMPRESSION_SAMPLE_BATCHES} page batches
- * spread over `pages`, each compressed as the codec would (1 without compression
- * or pages).
+ * Prepares {@link COMPRESSION_SAMPLE_BATCHES} page batches spread over `pages`
+ * as a migration would (copied, compressed when it pays, hashed, several at
+ * once) and reports the compression and the time a batch took.
  */
-async function sampleCompression(space: AddressSpace, pages: readonly number[], compression: Compression): Promise<number> {
-  if (compression === 'none' || pages.length === 0) return 1;
-  const batches = Math.min(COMPRESSION_SAMPLE_BATCHES, Math.ceil(pages.length / BATCH_PAGES));
-  const stride = Math.floor(pages.length / batches);
+async function sampleBatches(space: AddressSpace, pages: readonly number[], compression: Compression): Promise<BatchSample> {
+  if (pages.length === 0) return { ratio: 1, batchMs: 0 };
+  const count = Math.min(COMPRESSION_SAMPLE_BATCHES, Math.ceil(pages.length / BATCH_PAGES));
+  const stride = Math.floor(pages.length / count);
+  const batches = Array.from({ length: count }, (_, i) => pages.slice(i * stride, Math.min(pages.length, i * stride + BATCH_PAGES)));
   let raw = 0;
   let sent = 0;
-  for (let i = 0; i < batches; i++) {
-    const batch = pages.slice(i * stride, Math.min(pages.length, i * stride + BATCH_PAGES));
-    const prepared = await prepareEncoded(encodePageBatch(space, batch), batch.length, compression);
+  const t0 = performance.now();
+  for await (const prepared of pipelined(batches, (batch) => prepareEncoded(encodePageBatch(space, batch), batch.length, compression))) {
     raw += prepared.raw;
     sent += prepared.payload.length;
   }
-  return sent > 0 ? raw / sent : 1;
+  const batchMs = (performance.now() - t0) / count;
+  return { ratio: compression !== 'none' && sent > 0 ? raw / sent : 1, batchMs };
 }

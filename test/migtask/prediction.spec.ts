@@ -85,7 +85,7 @@ describe('predicting a migration (in-process nodes)', function () {
       src.node.runTicks(20);
       const before = dirtySet(task);
       expect(before.length, 'the loaded and filled pages are dirty').to.be.greaterThan(16);
-      const samples = await driven(src, sampleDirty(task, src.clock, 200, () => true));
+      const samples = await driven(src, sampleDirty(task, src.clock, { windowMs: 200, undisturbed: () => true }));
       expect(samples.map((s) => s.ms)).to.deep.equal([3.125, 6.25, 12.5, 25, 50, 100, 150, 200]);
       // 8 of every 10 ticks are bulk's: about 0.8 pages a millisecond, up to the 64 of the working set.
       for (const s of samples) expect(s.pages, `at ${s.ms} ms`).to.be.within(Math.min(64, Math.floor(s.ms * 0.8) - 2), Math.min(64, Math.ceil(s.ms * 0.8) + 2));
@@ -98,7 +98,7 @@ describe('predicting a migration (in-process nodes)', function () {
     it('fails with ABORTED when a migration of the task began meanwhile', async () => {
       const task = dirtier(src, { FILL: 4096, WSET: 8, PER_TICK: 1 });
       src.node.runTicks(5);
-      const err = await driven(src, sampleDirty(task, src.clock, 20, () => false)).catch((e: unknown) => e);
+      const err = await driven(src, sampleDirty(task, src.clock, { windowMs: 20, undisturbed: () => false })).catch((e: unknown) => e);
       expect(err).to.be.instanceOf(MigvisorError);
       expect((err as MigvisorError).code).to.equal(10);
       expect((err as Error).message).to.match(/a migration of task .* began while its dirty pages were measured/);

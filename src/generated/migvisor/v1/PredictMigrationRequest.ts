@@ -43,7 +43,7 @@ export interface PredictMigrationRequest {
   /**
    * Most payload bytes of one bandwidth probe stream, bytes, 64 KiB..64 MiB.
    * Default 16 MiB. Probes grow from 32 KiB, doubling, until the last two
-   * differ by at least 50 ms or the next would exceed this.
+   * differ by at least 150 ms or the next would exceed this.
    */
   'probeBytes'?: (number);
   /**
@@ -103,7 +103,7 @@ export interface PredictMigrationRequest__Output {
   /**
    * Most payload bytes of one bandwidth probe stream, bytes, 64 KiB..64 MiB.
    * Default 16 MiB. Probes grow from 32 KiB, doubling, until the last two
-   * differ by at least 50 ms or the next would exceed this.
+   * differ by at least 150 ms or the next would exceed this.
    */
   'probeBytes'?: (number);
   /**

@@ -10,18 +10,24 @@ import type { Long } from '@grpc/proto-loader';
  * What a migration is predicted to cost, in the terms of MigrationStats.
  * 
  * The model (README, "Migration": predicting; after the pre-copy model of
- * SimGrid, Hirofuchi et al. 2013): every byte crosses the link at
- * `inputs.bandwidth_bytes_per_s`; page data is `page_size ÷ compression_ratio`
- * bytes a page; each protocol exchange costs `inputs.rtt_ms`. full: negotiate
- * (one round trip), stop, look at every page (`inputs.scan_ms`), send the header
- * and the non-zero pages, then the Receive reply and the Commit (two round
- * trips). precopy: round 0 sends every present page; the pages dirtied during a
- * round of d ms are min(working set, dirty rate × d) (plus the growth × the
- * time beyond the window, at most every present page), and are the next round;
- * rounds go on as StopAndTransfer does (stop once at most precopy_stop_pages
- * are dirty, or after precopy_max_rounds), then the source waits for the sink to
- * catch up, stops, and sends what is dirty, and the commit follows. lazy: the
- * header alone before the sink resumes; every present page is pushed after it.
+ * SimGrid, Hirofuchi et al. 2013): every payload byte crosses the link at
+ * `inputs.bandwidth_bytes_per_s`, a page's data being `page_size ÷
+ * compression_ratio` bytes, and the source prepares a batch of pages in no less
+ * than `inputs.batch_ms`; each exchange the protocol waits for costs
+ * `inputs.rtt_ms`.
+ * 
+ * - full: negotiate (a round trip), stop, look at every page (`inputs.scan_ms`),
+ * send the header and the non-zero pages, then Receive's reply and the Commit
+ * (two round trips). The downtime is all but the negotiation.
+ * - precopy: round 0 sends every present page; the pages dirtied during a round
+ * of d ms are min(working set, dirty rate × d) (plus the growth × the time
+ * beyond the window, at most every present page), and are the next round; a
+ * round lasts until its last batch is written into the stream's buffer (16
+ * messages), which may be before the link has carried it. Rounds end by the
+ * rule StopAndTransfer uses; then the source waits for the sink to catch up
+ * (at most 2 s), stops, sends what is dirty, and commits.
+ * - lazy: the header alone before the sink resumes (the downtime); every
+ * present page is pushed after that.
  */
 export interface Prediction {
   /**
@@ -70,18 +76,24 @@ export interface Prediction {
  * What a migration is predicted to cost, in the terms of MigrationStats.
  * 
  * The model (README, "Migration": predicting; after the pre-copy model of
- * SimGrid, Hirofuchi et al. 2013): every byte crosses the link at
- * `inputs.bandwidth_bytes_per_s`; page data is `page_size ÷ compression_ratio`
- * bytes a page; each protocol exchange costs `inputs.rtt_ms`. full: negotiate
- * (one round trip), stop, look at every page (`inputs.scan_ms`), send the header
- * and the non-zero pages, then the Receive reply and the Commit (two round
- * trips). precopy: round 0 sends every present page; the pages dirtied during a
- * round of d ms are min(working set, dirty rate × d) (plus the growth × the
- * time beyond the window, at most every present page), and are the next round;
- * rounds go on as StopAndTransfer does (stop once at most precopy_stop_pages
- * are dirty, or after precopy_max_rounds), then the source waits for the sink to
- * catch up, stops, and sends what is dirty, and the commit follows. lazy: the
- * header alone before the sink resumes; every present page is pushed after it.
+ * SimGrid, Hirofuchi et al. 2013): every payload byte crosses the link at
+ * `inputs.bandwidth_bytes_per_s`, a page's data being `page_size ÷
+ * compression_ratio` bytes, and the source prepares a batch of pages in no less
+ * than `inputs.batch_ms`; each exchange the protocol waits for costs
+ * `inputs.rtt_ms`.
+ * 
+ * - full: negotiate (a round trip), stop, look at every page (`inputs.scan_ms`),
+ * send the header and the non-zero pages, then Receive's reply and the Commit
+ * (two round trips). The downtime is all but the negotiation.
+ * - precopy: round 0 sends every present page; the pages dirtied during a round
+ * of d ms are min(working set, dirty rate × d) (plus the growth × the time
+ * beyond the window, at most every present page), and are the next round; a
+ * round lasts until its last batch is written into the stream's buffer (16
+ * messages), which may be before the link has carried it. Rounds end by the
+ * rule StopAndTransfer uses; then the source waits for the sink to catch up
+ * (at most 2 s), stops, sends what is dirty, and commits.
+ * - lazy: the header alone before the sink resumes (the downtime); every
+ * present page is pushed after that.
  */
 export interface Prediction__Output {
   /**

@@ -76,6 +76,17 @@ export interface PredictionInputs {
    * Pre-copy: which of the two rules ends the live rounds in the prediction.
    */
   'precopyStop'?: (_migvisor_v1_PrecopyStop);
+  /**
+   * How long the source takes to prepare one page batch (copy, compress, hash,
+   * several at once as a migration does), ms, measured on the compression
+   * sample: the source writes no faster than this, whatever the link.
+   */
+  'batchMs'?: (number | string);
+  /**
+   * Batches of present pages that hold only zero pages (pre-copy's round 0 and
+   * post-copy's push send them as indices alone; the model sends them last).
+   */
+  'zeroBatches'?: (number | string | Long);
 }
 
 /**
@@ -150,4 +161,15 @@ export interface PredictionInputs__Output {
    * Pre-copy: which of the two rules ends the live rounds in the prediction.
    */
   'precopyStop': (_migvisor_v1_PrecopyStop__Output);
+  /**
+   * How long the source takes to prepare one page batch (copy, compress, hash,
+   * several at once as a migration does), ms, measured on the compression
+   * sample: the source writes no faster than this, whatever the link.
+   */
+  'batchMs': (number);
+  /**
+   * Batches of present pages that hold only zero pages (pre-copy's round 0 and
+   * post-copy's push send them as indices alone; the model sends them last).
+   */
+  'zeroBatches': (number);
 }
