@@ -2265,6 +2265,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "zeroBatches": {
                   "type": "uint64",
                   "id": 18
+                },
+                "batchLatencyMs": {
+                  "type": "double",
+                  "id": 19
                 }
               }
             },

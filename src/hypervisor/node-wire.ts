@@ -187,6 +187,7 @@ export function toWirePrediction(p: Prediction): WirePrediction {
       rttMs: round3(i.rttMs),
       compressionRatio: round3(i.compressionRatio),
       batchMs: round3(i.batchMs),
+      batchLatencyMs: round3(i.batchLatencyMs),
       zeroBatches: i.zeroBatches,
       probeBytes: i.probeBytes,
       precopyStopPages: i.precopyStopPages,

@@ -78,8 +78,10 @@ export interface PredictionInputs {
   readonly rttMs: number;
   /** Raw page bytes per byte sent for them. */
   readonly compressionRatio: number;
-  /** How long the source takes to prepare one page batch, ms (several at once, as a migration does). */
+  /** How often the source can finish a page batch when it prepares several at once, ms a batch. */
   readonly batchMs: number;
+  /** How long one page batch takes to prepare once started, ms. */
+  readonly batchLatencyMs: number;
   /** Batches of present pages that hold only zero pages (sent as indices alone, last). */
   readonly zeroBatches: number;
   /** Payload bytes the bandwidth probes sent. */
@@ -119,22 +121,26 @@ export function median(values: readonly number[]): number {
 
 /**
  * Fits a dirty curve to the samples of a window (in time order, the last at the
- * window's end). The working set is the last sample; the rate is the one whose
- * curve min(rate × t, working set) is closest to the samples (least squares);
- * the growth is the slope over the samples' last quarter.
+ * window's end). The working set is the last sample; the rate is how fast the
+ * count reached half of it (interpolated between the samples around that
+ * point): a burst of catch-up ticks at the start sways it only as far as it
+ * brings that point sooner, and the levelling off at the end not at all; the
+ * growth is the slope over the samples' last quarter.
  */
 export function fitDirtyCurve(samples: readonly DirtySample[]): DirtyCurve {
   const last = samples.at(-1);
   if (!last || last.pages === 0 || last.ms <= 0) return { windowMs: last?.ms ?? 0, workingSetPages: 0, ratePagesPerS: 0, growthPagesPerS: 0 };
   const ws = last.pages;
-  const error = (rate: number): number => samples.reduce((sum, s) => sum + (Math.min((rate * s.ms) / 1000, ws) - s.pages) ** 2, 0);
+  const half = ws / 2;
+  let before: DirtySample = { ms: 0, pages: 0 };
   let rate = (ws / last.ms) * 1000;
-  let best = error(rate);
   for (const s of samples) {
-    if (s.ms <= 0 || s.pages === 0) continue;
-    const r = (s.pages / s.ms) * 1000;
-    const e = error(r);
-    if (e < best) [rate, best] = [r, e];
+    if (s.pages >= half && s.pages > before.pages) {
+      const at = before.ms + ((half - before.pages) * (s.ms - before.ms)) / (s.pages - before.pages);
+      if (at > 0) rate = (half / at) * 1000;
+      break;
+    }
+    before = s;
   }
   return { windowMs: last.ms, workingSetPages: ws, ratePagesPerS: rate, growthPagesPerS: endGrowth(samples) };
 }
@@ -230,7 +236,8 @@ export function predictOutcome(mode: MigrationMode, inputs: PredictionInputs, ba
     const bytes = dataBytes(nonzeroPages, inputs, batchPages) + zeroBytes(zeroLeft);
     stream.round();
     for (let i = 0; i < withData; i++) stream.put(bytes / withData, true);
-    for (let i = 0; i < zeroOnly; i++) stream.put(zeroBytes(batchPages) + BATCH_OVERHEAD_BYTES, true);
+    // A batch of zero pages is a list of indices: nothing to copy, compress or hash to speak of.
+    for (let i = 0; i < zeroOnly; i++) stream.put(zeroBytes(batchPages) + BATCH_OVERHEAD_BYTES);
   };
 
   if (mode === 'full') {
@@ -306,8 +313,9 @@ export function predictOutcome(mode: MigrationMode, inputs: PredictionInputs, ba
 
 /**
  * The source's end of a migration stream, as time goes for it. Page batches are
- * prepared {@link PIPELINE_DEPTH} ahead of the one being written, each taking
- * `batchMs` (pipeline.ts); each chunk written waits in the call's buffer (grpc-js:
+ * prepared {@link PIPELINE_DEPTH} ahead of the one being written (pipeline.ts),
+ * each ready `batchLatencyMs` after it was started and `batchMs` after the one
+ * before at the soonest; each chunk written waits in the call's buffer (grpc-js:
  * an object-mode Writable of {@link WRITE_BUFFER_CHUNKS} messages) until the link
  * has taken the ones before it; a write that fills the buffer makes the source
  * wait for 'drain', which comes once the link has taken all but the last
@@ -329,6 +337,7 @@ class SourceStream {
   private start = 0;
   private readonly bandwidth: number;
   private readonly batchMs: number;
+  private readonly batchLatencyMs: number;
 
   constructor(
     private readonly inputs: PredictionInputs,
@@ -336,6 +345,7 @@ class SourceStream {
   ) {
     this.bandwidth = inputs.bandwidthBytesPerS;
     this.batchMs = Math.max(0, inputs.batchMs);
+    this.batchLatencyMs = Math.max(this.batchMs, inputs.batchLatencyMs);
     this.t = at;
     this.linkFree = at;
     this.round();
@@ -352,7 +362,9 @@ class SourceStream {
   put(bytes: number, batch = false): void {
     if (batch) {
       const i = this.taken.length;
-      this.ready = Math.max(this.ready, i >= PIPELINE_DEPTH ? this.taken[i - PIPELINE_DEPTH]! : this.start) + this.batchMs;
+      // Started when the batch DEPTH before it was taken (or with the round); done a latency later, and no sooner than the pace allows.
+      const started = i >= PIPELINE_DEPTH ? this.taken[i - PIPELINE_DEPTH]! : this.start;
+      this.ready = Math.max(i === 0 ? this.start : this.ready + this.batchMs, started + this.batchLatencyMs);
       this.t = Math.max(this.t, this.ready);
     }
     this.linkFree = Math.max(this.linkFree, this.t) + (bytes / this.bandwidth) * 1000;

@@ -17,9 +17,9 @@
  *   compress goes as it is), and how long preparing a batch takes.
  */
 import { performance } from 'node:perf_hooks';
-import { IllegalStateError, type Compression } from '../common/index.ts';
+import { IllegalStateError, messageType, type Compression } from '../common/index.ts';
 import { Pte, type AddressSpace } from '../partition/index.ts';
-import { encodeHeader, prepareEncoded } from './container-codec.ts';
+import { ChunkEncoder, encodeHeader, prepareEncoded, toWireChunk, type PreparedPages } from './container-codec.ts';
 import { BATCH_PAGES, PAGE_ZERO, snapshotOf } from './container-snapshot.ts';
 import { sampleDirty } from './dirty-sampler.ts';
 import { measureBandwidth, measureRtt, type DiscardPort } from './link-probe.ts';
@@ -27,8 +27,8 @@ import type { MigrationHost } from './migration-host.ts';
 import { DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES, type MigrateOptions } from './migration-run.ts';
 import { sourceFacts, type SourceContext } from './migration-source.ts';
 import { encodePageBatch } from './page-batch.ts';
-import { pipelined } from './pipeline.ts';
-import { fitDirtyCurve, levelledOff, predictOutcome, type Prediction, type PredictionInputs } from './prediction-model.ts';
+import { pipelined, PIPELINE_DEPTH } from './pipeline.ts';
+import { fitDirtyCurve, levelledOff, median, predictOutcome, type Prediction, type PredictionInputs } from './prediction-model.ts';
 import type { SinkPort } from './sink-port.ts';
 import { CATCH_UP_MS } from './source-chunks.ts';
 import { negotiate, sourceTask } from './source-negotiate.ts';
@@ -40,6 +40,10 @@ export const DEFAULT_PROBE_BYTES = 16 << 20;
 /** Page batches prepared as a sample (compression, time), spread over the non-zero pages. */
 export const COMPRESSION_SAMPLE_BATCHES = 8;
 const RTT_DEADLINE_MS = 5_000;
+/** The message a page batch travels in (its encoding is part of what a batch costs). */
+const CHUNK = messageType('Chunk');
+/** A pause after the scan before the dirty pages are counted, ms. */
+const SETTLE_MS = 10;
 /** A dirty count still growing after the probes is followed for at most this many windows. */
 export const MAX_WINDOWS = 8;
 
@@ -77,6 +81,8 @@ export async function predictMigration(host: MigrationHost, sink: SinkPort, disc
     const snap = snapshotOf(task, { node: host.name, tick: host.tick, endian: host.cpu.endian, migrationId: '00000000-0000-0000-0000-000000000000', mode: options.mode });
     const scanMs = performance.now() - tScan;
     const headerBytes = encodeHeader(snap.header).length;
+    // The scan held the event loop: let the node run the ticks it owes first, or they would all count at the window's start.
+    await host.clock.sleep(SETTLE_MS);
 
     // The link, while the dirty pages are counted (for the window, and as long as the probes take).
     const pageSize = task.space.pageSize;
@@ -114,6 +120,7 @@ export async function predictMigration(host: MigrationHost, sink: SinkPort, disc
       rttMs,
       compressionRatio: sample.ratio,
       batchMs: sample.batchMs,
+      batchLatencyMs: sample.batchLatencyMs,
       zeroBatches: zeroBatches(snap.header.pageFlags as Uint8Array),
       probeBytes: link.bytes,
       precopyStopPages: options.precopyStopPages ?? DEFAULT_PRECOPY_STOP_PAGES,
@@ -147,27 +154,41 @@ function zeroBatches(map: Uint8Array): number {
 interface BatchSample {
   /** Raw bytes per byte sent (1 without compression or pages). */
   readonly ratio: number;
-  /** ms per batch, prepared as a migration prepares them (pipelined). */
+  /** ms a batch when {@link PIPELINE_DEPTH} are prepared at once, as a migration does. */
   readonly batchMs: number;
+  /** ms from starting one batch to having it (the median of the batches one by one: a stall of the process costs one of them). */
+  readonly batchLatencyMs: number;
 }
 
 /**
  * Prepares {@link COMPRESSION_SAMPLE_BATCHES} page batches spread over `pages`
- * as a migration would (copied, compressed when it pays, hashed, several at
- * once) and reports the compression and the time a batch took.
+ * as a migration would (copied, compressed when it pays, hashed, framed as the
+ * message the stream sends), one by one and then pipelined, and reports the
+ * compression and the times.
  */
 async function sampleBatches(space: AddressSpace, pages: readonly number[], compression: Compression): Promise<BatchSample> {
-  if (pages.length === 0) return { ratio: 1, batchMs: 0 };
+  if (pages.length === 0) return { ratio: 1, batchMs: 0, batchLatencyMs: 0 };
   const count = Math.min(COMPRESSION_SAMPLE_BATCHES, Math.ceil(pages.length / BATCH_PAGES));
   const stride = Math.floor(pages.length / count);
   const batches = Array.from({ length: count }, (_, i) => pages.slice(i * stride, Math.min(pages.length, i * stride + BATCH_PAGES)));
+  const encoder = new ChunkEncoder();
+  const prepare = async (batch: readonly number[]): Promise<PreparedPages> => {
+    const prepared = await prepareEncoded(encodePageBatch(space, batch), batch.length, compression);
+    CHUNK.encode(toWireChunk(encoder.pageChunk(prepared))).finish();
+    return prepared;
+  };
   let raw = 0;
   let sent = 0;
-  const t0 = performance.now();
-  for await (const prepared of pipelined(batches, (batch) => prepareEncoded(encodePageBatch(space, batch), batch.length, compression))) {
+  const times: number[] = [];
+  for (const batch of batches) {
+    const t0 = performance.now();
+    const prepared = await prepare(batch);
+    times.push(performance.now() - t0);
     raw += prepared.raw;
     sent += prepared.payload.length;
   }
+  const t0 = performance.now();
+  for await (const prepared of pipelined(batches, prepare)) void prepared;
   const batchMs = (performance.now() - t0) / count;
-  return { ratio: compression !== 'none' && sent > 0 ? raw / sent : 1, batchMs };
+  return { ratio: compression !== 'none' && sent > 0 ? raw / sent : 1, batchMs, batchLatencyMs: median(times) };
 }

@@ -36,6 +36,7 @@ const base: PredictionInputs = {
   rttMs: 4,
   compressionRatio: 1,
   batchMs: 0,
+  batchLatencyMs: 0,
   zeroBatches: 0,
   probeBytes: 0,
   precopyStopPages: 64,
@@ -66,6 +67,13 @@ describe('the prediction model', function () {
       { what: 'a sweep of 16 pages every tick: all 16 at once, levelled', samples: window200(() => 16), ws: 16, rate: [5000, Infinity], growth: [0, 0] },
       { what: 'one new page a millisecond, never levelling', samples: window200((t) => Math.floor(t)), ws: 200, rate: [950, 1050], growth: [990, 1010] },
       { what: '2000 pages/s into a working set of 256 (full by 128 ms)', samples: window200((t) => Math.min(256, Math.floor(2 * t))), ws: 256, rate: [1900, 2100], growth: [0, 0] },
+      {
+        what: 'the same after a burst of catch-up ticks at the start (60 pages at once): the rate is how fast half the working set was reached (128 pages in 34 ms)',
+        samples: window200((t) => Math.min(256, 60 + Math.floor(2 * t))),
+        ws: 256,
+        rate: [3700, 3800],
+        growth: [0, 0],
+      },
     ];
     for (const row of table) {
       it(row.what, () => {
@@ -174,6 +182,14 @@ describe('the prediction model', function () {
       const o = predictOutcome('precopy', { ...base, dirty }, BATCH, CATCH_UP_MAX);
       expect(o.pagesPerRound).to.deep.equal([1200, 100, 100]);
       expect(o).to.include({ rounds: 3, precopyStop: 'few-dirty' });
+    });
+
+    it('lasts, for a small round, the latency of its first batch and the pace of the rest', () => {
+      // Round 1 (256 pages: 4 batches) takes 8 + 3 × 4 = 20 ms, in which 5000 pages/s dirty 100; round 2 (2 batches) 12 ms: 60.
+      const dirty: DirtyCurve = { windowMs: 200, workingSetPages: 256, ratePagesPerS: 5000, growthPagesPerS: 0 };
+      const o = predictOutcome('precopy', { ...base, dirty, batchMs: 4, batchLatencyMs: 8 }, BATCH, CATCH_UP_MAX);
+      expect(o.pagesPerRound).to.deep.equal([1200, 256, 100, 256]);
+      expect(o).to.include({ rounds: 4, precopyStop: 'few-dirty' });
     });
 
     it('stops after precopy_max_rounds when preparing the batches lets the working set stay above precopy_stop_pages', () => {

@@ -12,9 +12,9 @@ import type { Long } from '@grpc/proto-loader';
  * The model (README, "Migration": predicting; after the pre-copy model of
  * SimGrid, Hirofuchi et al. 2013): every payload byte crosses the link at
  * `inputs.bandwidth_bytes_per_s`, a page's data being `page_size ÷
- * compression_ratio` bytes, and the source prepares a batch of pages in no less
- * than `inputs.batch_ms`; each exchange the protocol waits for costs
- * `inputs.rtt_ms`.
+ * compression_ratio` bytes, and the source prepares batches of pages four at a
+ * time, each in `inputs.batch_latency_ms`, one every `inputs.batch_ms` at most;
+ * each exchange the protocol waits for costs `inputs.rtt_ms`.
  * 
  * - full: negotiate (a round trip), stop, look at every page (`inputs.scan_ms`),
  * send the header and the non-zero pages, then Receive's reply and the Commit
@@ -78,9 +78,9 @@ export interface Prediction {
  * The model (README, "Migration": predicting; after the pre-copy model of
  * SimGrid, Hirofuchi et al. 2013): every payload byte crosses the link at
  * `inputs.bandwidth_bytes_per_s`, a page's data being `page_size ÷
- * compression_ratio` bytes, and the source prepares a batch of pages in no less
- * than `inputs.batch_ms`; each exchange the protocol waits for costs
- * `inputs.rtt_ms`.
+ * compression_ratio` bytes, and the source prepares batches of pages four at a
+ * time, each in `inputs.batch_latency_ms`, one every `inputs.batch_ms` at most;
+ * each exchange the protocol waits for costs `inputs.rtt_ms`.
  * 
  * - full: negotiate (a round trip), stop, look at every page (`inputs.scan_ms`),
  * send the header and the non-zero pages, then Receive's reply and the Commit

@@ -77,9 +77,9 @@ export interface PredictionInputs {
    */
   'precopyStop'?: (_migvisor_v1_PrecopyStop);
   /**
-   * How long the source takes to prepare one page batch (copy, compress, hash,
-   * several at once as a migration does), ms, measured on the compression
-   * sample: the source writes no faster than this, whatever the link.
+   * How often the source can finish a page batch (copy, compress, hash) when it
+   * prepares several at once as a migration does, ms a batch, measured on the
+   * compression sample: it writes no faster than this, whatever the link.
    */
   'batchMs'?: (number | string);
   /**
@@ -87,6 +87,12 @@ export interface PredictionInputs {
    * post-copy's push send them as indices alone; the model sends them last).
    */
   'zeroBatches'?: (number | string | Long);
+  /**
+   * How long one page batch takes to prepare from the moment it is started, ms
+   * (the median of the sample's batches one by one): what a small round costs
+   * before its first batch can be written.
+   */
+  'batchLatencyMs'?: (number | string);
 }
 
 /**
@@ -162,9 +168,9 @@ export interface PredictionInputs__Output {
    */
   'precopyStop': (_migvisor_v1_PrecopyStop__Output);
   /**
-   * How long the source takes to prepare one page batch (copy, compress, hash,
-   * several at once as a migration does), ms, measured on the compression
-   * sample: the source writes no faster than this, whatever the link.
+   * How often the source can finish a page batch (copy, compress, hash) when it
+   * prepares several at once as a migration does, ms a batch, measured on the
+   * compression sample: it writes no faster than this, whatever the link.
    */
   'batchMs': (number);
   /**
@@ -172,4 +178,10 @@ export interface PredictionInputs__Output {
    * post-copy's push send them as indices alone; the model sends them last).
    */
   'zeroBatches': (number);
+  /**
+   * How long one page batch takes to prepare from the moment it is started, ms
+   * (the median of the sample's batches one by one): what a small round costs
+   * before its first batch can be written.
+   */
+  'batchLatencyMs': (number);
 }
