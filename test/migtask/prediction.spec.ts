@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
-import { ManualClock, MigvisorError, seededIds } from '../../src/common/index.ts';
+import { ManualClock, migTaskClient, MigvisorError, seededIds, unary } from '../../src/common/index.ts';
 import { loadCluster, type ClusterConfig } from '../../src/config/index.ts';
 import { Node, NodeServer } from '../../src/hypervisor/index.ts';
 import { assembleFor } from '../../src/machine/index.ts';
@@ -153,6 +153,34 @@ describe('predicting a migration (in-process nodes)', function () {
       } finally {
         await other.server.shutdown(500);
         other.node.shutdown();
+      }
+    });
+
+    it('is validated at the edge like StopAndTransfer: INVALID_ARGUMENT naming the field, NOT_FOUND for an unknown task', async () => {
+      const task = dirtier(src, { FILL: 4096, WSET: 4, PER_TICK: 1 });
+      const c = migTaskClient(src.server.address);
+      try {
+        const call = (r: Record<string, unknown>): Promise<MigvisorError> =>
+          unary(c.PredictMigration, c, { taskId: task.id!, sink: dst.server.address, ...r }, 'PredictMigration').then(
+            () => Promise.reject(new Error(`${JSON.stringify(r)}: expected a refusal`)),
+            (e: unknown) => e as MigvisorError,
+          );
+        const table: [Record<string, unknown>, number, RegExp][] = [
+          [{ taskId: '' }, 3, /^task_id: required/],
+          [{ sink: 'nowhere' }, 3, /^sink: must be host:port/],
+          [{ precopyMaxRounds: 0 }, 3, /^precopy_max_rounds: must be 1\.\.1000, got 0/],
+          [{ dirtyWindowMs: 5 }, 3, /^dirty_window_ms: must be 10\.\.10000, got 5/],
+          [{ probeBytes: 1024 }, 3, /^probe_bytes: must be 65536\.\.67108864, got 1024/],
+          [{ taskId: 'nobody-000000' }, 5, /nobody-000000/],
+        ];
+        for (const [r, code, message] of table) {
+          const e = await call(r);
+          expect(e, JSON.stringify(r)).to.be.instanceOf(MigvisorError);
+          expect(e.code, `${JSON.stringify(r)}: ${e.message}`).to.equal(code);
+          expect(e.message, JSON.stringify(r)).to.match(message);
+        }
+      } finally {
+        c.close();
       }
     });
 
