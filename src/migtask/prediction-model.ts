@@ -37,10 +37,12 @@ export const BATCH_OVERHEAD_BYTES = 16;
 /** Bytes of a container trailer (digest, counts). */
 export const TRAILER_BYTES = 64;
 /**
- * Bytes past the call's buffer that the link still has to carry when a write
- * drains (the sink's HTTP/2 receive window: no more can be unacknowledged).
+ * Bytes the layers below a client stream's buffer (the HTTP/2 session, the
+ * sockets, a relay) take before they hold a write back: about four page
+ * batches, as measured on loopback through the testbed's relays (the first
+ * writes of a stream leave the call's buffer at once, whatever the link).
  */
-export const IN_FLIGHT_BYTES = 64 * 1024;
+export const BELOW_BUFFER_BYTES = 1 << 20;
 /** Messages a client stream's call buffers before a write says to wait (grpc-js: an object-mode Writable's highWaterMark). */
 export const WRITE_BUFFER_CHUNKS = 16;
 
@@ -315,22 +317,24 @@ export function predictOutcome(mode: MigrationMode, inputs: PredictionInputs, ba
  * The source's end of a migration stream, as time goes for it. Page batches are
  * prepared {@link PIPELINE_DEPTH} ahead of the one being written (pipeline.ts),
  * each ready `batchLatencyMs` after it was started and `batchMs` after the one
- * before at the soonest; each chunk written waits in the call's buffer (grpc-js:
- * an object-mode Writable of {@link WRITE_BUFFER_CHUNKS} messages) until the link
- * has taken the ones before it; a write that fills the buffer makes the source
- * wait for 'drain', which comes once the link has taken all but the last
- * {@link IN_FLIGHT_BYTES}. So a pre-copy round ends, for the dirty bits, when its
- * last chunk is written, not when it arrives: up to a buffer's worth earlier.
+ * before at the soonest. A chunk written waits in the call's buffer (grpc-js: an
+ * object-mode Writable of {@link WRITE_BUFFER_CHUNKS} messages) until the layers
+ * below have room for it ({@link BELOW_BUFFER_BYTES} not yet on the link); the
+ * link carries what they hold in order, at the bandwidth. A write that fills the
+ * call's buffer makes the source wait for 'drain': until the buffer is empty. So
+ * a pre-copy round ends, for the dirty bits, when its last chunk is written, not
+ * when it arrives: up to two buffers' worth earlier.
  */
 class SourceStream {
   /** The source's clock, ms since the migration began. */
   t: number;
-  /** When the link will have sent every byte written so far, ms. */
+  /** When the link will have sent every byte handed below so far, ms. */
   linkFree: number;
   /** Payload bytes written. */
   bytes = 0;
-  /** When each chunk still in the buffer leaves it. */
+  /** When each chunk still in the call's buffer is handed below. */
   private buffered: number[] = [];
+  private lastHandoff: number;
   /** This round's batches: when each was written (the pipeline starts the one DEPTH later then). */
   private taken: number[] = [];
   private ready = 0;
@@ -348,6 +352,7 @@ class SourceStream {
     this.batchLatencyMs = Math.max(this.batchMs, inputs.batchLatencyMs);
     this.t = at;
     this.linkFree = at;
+    this.lastHandoff = at;
     this.round();
   }
 
@@ -367,13 +372,18 @@ class SourceStream {
       this.ready = Math.max(i === 0 ? this.start : this.ready + this.batchMs, started + this.batchLatencyMs);
       this.t = Math.max(this.t, this.ready);
     }
-    this.linkFree = Math.max(this.linkFree, this.t) + (bytes / this.bandwidth) * 1000;
+    const ms = (b: number): number => (b / this.bandwidth) * 1000;
+    // Handed below, in order, once what is there and not yet on the link leaves room for it.
+    const handoff = Math.max(this.t, this.lastHandoff, this.linkFree - ms(Math.max(0, BELOW_BUFFER_BYTES - bytes)));
+    this.lastHandoff = handoff;
+    this.linkFree = Math.max(this.linkFree, handoff) + ms(bytes);
     this.bytes += bytes;
     const t = this.t;
-    this.buffered = this.buffered.filter((leaves) => leaves > t);
-    this.buffered.push(this.linkFree);
+    this.buffered = this.buffered.filter((h) => h > t);
+    this.buffered.push(handoff);
     if (this.buffered.length >= WRITE_BUFFER_CHUNKS) {
-      this.t = Math.max(this.t, this.linkFree - (IN_FLIGHT_BYTES / this.bandwidth) * 1000);
+      // 'drain': the buffer is empty once its last chunk is handed below.
+      this.t = Math.max(this.t, handoff);
       this.buffered = [];
     }
     if (batch) this.taken.push(this.t);

@@ -109,7 +109,9 @@ describe('predicting a migration (node processes, a 20Mbit/2ms link)', function 
     // A task in big-b's only bulk slot: no MigSink slot free there.
     const blocker = await startDirtier(B);
     try {
-      const [dry, real] = await Promise.all([runCli(['migrate', task, '--from', A, '--to', B, '--dry-run']), runCli(['migrate', task, '--from', A, '--to', B])]);
+      // One after the other: a migration in flight is a refusal of its own.
+      const dry = await runCli(['migrate', task, '--from', A, '--to', B, '--dry-run']);
+      const real = await runCli(['migrate', task, '--from', A, '--to', B]);
       expect(dry.code).to.equal(1);
       expect(real.code).to.equal(1);
       expect(dry.stderr).to.match(/migration refused: big-b has no MigSink slot free in partition bulk/);

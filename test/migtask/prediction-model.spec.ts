@@ -150,15 +150,20 @@ describe('the prediction model', function () {
   });
 
   describe('a pre-copy migration', function () {
+    /** 5000 pages of data at 1 MB/s: round 0 is far larger than the buffers of the stream. */
+    const large: PredictionInputs = { ...base, presentPages: 5000, nonzeroPages: 5000 };
+    const curve = (workingSetPages: number, ratePagesPerS: number): DirtyCurve => ({ windowMs: 200, workingSetPages, ratePagesPerS, growthPagesPerS: 0 });
+
     it('of a task that dirties nothing: round 0, then a stop-and-copy of nothing', () => {
-      const o = predictOutcome('precopy', base, BATCH, CATCH_UP_MAX);
+      const fast = { ...base, bandwidthBytesPerS: 100e6 };
+      const o = predictOutcome('precopy', fast, BATCH, CATCH_UP_MAX);
       expect(o.pagesPerRound).to.deep.equal([1200, 0]);
       expect(o).to.include({ rounds: 2, pages: 1200, precopyStop: 'few-dirty' });
-      // The header and round 0 go at 1 MB/s after the negotiation; the source waits until a query after the
-      // last byte arrived (1.5 round trips); then the state, the trailer, Receive's reply and the Commit.
+      // The header and round 0 go at 100 MB/s after the negotiation, the link busy all along; the source waits
+      // until a query after the last byte arrived (1.5 round trips); then the state, the trailer, Receive's reply, the Commit.
       const round0 = data(1000) + 200 * PAGE_INDEX_BYTES;
-      const stopAt = 4 + (2000 + round0) / 1000 + 1.5 * 4;
-      close(o.downtimeMs, (2000 + TRAILER_BYTES) / 1000 + 8, 'downtime');
+      const stopAt = 4 + (2000 + round0) / 1e5 + 1.5 * 4;
+      close(o.downtimeMs, (2000 + TRAILER_BYTES) / 1e5 + 8, 'downtime');
       close(o.totalMs, stopAt + o.downtimeMs, 'total');
     });
 
@@ -176,40 +181,36 @@ describe('the prediction model', function () {
     });
 
     it('ends a round as soon as its last batch is in the call buffer: a small round takes no time', () => {
-      // All 100 pages of the working set dirty in any round; round 1 (two batches) fits the buffer and is
-      // written at once, so nothing is dirty after it; what the wait for the sink lets the task dirty is the last round.
-      const dirty: DirtyCurve = { windowMs: 200, workingSetPages: 100, ratePagesPerS: 1e6, growthPagesPerS: 0 };
-      const o = predictOutcome('precopy', { ...base, dirty }, BATCH, CATCH_UP_MAX);
-      expect(o.pagesPerRound).to.deep.equal([1200, 100, 100]);
+      // All 100 pages of the working set are dirty after round 0; round 1 (two batches) fits the buffer and is
+      // written at once, so nothing is dirty after it; the wait for the sink lets the task dirty all 100 again.
+      const o = predictOutcome('precopy', { ...large, dirty: curve(100, 1e6) }, BATCH, CATCH_UP_MAX);
+      expect(o.pagesPerRound).to.deep.equal([5000, 100, 100]);
       expect(o).to.include({ rounds: 3, precopyStop: 'few-dirty' });
     });
 
     it('lasts, for a small round, the latency of its first batch and the pace of the rest', () => {
-      // Round 1 (256 pages: 4 batches) takes 8 + 3 × 4 = 20 ms, in which 5000 pages/s dirty 100; round 2 (2 batches) 12 ms: 60.
-      const dirty: DirtyCurve = { windowMs: 200, workingSetPages: 256, ratePagesPerS: 5000, growthPagesPerS: 0 };
-      const o = predictOutcome('precopy', { ...base, dirty, batchMs: 4, batchLatencyMs: 8 }, BATCH, CATCH_UP_MAX);
-      expect(o.pagesPerRound).to.deep.equal([1200, 256, 100, 256]);
+      // On a link that is never the bottleneck: round 1 (256 pages: 4 batches) takes 8 + 3 × 4 = 20 ms, in which
+      // 5000 pages/s dirty 100; round 2 (2 batches) 12 ms: 60, few enough; then 12 ms and the wait (about 6 ms): 91.
+      const o = predictOutcome('precopy', { ...large, bandwidthBytesPerS: 1e9, dirty: curve(256, 5000), batchMs: 4, batchLatencyMs: 8 }, BATCH, CATCH_UP_MAX);
+      expect(o.pagesPerRound).to.deep.equal([5000, 256, 100, 91]);
       expect(o).to.include({ rounds: 4, precopyStop: 'few-dirty' });
     });
 
     it('stops after precopy_max_rounds when preparing the batches lets the working set stay above precopy_stop_pages', () => {
-      const dirty: DirtyCurve = { windowMs: 200, workingSetPages: 100, ratePagesPerS: 1e6, growthPagesPerS: 0 };
-      const o = predictOutcome('precopy', { ...base, dirty, batchMs: 1, precopyMaxRounds: 3 }, BATCH, CATCH_UP_MAX);
-      expect(o.pagesPerRound).to.deep.equal([1200, 100, 100, 100]);
+      const o = predictOutcome('precopy', { ...large, dirty: curve(100, 1e6), batchMs: 1, precopyMaxRounds: 3 }, BATCH, CATCH_UP_MAX);
+      expect(o.pagesPerRound).to.deep.equal([5000, 100, 100, 100]);
       expect(o).to.include({ rounds: 4, precopyStop: 'max-rounds' });
     });
 
     it('stops for few dirty pages before it counts rounds, as StopAndTransfer does', () => {
-      const dirty: DirtyCurve = { windowMs: 200, workingSetPages: 10, ratePagesPerS: 1e6, growthPagesPerS: 0 };
-      const o = predictOutcome('precopy', { ...base, dirty, precopyMaxRounds: 1 }, BATCH, CATCH_UP_MAX);
+      const o = predictOutcome('precopy', { ...large, dirty: curve(10, 1e6), precopyMaxRounds: 1 }, BATCH, CATCH_UP_MAX);
       expect(o).to.include({ rounds: 2, precopyStop: 'few-dirty' });
-      expect(o.pagesPerRound).to.deep.equal([1200, 10]);
+      expect(o.pagesPerRound).to.deep.equal([5000, 10]);
     });
 
     it('with one round at most, stops after round 0 whatever is dirty', () => {
-      const dirty: DirtyCurve = { windowMs: 200, workingSetPages: 1200, ratePagesPerS: 1e6, growthPagesPerS: 0 };
-      const o = predictOutcome('precopy', { ...base, dirty, precopyMaxRounds: 1 }, BATCH, CATCH_UP_MAX);
-      expect(o).to.include({ rounds: 2, precopyStop: 'max-rounds', pages: 2400 });
+      const o = predictOutcome('precopy', { ...large, dirty: curve(5000, 1e6), precopyMaxRounds: 1 }, BATCH, CATCH_UP_MAX);
+      expect(o).to.include({ rounds: 2, precopyStop: 'max-rounds', pages: 10_000 });
     });
 
     it('waits at most the catch-up limit; what is still on its way then is in the downtime', () => {
