@@ -13,7 +13,7 @@
  */
 import { Code, MigvisorError, type Clock } from '../common/index.ts';
 import type { MigTask } from './mig-task.ts';
-import type { DirtySample } from './prediction-model.ts';
+import type { DirtySample } from './prediction-fits.ts';
 
 /** When, as fractions of the window, the dirty pages are counted within it; after it, every {@link TAIL_STEP}. */
 export const SAMPLE_POINTS: readonly number[] = [1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 3 / 4, 1];

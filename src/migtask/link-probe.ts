@@ -14,7 +14,7 @@ import * as grpc from '@grpc/grpc-js';
 import { CHANNEL_OPTIONS, clientStream, dialAddress, wire } from '../common/index.ts';
 import type { DiagnosticsClient } from '../generated/migvisor/v1/Diagnostics.ts';
 import type { DiscardRequest } from '../generated/migvisor/v1/DiscardRequest.ts';
-import { bandwidthOf, median, type LinkProbe } from './prediction-model.ts';
+import { bandwidthOf, median, type LinkProbe } from './prediction-fits.ts';
 
 /** Small calls whose median is the round trip. */
 export const RTT_PINGS = 5;

@@ -28,7 +28,8 @@ import { DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES, type MigrateOpt
 import { sourceFacts, type SourceContext } from './migration-source.ts';
 import { encodePageBatch } from './page-batch.ts';
 import { pipelined, PIPELINE_DEPTH } from './pipeline.ts';
-import { fitDirtyCurve, levelledOff, median, predictOutcome, type Prediction, type PredictionInputs } from './prediction-model.ts';
+import { fitDirtyCurve, levelledOff, median } from './prediction-fits.ts';
+import { predictOutcome, type Prediction, type PredictionInputs } from './prediction-model.ts';
 import type { SinkPort } from './sink-port.ts';
 import { CATCH_UP_MS } from './source-chunks.ts';
 import { negotiate, sourceTask } from './source-negotiate.ts';

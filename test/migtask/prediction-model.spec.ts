@@ -16,7 +16,8 @@ import {
   type DirtySample,
   type PredictionInputs,
 } from '../../src/migtask/index.ts';
-import { BATCH_OVERHEAD_BYTES, PAGE_INDEX_BYTES, TRAILER_BYTES } from '../../src/migtask/prediction-model.ts';
+import { TRAILER_BYTES } from '../../src/migtask/prediction-model.ts';
+import { BATCH_OVERHEAD_BYTES, PAGE_INDEX_BYTES } from '../../src/migtask/source-stream-model.ts';
 
 const POINTS = [1 / 64, 1 / 32, 1 / 16, 1 / 8, 1 / 4, 1 / 2, 3 / 4, 1];
 /** Samples of a 200 ms window of a task whose distinct dirty pages follow `curve`. */
