@@ -30,9 +30,9 @@ start:  li    r0, 1000
         b     start
 `;
 
-/** A two-node cluster whose MigPartition `big` has a data region of `dataMiB`. */
-export function benchCluster(dir: string, dataMiB: number): string {
-  const memory = dataMiB * 2 + 16;
+/** A two-node cluster whose MigPartition `big` has a data region of `dataMiB`, in `slots` slots (each its own copy). */
+export function benchCluster(dir: string, dataMiB: number, slots = 1): string {
+  const memory = dataMiB * 2 * slots + 16;
   const node = (name: string): string => `
   - name: ${name}
     cpu: { word: 32, endian: little, page_size: 4KiB, instructions_per_tick: 2000 }
@@ -43,11 +43,11 @@ export function benchCluster(dir: string, dataMiB: number): string {
 partitions:
   big:
     migratable: true
-    slots: 1
+    slots: ${slots}
     regions:
       - { name: code,  vaddr: 0x00010000, paddr: 0x00100000, size: 64KiB, rights: rx }
       - { name: data,  vaddr: 0x01000000, paddr: 0x00200000, size: ${dataMiB}MiB, rights: rw }
-      - { name: stack, vaddr: 0x00800000, paddr: ${0x200000 + dataMiB * 1024 * 1024 + 0x100000}, size: 64KiB, rights: rw }
+      - { name: stack, vaddr: 0x00800000, paddr: ${0x200000 + slots * dataMiB * 1024 * 1024 + 0x100000}, size: 64KiB, rights: rw }
 nodes:${node('bench-a')}${node('bench-b')}
 `;
   const file = path.join(dir, 'bench-cluster.yaml');
@@ -105,7 +105,7 @@ export async function makeContainer(cluster: ClusterConfig, dir: string, dataByt
   const slot = node.startTask({ partition: 'big', assembled: { program: assembleFor(program, 'bench.s', cluster.partitions.get('big')!, cluster.nodes[0]!.cpu), name: 'bench.s' } });
   const data = slot.space.regionNamed('data')!;
   slot.space.loadImage(data.vbase, fillBytes(dataBytes, fill));
-  const file = path.join(dir, `task-${fill}.mvc`);
+  const file = path.join(dir, `task-${fill}-${slot.id}.mvc`);
   const snap = snapshotOf(slot, { node: node.name, tick: 0, endian: 'little', migrationId: '', mode: 'save' });
   async function* chunks() {
     for await (const p of containerChunks(slot, snap, compression)) yield p.chunk;

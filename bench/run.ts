@@ -5,8 +5,10 @@
  */
 import { cpuBenchmark } from './cpu-bench.ts';
 import { linkBenchmark } from './link-bench.ts';
+import { migrationLinkBenchmark } from './link-migrate-bench.ts';
 import { liveBenchmark } from './live-bench.ts';
 import { migrateBenchmark } from './migrate-bench.ts';
+import { predictionBenchmark } from './predict-bench.ts';
 import { storeBenchmark } from './store-bench.ts';
 
 const wanted = new Set(process.argv.slice(2));
@@ -18,4 +20,6 @@ if (want('migrate')) summary.migrate = { full: await migrateBenchmark() };
 if (want('live')) summary.live = await liveBenchmark();
 if (want('store')) summary.store = await storeBenchmark();
 if (want('link')) summary.link = await linkBenchmark();
+if (want('link-migrate')) summary.link_migrate = await migrationLinkBenchmark();
+if (want('predict')) summary.predict = await predictionBenchmark();
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

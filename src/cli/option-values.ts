@@ -7,7 +7,7 @@
  * Light on purpose (commander only): command registration imports this file.
  */
 import { InvalidArgumentError, Option } from 'commander';
-import { parseBandwidth, parseDuration, parseFraction } from '../config/units.ts';
+import { parseBandwidth, parseDuration, parseFraction, parseSize } from '../config/units.ts';
 
 /** `a`, `a or b`, `a, b or c`. */
 export function alternatives(values: readonly (string | number)[]): string {
@@ -46,6 +46,15 @@ export function integer(flag: string, min = 0): (text: string) => number {
   return (text) => {
     const n = Number(text);
     if (text.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be ${what}, got ${text}`);
+    return n;
+  };
+}
+
+/** A parser for a size in bytes: `4MiB`, `64KiB`, or a plain number of bytes. */
+export function size(flag: string): (text: string) => number {
+  return (text) => {
+    const n = parseSize(text.trim());
+    if (n === undefined || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`${flag} must be a size such as 4MiB or 65536, got ${text}`);
     return n;
   };
 }

@@ -29,6 +29,10 @@ import type { MigrationStats as _migvisor_v1_MigrationStats, MigrationStats__Out
 import type { OpenHandle as _migvisor_v1_OpenHandle, OpenHandle__Output as _migvisor_v1_OpenHandle__Output } from './migvisor/v1/OpenHandle.ts';
 import type { PageBatch as _migvisor_v1_PageBatch, PageBatch__Output as _migvisor_v1_PageBatch__Output } from './migvisor/v1/PageBatch.ts';
 import type { PartitionSettings as _migvisor_v1_PartitionSettings, PartitionSettings__Output as _migvisor_v1_PartitionSettings__Output } from './migvisor/v1/PartitionSettings.ts';
+import type { PredictMigrationRequest as _migvisor_v1_PredictMigrationRequest, PredictMigrationRequest__Output as _migvisor_v1_PredictMigrationRequest__Output } from './migvisor/v1/PredictMigrationRequest.ts';
+import type { PredictMigrationResponse as _migvisor_v1_PredictMigrationResponse, PredictMigrationResponse__Output as _migvisor_v1_PredictMigrationResponse__Output } from './migvisor/v1/PredictMigrationResponse.ts';
+import type { Prediction as _migvisor_v1_Prediction, Prediction__Output as _migvisor_v1_Prediction__Output } from './migvisor/v1/Prediction.ts';
+import type { PredictionInputs as _migvisor_v1_PredictionInputs, PredictionInputs__Output as _migvisor_v1_PredictionInputs__Output } from './migvisor/v1/PredictionInputs.ts';
 import type { ProviderSettings as _migvisor_v1_ProviderSettings, ProviderSettings__Output as _migvisor_v1_ProviderSettings__Output } from './migvisor/v1/ProviderSettings.ts';
 import type { PushPagesRequest as _migvisor_v1_PushPagesRequest, PushPagesRequest__Output as _migvisor_v1_PushPagesRequest__Output } from './migvisor/v1/PushPagesRequest.ts';
 import type { PushPagesResponse as _migvisor_v1_PushPagesResponse, PushPagesResponse__Output as _migvisor_v1_PushPagesResponse__Output } from './migvisor/v1/PushPagesResponse.ts';
@@ -97,6 +101,11 @@ export interface ProtoGrpcType {
       OpenHandle: MessageTypeDefinition<_migvisor_v1_OpenHandle, _migvisor_v1_OpenHandle__Output>
       PageBatch: MessageTypeDefinition<_migvisor_v1_PageBatch, _migvisor_v1_PageBatch__Output>
       PartitionSettings: MessageTypeDefinition<_migvisor_v1_PartitionSettings, _migvisor_v1_PartitionSettings__Output>
+      PrecopyStop: EnumTypeDefinition
+      PredictMigrationRequest: MessageTypeDefinition<_migvisor_v1_PredictMigrationRequest, _migvisor_v1_PredictMigrationRequest__Output>
+      PredictMigrationResponse: MessageTypeDefinition<_migvisor_v1_PredictMigrationResponse, _migvisor_v1_PredictMigrationResponse__Output>
+      Prediction: MessageTypeDefinition<_migvisor_v1_Prediction, _migvisor_v1_Prediction__Output>
+      PredictionInputs: MessageTypeDefinition<_migvisor_v1_PredictionInputs, _migvisor_v1_PredictionInputs__Output>
       ProviderSettings: MessageTypeDefinition<_migvisor_v1_ProviderSettings, _migvisor_v1_ProviderSettings__Output>
       PushPagesRequest: MessageTypeDefinition<_migvisor_v1_PushPagesRequest, _migvisor_v1_PushPagesRequest__Output>
       PushPagesResponse: MessageTypeDefinition<_migvisor_v1_PushPagesResponse, _migvisor_v1_PushPagesResponse__Output>

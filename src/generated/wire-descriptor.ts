@@ -1444,6 +1444,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "CancelMigration": {
                   "requestType": "CancelMigrationRequest",
                   "responseType": "CancelMigrationResponse"
+                },
+                "PredictMigration": {
+                  "requestType": "PredictMigrationRequest",
+                  "responseType": "PredictMigrationResponse"
                 }
               }
             },
@@ -1834,6 +1838,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "sinkName": {
                   "type": "string",
                   "id": 8
+                },
+                "predict": {
+                  "type": "bool",
+                  "id": 9
                 }
               }
             },
@@ -1963,6 +1971,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "closedHandles": {
                   "type": "uint64",
                   "id": 23
+                },
+                "predicted": {
+                  "type": "Prediction",
+                  "id": 24
                 }
               }
             },
@@ -2055,6 +2067,208 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "phase": {
                   "type": "MigrationPhase",
                   "id": 3
+                }
+              }
+            },
+            "PredictMigrationRequest": {
+              "oneofs": {
+                "optionalPrecopyMaxRounds": {
+                  "oneof": [
+                    "precopyMaxRounds"
+                  ]
+                },
+                "optionalPrecopyStopPages": {
+                  "oneof": [
+                    "precopyStopPages"
+                  ]
+                },
+                "optionalDirtyWindowMs": {
+                  "oneof": [
+                    "dirtyWindowMs"
+                  ]
+                },
+                "optionalProbeBytes": {
+                  "oneof": [
+                    "probeBytes"
+                  ]
+                }
+              },
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "sink": {
+                  "type": "string",
+                  "id": 2
+                },
+                "mode": {
+                  "type": "MigrationMode",
+                  "id": 3
+                },
+                "compression": {
+                  "type": "Compression",
+                  "id": 4
+                },
+                "precopyMaxRounds": {
+                  "type": "uint32",
+                  "id": 5
+                },
+                "precopyStopPages": {
+                  "type": "uint32",
+                  "id": 6
+                },
+                "sinkName": {
+                  "type": "string",
+                  "id": 7
+                },
+                "dirtyWindowMs": {
+                  "type": "uint32",
+                  "id": 8
+                },
+                "probeBytes": {
+                  "type": "uint32",
+                  "id": 9
+                }
+              }
+            },
+            "PredictMigrationResponse": {
+              "fields": {
+                "prediction": {
+                  "type": "Prediction",
+                  "id": 1
+                }
+              }
+            },
+            "PrecopyStop": {
+              "values": {
+                "PRECOPY_STOP_UNSPECIFIED": 0,
+                "PRECOPY_STOP_FEW_DIRTY": 1,
+                "PRECOPY_STOP_MAX_ROUNDS": 2
+              }
+            },
+            "Prediction": {
+              "fields": {
+                "mode": {
+                  "type": "MigrationMode",
+                  "id": 1
+                },
+                "compression": {
+                  "type": "Compression",
+                  "id": 2
+                },
+                "totalMs": {
+                  "type": "double",
+                  "id": 3
+                },
+                "downtimeMs": {
+                  "type": "double",
+                  "id": 4
+                },
+                "rounds": {
+                  "type": "uint32",
+                  "id": 5
+                },
+                "bytes": {
+                  "type": "uint64",
+                  "id": 6
+                },
+                "pages": {
+                  "type": "uint64",
+                  "id": 7
+                },
+                "pagesPerRound": {
+                  "rule": "repeated",
+                  "type": "uint64",
+                  "id": 8
+                },
+                "inputs": {
+                  "type": "PredictionInputs",
+                  "id": 9
+                },
+                "probeMs": {
+                  "type": "double",
+                  "id": 10
+                }
+              }
+            },
+            "PredictionInputs": {
+              "fields": {
+                "pageSize": {
+                  "type": "uint32",
+                  "id": 1
+                },
+                "presentPages": {
+                  "type": "uint64",
+                  "id": 2
+                },
+                "nonzeroPages": {
+                  "type": "uint64",
+                  "id": 3
+                },
+                "headerBytes": {
+                  "type": "uint64",
+                  "id": 4
+                },
+                "scanMs": {
+                  "type": "double",
+                  "id": 5
+                },
+                "dirtyWindowMs": {
+                  "type": "double",
+                  "id": 6
+                },
+                "workingSetPages": {
+                  "type": "uint64",
+                  "id": 7
+                },
+                "dirtyRatePagesPerS": {
+                  "type": "double",
+                  "id": 8
+                },
+                "dirtyGrowthPagesPerS": {
+                  "type": "double",
+                  "id": 9
+                },
+                "bandwidthBytesPerS": {
+                  "type": "double",
+                  "id": 10
+                },
+                "rttMs": {
+                  "type": "double",
+                  "id": 11
+                },
+                "compressionRatio": {
+                  "type": "double",
+                  "id": 12
+                },
+                "probeBytes": {
+                  "type": "uint64",
+                  "id": 13
+                },
+                "precopyStopPages": {
+                  "type": "uint32",
+                  "id": 14
+                },
+                "precopyMaxRounds": {
+                  "type": "uint32",
+                  "id": 15
+                },
+                "precopyStop": {
+                  "type": "PrecopyStop",
+                  "id": 16
+                },
+                "batchMs": {
+                  "type": "double",
+                  "id": 17
+                },
+                "zeroBatches": {
+                  "type": "uint64",
+                  "id": 18
+                },
+                "batchLatencyMs": {
+                  "type": "double",
+                  "id": 19
                 }
               }
             },

@@ -6,6 +6,7 @@ export type { NodeOptions, StartTaskRequest } from './node.ts';
 export type { NodeInfo, SlotInfo } from './node-info.ts';
 export type { TaskInfo, TravelerInfo } from './task-info.ts';
 export { NodeServer } from './node-server.ts';
+export { diagnosticsHandlers } from './diagnostics.ts';
 export { ClusterMembership, probe } from './membership.ts';
 export type { Membership } from './membership.ts';
 export { fromWireEvent, toTaskSummary, toWireEvent } from './node-wire.ts';

@@ -39,8 +39,10 @@ import type { TaskSummary } from '../generated/migvisor/v1/TaskSummary.ts';
 import { assembleFor, decodeObject, isObjectFile } from '../machine/index.ts';
 import {
   DEFAULT_DEADLINE_MS,
+  DEFAULT_DIRTY_WINDOW_MS,
   DEFAULT_PRECOPY_MAX_ROUNDS,
   DEFAULT_PRECOPY_STOP_PAGES,
+  DEFAULT_PROBE_BYTES,
   MIG_STATE_WIRE,
   CANCEL_REASON_WIRE,
   MIGRATION_PHASE_WIRE,
@@ -49,6 +51,7 @@ import {
   rawChunks,
   toWireChunk,
   wrapChunks,
+  type MigrateOptions,
   type MigTask,
   type RawChunk,
 } from '../migtask/index.ts';
@@ -57,7 +60,7 @@ import { FORWARDED_BY } from './gate-forwarder.ts';
 import { selfMember, type Membership } from './membership.ts';
 import type { Node } from './node.ts';
 import type { InfoTarget } from './node-info.ts';
-import { toGapEvent, toInfoResponse, toTaskSummary, toWireEvent, toWireStats } from './node-wire.ts';
+import { toGapEvent, toInfoResponse, toTaskSummary, toWireEvent, toWirePrediction, toWireStats } from './node-wire.ts';
 import { taskInfo } from './task-info.ts';
 
 const SERVICES = ['migvisor.v1.MigTask', 'migvisor.v1.NodeControl', 'migvisor.v1.Cluster', 'migvisor.v1.Diagnostics'];
@@ -72,6 +75,35 @@ const PS_PAGE_ALL = 1000;
 function compressionOf(value: unknown, field: string, fallback: CompressionChoice): CompressionChoice {
   if (value === undefined || value === null || value === 'COMPRESSION_UNSPECIFIED' || value === 0) return fallback;
   return enumField(COMPRESSION_WIRE, value, field);
+}
+
+/** The fields StopAndTransfer and PredictMigration share. */
+interface MigrationRequest {
+  readonly taskId?: string | null;
+  readonly sink?: string | null;
+  readonly mode?: unknown;
+  readonly compression?: unknown;
+  readonly sinkName?: string | null;
+  readonly precopyStopPages?: number | null;
+  readonly precopyMaxRounds?: number | null;
+}
+
+/** The sink and the options of a migration request, each field checked (INVALID_ARGUMENT naming it). */
+function migrationRequest(r: MigrationRequest, deadlineMs: number): { sink: string; options: MigrateOptions } {
+  const taskId = requiredName(r.taskId, 'task_id');
+  const sink = hostPort(r.sink, 'sink');
+  return {
+    sink,
+    options: {
+      task: taskId,
+      mode: enumField(MIGRATION_MODE_WIRE, r.mode, 'mode', 'full'),
+      compression: compressionOf(r.compression, 'compression', 'auto'),
+      deadlineMs,
+      sinkName: name(r.sinkName, 'sink_name') || sink,
+      precopyStopPages: optionalInt(r.precopyStopPages, 'precopy_stop_pages', 0, 1 << 30, DEFAULT_PRECOPY_STOP_PAGES),
+      precopyMaxRounds: optionalInt(r.precopyMaxRounds, 'precopy_max_rounds', 1, 1000, DEFAULT_PRECOPY_MAX_ROUNDS),
+    },
+  };
 }
 
 /** The gRPC edge of one node. */
@@ -167,24 +199,23 @@ export class NodeServer {
         return { migrationId: r.migrationId, outcome: OUTCOME_WIRE.toWire(q.outcome), taskId: q.taskId, slot: q.slot, detail: q.detail, pagesReceived: q.pagesReceived };
       }),
       StopAndTransfer: serverStreamHandler(async (r, out) => {
-        const taskId = requiredName(r.taskId, 'task_id');
-        const sink = hostPort(r.sink, 'sink');
-        const mode = enumField(MIGRATION_MODE_WIRE, r.mode, 'mode', 'full');
+        const { sink, options } = migrationRequest(r, optionalInt(r.deadlineMs, 'deadline_ms', 1, 3_600_000, DEFAULT_DEADLINE_MS));
         const stats = await migrations.migrate(
           sink,
-          {
-            task: taskId,
-            mode,
-            compression: compressionOf(r.compression, 'compression', 'auto'),
-            deadlineMs: optionalInt(r.deadlineMs, 'deadline_ms', 1, 3_600_000, DEFAULT_DEADLINE_MS),
-            sinkName: name(r.sinkName, 'sink_name') || sink,
-            precopyStopPages: optionalInt(r.precopyStopPages, 'precopy_stop_pages', 0, 1 << 30, DEFAULT_PRECOPY_STOP_PAGES),
-            precopyMaxRounds: optionalInt(r.precopyMaxRounds, 'precopy_max_rounds', 1, 1000, DEFAULT_PRECOPY_MAX_ROUNDS),
-          },
+          { ...options, predict: r.predict === true },
           // Progress is advisory: skipped while the client is slow.
           (p) => void out.offer({ progress: { phase: MIGRATION_PHASE_WIRE.toWire(p.phase), bytesSent: p.bytesSent, pagesSent: p.pagesSent, pagesTotal: p.pagesTotal } }),
         );
         await out.send({ progress: { phase: 'MIGRATION_PHASE_DONE', bytesSent: stats.bytes, pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent }, stats: toWireStats(stats) });
+      }),
+      PredictMigration: unaryHandler(async (r) => {
+        const { sink, options } = migrationRequest(r, DEFAULT_DEADLINE_MS);
+        const prediction = await migrations.predict(sink, {
+          ...options,
+          dirtyWindowMs: optionalInt(r.dirtyWindowMs, 'dirty_window_ms', 10, 10_000, DEFAULT_DIRTY_WINDOW_MS),
+          probeBytes: optionalInt(r.probeBytes, 'probe_bytes', 64 * 1024, 64 << 20, DEFAULT_PROBE_BYTES),
+        });
+        return { prediction: toWirePrediction(prediction) };
       }),
       CancelMigration: unaryHandler((r) => {
         const taskId = requiredName(r.taskId, 'task_id');

@@ -8,6 +8,7 @@ import type { Event, Event__Output } from '../generated/migvisor/v1/Event.ts';
 import type { InfoResponse } from '../generated/migvisor/v1/InfoResponse.ts';
 import type { MigrationRef } from '../generated/migvisor/v1/MigrationRef.ts';
 import type { MigrationStats as WireStats } from '../generated/migvisor/v1/MigrationStats.ts';
+import type { Prediction as WirePrediction } from '../generated/migvisor/v1/Prediction.ts';
 import type { TaskSummary } from '../generated/migvisor/v1/TaskSummary.ts';
 import type { Wait as WireWait } from '../generated/migvisor/v1/Wait.ts';
 import {
@@ -17,11 +18,14 @@ import {
   MIG_STATE_WIRE,
   MIGRATION_STATUS_WIRE,
   MIGRATION_STEP_WIRE,
+  PRECOPY_STOP_WIRE,
+  round3,
   RUN_STATE_WIRE,
   settingsToWire,
   TRAVELER_STATUS_WIRE,
   WAIT_KIND_WIRE,
   type MigrationStats,
+  type Prediction,
   type Transit,
   type Wait,
 } from '../migtask/index.ts';
@@ -145,12 +149,51 @@ export function toGapEvent(node: string, tick: number, first: number, last: numb
 
 /** Migration statistics as the wire message. */
 export function toWireStats(s: MigrationStats): WireStats {
+  const { predicted, ...rest } = s;
   return {
-    ...s,
+    ...rest,
     taskId: s.task,
     mode: MIGRATION_MODE_WIRE.toWire(s.mode),
     status: MIGRATION_STATUS_WIRE.toWire(s.status),
     compression: COMPRESSION_WIRE.toWire(s.compression),
+    ...(predicted ? { predicted: toWirePrediction(predicted) } : {}),
+  };
+}
+
+/** A prediction as the wire message (times in ms, rates per second). */
+export function toWirePrediction(p: Prediction): WirePrediction {
+  const i = p.inputs;
+  return {
+    mode: MIGRATION_MODE_WIRE.toWire(p.mode),
+    compression: COMPRESSION_WIRE.toWire(p.compression),
+    totalMs: round3(p.totalMs),
+    downtimeMs: round3(p.downtimeMs),
+    rounds: p.rounds,
+    bytes: p.bytes,
+    pages: p.pages,
+    pagesPerRound: [...p.pagesPerRound],
+    probeMs: round3(p.probeMs),
+    inputs: {
+      pageSize: i.pageSize,
+      presentPages: i.presentPages,
+      nonzeroPages: i.nonzeroPages,
+      headerBytes: i.headerBytes,
+      scanMs: round3(i.scanMs),
+      dirtyWindowMs: round3(i.dirty.windowMs),
+      workingSetPages: i.dirty.workingSetPages,
+      dirtyRatePagesPerS: round3(i.dirty.ratePagesPerS),
+      dirtyGrowthPagesPerS: round3(i.dirty.growthPagesPerS),
+      bandwidthBytesPerS: Math.round(i.bandwidthBytesPerS),
+      rttMs: round3(i.rttMs),
+      compressionRatio: round3(i.compressionRatio),
+      batchMs: round3(i.batchMs),
+      batchLatencyMs: round3(i.batchLatencyMs),
+      zeroBatches: i.zeroBatches,
+      probeBytes: i.probeBytes,
+      precopyStopPages: i.precopyStopPages,
+      precopyMaxRounds: i.precopyMaxRounds,
+      precopyStop: p.precopyStop ? PRECOPY_STOP_WIRE.toWire(p.precopyStop) : 'PRECOPY_STOP_UNSPECIFIED',
+    },
   };
 }
 

@@ -1,8 +1,9 @@
 /**
  * The middleware's gRPC server: the Middleware service (park, restore, list,
  * inspect, delete, move, evacuate, where), the sink half of the MigTask command
- * channel (so nodes can StopAndTransfer into the archive), health checking and
- * server reflection.
+ * channel (so nodes can StopAndTransfer into the archive), Diagnostics (so a
+ * node can probe its link to the archive before it predicts a park), health
+ * checking and server reflection.
  */
 import { hostname } from 'node:os';
 import type * as grpc from '@grpc/grpc-js';
@@ -42,14 +43,14 @@ import type { EvacuateResponse } from '../generated/migvisor/v1/EvacuateResponse
 import type { EvacuateStatus__Output } from '../generated/migvisor/v1/EvacuateStatus.ts';
 import type { LocationState__Output } from '../generated/migvisor/v1/LocationState.ts';
 import type { SnapshotState__Output } from '../generated/migvisor/v1/SnapshotState.ts';
-import type { Membership } from '../hypervisor/index.ts';
+import { diagnosticsHandlers, type Membership } from '../hypervisor/index.ts';
 import { OUTCOME_WIRE, rawChunks, RemoteSink } from '../migtask/index.ts';
 import { ArchiveSink } from './archive-sink.ts';
 import { Orchestrator, type EvacuateEvent, type NodeBook } from './orchestrator.ts';
 import { checkChunk, restoreSnapshot } from './restore.ts';
 import type { Manifest, SnapshotStore } from './store.ts';
 
-const SERVICES = ['migvisor.v1.Middleware', 'migvisor.v1.MigTask', 'migvisor.v1.Cluster'];
+const SERVICES = ['migvisor.v1.Middleware', 'migvisor.v1.MigTask', 'migvisor.v1.Cluster', 'migvisor.v1.Diagnostics'];
 /** Snapshots per page of List, by default. */
 const LIST_PAGE = 100;
 
@@ -122,6 +123,7 @@ export class MiddlewareServer {
     const w = wire();
     this.server.addService(w.Middleware.service, this.middlewareHandlers());
     this.server.addService(w.MigTask.service, this.sinkHandlers());
+    this.server.addService(w.Diagnostics.service, diagnosticsHandlers());
     this.server.addService(w.Cluster.service, {
       ListNodes: unaryHandler(async () =>
         this.membership ? this.membership.list({ name: 'middleware', address: this.address }) : { nodes: [], middleware: this.address, middlewareState: 'MEMBER_STATE_SERVING' },
@@ -193,6 +195,7 @@ export class MiddlewareServer {
       }),
       FetchPages: refuse('FetchPages'),
       CancelMigration: refuse('CancelMigration'),
+      PredictMigration: refuse('PredictMigration'),
       PushPages: clientStreamHandler(async () => {
         throw noTasks('PushPages');
       }),

@@ -16,7 +16,16 @@ export { endpointFromHeader, endpointFromInfo, incompatibility, localEndpoint } 
 export type { Endpoint } from './compatibility.ts';
 export { SinkCore } from './sink-core.ts';
 export type { Outcome, SinkTarget } from './sink-core.ts';
-export { DEFAULT_DEADLINE_MS, DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES } from './migration-run.ts';
+export { DEFAULT_DEADLINE_MS, DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES, round3 } from './migration-run.ts';
+export { DEFAULT_DIRTY_WINDOW_MS, DEFAULT_PROBE_BYTES, predictMigration } from './prediction.ts';
+export type { PredictContext, PredictOptions } from './prediction.ts';
+export { bandwidthOf, dirtiedWithin, fitDirtyCurve, levelledOff, median } from './prediction-fits.ts';
+export type { DirtyCurve, DirtySample, LinkProbe } from './prediction-fits.ts';
+export { predictOutcome } from './prediction-model.ts';
+export type { ModelOutcome, Prediction, PredictionInputs } from './prediction-model.ts';
+export { measureBandwidth, measureRtt, RemoteDiscard } from './link-probe.ts';
+export type { BandwidthProbe, DiscardPort } from './link-probe.ts';
+export { sampleDirty } from './dirty-sampler.ts';
 export type { MigrateOptions, MigrationStats } from './migration-run.ts';
 export { migrateTask } from './migration-source.ts';
 export { NodeMigrations } from './node-migrations.ts';
@@ -38,6 +47,7 @@ export {
   MIGRATION_PHASES,
   MIGRATION_STATUSES,
   MIGRATION_STEPS,
+  PRECOPY_STOPS,
   QUERY_OUTCOMES,
   RUN_STATES,
   TRAVELER_STATUSES,
@@ -53,6 +63,7 @@ export type {
   MigrationStatus,
   MigrationStep,
   MigState,
+  PrecopyStop,
   QueryOutcome,
   RunState,
   TravelerStatus,
@@ -69,6 +80,7 @@ export {
   MIGRATION_STATUS_WIRE,
   MIGRATION_STEP_WIRE,
   OUTCOME_WIRE,
+  PRECOPY_STOP_WIRE,
   RUN_STATE_WIRE,
   TRAVELER_STATUS_WIRE,
   WAIT_KIND_WIRE,

@@ -10,6 +10,7 @@ import type { RawChunk } from './container-codec.ts';
 import { snapshotOf, type Snapshot, type ZeroTest } from './container-snapshot.ts';
 import type { MigTask } from './mig-task.ts';
 import type { GateMessages, MigrationHost } from './migration-host.ts';
+import type { Prediction } from './prediction-model.ts';
 import type { SinkPort } from './sink-port.ts';
 import type { CancelReason, MigrationPhase, MigrationStatus, MigrationStep } from './vocabulary.ts';
 
@@ -62,6 +63,8 @@ export interface MigrationStats {
   gateMessages: number;
   closedHandles: number;
   error: string;
+  /** What it was predicted to cost before it started (StopAndTransfer with `predict`). */
+  predicted?: Prediction;
 }
 
 /** Defaults of {@link MigrateOptions}. */

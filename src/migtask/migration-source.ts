@@ -16,14 +16,14 @@
  * it never will (resume).
  */
 import { performance } from 'node:perf_hooks';
-import { Code, describeError, IllegalStateError, MigvisorError } from '../common/index.ts';
+import { Code, describeError, MigvisorError } from '../common/index.ts';
 import type { MigState } from './vocabulary.ts';
 import type { MigrationHost } from './migration-host.ts';
-import { MigrationRefused, MigrationRun, round3, type MigrateOptions, type MigrationProgress, type MigrationStats } from './migration-run.ts';
+import { MigrationRun, round3, type MigrateOptions, type MigrationProgress, type MigrationStats } from './migration-run.ts';
 import { PostcopySource } from './postcopy-source.ts';
 import type { SinkPort } from './sink-port.ts';
 import { migrationChunks } from './source-chunks.ts';
-import { negotiate } from './source-negotiate.ts';
+import { negotiate, sourceTask, type SourceFacts } from './source-negotiate.ts';
 import { keepResolving, settle, type InDoubt } from './source-settle.ts';
 
 /** What a node offers the migrations it runs as source. */
@@ -38,6 +38,11 @@ export interface SourceContext {
   readonly runs?: Map<string, MigrationRun>;
 }
 
+/** What {@link sourceTask} needs to know of a source context. */
+export function sourceFacts(context: SourceContext): SourceFacts {
+  return { address: context.address, migrating: (id) => context.runs?.has(id) ?? false };
+}
+
 /**
  * Moves task `options.task` of `host` to `sink`. Resolves with statistics when the
  * task runs on the sink (post-copy: once the source holds no page of it); rejects,
@@ -50,12 +55,7 @@ export async function migrateTask(
   onProgress: (p: MigrationProgress) => void = () => {},
   context: SourceContext = { address: '', residuals: new Map() },
 ): Promise<MigrationStats> {
-  const task = host.task(options.task);
-  if (task.state !== 'MigSource') throw new IllegalStateError(task.state, 'StopAndTransfer');
-  if (!task.partition.migratable) throw new MigrationRefused(`partition ${task.partition.name} is not a MigPartition`);
-  if (task.postcopy) throw new MigrationRefused(`task ${options.task} still waits for ${task.postcopy.missing} page(s) of its last post-copy migration`);
-  if (options.mode === 'lazy' && !context.address) throw new MigrationRefused('post-copy needs a node that serves gRPC (its pages are fetched from it)');
-  if (context.runs?.has(options.task)) throw new IllegalStateError(task.state, 'StopAndTransfer', `task ${options.task} is already migrating`);
+  const task = sourceTask(host, options, sourceFacts(context), 'StopAndTransfer');
   const run = new MigrationRun(host, task, sink, options, options.sinkName ?? sink.address, onProgress);
   context.runs?.set(options.task, run);
   try {

@@ -1,20 +1,24 @@
 /**
  * A node's migration state, in one object: its MigSink role (containers received
  * into its slots), its saves in progress, the channels to the sinks it migrated
- * to (a new channel would cost a handshake inside the downtime), and the post-copy
- * residuals it still serves pages for. The node's gRPC server only translates
- * calls into these methods.
+ * to (a new channel would cost a handshake inside the downtime) and to their
+ * Diagnostics (predictions probe the link with them), the tasks predictions are
+ * measuring, and the post-copy residuals it still serves pages for. The node's
+ * gRPC server only translates calls into these methods.
  */
 import { IllegalStateError, NotFoundError } from '../common/index.ts';
 import { Checkpointer } from './checkpoint.ts';
 import type { RawChunk } from './container-codec.ts';
+import { RemoteDiscard } from './link-probe.ts';
 import type { MigrationHost } from './migration-host.ts';
 import type { MigrateOptions, MigrationProgress, MigrationRun, MigrationStats } from './migration-run.ts';
 import type { CancelReason, MigrationPhase } from './vocabulary.ts';
 import { MigrationSink } from './migration-sink.ts';
-import { migrateTask, type SourceContext } from './migration-source.ts';
+import { migrateTask } from './migration-source.ts';
 import { SinkUnreachable } from './source-negotiate.ts';
 import type { PostcopySource } from './postcopy-source.ts';
+import { predictMigration, type PredictContext, type PredictOptions } from './prediction.ts';
+import type { Prediction } from './prediction-model.ts';
 import { RemoteSink, type SinkPort } from './sink-port.ts';
 import type { InDoubt, Settled } from './source-settle.ts';
 
@@ -27,7 +31,7 @@ export interface NodeMigrationsOptions {
 }
 
 /** One node's migration state (see the file header); owned by the node, driven by its gRPC server. */
-export class NodeMigrations implements SourceContext {
+export class NodeMigrations implements PredictContext {
   /** The node's MigSink role: migrations, loads and restores into its slots. */
   readonly sink: MigrationSink;
   /** Saves in progress (tasks held stopped until their container is stored). */
@@ -38,9 +42,12 @@ export class NodeMigrations implements SourceContext {
   readonly inDoubt = new Map<string, InDoubt>();
   /** Migrations in flight from this node, by task id. */
   readonly runs = new Map<string, MigrationRun>();
+  /** Tasks a prediction is measuring now. */
+  readonly measuring = new Set<string>();
   /** This node's gRPC address ('' until it serves): post-copy sinks fetch pages from it. */
   address = '';
   private readonly sinks = new Map<string, RemoteSink>();
+  private readonly discards = new Map<string, RemoteDiscard>();
 
   constructor(
     private readonly host: MigrationHost,
@@ -60,21 +67,41 @@ export class NodeMigrations implements SourceContext {
     return s;
   }
 
+  /** The Diagnostics service at `address`, kept for later predictions. */
+  private discardAt(address: string): RemoteDiscard {
+    let d = this.discards.get(address);
+    if (!d) {
+      d = new RemoteDiscard(address);
+      this.discards.set(address, d);
+    }
+    return d;
+  }
+
   /**
    * StopAndTransfer to the MigTask service at `sinkAddress` (a node or the
-   * middleware). A kept channel that cannot reach the sink (it broke in a network
-   * blip and gRPC is backing off) is replaced by a fresh one and the migration
-   * tried once more: nothing was stopped yet.
+   * middleware). With `predict`, a prediction of it first, reported in the
+   * statistics' `predicted` (its time is not part of the migration's). A kept
+   * channel that cannot reach the sink (it broke in a network blip and gRPC is
+   * backing off) is replaced by a fresh one and the migration tried once more:
+   * nothing was stopped yet.
    */
-  async migrate(sinkAddress: string, options: MigrateOptions, onProgress?: (p: MigrationProgress) => void): Promise<MigrationStats> {
+  async migrate(sinkAddress: string, options: MigrateOptions & { readonly predict?: boolean }, onProgress?: (p: MigrationProgress) => void): Promise<MigrationStats> {
+    const predicted = options.predict ? await this.predict(sinkAddress, options) : undefined;
+    let stats: MigrationStats;
     try {
-      return await this.migrateTo(this.sinkAt(sinkAddress), options, onProgress);
+      stats = await this.migrateTo(this.sinkAt(sinkAddress), options, onProgress);
     } catch (e: unknown) {
       if (!(e instanceof SinkUnreachable)) throw e;
       this.sinks.get(sinkAddress)?.close();
       this.sinks.delete(sinkAddress);
-      return this.migrateTo(this.sinkAt(sinkAddress), options, onProgress);
+      stats = await this.migrateTo(this.sinkAt(sinkAddress), options, onProgress);
     }
+    return predicted ? { ...stats, predicted } : stats;
+  }
+
+  /** PredictMigration: what StopAndTransfer to `sinkAddress` would cost now (see prediction.ts). */
+  predict(sinkAddress: string, options: PredictOptions): Promise<Prediction> {
+    return predictMigration(this.host, this.sinkAt(sinkAddress), this.discardAt(sinkAddress), options, this);
   }
 
   /** StopAndTransfer to any sink port (tests give their own). */
@@ -138,5 +165,7 @@ export class NodeMigrations implements SourceContext {
     this.checkpoints.close();
     for (const s of this.sinks.values()) s.close();
     this.sinks.clear();
+    for (const d of this.discards.values()) d.close();
+    this.discards.clear();
   }
 }

@@ -17,7 +17,7 @@ import { pipelined, slices } from './pipeline.ts';
 import { COMMIT_DEADLINE_MS } from './source-settle.ts';
 
 /** Longest pre-copy waits for the sink to work off its backlog before it stops the task (ms). */
-const CATCH_UP_MS = 2000;
+export const CATCH_UP_MS = 2000;
 const CATCH_UP_POLL_MS = 2;
 
 /** The container of a migration in `run.options.mode`. */

@@ -1,10 +1,12 @@
 /**
- * Step 1 of a migration, on the source: ask the sink's Info and refuse, before
- * any traveler stops, with the exact reason (word size, byte order, page size,
- * fingerprint, no MigSink slot, memory, compression). The middleware's archive
- * takes tasks of any partition; the node that restores one checks it then.
+ * Step 1 of a migration, on the source: check that the task can leave, ask the
+ * sink's Info and refuse, before any traveler stops, with the exact reason (word
+ * size, byte order, page size, fingerprint, no MigSink slot, memory,
+ * compression). The middleware's archive takes tasks of any partition; the node
+ * that restores one checks it then. A prediction (prediction.ts) goes through
+ * the same checks, so it refuses what the migration would.
  */
-import { Code, compressionFromWire, describeError, MigvisorError, type Compression, type CompressionChoice } from '../common/index.ts';
+import { Code, compressionFromWire, describeError, IllegalStateError, MigvisorError, type Compression, type CompressionChoice } from '../common/index.ts';
 import { endpointFromInfo, incompatibility, localEndpoint } from './compatibility.ts';
 import type { MigTask } from './mig-task.ts';
 import type { MigrationHost } from './migration-host.ts';
@@ -19,6 +21,28 @@ export class SinkUnreachable extends MigvisorError {
   constructor(sinkName: string, cause: unknown) {
     super(`cannot reach sink ${sinkName}: ${describeError(cause)}`, Code.UNAVAILABLE, { cause });
   }
+}
+
+/** What the source node offers the checks of {@link sourceTask}. */
+export interface SourceFacts {
+  /** This node's own gRPC address ('' when it serves none: no post-copy). */
+  readonly address: string;
+  /** Whether a migration of the task is in flight from this node. */
+  readonly migrating: (taskId: string) => boolean;
+}
+
+/**
+ * The task `options.task` of `host`, if it can leave now; otherwise the refusal
+ * (FAILED_PRECONDITION naming the state and `command`, or MigrationRefused).
+ */
+export function sourceTask(host: MigrationHost, options: MigrateOptions, facts: SourceFacts, command: string): MigTask {
+  const task = host.task(options.task);
+  if (task.state !== 'MigSource') throw new IllegalStateError(task.state, command);
+  if (!task.partition.migratable) throw new MigrationRefused(`partition ${task.partition.name} is not a MigPartition`);
+  if (task.postcopy) throw new MigrationRefused(`task ${options.task} still waits for ${task.postcopy.missing} page(s) of its last post-copy migration`);
+  if (options.mode === 'lazy' && !facts.address) throw new MigrationRefused('post-copy needs a node that serves gRPC (its pages are fetched from it)');
+  if (facts.migrating(options.task)) throw new IllegalStateError(task.state, command, `task ${options.task} is already migrating`);
+  return task;
 }
 
 /** The compression both ends use: `auto` is deflate when both have it, else none. */

@@ -84,6 +84,11 @@ export const CANCEL_REASONS = ['user', 'deadline'] as const;
 /** A reason of CancelMigration. */
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
+/** What ends the live rounds of a pre-copy migration: few pages dirty, or the rounds ran out. */
+export const PRECOPY_STOPS = ['few-dirty', 'max-rounds'] as const;
+/** A rule that ends pre-copy's live rounds. */
+export type PrecopyStop = (typeof PRECOPY_STOPS)[number];
+
 /** What a sink can say of a migration id (QueryMigration): an outcome, or that it never saw it. */
 export const QUERY_OUTCOMES = ['unknown', 'receiving', 'staged', 'active', 'aborted'] as const;
 /** A QueryMigration answer. */

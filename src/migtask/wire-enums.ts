@@ -16,6 +16,7 @@ import type { MigrationStatus__Output as WireMigrationStatus } from '../generate
 import type { MigrationOutcome__Output as WireMigrationOutcome } from '../generated/migvisor/v1/MigrationOutcome.ts';
 import type { MigrationStep__Output as WireMigrationStep } from '../generated/migvisor/v1/MigrationStep.ts';
 import type { CancelReason__Output as WireCancelReason } from '../generated/migvisor/v1/CancelReason.ts';
+import type { PrecopyStop__Output as WirePrecopyStop } from '../generated/migvisor/v1/PrecopyStop.ts';
 import {
   CANCEL_REASONS,
   CHANNEL_COMMANDS,
@@ -26,6 +27,7 @@ import {
   MIGRATION_PHASES,
   MIGRATION_STATUSES,
   MIGRATION_STEPS,
+  PRECOPY_STOPS,
   QUERY_OUTCOMES,
   RUN_STATES,
   TRAVELER_STATUSES,
@@ -59,3 +61,6 @@ export const MIGRATION_STEP_WIRE = wireEnum<(typeof MIGRATION_STEPS)[number], Ex
 
 /** CancelReason ↔ CANCEL_REASON_*. */
 export const CANCEL_REASON_WIRE = wireEnum<(typeof CANCEL_REASONS)[number], Extract<WireCancelReason, string>>('CANCEL_REASON_', CANCEL_REASONS);
+
+/** PrecopyStop ↔ PRECOPY_STOP_*. */
+export const PRECOPY_STOP_WIRE = wireEnum<(typeof PRECOPY_STOPS)[number], Extract<WirePrecopyStop, string>>('PRECOPY_STOP_', PRECOPY_STOPS);

@@ -45,6 +45,35 @@ export class PageTable {
     return out;
   }
 
+  /** How many pages are dirty. */
+  dirtyCount(): number {
+    let n = 0;
+    for (let i = 0; i < this.pageCount; i++) if ((this.flags[i] ?? 0) & Pte.DIRTY) n++;
+    return n;
+  }
+
+  /**
+   * Clears the dirty bits and returns which pages had them (1 a page), so that
+   * {@link restoreDirty} can put them back: a look at the pages dirtied over a
+   * while that leaves no trace.
+   */
+  takeDirty(): Uint8Array {
+    const taken = new Uint8Array(this.pageCount);
+    for (let i = 0; i < this.pageCount; i++) {
+      const f = this.flags[i] ?? 0;
+      if (f & Pte.DIRTY) {
+        taken[i] = 1;
+        this.flags[i] = f & ~Pte.DIRTY;
+      }
+    }
+    return taken;
+  }
+
+  /** Marks dirty again every page {@link takeDirty} took; pages dirtied since stay dirty too. */
+  restoreDirty(taken: Uint8Array): void {
+    for (let i = 0; i < this.pageCount; i++) if (taken[i]) this.flags[i] = (this.flags[i] ?? 0) | Pte.DIRTY;
+  }
+
   presentCount(): number {
     let n = 0;
     for (let i = 0; i < this.pageCount; i++) if ((this.flags[i] ?? 0) & Pte.PRESENT) n++;

@@ -43,7 +43,7 @@ describe('The command channel as a public API (a real cluster)', function () {
     it('lists exactly the services each process serves, with health and reflection', async () => {
       const standard = ['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
       expect(await listServices(a)).to.deep.equal([...standard, 'migvisor.v1.Cluster', 'migvisor.v1.Diagnostics', 'migvisor.v1.MigTask', 'migvisor.v1.NodeControl'].sort());
-      expect(await listServices(mw)).to.deep.equal([...standard, 'migvisor.v1.Cluster', 'migvisor.v1.MigTask', 'migvisor.v1.Middleware'].sort());
+      expect(await listServices(mw)).to.deep.equal([...standard, 'migvisor.v1.Cluster', 'migvisor.v1.Diagnostics', 'migvisor.v1.MigTask', 'migvisor.v1.Middleware'].sort());
     });
 
     it('returns the real file migvisor/v1/migtask.proto: package, dependencies, snake_case fields with json names, comments', async () => {

@@ -99,6 +99,17 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
     expect(mw.store).to.equal(`file://${storeDir}`);
   });
 
+  it('predicts a park (the archive serves Diagnostics) and parks nothing doing so', async () => {
+    const r = await cliJson<{ prediction: { totalMs: number; pages: string; inputs: { bandwidthBytesPerS: number; nonzeroPages: string } } }>([
+      'migrate', counter, '--from', 'field-a', '--to', mw.address, '--dry-run', '--probe-bytes', '1MiB', '--cluster', FIELD,
+    ]);
+    expect(r.prediction.totalMs).to.be.greaterThan(0);
+    expect(r.prediction.inputs.bandwidthBytesPerS).to.be.greaterThan(0);
+    expect(Number(r.prediction.pages)).to.equal(Number(r.prediction.inputs.nonzeroPages));
+    expect(await tasksOn(A), 'the counter stays on field-a').to.include(counter);
+    expect((await listOverGrpc(mw.address)).snapshots, 'nothing in the archive').to.deep.equal([]);
+  });
+
   it('parks the counter with labels: it leaves field-a, prints no more, and `where` says parked in that snapshot', async () => {
     await logA.waitForNumber(counter, COUNTER, 3, 10_000);
     parkedAt = Date.now();

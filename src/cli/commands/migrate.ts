@@ -1,10 +1,11 @@
 /**
- * Registers `migvisor migrate TASK --from A --to B [--mode full] [--compress auto]`;
- * the migration client is in ./migrate-run.ts, loaded when the command runs.
+ * Registers `migvisor migrate TASK --from A --to B [--mode full] [--compress auto]
+ * [--dry-run | --predict]`; the migration client is in ./migrate-run.ts, loaded
+ * when the command runs.
  */
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { COMPRESSION_CHOICES, MIGRATION_MODES, type CompressionChoice, type MigrationMode } from '../../common/vocabulary.ts';
-import { choiceOption, integer } from '../option-values.ts';
+import { choiceOption, integer, size } from '../option-values.ts';
 import { withClusterOption, type ClusterFlags } from '../remote-options.ts';
 import { action } from '../run-command.ts';
 
@@ -17,6 +18,12 @@ export interface MigrateFlags extends ClusterFlags {
   readonly deadlineMs?: number;
   readonly precopyStopPages?: number;
   readonly precopyMaxRounds?: number;
+  /** Predict the migration and move nothing. */
+  readonly dryRun?: boolean;
+  /** Predict, then migrate: the statistics show both. */
+  readonly predict?: boolean;
+  readonly dirtyWindowMs?: number;
+  readonly probeBytes?: number;
 }
 
 /** Adds the `migrate` command to the program. */
@@ -32,6 +39,10 @@ export function registerMigrateCommand(program: Command): void {
       .addOption(choiceOption('--compress <c>', 'page compression (must be supported by the sink)', COMPRESSION_CHOICES).default('auto'))
       .option('--deadline-ms <ms>', 'budget of the whole migration', integer('--deadline-ms'))
       .option('--precopy-stop-pages <n>', 'pre-copy: stop and copy once at most n pages are dirty (default 64)', integer('--precopy-stop-pages'))
-      .option('--precopy-max-rounds <n>', 'pre-copy: stop and copy after n rounds at most (default 12)', integer('--precopy-max-rounds')),
+      .option('--precopy-max-rounds <n>', 'pre-copy: stop and copy after n rounds at most (default 12)', integer('--precopy-max-rounds'))
+      .addOption(new Option('--dry-run', 'predict what the migration would cost (measures the task and the link) and move nothing').conflicts('predict'))
+      .option('--predict', 'predict first, then migrate: the statistics show predicted beside measured')
+      .option('--dirty-window-ms <ms>', 'with --dry-run: sample the dirty pages at least this long (default 200)', integer('--dirty-window-ms', 10))
+      .option('--probe-bytes <size>', 'with --dry-run: largest bandwidth probe stream, e.g. 4MiB (default 16MiB)', size('--probe-bytes')),
   ).action(action(async (task: string, flags: MigrateFlags) => (await import('./migrate-run.ts')).migrate(task, flags)));
 }

@@ -15,6 +15,8 @@ import type { InfoRequest as _migvisor_v1_InfoRequest, InfoRequest__Output as _m
 import type { InfoResponse as _migvisor_v1_InfoResponse, InfoResponse__Output as _migvisor_v1_InfoResponse__Output } from '../../migvisor/v1/InfoResponse.ts';
 import type { InitializeRequest as _migvisor_v1_InitializeRequest, InitializeRequest__Output as _migvisor_v1_InitializeRequest__Output } from '../../migvisor/v1/InitializeRequest.ts';
 import type { InitializeResponse as _migvisor_v1_InitializeResponse, InitializeResponse__Output as _migvisor_v1_InitializeResponse__Output } from '../../migvisor/v1/InitializeResponse.ts';
+import type { PredictMigrationRequest as _migvisor_v1_PredictMigrationRequest, PredictMigrationRequest__Output as _migvisor_v1_PredictMigrationRequest__Output } from '../../migvisor/v1/PredictMigrationRequest.ts';
+import type { PredictMigrationResponse as _migvisor_v1_PredictMigrationResponse, PredictMigrationResponse__Output as _migvisor_v1_PredictMigrationResponse__Output } from '../../migvisor/v1/PredictMigrationResponse.ts';
 import type { PushPagesRequest as _migvisor_v1_PushPagesRequest, PushPagesRequest__Output as _migvisor_v1_PushPagesRequest__Output } from '../../migvisor/v1/PushPagesRequest.ts';
 import type { PushPagesResponse as _migvisor_v1_PushPagesResponse, PushPagesResponse__Output as _migvisor_v1_PushPagesResponse__Output } from '../../migvisor/v1/PushPagesResponse.ts';
 import type { QueryMigrationRequest as _migvisor_v1_QueryMigrationRequest, QueryMigrationRequest__Output as _migvisor_v1_QueryMigrationRequest__Output } from '../../migvisor/v1/QueryMigrationRequest.ts';
@@ -140,6 +142,41 @@ export interface MigTaskClient extends grpc.Client {
   initialize(argument: _migvisor_v1_InitializeRequest, callback: grpc.requestCallback<_migvisor_v1_InitializeResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Source: what a StopAndTransfer of the same request would cost, without
+   * moving anything (README, "Migration": predicting). It negotiates exactly as
+   * StopAndTransfer does (the same refusals with the same messages; nothing is
+   * stopped), then measures while the task keeps running: the pages it dirties
+   * over a window (its dirty bits afterwards are as if nobody had looked), the
+   * round trip and the bandwidth to the sink over the route a migration takes
+   * (small Info calls, and short streams to the sink's Diagnostics Discard), and
+   * how well a sample of its pages compresses; then it computes the migration
+   * from these (the model of Prediction). FAILED_PRECONDITION while the task is
+   * migrating or being measured by another prediction; ABORTED if a migration
+   * of it starts during the measurement. NOT_FOUND for an unknown task.
+   */
+  PredictMigration(argument: _migvisor_v1_PredictMigrationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PredictMigrationResponse__Output>): grpc.ClientUnaryCall;
+  PredictMigration(argument: _migvisor_v1_PredictMigrationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PredictMigrationResponse__Output>): grpc.ClientUnaryCall;
+  PredictMigration(argument: _migvisor_v1_PredictMigrationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PredictMigrationResponse__Output>): grpc.ClientUnaryCall;
+  PredictMigration(argument: _migvisor_v1_PredictMigrationRequest, callback: grpc.requestCallback<_migvisor_v1_PredictMigrationResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Source: what a StopAndTransfer of the same request would cost, without
+   * moving anything (README, "Migration": predicting). It negotiates exactly as
+   * StopAndTransfer does (the same refusals with the same messages; nothing is
+   * stopped), then measures while the task keeps running: the pages it dirties
+   * over a window (its dirty bits afterwards are as if nobody had looked), the
+   * round trip and the bandwidth to the sink over the route a migration takes
+   * (small Info calls, and short streams to the sink's Diagnostics Discard), and
+   * how well a sample of its pages compresses; then it computes the migration
+   * from these (the model of Prediction). FAILED_PRECONDITION while the task is
+   * migrating or being measured by another prediction; ABORTED if a migration
+   * of it starts during the measurement. NOT_FOUND for an unknown task.
+   */
+  predictMigration(argument: _migvisor_v1_PredictMigrationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PredictMigrationResponse__Output>): grpc.ClientUnaryCall;
+  predictMigration(argument: _migvisor_v1_PredictMigrationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PredictMigrationResponse__Output>): grpc.ClientUnaryCall;
+  predictMigration(argument: _migvisor_v1_PredictMigrationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PredictMigrationResponse__Output>): grpc.ClientUnaryCall;
+  predictMigration(argument: _migvisor_v1_PredictMigrationRequest, callback: grpc.requestCallback<_migvisor_v1_PredictMigrationResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Post-copy, served by the sink: the source pushes the pages the sink still
    * lacks. The first message names the migration; the others carry PAGES chunks.
    */
@@ -253,6 +290,21 @@ export interface MigTaskHandlers extends grpc.UntypedServiceImplementation {
   Initialize: grpc.handleUnaryCall<_migvisor_v1_InitializeRequest__Output, _migvisor_v1_InitializeResponse>;
   
   /**
+   * Source: what a StopAndTransfer of the same request would cost, without
+   * moving anything (README, "Migration": predicting). It negotiates exactly as
+   * StopAndTransfer does (the same refusals with the same messages; nothing is
+   * stopped), then measures while the task keeps running: the pages it dirties
+   * over a window (its dirty bits afterwards are as if nobody had looked), the
+   * round trip and the bandwidth to the sink over the route a migration takes
+   * (small Info calls, and short streams to the sink's Diagnostics Discard), and
+   * how well a sample of its pages compresses; then it computes the migration
+   * from these (the model of Prediction). FAILED_PRECONDITION while the task is
+   * migrating or being measured by another prediction; ABORTED if a migration
+   * of it starts during the measurement. NOT_FOUND for an unknown task.
+   */
+  PredictMigration: grpc.handleUnaryCall<_migvisor_v1_PredictMigrationRequest__Output, _migvisor_v1_PredictMigrationResponse>;
+  
+  /**
    * Post-copy, served by the sink: the source pushes the pages the sink still
    * lacks. The first message names the migration; the others carry PAGES chunks.
    */
@@ -286,6 +338,7 @@ export interface MigTaskDefinition extends grpc.ServiceDefinition {
   FetchPages: MethodDefinition<_migvisor_v1_FetchPagesRequest, _migvisor_v1_FetchPagesResponse, _migvisor_v1_FetchPagesRequest__Output, _migvisor_v1_FetchPagesResponse__Output>
   Info: MethodDefinition<_migvisor_v1_InfoRequest, _migvisor_v1_InfoResponse, _migvisor_v1_InfoRequest__Output, _migvisor_v1_InfoResponse__Output>
   Initialize: MethodDefinition<_migvisor_v1_InitializeRequest, _migvisor_v1_InitializeResponse, _migvisor_v1_InitializeRequest__Output, _migvisor_v1_InitializeResponse__Output>
+  PredictMigration: MethodDefinition<_migvisor_v1_PredictMigrationRequest, _migvisor_v1_PredictMigrationResponse, _migvisor_v1_PredictMigrationRequest__Output, _migvisor_v1_PredictMigrationResponse__Output>
   PushPages: MethodDefinition<_migvisor_v1_PushPagesRequest, _migvisor_v1_PushPagesResponse, _migvisor_v1_PushPagesRequest__Output, _migvisor_v1_PushPagesResponse__Output>
   QueryMigration: MethodDefinition<_migvisor_v1_QueryMigrationRequest, _migvisor_v1_QueryMigrationResponse, _migvisor_v1_QueryMigrationRequest__Output, _migvisor_v1_QueryMigrationResponse__Output>
   Receive: MethodDefinition<_migvisor_v1_ReceiveRequest, _migvisor_v1_ReceiveResponse, _migvisor_v1_ReceiveRequest__Output, _migvisor_v1_ReceiveResponse__Output>

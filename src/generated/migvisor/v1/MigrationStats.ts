@@ -4,6 +4,7 @@
 import type { MigrationMode as _migvisor_v1_MigrationMode, MigrationMode__Output as _migvisor_v1_MigrationMode__Output } from '../../migvisor/v1/MigrationMode.ts';
 import type { MigrationStatus as _migvisor_v1_MigrationStatus, MigrationStatus__Output as _migvisor_v1_MigrationStatus__Output } from '../../migvisor/v1/MigrationStatus.ts';
 import type { Compression as _migvisor_v1_Compression, Compression__Output as _migvisor_v1_Compression__Output } from '../../migvisor/v1/Compression.ts';
+import type { Prediction as _migvisor_v1_Prediction, Prediction__Output as _migvisor_v1_Prediction__Output } from '../../migvisor/v1/Prediction.ts';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -102,6 +103,11 @@ export interface MigrationStats {
    * File handles closed by the move.
    */
   'closedHandles'?: (number | string | Long);
+  /**
+   * What the migration was predicted to cost before it started (set when the
+   * StopAndTransferRequest asked with `predict`).
+   */
+  'predicted'?: (_migvisor_v1_Prediction | null);
 }
 
 /**
@@ -200,4 +206,9 @@ export interface MigrationStats__Output {
    * File handles closed by the move.
    */
   'closedHandles': (number);
+  /**
+   * What the migration was predicted to cost before it started (set when the
+   * StopAndTransferRequest asked with `predict`).
+   */
+  'predicted': (_migvisor_v1_Prediction__Output | null);
 }

@@ -41,6 +41,12 @@ export interface StopAndTransferRequest {
    */
   'sinkName'?: (string);
   /**
+   * Predict first (as PredictMigration with this request and its default window
+   * and probe), then migrate; the statistics carry the prediction in
+   * `predicted`. The time the prediction takes is not part of total_ms.
+   */
+  'predict'?: (boolean);
+  /**
    * Set when deadline_ms is given; absent: its default.
    */
   'optionalDeadlineMs'?: "deadlineMs";
@@ -90,6 +96,12 @@ export interface StopAndTransferRequest__Output {
    * The sink's name, for statistics and forwarding records. Default: its address.
    */
   'sinkName': (string);
+  /**
+   * Predict first (as PredictMigration with this request and its default window
+   * and probe), then migrate; the statistics carry the prediction in
+   * `predicted`. The time the prediction takes is not part of total_ms.
+   */
+  'predict': (boolean);
   /**
    * Set when deadline_ms is given; absent: its default.
    */
