@@ -96,7 +96,7 @@ describe('scenario run', function () {
         for (const m of x.moves) {
           // Over 5 ms each way, a migration takes a few round trips: well over 20 ms.
           expect(m.endMs - m.startMs, `${x.name} ${m.from}->${m.to}`).to.be.greaterThan(20);
-          expect(Number(m.stats?.['downtimeMs']), 'downtime').to.be.greaterThan(0).and.at.most(250);
+          expect(Number(m.stats?.['downtimeMs']), 'downtime').to.be.greaterThan(0).and.at.most(1000);
           expect(m.phases.map((p) => p.phase)).to.include('commit');
         }
         // c ran on field-a, then field-b, then field-a again, with two stops between.
