@@ -66,9 +66,12 @@ class RunExecution {
     private readonly env: RunEnvironment,
   ) {
     this.testbed = new Testbed(env.access.cluster, (e) => this.onTestbed(e));
-    env.signal?.addEventListener('abort', () => this.abort.abort(env.signal?.reason), { once: true });
+    env.signal?.addEventListener('abort', this.onCampaignAbort, { once: true });
     for (const t of plan.tasks) this.tasks.set(t.name, { ids: [], lost: [] });
   }
+
+  /** The campaign's stop reaches this run (removed when the run ends: a campaign runs many). */
+  private readonly onCampaignAbort = (): void => this.abort.abort(this.env.signal?.reason);
 
   private now(): number {
     return performance.now() - this.t0;
@@ -97,6 +100,7 @@ class RunExecution {
       error = describeError(e);
     } finally {
       clearTimeout(timer);
+      this.env.signal?.removeEventListener('abort', this.onCampaignAbort);
     }
     if (this.abort.signal.aborted && !error) error = describeError(this.abort.signal.reason);
     const durationMs = this.now();

@@ -6,7 +6,7 @@
  * in progress, stops the cluster and cleans up.
  */
 import { formatDuration } from '../../config/index.ts';
-import { loadScenario, runCampaign, summaryTable, writeReports, type ScenarioReport } from '../../scenario/index.ts';
+import { loadScenario, runCampaign, summaryTable, writeReports, type ScenarioReport, type StepRecord } from '../../scenario/index.ts';
 import { printJson, Exit } from '../run-command.ts';
 import type { ScenarioRunFlags } from './scenario.ts';
 
@@ -43,7 +43,7 @@ export async function run(file: string, flags: ScenarioRunFlags): Promise<number
       signal: stop.signal,
       ...(flags.verbose ? { log: (l: string) => void say(l) } : {}),
       onRun: (name, i, n) => void (n > 1 && say(`run ${i + 1}/${n}: ${name}`)),
-      onStep: (_run, s) => void (flags.verbose || !s.ok ? say(`  ${s.ok ? 'ok ' : 'FAIL'} ${formatDuration(s.startMs)} ${s.text}${s.error ? `: ${s.error}` : ''}`) : undefined),
+      onStep: (_run, s) => void (flags.verbose || !s.ok ? say(stepLine(s)) : undefined),
       onRunDone: (r) => void say(`  ${r.verdict}${r.error ? ` (${r.error})` : ''} in ${formatDuration(r.durationMs)}`),
     });
   } finally {
@@ -56,4 +56,10 @@ export async function run(file: string, flags: ScenarioRunFlags): Promise<number
   else process.stdout.write(`${summaryTable(report)}\n`);
   if (interrupted) return 130;
   return report.verdict === 'passed' ? Exit.OK : Exit.FAILURE;
+}
+
+/** One line of progress for a step: what it was, where it is written, when it ran, and how it failed. */
+function stepLine(s: StepRecord): string {
+  const when = `line ${s.line}, +${formatDuration(s.startMs)}, took ${formatDuration(Math.max(0, s.endMs - s.startMs))}`;
+  return s.ok ? `  ok: ${s.text} (${when})` : `  step failed: ${s.text} (${when}): ${s.error ?? 'no reason given'}`;
 }
