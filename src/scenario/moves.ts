@@ -4,7 +4,7 @@
  * stream's phases are timed as they come; `onPhase` lets a `during` fault strike
  * at one; the move's end is its statistics or its gRPC status.
  */
-import { COMPRESSION_WIRE, MIGRATION_MODE_WIRE, MigvisorError, serverStream, toProtoJson } from '../common/index.ts';
+import { COMPRESSION_WIRE, MIGRATION_MODE_WIRE, MigvisorError, serverStream, toProtoJson, unary } from '../common/index.ts';
 import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
 import type { ClusterAccess } from './cluster-access.ts';
 import type { MoveSpec, Phase } from './model.ts';
@@ -59,6 +59,25 @@ export interface MoveContext {
   readonly snapshot?: string;
   /** Called at each new phase. */
   readonly onPhase?: (phase: Phase, atMs: number) => void;
+  /**
+   * The step's end (its timeout, the run's, Ctrl-C): a migration or park still in
+   * flight is cancelled on its source (CancelMigration, reason DEADLINE), so the
+   * task resumes where it was instead of finishing its move behind the next step.
+   */
+  readonly signal?: AbortSignal;
+}
+
+/** Asks the source node to cancel the task's migration; a move past its switch-over is refused there and goes on. */
+function cancelOnAbort(ctx: MoveContext, spec: MoveSpec): () => void {
+  const signal = ctx.signal;
+  if (!signal || spec.kind === 'restore') return () => {};
+  const cancel = (): void => {
+    const c = ctx.access.migTask(ctx.from);
+    unary(c.CancelMigration, c, { taskId: ctx.taskId, reason: 'CANCEL_REASON_DEADLINE' }, `cancel the migration of ${ctx.taskId}`).catch(() => undefined);
+  };
+  if (signal.aborted) cancel();
+  else signal.addEventListener('abort', cancel, { once: true });
+  return () => signal.removeEventListener('abort', cancel);
 }
 
 function phaseOf(wire: unknown): Phase | undefined {
@@ -83,6 +102,7 @@ export async function runMove(spec: MoveSpec, ctx: MoveContext): Promise<MoveRes
   let stats: MigrationStats__Output | undefined;
   let snapshot: string | undefined;
   let taskId: string | undefined;
+  const stopCancelling = cancelOnAbort(ctx, spec);
   try {
     if (spec.kind === 'park') {
       const c = ctx.access.middleware();
@@ -119,6 +139,8 @@ export async function runMove(spec: MoveSpec, ctx: MoveContext): Promise<MoveRes
     const message = (e instanceof Error ? e.message : String(e)).split('\n')[0] ?? '';
     const refused = code === 'FAILED_PRECONDITION' && /refused/.test(message) && !phases.some((p) => p.phase !== 'negotiate');
     return { record: { ...base, endMs: ctx.now(), outcome: refused ? 'refused' : 'failed', code, error: message } };
+  } finally {
+    stopCancelling();
   }
   const endMs = ctx.now();
   const downtimeMs = stats?.downtimeMs ?? 0;

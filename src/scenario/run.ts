@@ -189,7 +189,7 @@ class RunExecution {
           if (step.after) await this.trigger(step.after, bound.signal);
           if (step.waitMs) await this.sleep(step.waitMs, bound.signal);
           if (step.action) {
-            const failure = await this.act(step.action);
+            const failure = await this.act(step.action, bound.signal);
             if (failure) {
               ok = false;
               error = failure;
@@ -265,7 +265,7 @@ class RunExecution {
   }
 
   /** Does what the action says; resolves with why it failed, or undefined. */
-  private async act(a: Action): Promise<string | undefined> {
+  private async act(a: Action, signal: AbortSignal): Promise<string | undefined> {
     switch (a.type) {
       case 'start':
         await this.start(a.task);
@@ -274,7 +274,7 @@ class RunExecution {
         await this.restartTask(a.task);
         return undefined;
       case 'move': {
-        const r = await this.move(a.move);
+        const r = await this.move(a.move, undefined, signal);
         return r.record.outcome === 'completed' ? undefined : `${r.record.code}: ${r.record.error}`;
       }
       case 'link': {
@@ -294,12 +294,16 @@ class RunExecution {
         const target = a.during.phase;
         let struck: Promise<void> | undefined;
         let strikeError: string | undefined;
-        const r = await this.move(a.during.move, (phase) => {
-          if (struck || PHASE_ORDER.indexOf(phase) < PHASE_ORDER.indexOf(target)) return;
-          struck = this.fault(a, a.during!.move).catch((e: unknown) => {
-            strikeError = describeError(e);
-          });
-        });
+        const r = await this.move(
+          a.during.move,
+          (phase) => {
+            if (struck || PHASE_ORDER.indexOf(phase) < PHASE_ORDER.indexOf(target)) return;
+            struck = this.fault(a, a.during!.move).catch((e: unknown) => {
+              strikeError = describeError(e);
+            });
+          },
+          signal,
+        );
         await struck;
         if (!struck) return `the ${a.during.move.kind} ended (${r.record.outcome}) before phase ${target}: fault ${a.fault} was not injected`;
         if (strikeError) return `fault ${a.fault} failed: ${strikeError}`;
@@ -332,7 +336,7 @@ class RunExecution {
   }
 
   /** Makes a move of a task, keeping its place and the timeline up to date. */
-  private async move(spec: MoveSpec, onPhase?: (phase: Phase) => void): Promise<MoveResult> {
+  private async move(spec: MoveSpec, onPhase?: (phase: Phase) => void, signal?: AbortSignal): Promise<MoveResult> {
     const state = this.tasks.get(spec.task)!;
     if (!state.id) throw new MigvisorError(`task ${spec.task} has not been started`);
     const from = state.where;
@@ -360,6 +364,7 @@ class RunExecution {
       from: from ?? 'middleware',
       ...(state.snapshot ? { snapshot: state.snapshot } : {}),
       ...(onPhase ? { onPhase } : {}),
+      ...(signal ? { signal } : {}),
     }).finally(unsubscribe);
     this.moves.push(r.record);
     const stopMs = r.record.phases.find((p) => p.phase === 'stop')?.atMs;

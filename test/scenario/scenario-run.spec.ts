@@ -154,7 +154,17 @@ describe('scenario run', function () {
       const downtime = budget.expectations.find((e) => e.kind === 'downtime_ms')!;
       expect(downtime.verdict).to.equal('failed');
       expect(downtime.reason).to.match(/the full field-a->field-b stopped the task for [\d.]+ ms; at most 0.01 ms expected/);
-      expect(r.stdout).to.contain('2 runs: 0 passed, 2 failed');
+      // A step that times out fails the run, and cancels its migration: the task goes on where it was.
+      const late = r.report.runs.find((x) => x.name === 'broken=timeout')!;
+      const verdicts = Object.fromEntries(late.expectations.map((e) => [e.kind, e]));
+      expect(verdicts['steps']?.verdict).to.equal('failed');
+      expect(verdicts['steps']?.reason).to.match(/step timed out after 200 ms/);
+      expect(verdicts['migration_fails']?.verdict, verdicts['migration_fails']?.reason).to.equal('passed');
+      expect(verdicts['migration_fails']?.reason).to.match(/DEADLINE_EXCEEDED: the deadline of the migration of .* was declared expired; the task runs on field-a again/);
+      expect(verdicts['ends_on']?.verdict, verdicts['ends_on']?.reason).to.equal('passed');
+      expect(verdicts['continuity']?.verdict, verdicts['continuity']?.reason).to.equal('passed');
+      expect(verdicts['runs_once']?.verdict, verdicts['runs_once']?.reason).to.equal('passed');
+      expect(r.stdout).to.contain('3 runs: 0 passed, 3 failed');
       const xml = fs.readFileSync(path.join(r.dir, 'junit.xml'), 'utf8');
       expect(xml).to.contain('<failure').and.contain('printed twice');
     });
