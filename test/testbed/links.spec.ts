@@ -131,7 +131,9 @@ describe('testbed links', function () {
     const shaped = await rtt();
     bed.net.set('a', 'b', { latencyMs: 0 });
     const base = await rtt();
-    expect(shaped - base).to.be.within(29, 36);
+    // At least the latency each way (less the millisecond a wake may deliver early),
+    // and not twice it: a loaded machine's timers come late, never early by more.
+    expect(shaped - base).to.be.within(28, 45);
   });
 
   it('shares a direction fairly between two connections: each gets about half', async () => {
