@@ -86,6 +86,8 @@ export class HealthMonitor {
   private readonly deadlines = new Map<MigTraveler, { readonly task: MigTask; readonly tick: number }>();
   /** Travelers whose sp is out of their stack slice (reported once until it is back). */
   private readonly overflowing = new WeakSet<MigTraveler>();
+  /** Top of traveler 0's stack slice, per partition definition. */
+  private readonly stackTops = new Map<object, number>();
 
   constructor(
     private readonly host: HmHost,
@@ -161,7 +163,7 @@ export class HealthMonitor {
     }
     if (this.overflowing.has(t)) return;
     this.overflowing.add(t);
-    this.raise(task, t, 'stack-overflow', `sp 0x${(Number(t.reg(SP)) >>> 0).toString(16)} is below its stack slice`);
+    this.raise(task, t, 'stack-overflow', `sp 0x${(Number(t.cpu.r[SP]) >>> 0).toString(16)} is below its stack slice`);
   }
 
   /** The kept entries of the HM log (the newest `limit`). */
@@ -169,11 +171,16 @@ export class HealthMonitor {
     return this.log.list(limit);
   }
 
+  /** Whether the traveler's sp is below its stack slice (checked each time it loses the CPU, so kept cheap). */
   private outOfStack(task: MigTask, t: MigTraveler): boolean {
     const def = task.partition.def;
-    const top = stackTop(def, t.id);
-    const sp = Number(t.reg(SP));
-    return sp < top - def.stackPerTraveler;
+    let top0 = this.stackTops.get(def);
+    if (top0 === undefined) {
+      top0 = stackTop(def, 0);
+      this.stackTops.set(def, top0);
+    }
+    const bottom = top0 - (t.id + 1) * def.stackPerTraveler;
+    return Number(t.cpu.r[SP]) < bottom;
   }
 
   private handle(task: MigTask, t: MigTraveler, event: HmEvent, details: string, fault: TravelerFault | undefined): HmAction {

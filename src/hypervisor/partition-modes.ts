@@ -50,6 +50,12 @@ export interface PartitionStatus {
   readonly tasks: readonly { readonly task: string; readonly slot: string; readonly startCondition: StartCondition }[];
 }
 
+/** Whether a traveler may run in a partition of this live mode (undefined: no modes kept, it may). */
+export function mayRunIn(state: { readonly mode: PartitionMode } | undefined, traveler: MigTraveler): boolean {
+  const mode = state?.mode;
+  return mode === 'NORMAL' || mode === undefined || (mode !== 'IDLE' && traveler.id === 0);
+}
+
 interface State {
   mode: PartitionMode;
   condition: StartCondition;
@@ -85,8 +91,12 @@ export class PartitionModes {
 
   /** Whether a traveler of the partition may run: all in NORMAL, only traveler 0 of each task while starting. */
   mayRun(partition: string, traveler: MigTraveler): boolean {
-    const mode = this.states.get(partition)?.mode;
-    return mode === 'NORMAL' || mode === undefined || ((mode === 'COLD_START' || mode === 'WARM_START') && traveler.id === 0);
+    return mayRunIn(this.states.get(partition), traveler);
+  }
+
+  /** The partition's live mode (for the run loop, which asks per traveler and keeps this instead of the name). */
+  live(partition: string): { readonly mode: PartitionMode } | undefined {
+    return this.states.get(partition);
   }
 
   /** A task started here from its program (Initialize, Copy). */

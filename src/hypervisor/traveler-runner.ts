@@ -7,11 +7,12 @@
  * step faults that traveler (kind `internal`); it never takes the node down.
  */
 import { describeError } from '../common/index.ts';
-import { CpuTrap, run } from '../machine/index.ts';
+import type { PartitionMode } from '../config/index.ts';
+import { CpuTrap, run, Sys } from '../machine/index.ts';
 import type { FaultKind, MigTask, MigTraveler, TravelerFault } from '../migtask/index.ts';
 import { MemoryFault, SysError } from '../partition/index.ts';
-import { Sys } from '../machine/index.ts';
 import type { Node } from './node.ts';
+import { mayRunIn } from './partition-modes.ts';
 import { RunQueue } from './scheduler.ts';
 import { BadSystemCall, pollWait, systemCall } from './syscalls.ts';
 
@@ -52,12 +53,13 @@ export class TravelerRunner {
     const queue = this.queues.get(partition);
     if (!queue || queue.size === 0) return;
     const { modes, hm } = this.node.health;
-    if (!modes.runs(partition)) return;
+    const mode = modes.live(partition);
+    if (mode?.mode === 'IDLE') return;
     hm.checkDeadlines(partition);
     let budget = this.node.def.cpu.instructionsPerTick;
     const eligible = (e: Entry): boolean => {
       const { task, traveler } = e;
-      if (task.state !== 'MigSource' || task.paused || traveler.yieldedAt === this.node.tick || !modes.mayRun(partition, traveler)) return false;
+      if (task.state !== 'MigSource' || task.paused || traveler.yieldedAt === this.node.tick || !mayRunIn(mode, traveler)) return false;
       if (traveler.status === 'waiting') return this.poll(task, traveler);
       return traveler.status === 'ready';
     };
@@ -65,7 +67,7 @@ export class TravelerRunner {
       const e = queue.pick(eligible);
       if (!e) break;
       try {
-        budget -= this.runTraveler(e.task, e.traveler, budget);
+        budget -= this.runTraveler(e.task, e.traveler, budget, mode);
       } catch (err: unknown) {
         // A defect in the simulator must not take the node down: stop this traveler, report it.
         this.fault(e.task, e.traveler, new InternalFault(err));
@@ -91,11 +93,10 @@ export class TravelerRunner {
    * system calls that complete at once, and loses it when it yields, waits, exits,
    * faults or exhausts the budget. Returns the instructions it executed.
    */
-  private runTraveler(task: MigTask, t: MigTraveler, budget: number): number {
+  private runTraveler(task: MigTask, t: MigTraveler, budget: number, mode: { readonly mode: PartitionMode } | undefined): number {
     let used = 0;
-    const { modes, hm } = this.node.health;
-    const partition = task.partition.name;
-    while (used < budget && t.status === 'ready' && t.yieldedAt !== this.node.tick && !task.paused && modes.mayRun(partition, t)) {
+    const hm = this.node.health.hm;
+    while (used < budget && t.status === 'ready' && t.yieldedAt !== this.node.tick && !task.paused && mayRunIn(mode, t)) {
       const n = run(t.cpu, task.cache, budget - used);
       t.instructions += n;
       used += n;

@@ -156,6 +156,35 @@ start:  li    r0, 'B'
     expect(node.health.modes.status('app')!.tasks.every((t) => t.startCondition === 'HM_PARTITION_RESTART')).to.equal(true);
   });
 
+  it('warm-restart-partition resumes each task from its checkpoint (WARM_START, HM_PARTITION_RESTART)', () => {
+    const { node, events, start } = hmNode('    health_monitor:\n      application-error: { action: warm-restart-partition }');
+    start(`
+        .text
+start:  sys   hm_checkpoint
+        cmpi  r0, 0
+        bne   back
+        li    r0, 7
+        li    r2, 0
+        sys   hm_raise
+        li    r0, 'N'
+        sys   putc
+        li    r0, 10
+        sys   putc
+back:   li    r0, 'W'
+        sys   putc
+        li    r0, 10
+        sys   putc
+        li    r0, 0
+        sys   exit
+`);
+    node.runTicks(2);
+    expect(lines(events)).to.deep.equal(['W']);
+    const change = events.find((e) => e.kind === 'partition');
+    expect(change).to.include({ from: 'NORMAL', to: 'WARM_START', condition: 'HM_PARTITION_RESTART' });
+    expect(change).to.have.property('detail').that.matches(/from its checkpoint of tick 0/);
+    expect(node.health.hm.entries()[0]).to.include({ event: 'application-error', level: 'partition', action: 'warm-restart-partition' });
+  });
+
   it('a write below the stack slice is a stack overflow, and so is an sp that left it', () => {
     const { node, start } = hmNode('    health_monitor:\n      stack-overflow: { level: task, action: stop-traveler }');
     const task = start(`

@@ -76,6 +76,8 @@ describe('Health monitor and partition modes (real nodes)', function () {
     const refused = await runCli(['partition', 'mode', '--node', A, 'ctrl', 'NORMAL']);
     expect(refused.code).to.equal(1);
     expect(refused.stderr.trim()).to.equal(`migvisor: partition ctrl on ${A}: NORMAL refused in mode IDLE (INVALID_MODE)`);
+    const unknown = await runCli(['partition', 'status', '--node', A, 'nope']);
+    expect([unknown.code, unknown.stderr.trim()]).to.deep.equal([1, 'migvisor: partition "nope" not found on node hm-a']);
     const again = await cliOk(['partition', 'mode', '--node', A, 'ctrl', 'IDLE']);
     expect(again).to.match(/already IDLE \(NO_ACTION\)/);
     await cliOk(['partition', 'mode', '--node', A, 'ctrl', 'COLD_START']);
