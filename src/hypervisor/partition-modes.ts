@@ -50,7 +50,10 @@ export interface PartitionStatus {
   readonly tasks: readonly { readonly task: string; readonly slot: string; readonly startCondition: StartCondition }[];
 }
 
-/** Whether a traveler may run in a partition of this live mode (undefined: no modes kept, it may). */
+/**
+ * Whether a traveler may run in a partition of this live mode ({@link PartitionModes.live}):
+ * all in NORMAL, only traveler 0 of each task while starting, none while IDLE.
+ */
 export function mayRunIn(state: { readonly mode: PartitionMode } | undefined, traveler: MigTraveler): boolean {
   const mode = state?.mode;
   return mode === 'NORMAL' || mode === undefined || (mode !== 'IDLE' && traveler.id === 0);
@@ -82,16 +85,6 @@ export class PartitionModes {
   /** The partition's mode (undefined: no such partition). */
   mode(partition: string): PartitionMode | undefined {
     return this.states.get(partition)?.mode;
-  }
-
-  /** Whether the partition's window runs anything (not while IDLE). */
-  runs(partition: string): boolean {
-    return this.states.get(partition)?.mode !== 'IDLE';
-  }
-
-  /** Whether a traveler of the partition may run: all in NORMAL, only traveler 0 of each task while starting. */
-  mayRun(partition: string, traveler: MigTraveler): boolean {
-    return mayRunIn(this.states.get(partition), traveler);
   }
 
   /** The partition's live mode (for the run loop, which asks per traveler and keeps this instead of the name). */
