@@ -208,7 +208,7 @@ export class HealthMonitor {
         else {
           this.host.stopTraveler(task, t, stopFault());
           action = 'stop-traveler';
-          what = 'no restart image on this node: traveler stopped';
+          what = 'no restart image on this node (it arrived by migration and took no checkpoint here): traveler stopped';
         }
         break;
       }
@@ -294,8 +294,6 @@ function describeRestart(r: Restarted): string {
   switch (r.kind) {
     case 'checkpoint':
       return `warm from its checkpoint of tick ${r.tick}`;
-    case 'arrival':
-      return `from the state it arrived in at tick ${r.tick} (no checkpoint)`;
     case 'entry':
       return 'from its entry (no checkpoint)';
   }

@@ -3,7 +3,7 @@
  * "Health monitor", "Partition modes"): what the node hands its scheduler and
  * system calls, and how they reach back into the node. It follows every slot's
  * MigThread to know when a task started (its entry image, NORMAL_START), arrived
- * by migration (MIGRATED) or ended.
+ * by migration (MIGRATED, no image) or ended.
  */
 import type { MigTask, MigTraveler, Transition, TravelerFault } from '../migtask/index.ts';
 import { HealthMonitor, type HmHost } from './health-monitor.ts';
@@ -63,12 +63,10 @@ export class NodeHealth implements HmSysHost {
     const id = slot.id;
     if (id === undefined) return;
     if (t.to === 'MigSource' && t.command === 'initialized') {
-      this.images.captureStart(slot, 'entry', this.node.tick);
+      this.images.captureEntry(slot, this.node.tick);
       this.modes.taskStarted(id);
     } else if (t.to === 'MigSource' && t.command === 'activate') {
-      // A post-copy arrival has pages still to come: no image of it can be taken.
-      if (!slot.postcopy) this.images.captureStart(slot, 'arrival', this.node.tick);
-      else this.images.forget(id);
+      this.images.forget(id);
       this.modes.taskArrived(id);
     } else if (t.to === 'MigSink') {
       this.images.forget(id);
@@ -83,7 +81,7 @@ export class NodeHealth implements HmSysHost {
     for (const slot of this.node.slots) {
       if (slot.partition.name !== partition || slot.state !== 'MigSource' || slot.id === undefined) continue;
       const r = this.images.restart(slot, warm);
-      done.push(`${slot.id} ${r ? (r.kind === 'checkpoint' ? `from its checkpoint of tick ${r.tick}` : r.kind === 'arrival' ? `from its arrival at tick ${r.tick}` : 'from its entry') : 'not restarted (no restart image)'}`);
+      done.push(`${slot.id} ${r ? (r.kind === 'checkpoint' ? `from its checkpoint of tick ${r.tick}` : 'from its entry') : 'not restarted (no restart image: it arrived by migration and took no checkpoint here)'}`);
     }
     this.node.syncQueue(partition);
     return done.join(', ');

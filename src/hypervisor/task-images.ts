@@ -1,17 +1,19 @@
 /**
  * Restart images of the node's tasks (README "Health monitor"): what a task is
- * restarted from. Each task has an `entry` image (taken when it was initialized,
- * or, for a task that arrived by migration, when it was activated here: `arrival`)
- * and, once it called `hm_checkpoint`, a `checkpoint` image. A warm restart uses
- * the checkpoint when there is one, a cold restart never does. Images stay on
- * their node: they do not travel with a migrating task.
+ * restarted from. A task started here (Initialize, Copy) has an `entry` image,
+ * taken before its first instruction; once it called `hm_checkpoint` it has a
+ * `checkpoint` image too. A warm restart uses the checkpoint when there is one,
+ * a cold restart never does. Images keep only the pages that are not all zero,
+ * and stay on their node: a task that arrived by migration has none here until
+ * it calls `hm_checkpoint` (no copy of its memory is taken while it activates,
+ * which would add to the migration's downtime).
  */
 import { CodeCache } from '../machine/index.ts';
 import type { MigTask, MigTraveler, Wait } from '../migtask/index.ts';
 import { Pte } from '../partition/index.ts';
 
 /** Where a restart image comes from. */
-export type ImageKind = 'entry' | 'arrival' | 'checkpoint';
+export type ImageKind = 'entry' | 'checkpoint';
 
 interface TravelerImage {
   readonly r: Int32Array | BigInt64Array;
@@ -25,8 +27,8 @@ interface TravelerImage {
 interface Image {
   readonly kind: ImageKind;
   readonly tick: number;
-  /** Every page's bytes, in page order. */
-  readonly memory: Uint8Array;
+  /** The bytes of every page that is not all zero, by page number. */
+  readonly pages: ReadonlyMap<number, Uint8Array>;
   readonly travelers: readonly TravelerImage[];
 }
 
@@ -41,10 +43,10 @@ export class TaskImages {
   private readonly start = new Map<string, Image>();
   private readonly checkpoints = new Map<string, Image>();
 
-  /** Records the image a task starts from (its entry, or its arrival by migration). */
-  captureStart(task: MigTask, kind: 'entry' | 'arrival', tick: number): void {
+  /** Records the image a task starts from (before its first instruction). */
+  captureEntry(task: MigTask, tick: number): void {
     if (task.id === undefined) return;
-    this.start.set(task.id, capture(task, kind, tick));
+    this.start.set(task.id, capture(task, 'entry', tick));
     this.checkpoints.delete(task.id);
   }
 
@@ -81,9 +83,8 @@ export class TaskImages {
     const image = (warm ? this.checkpoints.get(task.id) : undefined) ?? this.start.get(task.id);
     if (!image || image.travelers.length !== task.travelers.length) return undefined;
     const space = task.space;
-    const size = space.pageSize;
     for (let p = 0; p < space.pageCount; p++) {
-      space.installPage(p, image.memory.subarray(p * size, (p + 1) * size));
+      space.installPage(p, image.pages.get(p));
       // Restored pages count as written (a pre-copy in progress must send them again).
       space.pageTable.flags[p] = space.pageTable.flags[p]! | Pte.DIRTY;
     }
@@ -109,9 +110,8 @@ export class TaskImages {
 
 function capture(task: MigTask, kind: ImageKind, tick: number): Image {
   const space = task.space;
-  const size = space.pageSize;
-  const memory = new Uint8Array(space.pageCount * size);
-  for (let p = 0; p < space.pageCount; p++) memory.set(space.pageBytes(p), p * size);
+  const pages = new Map<number, Uint8Array>();
+  for (let p = 0; p < space.pageCount; p++) if (!space.isZeroPage(p)) pages.set(p, space.pageBytes(p).slice());
   const travelers = task.travelers.map((t) => ({
     r: t.cpu.r.slice(),
     pc: t.cpu.pc,
@@ -121,5 +121,5 @@ function capture(task: MigTask, kind: ImageKind, tick: number): Image {
     wait: t.runnable ? t.wait : undefined,
     pendingConsole: t.pendingConsole,
   }));
-  return { kind, tick, memory, travelers };
+  return { kind, tick, pages, travelers };
 }

@@ -4,6 +4,7 @@
  * its events), the events that are no CPU fault, and the defaults without a table.
  */
 import { expect } from 'chai';
+import type { RawChunk } from '../../src/migtask/container-codec.ts';
 import { hmNode, lines } from '../support/hm-harness.ts';
 
 /** Prints `S`, then divides by zero; prints `after` if it goes on. */
@@ -183,6 +184,39 @@ back:   li    r0, 'W'
     expect(change).to.include({ from: 'NORMAL', to: 'WARM_START', condition: 'HM_PARTITION_RESTART' });
     expect(change).to.have.property('detail').that.matches(/from its checkpoint of tick 0/);
     expect(node.health.hm.entries()[0]).to.include({ event: 'application-error', level: 'partition', action: 'warm-restart-partition' });
+  });
+
+  it('a task that arrived in a container reads MIGRATED and, without a checkpoint there, is stopped by restart-task', async () => {
+    const table = '    health_monitor:\n      divide-by-zero: { level: task, action: restart-task }';
+    const source = hmNode(table);
+    const task = source.start(`
+        .text
+start:  li    r0, 30
+        sys   sleep
+        sys   partition_status
+        mov   r0, r1
+        sys   putn
+        li    r0, 10
+        sys   putc
+        li    r1, 0
+        div   r2, r1, r1
+`);
+    source.node.runTicks(1);
+    const chunks: RawChunk[] = [];
+    for await (const c of source.node.migrations.checkpoints.save(task.id!, 'none', true)) chunks.push(c);
+    const sink = hmNode(table);
+    async function* replay(): AsyncGenerator<RawChunk> {
+      yield* chunks;
+    }
+    const r = await sink.node.migrations.sink.receive(replay(), { activate: true });
+    sink.node.runTicks(60);
+    expect(lines(sink.events)).to.deep.equal(['4']); // START_MIGRATED
+    const arrived = sink.node.task(r.taskId);
+    expect(arrived.travelers[0]!.status).to.equal('faulted');
+    expect(sink.node.health.hm.entries()[0]).to.include({ event: 'divide-by-zero', action: 'stop-traveler' });
+    expect(sink.node.health.hm.entries()[0]!.details).to.match(/no restart image on this node \(it arrived by migration/);
+    source.node.shutdown();
+    sink.node.shutdown();
   });
 
   it('a write below the stack slice is a stack overflow, and so is an sp that left it', () => {

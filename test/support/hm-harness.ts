@@ -17,6 +17,7 @@ providers:
   box: { kind: gate, capacity: 2, message_size: 16 }
 partitions:
   app:
+    migratable: true
     slots: 2
     max_travelers: 2
     stack_per_traveler: 4KiB
