@@ -144,6 +144,15 @@ export class HealthMonitor {
     this.handlers.delete(id);
   }
 
+  /** A task restarted (from its entry or a checkpoint): its deadlines and its handler are cleared. */
+  restarted(task: MigTask): void {
+    this.handlers.delete(task.id ?? task.slotName);
+    for (const t of task.travelers) {
+      this.deadlines.delete(t);
+      this.overflowing.delete(t);
+    }
+  }
+
   /** Raises deadline-overrun for every traveler of `partition` past its deadline (each once). */
   checkDeadlines(partition: string): void {
     if (this.deadlines.size === 0) return;
@@ -204,7 +213,10 @@ export class HealthMonitor {
         break;
       case 'restart-task': {
         const r = this.images.restart(task, true);
-        if (r) what = `task restarted ${describeRestart(r)}`;
+        if (r) {
+          this.restarted(task);
+          what = `task restarted ${describeRestart(r)}`;
+        }
         else {
           this.host.stopTraveler(task, t, stopFault());
           action = 'stop-traveler';

@@ -81,6 +81,7 @@ export class NodeHealth implements HmSysHost {
     for (const slot of this.node.slots) {
       if (slot.partition.name !== partition || slot.state !== 'MigSource' || slot.id === undefined) continue;
       const r = this.images.restart(slot, warm);
+      if (r) this.hm.restarted(slot);
       done.push(`${slot.id} ${r ? (r.kind === 'checkpoint' ? `from its checkpoint of tick ${r.tick}` : 'from its entry') : 'not restarted (no restart image: it arrived by migration and took no checkpoint here)'}`);
     }
     this.node.syncQueue(partition);
