@@ -144,12 +144,17 @@ export class HealthMonitor {
     this.handlers.delete(id);
   }
 
-  /** A task restarted (from its entry or a checkpoint): its deadlines and its handler are cleared. */
+  /**
+   * A task restarted (from its entry or a checkpoint): its deadlines and its
+   * handler are cleared, and its travelers run again from the next tick (so a
+   * task that faults at once restarts at most once a tick).
+   */
   restarted(task: MigTask): void {
     this.handlers.delete(task.id ?? task.slotName);
     for (const t of task.travelers) {
       this.deadlines.delete(t);
       this.overflowing.delete(t);
+      t.yieldedAt = this.host.tick;
     }
   }
 

@@ -48,6 +48,13 @@ describe('health monitor', () => {
     expect(task.travelers[0]!.status).to.equal('ready');
   });
 
+  it('a task that faults at once restarts at most once a tick (its window ticks only)', () => {
+    const { node, start } = hmNode('    health_monitor:\n      bad-opcode: { level: task, action: restart-task }');
+    start('        .text\nstart:  .long 0\n');
+    node.runTicks(10); // app owns ticks 0-2, 4-6, 8-9 of these
+    expect(node.health.hm.entries().map((e) => e.tick)).to.deep.equal([0, 1, 2, 4, 5, 6, 8, 9]);
+  });
+
   it('restart-task goes back to the last hm_checkpoint, where the call returns 1', () => {
     const { node, events, start } = hmNode('    health_monitor:\n      divide-by-zero: { level: partition, action: restart-task }');
     const task = start(`
