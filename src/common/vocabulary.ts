@@ -34,7 +34,7 @@ export const MIGRATION_MODES = ['full', 'precopy', 'lazy'] as const;
 export type MigrationMode = (typeof MIGRATION_MODES)[number];
 
 /** The kinds of node events (`watch --kind`). */
-export const EVENT_KINDS = ['console', 'transition', 'fault', 'exit', 'migration'] as const;
+export const EVENT_KINDS = ['console', 'transition', 'fault', 'exit', 'migration', 'hm', 'partition'] as const;
 /** A kind of node event. */
 export type EventKind = (typeof EVENT_KINDS)[number];
 

@@ -6,6 +6,7 @@
  */
 
 import type { Compression, Endian, WordSize } from '../common/index.ts';
+import type { HmRule, StartPolicy } from './hm-vocabulary.ts';
 
 export type { Compression, Endian, WordSize };
 
@@ -71,6 +72,10 @@ export interface PartitionDef {
   readonly maxTravelers: number;
   readonly regions: readonly RegionDef[];
   readonly providers: readonly ProviderGrant[];
+  /** The partition's health-monitor table (README "Health monitor"), in file order; absent: empty. */
+  readonly healthMonitor?: readonly HmRule[];
+  /** How the partition leaves COLD_START/WARM_START: at once, or when told to enter NORMAL. @default auto */
+  readonly start?: StartPolicy;
   readonly line: number;
 }
 
@@ -125,6 +130,8 @@ export interface NodeDef {
   readonly tasks: readonly BootTaskDef[];
   /** Preferred targets when this node is evacuated (names of other nodes). */
   readonly evacuateTo: readonly string[];
+  /** The node's health-monitor table: events its partitions' tables leave to the node; absent: empty. */
+  readonly healthMonitor?: readonly HmRule[];
   readonly line: number;
 }
 

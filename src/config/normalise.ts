@@ -24,6 +24,7 @@ import type {
 import { formatPath, isWithin } from './source.ts';
 import type { Path, Problem, YamlSource } from './source.ts';
 import { parseBandwidth, parseDuration, parseFraction, parseSize } from './units.ts';
+import type { HmAction, HmEvent, HmLevel, HmRule } from './hm-vocabulary.ts';
 
 /** Defaults of keys a cluster file may leave out. */
 export const DEFAULT_LISTEN = '127.0.0.1:0';
@@ -222,10 +223,30 @@ class Normaliser {
         maxTravelers: int(raw['max_travelers'], 4),
         regions,
         providers,
+        healthMonitor: this.hmTable(raw['health_monitor'], [...path, 'health_monitor'], 'partition'),
+        start: raw['start'] === 'manual' ? 'manual' : 'auto',
         line,
       },
       path,
     );
+  }
+
+  /** A health-monitor table: one rule per event, `level` defaulting to the table's own. */
+  private hmTable(raw: unknown, path: Path, level: HmLevel): HmRule[] {
+    return entries(raw).map(([event, value]) => {
+      const r = record(value);
+      const rulePath = [...path, event];
+      return this.track(
+        {
+          event: event as HmEvent,
+          level: typeof r['level'] === 'string' ? (r['level'] as HmLevel) : level,
+          action: String(r['action']) as HmAction,
+          log: r['log'] !== false,
+          line: this.source.keyLine(rulePath),
+        },
+        rulePath,
+      );
+    });
   }
 
   private region(raw: Raw, path: Path): RegionDef {
@@ -285,6 +306,7 @@ class Normaliser {
         },
         tasks: list(raw['tasks']).map((t, i) => this.task(record(t), [...path, 'tasks', i])),
         evacuateTo: list(raw['evacuate_to']).map(String),
+        healthMonitor: this.hmTable(raw['health_monitor'], [...path, 'health_monitor'], 'node'),
         line: this.source.line(path),
       },
       path,

@@ -133,7 +133,9 @@ function describeOne(c: Compiled, { error, path }: Located, valueOf: (path: Path
     }
     case 'propertyNames': {
       const name = String(params['propertyName']);
-      return { path: [...path, name], atKey: true, message: `${prefix(path)}"${name}" is not ${PHRASE['name']}` };
+      const allowed = (error.parentSchema?.['propertyNames'] as { enum?: unknown[] } | undefined)?.enum;
+      const what = allowed ? `one of ${allowed.map(String).join(', ')}` : PHRASE['name'];
+      return { path: [...path, name], atKey: true, message: `${prefix(path)}"${name}" is not ${what}` };
     }
     case 'type':
       if (path.length === 0) return at(c.rootMessage);

@@ -21,6 +21,9 @@ import type { Gap as _migvisor_v1_Gap, Gap__Output as _migvisor_v1_Gap__Output }
 import type { GateMessages as _migvisor_v1_GateMessages, GateMessages__Output as _migvisor_v1_GateMessages__Output } from './migvisor/v1/GateMessages.ts';
 import type { GateSendRequest as _migvisor_v1_GateSendRequest, GateSendRequest__Output as _migvisor_v1_GateSendRequest__Output } from './migvisor/v1/GateSendRequest.ts';
 import type { GateSendResponse as _migvisor_v1_GateSendResponse, GateSendResponse__Output as _migvisor_v1_GateSendResponse__Output } from './migvisor/v1/GateSendResponse.ts';
+import type { HmEntry as _migvisor_v1_HmEntry, HmEntry__Output as _migvisor_v1_HmEntry__Output } from './migvisor/v1/HmEntry.ts';
+import type { HmLogRequest as _migvisor_v1_HmLogRequest, HmLogRequest__Output as _migvisor_v1_HmLogRequest__Output } from './migvisor/v1/HmLogRequest.ts';
+import type { HmLogResponse as _migvisor_v1_HmLogResponse, HmLogResponse__Output as _migvisor_v1_HmLogResponse__Output } from './migvisor/v1/HmLogResponse.ts';
 import type { KillRequest as _migvisor_v1_KillRequest, KillRequest__Output as _migvisor_v1_KillRequest__Output } from './migvisor/v1/KillRequest.ts';
 import type { KillResponse as _migvisor_v1_KillResponse, KillResponse__Output as _migvisor_v1_KillResponse__Output } from './migvisor/v1/KillResponse.ts';
 import type { LoadRequest as _migvisor_v1_LoadRequest, LoadRequest__Output as _migvisor_v1_LoadRequest__Output } from './migvisor/v1/LoadRequest.ts';
@@ -30,7 +33,11 @@ import type { MigrationRef as _migvisor_v1_MigrationRef, MigrationRef__Output as
 import type { NodeControlClient as _migvisor_v1_NodeControlClient, NodeControlDefinition as _migvisor_v1_NodeControlDefinition } from './migvisor/v1/NodeControl.ts';
 import type { OpenHandle as _migvisor_v1_OpenHandle, OpenHandle__Output as _migvisor_v1_OpenHandle__Output } from './migvisor/v1/OpenHandle.ts';
 import type { PageBatch as _migvisor_v1_PageBatch, PageBatch__Output as _migvisor_v1_PageBatch__Output } from './migvisor/v1/PageBatch.ts';
+import type { PartitionModeEvent as _migvisor_v1_PartitionModeEvent, PartitionModeEvent__Output as _migvisor_v1_PartitionModeEvent__Output } from './migvisor/v1/PartitionModeEvent.ts';
 import type { PartitionSettings as _migvisor_v1_PartitionSettings, PartitionSettings__Output as _migvisor_v1_PartitionSettings__Output } from './migvisor/v1/PartitionSettings.ts';
+import type { PartitionState as _migvisor_v1_PartitionState, PartitionState__Output as _migvisor_v1_PartitionState__Output } from './migvisor/v1/PartitionState.ts';
+import type { PartitionStatusRequest as _migvisor_v1_PartitionStatusRequest, PartitionStatusRequest__Output as _migvisor_v1_PartitionStatusRequest__Output } from './migvisor/v1/PartitionStatusRequest.ts';
+import type { PartitionStatusResponse as _migvisor_v1_PartitionStatusResponse, PartitionStatusResponse__Output as _migvisor_v1_PartitionStatusResponse__Output } from './migvisor/v1/PartitionStatusResponse.ts';
 import type { PauseRequest as _migvisor_v1_PauseRequest, PauseRequest__Output as _migvisor_v1_PauseRequest__Output } from './migvisor/v1/PauseRequest.ts';
 import type { PauseResponse as _migvisor_v1_PauseResponse, PauseResponse__Output as _migvisor_v1_PauseResponse__Output } from './migvisor/v1/PauseResponse.ts';
 import type { ProviderSettings as _migvisor_v1_ProviderSettings, ProviderSettings__Output as _migvisor_v1_ProviderSettings__Output } from './migvisor/v1/ProviderSettings.ts';
@@ -41,8 +48,11 @@ import type { ResumeRequest as _migvisor_v1_ResumeRequest, ResumeRequest__Output
 import type { ResumeResponse as _migvisor_v1_ResumeResponse, ResumeResponse__Output as _migvisor_v1_ResumeResponse__Output } from './migvisor/v1/ResumeResponse.ts';
 import type { SaveRequest as _migvisor_v1_SaveRequest, SaveRequest__Output as _migvisor_v1_SaveRequest__Output } from './migvisor/v1/SaveRequest.ts';
 import type { SaveResponse as _migvisor_v1_SaveResponse, SaveResponse__Output as _migvisor_v1_SaveResponse__Output } from './migvisor/v1/SaveResponse.ts';
+import type { SetPartitionModeRequest as _migvisor_v1_SetPartitionModeRequest, SetPartitionModeRequest__Output as _migvisor_v1_SetPartitionModeRequest__Output } from './migvisor/v1/SetPartitionModeRequest.ts';
+import type { SetPartitionModeResponse as _migvisor_v1_SetPartitionModeResponse, SetPartitionModeResponse__Output as _migvisor_v1_SetPartitionModeResponse__Output } from './migvisor/v1/SetPartitionModeResponse.ts';
 import type { SettleMigrationRequest as _migvisor_v1_SettleMigrationRequest, SettleMigrationRequest__Output as _migvisor_v1_SettleMigrationRequest__Output } from './migvisor/v1/SettleMigrationRequest.ts';
 import type { SettleMigrationResponse as _migvisor_v1_SettleMigrationResponse, SettleMigrationResponse__Output as _migvisor_v1_SettleMigrationResponse__Output } from './migvisor/v1/SettleMigrationResponse.ts';
+import type { TaskStartCondition as _migvisor_v1_TaskStartCondition, TaskStartCondition__Output as _migvisor_v1_TaskStartCondition__Output } from './migvisor/v1/TaskStartCondition.ts';
 import type { TaskSummary as _migvisor_v1_TaskSummary, TaskSummary__Output as _migvisor_v1_TaskSummary__Output } from './migvisor/v1/TaskSummary.ts';
 import type { Transition as _migvisor_v1_Transition, Transition__Output as _migvisor_v1_Transition__Output } from './migvisor/v1/Transition.ts';
 import type { TravelerState as _migvisor_v1_TravelerState, TravelerState__Output as _migvisor_v1_TravelerState__Output } from './migvisor/v1/TravelerState.ts';
@@ -85,6 +95,9 @@ export interface ProtoGrpcType {
       GateMessages: MessageTypeDefinition<_migvisor_v1_GateMessages, _migvisor_v1_GateMessages__Output>
       GateSendRequest: MessageTypeDefinition<_migvisor_v1_GateSendRequest, _migvisor_v1_GateSendRequest__Output>
       GateSendResponse: MessageTypeDefinition<_migvisor_v1_GateSendResponse, _migvisor_v1_GateSendResponse__Output>
+      HmEntry: MessageTypeDefinition<_migvisor_v1_HmEntry, _migvisor_v1_HmEntry__Output>
+      HmLogRequest: MessageTypeDefinition<_migvisor_v1_HmLogRequest, _migvisor_v1_HmLogRequest__Output>
+      HmLogResponse: MessageTypeDefinition<_migvisor_v1_HmLogResponse, _migvisor_v1_HmLogResponse__Output>
       KillRequest: MessageTypeDefinition<_migvisor_v1_KillRequest, _migvisor_v1_KillRequest__Output>
       KillResponse: MessageTypeDefinition<_migvisor_v1_KillResponse, _migvisor_v1_KillResponse__Output>
       LoadRequest: MessageTypeDefinition<_migvisor_v1_LoadRequest, _migvisor_v1_LoadRequest__Output>
@@ -104,7 +117,11 @@ export interface ProtoGrpcType {
       NodeControl: SubtypeConstructor<typeof grpc.Client, _migvisor_v1_NodeControlClient> & { service: _migvisor_v1_NodeControlDefinition }
       OpenHandle: MessageTypeDefinition<_migvisor_v1_OpenHandle, _migvisor_v1_OpenHandle__Output>
       PageBatch: MessageTypeDefinition<_migvisor_v1_PageBatch, _migvisor_v1_PageBatch__Output>
+      PartitionModeEvent: MessageTypeDefinition<_migvisor_v1_PartitionModeEvent, _migvisor_v1_PartitionModeEvent__Output>
       PartitionSettings: MessageTypeDefinition<_migvisor_v1_PartitionSettings, _migvisor_v1_PartitionSettings__Output>
+      PartitionState: MessageTypeDefinition<_migvisor_v1_PartitionState, _migvisor_v1_PartitionState__Output>
+      PartitionStatusRequest: MessageTypeDefinition<_migvisor_v1_PartitionStatusRequest, _migvisor_v1_PartitionStatusRequest__Output>
+      PartitionStatusResponse: MessageTypeDefinition<_migvisor_v1_PartitionStatusResponse, _migvisor_v1_PartitionStatusResponse__Output>
       PauseRequest: MessageTypeDefinition<_migvisor_v1_PauseRequest, _migvisor_v1_PauseRequest__Output>
       PauseResponse: MessageTypeDefinition<_migvisor_v1_PauseResponse, _migvisor_v1_PauseResponse__Output>
       ProviderSettings: MessageTypeDefinition<_migvisor_v1_ProviderSettings, _migvisor_v1_ProviderSettings__Output>
@@ -116,8 +133,11 @@ export interface ProtoGrpcType {
       RunState: EnumTypeDefinition
       SaveRequest: MessageTypeDefinition<_migvisor_v1_SaveRequest, _migvisor_v1_SaveRequest__Output>
       SaveResponse: MessageTypeDefinition<_migvisor_v1_SaveResponse, _migvisor_v1_SaveResponse__Output>
+      SetPartitionModeRequest: MessageTypeDefinition<_migvisor_v1_SetPartitionModeRequest, _migvisor_v1_SetPartitionModeRequest__Output>
+      SetPartitionModeResponse: MessageTypeDefinition<_migvisor_v1_SetPartitionModeResponse, _migvisor_v1_SetPartitionModeResponse__Output>
       SettleMigrationRequest: MessageTypeDefinition<_migvisor_v1_SettleMigrationRequest, _migvisor_v1_SettleMigrationRequest__Output>
       SettleMigrationResponse: MessageTypeDefinition<_migvisor_v1_SettleMigrationResponse, _migvisor_v1_SettleMigrationResponse__Output>
+      TaskStartCondition: MessageTypeDefinition<_migvisor_v1_TaskStartCondition, _migvisor_v1_TaskStartCondition__Output>
       TaskSummary: MessageTypeDefinition<_migvisor_v1_TaskSummary, _migvisor_v1_TaskSummary__Output>
       Transition: MessageTypeDefinition<_migvisor_v1_Transition, _migvisor_v1_Transition__Output>
       TravelerState: MessageTypeDefinition<_migvisor_v1_TravelerState, _migvisor_v1_TravelerState__Output>

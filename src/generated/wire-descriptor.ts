@@ -190,7 +190,11 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "FAULT_KIND_DIVIDE_BY_ZERO": 9,
                 "FAULT_KIND_BAD_PC": 10,
                 "FAULT_KIND_BAD_SYSCALL": 11,
-                "FAULT_KIND_INTERNAL": 12
+                "FAULT_KIND_INTERNAL": 12,
+                "FAULT_KIND_STACK_OVERFLOW": 13,
+                "FAULT_KIND_DEADLINE_OVERRUN": 14,
+                "FAULT_KIND_GATE_OVERFLOW": 15,
+                "FAULT_KIND_APPLICATION_ERROR": 16
               }
             },
             "MigrationStatus": {
@@ -2324,6 +2328,18 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "SettleMigration": {
                   "requestType": "SettleMigrationRequest",
                   "responseType": "SettleMigrationResponse"
+                },
+                "HmLog": {
+                  "requestType": "HmLogRequest",
+                  "responseType": "HmLogResponse"
+                },
+                "PartitionStatus": {
+                  "requestType": "PartitionStatusRequest",
+                  "responseType": "PartitionStatusResponse"
+                },
+                "SetPartitionMode": {
+                  "requestType": "SetPartitionModeRequest",
+                  "responseType": "SetPartitionModeResponse"
                 }
               }
             },
@@ -2515,7 +2531,9 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "EVENT_KIND_FAULT": 3,
                 "EVENT_KIND_EXIT": 4,
                 "EVENT_KIND_MIGRATION": 5,
-                "EVENT_KIND_GAP": 6
+                "EVENT_KIND_GAP": 6,
+                "EVENT_KIND_HM": 7,
+                "EVENT_KIND_PARTITION": 8
               }
             },
             "MigrationStep": {
@@ -2649,7 +2667,9 @@ export const WIRE_DESCRIPTOR: INamespace = {
                     "fault",
                     "exit",
                     "migration",
-                    "gap"
+                    "gap",
+                    "hm",
+                    "partitionMode"
                   ]
                 }
               },
@@ -2693,6 +2713,14 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "gap": {
                   "type": "Gap",
                   "id": 10
+                },
+                "hm": {
+                  "type": "HmEntry",
+                  "id": 12
+                },
+                "partitionMode": {
+                  "type": "PartitionModeEvent",
+                  "id": 13
                 },
                 "kind": {
                   "type": "EventKind",
@@ -2753,6 +2781,205 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "task": {
                   "type": "TaskSummary",
                   "id": 3
+                }
+              }
+            },
+            "HmEntry": {
+              "fields": {
+                "seq": {
+                  "type": "uint64",
+                  "id": 1
+                },
+                "tick": {
+                  "type": "uint64",
+                  "id": 2
+                },
+                "node": {
+                  "type": "string",
+                  "id": 3
+                },
+                "partition": {
+                  "type": "string",
+                  "id": 4
+                },
+                "taskId": {
+                  "type": "string",
+                  "id": 5
+                },
+                "traveler": {
+                  "type": "uint32",
+                  "id": 6
+                },
+                "event": {
+                  "type": "string",
+                  "id": 7
+                },
+                "level": {
+                  "type": "string",
+                  "id": 8
+                },
+                "action": {
+                  "type": "string",
+                  "id": 9
+                },
+                "details": {
+                  "type": "string",
+                  "id": 10
+                }
+              }
+            },
+            "PartitionModeEvent": {
+              "fields": {
+                "partition": {
+                  "type": "string",
+                  "id": 1
+                },
+                "fromMode": {
+                  "type": "string",
+                  "id": 2
+                },
+                "toMode": {
+                  "type": "string",
+                  "id": 3
+                },
+                "startCondition": {
+                  "type": "string",
+                  "id": 4
+                },
+                "detail": {
+                  "type": "string",
+                  "id": 5
+                }
+              }
+            },
+            "HmLogRequest": {
+              "fields": {
+                "limit": {
+                  "type": "uint32",
+                  "id": 1
+                }
+              }
+            },
+            "HmLogResponse": {
+              "fields": {
+                "node": {
+                  "type": "string",
+                  "id": 1
+                },
+                "tick": {
+                  "type": "uint64",
+                  "id": 2
+                },
+                "entries": {
+                  "rule": "repeated",
+                  "type": "HmEntry",
+                  "id": 3
+                },
+                "dropped": {
+                  "type": "uint64",
+                  "id": 4
+                },
+                "capacity": {
+                  "type": "uint32",
+                  "id": 5
+                }
+              }
+            },
+            "PartitionStatusRequest": {
+              "fields": {
+                "partition": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "TaskStartCondition": {
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "slot": {
+                  "type": "string",
+                  "id": 2
+                },
+                "startCondition": {
+                  "type": "string",
+                  "id": 3
+                }
+              }
+            },
+            "PartitionState": {
+              "fields": {
+                "partition": {
+                  "type": "string",
+                  "id": 1
+                },
+                "mode": {
+                  "type": "string",
+                  "id": 2
+                },
+                "startCondition": {
+                  "type": "string",
+                  "id": 3
+                },
+                "start": {
+                  "type": "string",
+                  "id": 4
+                },
+                "lastChangeTick": {
+                  "type": "uint64",
+                  "id": 5
+                },
+                "modeChanges": {
+                  "type": "uint32",
+                  "id": 6
+                },
+                "tasks": {
+                  "rule": "repeated",
+                  "type": "TaskStartCondition",
+                  "id": 7
+                }
+              }
+            },
+            "PartitionStatusResponse": {
+              "fields": {
+                "node": {
+                  "type": "string",
+                  "id": 1
+                },
+                "tick": {
+                  "type": "uint64",
+                  "id": 2
+                },
+                "partitions": {
+                  "rule": "repeated",
+                  "type": "PartitionState",
+                  "id": 3
+                }
+              }
+            },
+            "SetPartitionModeRequest": {
+              "fields": {
+                "partition": {
+                  "type": "string",
+                  "id": 1
+                },
+                "mode": {
+                  "type": "string",
+                  "id": 2
+                }
+              }
+            },
+            "SetPartitionModeResponse": {
+              "fields": {
+                "result": {
+                  "type": "string",
+                  "id": 1
+                },
+                "status": {
+                  "type": "PartitionState",
+                  "id": 2
                 }
               }
             },

@@ -1,7 +1,9 @@
 /**
- * What a node publishes: console lines, MigThread transitions, faults (the health
- * monitor), exits and migrations. `migvisor watch` streams these; tests read them.
+ * What a node publishes: console lines, MigThread transitions, faults, exits,
+ * migrations, the health monitor's entries and partition mode changes.
+ * `migvisor watch` streams these; tests read them.
  */
+import type { HmAction, HmEvent, HmLevel, PartitionMode, StartCondition } from '../config/index.ts';
 import type { FaultKind, MigCommand, MigrationStep, MigState } from '../migtask/index.ts';
 
 /** One event of a node, by kind. */
@@ -51,6 +53,30 @@ export type NodeEvent =
       readonly task: string;
       readonly phase: MigrationStep;
       readonly detail: string;
+    }
+  | {
+      /** The health monitor handled an event (an entry of its log). */
+      readonly kind: 'hm';
+      readonly node: string;
+      readonly tick: number;
+      readonly partition: string;
+      readonly task: string;
+      readonly traveler: number;
+      readonly event: HmEvent;
+      readonly level: HmLevel;
+      readonly action: HmAction;
+      readonly detail: string;
+    }
+  | {
+      /** A partition changed its operating mode. */
+      readonly kind: 'partition';
+      readonly node: string;
+      readonly tick: number;
+      readonly partition: string;
+      readonly from: PartitionMode;
+      readonly to: PartitionMode;
+      readonly condition: StartCondition;
+      readonly detail: string;
     };
 
 /** The kinds of node events (`watch --kind`). */
@@ -70,5 +96,9 @@ export function formatEvent(e: NodeEvent): string {
       return `${at} ${e.task}/${e.traveler} exited with code ${e.code}`;
     case 'migration':
       return `${at} migration ${e.task}: ${e.phase}${e.detail ? ` ${e.detail}` : ''}`;
+    case 'hm':
+      return `${at} HM ${e.partition} ${e.task}/${e.traveler}: ${e.event} -> ${e.action} (${e.level} level): ${e.detail}`;
+    case 'partition':
+      return `${at} partition ${e.partition}: ${e.from} -> ${e.to} (${e.condition}): ${e.detail}`;
   }
 }

@@ -18,6 +18,7 @@ import {
   EVENT_KIND_WIRE,
   hostPort,
   InvalidArgumentError,
+  isOneOf,
   MIGRATION_MODE_WIRE,
   MigvisorError,
   name,
@@ -31,6 +32,7 @@ import {
   wire,
   type CompressionChoice,
 } from '../common/index.ts';
+import { PARTITION_MODES } from '../config/index.ts';
 import type { ClusterHandlers } from '../generated/migvisor/v1/Cluster.ts';
 import type { Event } from '../generated/migvisor/v1/Event.ts';
 import type { MigTaskHandlers } from '../generated/migvisor/v1/MigTask.ts';
@@ -60,7 +62,7 @@ import { FORWARDED_BY } from './gate-forwarder.ts';
 import { selfMember, type Membership } from './membership.ts';
 import type { Node } from './node.ts';
 import type { InfoTarget } from './node-info.ts';
-import { toGapEvent, toInfoResponse, toTaskSummary, toWireEvent, toWirePrediction, toWireStats } from './node-wire.ts';
+import { toGapEvent, toInfoResponse, toTaskSummary, toWireEvent, toWireHmEntry, toWirePartitionState, toWirePrediction, toWireStats } from './node-wire.ts';
 import { taskInfo } from './task-info.ts';
 
 const SERVICES = ['migvisor.v1.MigTask', 'migvisor.v1.NodeControl', 'migvisor.v1.Cluster', 'migvisor.v1.Diagnostics'];
@@ -292,6 +294,25 @@ export class NodeServer {
           outcome: s.outcome === 'in-doubt' ? 'MIGRATION_OUTCOME_UNSPECIFIED' : OUTCOME_WIRE.toWire(s.outcome),
           ...(t ? { task: this.summary(t) } : {}),
         };
+      }),
+      HmLog: unaryHandler((r) => {
+        const hm = node.health.hm;
+        return { node: node.name, tick: node.tick, entries: hm.entries(r.limit).map(toWireHmEntry), dropped: hm.log.dropped, capacity: hm.log.capacity };
+      }),
+      PartitionStatus: unaryHandler((r) => {
+        const modes = node.health.modes;
+        const one = name(r.partition, 'partition');
+        if (one) node.partition(one);
+        const partitions = one ? [modes.status(one)!] : modes.statuses();
+        return { node: node.name, tick: node.tick, partitions: partitions.map(toWirePartitionState) };
+      }),
+      SetPartitionMode: unaryHandler((r) => {
+        const partition = requiredName(r.partition, 'partition');
+        node.partition(partition);
+        const mode = r.mode.toUpperCase();
+        if (!isOneOf(PARTITION_MODES, mode)) throw new InvalidArgumentError(`mode: must be ${PARTITION_MODES.join(', ')}, got "${r.mode}"`);
+        const result = node.health.modes.setMode(partition, mode, 'operator', 'set by the operator');
+        return { result, status: toWirePartitionState(node.health.modes.status(partition)!) };
       }),
     };
   }

@@ -4,6 +4,9 @@
  * Every closed set goes through its one mapping (wire-enums.ts, vocabulary.ts).
  */
 import { COMPRESSION_WIRE, endianToWire, MIGRATION_MODE_WIRE } from '../common/index.ts';
+import type { HmAction, HmEvent, HmLevel, PartitionMode, StartCondition } from '../config/index.ts';
+import type { HmEntry as WireHmEntry } from '../generated/migvisor/v1/HmEntry.ts';
+import type { PartitionState } from '../generated/migvisor/v1/PartitionState.ts';
 import type { Event, Event__Output } from '../generated/migvisor/v1/Event.ts';
 import type { InfoResponse } from '../generated/migvisor/v1/InfoResponse.ts';
 import type { MigrationRef } from '../generated/migvisor/v1/MigrationRef.ts';
@@ -31,6 +34,8 @@ import {
 } from '../migtask/index.ts';
 import type { Sequenced } from './event-log.ts';
 import type { NodeEvent } from './events.ts';
+import type { HmEntry } from './hm-log.ts';
+import type { PartitionStatus } from './partition-modes.ts';
 import type { NodeInfo } from './node-info.ts';
 import type { TaskInfo } from './task-info.ts';
 
@@ -108,6 +113,20 @@ export function toWireEvent({ seq, event: e }: Sequenced): Event {
       return { ...base, kind: 'EVENT_KIND_EXIT', taskId: e.task, exit: { traveler: e.traveler, code: e.code } };
     case 'migration':
       return { ...base, kind: 'EVENT_KIND_MIGRATION', taskId: e.task, migration: { step: MIGRATION_STEP_WIRE.toWire(e.phase), detail: e.detail } };
+    case 'hm':
+      return {
+        ...base,
+        kind: 'EVENT_KIND_HM',
+        taskId: e.task,
+        hm: { seq: 0, tick: e.tick, node: e.node, partition: e.partition, taskId: e.task, traveler: e.traveler, event: e.event, level: e.level, action: e.action, details: e.detail },
+      };
+    case 'partition':
+      return {
+        ...base,
+        kind: 'EVENT_KIND_PARTITION',
+        taskId: '',
+        partitionMode: { partition: e.partition, fromMode: e.from, toMode: e.to, startCondition: e.condition, detail: e.detail },
+      };
   }
 }
 
@@ -137,9 +156,45 @@ export function fromWireEvent(e: Event__Output): NodeEvent | undefined {
       return { ...base, kind: 'exit', task: e.taskId, traveler: e.exit!.traveler, code: e.exit!.code };
     case 'migration':
       return { ...base, kind: 'migration', task: e.taskId, phase: MIGRATION_STEP_WIRE.fromWire(e.migration!.step) ?? 'stopped', detail: e.migration!.detail };
+    case 'hm': {
+      const h = e.hm!;
+      return {
+        ...base,
+        kind: 'hm',
+        partition: h.partition,
+        task: h.taskId,
+        traveler: h.traveler,
+        event: h.event as HmEvent,
+        level: h.level as HmLevel,
+        action: h.action as HmAction,
+        detail: h.details,
+      };
+    }
+    case 'partitionMode': {
+      const p = e.partitionMode!;
+      return { ...base, kind: 'partition', partition: p.partition, from: p.fromMode as PartitionMode, to: p.toMode as PartitionMode, condition: p.startCondition as StartCondition, detail: p.detail };
+    }
     default:
       return undefined;
   }
+}
+
+/** An HM log entry as the wire message. */
+export function toWireHmEntry(e: HmEntry): WireHmEntry {
+  return { seq: e.seq, tick: e.tick, node: e.node, partition: e.partition, taskId: e.task, traveler: e.traveler, event: e.event, level: e.level, action: e.action, details: e.details };
+}
+
+/** A partition's status as the wire message. */
+export function toWirePartitionState(s: PartitionStatus): PartitionState {
+  return {
+    partition: s.partition,
+    mode: s.mode,
+    startCondition: s.startCondition,
+    start: s.start,
+    lastChangeTick: s.lastChangeTick,
+    modeChanges: s.modeChanges,
+    tasks: s.tasks.map((t) => ({ taskId: t.task, slot: t.slot, startCondition: t.startCondition })),
+  };
 }
 
 /** Events lost to a resuming watcher, as a wire Event. */

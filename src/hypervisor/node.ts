@@ -24,8 +24,9 @@ import { EventLog } from './event-log.ts';
 import type { NodeEvent } from './events.ts';
 import { nodeInfo, type InfoTarget, type NodeInfo } from './node-info.ts';
 import { NodeGates } from './node-gates.ts';
+import { NodeHealth } from './node-health.ts';
 import { TimePartitionSchedule } from './scheduler.ts';
-import type { SysHost } from './syscalls.ts';
+import type { SysHost, SysOutcome } from './syscalls.ts';
 import { TravelerRunner } from './traveler-runner.ts';
 import { taskInfo, type TaskInfo } from './task-info.ts';
 
@@ -89,6 +90,8 @@ export class Node implements SysHost, MigrationHost {
   private readonly events$ = new Subject<NodeEvent>();
   /** Every event, numbered, with the replay buffer of resuming watchers. */
   readonly eventLog: EventLog;
+  /** The health monitor, the partition modes and the tasks' restart images. */
+  readonly health: NodeHealth;
   private readonly runner: TravelerRunner;
   private readonly ids: IdSource;
   private pacer: Subscription | undefined;
@@ -127,6 +130,7 @@ export class Node implements SysHost, MigrationHost {
       }
     }
     this.runner = new TravelerRunner(this, def.partitions.map((p) => p.name));
+    this.health = new NodeHealth(this, (task, t, f) => this.runner.stopTraveler(task, t, f));
     this.migrations = new NodeMigrations(this, options.migrations);
   }
 
@@ -161,6 +165,11 @@ export class Node implements SysHost, MigrationHost {
   /** A traveler completed a console line. */
   console(task: MigTask, traveler: MigTraveler, text: string): void {
     this.publish({ kind: 'console', node: this.name, tick: this.tick, task: task.id ?? task.slotName, traveler: traveler.id, text });
+  }
+
+  /** The health monitor's and the partition modes' system calls (16..21). */
+  extendedCall(num: number, traveler: MigTraveler, task: MigTask): SysOutcome | undefined {
+    return this.health.systemCall(num, traveler, task);
   }
 
   // --- MigrationHost --------------------------------------------------------
@@ -350,7 +359,7 @@ export class Node implements SysHost, MigrationHost {
     this.eventLog.complete();
   }
 
-  /** Stops a traveler on a fault and raises a health-monitor event; the node goes on. */
+  /** Hands a traveler's fault to the health monitor, which acts on it; the node goes on. */
   faultTraveler(task: MigTask, t: MigTraveler, e: unknown): void {
     this.runner.fault(task, t, e);
   }

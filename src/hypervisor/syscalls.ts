@@ -16,6 +16,8 @@ export interface SysHost {
   gate(name: string): GateQueue | undefined;
   /** Called when a traveler completes a console line. */
   console(task: MigTask, traveler: MigTraveler, text: string): void;
+  /** System calls beyond 0..15 (the health monitor's, hm-syscalls.ts); undefined: unknown. */
+  extendedCall?(num: number, traveler: MigTraveler, task: MigTask): SysOutcome | undefined;
 }
 
 /** How the traveler goes on after a system call. */
@@ -167,8 +169,11 @@ function dispatch(num: number, t: MigTraveler, task: MigTask, host: SysHost): Sy
       t.handles.close(arg(t, 0));
       t.setReg(0, 0);
       return 'continue';
-    default:
-      throw new BadSystemCall(num);
+    default: {
+      const outcome = host.extendedCall?.(num, t, task);
+      if (outcome === undefined) throw new BadSystemCall(num);
+      return outcome;
+    }
   }
 }
 

@@ -1,15 +1,18 @@
 /**
  * Running travelers: one run queue per partition (priority, then round robin),
  * and the loop that gives a window's travelers the CPU for the tick's
- * instruction budget, completes their system calls and waits, and turns their
- * faults into health-monitor events. A defect of the simulator in one traveler's
+ * instruction budget, completes their system calls and waits, and hands their
+ * faults to the node's health monitor (health-monitor.ts), which decides what
+ * happens to the traveler; the partition's mode decides who may run. A defect of the simulator in one traveler's
  * step faults that traveler (kind `internal`); it never takes the node down.
  */
 import { describeError } from '../common/index.ts';
-import { CpuTrap, run } from '../machine/index.ts';
-import type { FaultKind, MigTask, MigTraveler } from '../migtask/index.ts';
-import { MemoryFault } from '../partition/index.ts';
+import type { PartitionMode } from '../config/index.ts';
+import { CpuTrap, run, Sys } from '../machine/index.ts';
+import type { FaultKind, MigTask, MigTraveler, TravelerFault } from '../migtask/index.ts';
+import { MemoryFault, SysError } from '../partition/index.ts';
 import type { Node } from './node.ts';
+import { mayRunIn } from './partition-modes.ts';
 import { RunQueue } from './scheduler.ts';
 import { BadSystemCall, pollWait, systemCall } from './syscalls.ts';
 
@@ -49,10 +52,14 @@ export class TravelerRunner {
   runWindow(partition: string): void {
     const queue = this.queues.get(partition);
     if (!queue || queue.size === 0) return;
+    const { modes, hm } = this.node.health;
+    const mode = modes.live(partition);
+    if (mode?.mode === 'IDLE') return;
+    hm.checkDeadlines(partition);
     let budget = this.node.def.cpu.instructionsPerTick;
     const eligible = (e: Entry): boolean => {
       const { task, traveler } = e;
-      if (task.state !== 'MigSource' || task.paused || traveler.yieldedAt === this.node.tick) return false;
+      if (task.state !== 'MigSource' || task.paused || traveler.yieldedAt === this.node.tick || !mayRunIn(mode, traveler)) return false;
       if (traveler.status === 'waiting') return this.poll(task, traveler);
       return traveler.status === 'ready';
     };
@@ -60,7 +67,7 @@ export class TravelerRunner {
       const e = queue.pick(eligible);
       if (!e) break;
       try {
-        budget -= this.runTraveler(e.task, e.traveler, budget);
+        budget -= this.runTraveler(e.task, e.traveler, budget, mode);
       } catch (err: unknown) {
         // A defect in the simulator must not take the node down: stop this traveler, report it.
         this.fault(e.task, e.traveler, new InternalFault(err));
@@ -86,9 +93,10 @@ export class TravelerRunner {
    * system calls that complete at once, and loses it when it yields, waits, exits,
    * faults or exhausts the budget. Returns the instructions it executed.
    */
-  private runTraveler(task: MigTask, t: MigTraveler, budget: number): number {
+  private runTraveler(task: MigTask, t: MigTraveler, budget: number, mode: { readonly mode: PartitionMode } | undefined): number {
     let used = 0;
-    while (used < budget && t.status === 'ready' && t.yieldedAt !== this.node.tick && !task.paused) {
+    const hm = this.node.health.hm;
+    while (used < budget && t.status === 'ready' && t.yieldedAt !== this.node.tick && !task.paused && mayRunIn(mode, t)) {
       const n = run(t.cpu, task.cache, budget - used);
       t.instructions += n;
       used += n;
@@ -102,13 +110,18 @@ export class TravelerRunner {
       } else if (t.cpu.trap >= 0) {
         this.systemCall(task, t);
       }
+      if (t.runnable) hm.checkStack(task, t);
     }
     return used;
   }
 
   private systemCall(task: MigTask, t: MigTraveler): void {
     try {
-      const outcome = systemCall(t.cpu.trap, t, task, this.node);
+      const num = t.cpu.trap;
+      const outcome = systemCall(num, t, task, this.node);
+      if (num === Sys.gate_send && Number(t.reg(0)) === -SysError.E_FULL) {
+        this.node.health.hm.raise(task, t, 'gate-overflow', 'gate_send to a full gate (E_FULL)');
+      }
       if (outcome === 'exit') {
         this.node.publish({ kind: 'exit', node: this.node.name, tick: this.node.tick, task: task.id!, traveler: t.id, code: t.exitCode ?? 0 });
       }
@@ -131,7 +144,7 @@ export class TravelerRunner {
     else this.fault(task, t, f);
   }
 
-  /** Stops a traveler on a fault and raises a health-monitor event; the node goes on. */
+  /** A traveler faulted: the health monitor decides what happens (by default it is stopped). */
   fault(task: MigTask, t: MigTraveler, e: unknown): void {
     let kind: FaultKind;
     let message: string;
@@ -147,10 +160,15 @@ export class TravelerRunner {
     } else {
       throw e;
     }
+    this.node.health.hm.fault(task, t, { kind, message, pc: t.cpu.pc, ...(e instanceof MemoryFault ? { address: e.address } : {}) });
+  }
+
+  /** Stops a traveler on a fault and publishes the fault event (the health monitor's stop-traveler). */
+  stopTraveler(task: MigTask, t: MigTraveler, f: TravelerFault): void {
     t.status = 'faulted';
     t.wait = undefined;
-    t.fault = { kind, message, pc: t.cpu.pc, ...(e instanceof MemoryFault ? { address: e.address } : {}) };
-    this.node.publish({ kind: 'fault', node: this.node.name, tick: this.node.tick, task: task.id ?? task.slotName, traveler: t.id, fault: kind, message, pc: t.cpu.pc, ...(e instanceof MemoryFault ? { address: e.address } : {}) });
+    t.fault = f;
+    this.node.publish({ kind: 'fault', node: this.node.name, tick: this.node.tick, task: task.id ?? task.slotName, traveler: t.id, fault: f.kind, message: f.message, pc: f.pc, ...(f.address !== undefined ? { address: f.address } : {}) });
   }
 }
 

@@ -10,7 +10,7 @@ import { lex, type Statement } from './asm-lexer.ts';
 import type { Endian, WordSize } from '../config/index.ts';
 import { AsmError, InstructionEncoder, parseRegister } from './asm-encoding.ts';
 import { encodeI, instructionLength, OPS, type OpInfo } from './isa.ts';
-import { OpenFlag, SysError } from '../partition/index.ts';
+import { ARINC_CONSTANTS, OpenFlag, SysError } from '../partition/index.ts';
 
 /** How to assemble: the node's word size and byte order, where the sections go. */
 export interface AsmOptions {
@@ -59,6 +59,7 @@ class Section {
 const PREDEFINED: ReadonlyMap<string, bigint> = new Map<string, bigint>([
   ...Object.entries(SysError).map(([k, v]): [string, bigint] => [k, BigInt(v)]),
   ...Object.entries(OpenFlag).map(([k, v]): [string, bigint] => [k, BigInt(v)]),
+  ...[...ARINC_CONSTANTS].map(([k, v]): [string, bigint] => [k, BigInt(v)]),
 ]);
 
 class Assembler {

@@ -4,6 +4,6 @@ export type { AsmOptions, Program } from './assembler.ts';
 export { CodeCache, newRegisters, run } from './cpu.ts';
 export type { CpuState } from './cpu.ts';
 export { CpuTrap } from './cpu-trap.ts';
-export { SP, Sys } from './isa.ts';
+export { instructionLength, OPCODES, SP, Sys } from './isa.ts';
 export { decodeObject, encodeObject, isObjectFile } from './object-file.ts';
 export { assembleFile, assembleFor, loadProgram, stackTop } from './program-loader.ts';

@@ -154,6 +154,13 @@ export const Sys = {
   read: 13,
   write: 14,
   close: 15,
+  // The health monitor and partition modes (README "Health monitor", "Partition modes").
+  hm_raise: 16,
+  hm_handler: 17,
+  hm_checkpoint: 18,
+  deadline: 19,
+  partition_status: 20,
+  partition_set_mode: 21,
 } as const;
 /** A system call's name. */
 export type SysName = keyof typeof Sys;

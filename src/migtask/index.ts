@@ -2,7 +2,7 @@
 export { MigThread, acceptedCommands, channelCommands } from './mig-thread.ts';
 export type { Transition } from './mig-thread.ts';
 export { MigTraveler } from './mig-traveler.ts';
-export type { Wait } from './mig-traveler.ts';
+export type { TravelerFault, Wait } from './mig-traveler.ts';
 export { MigTask } from './mig-task.ts';
 export type { Transit } from './mig-task.ts';
 export type { GateMessages, HostCpu, MigrationHost, TaskGates } from './migration-host.ts';

@@ -44,6 +44,11 @@ export const FAULT_KINDS = [
   'bad-pc',
   'bad-syscall',
   'internal',
+  // Stopped by the health monitor for an event that is no CPU fault.
+  'stack-overflow',
+  'deadline-overrun',
+  'gate-overflow',
+  'application-error',
 ] as const;
 /** A fault's kind. */
 export type FaultKind = (typeof FAULT_KINDS)[number];

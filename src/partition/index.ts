@@ -4,6 +4,8 @@ export { Pte } from './page-table.ts';
 export { PhysicalMemory } from './physical-memory.ts';
 export { MemoryFault } from './memory-fault.ts';
 export { OpenFlag, SysCallError, SysError } from './sys-error.ts';
+export { ARINC_CONSTANTS, ArincResult, conditionCode, hmEventCode, modeCode, modeOfCode } from './arinc-abi.ts';
+export type { ArincResultName } from './arinc-abi.ts';
 export { GateQueue } from './gate-queue.ts';
 export { FileProvider, HandleTable, MAX_HANDLES, parseFileRights } from './file-provider.ts';
 export { canonicalSettings, diffSettings, fingerprintOf } from './fingerprint.ts';

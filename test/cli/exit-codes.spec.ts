@@ -34,7 +34,7 @@ describe('exit codes', function () {
   it('1: a bad command line, in one line', async () => {
     oneLineError(await runCli(['ps', '--node', nodes['field-a']!.address, '--bogus']));
     const kind = oneLineError(await runCli(['watch', '--node', nodes['field-a']!.address, '--kind', 'no-such-kind', '--count', '1']));
-    expect(kind).to.match(/--kind must be console, transition, fault, exit or migration, got no-such-kind/);
+    expect(kind).to.match(/--kind must be console, transition, fault, exit, migration, hm or partition, got no-such-kind/);
   });
 
   it('1: a runtime failure (unreachable node, refused migration), in one line', async () => {

@@ -21,7 +21,7 @@ import {
 
 /** An event with its payload's fields at the top. */
 export interface FlatEvent {
-  readonly kind: 'console' | 'transition' | 'fault' | 'exit' | 'migration' | 'gap';
+  readonly kind: 'console' | 'transition' | 'fault' | 'exit' | 'migration' | 'hm' | 'partition' | 'gap';
   readonly seq: number;
   readonly node: string;
   readonly tick: number;
@@ -38,6 +38,12 @@ export interface FlatEvent {
   readonly code: number;
   readonly phase: string;
   readonly detail: string;
+  /** hm: the event and the action taken. */
+  readonly event: string;
+  readonly action: string;
+  /** partition: the mode entered and the start condition. */
+  readonly mode: string;
+  readonly condition: string;
 }
 
 /** A wire Event, flattened. */
@@ -50,7 +56,7 @@ export function flatEvent(e: Event__Output): FlatEvent {
     node: e.node,
     tick: e.tick,
     task: e.taskId,
-    traveler: e.console?.traveler ?? e.fault?.traveler ?? e.exit?.traveler ?? 0,
+    traveler: e.console?.traveler ?? e.fault?.traveler ?? e.exit?.traveler ?? e.hm?.traveler ?? 0,
     text: e.console?.text ?? '',
     slot: e.transition?.slot ?? '',
     from: MIG_STATE_WIRE.fromWire(e.transition?.fromState) ?? '',
@@ -61,7 +67,11 @@ export function flatEvent(e: Event__Output): FlatEvent {
     pc: f?.pc ?? 0,
     code: e.exit?.code ?? 0,
     phase: MIGRATION_STEP_WIRE.fromWire(e.migration?.step) ?? '',
-    detail: e.migration?.detail ?? '',
+    detail: e.migration?.detail ?? e.hm?.details ?? e.partitionMode?.detail ?? '',
+    event: e.hm?.event ?? '',
+    action: e.hm?.action ?? '',
+    mode: e.partitionMode?.toMode ?? '',
+    condition: e.partitionMode?.startCondition ?? '',
   };
 }
 

@@ -8,6 +8,7 @@ import { registerMiddlewareCommands } from './middleware.ts';
 import { registerSnapshotCommands } from './snapshot.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerFaultCommands } from './fault.ts';
+import { registerHmCommands } from './hm.ts';
 import { registerLinkCommands } from './link.ts';
 import { registerNodeCommands } from './node.ts';
 import { registerScenarioCommands } from './scenario.ts';
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerNodeCommands(program);
   registerClusterCommands(program);
   registerTaskCommands(program);
+  registerHmCommands(program);
   registerContainerCommands(program);
   registerMigrateCommand(program);
   registerMiddlewareCommands(program);

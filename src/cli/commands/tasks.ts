@@ -92,7 +92,7 @@ export function registerTaskCommands(program: Command): void {
   withNodeOption(
     program
       .command('watch')
-      .description('stream a node\'s events: console lines, transitions, migrations, faults')
+      .description('stream a node\'s events: console lines, transitions, migrations, faults, exits, health-monitor entries, partition mode changes')
       .addOption(choiceListOption('--kind <kind...>', 'only these kinds', EVENT_KINDS))
       .option('--task <task>', 'only this task')
       .option('--count <n>', 'stop after n events', integer('--count', 1))

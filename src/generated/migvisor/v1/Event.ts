@@ -8,6 +8,8 @@ import type { ExitEvent as _migvisor_v1_ExitEvent, ExitEvent__Output as _migviso
 import type { MigrationEvent as _migvisor_v1_MigrationEvent, MigrationEvent__Output as _migvisor_v1_MigrationEvent__Output } from '../../migvisor/v1/MigrationEvent.ts';
 import type { Gap as _migvisor_v1_Gap, Gap__Output as _migvisor_v1_Gap__Output } from '../../migvisor/v1/Gap.ts';
 import type { EventKind as _migvisor_v1_EventKind, EventKind__Output as _migvisor_v1_EventKind__Output } from '../../migvisor/v1/EventKind.ts';
+import type { HmEntry as _migvisor_v1_HmEntry, HmEntry__Output as _migvisor_v1_HmEntry__Output } from '../../migvisor/v1/HmEntry.ts';
+import type { PartitionModeEvent as _migvisor_v1_PartitionModeEvent, PartitionModeEvent__Output as _migvisor_v1_PartitionModeEvent__Output } from '../../migvisor/v1/PartitionModeEvent.ts';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -59,9 +61,17 @@ export interface Event {
    */
   'kind'?: (_migvisor_v1_EventKind);
   /**
+   * An entry of the health monitor's log.
+   */
+  'hm'?: (_migvisor_v1_HmEntry | null);
+  /**
+   * A partition mode change.
+   */
+  'partitionMode'?: (_migvisor_v1_PartitionModeEvent | null);
+  /**
    * What happened.
    */
-  'payload'?: "console"|"transition"|"fault"|"exit"|"migration"|"gap";
+  'payload'?: "console"|"transition"|"fault"|"exit"|"migration"|"gap"|"hm"|"partitionMode";
 }
 
 /**
@@ -113,7 +123,15 @@ export interface Event__Output {
    */
   'kind': (_migvisor_v1_EventKind__Output);
   /**
+   * An entry of the health monitor's log.
+   */
+  'hm'?: (_migvisor_v1_HmEntry__Output | null);
+  /**
+   * A partition mode change.
+   */
+  'partitionMode'?: (_migvisor_v1_PartitionModeEvent__Output | null);
+  /**
    * What happened.
    */
-  'payload'?: "console"|"transition"|"fault"|"exit"|"migration"|"gap";
+  'payload'?: "console"|"transition"|"fault"|"exit"|"migration"|"gap"|"hm"|"partitionMode";
 }

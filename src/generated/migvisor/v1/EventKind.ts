@@ -33,6 +33,14 @@ export const EventKind = {
    * Events were lost between two numbers (a watcher resumed too late).
    */
   EVENT_KIND_GAP: 'EVENT_KIND_GAP',
+  /**
+   * The health monitor handled an event.
+   */
+  EVENT_KIND_HM: 'EVENT_KIND_HM',
+  /**
+   * A partition changed its operating mode.
+   */
+  EVENT_KIND_PARTITION: 'EVENT_KIND_PARTITION',
 } as const;
 
 /**
@@ -74,6 +82,16 @@ export type EventKind =
    */
   | 'EVENT_KIND_GAP'
   | 6
+  /**
+   * The health monitor handled an event.
+   */
+  | 'EVENT_KIND_HM'
+  | 7
+  /**
+   * A partition changed its operating mode.
+   */
+  | 'EVENT_KIND_PARTITION'
+  | 8
 
 /**
  * The kinds of node events.

@@ -57,6 +57,22 @@ export const FaultKind = {
    * A defect of the simulator, contained to this traveler.
    */
   FAULT_KIND_INTERNAL: 'FAULT_KIND_INTERNAL',
+  /**
+   * The health monitor stopped the traveler: its sp left its stack slice.
+   */
+  FAULT_KIND_STACK_OVERFLOW: 'FAULT_KIND_STACK_OVERFLOW',
+  /**
+   * The health monitor stopped the traveler: it missed the deadline it set.
+   */
+  FAULT_KIND_DEADLINE_OVERRUN: 'FAULT_KIND_DEADLINE_OVERRUN',
+  /**
+   * The health monitor stopped the traveler: it sent to a full gate.
+   */
+  FAULT_KIND_GATE_OVERFLOW: 'FAULT_KIND_GATE_OVERFLOW',
+  /**
+   * The health monitor stopped the traveler: it raised an application error (hm_raise).
+   */
+  FAULT_KIND_APPLICATION_ERROR: 'FAULT_KIND_APPLICATION_ERROR',
 } as const;
 
 /**
@@ -128,6 +144,26 @@ export type FaultKind =
    */
   | 'FAULT_KIND_INTERNAL'
   | 12
+  /**
+   * The health monitor stopped the traveler: its sp left its stack slice.
+   */
+  | 'FAULT_KIND_STACK_OVERFLOW'
+  | 13
+  /**
+   * The health monitor stopped the traveler: it missed the deadline it set.
+   */
+  | 'FAULT_KIND_DEADLINE_OVERRUN'
+  | 14
+  /**
+   * The health monitor stopped the traveler: it sent to a full gate.
+   */
+  | 'FAULT_KIND_GATE_OVERFLOW'
+  | 15
+  /**
+   * The health monitor stopped the traveler: it raised an application error (hm_raise).
+   */
+  | 'FAULT_KIND_APPLICATION_ERROR'
+  | 16
 
 /**
  * Why a traveler stopped (the health monitor's event).

@@ -11,10 +11,14 @@ import type { CopyRequest as _migvisor_v1_CopyRequest, CopyRequest__Output as _m
 import type { CopyResponse as _migvisor_v1_CopyResponse, CopyResponse__Output as _migvisor_v1_CopyResponse__Output } from '../../migvisor/v1/CopyResponse.ts';
 import type { GateSendRequest as _migvisor_v1_GateSendRequest, GateSendRequest__Output as _migvisor_v1_GateSendRequest__Output } from '../../migvisor/v1/GateSendRequest.ts';
 import type { GateSendResponse as _migvisor_v1_GateSendResponse, GateSendResponse__Output as _migvisor_v1_GateSendResponse__Output } from '../../migvisor/v1/GateSendResponse.ts';
+import type { HmLogRequest as _migvisor_v1_HmLogRequest, HmLogRequest__Output as _migvisor_v1_HmLogRequest__Output } from '../../migvisor/v1/HmLogRequest.ts';
+import type { HmLogResponse as _migvisor_v1_HmLogResponse, HmLogResponse__Output as _migvisor_v1_HmLogResponse__Output } from '../../migvisor/v1/HmLogResponse.ts';
 import type { KillRequest as _migvisor_v1_KillRequest, KillRequest__Output as _migvisor_v1_KillRequest__Output } from '../../migvisor/v1/KillRequest.ts';
 import type { KillResponse as _migvisor_v1_KillResponse, KillResponse__Output as _migvisor_v1_KillResponse__Output } from '../../migvisor/v1/KillResponse.ts';
 import type { LoadRequest as _migvisor_v1_LoadRequest, LoadRequest__Output as _migvisor_v1_LoadRequest__Output } from '../../migvisor/v1/LoadRequest.ts';
 import type { LoadResponse as _migvisor_v1_LoadResponse, LoadResponse__Output as _migvisor_v1_LoadResponse__Output } from '../../migvisor/v1/LoadResponse.ts';
+import type { PartitionStatusRequest as _migvisor_v1_PartitionStatusRequest, PartitionStatusRequest__Output as _migvisor_v1_PartitionStatusRequest__Output } from '../../migvisor/v1/PartitionStatusRequest.ts';
+import type { PartitionStatusResponse as _migvisor_v1_PartitionStatusResponse, PartitionStatusResponse__Output as _migvisor_v1_PartitionStatusResponse__Output } from '../../migvisor/v1/PartitionStatusResponse.ts';
 import type { PauseRequest as _migvisor_v1_PauseRequest, PauseRequest__Output as _migvisor_v1_PauseRequest__Output } from '../../migvisor/v1/PauseRequest.ts';
 import type { PauseResponse as _migvisor_v1_PauseResponse, PauseResponse__Output as _migvisor_v1_PauseResponse__Output } from '../../migvisor/v1/PauseResponse.ts';
 import type { PsRequest as _migvisor_v1_PsRequest, PsRequest__Output as _migvisor_v1_PsRequest__Output } from '../../migvisor/v1/PsRequest.ts';
@@ -23,6 +27,8 @@ import type { ResumeRequest as _migvisor_v1_ResumeRequest, ResumeRequest__Output
 import type { ResumeResponse as _migvisor_v1_ResumeResponse, ResumeResponse__Output as _migvisor_v1_ResumeResponse__Output } from '../../migvisor/v1/ResumeResponse.ts';
 import type { SaveRequest as _migvisor_v1_SaveRequest, SaveRequest__Output as _migvisor_v1_SaveRequest__Output } from '../../migvisor/v1/SaveRequest.ts';
 import type { SaveResponse as _migvisor_v1_SaveResponse, SaveResponse__Output as _migvisor_v1_SaveResponse__Output } from '../../migvisor/v1/SaveResponse.ts';
+import type { SetPartitionModeRequest as _migvisor_v1_SetPartitionModeRequest, SetPartitionModeRequest__Output as _migvisor_v1_SetPartitionModeRequest__Output } from '../../migvisor/v1/SetPartitionModeRequest.ts';
+import type { SetPartitionModeResponse as _migvisor_v1_SetPartitionModeResponse, SetPartitionModeResponse__Output as _migvisor_v1_SetPartitionModeResponse__Output } from '../../migvisor/v1/SetPartitionModeResponse.ts';
 import type { SettleMigrationRequest as _migvisor_v1_SettleMigrationRequest, SettleMigrationRequest__Output as _migvisor_v1_SettleMigrationRequest__Output } from '../../migvisor/v1/SettleMigrationRequest.ts';
 import type { SettleMigrationResponse as _migvisor_v1_SettleMigrationResponse, SettleMigrationResponse__Output as _migvisor_v1_SettleMigrationResponse__Output } from '../../migvisor/v1/SettleMigrationResponse.ts';
 import type { WatchRequest as _migvisor_v1_WatchRequest, WatchRequest__Output as _migvisor_v1_WatchRequest__Output } from '../../migvisor/v1/WatchRequest.ts';
@@ -97,6 +103,21 @@ export interface NodeControlClient extends grpc.Client {
   gateSend(argument: _migvisor_v1_GateSendRequest, callback: grpc.requestCallback<_migvisor_v1_GateSendResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * The health monitor's log: the events it handled and what it did, oldest first.
+   */
+  HmLog(argument: _migvisor_v1_HmLogRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_HmLogResponse__Output>): grpc.ClientUnaryCall;
+  HmLog(argument: _migvisor_v1_HmLogRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_HmLogResponse__Output>): grpc.ClientUnaryCall;
+  HmLog(argument: _migvisor_v1_HmLogRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_HmLogResponse__Output>): grpc.ClientUnaryCall;
+  HmLog(argument: _migvisor_v1_HmLogRequest, callback: grpc.requestCallback<_migvisor_v1_HmLogResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * The health monitor's log: the events it handled and what it did, oldest first.
+   */
+  hmLog(argument: _migvisor_v1_HmLogRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_HmLogResponse__Output>): grpc.ClientUnaryCall;
+  hmLog(argument: _migvisor_v1_HmLogRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_HmLogResponse__Output>): grpc.ClientUnaryCall;
+  hmLog(argument: _migvisor_v1_HmLogRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_HmLogResponse__Output>): grpc.ClientUnaryCall;
+  hmLog(argument: _migvisor_v1_HmLogRequest, callback: grpc.requestCallback<_migvisor_v1_HmLogResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * End a task: its slot is a MigSink again, memory zeroed, handles closed.
    */
   Kill(argument: _migvisor_v1_KillRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_KillResponse__Output>): grpc.ClientUnaryCall;
@@ -125,6 +146,21 @@ export interface NodeControlClient extends grpc.Client {
   load(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_LoadResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_LoadRequest>;
   load(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_LoadResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_LoadRequest>;
   load(callback: grpc.requestCallback<_migvisor_v1_LoadResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_LoadRequest>;
+  
+  /**
+   * The operating mode and start conditions of the node's partitions (or of one).
+   */
+  PartitionStatus(argument: _migvisor_v1_PartitionStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PartitionStatusResponse__Output>): grpc.ClientUnaryCall;
+  PartitionStatus(argument: _migvisor_v1_PartitionStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PartitionStatusResponse__Output>): grpc.ClientUnaryCall;
+  PartitionStatus(argument: _migvisor_v1_PartitionStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PartitionStatusResponse__Output>): grpc.ClientUnaryCall;
+  PartitionStatus(argument: _migvisor_v1_PartitionStatusRequest, callback: grpc.requestCallback<_migvisor_v1_PartitionStatusResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * The operating mode and start conditions of the node's partitions (or of one).
+   */
+  partitionStatus(argument: _migvisor_v1_PartitionStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PartitionStatusResponse__Output>): grpc.ClientUnaryCall;
+  partitionStatus(argument: _migvisor_v1_PartitionStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PartitionStatusResponse__Output>): grpc.ClientUnaryCall;
+  partitionStatus(argument: _migvisor_v1_PartitionStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PartitionStatusResponse__Output>): grpc.ClientUnaryCall;
+  partitionStatus(argument: _migvisor_v1_PartitionStatusRequest, callback: grpc.requestCallback<_migvisor_v1_PartitionStatusResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Pause a task: its travelers stop being scheduled and keep their state.
@@ -187,6 +223,25 @@ export interface NodeControlClient extends grpc.Client {
    */
   save(argument: _migvisor_v1_SaveRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_SaveResponse__Output>;
   save(argument: _migvisor_v1_SaveRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_SaveResponse__Output>;
+  
+  /**
+   * Set a partition's operating mode (as SET_PARTITION_MODE of ARINC 653). The
+   * ARINC result (NO_ACTION, INVALID_MODE, ...) is in the reply, not an error;
+   * NOT_FOUND for an unknown partition, INVALID_ARGUMENT for an unknown mode.
+   */
+  SetPartitionMode(argument: _migvisor_v1_SetPartitionModeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_SetPartitionModeResponse__Output>): grpc.ClientUnaryCall;
+  SetPartitionMode(argument: _migvisor_v1_SetPartitionModeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_SetPartitionModeResponse__Output>): grpc.ClientUnaryCall;
+  SetPartitionMode(argument: _migvisor_v1_SetPartitionModeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_SetPartitionModeResponse__Output>): grpc.ClientUnaryCall;
+  SetPartitionMode(argument: _migvisor_v1_SetPartitionModeRequest, callback: grpc.requestCallback<_migvisor_v1_SetPartitionModeResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Set a partition's operating mode (as SET_PARTITION_MODE of ARINC 653). The
+   * ARINC result (NO_ACTION, INVALID_MODE, ...) is in the reply, not an error;
+   * NOT_FOUND for an unknown partition, INVALID_ARGUMENT for an unknown mode.
+   */
+  setPartitionMode(argument: _migvisor_v1_SetPartitionModeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_SetPartitionModeResponse__Output>): grpc.ClientUnaryCall;
+  setPartitionMode(argument: _migvisor_v1_SetPartitionModeRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_SetPartitionModeResponse__Output>): grpc.ClientUnaryCall;
+  setPartitionMode(argument: _migvisor_v1_SetPartitionModeRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_SetPartitionModeResponse__Output>): grpc.ClientUnaryCall;
+  setPartitionMode(argument: _migvisor_v1_SetPartitionModeRequest, callback: grpc.requestCallback<_migvisor_v1_SetPartitionModeResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Ask the sink of a migration in doubt (the task held Committing here) what
@@ -255,6 +310,11 @@ export interface NodeControlHandlers extends grpc.UntypedServiceImplementation {
   GateSend: grpc.handleUnaryCall<_migvisor_v1_GateSendRequest__Output, _migvisor_v1_GateSendResponse>;
   
   /**
+   * The health monitor's log: the events it handled and what it did, oldest first.
+   */
+  HmLog: grpc.handleUnaryCall<_migvisor_v1_HmLogRequest__Output, _migvisor_v1_HmLogResponse>;
+  
+  /**
    * End a task: its slot is a MigSink again, memory zeroed, handles closed.
    */
   Kill: grpc.handleUnaryCall<_migvisor_v1_KillRequest__Output, _migvisor_v1_KillResponse>;
@@ -263,6 +323,11 @@ export interface NodeControlHandlers extends grpc.UntypedServiceImplementation {
    * Restore a saved container into a free MigSink slot; it runs at once.
    */
   Load: grpc.handleClientStreamingCall<_migvisor_v1_LoadRequest__Output, _migvisor_v1_LoadResponse>;
+  
+  /**
+   * The operating mode and start conditions of the node's partitions (or of one).
+   */
+  PartitionStatus: grpc.handleUnaryCall<_migvisor_v1_PartitionStatusRequest__Output, _migvisor_v1_PartitionStatusResponse>;
   
   /**
    * Pause a task: its travelers stop being scheduled and keep their state.
@@ -288,6 +353,13 @@ export interface NodeControlHandlers extends grpc.UntypedServiceImplementation {
   Save: grpc.handleServerStreamingCall<_migvisor_v1_SaveRequest__Output, _migvisor_v1_SaveResponse>;
   
   /**
+   * Set a partition's operating mode (as SET_PARTITION_MODE of ARINC 653). The
+   * ARINC result (NO_ACTION, INVALID_MODE, ...) is in the reply, not an error;
+   * NOT_FOUND for an unknown partition, INVALID_ARGUMENT for an unknown mode.
+   */
+  SetPartitionMode: grpc.handleUnaryCall<_migvisor_v1_SetPartitionModeRequest__Output, _migvisor_v1_SetPartitionModeResponse>;
+  
+  /**
    * Ask the sink of a migration in doubt (the task held Committing here) what
    * became of it, now: the task departs if it runs there, resumes here if it
    * never will, and stays held while the sink does not answer.
@@ -310,12 +382,15 @@ export interface NodeControlDefinition extends grpc.ServiceDefinition {
   ConfirmSave: MethodDefinition<_migvisor_v1_ConfirmSaveRequest, _migvisor_v1_ConfirmSaveResponse, _migvisor_v1_ConfirmSaveRequest__Output, _migvisor_v1_ConfirmSaveResponse__Output>
   Copy: MethodDefinition<_migvisor_v1_CopyRequest, _migvisor_v1_CopyResponse, _migvisor_v1_CopyRequest__Output, _migvisor_v1_CopyResponse__Output>
   GateSend: MethodDefinition<_migvisor_v1_GateSendRequest, _migvisor_v1_GateSendResponse, _migvisor_v1_GateSendRequest__Output, _migvisor_v1_GateSendResponse__Output>
+  HmLog: MethodDefinition<_migvisor_v1_HmLogRequest, _migvisor_v1_HmLogResponse, _migvisor_v1_HmLogRequest__Output, _migvisor_v1_HmLogResponse__Output>
   Kill: MethodDefinition<_migvisor_v1_KillRequest, _migvisor_v1_KillResponse, _migvisor_v1_KillRequest__Output, _migvisor_v1_KillResponse__Output>
   Load: MethodDefinition<_migvisor_v1_LoadRequest, _migvisor_v1_LoadResponse, _migvisor_v1_LoadRequest__Output, _migvisor_v1_LoadResponse__Output>
+  PartitionStatus: MethodDefinition<_migvisor_v1_PartitionStatusRequest, _migvisor_v1_PartitionStatusResponse, _migvisor_v1_PartitionStatusRequest__Output, _migvisor_v1_PartitionStatusResponse__Output>
   Pause: MethodDefinition<_migvisor_v1_PauseRequest, _migvisor_v1_PauseResponse, _migvisor_v1_PauseRequest__Output, _migvisor_v1_PauseResponse__Output>
   Ps: MethodDefinition<_migvisor_v1_PsRequest, _migvisor_v1_PsResponse, _migvisor_v1_PsRequest__Output, _migvisor_v1_PsResponse__Output>
   Resume: MethodDefinition<_migvisor_v1_ResumeRequest, _migvisor_v1_ResumeResponse, _migvisor_v1_ResumeRequest__Output, _migvisor_v1_ResumeResponse__Output>
   Save: MethodDefinition<_migvisor_v1_SaveRequest, _migvisor_v1_SaveResponse, _migvisor_v1_SaveRequest__Output, _migvisor_v1_SaveResponse__Output>
+  SetPartitionMode: MethodDefinition<_migvisor_v1_SetPartitionModeRequest, _migvisor_v1_SetPartitionModeResponse, _migvisor_v1_SetPartitionModeRequest__Output, _migvisor_v1_SetPartitionModeResponse__Output>
   SettleMigration: MethodDefinition<_migvisor_v1_SettleMigrationRequest, _migvisor_v1_SettleMigrationResponse, _migvisor_v1_SettleMigrationRequest__Output, _migvisor_v1_SettleMigrationResponse__Output>
   Watch: MethodDefinition<_migvisor_v1_WatchRequest, _migvisor_v1_WatchResponse, _migvisor_v1_WatchRequest__Output, _migvisor_v1_WatchResponse__Output>
 }
