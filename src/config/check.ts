@@ -11,6 +11,8 @@ import type { CheckContext } from './check-context.ts';
 import { checkLinks } from './check-links.ts';
 import { checkNode } from './check-node.ts';
 import { checkPartitionDefinition, firstDifference } from './check-partition.ts';
+import { checkRequiredPlans } from './check-plans.ts';
+import { checkPorts } from './check-ports.ts';
 import type { NormalisedCluster } from './normalise.ts';
 import type { Problem } from './source.ts';
 
@@ -37,6 +39,8 @@ export function checkCluster(cluster: NormalisedCluster, options: CheckOptions =
   for (const def of partitionDefinitions(cluster)) checkPartitionDefinition(ctx, def);
   const seen = new Set<string>();
   for (const node of cluster.config.nodes) checkNode(ctx, node, seen);
+  checkPorts(ctx);
+  checkRequiredPlans(ctx);
   return problems;
 }
 

@@ -17,11 +17,13 @@ export type {
   ProviderGrant,
   RegionDef,
   RegionRights,
+  SamplingPortDef,
+  SchedulePlanDef,
   ScheduleDef,
   WindowDef,
   WordSize,
 } from './model.ts';
-export { MIDDLEWARE_ENDPOINT, UNSHAPED } from './model.ts';
+export { DEFAULT_PLAN, MIDDLEWARE_ENDPOINT, UNSHAPED } from './model.ts';
 export { checkClusterFile, ConfigFileError, loadCluster, parseClusterText } from './load.ts';
 export type { CheckOptions, ClusterCheck } from './load.ts';
 export { formatBandwidth, formatDuration, parseBandwidth, parseDuration, parseFraction, parseSize } from './units.ts';
