@@ -154,6 +154,10 @@ export const Sys = {
   read: 13,
   write: 14,
   close: 15,
+  // Sampling ports and schedule plans (README, "Sampling ports", "Schedule plans").
+  port_write: 24,
+  port_read: 25,
+  plan_switch: 26,
 } as const;
 /** A system call's name. */
 export type SysName = keyof typeof Sys;
