@@ -56,6 +56,10 @@ export interface InfoResponse {
    * The middleware: it stores tasks of any partition (the node that restores one checks it).
    */
   'archive'?: (boolean);
+  /**
+   * The node's schedule plans by name (a migration may require one on the sink).
+   */
+  'schedulePlans'?: (string)[];
 }
 
 /**
@@ -106,4 +110,8 @@ export interface InfoResponse__Output {
    * The middleware: it stores tasks of any partition (the node that restores one checks it).
    */
   'archive': (boolean);
+  /**
+   * The node's schedule plans by name (a migration may require one on the sink).
+   */
+  'schedulePlans': (string)[];
 }
