@@ -40,6 +40,8 @@ export interface NodeInfo {
   readonly tickUs: number;
   /** Gates forwarded to other nodes. */
   readonly gateForwards: { readonly gate: string; readonly node: string }[];
+  /** The node's schedule plans by name. */
+  readonly schedulePlans?: readonly string[];
   /** The task asked about, when it left this node. */
   readonly departed?: { readonly taskId: string; readonly to: string; readonly tick: number };
   readonly slot?: SlotInfo;
@@ -64,6 +66,7 @@ export function nodeInfo(node: Node, target: InfoTarget): NodeInfo {
     tick: node.tick,
     tickUs: node.def.tickUs,
     gateForwards: node.taskGates.routes,
+    schedulePlans: node.plans.names,
   };
   if (!target) return base;
   let slot: MigTask | undefined;

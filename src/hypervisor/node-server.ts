@@ -60,6 +60,7 @@ import { FORWARDED_BY } from './gate-forwarder.ts';
 import { selfMember, type Membership } from './membership.ts';
 import type { Node } from './node.ts';
 import type { InfoTarget } from './node-info.ts';
+import { portPlanHandlers } from './port-plan-wire.ts';
 import { toGapEvent, toInfoResponse, toTaskSummary, toWireEvent, toWirePrediction, toWireStats } from './node-wire.ts';
 import { taskInfo } from './task-info.ts';
 
@@ -249,6 +250,7 @@ export class NodeServer {
     const node = this.node;
     const migrations = node.migrations;
     return {
+      ...portPlanHandlers(node),
       Ps: unaryHandler((r) => {
         const slots = node.slots;
         const p = page(r.pageSize, r.pageToken, slots.length, PS_PAGE_ALL);

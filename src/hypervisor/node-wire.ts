@@ -209,6 +209,7 @@ export function toInfoResponse(i: NodeInfo): InfoResponse {
     tick: i.tick,
     tickUs: i.tickUs,
     gateForwards: i.gateForwards,
+    schedulePlans: [...(i.schedulePlans ?? [])],
     ...(i.departed ? { departed: { taskId: i.departed.taskId, toNode: i.departed.to, tick: i.departed.tick } } : {}),
     ...(s
       ? {

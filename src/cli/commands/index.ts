@@ -11,6 +11,7 @@ import { registerFaultCommands } from './fault.ts';
 import { registerLinkCommands } from './link.ts';
 import { registerNodeCommands } from './node.ts';
 import { registerScenarioCommands } from './scenario.ts';
+import { registerScheduleCommands } from './schedule.ts';
 import { registerSimulateCommand } from './simulate.ts';
 import { registerTaskCommands } from './tasks.ts';
 
@@ -23,6 +24,7 @@ export function registerCommands(program: Command): void {
   registerNodeCommands(program);
   registerClusterCommands(program);
   registerTaskCommands(program);
+  registerScheduleCommands(program);
   registerContainerCommands(program);
   registerMigrateCommand(program);
   registerMiddlewareCommands(program);
