@@ -107,6 +107,9 @@ describe('Sampling ports and schedule plans on real nodes', function () {
       return s.currentPlan === 'fast' ? s : undefined;
     }, 10_000);
     expect(s1).to.include({ nextPlan: '', lastSwitchTick: String(at) });
+    const text = await cliOk(['schedule', 'status', '--node', 'arinc-a', '--cluster', ARINC]);
+    expect(text).to.include('current plan: fast').and.include('next plan:    none').and.include(`last switch:  tick ${at}`);
+    expect(text).to.match(/fast \* +│ 5 +│ sensor \[0, 1\) ctrl \[1, 3\) sys \[3, 4\) planned \[4, 5\)/);
 
     const bad = await runCli(['schedule', 'switch', '--node', 'arinc-a', 'dusk', '--cluster', ARINC]);
     expect(bad.code).to.equal(1);
