@@ -1541,6 +1541,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "migration": {
                   "type": "MigrationRef",
                   "id": 11
+                },
+                "requiredPlan": {
+                  "type": "string",
+                  "id": 20
                 }
               }
             },

@@ -26,6 +26,8 @@ export interface SlotInfo {
   readonly slotBytes: number;
   /** Set while the slot's task is in transit. */
   readonly migration?: Transit;
+  /** The schedule plan a sink must have to take the partition's tasks. */
+  readonly requiredPlan?: string;
 }
 
 /** What Info says of a node (and of one slot, or of a task that left). */
@@ -102,6 +104,7 @@ export function nodeInfo(node: Node, target: InfoTarget): NodeInfo {
       freeSlots,
       slotBytes: slot.space.size,
       ...(slot.transit ? { migration: { ...slot.transit } } : {}),
+      ...(p.def.requiresPlan !== undefined ? { requiredPlan: p.def.requiresPlan } : {}),
     },
   };
 }

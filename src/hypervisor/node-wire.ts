@@ -225,6 +225,7 @@ export function toInfoResponse(i: NodeInfo): InfoResponse {
             freeSlots: s.freeSlots,
             slotBytes: s.slotBytes,
             ...(s.migration ? { migration: toMigrationRef(s.migration) } : {}),
+            requiredPlan: s.requiredPlan ?? '',
           },
         }
       : {}),

@@ -5,11 +5,13 @@
  * on (arinc-b counts ticks at half arinc-a's rate); a plan switch through the
  * CLI takes effect at a major-frame boundary of a running node; `simulate`
  * switches at the boundary in virtual time; a migration that needs a plan the
- * sink lacks is refused with the reason.
+ * sink lacks is refused with the reason, by the source and by an evacuation.
  */
+import * as path from 'node:path';
 import { expect } from 'chai';
 import { recordNode } from '../../src/common/endpoints.ts';
-import { cleanup, cliJson, cliOk, example, fixture, info, poll, runCli, startNodes, type EventLog, type NodeProcess } from '../support/processes.ts';
+import { cleanup, cliJson, cliOk, example, fixture, info, poll, runCli, startNodes, tempDir, type EventLog, type NodeProcess } from '../support/processes.ts';
+import { mwCli, startMiddleware, stopMiddlewares } from '../support/middleware-harness.ts';
 import { openLog, pause, resume, startProgram } from '../support/live-harness.ts';
 
 const ARINC = fixture('arinc-cluster.yaml');
@@ -53,7 +55,10 @@ describe('Sampling ports and schedule plans on real nodes', function () {
     [logA, logB] = await Promise.all([openLog(nodes['arinc-a']!.address), openLog(nodes['arinc-b']!.address)]);
   });
 
-  after(cleanup);
+  after(async () => {
+    await stopMiddlewares();
+    await cleanup();
+  });
 
   it('a reader that migrates keeps reading the port, its validity judged by the sink\'s clock', async function () {
     this.timeout(30_000);
@@ -122,6 +127,15 @@ describe('Sampling ports and schedule plans on real nodes', function () {
     const r = await runCli(['migrate', task, '--from', 'arinc-a', '--to', 'arinc-b', '--cluster', ARINC]);
     expect(r.code).to.equal(1);
     expect(r.stderr).to.include('arinc-b has no schedule plan fast, which partition planned requires (its plans: default)');
+
+    // An evacuation looks for a node with the plan, and says why none will do.
+    const mw = await startMiddleware(ARINC, `file://${path.join(tempDir('migvisor-arinc-'), 'store')}`);
+    const ev = await mwCli(mw, ARINC, ['evacuate', 'arinc-a', '--json'], { timeoutMs: 20_000 });
+    const entries = JSON.parse(ev.stdout) as { taskId: string; status: string; detail: string }[];
+    expect(entries.find((e) => e.taskId === task), ev.stdout).to.deep.include({
+      status: 'EVACUATE_STATUS_REFUSED',
+      detail: 'no compatible node (arinc-b: arinc-b has no schedule plan fast, which partition planned requires (its plans: default))',
+    });
   });
 
   it('`simulate` switches the plan at the frame boundary in virtual time', async function () {
