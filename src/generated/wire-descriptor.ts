@@ -1616,6 +1616,47 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "rule": "repeated",
                   "type": "string",
                   "id": 20
+                },
+                "samplingPorts": {
+                  "rule": "repeated",
+                  "type": "SamplingPortState",
+                  "id": 21
+                },
+                "currentPlan": {
+                  "type": "string",
+                  "id": 22
+                }
+              }
+            },
+            "SamplingPortState": {
+              "fields": {
+                "name": {
+                  "type": "string",
+                  "id": 1
+                },
+                "messageSize": {
+                  "type": "uint32",
+                  "id": 2
+                },
+                "refresh": {
+                  "type": "uint32",
+                  "id": 3
+                },
+                "written": {
+                  "type": "bool",
+                  "id": 4
+                },
+                "age": {
+                  "type": "uint64",
+                  "id": 5
+                },
+                "valid": {
+                  "type": "bool",
+                  "id": 6
+                },
+                "writes": {
+                  "type": "uint64",
+                  "id": 7
                 }
               }
             },

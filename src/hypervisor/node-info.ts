@@ -44,9 +44,24 @@ export interface NodeInfo {
   readonly gateForwards: { readonly gate: string; readonly node: string }[];
   /** The node's schedule plans by name. */
   readonly schedulePlans?: readonly string[];
+  /** The plan that runs now. */
+  readonly currentPlan?: string;
+  /** The node's sampling ports, aged by its clock. */
+  readonly samplingPorts?: readonly SamplingPortState[];
   /** The task asked about, when it left this node. */
   readonly departed?: { readonly taskId: string; readonly to: string; readonly tick: number };
   readonly slot?: SlotInfo;
+}
+
+/** A sampling port as the node holds it. */
+export interface SamplingPortState {
+  readonly name: string;
+  readonly messageSize: number;
+  readonly refresh: number;
+  readonly written: boolean;
+  readonly age: number;
+  readonly valid: boolean;
+  readonly writes: number;
 }
 
 /** Which slot Info describes: a task by id, a slot by name, a free slot of a partition, or none (the node alone). */
@@ -69,6 +84,11 @@ export function nodeInfo(node: Node, target: InfoTarget): NodeInfo {
     tickUs: node.def.tickUs,
     gateForwards: node.taskGates.routes,
     schedulePlans: node.plans.names,
+    currentPlan: node.plans.status().current,
+    samplingPorts: node.ports.all.map((p) => {
+      const m = p.read(node.tick);
+      return { name: p.name, messageSize: p.messageSize, refresh: p.refresh, written: m !== undefined, age: m?.age ?? 0, valid: m?.valid ?? false, writes: p.writes };
+    }),
   };
   if (!target) return base;
   let slot: MigTask | undefined;

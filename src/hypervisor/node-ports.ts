@@ -15,6 +15,8 @@ import { SamplingPort, SysCallError, type SampledMessage } from '../partition/in
 
 /** How long one push may take. */
 const PUSH_DEADLINE_MS = 2000;
+/** How long a peer that could not be found is not looked up again (its messages meanwhile are dropped). */
+const LOOKUP_BACKOFF_MS = 1000;
 
 /** Finds where a peer node serves (undefined: not known now). */
 export type PeerResolver = (node: string) => string | undefined;
@@ -32,6 +34,8 @@ export class NodePorts {
   private readonly outboxes = new Map<string, Outbox>();
   private readonly clients = new Map<string, NodeControlClient>();
   private readonly addresses = new Map<string, string>();
+  /** Peers not found, and when to look again (ms of `now`). */
+  private readonly unknownUntil = new Map<string, number>();
   private resolver: PeerResolver | undefined;
   private seq = 0;
   private closed = false;
@@ -44,6 +48,8 @@ export class NodePorts {
     cluster: ClusterConfig,
     /** This node's current tick. */
     private readonly tick: () => number,
+    /** Milliseconds, for the backoff of peer lookups. */
+    private readonly now: () => number = Date.now,
   ) {
     for (const pdef of def.partitions) {
       for (const grant of pdef.providers) {
@@ -140,14 +146,17 @@ export class NodePorts {
 
   private addressOf(peer: string): string | undefined {
     let a = this.addresses.get(peer);
-    if (a === undefined) {
-      try {
-        a = this.resolver?.(peer);
-      } catch {
-        a = undefined;
-      }
-      if (a !== undefined) this.addresses.set(peer, a);
+    if (a !== undefined) return a;
+    if ((this.unknownUntil.get(peer) ?? 0) > this.now()) return undefined;
+    try {
+      a = this.resolver?.(peer);
+    } catch {
+      a = undefined;
     }
+    if (a !== undefined) {
+      this.addresses.set(peer, a);
+      this.unknownUntil.delete(peer);
+    } else this.unknownUntil.set(peer, this.now() + LOOKUP_BACKOFF_MS);
     return a;
   }
 

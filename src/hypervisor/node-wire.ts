@@ -210,6 +210,8 @@ export function toInfoResponse(i: NodeInfo): InfoResponse {
     tickUs: i.tickUs,
     gateForwards: i.gateForwards,
     schedulePlans: [...(i.schedulePlans ?? [])],
+    currentPlan: i.currentPlan ?? '',
+    samplingPorts: (i.samplingPorts ?? []).map((p) => ({ ...p })),
     ...(i.departed ? { departed: { taskId: i.departed.taskId, toNode: i.departed.to, tick: i.departed.tick } } : {}),
     ...(s
       ? {

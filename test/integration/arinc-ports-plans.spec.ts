@@ -77,6 +77,10 @@ describe('Sampling ports and schedule plans on real nodes', function () {
     const [ia, ib] = await Promise.all([info(A, {}), info(B, {})]);
     expect(Number(ia.tick) - Number(ib.tick)).to.be.greaterThan(200);
     for (const s of fresh) expect(s.age).to.be.at.most(15);
+    // arinc-b holds the port's messages itself (Info), taken from arinc-a.
+    const portB = ib.samplingPorts.find((p) => p.name === 'speed');
+    expect(portB).to.include({ messageSize: 4, refresh: 15, written: true, valid: true });
+    expect(Number(portB!.writes)).to.be.greaterThan(3);
 
     // The writer stops: on arinc-b the message ages by arinc-b's ticks (5 a read, the reader's period), valid up to refresh 15.
     await pause(A, writer);
@@ -90,6 +94,9 @@ describe('Sampling ports and schedule plans on real nodes', function () {
       expect(stale[i]!.age - stale[i - 1]!.age, `ages ${stale.map((s) => s.age).join(', ')}`).to.equal(stale[i]!.tick - stale[i - 1]!.tick);
     }
     for (const s of stale) expect(s.valid).to.equal(s.age <= 15);
+
+    const text = await cliOk(['info', '--node', 'arinc-b', '--cluster', ARINC]);
+    expect(text).to.match(/^sampling port speed: 4-byte messages valid 15 ticks; latest \d+ tick\(s\) old, invalid \(\d+ written\)$/m);
 
     await resume(A, writer);
     await poll('valid again on arinc-b', () => samples(logB, reader).at(-1)?.valid === true && samples(logB, reader).at(-1)!.value > last.value, 10_000);
