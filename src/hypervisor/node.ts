@@ -200,6 +200,11 @@ export class Node implements SysHost, MigrationHost {
     return this.def.cpu;
   }
 
+  /** The node's schedule plans by name. */
+  get schedulePlans(): readonly string[] {
+    return this.plans.names;
+  }
+
   /** Compressions the node supports. */
   get compression(): readonly Compression[] {
     return this.def.compression;

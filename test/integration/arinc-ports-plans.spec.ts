@@ -5,7 +5,8 @@
  * on (arinc-b counts ticks at half arinc-a's rate); a plan switch through the
  * CLI takes effect at a major-frame boundary of a running node; `simulate`
  * switches at the boundary in virtual time; a migration that needs a plan the
- * sink lacks is refused with the reason, by the source and by an evacuation.
+ * sink lacks is refused with the reason: by the source, by the sink of a saved
+ * container and by an evacuation.
  */
 import * as path from 'node:path';
 import { expect } from 'chai';
@@ -133,6 +134,13 @@ describe('Sampling ports and schedule plans on real nodes', function () {
     const task = await startProgram(nodes['arinc-a']!.address, 'planned', fixture('programs/sleeper.s'));
     const e = await rejection(migrateRpc(nodes['arinc-a']!.address, task, nodes['arinc-b']!.address, { mode: 'full', sinkName: 'arinc-b' }));
     expect(e.message).to.include('arinc-b has no schedule plan fast, which partition planned requires (its plans: default)');
+
+    // A saved container of the task is refused by arinc-b too, for the same reason.
+    const file = path.join(tempDir('migvisor-arinc-'), 'planned.mvc');
+    await cliOk(['save', task, file, '--node', 'arinc-a', '--leave-running', '--cluster', ARINC]);
+    const load = await runCli(['load', file, '--node', 'arinc-b', '--cluster', ARINC]);
+    expect(load.code).to.equal(1);
+    expect(load.stderr.trim()).to.equal('migvisor: container refused: arinc-b has no schedule plan fast, which partition planned requires (its plans: default)');
 
     // An evacuation looks for a node with the plan, and says why none will do.
     const mw = await startMiddleware(ARINC, `file://${path.join(tempDir('migvisor-arinc-'), 'store')}`);
