@@ -166,5 +166,9 @@ describe('Sampling ports and schedule plans on real nodes', function () {
     const ticker = lines.filter((l) => /^\d+$/.test(l.text)).map((l) => l.tick);
     // ctrl's windows: [0, 4) of 10 before tick 40, [1, 3) of 5 from tick 40.
     expect(ticker.filter((t) => t >= 30)).to.deep.equal([30, 31, 32, 33, 41, 42, 46, 47, 51, 52, 56, 57]);
+
+    const text = await cliOk(['simulate', ARINC, '--node', 'arinc-a', '--ticks', '38', '--task', `sys:${example('plan-switch.s')}`]);
+    expect(text).to.match(/^\[arinc-a tick 36\] plan-switch-[0-9a-f]{6}\/0: plan_switch 0$/m);
+    expect(text.trim().split('\n').at(-1)).to.equal('schedule plan default (never switched), fast from tick 40');
   });
 });
