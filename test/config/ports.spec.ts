@@ -80,6 +80,12 @@ describe('sampling port checks', () => {
     ]);
   });
 
+  it('refuses a grant of a port that is not defined', () => {
+    expect(problems(cluster(PORT, { sensor: '{ speed: s }', ctrl: '{ sped: r }' }))).to.deep.equal([
+      'c.yaml:14: partition ctrl is granted unknown provider "sped"',
+    ]);
+  });
+
   it('reports every port problem at once', () => {
     const text = cluster('{ kind: sampling, message_size: 100KiB, refresh: 5 }', { a: '{ speed: s }', b: '{ speed: s }', c: '{ speed: sr }' });
     expect(problems(text)).to.have.members([
