@@ -1,12 +1,13 @@
 /**
  * Checks of one node with the partitions it boots: the page size and what must
- * align to it, physical memory, the address space of 32-bit CPUs, the schedule,
- * gate receivers and boot tasks.
+ * align to it, physical memory, the address space of 32-bit CPUs, the schedule
+ * plans (check-plans.ts), gate receivers and boot tasks.
  */
 import { relative } from 'node:path';
 import type { NodeDef, PartitionDef, RegionDef } from './model.ts';
 import { hostingOf } from './check-context.ts';
 import type { CheckContext } from './check-context.ts';
+import { checkPlans } from './check-plans.ts';
 import { hex, hexRange, isPowerOfTwo, rangesOverlap } from './units.ts';
 
 const MIN_PAGE_SIZE = 256;
@@ -16,7 +17,7 @@ export function checkNode(ctx: CheckContext, node: NodeDef, seen: Set<string>): 
   if (checkPageSize(ctx, node)) checkAlignment(ctx, node, seen);
   checkAddressSpace(ctx, node, seen);
   checkPhysicalMemory(ctx, node);
-  checkSchedule(ctx, node);
+  checkPlans(ctx, node);
   checkGates(ctx, node);
   checkTasks(ctx, node);
 }
@@ -100,37 +101,6 @@ function checkPhysicalMemory(ctx: CheckContext, node: NodeDef): void {
     for (const a of extents.slice(0, j)) {
       if (rangesOverlap(a.start, a.end - a.start, b.start, b.end - b.start)) {
         ctx.report(b.region.line, `node ${node.name}: physical memory of ${describeExtent(b)} overlaps ${describeExtent(a)}`);
-      }
-    }
-  });
-}
-
-function checkSchedule(ctx: CheckContext, node: NodeDef): void {
-  const { locate } = ctx.cluster;
-  const { majorFrame, windows } = node.schedule;
-  const span = (start: number, duration: number): string => `[${start}, ${start + duration})`;
-  windows.forEach((w, j) => {
-    const hosting = hostingOf(ctx.cluster, node, w.partition);
-    if (hosting === 'unknown') {
-      ctx.report(locate.line(w, 'partition'), `node ${node.name}: window for unknown partition "${w.partition}"`);
-    } else if (hosting === 'absent') {
-      ctx.report(
-        locate.line(w, 'partition'),
-        `node ${node.name}: window for partition ${w.partition}, which the node does not boot (add it to the node's partitions)`,
-      );
-    }
-    if (w.start + w.duration > majorFrame) {
-      ctx.report(
-        w.line,
-        `node ${node.name}: window for ${w.partition} ${span(w.start, w.duration)} overruns the major frame of ${majorFrame} ticks`,
-      );
-    }
-    for (const a of windows.slice(0, j)) {
-      if (rangesOverlap(a.start, a.duration, w.start, w.duration)) {
-        ctx.report(
-          w.line,
-          `node ${node.name}: window for ${w.partition} ${span(w.start, w.duration)} overlaps the window for ${a.partition} ${span(a.start, a.duration)} at line ${a.line}`,
-        );
       }
     }
   });

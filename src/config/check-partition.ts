@@ -73,11 +73,16 @@ function checkGrants(ctx: CheckContext, def: PartitionDef): void {
       }
       continue;
     }
-    const [letters, combos] = provider.kind === 'file' ? [['r', 'w'], 'r, w, rw'] : [['s', 'r'], 's (send), r (receive), sr'];
+    const [letters, combos] =
+      provider.kind === 'file'
+        ? [['r', 'w'], 'r, w, rw']
+        : provider.kind === 'sampling'
+          ? [['s', 'r'], 's (source), r (destination)']
+          : [['s', 'r'], 's (send), r (receive), sr'];
     const problem = rightsProblem(grant.rights, letters);
     if (problem) {
       const detail = problem.replace(/\(allowed: [^)]*\)/, `(allowed: ${combos})`);
-      ctx.report(ctx.cluster.locate.line(grant), `partition ${def.name}: ${provider.kind} provider ${provider.name}: ${detail}`);
+      ctx.report(ctx.cluster.locate.line(grant), `partition ${def.name}: ${provider.kind === 'sampling' ? 'sampling port' : `${provider.kind} provider`} ${provider.name}: ${detail}`);
     }
   }
 }

@@ -12,6 +12,8 @@ import { checkHealthMonitors } from './check-hm.ts';
 import { checkLinks } from './check-links.ts';
 import { checkNode } from './check-node.ts';
 import { checkPartitionDefinition, firstDifference } from './check-partition.ts';
+import { checkRequiredPlans } from './check-plans.ts';
+import { checkPorts } from './check-ports.ts';
 import type { NormalisedCluster } from './normalise.ts';
 import type { Problem } from './source.ts';
 
@@ -39,6 +41,8 @@ export function checkCluster(cluster: NormalisedCluster, options: CheckOptions =
   const seen = new Set<string>();
   for (const node of cluster.config.nodes) checkNode(ctx, node, seen);
   checkHealthMonitors(ctx);
+  checkPorts(ctx);
+  checkRequiredPlans(ctx);
   return problems;
 }
 

@@ -51,10 +51,28 @@ export interface GateProviderDef {
   readonly line: number;
 }
 
-/** A provider, by kind. */
-export type ProviderDef = FileProviderDef | GateProviderDef;
+/**
+ * A sampling port (README, "Sampling ports"): one source partition writes
+ * messages of exactly `messageSize` bytes; destinations read the latest one and
+ * whether its age on their node is at most `refresh` ticks.
+ */
+export interface SamplingPortDef {
+  readonly kind: 'sampling';
+  readonly name: string;
+  /** Bytes of every message. */
+  readonly messageSize: number;
+  /** Refresh period in ticks: an older message reads as invalid. */
+  readonly refresh: number;
+  readonly line: number;
+}
 
-/** A partition's access to a provider: file rights "r" | "w" | "rw", gate rights "s" | "r" | "sr". */
+/** A provider, by kind. */
+export type ProviderDef = FileProviderDef | GateProviderDef | SamplingPortDef;
+
+/**
+ * A partition's access to a provider: file rights "r" | "w" | "rw", gate rights
+ * "s" | "r" | "sr", sampling port rights "s" (source) | "r" (destination).
+ */
 export interface ProviderGrant {
   readonly provider: string;
   readonly rights: string;
@@ -76,6 +94,10 @@ export interface PartitionDef {
   readonly healthMonitor?: readonly HmRule[];
   /** How the partition leaves COLD_START/WARM_START: at once, or when told to enter NORMAL. @default auto */
   readonly start?: StartPolicy;
+  /** A system partition: its tasks may switch the node's schedule plan. @default false */
+  readonly system?: boolean;
+  /** The schedule plan a sink must have to take this partition's tasks by migration. */
+  readonly requiresPlan?: string | undefined;
   readonly line: number;
 }
 
@@ -104,6 +126,16 @@ export interface ScheduleDef {
   readonly windows: readonly WindowDef[];
 }
 
+/** A named schedule plan of a node (README, "Schedule plans"). */
+export interface SchedulePlanDef extends ScheduleDef {
+  readonly name: string;
+  /** Line of the plan's key (of `schedule:` for the default plan written the old way). */
+  readonly line: number;
+}
+
+/** Name of the plan the old `schedule:` key defines. */
+export const DEFAULT_PLAN = 'default';
+
 /** A task a node starts at boot. */
 export interface BootTaskDef {
   readonly partition: string;
@@ -126,7 +158,12 @@ export interface NodeDef {
   readonly tickUs: number;
   readonly compression: readonly Compression[];
   readonly partitions: readonly PartitionDef[];
+  /** The schedule of the plan the node boots with ({@link NodeDef.initialPlan}). */
   readonly schedule: ScheduleDef;
+  /** Every schedule plan of the node, in file order (absent: `schedule` alone, as plan default). */
+  readonly plans?: readonly SchedulePlanDef[];
+  /** The plan the node boots with. @default default */
+  readonly initialPlan?: string;
   readonly tasks: readonly BootTaskDef[];
   /** Preferred targets when this node is evacuated (names of other nodes). */
   readonly evacuateTo: readonly string[];

@@ -18,9 +18,11 @@ import type {
   ProviderDef,
   ProviderGrant,
   RegionDef,
+  SchedulePlanDef,
   WindowDef,
   WordSize,
 } from './model.ts';
+import { DEFAULT_PLAN } from './model.ts';
 import { formatPath, isWithin } from './source.ts';
 import type { Path, Problem, YamlSource } from './source.ts';
 import { parseBandwidth, parseDuration, parseFraction, parseSize } from './units.ts';
@@ -196,6 +198,12 @@ class Normaliser {
     if (raw['kind'] === 'file') {
       return this.track({ kind: 'file', name, path: resolve(this.dir, String(raw['path'])), line }, path);
     }
+    if (raw['kind'] === 'sampling') {
+      return this.track(
+        { kind: 'sampling', name, messageSize: this.size(raw['message_size'], [...path, 'message_size'], 1, 1), refresh: int(raw['refresh'], 1), line },
+        path,
+      );
+    }
     return this.track(
       {
         kind: 'gate',
@@ -225,6 +233,8 @@ class Normaliser {
         providers,
         healthMonitor: this.hmTable(raw['health_monitor'], [...path, 'health_monitor'], 'partition'),
         start: raw['start'] === 'manual' ? 'manual' : 'auto',
+        system: raw['system'] === true,
+        requiresPlan: typeof raw['requires_plan'] === 'string' ? raw['requires_plan'] : undefined,
         line,
       },
       path,
@@ -290,7 +300,9 @@ class Normaliser {
     for (const ref of refs) {
       if (ref.def && !partitions.some((p) => p.name === ref.name)) partitions.push(ref.def);
     }
-    const scheduleRaw = record(raw['schedule']);
+    const plans = this.plans(raw, path);
+    const initialPlan = typeof raw['initial_plan'] === 'string' ? raw['initial_plan'] : (plans.find((p) => p.name === DEFAULT_PLAN) ?? plans[0])?.name ?? DEFAULT_PLAN;
+    const initial = plans.find((p) => p.name === initialPlan) ?? plans[0];
     const node: NodeDef = this.track(
       {
         name: String(raw['name']),
@@ -300,10 +312,9 @@ class Normaliser {
         tickUs: int(raw['tick_us'], 1000),
         compression: raw['compression'] === undefined ? DEFAULT_COMPRESSION : (list(raw['compression']) as Compression[]),
         partitions,
-        schedule: {
-          majorFrame: int(scheduleRaw['major_frame'], 1),
-          windows: list(scheduleRaw['windows']).map((w, i) => this.window(record(w), [...path, 'schedule', 'windows', i])),
-        },
+        schedule: initial ? { majorFrame: initial.majorFrame, windows: initial.windows } : { majorFrame: 1, windows: [] },
+        plans,
+        initialPlan,
         tasks: list(raw['tasks']).map((t, i) => this.task(record(t), [...path, 'tasks', i])),
         evacuateTo: list(raw['evacuate_to']).map(String),
         healthMonitor: this.hmTable(raw['health_monitor'], [...path, 'health_monitor'], 'node'),
@@ -314,6 +325,24 @@ class Normaliser {
     this.refs.set(node, refs);
     for (const def of inlineDefs) this.inline.push({ node, def });
     return node;
+  }
+
+  /** The node's plans: `schedule` as plan default, then the entries of `plans`. */
+  private plans(raw: Raw, path: Path): SchedulePlanDef[] {
+    const plan = (name: string, planRaw: Raw, planPath: Path): SchedulePlanDef =>
+      this.track(
+        {
+          name,
+          majorFrame: int(planRaw['major_frame'], 1),
+          windows: list(planRaw['windows']).map((w, i) => this.window(record(w), [...planPath, 'windows', i])),
+          line: this.source.keyLine(planPath),
+        },
+        planPath,
+      );
+    const out: SchedulePlanDef[] = [];
+    if (raw['schedule'] !== undefined) out.push(plan(DEFAULT_PLAN, record(raw['schedule']), [...path, 'schedule']));
+    for (const [name, planRaw] of entries(raw['plans'])) out.push(plan(name, record(planRaw), [...path, 'plans', name]));
+    return out;
   }
 
   private window(raw: Raw, path: Path): WindowDef {

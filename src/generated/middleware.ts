@@ -57,6 +57,7 @@ import type { ReceiveResponse as _migvisor_v1_ReceiveResponse, ReceiveResponse__
 import type { RegionSettings as _migvisor_v1_RegionSettings, RegionSettings__Output as _migvisor_v1_RegionSettings__Output } from './migvisor/v1/RegionSettings.ts';
 import type { RestoreRequest as _migvisor_v1_RestoreRequest, RestoreRequest__Output as _migvisor_v1_RestoreRequest__Output } from './migvisor/v1/RestoreRequest.ts';
 import type { RestoreResponse as _migvisor_v1_RestoreResponse, RestoreResponse__Output as _migvisor_v1_RestoreResponse__Output } from './migvisor/v1/RestoreResponse.ts';
+import type { SamplingPortState as _migvisor_v1_SamplingPortState, SamplingPortState__Output as _migvisor_v1_SamplingPortState__Output } from './migvisor/v1/SamplingPortState.ts';
 import type { SlotInfo as _migvisor_v1_SlotInfo, SlotInfo__Output as _migvisor_v1_SlotInfo__Output } from './migvisor/v1/SlotInfo.ts';
 import type { SnapshotInfo as _migvisor_v1_SnapshotInfo, SnapshotInfo__Output as _migvisor_v1_SnapshotInfo__Output } from './migvisor/v1/SnapshotInfo.ts';
 import type { StopAndTransferRequest as _migvisor_v1_StopAndTransferRequest, StopAndTransferRequest__Output as _migvisor_v1_StopAndTransferRequest__Output } from './migvisor/v1/StopAndTransferRequest.ts';
@@ -155,6 +156,7 @@ export interface ProtoGrpcType {
       RestoreRequest: MessageTypeDefinition<_migvisor_v1_RestoreRequest, _migvisor_v1_RestoreRequest__Output>
       RestoreResponse: MessageTypeDefinition<_migvisor_v1_RestoreResponse, _migvisor_v1_RestoreResponse__Output>
       RunState: EnumTypeDefinition
+      SamplingPortState: MessageTypeDefinition<_migvisor_v1_SamplingPortState, _migvisor_v1_SamplingPortState__Output>
       SlotInfo: MessageTypeDefinition<_migvisor_v1_SlotInfo, _migvisor_v1_SlotInfo__Output>
       SnapshotInfo: MessageTypeDefinition<_migvisor_v1_SnapshotInfo, _migvisor_v1_SnapshotInfo__Output>
       SnapshotState: EnumTypeDefinition

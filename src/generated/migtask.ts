@@ -41,6 +41,7 @@ import type { QueryMigrationResponse as _migvisor_v1_QueryMigrationResponse, Que
 import type { ReceiveRequest as _migvisor_v1_ReceiveRequest, ReceiveRequest__Output as _migvisor_v1_ReceiveRequest__Output } from './migvisor/v1/ReceiveRequest.ts';
 import type { ReceiveResponse as _migvisor_v1_ReceiveResponse, ReceiveResponse__Output as _migvisor_v1_ReceiveResponse__Output } from './migvisor/v1/ReceiveResponse.ts';
 import type { RegionSettings as _migvisor_v1_RegionSettings, RegionSettings__Output as _migvisor_v1_RegionSettings__Output } from './migvisor/v1/RegionSettings.ts';
+import type { SamplingPortState as _migvisor_v1_SamplingPortState, SamplingPortState__Output as _migvisor_v1_SamplingPortState__Output } from './migvisor/v1/SamplingPortState.ts';
 import type { SlotInfo as _migvisor_v1_SlotInfo, SlotInfo__Output as _migvisor_v1_SlotInfo__Output } from './migvisor/v1/SlotInfo.ts';
 import type { StopAndTransferRequest as _migvisor_v1_StopAndTransferRequest, StopAndTransferRequest__Output as _migvisor_v1_StopAndTransferRequest__Output } from './migvisor/v1/StopAndTransferRequest.ts';
 import type { StopAndTransferResponse as _migvisor_v1_StopAndTransferResponse, StopAndTransferResponse__Output as _migvisor_v1_StopAndTransferResponse__Output } from './migvisor/v1/StopAndTransferResponse.ts';
@@ -115,6 +116,7 @@ export interface ProtoGrpcType {
       ReceiveResponse: MessageTypeDefinition<_migvisor_v1_ReceiveResponse, _migvisor_v1_ReceiveResponse__Output>
       RegionSettings: MessageTypeDefinition<_migvisor_v1_RegionSettings, _migvisor_v1_RegionSettings__Output>
       RunState: EnumTypeDefinition
+      SamplingPortState: MessageTypeDefinition<_migvisor_v1_SamplingPortState, _migvisor_v1_SamplingPortState__Output>
       SlotInfo: MessageTypeDefinition<_migvisor_v1_SlotInfo, _migvisor_v1_SlotInfo__Output>
       StopAndTransferRequest: MessageTypeDefinition<_migvisor_v1_StopAndTransferRequest, _migvisor_v1_StopAndTransferRequest__Output>
       StopAndTransferResponse: MessageTypeDefinition<_migvisor_v1_StopAndTransferResponse, _migvisor_v1_StopAndTransferResponse__Output>

@@ -40,6 +40,8 @@ import type { PartitionStatusRequest as _migvisor_v1_PartitionStatusRequest, Par
 import type { PartitionStatusResponse as _migvisor_v1_PartitionStatusResponse, PartitionStatusResponse__Output as _migvisor_v1_PartitionStatusResponse__Output } from './migvisor/v1/PartitionStatusResponse.ts';
 import type { PauseRequest as _migvisor_v1_PauseRequest, PauseRequest__Output as _migvisor_v1_PauseRequest__Output } from './migvisor/v1/PauseRequest.ts';
 import type { PauseResponse as _migvisor_v1_PauseResponse, PauseResponse__Output as _migvisor_v1_PauseResponse__Output } from './migvisor/v1/PauseResponse.ts';
+import type { PortWriteRequest as _migvisor_v1_PortWriteRequest, PortWriteRequest__Output as _migvisor_v1_PortWriteRequest__Output } from './migvisor/v1/PortWriteRequest.ts';
+import type { PortWriteResponse as _migvisor_v1_PortWriteResponse, PortWriteResponse__Output as _migvisor_v1_PortWriteResponse__Output } from './migvisor/v1/PortWriteResponse.ts';
 import type { ProviderSettings as _migvisor_v1_ProviderSettings, ProviderSettings__Output as _migvisor_v1_ProviderSettings__Output } from './migvisor/v1/ProviderSettings.ts';
 import type { PsRequest as _migvisor_v1_PsRequest, PsRequest__Output as _migvisor_v1_PsRequest__Output } from './migvisor/v1/PsRequest.ts';
 import type { PsResponse as _migvisor_v1_PsResponse, PsResponse__Output as _migvisor_v1_PsResponse__Output } from './migvisor/v1/PsResponse.ts';
@@ -48,6 +50,12 @@ import type { ResumeRequest as _migvisor_v1_ResumeRequest, ResumeRequest__Output
 import type { ResumeResponse as _migvisor_v1_ResumeResponse, ResumeResponse__Output as _migvisor_v1_ResumeResponse__Output } from './migvisor/v1/ResumeResponse.ts';
 import type { SaveRequest as _migvisor_v1_SaveRequest, SaveRequest__Output as _migvisor_v1_SaveRequest__Output } from './migvisor/v1/SaveRequest.ts';
 import type { SaveResponse as _migvisor_v1_SaveResponse, SaveResponse__Output as _migvisor_v1_SaveResponse__Output } from './migvisor/v1/SaveResponse.ts';
+import type { SchedulePlan as _migvisor_v1_SchedulePlan, SchedulePlan__Output as _migvisor_v1_SchedulePlan__Output } from './migvisor/v1/SchedulePlan.ts';
+import type { ScheduleStatusRequest as _migvisor_v1_ScheduleStatusRequest, ScheduleStatusRequest__Output as _migvisor_v1_ScheduleStatusRequest__Output } from './migvisor/v1/ScheduleStatusRequest.ts';
+import type { ScheduleStatusResponse as _migvisor_v1_ScheduleStatusResponse, ScheduleStatusResponse__Output as _migvisor_v1_ScheduleStatusResponse__Output } from './migvisor/v1/ScheduleStatusResponse.ts';
+import type { ScheduleSwitchRequest as _migvisor_v1_ScheduleSwitchRequest, ScheduleSwitchRequest__Output as _migvisor_v1_ScheduleSwitchRequest__Output } from './migvisor/v1/ScheduleSwitchRequest.ts';
+import type { ScheduleSwitchResponse as _migvisor_v1_ScheduleSwitchResponse, ScheduleSwitchResponse__Output as _migvisor_v1_ScheduleSwitchResponse__Output } from './migvisor/v1/ScheduleSwitchResponse.ts';
+import type { ScheduleWindow as _migvisor_v1_ScheduleWindow, ScheduleWindow__Output as _migvisor_v1_ScheduleWindow__Output } from './migvisor/v1/ScheduleWindow.ts';
 import type { SetPartitionModeRequest as _migvisor_v1_SetPartitionModeRequest, SetPartitionModeRequest__Output as _migvisor_v1_SetPartitionModeRequest__Output } from './migvisor/v1/SetPartitionModeRequest.ts';
 import type { SetPartitionModeResponse as _migvisor_v1_SetPartitionModeResponse, SetPartitionModeResponse__Output as _migvisor_v1_SetPartitionModeResponse__Output } from './migvisor/v1/SetPartitionModeResponse.ts';
 import type { SettleMigrationRequest as _migvisor_v1_SettleMigrationRequest, SettleMigrationRequest__Output as _migvisor_v1_SettleMigrationRequest__Output } from './migvisor/v1/SettleMigrationRequest.ts';
@@ -124,6 +132,8 @@ export interface ProtoGrpcType {
       PartitionStatusResponse: MessageTypeDefinition<_migvisor_v1_PartitionStatusResponse, _migvisor_v1_PartitionStatusResponse__Output>
       PauseRequest: MessageTypeDefinition<_migvisor_v1_PauseRequest, _migvisor_v1_PauseRequest__Output>
       PauseResponse: MessageTypeDefinition<_migvisor_v1_PauseResponse, _migvisor_v1_PauseResponse__Output>
+      PortWriteRequest: MessageTypeDefinition<_migvisor_v1_PortWriteRequest, _migvisor_v1_PortWriteRequest__Output>
+      PortWriteResponse: MessageTypeDefinition<_migvisor_v1_PortWriteResponse, _migvisor_v1_PortWriteResponse__Output>
       ProviderSettings: MessageTypeDefinition<_migvisor_v1_ProviderSettings, _migvisor_v1_ProviderSettings__Output>
       PsRequest: MessageTypeDefinition<_migvisor_v1_PsRequest, _migvisor_v1_PsRequest__Output>
       PsResponse: MessageTypeDefinition<_migvisor_v1_PsResponse, _migvisor_v1_PsResponse__Output>
@@ -133,6 +143,12 @@ export interface ProtoGrpcType {
       RunState: EnumTypeDefinition
       SaveRequest: MessageTypeDefinition<_migvisor_v1_SaveRequest, _migvisor_v1_SaveRequest__Output>
       SaveResponse: MessageTypeDefinition<_migvisor_v1_SaveResponse, _migvisor_v1_SaveResponse__Output>
+      SchedulePlan: MessageTypeDefinition<_migvisor_v1_SchedulePlan, _migvisor_v1_SchedulePlan__Output>
+      ScheduleStatusRequest: MessageTypeDefinition<_migvisor_v1_ScheduleStatusRequest, _migvisor_v1_ScheduleStatusRequest__Output>
+      ScheduleStatusResponse: MessageTypeDefinition<_migvisor_v1_ScheduleStatusResponse, _migvisor_v1_ScheduleStatusResponse__Output>
+      ScheduleSwitchRequest: MessageTypeDefinition<_migvisor_v1_ScheduleSwitchRequest, _migvisor_v1_ScheduleSwitchRequest__Output>
+      ScheduleSwitchResponse: MessageTypeDefinition<_migvisor_v1_ScheduleSwitchResponse, _migvisor_v1_ScheduleSwitchResponse__Output>
+      ScheduleWindow: MessageTypeDefinition<_migvisor_v1_ScheduleWindow, _migvisor_v1_ScheduleWindow__Output>
       SetPartitionModeRequest: MessageTypeDefinition<_migvisor_v1_SetPartitionModeRequest, _migvisor_v1_SetPartitionModeRequest__Output>
       SetPartitionModeResponse: MessageTypeDefinition<_migvisor_v1_SetPartitionModeResponse, _migvisor_v1_SetPartitionModeResponse__Output>
       SettleMigrationRequest: MessageTypeDefinition<_migvisor_v1_SettleMigrationRequest, _migvisor_v1_SettleMigrationRequest__Output>

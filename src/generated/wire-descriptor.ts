@@ -1545,6 +1545,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "migration": {
                   "type": "MigrationRef",
                   "id": 11
+                },
+                "requiredPlan": {
+                  "type": "string",
+                  "id": 20
                 }
               }
             },
@@ -1611,6 +1615,52 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "archive": {
                   "type": "bool",
                   "id": 11
+                },
+                "schedulePlans": {
+                  "rule": "repeated",
+                  "type": "string",
+                  "id": 20
+                },
+                "samplingPorts": {
+                  "rule": "repeated",
+                  "type": "SamplingPortState",
+                  "id": 21
+                },
+                "currentPlan": {
+                  "type": "string",
+                  "id": 22
+                }
+              }
+            },
+            "SamplingPortState": {
+              "fields": {
+                "name": {
+                  "type": "string",
+                  "id": 1
+                },
+                "messageSize": {
+                  "type": "uint32",
+                  "id": 2
+                },
+                "refresh": {
+                  "type": "uint32",
+                  "id": 3
+                },
+                "written": {
+                  "type": "bool",
+                  "id": 4
+                },
+                "age": {
+                  "type": "uint64",
+                  "id": 5
+                },
+                "valid": {
+                  "type": "bool",
+                  "id": 6
+                },
+                "writes": {
+                  "type": "uint64",
+                  "id": 7
                 }
               }
             },
@@ -2340,6 +2390,18 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "SetPartitionMode": {
                   "requestType": "SetPartitionModeRequest",
                   "responseType": "SetPartitionModeResponse"
+                },
+                "PortWrite": {
+                  "requestType": "PortWriteRequest",
+                  "responseType": "PortWriteResponse"
+                },
+                "ScheduleSwitch": {
+                  "requestType": "ScheduleSwitchRequest",
+                  "responseType": "ScheduleSwitchResponse"
+                },
+                "ScheduleStatus": {
+                  "requestType": "ScheduleStatusRequest",
+                  "responseType": "ScheduleStatusResponse"
                 }
               }
             },
@@ -2980,6 +3042,134 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "status": {
                   "type": "PartitionState",
                   "id": 2
+                }
+              }
+            },
+            "PortWriteRequest": {
+              "fields": {
+                "port": {
+                  "type": "string",
+                  "id": 1
+                },
+                "message": {
+                  "type": "bytes",
+                  "id": 2
+                },
+                "sourceNode": {
+                  "type": "string",
+                  "id": 3
+                },
+                "seq": {
+                  "type": "uint64",
+                  "id": 4
+                }
+              }
+            },
+            "PortWriteResponse": {
+              "fields": {
+                "tick": {
+                  "type": "uint64",
+                  "id": 1
+                },
+                "stored": {
+                  "type": "bool",
+                  "id": 2
+                }
+              }
+            },
+            "ScheduleSwitchRequest": {
+              "fields": {
+                "plan": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "ScheduleSwitchResponse": {
+              "fields": {
+                "effectiveTick": {
+                  "type": "uint64",
+                  "id": 1
+                },
+                "status": {
+                  "type": "ScheduleStatusResponse",
+                  "id": 2
+                }
+              }
+            },
+            "ScheduleStatusRequest": {
+              "fields": {}
+            },
+            "ScheduleWindow": {
+              "fields": {
+                "partition": {
+                  "type": "string",
+                  "id": 1
+                },
+                "start": {
+                  "type": "uint32",
+                  "id": 2
+                },
+                "duration": {
+                  "type": "uint32",
+                  "id": 3
+                }
+              }
+            },
+            "SchedulePlan": {
+              "fields": {
+                "name": {
+                  "type": "string",
+                  "id": 1
+                },
+                "majorFrame": {
+                  "type": "uint32",
+                  "id": 2
+                },
+                "windows": {
+                  "rule": "repeated",
+                  "type": "ScheduleWindow",
+                  "id": 3
+                }
+              }
+            },
+            "ScheduleStatusResponse": {
+              "oneofs": {
+                "optionalLastSwitchTick": {
+                  "oneof": [
+                    "lastSwitchTick"
+                  ]
+                }
+              },
+              "fields": {
+                "node": {
+                  "type": "string",
+                  "id": 1
+                },
+                "tick": {
+                  "type": "uint64",
+                  "id": 2
+                },
+                "currentPlan": {
+                  "type": "string",
+                  "id": 3
+                },
+                "nextPlan": {
+                  "type": "string",
+                  "id": 4
+                },
+                "nextPlanTick": {
+                  "type": "uint64",
+                  "id": 5
+                },
+                "lastSwitchTick": {
+                  "type": "uint64",
+                  "id": 6
+                },
+                "plans": {
+                  "rule": "repeated",
+                  "type": "SchedulePlan",
+                  "id": 7
                 }
               }
             },

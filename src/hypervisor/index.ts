@@ -10,4 +10,6 @@ export { diagnosticsHandlers } from './diagnostics.ts';
 export { ClusterMembership, probe } from './membership.ts';
 export type { Membership } from './membership.ts';
 export { fromWireEvent, toTaskSummary, toWireEvent } from './node-wire.ts';
+export { toScheduleStatus } from './port-plan-wire.ts';
+export type { PlanStatus } from './schedule-plans.ts';
 export type { Sequenced } from './event-log.ts';

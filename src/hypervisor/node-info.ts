@@ -26,6 +26,8 @@ export interface SlotInfo {
   readonly slotBytes: number;
   /** Set while the slot's task is in transit. */
   readonly migration?: Transit;
+  /** The schedule plan a sink must have to take the partition's tasks. */
+  readonly requiredPlan?: string;
 }
 
 /** What Info says of a node (and of one slot, or of a task that left). */
@@ -40,9 +42,26 @@ export interface NodeInfo {
   readonly tickUs: number;
   /** Gates forwarded to other nodes. */
   readonly gateForwards: { readonly gate: string; readonly node: string }[];
+  /** The node's schedule plans by name. */
+  readonly schedulePlans?: readonly string[];
+  /** The plan that runs now. */
+  readonly currentPlan?: string;
+  /** The node's sampling ports, aged by its clock. */
+  readonly samplingPorts?: readonly SamplingPortState[];
   /** The task asked about, when it left this node. */
   readonly departed?: { readonly taskId: string; readonly to: string; readonly tick: number };
   readonly slot?: SlotInfo;
+}
+
+/** A sampling port as the node holds it. */
+export interface SamplingPortState {
+  readonly name: string;
+  readonly messageSize: number;
+  readonly refresh: number;
+  readonly written: boolean;
+  readonly age: number;
+  readonly valid: boolean;
+  readonly writes: number;
 }
 
 /** Which slot Info describes: a task by id, a slot by name, a free slot of a partition, or none (the node alone). */
@@ -64,6 +83,12 @@ export function nodeInfo(node: Node, target: InfoTarget): NodeInfo {
     tick: node.tick,
     tickUs: node.def.tickUs,
     gateForwards: node.taskGates.routes,
+    schedulePlans: node.plans.names,
+    currentPlan: node.plans.status().current,
+    samplingPorts: node.ports.all.map((p) => {
+      const m = p.read(node.tick);
+      return { name: p.name, messageSize: p.messageSize, refresh: p.refresh, written: m !== undefined, age: m?.age ?? 0, valid: m?.valid ?? false, writes: p.writes };
+    }),
   };
   if (!target) return base;
   let slot: MigTask | undefined;
@@ -99,6 +124,7 @@ export function nodeInfo(node: Node, target: InfoTarget): NodeInfo {
       freeSlots,
       slotBytes: slot.space.size,
       ...(slot.transit ? { migration: { ...slot.transit } } : {}),
+      ...(p.def.requiresPlan !== undefined ? { requiredPlan: p.def.requiresPlan } : {}),
     },
   };
 }

@@ -63,6 +63,7 @@ import { selfMember, type Membership } from './membership.ts';
 import type { Node } from './node.ts';
 import type { InfoTarget } from './node-info.ts';
 import { toGapEvent, toInfoResponse, toTaskSummary, toWireEvent, toWireHmEntry, toWirePartitionState, toWirePrediction, toWireStats } from './node-wire.ts';
+import { portPlanHandlers } from './port-plan-wire.ts';
 import { taskInfo } from './task-info.ts';
 
 const SERVICES = ['migvisor.v1.MigTask', 'migvisor.v1.NodeControl', 'migvisor.v1.Cluster', 'migvisor.v1.Diagnostics'];
@@ -251,6 +252,7 @@ export class NodeServer {
     const node = this.node;
     const migrations = node.migrations;
     return {
+      ...portPlanHandlers(node),
       Ps: unaryHandler((r) => {
         const slots = node.slots;
         const p = page(r.pageSize, r.pageToken, slots.length, PS_PAGE_ALL);

@@ -264,6 +264,9 @@ export function toInfoResponse(i: NodeInfo): InfoResponse {
     tick: i.tick,
     tickUs: i.tickUs,
     gateForwards: i.gateForwards,
+    schedulePlans: [...(i.schedulePlans ?? [])],
+    currentPlan: i.currentPlan ?? '',
+    samplingPorts: (i.samplingPorts ?? []).map((p) => ({ ...p })),
     ...(i.departed ? { departed: { taskId: i.departed.taskId, toNode: i.departed.to, tick: i.departed.tick } } : {}),
     ...(s
       ? {
@@ -279,6 +282,7 @@ export function toInfoResponse(i: NodeInfo): InfoResponse {
             freeSlots: s.freeSlots,
             slotBytes: s.slotBytes,
             ...(s.migration ? { migration: toMigrationRef(s.migration) } : {}),
+            requiredPlan: s.requiredPlan ?? '',
           },
         }
       : {}),

@@ -19,13 +19,15 @@ import { InvalidArgumentError, NotFoundError, randomIds, ResourceExhaustedError,
 import type { ClusterConfig, NodeDef } from '../config/index.ts';
 import { assembleFile, type Program } from '../machine/index.ts';
 import { MigTask, NodeMigrations, type MigrationStep, type HostCpu, type MigrationHost, type MigTraveler, type NodeMigrationsOptions } from '../migtask/index.ts';
-import { Partition, PhysicalMemory, type GateQueue } from '../partition/index.ts';
+import { Partition, PhysicalMemory, type GateQueue, type SampledMessage, type SamplingPort } from '../partition/index.ts';
 import { EventLog } from './event-log.ts';
 import type { NodeEvent } from './events.ts';
 import { nodeInfo, type InfoTarget, type NodeInfo } from './node-info.ts';
 import { NodeGates } from './node-gates.ts';
 import { NodeHealth } from './node-health.ts';
-import { TimePartitionSchedule } from './scheduler.ts';
+import { NodePorts } from './node-ports.ts';
+import { SchedulePlans } from './schedule-plans.ts';
+import type { TimePartitionSchedule } from './scheduler.ts';
 import type { SysHost, SysOutcome } from './syscalls.ts';
 import { TravelerRunner } from './traveler-runner.ts';
 import { taskInfo, type TaskInfo } from './task-info.ts';
@@ -75,8 +77,10 @@ export class Node implements SysHost, MigrationHost {
   readonly partitions = new Map<string, Partition>();
   /** Every task slot of every partition, in configuration order. */
   readonly slots: MigTask[] = [];
-  /** The time-partition schedule (major frame and windows). */
-  readonly schedule: TimePartitionSchedule;
+  /** The schedule plans (README, "Schedule plans"): the current one, a switch pending. */
+  readonly plans: SchedulePlans;
+  /** The node's sampling ports (README, "Sampling ports"). */
+  readonly ports: NodePorts;
   /** The current tick (ticks since boot). */
   tick = 0;
   /** The protocol clock (see {@link NodeOptions.clock}). */
@@ -106,7 +110,8 @@ export class Node implements SysHost, MigrationHost {
     this.clock = options.clock ?? systemClock;
     this.eventLog = new EventLog(options.eventReplay);
     this.memory = new PhysicalMemory(def.memory);
-    this.schedule = new TimePartitionSchedule(def.schedule);
+    this.plans = new SchedulePlans(def);
+    this.ports = new NodePorts(def, cluster, () => this.tick);
     this.taskGates = new NodeGates(def.name, this.slots, (gate, detail) => this.migrationEvent('', 'forward-failed', `gate ${gate}: ${detail}`), this.clock);
     for (const pdef of def.partitions) {
       const partition = new Partition(pdef, {
@@ -162,6 +167,26 @@ export class Node implements SysHost, MigrationHost {
     return this.taskGates.queue(name);
   }
 
+  /** The node's sampling port of that name. */
+  samplingPort(name: string): SamplingPort | undefined {
+    return this.ports.port(name);
+  }
+
+  /** A source wrote a sampling message: stored here, pushed to the destinations' nodes. */
+  writePort(name: string, message: Uint8Array): void {
+    this.ports.write(name, message);
+  }
+
+  /** The latest message of a sampling port, aged by this node's clock. */
+  readPort(name: string): SampledMessage | undefined {
+    return this.ports.read(name);
+  }
+
+  /** Asks for a schedule plan switch at the next major-frame boundary; the tick it takes effect at, or undefined for an unknown plan. */
+  switchPlan(plan: string): number | undefined {
+    return this.plans.has(plan) ? this.plans.request(plan, this.tick) : undefined;
+  }
+
   /** A traveler completed a console line. */
   console(task: MigTask, traveler: MigTraveler, text: string): void {
     this.publish({ kind: 'console', node: this.name, tick: this.tick, task: task.id ?? task.slotName, traveler: traveler.id, text });
@@ -172,11 +197,21 @@ export class Node implements SysHost, MigrationHost {
     return this.health.systemCall(num, traveler, task);
   }
 
+  /** The time-partition schedule of the current plan (major frame and windows). */
+  get schedule(): TimePartitionSchedule {
+    return this.plans.table;
+  }
+
   // --- MigrationHost --------------------------------------------------------
 
   /** The node's CPU (word size, byte order, page size). */
   get cpu(): HostCpu {
     return this.def.cpu;
+  }
+
+  /** The node's schedule plans by name. */
+  get schedulePlans(): readonly string[] {
+    return this.plans.names;
   }
 
   /** Compressions the node supports. */
@@ -307,7 +342,7 @@ export class Node implements SysHost, MigrationHost {
 
   /** Runs one tick: the window's partition gets the CPU for one instruction budget. */
   step(): void {
-    const owner = this.schedule.ownerAt(this.tick);
+    const owner = this.plans.ownerAt(this.tick);
     if (owner !== undefined) this.runner.runWindow(owner);
     this.tick++;
   }
@@ -351,6 +386,7 @@ export class Node implements SysHost, MigrationHost {
     this.stop();
     this.migrations.close();
     this.taskGates.close();
+    this.ports.close();
     for (const s of this.slots) {
       for (const t of s.travelers) t.handles.closeAll();
       s.thread.complete();

@@ -8,9 +8,10 @@
 import type { MigTask, MigTraveler, Wait } from '../migtask/index.ts';
 import { SysCallError, type GateQueue, OpenFlag, SysError } from '../partition/index.ts';
 import { Sys } from '../machine/index.ts';
+import { PORT_PLAN_CALLS, portPlanCall, type PortPlanHost } from './syscalls-ports.ts';
 
 /** What the node offers system calls. */
-export interface SysHost {
+export interface SysHost extends PortPlanHost {
   readonly tick: number;
   /** The node's gate of that name, if any. */
   gate(name: string): GateQueue | undefined;
@@ -170,6 +171,7 @@ function dispatch(num: number, t: MigTraveler, task: MigTask, host: SysHost): Sy
       t.setReg(0, 0);
       return 'continue';
     default: {
+      if (PORT_PLAN_CALLS.has(num)) return portPlanCall(num, t, task, host);
       const outcome = host.extendedCall?.(num, t, task);
       if (outcome === undefined) throw new BadSystemCall(num);
       return outcome;

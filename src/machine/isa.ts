@@ -161,6 +161,10 @@ export const Sys = {
   deadline: 19,
   partition_status: 20,
   partition_set_mode: 21,
+  // Sampling ports and schedule plans (README, "Sampling ports", "Schedule plans").
+  port_write: 24,
+  port_read: 25,
+  plan_switch: 26,
 } as const;
 /** A system call's name. */
 export type SysName = keyof typeof Sys;

@@ -7,7 +7,7 @@ import { Code, COMPRESSION_WIRE, describeError, isAddress, MIGRATION_MODE_WIRE, 
 import type { CompressionChoice, MigrationMode } from '../common/index.ts';
 import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
 import type { ClusterConfig } from '../config/index.ts';
-import { endpointFromInfo, incompatibility, MIG_STATE_WIRE, type MigState } from '../migtask/index.ts';
+import { endpointFromInfo, incompatibility, MIG_STATE_WIRE, planRefusal, type MigState } from '../migtask/index.ts';
 import type { Location, SnapshotStore } from './store.ts';
 
 /** How long a move may hold a task's lock before it expires by itself. */
@@ -164,6 +164,7 @@ export class Orchestrator {
             const info = await unary(c.Info, c, { partition: t.partition }, `info on ${name}`, 5000);
             const why =
               incompatibility({ ...endpointFromInfo(mine, from.name, t.partition), node: from.name, migratable: true }, { ...endpointFromInfo(info, name, t.partition), node: name }) ??
+              planRefusal(mine.slot.requiredPlan || undefined, info.schedulePlans ?? [], name, t.partition) ??
               (MIG_STATE_WIRE.fromWire(info.slot?.state) !== 'MigSink' || !info.slot?.freeSlots ? `no free slot in partition ${t.partition}` : undefined);
             if (why) reasons.push(`${name}: ${why.replace(`${from.name} is`, 'source is').replace(`${name} is`, 'it is')}`);
             else {

@@ -85,6 +85,16 @@ export function incompatibility(from: Endpoint, to: Endpoint): string | undefine
   return undefined;
 }
 
+/**
+ * The reason a sink with schedule plans `plans` cannot take a task of
+ * `partition` that requires plan `required` (README, "Schedule plans"), or
+ * undefined when it has the plan or none is required.
+ */
+export function planRefusal(required: string | undefined, plans: readonly string[], sink: string, partition: string): string | undefined {
+  if (required === undefined || plans.includes(required)) return undefined;
+  return `${sink} has no schedule plan ${required}, which partition ${partition} requires (its plans: ${plans.join(', ') || 'none'})`;
+}
+
 /** Partition settings as the wire message. */
 export function settingsToWire(s: PartitionSettings): WireSettings {
   return {

@@ -12,7 +12,7 @@ export { encodePages } from './page-batch.ts';
 export { BATCH_PAGES, containerChunks, containerMode, encodeRegisters, snapshotOf } from './container-snapshot.ts';
 export type { ContainerHeader__Output } from './container-snapshot.ts';
 export { PAGE_ZERO } from './page-map.ts';
-export { endpointFromHeader, endpointFromInfo, incompatibility, localEndpoint } from './compatibility.ts';
+export { endpointFromHeader, endpointFromInfo, incompatibility, localEndpoint, planRefusal } from './compatibility.ts';
 export type { Endpoint } from './compatibility.ts';
 export { SinkCore } from './sink-core.ts';
 export type { Outcome, SinkTarget } from './sink-core.ts';

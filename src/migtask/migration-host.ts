@@ -35,6 +35,8 @@ export interface MigrationHost {
   readonly compression: readonly Compression[];
   /** The clock of protocol timers: staging timeouts, holds, retries and backoff. */
   readonly clock: Clock;
+  /** The node's schedule plans by name (a partition may require one; absent: not checked). */
+  readonly schedulePlans?: readonly string[];
 
   /** Publishes a migration event of `task` (`phase`: staged, activated, released, ...). */
   migrationEvent(task: string, phase: MigrationStep, detail: string): void;

@@ -8,7 +8,7 @@
 import { AlreadyExistsError, Code, MigvisorError } from '../common/index.ts';
 import { ContainerError, type RawChunk } from './container-codec.ts';
 import { containerMode, restoreTraveler, type ContainerHeader__Output } from './container-snapshot.ts';
-import { endpointFromHeader, incompatibility, localEndpoint } from './compatibility.ts';
+import { endpointFromHeader, incompatibility, localEndpoint, planRefusal } from './compatibility.ts';
 import type { MigTask } from './mig-task.ts';
 import type { MigrationHost } from './migration-host.ts';
 import type { MigState } from './vocabulary.ts';
@@ -93,6 +93,8 @@ export class MigrationSink {
     const p = host.findPartition(h.partition);
     const reason = incompatibility(endpointFromHeader(h), localEndpoint(host.name, host.cpu, h.partition, p));
     if (reason) throw new MigvisorError(`container refused: ${reason}`, Code.FAILED_PRECONDITION);
+    const planReason = host.schedulePlans && planRefusal(p?.def.requiresPlan, host.schedulePlans, host.name, h.partition);
+    if (planReason) throw new MigvisorError(`container refused: ${planReason}`, Code.FAILED_PRECONDITION);
     if (p && h.pageCount !== p.spaces[0]!.pageCount) {
       throw new ContainerError(`container has ${h.pageCount} pages, partition ${p.name} has ${p.spaces[0]!.pageCount}`, Code.INVALID_ARGUMENT);
     }

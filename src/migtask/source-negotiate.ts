@@ -1,13 +1,13 @@
 /**
  * Step 1 of a migration, on the source: check that the task can leave, ask the
  * sink's Info and refuse, before any traveler stops, with the exact reason (word
- * size, byte order, page size, fingerprint, no MigSink slot, memory,
- * compression). The middleware's archive takes tasks of any partition; the node
+ * size, byte order, page size, fingerprint, a schedule plan the partition
+ * requires, no MigSink slot, memory, compression). The middleware's archive takes tasks of any partition; the node
  * that restores one checks it then. A prediction (prediction.ts) goes through
  * the same checks, so it refuses what the migration would.
  */
 import { Code, compressionFromWire, describeError, IllegalStateError, MigvisorError, type Compression, type CompressionChoice } from '../common/index.ts';
-import { endpointFromInfo, incompatibility, localEndpoint } from './compatibility.ts';
+import { endpointFromInfo, incompatibility, localEndpoint, planRefusal } from './compatibility.ts';
 import type { MigTask } from './mig-task.ts';
 import type { MigrationHost } from './migration-host.ts';
 import { MigrationRefused, type MigrateOptions } from './migration-run.ts';
@@ -73,6 +73,8 @@ export async function negotiate(host: MigrationHost, task: MigTask, sink: SinkPo
   const partition = task.partition.name;
   const reason = incompatibility(localEndpoint(host.name, host.cpu, partition, task.partition), endpointFromInfo(info, sinkName, partition));
   if (reason) throw new MigrationRefused(reason);
+  const planReason = planRefusal(task.partition.def.requiresPlan, info.schedulePlans ?? [], name, partition);
+  if (planReason) throw new MigrationRefused(planReason);
   const slot = info.slot;
   const state = MIG_STATE_WIRE.fromWire(slot?.state);
   if (state !== 'MigSink' || !slot?.freeSlots) {

@@ -35,7 +35,8 @@ export function canonicalSettings(def: PartitionDef, providers: ReadonlyMap<stri
       .map((g) => {
         const p = providers.get(g.provider);
         const base = { name: g.provider, kind: p?.kind ?? 'unknown', rights: normRights(g.rights, 'srw') };
-        return p?.kind === 'gate' ? { ...base, capacity: p.capacity, messageSize: p.messageSize } : base;
+        if (p?.kind === 'gate') return { ...base, capacity: p.capacity, messageSize: p.messageSize };
+        return p?.kind === 'sampling' ? { ...base, messageSize: p.messageSize } : base;
       }),
   };
 }
@@ -73,7 +74,7 @@ export function diffSettings(mine: PartitionSettings, theirs: PartitionSettings)
     if (a.kind !== b.kind) return `provider ${name} kind ${a.kind} vs ${b.kind}`;
     if (a.rights !== b.rights) return `provider ${name} rights ${a.rights} vs ${b.rights}`;
     if (a.capacity !== b.capacity) return `gate ${name} capacity ${a.capacity} vs ${b.capacity}`;
-    if (a.messageSize !== b.messageSize) return `gate ${name} message_size ${a.messageSize} vs ${b.messageSize}`;
+    if (a.messageSize !== b.messageSize) return `${a.kind === 'sampling' ? 'sampling port' : 'gate'} ${name} message_size ${a.messageSize} vs ${b.messageSize}`;
   }
   return undefined;
 }

@@ -16,6 +16,12 @@ export interface GateRights {
   readonly receive: boolean;
 }
 
+/** What a partition may do on a sampling port: write it (the source) or read it (a destination). */
+export interface PortRights {
+  readonly source: boolean;
+  readonly destination: boolean;
+}
+
 /** What a partition needs of its node when it is built. */
 export interface PartitionEnv {
   readonly nodeName: string;
@@ -39,6 +45,8 @@ export class Partition {
   readonly files = new Map<string, FileProvider>();
   /** Gate rights by gate name. */
   readonly gates = new Map<string, GateRights>();
+  /** Sampling port rights by port name. */
+  readonly ports = new Map<string, PortRights>();
 
   constructor(
     readonly def: PartitionDef,
@@ -58,6 +66,8 @@ export class Partition {
         this.files.set(p.name, new FileProvider(p.name, root, parseFileRights(grant.rights)));
       } else if (p?.kind === 'gate') {
         this.gates.set(p.name, { send: grant.rights.includes('s'), receive: grant.rights.includes('r') });
+      } else if (p?.kind === 'sampling') {
+        this.ports.set(p.name, { source: grant.rights.includes('s'), destination: grant.rights.includes('r') });
       }
     }
   }

@@ -228,7 +228,7 @@ describe('cluster config loading', () => {
         'c.yaml:3: providers.logs.capacity: must be at least 1',
       ]);
       expect(problems(replaceLine(VALID, 3, '  logs: { kind: pipe, path: x }'))).to.deep.equal([
-        'c.yaml:3: providers.logs.kind: must be "file" or "gate"',
+        'c.yaml:3: providers.logs.kind: must be "file", "gate" or "sampling"',
       ]);
     });
 

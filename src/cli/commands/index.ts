@@ -12,6 +12,7 @@ import { registerHmCommands } from './hm.ts';
 import { registerLinkCommands } from './link.ts';
 import { registerNodeCommands } from './node.ts';
 import { registerScenarioCommands } from './scenario.ts';
+import { registerScheduleCommands } from './schedule.ts';
 import { registerSimulateCommand } from './simulate.ts';
 import { registerTaskCommands } from './tasks.ts';
 
@@ -25,6 +26,7 @@ export function registerCommands(program: Command): void {
   registerClusterCommands(program);
   registerTaskCommands(program);
   registerHmCommands(program);
+  registerScheduleCommands(program);
   registerContainerCommands(program);
   registerMigrateCommand(program);
   registerMiddlewareCommands(program);

@@ -5,7 +5,7 @@
  * SIGINT/SIGTERM (and, when started by `cluster up`, when its parent goes away).
  */
 import { asyncScheduler } from 'rxjs';
-import { NotFoundError, forgetNode, loadDialRoutes, recordNode } from '../../common/index.ts';
+import { NotFoundError, forgetNode, loadDialRoutes, recordNode, resolveNode } from '../../common/index.ts';
 import { ClusterMembership, formatEvent, Node, NodeServer } from '../../hypervisor/index.ts';
 import { loadCluster } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
@@ -24,6 +24,8 @@ export async function startNode(fileArg: string | undefined, flags: NodeStartFla
   if (!def) throw new NotFoundError('node', flags.node, `in ${file} (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
   if (flags.routes) loadDialRoutes(flags.routes);
   const node = new Node(def, cluster);
+  // Sampling port messages reach the destinations' nodes wherever they run now.
+  node.ports.connect((peer) => resolveNode(peer, file, () => cluster));
   if (flags.log) node.events.subscribe((e) => process.stderr.write(`${formatEvent(e)}\n`));
   const server = new NodeServer(node, new ClusterMembership(cluster, file));
   const address = await server.listen(flags.listen ?? def.listen);

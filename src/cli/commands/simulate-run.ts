@@ -1,11 +1,12 @@
 /**
  * `migvisor simulate`: boots one node from the cluster file in virtual time (no
- * network), runs N ticks, prints the console lines and then the ps table. Runs
- * are deterministic: task ids come from a seeded generator.
+ * network), runs N ticks, prints the console lines and then the ps table (and,
+ * for a node with several schedule plans, its plan status). Runs are
+ * deterministic: task ids come from a seeded generator.
  */
 import { VirtualTimeScheduler } from 'rxjs';
 import { NotFoundError, seededIds } from '../../common/index.ts';
-import { formatEvent, Node, toTaskSummary, toWireEvent, type Sequenced } from '../../hypervisor/index.ts';
+import { formatEvent, Node, toScheduleStatus, toTaskSummary, toWireEvent, type Sequenced } from '../../hypervisor/index.ts';
 import { loadCluster } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import { psTable } from '../format.ts';
@@ -31,9 +32,20 @@ export function simulate(file: string | undefined, flags: SimulateFlags): void {
   node.start(clock, flags.ticks);
   clock.flush();
   const tasks = node.ps({ hashes: true }).map((t) => toTaskSummary(t, node.name));
+  const plans = node.plans.names.length > 1 ? toScheduleStatus(node) : undefined;
   if (flags.json) {
     // A PsResponse of the node at the end, and the events of the run (transitions aside) as Watch gives them.
-    printJson({ ...toProtoJson('PsResponse', { node: node.name, tick: node.tick, tasks }), events: events.map((s) => toProtoJson('Event', toWireEvent(s))) });
-  } else process.stdout.write(`${psTable(tasks)}\n`);
+    printJson({
+      ...toProtoJson('PsResponse', { node: node.name, tick: node.tick, tasks }),
+      events: events.map((s) => toProtoJson('Event', toWireEvent(s))),
+      ...(plans ? { schedule: toProtoJson('ScheduleStatusResponse', plans) } : {}),
+    });
+  } else {
+    process.stdout.write(`${psTable(tasks)}\n`);
+    if (plans) {
+      const last = plans.lastSwitchTick === undefined ? 'never switched' : `since tick ${plans.lastSwitchTick}`;
+      process.stdout.write(`schedule plan ${plans.currentPlan} (${last})${plans.nextPlan ? `, ${plans.nextPlan} from tick ${plans.nextPlanTick}` : ''}\n`);
+    }
+  }
   node.shutdown();
 }

@@ -79,6 +79,11 @@ export function info(flags: InfoFlags): Promise<void> {
     const lines = [
       `node ${info.node}: ${info.wordSize}-bit ${endianFromWire(info.endian)}-endian, page ${info.pageSize} bytes, tick ${info.tick} (${info.tickUs} µs each), compression ${compression}`,
     ];
+    if (info.schedulePlans.length > 1) lines.push(`schedule plans: ${info.schedulePlans.map((p) => (p === info.currentPlan ? `${p} (current)` : p)).join(', ')}`);
+    for (const p of info.samplingPorts) {
+      const latest = p.written ? `latest ${p.age} tick(s) old, ${p.valid ? 'valid' : 'invalid'}` : 'no message yet';
+      lines.push(`sampling port ${p.name}: ${p.messageSize}-byte messages valid ${p.refresh} ticks; ${latest} (${p.writes} written)`);
+    }
     for (const f of info.gateForwards) lines.push(`gate forwarding: ${f.gate} -> ${f.node}`);
     if (info.departed) lines.push(`task ${info.departed.taskId}: left this node for ${info.departed.toNode} at tick ${info.departed.tick}`);
     const s = info.slot;

@@ -6,6 +6,7 @@ import type { Compression as _migvisor_v1_Compression, Compression__Output as _m
 import type { GateForward as _migvisor_v1_GateForward, GateForward__Output as _migvisor_v1_GateForward__Output } from '../../migvisor/v1/GateForward.ts';
 import type { SlotInfo as _migvisor_v1_SlotInfo, SlotInfo__Output as _migvisor_v1_SlotInfo__Output } from '../../migvisor/v1/SlotInfo.ts';
 import type { Departure as _migvisor_v1_Departure, Departure__Output as _migvisor_v1_Departure__Output } from '../../migvisor/v1/Departure.ts';
+import type { SamplingPortState as _migvisor_v1_SamplingPortState, SamplingPortState__Output as _migvisor_v1_SamplingPortState__Output } from '../../migvisor/v1/SamplingPortState.ts';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -56,6 +57,18 @@ export interface InfoResponse {
    * The middleware: it stores tasks of any partition (the node that restores one checks it).
    */
   'archive'?: (boolean);
+  /**
+   * The node's schedule plans by name (a migration may require one on the sink).
+   */
+  'schedulePlans'?: (string)[];
+  /**
+   * The node's sampling ports and their latest messages, aged by this node's clock.
+   */
+  'samplingPorts'?: (_migvisor_v1_SamplingPortState)[];
+  /**
+   * The schedule plan that runs now.
+   */
+  'currentPlan'?: (string);
 }
 
 /**
@@ -106,4 +119,16 @@ export interface InfoResponse__Output {
    * The middleware: it stores tasks of any partition (the node that restores one checks it).
    */
   'archive': (boolean);
+  /**
+   * The node's schedule plans by name (a migration may require one on the sink).
+   */
+  'schedulePlans': (string)[];
+  /**
+   * The node's sampling ports and their latest messages, aged by this node's clock.
+   */
+  'samplingPorts': (_migvisor_v1_SamplingPortState__Output)[];
+  /**
+   * The schedule plan that runs now.
+   */
+  'currentPlan': (string);
 }

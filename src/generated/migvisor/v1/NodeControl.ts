@@ -21,12 +21,18 @@ import type { PartitionStatusRequest as _migvisor_v1_PartitionStatusRequest, Par
 import type { PartitionStatusResponse as _migvisor_v1_PartitionStatusResponse, PartitionStatusResponse__Output as _migvisor_v1_PartitionStatusResponse__Output } from '../../migvisor/v1/PartitionStatusResponse.ts';
 import type { PauseRequest as _migvisor_v1_PauseRequest, PauseRequest__Output as _migvisor_v1_PauseRequest__Output } from '../../migvisor/v1/PauseRequest.ts';
 import type { PauseResponse as _migvisor_v1_PauseResponse, PauseResponse__Output as _migvisor_v1_PauseResponse__Output } from '../../migvisor/v1/PauseResponse.ts';
+import type { PortWriteRequest as _migvisor_v1_PortWriteRequest, PortWriteRequest__Output as _migvisor_v1_PortWriteRequest__Output } from '../../migvisor/v1/PortWriteRequest.ts';
+import type { PortWriteResponse as _migvisor_v1_PortWriteResponse, PortWriteResponse__Output as _migvisor_v1_PortWriteResponse__Output } from '../../migvisor/v1/PortWriteResponse.ts';
 import type { PsRequest as _migvisor_v1_PsRequest, PsRequest__Output as _migvisor_v1_PsRequest__Output } from '../../migvisor/v1/PsRequest.ts';
 import type { PsResponse as _migvisor_v1_PsResponse, PsResponse__Output as _migvisor_v1_PsResponse__Output } from '../../migvisor/v1/PsResponse.ts';
 import type { ResumeRequest as _migvisor_v1_ResumeRequest, ResumeRequest__Output as _migvisor_v1_ResumeRequest__Output } from '../../migvisor/v1/ResumeRequest.ts';
 import type { ResumeResponse as _migvisor_v1_ResumeResponse, ResumeResponse__Output as _migvisor_v1_ResumeResponse__Output } from '../../migvisor/v1/ResumeResponse.ts';
 import type { SaveRequest as _migvisor_v1_SaveRequest, SaveRequest__Output as _migvisor_v1_SaveRequest__Output } from '../../migvisor/v1/SaveRequest.ts';
 import type { SaveResponse as _migvisor_v1_SaveResponse, SaveResponse__Output as _migvisor_v1_SaveResponse__Output } from '../../migvisor/v1/SaveResponse.ts';
+import type { ScheduleStatusRequest as _migvisor_v1_ScheduleStatusRequest, ScheduleStatusRequest__Output as _migvisor_v1_ScheduleStatusRequest__Output } from '../../migvisor/v1/ScheduleStatusRequest.ts';
+import type { ScheduleStatusResponse as _migvisor_v1_ScheduleStatusResponse, ScheduleStatusResponse__Output as _migvisor_v1_ScheduleStatusResponse__Output } from '../../migvisor/v1/ScheduleStatusResponse.ts';
+import type { ScheduleSwitchRequest as _migvisor_v1_ScheduleSwitchRequest, ScheduleSwitchRequest__Output as _migvisor_v1_ScheduleSwitchRequest__Output } from '../../migvisor/v1/ScheduleSwitchRequest.ts';
+import type { ScheduleSwitchResponse as _migvisor_v1_ScheduleSwitchResponse, ScheduleSwitchResponse__Output as _migvisor_v1_ScheduleSwitchResponse__Output } from '../../migvisor/v1/ScheduleSwitchResponse.ts';
 import type { SetPartitionModeRequest as _migvisor_v1_SetPartitionModeRequest, SetPartitionModeRequest__Output as _migvisor_v1_SetPartitionModeRequest__Output } from '../../migvisor/v1/SetPartitionModeRequest.ts';
 import type { SetPartitionModeResponse as _migvisor_v1_SetPartitionModeResponse, SetPartitionModeResponse__Output as _migvisor_v1_SetPartitionModeResponse__Output } from '../../migvisor/v1/SetPartitionModeResponse.ts';
 import type { SettleMigrationRequest as _migvisor_v1_SettleMigrationRequest, SettleMigrationRequest__Output as _migvisor_v1_SettleMigrationRequest__Output } from '../../migvisor/v1/SettleMigrationRequest.ts';
@@ -178,6 +184,25 @@ export interface NodeControlClient extends grpc.Client {
   pause(argument: _migvisor_v1_PauseRequest, callback: grpc.requestCallback<_migvisor_v1_PauseResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * A sampling port's latest message, written on the node that runs the port's
+   * source and pushed to every node with a destination of the port. Its age is
+   * counted on this node from its arrival. NOT_FOUND when the node lacks the port.
+   */
+  PortWrite(argument: _migvisor_v1_PortWriteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PortWriteResponse__Output>): grpc.ClientUnaryCall;
+  PortWrite(argument: _migvisor_v1_PortWriteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PortWriteResponse__Output>): grpc.ClientUnaryCall;
+  PortWrite(argument: _migvisor_v1_PortWriteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PortWriteResponse__Output>): grpc.ClientUnaryCall;
+  PortWrite(argument: _migvisor_v1_PortWriteRequest, callback: grpc.requestCallback<_migvisor_v1_PortWriteResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * A sampling port's latest message, written on the node that runs the port's
+   * source and pushed to every node with a destination of the port. Its age is
+   * counted on this node from its arrival. NOT_FOUND when the node lacks the port.
+   */
+  portWrite(argument: _migvisor_v1_PortWriteRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PortWriteResponse__Output>): grpc.ClientUnaryCall;
+  portWrite(argument: _migvisor_v1_PortWriteRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PortWriteResponse__Output>): grpc.ClientUnaryCall;
+  portWrite(argument: _migvisor_v1_PortWriteRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PortWriteResponse__Output>): grpc.ClientUnaryCall;
+  portWrite(argument: _migvisor_v1_PortWriteRequest, callback: grpc.requestCallback<_migvisor_v1_PortWriteResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * The node's task slots, a page at a time.
    */
   Ps(argument: _migvisor_v1_PsRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PsResponse__Output>): grpc.ClientUnaryCall;
@@ -223,6 +248,38 @@ export interface NodeControlClient extends grpc.Client {
    */
   save(argument: _migvisor_v1_SaveRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_SaveResponse__Output>;
   save(argument: _migvisor_v1_SaveRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_SaveResponse__Output>;
+  
+  /**
+   * The node's schedule plans: the current one, a switch pending, the last switch.
+   */
+  ScheduleStatus(argument: _migvisor_v1_ScheduleStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ScheduleStatusResponse__Output>): grpc.ClientUnaryCall;
+  ScheduleStatus(argument: _migvisor_v1_ScheduleStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ScheduleStatusResponse__Output>): grpc.ClientUnaryCall;
+  ScheduleStatus(argument: _migvisor_v1_ScheduleStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ScheduleStatusResponse__Output>): grpc.ClientUnaryCall;
+  ScheduleStatus(argument: _migvisor_v1_ScheduleStatusRequest, callback: grpc.requestCallback<_migvisor_v1_ScheduleStatusResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * The node's schedule plans: the current one, a switch pending, the last switch.
+   */
+  scheduleStatus(argument: _migvisor_v1_ScheduleStatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ScheduleStatusResponse__Output>): grpc.ClientUnaryCall;
+  scheduleStatus(argument: _migvisor_v1_ScheduleStatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ScheduleStatusResponse__Output>): grpc.ClientUnaryCall;
+  scheduleStatus(argument: _migvisor_v1_ScheduleStatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ScheduleStatusResponse__Output>): grpc.ClientUnaryCall;
+  scheduleStatus(argument: _migvisor_v1_ScheduleStatusRequest, callback: grpc.requestCallback<_migvisor_v1_ScheduleStatusResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Switch the node's schedule plan at the next major-frame boundary of the
+   * current plan. NOT_FOUND for a plan the node does not have.
+   */
+  ScheduleSwitch(argument: _migvisor_v1_ScheduleSwitchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ScheduleSwitchResponse__Output>): grpc.ClientUnaryCall;
+  ScheduleSwitch(argument: _migvisor_v1_ScheduleSwitchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ScheduleSwitchResponse__Output>): grpc.ClientUnaryCall;
+  ScheduleSwitch(argument: _migvisor_v1_ScheduleSwitchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ScheduleSwitchResponse__Output>): grpc.ClientUnaryCall;
+  ScheduleSwitch(argument: _migvisor_v1_ScheduleSwitchRequest, callback: grpc.requestCallback<_migvisor_v1_ScheduleSwitchResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Switch the node's schedule plan at the next major-frame boundary of the
+   * current plan. NOT_FOUND for a plan the node does not have.
+   */
+  scheduleSwitch(argument: _migvisor_v1_ScheduleSwitchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ScheduleSwitchResponse__Output>): grpc.ClientUnaryCall;
+  scheduleSwitch(argument: _migvisor_v1_ScheduleSwitchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ScheduleSwitchResponse__Output>): grpc.ClientUnaryCall;
+  scheduleSwitch(argument: _migvisor_v1_ScheduleSwitchRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ScheduleSwitchResponse__Output>): grpc.ClientUnaryCall;
+  scheduleSwitch(argument: _migvisor_v1_ScheduleSwitchRequest, callback: grpc.requestCallback<_migvisor_v1_ScheduleSwitchResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Set a partition's operating mode (as SET_PARTITION_MODE of ARINC 653). The
@@ -335,6 +392,13 @@ export interface NodeControlHandlers extends grpc.UntypedServiceImplementation {
   Pause: grpc.handleUnaryCall<_migvisor_v1_PauseRequest__Output, _migvisor_v1_PauseResponse>;
   
   /**
+   * A sampling port's latest message, written on the node that runs the port's
+   * source and pushed to every node with a destination of the port. Its age is
+   * counted on this node from its arrival. NOT_FOUND when the node lacks the port.
+   */
+  PortWrite: grpc.handleUnaryCall<_migvisor_v1_PortWriteRequest__Output, _migvisor_v1_PortWriteResponse>;
+  
+  /**
    * The node's task slots, a page at a time.
    */
   Ps: grpc.handleUnaryCall<_migvisor_v1_PsRequest__Output, _migvisor_v1_PsResponse>;
@@ -351,6 +415,17 @@ export interface NodeControlHandlers extends grpc.UntypedServiceImplementation {
    * gives up (CancelSave, or no word within 30 s: the task resumes).
    */
   Save: grpc.handleServerStreamingCall<_migvisor_v1_SaveRequest__Output, _migvisor_v1_SaveResponse>;
+  
+  /**
+   * The node's schedule plans: the current one, a switch pending, the last switch.
+   */
+  ScheduleStatus: grpc.handleUnaryCall<_migvisor_v1_ScheduleStatusRequest__Output, _migvisor_v1_ScheduleStatusResponse>;
+  
+  /**
+   * Switch the node's schedule plan at the next major-frame boundary of the
+   * current plan. NOT_FOUND for a plan the node does not have.
+   */
+  ScheduleSwitch: grpc.handleUnaryCall<_migvisor_v1_ScheduleSwitchRequest__Output, _migvisor_v1_ScheduleSwitchResponse>;
   
   /**
    * Set a partition's operating mode (as SET_PARTITION_MODE of ARINC 653). The
@@ -387,9 +462,12 @@ export interface NodeControlDefinition extends grpc.ServiceDefinition {
   Load: MethodDefinition<_migvisor_v1_LoadRequest, _migvisor_v1_LoadResponse, _migvisor_v1_LoadRequest__Output, _migvisor_v1_LoadResponse__Output>
   PartitionStatus: MethodDefinition<_migvisor_v1_PartitionStatusRequest, _migvisor_v1_PartitionStatusResponse, _migvisor_v1_PartitionStatusRequest__Output, _migvisor_v1_PartitionStatusResponse__Output>
   Pause: MethodDefinition<_migvisor_v1_PauseRequest, _migvisor_v1_PauseResponse, _migvisor_v1_PauseRequest__Output, _migvisor_v1_PauseResponse__Output>
+  PortWrite: MethodDefinition<_migvisor_v1_PortWriteRequest, _migvisor_v1_PortWriteResponse, _migvisor_v1_PortWriteRequest__Output, _migvisor_v1_PortWriteResponse__Output>
   Ps: MethodDefinition<_migvisor_v1_PsRequest, _migvisor_v1_PsResponse, _migvisor_v1_PsRequest__Output, _migvisor_v1_PsResponse__Output>
   Resume: MethodDefinition<_migvisor_v1_ResumeRequest, _migvisor_v1_ResumeResponse, _migvisor_v1_ResumeRequest__Output, _migvisor_v1_ResumeResponse__Output>
   Save: MethodDefinition<_migvisor_v1_SaveRequest, _migvisor_v1_SaveResponse, _migvisor_v1_SaveRequest__Output, _migvisor_v1_SaveResponse__Output>
+  ScheduleStatus: MethodDefinition<_migvisor_v1_ScheduleStatusRequest, _migvisor_v1_ScheduleStatusResponse, _migvisor_v1_ScheduleStatusRequest__Output, _migvisor_v1_ScheduleStatusResponse__Output>
+  ScheduleSwitch: MethodDefinition<_migvisor_v1_ScheduleSwitchRequest, _migvisor_v1_ScheduleSwitchResponse, _migvisor_v1_ScheduleSwitchRequest__Output, _migvisor_v1_ScheduleSwitchResponse__Output>
   SetPartitionMode: MethodDefinition<_migvisor_v1_SetPartitionModeRequest, _migvisor_v1_SetPartitionModeResponse, _migvisor_v1_SetPartitionModeRequest__Output, _migvisor_v1_SetPartitionModeResponse__Output>
   SettleMigration: MethodDefinition<_migvisor_v1_SettleMigrationRequest, _migvisor_v1_SettleMigrationResponse, _migvisor_v1_SettleMigrationRequest__Output, _migvisor_v1_SettleMigrationResponse__Output>
   Watch: MethodDefinition<_migvisor_v1_WatchRequest, _migvisor_v1_WatchResponse, _migvisor_v1_WatchRequest__Output, _migvisor_v1_WatchResponse__Output>

@@ -56,6 +56,10 @@ export interface SlotInfo {
    */
   'migration'?: (_migvisor_v1_MigrationRef | null);
   /**
+   * The schedule plan a node must have to take the partition's tasks ("" none).
+   */
+  'requiredPlan'?: (string);
+  /**
    * Set when slot_bytes is given; absent: its default.
    */
   'optionalSlotBytes'?: "slotBytes";
@@ -109,6 +113,10 @@ export interface SlotInfo__Output {
    * Set while the slot's task is in transit.
    */
   'migration': (_migvisor_v1_MigrationRef__Output | null);
+  /**
+   * The schedule plan a node must have to take the partition's tasks ("" none).
+   */
+  'requiredPlan': (string);
   /**
    * Set when slot_bytes is given; absent: its default.
    */
