@@ -4,7 +4,7 @@
  */
 // errors.ts, not the common index: command registration imports this file, and
 // the index would load grpc-js and the wire contract before any command runs.
-import { describeError, MigvisorError, SourceErrors } from '../common/errors.ts';
+import { describeError, InvalidFileError, MigvisorError, SourceErrors } from '../common/errors.ts';
 
 /** Exit codes of the migvisor command. */
 export const Exit = {
@@ -32,6 +32,11 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<number
     } catch (e: unknown) {
       if (e instanceof SourceErrors) {
         for (const p of e.problems) process.stderr.write(`${p.message}\n`);
+        process.exitCode = Exit.INVALID;
+        return;
+      }
+      if (e instanceof InvalidFileError) {
+        process.stderr.write(`migvisor: ${e.message.split('\n')[0]}\n`);
         process.exitCode = Exit.INVALID;
         return;
       }
