@@ -128,7 +128,13 @@ export function headerProblems(h: ContainerHeader__Output, formatVersion: number
   const mode = CONTAINER_MODE_WIRE.fromWire(h.mode);
   if (!mode) p.push(`container mode ${JSON.stringify(h.mode)} is not one this build knows`);
   if (mode === 'lazy' && !h.sourceAddress) p.push('a post-copy container must name its source address');
-  p.push(...headerSettings(h).problems);
+  const { settings, problems } = headerSettings(h);
+  p.push(...problems);
+  if (settings && p.length === 0) {
+    const pages = settings.regions.reduce((n, r) => n + r.size / h.pageSize, 0);
+    if (settings.regions.some((r) => r.size % h.pageSize !== 0)) p.push(`settings.regions: a region size is not a multiple of the page size ${h.pageSize}`);
+    else if (pages !== h.pageCount) p.push(`page_count ${h.pageCount} does not match the ${pages} pages of the settings' regions`);
+  }
   return p;
 }
 
