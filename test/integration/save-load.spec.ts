@@ -25,6 +25,7 @@ import {
   tempDir,
   type NodeProcess,
 } from '../support/processes.ts';
+import { frame, partsOf, plainPayload, withHeader } from '../support/containers.ts';
 
 const FIELD = fixture('cluster-field.yaml');
 const COUNTER = 'counter ';
@@ -149,8 +150,9 @@ describe('Save, inspect and load', function () {
     expect(r.stdout).to.contain(`problem     chunk ${page.seq} (pages): SHA-256 mismatch`);
     expect(r.stdout).to.match(/verdict\s+INVALID/);
 
+    // An invalid input file: exit 2, one line naming the file and the problem.
     const load = await runCli(['load', bad, '--node', A]);
-    expect(oneLineError(load)).to.equal(`migvisor: chunk ${page.seq} (pages) fails its SHA-256 check`);
+    expect(oneLineError(load, 2)).to.equal(`migvisor: ${bad}: chunk ${page.seq} (pages) fails its SHA-256 check`);
     expect(await slotStates(A, 'ctrl'), 'nothing half-restored').to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
   });
 
@@ -166,7 +168,38 @@ describe('Save, inspect and load', function () {
     expect(report.problems.join('\n')).to.match(/truncated|incomplete/);
 
     const load = await runCli(['load', cut, '--node', A]);
-    expect(oneLineError(load)).to.match(/truncated|ended before its trailer/);
+    expect(oneLineError(load, 2)).to.match(/truncated|ended before its trailer/);
     expect(await slotStates(A, 'ctrl'), 'nothing half-restored').to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
+  });
+
+  it('a traveler restored waiting in gate_sendw with 100 bytes on inbox (receive rights only): refused by load (exit 2) and inspect alike; the node runs on', async () => {
+    const forged = path.join(dir, 'gate-sendw.mvc');
+    writeChunks(forged, withHeader(await readChunks(saved), (h) => {
+      const t = h.travelers[0]!;
+      t.status = 'TRAVELER_STATUS_WAITING' as never;
+      t.wait = { kind: 'WAIT_KIND_GATE_SEND', gate: 'inbox', data: Buffer.alloc(100, 7) } as never;
+    }));
+    const problem = 'traveler 0: waits to send on gate inbox, but partition ctrl may not send on it';
+    const load = await runCli(['load', forged, '--node', A]);
+    expect(oneLineError(load, 2)).to.equal(`migvisor: ${forged}: ${problem}`);
+    const r = await runCli(['inspect', forged, '--json']);
+    expect(r.code).to.equal(2);
+    expect((JSON.parse(r.stdout) as InspectJson).problems[0]).to.equal(problem);
+    // The node is alive and ticking, the slot free.
+    await sleep(100);
+    expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
+    expect(nodes['field-a']!.child.exitCode).to.equal(null);
+    expect(nodes['field-a']!.stderr.join(''), 'no internal error or stack in the node log').not.to.match(/internal error|\n\s+at /);
+  });
+
+  it('a page chunk relabelled as a state chunk: refused, and no slot is left taken', async () => {
+    // As the fuzz campaign did: uncompressed, so only its kind is wrong.
+    const parts = partsOf(await readChunks(saved)).map((p) => (p.kind === 'CHUNK_KIND_PAGES' ? { kind: 'CHUNK_KIND_STATE' as const, compression: 'none' as const, payload: plainPayload(p) } : p));
+    const relabelled = path.join(dir, 'relabelled.mvc');
+    writeChunks(relabelled, frame(parts));
+    const load = await runCli(['load', relabelled, '--node', A]);
+    expect(oneLineError(load, 2)).to.match(/a state chunk in a container that is not pre-copy/);
+    expect((await runCli(['inspect', relabelled])).code).to.equal(2);
+    expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
   });
 });

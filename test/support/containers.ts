@@ -4,6 +4,7 @@
  * (fresh digests and trailer, so only the change itself is wrong).
  */
 import { createHash } from 'node:crypto';
+import { brotliDecompressSync, inflateRawSync } from 'node:zlib';
 import { messageType } from '../../src/common/index.ts';
 import type { ContainerHeader__Output } from '../../src/generated/migvisor/v1/ContainerHeader.ts';
 import type { Node } from '../../src/hypervisor/node.ts';
@@ -34,6 +35,11 @@ export function partsOf(chunks: readonly RawChunk[]): Part[] {
   return chunks.filter((c) => c.kind !== 'CHUNK_KIND_TRAILER').map((c) => ({ kind: c.kind, payload: c.payload, compression: c.compression }));
 }
 
+/** A part's payload as it was before compression. */
+export function plainPayload(p: Part): Uint8Array {
+  return p.compression === 'deflate' ? inflateRawSync(p.payload) : p.compression === 'brotli' ? brotliDecompressSync(p.payload) : p.payload;
+}
+
 const TRAILER = messageType('ContainerTrailer');
 const sha = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();
 
@@ -48,7 +54,7 @@ export function frame(parts: readonly Part[]): RawChunk[] {
     bytes += p.payload.length;
     if (p.kind === 'CHUNK_KIND_PAGES') {
       try {
-        const b = decodeBatch(p.payload);
+        const b = decodeBatch(plainPayload(p));
         pages += b.index.length + b.zero.length;
       } catch {
         // a damaged batch counts no pages
