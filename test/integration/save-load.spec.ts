@@ -15,6 +15,7 @@ import {
   EventLog,
   fixture,
   info,
+  migTask,
   oneLineError,
   ps,
   runCli,
@@ -26,6 +27,9 @@ import {
   type NodeProcess,
 } from '../support/processes.ts';
 import { frame, partsOf, plainPayload, withHeader } from '../support/containers.ts';
+import { Code, MigvisorError, unary } from '../../src/common/index.ts';
+
+type Header = Parameters<Parameters<typeof withHeader>[1]>[0];
 
 const FIELD = fixture('cluster-field.yaml');
 const COUNTER = 'counter ';
@@ -190,6 +194,36 @@ describe('Save, inspect and load', function () {
     expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
     expect(nodes['field-a']!.child.exitCode).to.equal(null);
     expect(nodes['field-a']!.stderr.join(''), 'no internal error or stack in the node log').not.to.match(/internal error|\n\s+at /);
+  });
+
+  it('inspect of a creation time of 2^62 or settings with regions: [{}]: a clear problem, exit 2, no internal error', async () => {
+    for (const [name, change, problem] of [
+      ['created.mvc', (h: Header) => void (h.createdUnixMs = 2 ** 62), /created_unix_ms 4611686018427388000 is not a time/],
+      ['regions.mvc', (h: Header) => void (h.settings!.regions = [{}] as never), /settings\.regions\[0\]\.name is empty/],
+    ] as const) {
+      const file = path.join(dir, name);
+      writeChunks(file, withHeader(await readChunks(saved), change));
+      const r = await runCli(['inspect', file]);
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stdout).to.match(/verdict\s+INVALID/);
+      expect(r.stdout).to.match(problem);
+      expect(r.stderr).to.equal('');
+      expect(oneLineError(await runCli(['load', file, '--node', A]), 2)).to.match(problem);
+    }
+    expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
+  });
+
+  it('a damaged object file: task start exits 2 naming it; the node refuses the same bytes with INVALID_ARGUMENT', async () => {
+    const obj = path.join(dir, 'short.mvx');
+    fs.writeFileSync(obj, 'MVX1');
+    const r = await runCli(['task', 'start', '--node', A, '--partition', 'ctrl', '--program', obj]);
+    expect(oneLineError(r, 2)).to.equal(`migvisor: ${obj}: object is 4 bytes, too short for its header length`);
+    const c = migTask(A);
+    const refused = await unary(c.Initialize, c, { partition: 'ctrl', programName: 'short.mvx', programObject: Buffer.from('MVX1') }, 'initialize').catch((e: unknown) => e);
+    expect(refused).to.be.instanceOf(MigvisorError);
+    expect((refused as MigvisorError).code).to.equal(Code.INVALID_ARGUMENT);
+    expect((refused as Error).message).to.match(/short\.mvx: object is 4 bytes/);
+    expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
   });
 
   it('a page chunk relabelled as a state chunk: refused, and no slot is left taken', async () => {

@@ -5,7 +5,9 @@
 import { expect } from 'chai';
 import { Code } from '../../src/common/index.ts';
 import type { Node } from '../../src/hypervisor/node.ts';
-import { ContainerError, inspectContainer, type RawChunk } from '../../src/migtask/index.ts';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ContainerError, encodeChunkDelimited, FILE_MAGIC, inspectContainer, readContainerFile, type RawChunk } from '../../src/migtask/index.ts';
 import { frame, headerOf, partsOf, savedChunks, streamOf, withBatch, withHeader } from '../support/containers.ts';
 import { fixture, TestCluster } from '../support/node-harness.ts';
 
@@ -140,9 +142,15 @@ describe('Hostile containers: refused at load, no slot left behind, inspect agre
       await refused(withHeader(valid, (h) => void (h.settings!.providers = [])), /fingerprint .* is not the SHA-256 of the container's settings/);
     });
 
-    it('an unknown chunk kind', async () => {
+    it('an unknown chunk kind, also as a number in a file', async () => {
       const parts = partsOf(valid).map((p, i) => (i === 1 ? { ...p, kind: 'CHUNK_KIND_UNSPECIFIED' as const } : p));
       await refused(frame(parts), /chunk 1: unknown kind/);
+      const file = join(cluster.dir, 'kind9.mvc');
+      const chunks = frame(partsOf(valid));
+      writeFileSync(file, Buffer.concat([FILE_MAGIC, ...chunks.map((c, i) => Buffer.from(encodeChunkDelimited(i === 1 ? { ...c, kind: 9 as never } : c)))]));
+      const read: RawChunk[] = [];
+      for await (const c of readContainerFile(file)) read.push(c);
+      await refused(read, /chunk 1: unknown kind CHUNK_KIND_UNSPECIFIED/);
     });
   });
 
