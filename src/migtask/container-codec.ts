@@ -17,7 +17,7 @@ import type { ContainerTrailer__Output } from '../generated/migvisor/v1/Containe
 import type { PageBatch__Output } from '../generated/migvisor/v1/PageBatch.ts';
 import type { AddressSpace } from '../partition/index.ts';
 import { ContainerError } from './container-error.ts';
-import { batchProblems, finalStateProblems, headerProblems, refuse } from './container-rules.ts';
+import { batchProblems, finalStateProblems, headerProblems, maxChunks, refuse } from './container-rules.ts';
 
 import { decodePageBatch, encodePageBatch } from './page-batch.ts';
 
@@ -267,6 +267,9 @@ export class ChunkVerifier {
     if (this.trailer) throw new ContainerError(`chunk ${c.seq} after the trailer`, Code.INVALID_ARGUMENT);
     if (c.seq !== this.seq) throw new ContainerError(`chunk ${c.seq} out of order (expected ${this.seq})`, Code.INVALID_ARGUMENT);
     if (c.sha256.length !== 32) throw new ContainerError(`chunk ${c.seq} has no SHA-256 digest`, Code.INVALID_ARGUMENT);
+    if (this.header && c.seq >= maxChunks(this.header.pageCount)) {
+      throw new ContainerError(`chunk ${c.seq}: more than ${maxChunks(this.header.pageCount)} chunks for ${this.header.pageCount} pages`, Code.INVALID_ARGUMENT);
+    }
     this.seq++;
     this.bytes += c.payload.length;
     if (c.kind === 'CHUNK_KIND_TRAILER') {

@@ -34,6 +34,13 @@ export const CONTAINER_LIMITS = {
   maxPendingConsole: 1024,
   /** Latest creation time: the last instant a JavaScript Date can show (ms since the epoch). */
   maxCreatedUnixMs: 8.64e15,
+  /** Pages of one page chunk (a source sends 64). */
+  maxBatchPages: 1024,
+  /**
+   * Rounds of pages a container may send beyond the first: pre-copy's most rounds
+   * (1000) and the final one. A container has at most 3 + page_count × 1002 chunks.
+   */
+  maxPageRounds: 1001,
   /** Highest traveler priority (as StartTask allows). */
   maxPriority: 255,
 } as const;
@@ -141,6 +148,8 @@ export function headerProblems(h: ContainerHeader__Output, formatVersion: number
 /** The problems of one page batch: data size, page numbers. */
 export function batchProblems(seq: number, b: { index: readonly number[]; data: Uint8Array; zero: readonly number[] }, pageSize: number, pageCount: number): string[] {
   const p: string[] = [];
+  const n = b.index.length + b.zero.length;
+  if (n === 0 || n > CONTAINER_LIMITS.maxBatchPages) p.push(`chunk ${seq}: ${n} pages in one chunk (1..${CONTAINER_LIMITS.maxBatchPages})`);
   if (b.data.length !== b.index.length * pageSize) p.push(`chunk ${seq}: ${b.data.length} bytes for ${b.index.length} pages of ${pageSize}`);
   const bad = [...b.index, ...b.zero].find((i) => !uint(i) || i >= pageCount);
   if (bad !== undefined) p.push(`chunk ${seq}: page ${bad} outside the ${pageCount} pages`);
@@ -255,6 +264,11 @@ export function finalStateProblems(header: ContainerHeader__Output, state: Conta
     p.push(`header announces ${header.pagesToSend} pages, the chunks hold ${sentCount}`);
   }
   return p;
+}
+
+/** Most chunks a container of `pageCount` pages may have: header, state, trailer, and every page at most once a round. */
+export function maxChunks(pageCount: number): number {
+  return 3 + pageCount * (CONTAINER_LIMITS.maxPageRounds + 1);
 }
 
 /** Throws the first problem as a ContainerError (INVALID_ARGUMENT). */

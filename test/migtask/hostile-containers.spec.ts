@@ -172,6 +172,12 @@ describe('Hostile containers: refused at load, no slot left behind, inspect agre
       await refused(frame([others[0]!, { kind: 'CHUNK_KIND_PAGES', payload: short! }, ...pages.slice(1)]), /chunk 1: \d+ bytes for \d+ pages of 4096/);
       await refused(frame([others[0]!, { kind: 'CHUNK_KIND_PAGES', payload: outside! }, ...pages.slice(1)]), /chunk 1: page \d+ outside the \d+ pages/);
       await refused(frame([others[0]!, ...pages.slice(1)]), /page \d+ is neither in the container nor marked zero/);
+      const empty = withBatch(pages[0]!.payload, (b) => {
+        b.index = [];
+        b.zero = [];
+        b.data = new Uint8Array();
+      });
+      await refused(frame([others[0]!, { kind: 'CHUNK_KIND_PAGES', payload: empty }, ...pages]), /chunk 1: 0 pages in one chunk \(1\.\.1024\)/);
     });
   });
 });
