@@ -20,8 +20,10 @@ import { CONTAINER_MODE_WIRE, FAULT_KIND_WIRE, TRAVELER_STATUS_WIRE, WAIT_KIND_W
 export const CONTAINER_LIMITS = {
   /** Task ids: 1..128 characters of A-Z a-z 0-9 `_` `.` `-`. */
   maxIdLength: 128,
-  /** Migration ids, node, partition, program and gate names: at most 128 characters, no control characters. */
+  /** Migration ids, node, partition and gate names: at most 128 characters, no control characters. */
   maxNameLength: 128,
+  /** Program names (a file's base name): at most 255 characters, no control characters. */
+  maxProgramLength: 255,
   minPageSize: 256,
   maxPageSize: 65_536,
   /** Pages of one address space (4 GiB of 1 KiB pages; a node's memory is at most 1 GiB). */
@@ -57,10 +59,11 @@ export function taskIdProblem(id: string, field = 'task_id'): string | undefined
   return undefined;
 }
 
-function nameProblem(v: string, field: string, required: boolean): string | undefined {
+/** The problem with a name, or undefined when it is a valid one. */
+export function nameProblem(v: string, field: string, required: boolean, limit: number = CONTAINER_LIMITS.maxNameLength): string | undefined {
   if (typeof v !== 'string') return `${field} is not text`;
   if (v === '') return required ? `${field} is empty` : undefined;
-  if (v.length > CONTAINER_LIMITS.maxNameLength) return `${field} is ${v.length} characters long (limit ${CONTAINER_LIMITS.maxNameLength})`;
+  if (v.length > limit) return `${field} is ${v.length} characters long (limit ${limit})`;
   if (CONTROL.test(v)) return `${field} ${JSON.stringify(v)} holds a control character`;
   return undefined;
 }
@@ -112,14 +115,14 @@ export function headerProblems(h: ContainerHeader__Output, formatVersion: number
   if (h.formatVersion !== formatVersion) p.push(`container format version ${h.formatVersion} is not supported (this build reads ${formatVersion})`);
   const id = taskIdProblem(h.taskId);
   if (id) p.push(id);
-  for (const [v, field, required] of [
-    [h.migrationId, 'migration_id', false],
-    [h.program, 'program', false],
-    [h.sourceNode, 'source_node', false],
-    [h.partition, 'partition', true],
-    [h.sourceAddress, 'source_address', false],
+  for (const [v, field, required, limit] of [
+    [h.migrationId, 'migration_id', false, L.maxNameLength],
+    [h.program, 'program', false, L.maxProgramLength],
+    [h.sourceNode, 'source_node', false, L.maxNameLength],
+    [h.partition, 'partition', true, L.maxNameLength],
+    [h.sourceAddress, 'source_address', false, L.maxNameLength],
   ] as const) {
-    const n = nameProblem(v, field, required);
+    const n = nameProblem(v, field, required, limit);
     if (n) p.push(n);
   }
   if (h.wordSize !== 32 && h.wordSize !== 64) p.push(`word_size ${h.wordSize} is not 32 or 64`);

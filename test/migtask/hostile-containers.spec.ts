@@ -3,7 +3,7 @@
 // naming the field, before anything of it runs; the slot it was received into is
 // free again; the node keeps ticking; and inspect finds the very same problem.
 import { expect } from 'chai';
-import { Code } from '../../src/common/index.ts';
+import { Code, InvalidArgumentError } from '../../src/common/index.ts';
 import type { Node } from '../../src/hypervisor/node.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -111,6 +111,22 @@ describe('Hostile containers: refused at load, no slot left behind, inspect agre
       await refused(withHeader(valid, (h) => void (h.taskId = '')), /task_id is empty/);
       await refused(withHeader(valid, (h) => void (h.taskId = 'a'.repeat(200))), /task_id is 200 characters long \(limit 128\)/);
     });
+  });
+
+  it('a task whose program has a name of 200 characters gets an id within the limit, and saves and loads', async () => {
+    const long = `${'p'.repeat(200)}.s`;
+    const task = source.startTask({ partition: 'ctrl', program: fixture('spin.s') });
+    const program = { ...(await import('../../src/machine/index.ts')).assemble('  .text\nstart: b start\n', { word: 32, endian: 'little', textBase: 0x10000, dataBase: 0x100000, file: long }) };
+    source.kill(task.id!);
+    const t = source.startTask({ partition: 'ctrl', assembled: { program, name: long } });
+    expect(t.id!.length).to.be.at.most(128);
+    const chunks = await savedChunks(source, t.id!);
+    source.kill(t.id!);
+    expect(await load(chunks)).to.equal(undefined);
+    // A program name no container could carry is refused when the task starts.
+    const occupied = source.slots.filter((s) => s.occupied).length;
+    expect(() => source.startTask({ partition: 'ctrl', assembled: { program, name: 'q'.repeat(300) } })).to.throw(InvalidArgumentError, /program name is 300 characters long \(limit 255\)/);
+    expect(source.slots.filter((s) => s.occupied)).to.have.length(occupied);
   });
 
   describe('class 4: malformed fields are typed errors naming the field', () => {
