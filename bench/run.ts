@@ -3,6 +3,7 @@
  * against a baseline measured in the same run, because the machines are shared
  * and noisy. Select parts with arguments, e.g. `npm run bench -- cpu`.
  */
+import { configBenchmark } from './config-bench.ts';
 import { cpuBenchmark } from './cpu-bench.ts';
 import { linkBenchmark } from './link-bench.ts';
 import { migrationLinkBenchmark } from './link-migrate-bench.ts';
@@ -16,6 +17,7 @@ const want = (name: string): boolean => wanted.size === 0 || wanted.has(name);
 
 const summary: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
 if (want('cpu')) summary.cpu = cpuBenchmark();
+if (want('config')) summary.config = configBenchmark();
 if (want('migrate')) summary.migrate = { full: await migrateBenchmark() };
 if (want('live')) summary.live = await liveBenchmark();
 if (want('store')) summary.store = await storeBenchmark();

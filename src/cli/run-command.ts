@@ -4,7 +4,7 @@
  */
 // errors.ts, not the common index: command registration imports this file, and
 // the index would load grpc-js and the wire contract before any command runs.
-import { describeError, MigvisorError, SourceErrors } from '../common/errors.ts';
+import { describeError, InvalidFileError, MigvisorError, SourceErrors } from '../common/errors.ts';
 
 /** Exit codes of the migvisor command. */
 export const Exit = {
@@ -31,14 +31,19 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<number
       process.exitCode = code ?? Exit.OK;
     } catch (e: unknown) {
       if (e instanceof SourceErrors) {
-        for (const p of e.problems) process.stderr.write(`${p.message}\n`);
+        printProblems(e.problems.map((p) => p.message));
+        process.exitCode = Exit.INVALID;
+        return;
+      }
+      if (e instanceof InvalidFileError) {
+        process.stderr.write(`migvisor: ${e.message.split('\n')[0]}\n`);
         process.exitCode = Exit.INVALID;
         return;
       }
       const lines = sourceProblems(e);
       if (lines) {
         // A node refused a source file the command sent (task start): the same report as offline.
-        for (const l of lines) process.stderr.write(`${l}\n`);
+        printProblems(lines);
         process.exitCode = Exit.INVALID;
         return;
       }
@@ -47,6 +52,16 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<number
       process.exitCode = Exit.FAILURE;
     }
   };
+}
+
+/** Problems printed at most by one command (a file with thousands says how many more there are). */
+export const MAX_PRINTED_PROBLEMS = 100;
+
+/** Writes problem lines to stderr: the first {@link MAX_PRINTED_PROBLEMS}, then `... and N more problems`. */
+export function printProblems(lines: readonly string[]): void {
+  const shown = lines.slice(0, MAX_PRINTED_PROBLEMS);
+  const more = lines.length - shown.length;
+  process.stderr.write(`${shown.join('\n')}\n${more > 0 ? `... and ${more} more problem${more === 1 ? '' : 's'}\n` : ''}`);
 }
 
 /** Code INVALID_ARGUMENT, as a number (errors.ts's Code, without loading more). */

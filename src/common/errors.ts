@@ -79,6 +79,16 @@ export class ResourceExhaustedError extends MigvisorError {
   }
 }
 
+/**
+ * An input file that is damaged or malformed (an object file, a container): one
+ * line `FILE: message`, INVALID_ARGUMENT, and exit 2 from the CLI like any invalid input file.
+ */
+export class InvalidFileError extends MigvisorError {
+  constructor(message: string) {
+    super(message, Code.INVALID_ARGUMENT);
+  }
+}
+
 /** A problem in a source file, reported as FILE:LINE: message. */
 export class SourceError extends MigvisorError {
   constructor(

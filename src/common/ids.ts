@@ -23,8 +23,11 @@ export function seededIds(seed: number): IdSource {
 /** Crypto randomness: what real nodes use. */
 export const randomIds: IdSource = () => randomBytes(4).readUInt32BE(0);
 
-/** A task id: the program's base name and six hex digits, e.g. `counter-3fa9c2`. */
+/** Characters of a task id's program part (so an id stays within the 128 a container allows). */
+const MAX_BASE = 64;
+
+/** A task id: the program's base name (at most 64 characters of it) and six hex digits, e.g. `counter-3fa9c2`. */
 export function taskId(program: string, source: IdSource): string {
-  const base = program.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]/g, '') || 'task';
+  const base = program.replace(/\.[^.]*$/, '').replace(/[^A-Za-z0-9_-]/g, '').slice(0, MAX_BASE) || 'task';
   return `${base}-${(source() & 0xffffff).toString(16).padStart(6, '0')}`;
 }

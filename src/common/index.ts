@@ -15,6 +15,7 @@ export {
   ResourceExhaustedError,
   SourceError,
   SourceErrors,
+  InvalidFileError,
 } from './errors.ts';
 export { toServiceError } from './grpc-errors.ts';
 export { dialAddress, loadDialRoutes, setDialRoutes } from './dial-routes.ts';

@@ -9,6 +9,7 @@ import type { NodeDef, PartitionDef } from './model.ts';
 import { partitionDefinitions } from './check-context.ts';
 import type { CheckContext } from './check-context.ts';
 import { checkHealthMonitors } from './check-hm.ts';
+import { checkLimits } from './check-limits.ts';
 import { checkLinks } from './check-links.ts';
 import { checkNode } from './check-node.ts';
 import { checkPartitionDefinition, firstDifference } from './check-partition.ts';
@@ -37,6 +38,7 @@ export function checkCluster(cluster: NormalisedCluster, options: CheckOptions =
   checkEvacuation(ctx);
   checkListenAddresses(ctx);
   checkLinks(ctx);
+  checkLimits(ctx);
   for (const def of partitionDefinitions(cluster)) checkPartitionDefinition(ctx, def);
   const seen = new Set<string>();
   for (const node of cluster.config.nodes) checkNode(ctx, node, seen);

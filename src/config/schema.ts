@@ -152,6 +152,8 @@ function describeOne(c: Compiled, { error, path }: Located, valueOf: (path: Path
       return at(`must have at least ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}`);
     case 'maxItems':
       return at(`must have at most ${String(params['limit'])} item${params['limit'] === 1 ? '' : 's'}`);
+    case 'maxLength':
+      return at(`must be at most ${String(params['limit'])} characters long`);
     case 'minLength':
     case 'minProperties':
       return at('must not be empty');

@@ -166,14 +166,24 @@ export class YamlSource {
       const item: unknown = target.items[Number(seg)];
       return item === undefined ? undefined : { node: item };
     }
-    if (isMap(target)) {
-      // The last occurrence wins, as in the parsed data.
-      const pair = [...target.items].reverse().find((p) => keyText(p) === String(seg));
-      if (!pair) return undefined;
-      const keyLine = this.nodeLine(pair.key);
-      return keyLine === undefined ? { node: pair.value } : { node: pair.value, keyLine };
-    }
+    if (isMap(target)) return this.entries(target).get(String(seg));
     return undefined;
+  }
+
+  /** Each mapping's entries by key, built once (the last occurrence wins, as in the parsed data). */
+  private readonly index = new WeakMap<object, Map<string, { node: unknown; keyLine?: number }>>();
+
+  private entries(map: { items: Pair[] }): Map<string, { node: unknown; keyLine?: number }> {
+    let byKey = this.index.get(map);
+    if (!byKey) {
+      byKey = new Map();
+      for (const pair of map.items) {
+        const keyLine = this.nodeLine(pair.key);
+        byKey.set(keyText(pair), keyLine === undefined ? { node: pair.value } : { node: pair.value, keyLine });
+      }
+      this.index.set(map, byKey);
+    }
+    return byKey;
   }
 
   private nodeLine(node: unknown): number | undefined {

@@ -38,7 +38,7 @@ import type { Event } from '../generated/migvisor/v1/Event.ts';
 import type { MigTaskHandlers } from '../generated/migvisor/v1/MigTask.ts';
 import type { NodeControlHandlers } from '../generated/migvisor/v1/NodeControl.ts';
 import type { TaskSummary } from '../generated/migvisor/v1/TaskSummary.ts';
-import { assembleFor, decodeObject, isObjectFile } from '../machine/index.ts';
+import { assembleFor, checkObjectFor, decodeObject, isObjectFile } from '../machine/index.ts';
 import {
   DEFAULT_DEADLINE_MS,
   DEFAULT_DIRTY_WINDOW_MS,
@@ -179,7 +179,7 @@ export class NodeServer {
         let program;
         if (r.program === 'programObject') {
           if (!r.programObject || !isObjectFile(r.programObject)) throw new InvalidArgumentError('program_object: not an MV object file (from `migvisor asm -o`)');
-          program = decodeObject(r.programObject, programName);
+          program = checkObjectFor(decodeObject(r.programObject, programName), programName, p.def, node.def.cpu);
         } else if (r.program === 'programSource') program = assembleFor(r.programSource ?? '', programName, p.def, node.def.cpu);
         else throw new InvalidArgumentError('program: required (program_source or program_object)');
         return { task: this.summary(node.startTask({ partition: p.name, assembled: { program, name: programName }, travelers, priority })) };

@@ -5,5 +5,5 @@ export { CodeCache, newRegisters, run } from './cpu.ts';
 export type { CpuState } from './cpu.ts';
 export { CpuTrap } from './cpu-trap.ts';
 export { instructionLength, OPCODES, SP, Sys } from './isa.ts';
-export { decodeObject, encodeObject, isObjectFile } from './object-file.ts';
-export { assembleFile, assembleFor, loadProgram, stackTop } from './program-loader.ts';
+export { decodeObject, encodeObject, isObjectFile, OBJECT_LIMITS } from './object-file.ts';
+export { assembleFile, assembleFor, checkObjectFor, loadProgram, stackTop } from './program-loader.ts';

@@ -53,13 +53,23 @@ export function assembleFile(file: string, def: PartitionDef, cpu: CpuDef): Prog
   }
   const shown = path.relative(process.cwd(), file) || file;
   if (!isObjectFile(bytes)) return assembleFor(bytes.toString('utf8'), shown, def, cpu);
-  const p = decodeObject(bytes, shown);
+  return checkObjectFor(decodeObject(bytes, shown), shown, def, cpu);
+}
+
+/**
+ * An object file's program checked against the node's CPU and the partition's
+ * layout (word size, byte order, section bases, entry in .text); InvalidArgumentError otherwise.
+ */
+export function checkObjectFor(p: Program, shown: string, def: PartitionDef, cpu: CpuDef): Program {
   const layout = layoutOf(def);
   if (p.word !== cpu.word || p.endian !== cpu.endian) {
     throw new InvalidArgumentError(`${shown}: built for ${p.word}-bit ${p.endian}-endian, node is ${cpu.word}-bit ${cpu.endian}-endian`);
   }
   if (p.textBase !== layout.code.vaddr || (p.data.length > 0 && p.dataBase !== layout.data?.vaddr)) {
     throw new InvalidArgumentError(`${shown}: section bases 0x${p.textBase.toString(16)}/0x${p.dataBase.toString(16)} do not match partition ${def.name}`);
+  }
+  if (p.entry < p.textBase || p.entry >= p.textBase + Math.max(p.text.length, 1)) {
+    throw new InvalidArgumentError(`${shown}: entry 0x${p.entry.toString(16)} is outside .text`);
   }
   return p;
 }
@@ -75,6 +85,13 @@ export function loadProgram(space: AddressSpace, program: Program, def: Partitio
     if (program.data.length > layout.data.size) {
       throw new InvalidArgumentError(`program data (${program.data.length} bytes) exceeds region ${layout.data.name} (${layout.data.size} bytes)`);
     }
+  }
+  const inside = (base: number, n: number, r: RegionDef): boolean => base >= r.vaddr && base + n <= r.vaddr + r.size;
+  if (!inside(program.textBase, program.text.length, layout.code)) {
+    throw new InvalidArgumentError(`program text at 0x${program.textBase.toString(16)} (${program.text.length} bytes) is outside region ${layout.code.name}`);
+  }
+  if (program.data.length > 0 && !inside(program.dataBase, program.data.length, layout.data!)) {
+    throw new InvalidArgumentError(`program data at 0x${program.dataBase.toString(16)} (${program.data.length} bytes) is outside region ${layout.data!.name}`);
   }
   if (program.text.length > 0) space.loadImage(program.textBase, program.text);
   if (program.data.length > 0) space.loadImage(program.dataBase, program.data);

@@ -17,6 +17,7 @@ import type { ContainerTrailer__Output } from '../generated/migvisor/v1/Containe
 import type { PageBatch__Output } from '../generated/migvisor/v1/PageBatch.ts';
 import type { AddressSpace } from '../partition/index.ts';
 import { ContainerError } from './container-error.ts';
+import { batchProblems, finalStateProblems, headerProblems, maxChunks, refuse } from './container-rules.ts';
 
 import { decodePageBatch, encodePageBatch } from './page-batch.ts';
 
@@ -230,11 +231,7 @@ export async function verifyPageChunk(c: RawChunk, pageSize: number, pageCount: 
   if (!compression) throw new ContainerError(`chunk ${c.seq}: no compression this build knows`, Code.INVALID_ARGUMENT);
   if (!(await sha256Async(c.payload)).equals(Buffer.from(c.sha256))) throw new ContainerError(`chunk ${c.seq} (pages) fails its SHA-256 check`);
   const batch = decodePageBatch(await decompress(c.payload, compression));
-  if (batch.data.length !== batch.index.length * pageSize) {
-    throw new ContainerError(`chunk ${c.seq}: ${batch.data.length} bytes for ${batch.index.length} pages of ${pageSize}`, Code.INVALID_ARGUMENT);
-  }
-  for (const i of batch.index) if (i >= pageCount) throw new ContainerError(`chunk ${c.seq}: page ${i} outside the ${pageCount} pages`, Code.INVALID_ARGUMENT);
-  for (const i of batch.zero) if (i >= pageCount) throw new ContainerError(`chunk ${c.seq}: page ${i} outside the ${pageCount} pages`, Code.INVALID_ARGUMENT);
+  refuse(batchProblems(c.seq, batch, pageSize, pageCount));
   return batch;
 }
 
@@ -255,6 +252,8 @@ export class ChunkVerifier {
   private trailerDigest: Buffer | undefined;
   private pages = 0;
   private bytes = 0;
+  /** One byte per page of the header's page count: set once a batch held the page. */
+  private sent = new Uint8Array();
   private readonly pending = new Set<Promise<unknown>>();
   private failure: unknown;
   done = false;
@@ -268,6 +267,9 @@ export class ChunkVerifier {
     if (this.trailer) throw new ContainerError(`chunk ${c.seq} after the trailer`, Code.INVALID_ARGUMENT);
     if (c.seq !== this.seq) throw new ContainerError(`chunk ${c.seq} out of order (expected ${this.seq})`, Code.INVALID_ARGUMENT);
     if (c.sha256.length !== 32) throw new ContainerError(`chunk ${c.seq} has no SHA-256 digest`, Code.INVALID_ARGUMENT);
+    if (this.header && c.seq >= maxChunks(this.header.pageCount)) {
+      throw new ContainerError(`chunk ${c.seq}: more than ${maxChunks(this.header.pageCount)} chunks for ${this.header.pageCount} pages`, Code.INVALID_ARGUMENT);
+    }
     this.seq++;
     this.bytes += c.payload.length;
     if (c.kind === 'CHUNK_KIND_TRAILER') {
@@ -284,17 +286,19 @@ export class ChunkVerifier {
       if (this.header) throw new ContainerError('a second header chunk', Code.INVALID_ARGUMENT);
       this.checkDigest(c, sha256(c.payload));
       const header = decodeHeader(c.payload);
-      if (header.formatVersion !== FORMAT_VERSION) {
-        throw new ContainerError(`container format version ${header.formatVersion} is not supported (this build reads ${FORMAT_VERSION})`, Code.INVALID_ARGUMENT);
-      }
+      refuse(headerProblems(header, FORMAT_VERSION));
       this.header = header;
+      this.sent = new Uint8Array(header.pageCount);
       return { kind: 'header', header };
     }
     if (!this.header) throw new ContainerError(`the first chunk must be the header, got ${kindName(c.kind)}`, Code.INVALID_ARGUMENT);
     if (c.kind === 'CHUNK_KIND_STATE') {
       if (this.state) throw new ContainerError('a second state chunk', Code.INVALID_ARGUMENT);
+      if (this.header.mode !== 'CONTAINER_MODE_PRECOPY') throw new ContainerError(`chunk ${c.seq}: a state chunk in a container that is not pre-copy`, Code.INVALID_ARGUMENT);
       this.checkDigest(c, sha256(c.payload));
-      this.state = decodeHeader(c.payload);
+      const state = decodeHeader(c.payload);
+      refuse(headerProblems(state, FORMAT_VERSION).map((p) => `state chunk ${c.seq}: ${p}`));
+      this.state = state;
       return { kind: 'state', state: this.state };
     }
     if (c.kind !== 'CHUNK_KIND_PAGES') throw new ContainerError(`chunk ${c.seq}: unknown kind ${c.kind}`, Code.INVALID_ARGUMENT);
@@ -313,6 +317,8 @@ export class ChunkVerifier {
   private async verifyPages(c: RawChunk, h: ContainerHeader__Output): Promise<VerifiedPages> {
     const batch = await verifyPageChunk(c, h.pageSize, h.pageCount);
     this.pages += batch.index.length + batch.zero.length;
+    for (const i of batch.index) this.sent[i] = 1;
+    for (const i of batch.zero) this.sent[i] = 1;
     return batch;
   }
 
@@ -342,6 +348,9 @@ export class ChunkVerifier {
     if (!this.trailerDigest!.equals(Buffer.from(t.containerSha256))) throw new ContainerError('the container digest does not match its chunks');
     if (t.chunks !== this.seq - 1) throw new ContainerError(`trailer counts ${t.chunks} chunks, received ${this.seq - 1}`);
     if (t.pages !== this.pages) throw new ContainerError(`trailer counts ${t.pages} pages, received ${this.pages}`);
+    if (this.header.mode === 'CONTAINER_MODE_PRECOPY' && !this.state) throw new ContainerError('a pre-copy container ended without its final state', Code.INVALID_ARGUMENT);
+    const sentCount = this.sent.reduce((n, b) => n + b, 0);
+    refuse(finalStateProblems(this.header, this.state ?? this.header, this.sent, sentCount));
     this.done = true;
   }
 
@@ -350,6 +359,6 @@ export class ChunkVerifier {
   }
 }
 
-function kindName(k: string): string {
-  return k.replace('CHUNK_KIND_', '').toLowerCase();
+function kindName(k: unknown): string {
+  return String(k).replace('CHUNK_KIND_', '').toLowerCase();
 }

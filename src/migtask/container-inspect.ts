@@ -1,13 +1,15 @@
 /**
  * Decodes a container for people, like CRIU's crit: header, source, fingerprint,
  * travelers with registers, the page map per region, sizes, and whether every
- * checksum verifies. Unlike the verifier used for restores it does not stop at
- * the first problem: it lists them all.
+ * checksum verifies. Whether it is valid is decided by the same verifier every
+ * sink uses (ChunkVerifier and container-rules.ts), so inspect accepts exactly
+ * what load accepts; beyond the verifier's first problem it lists what else it
+ * finds on the way (it does not stop at the first).
  */
 import { createHash } from 'node:crypto';
 import { describeError, endianFromWire } from '../common/index.ts';
 import { Pte } from '../partition/index.ts';
-import { decodeBatch, decodeHeader, decodeTrailer, decompress, sha256, type RawChunk } from './container-codec.ts';
+import { ChunkVerifier, decodeBatch, decodeHeader, decodeTrailer, decompress, sha256, type RawChunk } from './container-codec.ts';
 import { settingsFromWire } from './compatibility.ts';
 import type { TravelerState__Output } from '../generated/migvisor/v1/TravelerState.ts';
 import { CONTAINER_MODE_WIRE, TRAVELER_STATUS_WIRE, WAIT_KIND_WIRE } from './wire-enums.ts';
@@ -77,7 +79,10 @@ function waitText(w: TravelerState__Output['wait']): string {
   return `${kind}${kind === 'sleep' ? ` ${w.until} ticks` : w.gate ? ` ${w.gate}` : ''}`;
 }
 
-const hex = (v: bigint | number, width = 0): string => `0x${BigInt.asUintN(64, BigInt(v)).toString(16).padStart(width, '0')}`;
+const hex = (v: bigint | number | undefined | null, width = 0): string => {
+  const n = typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : 0n;
+  return `0x${BigInt.asUintN(64, n).toString(16).padStart(width, '0')}`;
+};
 
 function regionMaps(h: ContainerHeader__Output, sent: Set<number>): RegionMap[] {
   const settings = settingsFromWire(h.settings);
@@ -85,7 +90,7 @@ function regionMaps(h: ContainerHeader__Output, sent: Set<number>): RegionMap[] 
   const regions = settings?.regions ?? [{ name: '(all)', vaddr: 0, size: h.pageCount * h.pageSize, rights: '' }];
   let first = 0;
   return regions.map((r) => {
-    const pages = Math.floor(r.size / h.pageSize);
+    const pages = h.pageSize > 0 && Number.isSafeInteger(r.size) ? Math.floor(r.size / h.pageSize) : 0;
     let present = 0;
     let zero = 0;
     let dirty = 0;
@@ -116,9 +121,23 @@ export async function inspectContainer(chunks: AsyncIterable<RawChunk>): Promise
   const sent = new Set<number>();
   const compression: Record<string, number> = {};
   let count = 0;
+  // The verdict: the first problem of the verifier every sink runs (undefined: valid).
+  const verifier = new ChunkVerifier();
+  let verdict: string | undefined;
+  const verify = async (step: () => unknown): Promise<void> => {
+    if (verdict !== undefined) return;
+    try {
+      await step();
+    } catch (e: unknown) {
+      verdict = describeError(e);
+    }
+  };
   try {
     for await (const c of chunks) {
       count++;
+      await verify(async () => {
+        if (verifier.accept(c).kind === 'pages') await verifier.backpressure();
+      });
       payloadBytes += c.payload.length;
       if (c.seq !== expectSeq) problems.push(`chunk ${c.seq}: out of order (expected ${expectSeq})`);
       expectSeq = c.seq + 1;
@@ -149,12 +168,15 @@ export async function inspectContainer(chunks: AsyncIterable<RawChunk>): Promise
         problems.push(`chunk ${c.seq}: ${describeError(e)}`);
       }
     }
+    await verify(() => verifier.finish());
   } catch (e: unknown) {
     problems.push(describeError(e));
+    verdict ??= describeError(e);
   }
   if (!header) problems.push('no readable header');
   if (container === 'missing') problems.push('no trailer: the container is incomplete');
-  if (header && sent.size !== header.pagesToSend) problems.push(`header announces ${header.pagesToSend} pages, the chunks hold ${sent.size}`);
+  // Valid exactly when the verifier accepts it; its problem comes first, then whatever else was seen.
+  const listed = verdict === undefined ? [] : [verdict, ...problems.filter((p) => !p.endsWith(verdict!) && !verdict!.endsWith(p))];
   const word = header?.wordSize ?? 32;
   return {
     header: header
@@ -201,7 +223,7 @@ export async function inspectContainer(chunks: AsyncIterable<RawChunk>): Promise
     sizes: { chunks: count, payloadBytes, pageBytes, pagesSent: sent.size, memoryBytes: header ? header.pageCount * header.pageSize : 0 },
     compression,
     checksums: { chunksOk, chunksBad, container },
-    valid: problems.length === 0,
-    problems,
+    valid: verdict === undefined,
+    problems: listed,
   };
 }

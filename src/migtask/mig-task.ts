@@ -9,6 +9,7 @@ import { CodeCache, loadProgram, stackTop, SP, type Program } from '../machine/i
 import type { WordSize } from '../config/index.ts';
 import { Pte, type AddressSpace, type Partition } from '../partition/index.ts';
 import { ContainerError } from './container-error.ts';
+import { CONTAINER_LIMITS, nameProblem } from './container-rules.ts';
 import { PAGE_ZERO } from './page-map.ts';
 import { MigThread } from './mig-thread.ts';
 import type { MigState } from './vocabulary.ts';
@@ -105,6 +106,8 @@ export class MigTask {
     if (req.travelers < 1 || req.travelers > def.maxTravelers) {
       throw new InvalidArgumentError(`travelers must be 1..${def.maxTravelers} in partition ${def.name}, got ${req.travelers}`);
     }
+    const name = nameProblem(req.programName, 'program name', false, CONTAINER_LIMITS.maxProgramLength);
+    if (name) throw new InvalidArgumentError(name);
     if (req.program.word !== this.word) {
       throw new InvalidArgumentError(`program assembled for ${req.program.word}-bit, node is ${this.word}-bit`);
     }

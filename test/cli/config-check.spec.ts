@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { resolve } from 'node:path';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { expect } from 'chai';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -81,6 +83,25 @@ describe('migvisor config check', () => {
     expect(run.stderr).to.equal(`migvisor: cannot read ${FIXTURES}/missing.yaml: no such file\n`);
     expect(run.stdout).to.equal('');
     expect(run.status).to.equal(2);
+  });
+
+  it('prints the first 100 of many problems, then how many more (--json lists them all)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'migvisor-config-'));
+    try {
+      const file = join(dir, 'many.yaml');
+      const base = readFileSync(`${FIXTURES}/valid.yaml`, 'utf8');
+      writeFileSync(file, `${base}${Array.from({ length: 250 }, (_, i) => `bogus_${i}: 1`).join('\n')}\n`);
+      const run = migvisor('config', 'check', file);
+      expect(run.status).to.equal(2);
+      const out = lines(run.stderr);
+      expect(out).to.have.length(101);
+      expect(out[0]).to.match(new RegExp(`^${file}:\\d+: unknown property "bogus_0"$`));
+      expect(out[100]).to.equal('... and 150 more problems');
+      const json = JSON.parse(migvisor('config', 'check', file, '--json').stdout) as { problems: unknown[] };
+      expect(json.problems).to.have.length(250);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('is wired into bin/migvisor.js', function () {

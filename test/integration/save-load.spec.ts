@@ -15,6 +15,7 @@ import {
   EventLog,
   fixture,
   info,
+  migTask,
   oneLineError,
   ps,
   runCli,
@@ -25,6 +26,10 @@ import {
   tempDir,
   type NodeProcess,
 } from '../support/processes.ts';
+import { frame, partsOf, plainPayload, withHeader } from '../support/containers.ts';
+import { Code, MigvisorError, unary } from '../../src/common/index.ts';
+
+type Header = Parameters<Parameters<typeof withHeader>[1]>[0];
 
 const FIELD = fixture('cluster-field.yaml');
 const COUNTER = 'counter ';
@@ -149,8 +154,9 @@ describe('Save, inspect and load', function () {
     expect(r.stdout).to.contain(`problem     chunk ${page.seq} (pages): SHA-256 mismatch`);
     expect(r.stdout).to.match(/verdict\s+INVALID/);
 
+    // An invalid input file: exit 2, one line naming the file and the problem.
     const load = await runCli(['load', bad, '--node', A]);
-    expect(oneLineError(load)).to.equal(`migvisor: chunk ${page.seq} (pages) fails its SHA-256 check`);
+    expect(oneLineError(load, 2)).to.equal(`migvisor: ${bad}: chunk ${page.seq} (pages) fails its SHA-256 check`);
     expect(await slotStates(A, 'ctrl'), 'nothing half-restored').to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
   });
 
@@ -166,7 +172,68 @@ describe('Save, inspect and load', function () {
     expect(report.problems.join('\n')).to.match(/truncated|incomplete/);
 
     const load = await runCli(['load', cut, '--node', A]);
-    expect(oneLineError(load)).to.match(/truncated|ended before its trailer/);
+    expect(oneLineError(load, 2)).to.match(/truncated|ended before its trailer/);
     expect(await slotStates(A, 'ctrl'), 'nothing half-restored').to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
+  });
+
+  it('a traveler restored waiting in gate_sendw with 100 bytes on inbox (receive rights only): refused by load (exit 2) and inspect alike; the node runs on', async () => {
+    const forged = path.join(dir, 'gate-sendw.mvc');
+    writeChunks(forged, withHeader(await readChunks(saved), (h) => {
+      const t = h.travelers[0]!;
+      t.status = 'TRAVELER_STATUS_WAITING' as never;
+      t.wait = { kind: 'WAIT_KIND_GATE_SEND', gate: 'inbox', data: Buffer.alloc(100, 7) } as never;
+    }));
+    const problem = 'traveler 0: waits to send on gate inbox, but partition ctrl may not send on it';
+    const load = await runCli(['load', forged, '--node', A]);
+    expect(oneLineError(load, 2)).to.equal(`migvisor: ${forged}: ${problem}`);
+    const r = await runCli(['inspect', forged, '--json']);
+    expect(r.code).to.equal(2);
+    expect((JSON.parse(r.stdout) as InspectJson).problems[0]).to.equal(problem);
+    // The node is alive and ticking, the slot free.
+    await sleep(100);
+    expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
+    expect(nodes['field-a']!.child.exitCode).to.equal(null);
+    expect(nodes['field-a']!.stderr.join(''), 'no internal error or stack in the node log').not.to.match(/internal error|\n\s+at /);
+  });
+
+  it('inspect of a creation time of 2^62 or settings with regions: [{}]: a clear problem, exit 2, no internal error', async () => {
+    for (const [name, change, problem] of [
+      ['created.mvc', (h: Header) => void (h.createdUnixMs = 2 ** 62), /created_unix_ms 4611686018427388000 is not a time/],
+      ['regions.mvc', (h: Header) => void (h.settings!.regions = [{}] as never), /settings\.regions\[0\]\.name is empty/],
+    ] as const) {
+      const file = path.join(dir, name);
+      writeChunks(file, withHeader(await readChunks(saved), change));
+      const r = await runCli(['inspect', file]);
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stdout).to.match(/verdict\s+INVALID/);
+      expect(r.stdout).to.match(problem);
+      expect(r.stderr).to.equal('');
+      expect(oneLineError(await runCli(['load', file, '--node', A]), 2)).to.match(problem);
+    }
+    expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
+  });
+
+  it('a damaged object file: task start exits 2 naming it; the node refuses the same bytes with INVALID_ARGUMENT', async () => {
+    const obj = path.join(dir, 'short.mvx');
+    fs.writeFileSync(obj, 'MVX1');
+    const r = await runCli(['task', 'start', '--node', A, '--partition', 'ctrl', '--program', obj]);
+    expect(oneLineError(r, 2)).to.equal(`migvisor: ${obj}: object is 4 bytes, too short for its header length`);
+    const c = migTask(A);
+    const refused = await unary(c.Initialize, c, { partition: 'ctrl', programName: 'short.mvx', programObject: Buffer.from('MVX1') }, 'initialize').catch((e: unknown) => e);
+    expect(refused).to.be.instanceOf(MigvisorError);
+    expect((refused as MigvisorError).code).to.equal(Code.INVALID_ARGUMENT);
+    expect((refused as Error).message).to.match(/short\.mvx: object is 4 bytes/);
+    expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
+  });
+
+  it('a page chunk relabelled as a state chunk: refused, and no slot is left taken', async () => {
+    // As the fuzz campaign did: uncompressed, so only its kind is wrong.
+    const parts = partsOf(await readChunks(saved)).map((p) => (p.kind === 'CHUNK_KIND_PAGES' ? { kind: 'CHUNK_KIND_STATE' as const, compression: 'none' as const, payload: plainPayload(p) } : p));
+    const relabelled = path.join(dir, 'relabelled.mvc');
+    writeChunks(relabelled, frame(parts));
+    const load = await runCli(['load', relabelled, '--node', A]);
+    expect(oneLineError(load, 2)).to.match(/a state chunk in a container that is not pre-copy/);
+    expect((await runCli(['inspect', relabelled])).code).to.equal(2);
+    expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
   });
 });

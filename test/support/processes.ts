@@ -470,10 +470,10 @@ export async function rejection(p: Promise<unknown>, timeoutMs = 15_000): Promis
 }
 
 /** A CLI failure as the contract wants it: exit 1, one line `migvisor: ...` on stderr. */
-export function oneLineError(r: CliResult): string {
+export function oneLineError(r: CliResult, code = 1): string {
   const lines = r.stderr.split('\n').filter((l) => l.length > 0);
-  if (r.code !== 1 || lines.length !== 1 || !lines[0]!.startsWith('migvisor: ')) {
-    throw new Error(`expected exit 1 and one line "migvisor: ..." on stderr, got exit ${r.code ?? r.signal} and stderr ${JSON.stringify(r.stderr)}`);
+  if (r.code !== code || lines.length !== 1 || !lines[0]!.startsWith('migvisor: ')) {
+    throw new Error(`expected exit ${code} and one line "migvisor: ..." on stderr, got exit ${r.code ?? r.signal} and stderr ${JSON.stringify(r.stderr)}`);
   }
   return lines[0]!;
 }

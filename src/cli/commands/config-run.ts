@@ -1,10 +1,11 @@
 /**
  * `migvisor config check [FILE]`: validates a cluster file before anything starts.
  * Exit 0 when valid; otherwise every problem as FILE:LINE: message on stderr and
- * exit 2 (with --json, the same problems as JSON on stdout, still exit 2).
+ * exit 2 (with --json, the same problems as JSON on stdout, still exit 2). At most
+ * the first 100 problems are printed, then how many more there are (--json lists all).
  */
 import { checkClusterFile, ConfigFileError } from '../../config/index.ts';
-import { Exit, printJson } from '../run-command.ts';
+import { Exit, printJson, printProblems } from '../run-command.ts';
 import type { CheckFlags } from './config.ts';
 
 /** Checks `file`; returns the exit code. */
@@ -28,7 +29,7 @@ export function checkCommand(file: string, flags: CheckFlags): number {
   } else if (config && problems.length === 0) {
     process.stdout.write(`${file}: OK (${count(config.nodes.length, 'node')}, ${count(config.partitions.size, 'partition')})\n`);
   } else {
-    for (const p of problems) process.stderr.write(`${p.message}\n`);
+    printProblems(problems.map((p) => p.message));
   }
   return problems.length === 0 ? Exit.OK : Exit.INVALID;
 }

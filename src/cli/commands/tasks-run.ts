@@ -32,7 +32,9 @@ export function startTask(flags: TaskStartFlags): Promise<void> {
     } catch (e: unknown) {
       throw new InvalidArgumentError(`cannot read ${flags.program}: ${fileProblem(e)}`);
     }
-    const { isObjectFile } = await import('../../machine/index.ts');
+    const { decodeObject, isObjectFile } = await import('../../machine/index.ts');
+    // A damaged object file is refused here, as an invalid input file (exit 2), before it travels.
+    if (isObjectFile(bytes)) decodeObject(bytes, flags.program);
     const c = await r.migTask(flags.node);
     const reply = await unary(
       c.Initialize,

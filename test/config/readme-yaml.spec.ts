@@ -1,0 +1,16 @@
+// The YAML examples of README.md parse (a reader copies them into a cluster file).
+import { readFileSync } from 'node:fs';
+import { expect } from 'chai';
+import { parseDocument } from 'yaml';
+
+describe('README YAML examples', () => {
+  it('every ```yaml block is valid YAML', () => {
+    const text = readFileSync('README.md', 'utf8');
+    const blocks = [...text.matchAll(/```ya?ml\n([\s\S]*?)```/g)];
+    expect(blocks.length).to.be.greaterThan(0);
+    for (const b of blocks) {
+      const line = text.slice(0, b.index).split('\n').length;
+      expect(parseDocument(b[1]!).errors.map((e) => `README.md:${line}: ${e.message.split('\n')[0]}`)).to.deep.equal([]);
+    }
+  });
+});
