@@ -7,6 +7,7 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import { toServiceError } from './grpc-errors.ts';
+import type { StreamGuard } from './stream-guard.ts';
 
 /** A unary method from a function of its request (and call, for metadata). */
 export function unaryHandler<Req, Res>(fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
@@ -98,19 +99,41 @@ export function serverStreamHandler<Req, Res>(
   };
 }
 
-/** A client-streaming method from a function of the request stream. */
-export function clientStreamHandler<Req, Res>(fn: (requests: AsyncIterable<Req>, call: grpc.ServerReadableStream<Req, Res>) => Promise<Res>): grpc.handleClientStreamingCall<Req, Res> {
+/**
+ * A client-streaming method from a function of the request stream. With a
+ * `guard`, the stream takes a place in the server's budget of inbound streams
+ * (or is refused with RESOURCE_EXHAUSTED) and fails with DEADLINE_EXCEEDED when
+ * the client sends nothing for the guard's idle timeout.
+ */
+export function clientStreamHandler<Req, Res>(
+  fn: (requests: AsyncIterable<Req>, call: grpc.ServerReadableStream<Req, Res>) => Promise<Res>,
+  guard?: StreamGuard,
+): grpc.handleClientStreamingCall<Req, Res> {
   return (call, cb) => {
+    const method = call.getPath?.().split('/').pop() || 'stream';
     let reply: Promise<Res>;
+    let release = (): void => {};
     try {
-      reply = fn(call as AsyncIterable<Req>, call);
+      let requests = call as AsyncIterable<Req>;
+      if (guard) {
+        release = guard.open(method);
+        requests = guard.messages(call as unknown as AsyncIterable<Req> & { getPeer(): string }, method);
+      }
+      reply = fn(requests, call);
     } catch (e: unknown) {
+      release();
       cb(toServiceError(e));
       return;
     }
     reply.then(
-      (r) => cb(null, r),
-      (e: unknown) => cb(toServiceError(e)),
+      (r) => {
+        release();
+        cb(null, r);
+      },
+      (e: unknown) => {
+        release();
+        cb(toServiceError(e));
+      },
     );
   };
 }

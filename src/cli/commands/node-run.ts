@@ -11,6 +11,7 @@ import { loadCluster } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import { logUnhandled } from '../run-command.ts';
 import type { NodeStartFlags } from './node.ts';
+import { streamLimits } from './stream-flags.ts';
 
 /**
  * Runs the node --node of the cluster file `fileArg` (default: see {@link clusterFile})
@@ -25,7 +26,7 @@ export async function startNode(fileArg: string | undefined, flags: NodeStartFla
   if (flags.routes) loadDialRoutes(flags.routes);
   const node = new Node(def, cluster);
   if (flags.log) node.events.subscribe((e) => process.stderr.write(`${formatEvent(e)}\n`));
-  const server = new NodeServer(node, new ClusterMembership(cluster, file));
+  const server = new NodeServer(node, new ClusterMembership(cluster, file), { streams: streamLimits(flags) });
   const address = await server.listen(flags.listen ?? def.listen);
   if (flags.boot) node.boot();
   node.start(asyncScheduler);
