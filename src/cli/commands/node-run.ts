@@ -4,7 +4,7 @@
  * one JSON line `{"node":..,"address":..}` once it serves; stops cleanly on
  * SIGINT/SIGTERM (and, when started by `cluster up`, when its parent goes away).
  */
-import { asyncScheduler } from 'rxjs';
+import { asyncScheduler, config as rxjsConfig } from 'rxjs';
 import { NotFoundError, forgetNode, loadDialRoutes, recordNode } from '../../common/index.ts';
 import { ClusterMembership, formatEvent, Node, NodeServer } from '../../hypervisor/index.ts';
 import { loadCluster } from '../../config/index.ts';
@@ -20,6 +20,10 @@ import { streamLimits } from './stream-flags.ts';
 export async function startNode(fileArg: string | undefined, flags: NodeStartFlags): Promise<number> {
   const file = clusterFile(fileArg);
   logUnhandled(`node ${flags.node}`);
+  // An observer that throws (an event subscriber) is logged; rxjs would rethrow it later and end the process.
+  rxjsConfig.onUnhandledError = (e: unknown) => {
+    process.stderr.write(`node ${flags.node}: error in an event observer: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  };
   const cluster = loadCluster(file);
   const def = cluster.nodes.find((n) => n.name === flags.node);
   if (!def) throw new NotFoundError('node', flags.node, `in ${file} (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
