@@ -8,13 +8,14 @@
 import type * as grpc from '@grpc/grpc-js';
 import { toServiceError } from './grpc-errors.ts';
 import type { StreamGuard } from './stream-guard.ts';
+import { decoded } from './undecodable.ts';
 
 /** A unary method from a function of its request (and call, for metadata). */
 export function unaryHandler<Req, Res>(fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, cb) => {
     let reply: Res | Promise<Res>;
     try {
-      reply = fn(call.request, call);
+      reply = fn(decoded(call.request), call);
     } catch (e: unknown) {
       cb(toServiceError(e));
       return;
@@ -87,7 +88,7 @@ export function serverStreamHandler<Req, Res>(
       },
     };
     const run = async (): Promise<void> => {
-      const body = fn(call.request, out, call);
+      const body = fn(decoded(call.request), out, call);
       if (isAsyncIterable(body)) {
         for await (const msg of body) if (!(await out.send(msg))) return;
       } else await body;
@@ -119,7 +120,7 @@ export function clientStreamHandler<Req, Res>(
         release = guard.open(method);
         requests = guard.messages(call as unknown as AsyncIterable<Req> & { getPeer(): string }, method);
       }
-      reply = fn(requests, call);
+      reply = fn(decodedAll(requests), call);
     } catch (e: unknown) {
       release();
       cb(toServiceError(e));
@@ -136,6 +137,11 @@ export function clientStreamHandler<Req, Res>(
       },
     );
   };
+}
+
+/** The messages of a client stream; one that did not decode ends it with INVALID_ARGUMENT. */
+async function* decodedAll<T>(requests: AsyncIterable<T>): AsyncGenerator<T> {
+  for await (const r of requests) yield decoded(r);
 }
 
 function isAsyncIterable<T>(x: unknown): x is AsyncIterable<T> {

@@ -137,10 +137,10 @@ export class NodeServer {
     this.streams = new StreamGuard(inboundStreamLimits(options.streams));
     this.server = this.host.server;
     const w = wire();
-    this.server.addService(w.MigTask.service, this.migTaskHandlers());
-    this.server.addService(w.NodeControl.service, this.nodeControlHandlers());
-    this.server.addService(w.Cluster.service, this.clusterHandlers());
-    this.server.addService(w.Diagnostics.service, diagnosticsHandlers(this.streams));
+    this.host.addService(w.MigTask.service, this.migTaskHandlers());
+    this.host.addService(w.NodeControl.service, this.nodeControlHandlers());
+    this.host.addService(w.Cluster.service, this.clusterHandlers());
+    this.host.addService(w.Diagnostics.service, diagnosticsHandlers(this.streams));
   }
 
   /** This node's bound host:port ('' until listening). */

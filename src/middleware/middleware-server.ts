@@ -128,10 +128,10 @@ export class MiddlewareServer {
       store.setLocation(m.taskId, { node: '', address: '', state: 'parked', snapshot: m.id, updatedUnixMs: Date.now() });
     this.orchestrator = new Orchestrator(store, nodes, `middleware@${hostname()}:${process.pid}`);
     const w = wire();
-    this.server.addService(w.Middleware.service, this.middlewareHandlers());
-    this.server.addService(w.MigTask.service, this.sinkHandlers());
-    this.server.addService(w.Diagnostics.service, diagnosticsHandlers(this.streams));
-    this.server.addService(w.Cluster.service, {
+    this.host.addService(w.Middleware.service, this.middlewareHandlers());
+    this.host.addService(w.MigTask.service, this.sinkHandlers());
+    this.host.addService(w.Diagnostics.service, diagnosticsHandlers(this.streams));
+    this.host.addService(w.Cluster.service, {
       ListNodes: unaryHandler(async () =>
         this.membership ? this.membership.list({ name: 'middleware', address: this.address }) : { nodes: [], middleware: this.address, middlewareState: 'MEMBER_STATE_SERVING' },
       ),
