@@ -73,6 +73,7 @@ export class StreamGuard {
         let timer: NodeJS.Timeout | undefined;
         const idle = new Promise<'idle'>((resolve) => {
           timer = setTimeout(() => resolve('idle'), idleMs);
+          timer.unref();
         });
         let n: IteratorResult<T> | 'idle';
         try {
