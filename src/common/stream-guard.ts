@@ -8,9 +8,9 @@
  */
 import { Code, describeError, MigvisorError } from './errors.ts';
 
-/** Default idle timeout of an inbound stream: no message for this long fails it (ms). */
+/** Default idle timeout of an inbound stream: no message for this long fails it (ms; the help of `node start` and `middleware start` says 30s). */
 export const DEFAULT_STREAM_IDLE_MS = 30_000;
-/** Default number of inbound client streams a server holds open at once. */
+/** Default number of inbound client streams a server holds open at once (the help of `node start` and `middleware start` says 16). */
 export const DEFAULT_MAX_INBOUND_STREAMS = 16;
 
 /** The limits of a server's inbound client streams. */
