@@ -88,4 +88,20 @@ describe('a defect in one traveler step', () => {
     expect(log.faults().map((f) => [f.task, f.fault, f.message])).to.deep.equal([[receiver.id, 'internal', 'internal error: injected defect in the gate table']]);
     expect(log.lines(counter.id!).length).to.be.greaterThan(2);
   });
+
+  it('in a wait the node cannot complete (a restored gate_send larger than the gate allows) faults that traveler', () => {
+    const n = node({});
+    const log = new EventLog(n);
+    const counter = n.startTask({ partition: 'ctrl', program: example('counter.s') });
+    const sender = n.startTask({ partition: 'ctrl', program: example('counter.s') });
+    // As a loaded container could leave it: waiting to send 100 bytes on a gate of 16-byte messages.
+    const t = sender.travelers[0]!;
+    t.status = 'waiting';
+    t.wait = { kind: 'gate_send', gate: 'inbox', data: new Uint8Array(100) };
+    expect(() => n.runTicks(60)).not.to.throw();
+    const faults = log.faults();
+    expect(faults.map((f) => [f.task, f.fault])).to.deep.equal([[sender.id, 'internal']]);
+    expect(faults[0]!.message).to.match(/^internal error: .*100/);
+    expect(log.lines(counter.id!).length).to.be.greaterThan(2);
+  });
 });
