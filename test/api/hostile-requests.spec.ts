@@ -10,7 +10,7 @@
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { expect } from 'chai';
-import { CHANNEL_OPTIONS, migTaskClient, seededIds, toServiceError, MigvisorError, Code, MAX_STATUS_DETAILS, wire } from '../../src/common/index.ts';
+import { CHANNEL_OPTIONS, migTaskClient, nodeClient, seededIds, toServiceError, MigvisorError, Code, MAX_STATUS_DETAILS, wire } from '../../src/common/index.ts';
 import { loadCluster } from '../../src/config/index.ts';
 import { Node, NodeServer } from '../../src/hypervisor/index.ts';
 import { ChunkEncoder, snapshotOf } from '../../src/migtask/index.ts';
@@ -135,6 +135,29 @@ describe('hostile requests at a node', function () {
     }
     expect(stderr.join(''), 'no stack on stderr').not.to.match(/Premature close|\n\s+at /);
     expect(logged.every((l) => !l.includes('\n'))).to.equal(true);
+  });
+
+  it('refuses a Watch beyond the 64 a node serves at once', async () => {
+    const c = nodeClient(server.address);
+    const open: grpc.ClientReadableStream<unknown>[] = [];
+    try {
+      for (let i = 0; i < 64; i++) {
+        const w = c.Watch({});
+        w.on('error', () => {});
+        open.push(w);
+      }
+      // The 64 are being served once Ps (on the same channel, after them) answers.
+      await new Promise<void>((resolve, reject) => c.Ps({}, (e) => (e ? reject(e) : resolve())));
+      const refused = await new Promise<Status>((resolve) => {
+        const w = c.Watch({});
+        w.on('data', () => {});
+        w.on('error', (e: grpc.ServiceError) => resolve({ code: e.code, details: e.details }));
+      });
+      expect(refused).to.deep.equal({ code: grpc.status.RESOURCE_EXHAUSTED, details: 'Watch: 64 watchers are open, the limit is 64; try again later' });
+    } finally {
+      for (const w of open) w.cancel();
+      c.close();
+    }
   });
 
   it('bounds StreamTo and FetchPages', async () => {
