@@ -116,6 +116,8 @@ function migrationRequest(r: MigrationRequest, deadlineMs: number): { sink: stri
 /** How a node server treats its inbound streams (defaults: README "## Limits"). */
 export interface NodeServerOptions {
   readonly streams?: Partial<InboundStreamLimits>;
+  /** Where the one-line notes on broken and idle streams go. @default stderr */
+  readonly log?: (line: string) => void;
 }
 
 /** The gRPC edge of one node. */
@@ -134,7 +136,7 @@ export class NodeServer {
     private readonly membership?: Membership,
     options: NodeServerOptions = {},
   ) {
-    this.streams = new StreamGuard(inboundStreamLimits(options.streams));
+    this.streams = new StreamGuard(inboundStreamLimits(options.streams), options.log);
     this.server = this.host.server;
     const w = wire();
     this.host.addService(w.MigTask.service, this.migTaskHandlers());
