@@ -24,11 +24,18 @@ export interface Clock {
   sleep(ms: number): Promise<void>;
 }
 
-/** Wall-clock time; its timers never keep the process alive. */
+/** Wall-clock time; its timers never keep the process alive, and one that throws is logged, not fatal. */
 export const systemClock: Clock = {
   now: () => performance.now(),
   timer(ms, fn) {
-    const t = setTimeout(fn, ms);
+    const t = setTimeout(() => {
+      try {
+        fn();
+      } catch (e: unknown) {
+        // A defect in a protocol timer (a staging timeout, a retry) must not end the process.
+        process.stderr.write(`internal error in a timer: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      }
+    }, ms);
     t.unref();
     return { cancel: () => clearTimeout(t) };
   },

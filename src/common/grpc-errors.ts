@@ -6,10 +6,23 @@
 import * as grpc from '@grpc/grpc-js';
 import { Code, describeError, MigvisorError } from './errors.ts';
 
+/**
+ * Longest status message a server sends, in characters. A longer one (an error
+ * echoing a 100,000-character id) would overflow the HTTP/2 trailers: the client
+ * would never get its answer and its channel would stall. README "## Limits".
+ */
+export const MAX_STATUS_DETAILS = 1024;
+
+/** `details` cut to {@link MAX_STATUS_DETAILS} characters, saying how long it was. */
+export function boundedDetails(details: string): string {
+  if (details.length <= MAX_STATUS_DETAILS) return details;
+  return `${details.slice(0, MAX_STATUS_DETAILS - 40)}… (${details.length} characters, cut)`;
+}
+
 /** Any error as a gRPC status: a MigvisorError keeps its code and message; anything else becomes INTERNAL with a generic message, its cause logged with `log`. */
 export function toServiceError(e: unknown, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): Partial<grpc.StatusObject> {
-  if (e instanceof MigvisorError) return { code: e.code as number as grpc.status, details: e.message };
-  if (isServiceError(e)) return { code: e.code, details: e.details };
+  if (e instanceof MigvisorError) return { code: e.code as number as grpc.status, details: boundedDetails(e.message) };
+  if (isServiceError(e)) return { code: e.code, details: boundedDetails(e.details ?? '') };
   log(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   return { code: grpc.status.INTERNAL, details: 'internal error (see the node log)' };
 }

@@ -7,13 +7,15 @@
  */
 import type * as grpc from '@grpc/grpc-js';
 import { toServiceError } from './grpc-errors.ts';
+import type { StreamGuard } from './stream-guard.ts';
+import { decoded } from './undecodable.ts';
 
 /** A unary method from a function of its request (and call, for metadata). */
 export function unaryHandler<Req, Res>(fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, cb) => {
     let reply: Res | Promise<Res>;
     try {
-      reply = fn(call.request, call);
+      reply = fn(decoded(call.request), call);
     } catch (e: unknown) {
       cb(toServiceError(e));
       return;
@@ -86,7 +88,7 @@ export function serverStreamHandler<Req, Res>(
       },
     };
     const run = async (): Promise<void> => {
-      const body = fn(call.request, out, call);
+      const body = fn(decoded(call.request), out, call);
       if (isAsyncIterable(body)) {
         for await (const msg of body) if (!(await out.send(msg))) return;
       } else await body;
@@ -98,21 +100,48 @@ export function serverStreamHandler<Req, Res>(
   };
 }
 
-/** A client-streaming method from a function of the request stream. */
-export function clientStreamHandler<Req, Res>(fn: (requests: AsyncIterable<Req>, call: grpc.ServerReadableStream<Req, Res>) => Promise<Res>): grpc.handleClientStreamingCall<Req, Res> {
+/**
+ * A client-streaming method from a function of the request stream. With a
+ * `guard`, the stream takes a place in the server's budget of inbound streams
+ * (or is refused with RESOURCE_EXHAUSTED) and fails with DEADLINE_EXCEEDED when
+ * the client sends nothing for the guard's idle timeout.
+ */
+export function clientStreamHandler<Req, Res>(
+  fn: (requests: AsyncIterable<Req>, call: grpc.ServerReadableStream<Req, Res>) => Promise<Res>,
+  guard?: StreamGuard,
+): grpc.handleClientStreamingCall<Req, Res> {
   return (call, cb) => {
+    const method = call.getPath?.().split('/').pop() || 'stream';
     let reply: Promise<Res>;
+    let release = (): void => {};
     try {
-      reply = fn(call as AsyncIterable<Req>, call);
+      let requests = call as AsyncIterable<Req>;
+      if (guard) {
+        release = guard.open(method);
+        requests = guard.messages(call as unknown as AsyncIterable<Req> & { getPeer(): string }, method);
+      }
+      reply = fn(decodedAll(requests), call);
     } catch (e: unknown) {
+      release();
       cb(toServiceError(e));
       return;
     }
     reply.then(
-      (r) => cb(null, r),
-      (e: unknown) => cb(toServiceError(e)),
+      (r) => {
+        release();
+        cb(null, r);
+      },
+      (e: unknown) => {
+        release();
+        cb(toServiceError(e));
+      },
     );
   };
+}
+
+/** The messages of a client stream; one that did not decode ends it with INVALID_ARGUMENT. */
+async function* decodedAll<T>(requests: AsyncIterable<T>): AsyncGenerator<T> {
+  for await (const r of requests) yield decoded(r);
 }
 
 function isAsyncIterable<T>(x: unknown): x is AsyncIterable<T> {

@@ -17,7 +17,9 @@ export {
   SourceErrors,
   InvalidFileError,
 } from './errors.ts';
-export { toServiceError } from './grpc-errors.ts';
+export { boundedDetails, MAX_STATUS_DETAILS, toServiceError } from './grpc-errors.ts';
+export { DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_STREAM_IDLE_MS, inboundStreamLimits, StreamGuard } from './stream-guard.ts';
+export type { InboundStreamLimits } from './stream-guard.ts';
 export { dialAddress, loadDialRoutes, setDialRoutes } from './dial-routes.ts';
 export { clientStream, deadline, migTaskClient, nodeClient, serverStream, unary } from './clients.ts';
 export type { MigTaskClient, NodeControlClient } from './clients.ts';

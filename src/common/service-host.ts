@@ -8,6 +8,7 @@ import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { reflectionFiles } from './reflection-files.ts';
+import { tolerantRequests } from './undecodable.ts';
 import { CHANNEL_OPTIONS } from './wire.ts';
 
 /** The standard services every migvisor server serves beside its own. */
@@ -24,6 +25,11 @@ export class ServiceHost {
     this.health.addToServer(this.server);
     // Reflection tells the truth: the real files of proto/, and only the services this server serves.
     new ReflectionService(reflectionFiles(), { services: [...services, ...STANDARD_SERVICES] }).addToServer(this.server);
+  }
+
+  /** Serves a service; a request that does not decode is answered INVALID_ARGUMENT by the handler adapters, not INTERNAL by grpc-js. */
+  addService(def: grpc.ServiceDefinition, impl: grpc.UntypedServiceImplementation): void {
+    this.server.addService(tolerantRequests(def), impl);
   }
 
   private status(s: 'SERVING' | 'NOT_SERVING'): void {

@@ -5,22 +5,25 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import * as grpcjs from '@grpc/grpc-js';
-import { CHANNEL_OPTIONS, clientStream, dialAddress, clientStreamHandler, hostPort, optionalInt, unaryHandler, wire } from '../common/index.ts';
+import { CHANNEL_OPTIONS, clientStream, dialAddress, clientStreamHandler, hostPort, optionalInt, unaryHandler, wire, type StreamGuard } from '../common/index.ts';
 import type { DiagnosticsHandlers } from '../generated/migvisor/v1/Diagnostics.ts';
 import type { DiscardRequest } from '../generated/migvisor/v1/DiscardRequest.ts';
 
-const MAX_STREAM = 1 << 29;
+/** Most bytes one StreamTo may send (README "## Limits"). */
+export const MAX_STREAM_TO_BYTES = 1 << 29;
+/** Largest chunk of a StreamTo. */
+export const MAX_STREAM_TO_CHUNK = 4 << 20;
 
 /** Random bytes held at most for one StreamTo; a longer stream sends them again. */
-const MAX_POOL = 64 << 20;
+const MAX_POOL = 4 << 20;
 
 /** The Diagnostics service: StreamTo sends random bytes to another node's Discard, the bare-stream baseline of the migration benchmark. */
-export function diagnosticsHandlers(): DiagnosticsHandlers {
+export function diagnosticsHandlers(streams?: StreamGuard): DiagnosticsHandlers {
   return {
     StreamTo: unaryHandler(async (r) => {
       const target = hostPort(r.target, 'target');
-      const bytes = optionalInt(r.bytes, 'bytes', 1, MAX_STREAM, 0);
-      const size = optionalInt(r.chunkBytes, 'chunk_bytes', 1024, 16 << 20, 256 * 1024);
+      const bytes = optionalInt(r.bytes, 'bytes', 1, MAX_STREAM_TO_BYTES, 0);
+      const size = optionalInt(r.chunkBytes, 'chunk_bytes', 1024, MAX_STREAM_TO_CHUNK, 256 * 1024);
       // Distinct bytes for every chunk, as a migration sends (within a bounded pool).
       const pool = randomBytes(Math.min(bytes, MAX_POOL));
       const client = new (wire().Diagnostics)(dialAddress(target), grpcjs.credentials.createInsecure(), CHANNEL_OPTIONS);
@@ -47,6 +50,6 @@ export function diagnosticsHandlers(): DiagnosticsHandlers {
         chunks++;
       }
       return { bytes, chunks };
-    }),
+    }, streams),
   };
 }

@@ -17,6 +17,7 @@ import {
   enumField,
   EVENT_KIND_WIRE,
   hostPort,
+  inboundStreamLimits,
   InvalidArgumentError,
   isOneOf,
   MIGRATION_MODE_WIRE,
@@ -28,9 +29,11 @@ import {
   requiredName,
   serverStreamHandler,
   ServiceHost,
+  StreamGuard,
   unaryHandler,
   wire,
   type CompressionChoice,
+  type InboundStreamLimits,
 } from '../common/index.ts';
 import { PARTITION_MODES } from '../config/index.ts';
 import type { ClusterHandlers } from '../generated/migvisor/v1/Cluster.ts';
@@ -70,7 +73,11 @@ const SERVICES = ['migvisor.v1.MigTask', 'migvisor.v1.NodeControl', 'migvisor.v1
 /** Events buffered for one slow watcher before it is cut off. */
 const MAX_WATCH_BACKLOG = 10_000;
 /** Most pages one FetchPages may ask for. */
-const MAX_FETCH_PAGES = 1024;
+export const MAX_FETCH_PAGES = 1024;
+/** Most bytes of pages (before compression) one FetchPages may ask for. */
+export const MAX_FETCH_BYTES = 16 << 20;
+/** Most Watch streams a node serves at once. */
+export const MAX_WATCHERS = 64;
 /** Default number of slots per page of Ps: all of them. */
 const PS_PAGE_ALL = 1000;
 
@@ -109,6 +116,13 @@ function migrationRequest(r: MigrationRequest, deadlineMs: number): { sink: stri
   };
 }
 
+/** How a node server treats its inbound streams (defaults: README "## Limits"). */
+export interface NodeServerOptions {
+  readonly streams?: Partial<InboundStreamLimits>;
+  /** Where the one-line notes on broken and idle streams go. @default stderr */
+  readonly log?: (line: string) => void;
+}
+
 /** The gRPC edge of one node. */
 export class NodeServer {
   /** The grpc-js server (services are added by the constructor). */
@@ -116,18 +130,22 @@ export class NodeServer {
   private readonly host = new ServiceHost(SERVICES);
   /** Open Watch streams: ended first when the server stops. */
   private readonly watchers = new Set<grpc.ServerWritableStream<unknown, unknown>>();
+  /** The budget and idle timeout of the inbound client streams. */
+  readonly streams: StreamGuard;
 
   constructor(
     readonly node: Node,
     /** Who else is in the cluster (ListNodes); without it, the node knows only itself. */
     private readonly membership?: Membership,
+    options: NodeServerOptions = {},
   ) {
+    this.streams = new StreamGuard(inboundStreamLimits(options.streams), options.log);
     this.server = this.host.server;
     const w = wire();
-    this.server.addService(w.MigTask.service, this.migTaskHandlers());
-    this.server.addService(w.NodeControl.service, this.nodeControlHandlers());
-    this.server.addService(w.Cluster.service, this.clusterHandlers());
-    this.server.addService(w.Diagnostics.service, diagnosticsHandlers());
+    this.host.addService(w.MigTask.service, this.migTaskHandlers());
+    this.host.addService(w.NodeControl.service, this.nodeControlHandlers());
+    this.host.addService(w.Cluster.service, this.clusterHandlers());
+    this.host.addService(w.Diagnostics.service, diagnosticsHandlers(this.streams));
   }
 
   /** This node's bound host:port ('' until listening). */
@@ -187,7 +205,7 @@ export class NodeServer {
       Receive: clientStreamHandler(async (requests) => {
         const r = await migrations.sink.receive(rawChunks(requests));
         return { migrationId: r.migrationId, taskId: r.taskId, slot: r.slot, state: MIG_STATE_WIRE.toWire(r.state), pages: r.pages, bytes: r.bytes };
-      }),
+      }, this.streams),
       Commit: unaryHandler(async (r) => {
         const c = await migrations.sink.commit(requiredName(r.migrationId, 'migration_id'));
         return { migrationId: r.migrationId, taskId: c.taskId, slot: c.slot, ...(c.state ? { state: MIG_STATE_WIRE.toWire(c.state) } : {}) };
@@ -229,6 +247,10 @@ export class NodeServer {
       FetchPages: unaryHandler(async (r) => {
         const id = requiredName(r.migrationId, 'migration_id');
         if (r.pages.length === 0 || r.pages.length > MAX_FETCH_PAGES) throw new InvalidArgumentError(`pages: 1..${MAX_FETCH_PAGES} page numbers, got ${r.pages.length}`);
+        const pageSize = node.def.cpu.pageSize;
+        if (r.pages.length * pageSize > MAX_FETCH_BYTES) {
+          throw new InvalidArgumentError(`pages: at most ${Math.floor(MAX_FETCH_BYTES / pageSize)} pages of ${pageSize} bytes (${MAX_FETCH_BYTES} bytes) at once, got ${r.pages.length}`);
+        }
         return { chunk: toWireChunk(await migrations.fetchPages(id, r.pages)) };
       }),
       PushPages: clientStreamHandler(async (requests) => {
@@ -244,7 +266,7 @@ export class NodeServer {
           }
         }
         return { migrationId: id, ...(await migrations.acceptPush(id, chunks())) };
-      }),
+      }, this.streams),
     };
   }
 
@@ -284,8 +306,11 @@ export class NodeServer {
       Load: clientStreamHandler(async (requests) => {
         const r = await migrations.sink.receive(rawChunks(requests), { activate: true });
         return { task: this.summary(node.task(r.taskId)) };
-      }),
-      Watch: serverStreamHandler((r, out) => this.watch(r, out.signal), this.watchers),
+      }, this.streams),
+      Watch: serverStreamHandler((r, out) => {
+        if (this.watchers.size > MAX_WATCHERS) throw new MigvisorError(`Watch: ${MAX_WATCHERS} watchers are open, the limit is ${MAX_WATCHERS}; try again later`, Code.RESOURCE_EXHAUSTED);
+        return this.watch(r, out.signal);
+      }, this.watchers),
       GateSend: unaryHandler((r, call) => node.taskGates.deliver(requiredName(r.gate, 'gate'), r.message, call.metadata.get(FORWARDED_BY)[0]?.toString())),
       SettleMigration: unaryHandler(async (r) => {
         const taskId = requiredName(r.taskId, 'task_id');

@@ -42,6 +42,19 @@ export interface NodeOptions {
   readonly migrations?: NodeMigrationsOptions;
   /** Events kept for watchers that resume. @default 10000 */
   readonly eventReplay?: number;
+  /** Where the node logs what a user need not see (the cause of an `internal` fault). @default stderr */
+  readonly log?: (line: string) => void;
+  /**
+   * For tests only (no request reaches it): called before a traveler runs or
+   * its wait is polled, so a test can throw there as a simulator defect would.
+   */
+  readonly testHooks?: NodeTestHooks;
+}
+
+/** Where a test injects a defect into the step of one traveler ({@link NodeOptions.testHooks}). */
+export interface NodeTestHooks {
+  beforeRun?(task: MigTask, traveler: MigTraveler): void;
+  beforePoll?(task: MigTask, traveler: MigTraveler): void;
 }
 
 /** Initialize: a program for a free slot of a partition. */
@@ -134,7 +147,7 @@ export class Node implements SysHost, MigrationHost {
         if (p?.kind === 'gate') this.taskGates.add(p);
       }
     }
-    this.runner = new TravelerRunner(this, def.partitions.map((p) => p.name));
+    this.runner = new TravelerRunner(this, def.partitions.map((p) => p.name), options.log, options.testHooks);
     this.health = new NodeHealth(this, (task, t, f) => this.runner.stopTraveler(task, t, f));
     this.migrations = new NodeMigrations(this, options.migrations);
   }
@@ -343,7 +356,12 @@ export class Node implements SysHost, MigrationHost {
   /** Runs one tick: the window's partition gets the CPU for one instruction budget. */
   step(): void {
     const owner = this.plans.ownerAt(this.tick);
-    if (owner !== undefined) this.runner.runWindow(owner);
+    try {
+      if (owner !== undefined) this.runner.runWindow(owner);
+    } catch (e: unknown) {
+      // A defect outside any one traveler's step: the tick ends, the node goes on.
+      this.runner.logInternal(`tick ${this.tick} of partition ${owner}`, e);
+    }
     this.tick++;
   }
 

@@ -11,7 +11,7 @@ import type { PartitionMode } from '../config/index.ts';
 import { CpuTrap, run, Sys } from '../machine/index.ts';
 import type { FaultKind, MigTask, MigTraveler, TravelerFault } from '../migtask/index.ts';
 import { MemoryFault, SysError } from '../partition/index.ts';
-import type { Node } from './node.ts';
+import type { Node, NodeTestHooks } from './node.ts';
 import { mayRunIn } from './partition-modes.ts';
 import { RunQueue } from './scheduler.ts';
 import { BadSystemCall, pollWait, systemCall } from './syscalls.ts';
@@ -26,6 +26,8 @@ export class TravelerRunner {
   constructor(
     private readonly node: Node,
     partitions: readonly string[],
+    private readonly log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+    private readonly hooks: NodeTestHooks = {},
   ) {
     for (const p of partitions) this.queues.set(p, new RunQueue<Entry>());
   }
@@ -70,7 +72,7 @@ export class TravelerRunner {
         budget -= this.runTraveler(e.task, e.traveler, budget, mode);
       } catch (err: unknown) {
         // A defect in the simulator must not take the node down: stop this traveler, report it.
-        this.fault(e.task, e.traveler, new InternalFault(err));
+        this.fault(e.task, e.traveler, err);
         budget = 0;
       }
       queue.rotate(e);
@@ -79,11 +81,16 @@ export class TravelerRunner {
 
   private poll(task: MigTask, t: MigTraveler): boolean {
     try {
+      this.hooks.beforePoll?.(task, t);
       return pollWait(t, task, this.node);
     } catch (e: unknown) {
-      // A buffer page of a pending receive has not arrived (post-copy): fetch it, keep waiting.
-      if (e instanceof MemoryFault && e.kind === 'not-present' && task.postcopy) task.postcopy.fault(task.space.pageIndexOf(e.address));
-      else this.fault(task, t, e);
+      try {
+        // A buffer page of a pending receive has not arrived (post-copy): fetch it, keep waiting.
+        if (e instanceof MemoryFault && e.kind === 'not-present' && task.postcopy) task.postcopy.fault(task.space.pageIndexOf(e.address));
+        else this.fault(task, t, e);
+      } catch (again: unknown) {
+        this.fault(task, t, again);
+      }
       return false;
     }
   }
@@ -96,6 +103,7 @@ export class TravelerRunner {
   private runTraveler(task: MigTask, t: MigTraveler, budget: number, mode: { readonly mode: PartitionMode } | undefined): number {
     let used = 0;
     const hm = this.node.health.hm;
+    this.hooks.beforeRun?.(task, t);
     while (used < budget && t.status === 'ready' && t.yieldedAt !== this.node.tick && !task.paused && mayRunIn(mode, t)) {
       const n = run(t.cpu, task.cache, budget - used);
       t.instructions += n;
@@ -144,8 +152,21 @@ export class TravelerRunner {
     else this.fault(task, t, f);
   }
 
-  /** A traveler faulted: the health monitor decides what happens (by default it is stopped). */
+  /** Logs the cause of an internal error in one place (the node log, never a reply). */
+  logInternal(where: string, e: unknown): void {
+    this.log(`node ${this.node.name}: internal error in ${where}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  }
+
+  /**
+   * A traveler faulted: the health monitor decides what happens (by default it is
+   * stopped); the node goes on. Anything that is not a typed fault (a simulator
+   * defect) is kind `internal`.
+   */
   fault(task: MigTask, t: MigTraveler, e: unknown): void {
+    if (!(e instanceof MemoryFault || e instanceof CpuTrap || e instanceof BadSystemCall || e instanceof InternalFault)) {
+      this.logInternal(`task ${task.id ?? task.slotName} traveler ${t.id}`, e);
+      e = new InternalFault(e);
+    }
     let kind: FaultKind;
     let message: string;
     if (e instanceof MemoryFault || e instanceof CpuTrap) {
@@ -154,11 +175,9 @@ export class TravelerRunner {
     } else if (e instanceof BadSystemCall) {
       kind = 'bad-syscall';
       message = e.message;
-    } else if (e instanceof InternalFault) {
-      kind = 'internal';
-      message = e.message;
     } else {
-      throw e;
+      kind = 'internal';
+      message = (e as InternalFault).message;
     }
     this.node.health.hm.fault(task, t, { kind, message, pc: t.cpu.pc, ...(e instanceof MemoryFault ? { address: e.address } : {}) });
   }

@@ -5,6 +5,8 @@
  * keep all 64 bits.
  */
 
+import { MAX_EXPR_DEPTH, MAX_LITERAL_BITS, MAX_SHIFT, MAX_VALUE_BITS } from './asm-limits.ts';
+
 /** An expression that cannot be evaluated (the assembler reports it at its line). */
 export class ExprError extends Error {}
 
@@ -36,6 +38,16 @@ export function decodeEscape(s: string, i: number): [number, number] {
 
 type Token = { kind: 'num'; value: bigint } | { kind: 'sym'; name: string } | { kind: 'op'; op: string };
 
+const NUMBER = /0x[0-9a-fA-F_]+|0b[01_]+|0o[0-7_]+|[0-9][0-9_]*/y;
+const SYMBOL = /[A-Za-z_.$][A-Za-z0-9_.$]*/y;
+const OPERATOR = /<<|>>|[-+*/%&|^~()]/y;
+
+/** The match of sticky `re` starting exactly at `i` (no copy of the rest of the text). */
+function at(re: RegExp, text: string, i: number): RegExpExecArray | null {
+  re.lastIndex = i;
+  return re.exec(text);
+}
+
 function tokenize(text: string): Token[] {
   const out: Token[] = [];
   let i = 0;
@@ -45,12 +57,16 @@ function tokenize(text: string): Token[] {
       i++;
       continue;
     }
-    const num = /^(0x[0-9a-fA-F_]+|0b[01_]+|0o[0-7_]+|[0-9][0-9_]*)/.exec(text.slice(i));
+    const num = at(NUMBER, text, i);
     if (num) {
       const lit = num[0].replace(/_/g, '');
-      const prefix = lit.slice(0, 2).toLowerCase();
-      const value =
-        prefix === '0o' ? BigInt(`0o${lit.slice(2)}`) : prefix === '0x' || prefix === '0b' ? BigInt(lit) : BigInt(lit);
+      const prefix = /^0[xbo]/i.test(lit) ? lit.slice(0, 2).toLowerCase() : '';
+      const digits = lit.slice(prefix.length);
+      if (digits === '') throw new ExprError(`bad number "${num[0]}"`);
+      // Checked before converting, so a 60,000-digit literal costs nothing.
+      if (digits.replace(/^0+/, '').length > MAX_LITERAL_BITS) throw new ExprError(`number ${shorten(num[0])} is wider than ${MAX_LITERAL_BITS} bits`);
+      const value = BigInt(`${prefix}${digits}`);
+      if (value >> BigInt(MAX_LITERAL_BITS) !== 0n) throw new ExprError(`number ${shorten(num[0])} is wider than ${MAX_LITERAL_BITS} bits`);
       out.push({ kind: 'num', value });
       i += num[0].length;
       if (/[A-Za-z_]/.test(text[i] ?? '')) throw new ExprError(`bad number "${num[0]}${text[i]}"`);
@@ -73,13 +89,13 @@ function tokenize(text: string): Token[] {
       i += len + 2;
       continue;
     }
-    const sym = /^[A-Za-z_.$][A-Za-z0-9_.$]*/.exec(text.slice(i));
+    const sym = at(SYMBOL, text, i);
     if (sym) {
       out.push({ kind: 'sym', name: sym[0] });
       i += sym[0].length;
       continue;
     }
-    const op = /^(<<|>>|[-+*/%&|^~()])/.exec(text.slice(i));
+    const op = at(OPERATOR, text, i);
     if (op) {
       out.push({ kind: 'op', op: op[0] });
       i += op[0].length;
@@ -97,6 +113,15 @@ export function evaluate(text: string, lookup: SymbolLookup, here: bigint): bigi
   const toks = tokenize(text);
   if (toks.length === 0) throw new ExprError('missing expression');
   let pos = 0;
+  let depth = 0;
+  const nested = <T>(f: () => T): T => {
+    if (++depth > MAX_EXPR_DEPTH) throw new ExprError(`expression nested deeper than ${MAX_EXPR_DEPTH} levels`);
+    try {
+      return f();
+    } finally {
+      depth--;
+    }
+  };
   const peekOp = (): string | undefined => {
     const t = toks[pos];
     return t?.kind === 'op' ? t.op : undefined;
@@ -112,14 +137,14 @@ export function evaluate(text: string, lookup: SymbolLookup, here: bigint): bigi
       return v;
     }
     if (t.op === '(') {
-      const v = binary(0);
+      const v = nested(() => binary(0));
       if (peekOp() !== ')') throw new ExprError('missing ")"');
       pos++;
       return v;
     }
-    if (t.op === '-') return -primary();
-    if (t.op === '+') return primary();
-    if (t.op === '~') return ~primary();
+    if (t.op === '-') return bounded(-nested(primary));
+    if (t.op === '+') return nested(primary);
+    if (t.op === '~') return bounded(~nested(primary));
     throw new ExprError(`unexpected "${t.op}"`);
   };
   const binary = (level: number): bigint => {
@@ -130,12 +155,25 @@ export function evaluate(text: string, lookup: SymbolLookup, here: bigint): bigi
       if (op === undefined || !BINARY[level]!.includes(op)) return left;
       pos++;
       const right = binary(level + 1);
-      left = apply(op, left, right);
+      left = bounded(apply(op, left, right));
     }
   };
   const v = binary(0);
   if (pos !== toks.length) throw new ExprError('unexpected text after expression');
   return v;
+}
+
+const LIMIT = 1n << BigInt(MAX_VALUE_BITS);
+
+/** A value within ±2^MAX_VALUE_BITS, or an ExprError naming the limit. */
+function bounded(v: bigint): bigint {
+  if (v >= LIMIT || v <= -LIMIT) throw new ExprError(`expression value exceeds ${MAX_VALUE_BITS} bits`);
+  return v;
+}
+
+/** At most 24 characters of a literal, for an error message. */
+function shorten(text: string): string {
+  return text.length <= 24 ? text : `${text.slice(0, 20)}... (${text.length} digits)`;
 }
 
 function apply(op: string, a: bigint, b: bigint): bigint {
@@ -151,9 +189,9 @@ function apply(op: string, a: bigint, b: bigint): bigint {
       if (b === 0n) throw new ExprError('division by zero in expression');
       return op === '/' ? a / b : a % b;
     case '<<':
-      return a << b;
     case '>>':
-      return a >> b;
+      if (b < 0n || b > BigInt(MAX_SHIFT)) throw new ExprError(`shift amount ${b} out of range 0..${MAX_SHIFT}`);
+      return op === '<<' ? a << b : a >> b;
     case '&':
       return a & b;
     case '|':

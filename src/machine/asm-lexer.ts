@@ -5,6 +5,7 @@
  */
 import { ExprError } from './asm-expression.ts';
 import { describeError } from '../common/index.ts';
+import { MAX_LINE_CHARS } from './asm-limits.ts';
 
 /** One statement of a source line: label, instruction or directive, and its operands. */
 export interface Statement {
@@ -68,6 +69,10 @@ export function lex(source: string): { statements: Statement[]; errors: { line: 
   const errors: { line: number; message: string }[] = [];
   source.split(/\r?\n/).forEach((raw, idx) => {
     const line = idx + 1;
+    if (raw.length > MAX_LINE_CHARS) {
+      errors.push({ line, message: `line is ${raw.length} characters long, more than the limit of ${MAX_LINE_CHARS}` });
+      return;
+    }
     let text = stripComment(raw);
     const labels: string[] = [];
     for (let m = LABEL.exec(text); m; m = LABEL.exec(text)) {

@@ -11,6 +11,7 @@ import type { Endian, WordSize } from '../config/index.ts';
 import { AsmError, InstructionEncoder, parseRegister } from './asm-encoding.ts';
 import { encodeI, instructionLength, OPS, type OpInfo } from './isa.ts';
 import { ARINC_CONSTANTS, OpenFlag, SysError } from '../partition/index.ts';
+import { MAX_ALIGN, MAX_PROBLEMS, MAX_SECTION_BYTES, MAX_SOURCE_CHARS } from './asm-limits.ts';
 
 /** How to assemble: the node's word size and byte order, where the sections go. */
 export interface AsmOptions {
@@ -22,6 +23,10 @@ export interface AsmOptions {
   readonly dataBase?: number;
   /** File name used in error messages. */
   readonly file?: string;
+  /** The region .text goes to, when known: the section may not outgrow it. */
+  readonly textLimit?: { readonly name: string; readonly size: number };
+  /** The region .data goes to, when known: the section may not outgrow it. */
+  readonly dataLimit?: { readonly name: string; readonly size: number };
 }
 
 /** Default virtual bases of .text and .data. */
@@ -45,14 +50,58 @@ export interface Program {
 
 type SectionName = 'text' | 'data';
 
+/** Thrown when a section would outgrow its limit (the statement is reported at its line). */
+class SectionFull extends AsmError {}
+
+/**
+ * The bytes of one section, in a buffer that grows by doubling up to `limit`
+ * (the partition's region, or {@link MAX_SECTION_BYTES}); growing past it is a
+ * {@link SectionFull} naming the limit, before anything is allocated.
+ */
 class Section {
-  bytes: number[] = [];
+  private buf = new Uint8Array(256);
+  length = 0;
   constructor(
     readonly name: SectionName,
     readonly base: number,
+    readonly limit: number,
+    private readonly limitName: string,
   ) {}
   get here(): number {
-    return this.base + this.bytes.length;
+    return this.base + this.length;
+  }
+  /** Makes room for `n` more bytes, or throws naming the limit. */
+  private reserve(n: number): void {
+    const need = this.length + n;
+    if (need > this.limit) {
+      throw new SectionFull(`.${this.name} would grow to ${need} bytes, more than ${this.limitName} (${this.limit} bytes)`);
+    }
+    if (need <= this.buf.length) return;
+    let size = this.buf.length;
+    while (size < need) size *= 2;
+    const next = new Uint8Array(Math.min(size, Math.max(need, this.limit)));
+    next.set(this.buf.subarray(0, this.length));
+    this.buf = next;
+  }
+  /** Appends `n` bytes of `fill`. */
+  fill(n: number, fill = 0): void {
+    this.reserve(n);
+    this.buf.fill(fill, this.length, this.length + n);
+    this.length += n;
+  }
+  /** Appends bytes. */
+  append(bytes: ArrayLike<number>): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+  /** Overwrites the byte at section offset `at`. */
+  set(at: number, byte: number): void {
+    this.buf[at] = byte;
+  }
+  /** A copy of the section's bytes. */
+  bytes(): Uint8Array {
+    return this.buf.slice(0, this.length);
   }
 }
 
@@ -90,6 +139,9 @@ class Assembler {
   }
 
   run(source: string): Program {
+    if (source.length > MAX_SOURCE_CHARS) {
+      throw new SourceErrors([new SourceError(this.file, 1, `source is ${source.length} characters long, more than the limit of ${MAX_SOURCE_CHARS}`)]);
+    }
     const { statements, errors } = lex(source);
     for (const e of errors) this.error(e.line, e.message);
     this.runPass(1, statements);
@@ -97,8 +149,14 @@ class Assembler {
     this.runPass(2, statements);
     const entry = this.resolveEntry();
     if (this.problems.length > 0) {
-      const unique = new Map(this.problems.map((p) => [p.message, p]));
-      throw new SourceErrors([...unique.values()].sort((a, b) => a.line - b.line));
+      const unique = [...new Map(this.problems.map((p) => [p.message, p])).values()].sort((a, b) => a.line - b.line);
+      if (unique.length > MAX_PROBLEMS) {
+        const last = unique[MAX_PROBLEMS - 1]!;
+        const shown = unique.slice(0, MAX_PROBLEMS - 1);
+        shown.push(new SourceError(this.file, last.line, `... and ${unique.length - shown.length} more problems (at most ${MAX_PROBLEMS} are listed)`));
+        throw new SourceErrors(shown);
+      }
+      throw new SourceErrors(unique);
     }
     return {
       word: this.opts.word,
@@ -106,8 +164,8 @@ class Assembler {
       textBase: this.text.base,
       dataBase: this.data.base,
       entry,
-      text: Uint8Array.from(this.text.bytes),
-      data: Uint8Array.from(this.data.bytes),
+      text: this.text.bytes(),
+      data: this.data.bytes(),
       symbols: new Map(this.symbols),
       lines: this.lines,
     };
@@ -119,8 +177,8 @@ class Assembler {
 
   private runPass(pass: 1 | 2, statements: readonly Statement[]): void {
     this.pass = pass;
-    this.text = new Section('text', this.opts.textBase ?? DEFAULT_TEXT_BASE);
-    this.data = new Section('data', this.opts.dataBase ?? DEFAULT_DATA_BASE);
+    this.text = this.section('text', this.opts.textBase ?? DEFAULT_TEXT_BASE, this.opts.textLimit);
+    this.data = this.section('data', this.opts.dataBase ?? DEFAULT_DATA_BASE, this.opts.dataLimit);
     this.cur = this.text;
     for (const st of statements) {
       const failedBefore = this.failedInPass1.has(st);
@@ -140,6 +198,11 @@ class Assembler {
   }
 
   private readonly failedInPass1 = new Set<Statement>();
+
+  private section(name: SectionName, base: number, region: { readonly name: string; readonly size: number } | undefined): Section {
+    if (region !== undefined && region.size <= MAX_SECTION_BYTES) return new Section(name, base, region.size, `region ${region.name}`);
+    return new Section(name, base, MAX_SECTION_BYTES, 'the assembler\'s limit');
+  }
 
   private resolvePendingEquates(): void {
     let progress = true;
@@ -250,9 +313,8 @@ class Assembler {
       case '.asciz':
       case '.string':
         for (const s of ops) {
-          const bytes = parseString(s);
-          this.cur.bytes.push(...bytes);
-          if (st.op !== '.ascii') this.cur.bytes.push(0);
+          this.cur.append(parseString(s));
+          if (st.op !== '.ascii') this.cur.fill(1);
         }
         if (ops.length === 0) throw new AsmError(`${st.op} needs a string`);
         return;
@@ -260,16 +322,19 @@ class Assembler {
       case '.space': {
         if (ops.length < 1 || ops.length > 2) throw new AsmError(`${st.op} needs a size and an optional fill byte`);
         const n = this.constant(ops[0]!, st.op);
-        if (n < 0n || n > 0x10000000n) throw new AsmError(`${st.op} size ${n} out of range`);
+        if (n < 0n) throw new AsmError(`${st.op} size ${n} is negative`);
         const fill = ops[1] === undefined ? 0 : Number(this.constant(ops[1], st.op) & 0xffn);
-        for (let i = 0n; i < n; i++) this.cur.bytes.push(fill);
+        this.cur.fill(Number(n), fill);
         return;
       }
       case '.align': {
         this.expectOperands(st, 1);
-        const n = Number(this.constant(ops[0]!, '.align'));
-        if (n <= 0 || (n & (n - 1)) !== 0) throw new AsmError(`.align needs a power of two, got ${n}`);
-        while (this.cur.here % n !== 0) this.cur.bytes.push(0);
+        const v = this.constant(ops[0]!, '.align');
+        if (v <= 0n || (v & (v - 1n)) !== 0n) throw new AsmError(`.align needs a power of two, got ${v}`);
+        if (v > BigInt(MAX_ALIGN)) throw new AsmError(`.align ${v} is coarser than the limit of ${MAX_ALIGN}`);
+        const n = Number(v);
+        const pad = (n - (this.cur.here % n)) % n;
+        this.cur.fill(pad);
         return;
       }
       case '.entry':
@@ -300,9 +365,9 @@ class Assembler {
   private emitValues(st: Statement, size: number): void {
     if (st.operands.length === 0) throw new AsmError(`${st.op} needs at least one value`);
     for (const expr of st.operands) {
-      const start = this.cur.bytes.length;
+      const start = this.cur.length;
       this.dot = this.cur.here;
-      for (let i = 0; i < size; i++) this.cur.bytes.push(0);
+      this.cur.fill(size);
       if (this.pass === 1) continue;
       const v = this.value(expr);
       const bits = BigInt(size * 8);
@@ -316,7 +381,7 @@ class Assembler {
     const u = BigInt.asUintN(size * 8, v);
     for (let i = 0; i < size; i++) {
       const byte = Number((u >> BigInt(8 * i)) & 0xffn);
-      this.cur.bytes[at + (this.le ? i : size - 1 - i)] = byte;
+      this.cur.set(at + (this.le ? i : size - 1 - i), byte);
     }
   }
 
@@ -333,8 +398,8 @@ class Assembler {
     this.dot = addr;
     this.lines.set(addr, st.line);
     if (op.format === 'ri32' || op.format === 'ri64') return this.loadImmediate(st, op, expanded.operands);
-    const at = this.cur.bytes.length;
-    this.cur.bytes.push(0, 0, 0, 0);
+    const at = this.cur.length;
+    this.cur.fill(4);
     if (this.pass === 1) {
       // Check operand shapes early so errors are reported once, from pass 1.
       this.enc.checkShape(op, expanded.operands);
@@ -358,8 +423,8 @@ class Assembler {
       size = op.mnemonic === 'liw' || (known !== undefined && this.enc.needsWide(op, known)) ? 12 : 8;
       this.liSizes.set(st, size);
     }
-    const at = this.cur.bytes.length;
-    for (let i = 0; i < size; i++) this.cur.bytes.push(0);
+    const at = this.cur.length;
+    this.cur.fill(size);
     if (this.pass === 1) return;
     const v = this.value(operands[1]!);
     const { opcode, imm } = this.enc.chooseLi(op, v, size);

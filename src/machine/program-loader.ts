@@ -37,6 +37,8 @@ export function assembleFor(source: string, file: string, def: PartitionDef, cpu
     textBase: layout.code.vaddr,
     dataBase: layout.data?.vaddr ?? layout.code.vaddr + layout.code.size,
     file,
+    textLimit: layout.code,
+    ...(layout.data ? { dataLimit: layout.data } : {}),
   });
 }
 

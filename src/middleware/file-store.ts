@@ -16,7 +16,7 @@ import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AlreadyExistsError, Code, MigvisorError } from '../common/index.ts';
-import type { ChunkHash, ChunkWriter, Location, Lock, Manifest, SnapshotStore, StoreStats } from './store.ts';
+import { MAX_SNAPSHOT_ID_LENGTH, type ChunkHash, type ChunkWriter, type Location, type Lock, type Manifest, type SnapshotStore, type StoreStats } from './store.ts';
 
 interface Entry {
   readonly pack: string;
@@ -179,6 +179,7 @@ export class FileStore implements SnapshotStore {
   }
 
   private manifestPath(id: string): string {
+    if (id.length > MAX_SNAPSHOT_ID_LENGTH) throw new MigvisorError(`snapshot id: at most ${MAX_SNAPSHOT_ID_LENGTH} characters, got ${id.length}`, Code.INVALID_ARGUMENT);
     if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new MigvisorError(`bad snapshot id ${JSON.stringify(id)}`, Code.INVALID_ARGUMENT);
     return path.join(this.manifests, `${id}.json`);
   }

@@ -28,10 +28,13 @@ import {
   serverStream,
   serverStreamHandler,
   ServiceHost,
+  StreamGuard,
+  inboundStreamLimits,
   unaryHandler,
   wire,
   wireEnum,
   type CompressionChoice,
+  type InboundStreamLimits,
   type MigrationMode,
 } from '../common/index.ts';
 import type { ClusterHandlers } from '../generated/migvisor/v1/Cluster.ts';
@@ -48,7 +51,7 @@ import { OUTCOME_WIRE, rawChunks, RemoteSink } from '../migtask/index.ts';
 import { ArchiveSink } from './archive-sink.ts';
 import { Orchestrator, type EvacuateEvent, type NodeBook } from './orchestrator.ts';
 import { checkChunk, restoreSnapshot } from './restore.ts';
-import type { Manifest, SnapshotStore } from './store.ts';
+import { MAX_SNAPSHOT_ID_LENGTH, type Manifest, type SnapshotStore } from './store.ts';
 
 const SERVICES = ['migvisor.v1.Middleware', 'migvisor.v1.MigTask', 'migvisor.v1.Cluster', 'migvisor.v1.Diagnostics'];
 /** Snapshots per page of List, by default. */
@@ -108,23 +111,27 @@ export class MiddlewareServer {
   /** Moves and evacuations. */
   readonly orchestrator: Orchestrator;
   private readonly host = new ServiceHost(SERVICES);
+  /** The budget and idle timeout of the inbound client streams. */
+  readonly streams: StreamGuard;
 
   constructor(
     readonly store: SnapshotStore,
     readonly nodes: NodeBook,
     /** Who is in the cluster (ListNodes). */
     private readonly membership?: Membership,
+    options: { readonly streams?: Partial<InboundStreamLimits> } = {},
   ) {
+    this.streams = new StreamGuard(inboundStreamLimits(options.streams));
     this.server = this.host.server;
     this.archive = new ArchiveSink(store);
     this.archive.onParked = async (m) =>
       store.setLocation(m.taskId, { node: '', address: '', state: 'parked', snapshot: m.id, updatedUnixMs: Date.now() });
     this.orchestrator = new Orchestrator(store, nodes, `middleware@${hostname()}:${process.pid}`);
     const w = wire();
-    this.server.addService(w.Middleware.service, this.middlewareHandlers());
-    this.server.addService(w.MigTask.service, this.sinkHandlers());
-    this.server.addService(w.Diagnostics.service, diagnosticsHandlers());
-    this.server.addService(w.Cluster.service, {
+    this.host.addService(w.Middleware.service, this.middlewareHandlers());
+    this.host.addService(w.MigTask.service, this.sinkHandlers());
+    this.host.addService(w.Diagnostics.service, diagnosticsHandlers(this.streams));
+    this.host.addService(w.Cluster.service, {
       ListNodes: unaryHandler(async () =>
         this.membership ? this.membership.list({ name: 'middleware', address: this.address }) : { nodes: [], middleware: this.address, middlewareState: 'MEMBER_STATE_SERVING' },
       ),
@@ -150,6 +157,7 @@ export class MiddlewareServer {
   /** A snapshot by id or unique id prefix. */
   private async manifest(ref: string | undefined): Promise<Manifest> {
     const id = requiredName(ref, 'snapshot_id');
+    if (id.length > MAX_SNAPSHOT_ID_LENGTH) throw new InvalidArgumentError(`snapshot_id: at most ${MAX_SNAPSHOT_ID_LENGTH} characters, got ${id.length}`);
     const exact = /^[A-Za-z0-9_.-]+$/.test(id) ? await this.store.getManifest(id) : undefined;
     if (exact) return exact;
     const matches = (await this.store.listManifests()).filter((m) => m.id.startsWith(id));
@@ -176,7 +184,7 @@ export class MiddlewareServer {
       Receive: clientStreamHandler(async (requests) => {
         const r = await this.archive.receive(rawChunks(requests));
         return { migrationId: r.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'MIG_STATE_STAGED', pages: r.pages, bytes: r.bytes };
-      }),
+      }, this.streams),
       Commit: unaryHandler(async (r) => {
         const c = await this.archive.commit(requiredName(r.migrationId, 'migration_id'));
         return { migrationId: r.migrationId, taskId: c.taskId, slot: c.snapshot };

@@ -5,6 +5,13 @@
  * Backends: the embedded filesystem store and etcd.
  */
 
+/**
+ * Longest snapshot id a request may name: ids the archive makes are about 24
+ * characters, and a file store keeps a manifest per id (`<id>.json`), whose name
+ * must stay under the file system's 255 bytes.
+ */
+export const MAX_SNAPSHOT_ID_LENGTH = 128;
+
 /** The content address of a chunk: SHA-256 of its bytes, hex. */
 export type ChunkHash = string;
 

@@ -16,7 +16,7 @@
  *   receiving / staged ──abort──▶ aborted
  */
 import { randomUUID } from 'node:crypto';
-import { Code, describeError, IllegalStateError, MigvisorError, type Clock, type Timer } from '../common/index.ts';
+import { Code, describeError, IllegalStateError, InvalidArgumentError, MigvisorError, name, type Clock, type Timer } from '../common/index.ts';
 import { ChunkVerifier, ContainerError, type RawChunk, type VerifiedPages } from './container-codec.ts';
 import { containerMode, type ContainerHeader__Output } from './container-snapshot.ts';
 import { MigrationBook } from './migration-book.ts';
@@ -89,6 +89,27 @@ export interface Received<P> {
   readonly bytes: number;
 }
 
+/**
+ * The names a header carries are held to the limits of request fields (README
+ * "## Limits"), before any of them is looked up or echoed in an error.
+ */
+function checkHeaderNames(h: ContainerHeader__Output): void {
+  const fields: [string, string][] = [
+    ['task_id', h.taskId],
+    ['migration_id', h.migrationId],
+    ['partition', h.partition],
+    ['source_node', h.sourceNode],
+    ['source_address', h.sourceAddress],
+  ];
+  for (const [field, value] of fields) {
+    try {
+      name(value, field);
+    } catch (e: unknown) {
+      throw new InvalidArgumentError(`container header: ${describeError(e)}`);
+    }
+  }
+}
+
 /** The receive loop and the records of one sink. */
 export class SinkCore<P> {
   private readonly book = new MigrationBook<SinkRecord<P>>();
@@ -120,6 +141,7 @@ export class SinkCore<P> {
         });
         if (v.kind === 'header') {
           header = v.header;
+          checkHeaderNames(header);
           this.target.check(header);
           rec = this.book.remember({ id: header.migrationId || randomUUID(), outcome: 'receiving', taskId: header.taskId, detail: '', place: undefined, pagesReceived: 0 });
           rec.place = this.target.reserve(header, rec);

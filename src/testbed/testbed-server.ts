@@ -122,7 +122,7 @@ export class TestbedServer {
   private readonly host = new ServiceHost(['migvisor.v1.Testbed']);
 
   constructor(testbed: Testbed) {
-    this.host.server.addService(wire().Testbed.service, testbedHandlers(testbed));
+    this.host.addService(wire().Testbed.service, testbedHandlers(testbed));
   }
 
   /** Binds and serves; resolves with host:port. */

@@ -135,6 +135,16 @@ describe('FileStore', () => {
     }
   });
 
+  it('refuses a snapshot id longer than 128 characters with INVALID_ARGUMENT, not a file system error', async () => {
+    const s = await fresh();
+    for (const id of ['a'.repeat(129), 'a'.repeat(300)]) {
+      const e = await failure(s.getManifest(id));
+      expect(e.code, `${id.length} characters`).to.equal(Code.INVALID_ARGUMENT);
+      expect(e.message).to.equal(`snapshot id: at most 128 characters, got ${id.length}`);
+    }
+    expect(await s.getManifest('a'.repeat(128))).to.equal(undefined);
+  });
+
   it('lets a task lock expire after its TTL, so a dead mover does not block the task forever', async () => {
     const s = await fresh();
     await s.lock('t1', 'mover-1', 50);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { IllegalStateError, InvalidArgumentError } from '../../src/common/errors.ts';
 import { assembleFor } from '../../src/machine/program-loader.ts';
-import type { Program } from '../../src/machine/assembler.ts';
+import { assemble, type Program } from '../../src/machine/assembler.ts';
 import type { MigTask, Transition } from '../../src/migtask/index.ts';
 import { example, TestCluster } from '../support/node-harness.ts';
 
@@ -83,8 +83,8 @@ describe('MigTask', () => {
 
   it('aborts a program that does not fit back to an empty MigSink, leaving nothing half-loaded', () => {
     const { slot, seen } = emptySlot();
-    // 20 KiB of data in a 16 KiB data region.
-    const big = program('start: b start\n.data\nfirst: .byte 7\n.zero 20 * 1024');
+    // 20 KiB of data in a 16 KiB data region (assembled without the region's bound, which assembleFor would apply).
+    const big = assemble('start: b start\n.data\nfirst: .byte 7\n.zero 20 * 1024', { word: 32, endian: 'little', textBase: 0x10000, dataBase: 0x100000 });
     expect(() => init(slot, big)).to.throw(InvalidArgumentError, /exceeds region data/);
     expect(slot.state).to.equal('MigSink');
     expect(slot.occupied).to.equal(false);

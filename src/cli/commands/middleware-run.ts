@@ -10,6 +10,7 @@ import { MiddlewareServer, NodeBook, openStore } from '../../middleware/index.ts
 import { clusterFile } from '../cluster-file.ts';
 import { logUnhandled } from '../run-command.ts';
 import type { MiddlewareStartFlags } from './middleware.ts';
+import { streamLimits } from './stream-flags.ts';
 
 /** Serves the middleware of the cluster file `file` until SIGINT/SIGTERM (or, with --exit-with-parent, until stdin closes). */
 export async function startMiddleware(file: string | undefined, flags: MiddlewareStartFlags): Promise<number> {
@@ -19,7 +20,7 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   if (flags.routes) loadDialRoutes(flags.routes);
   const uri = flags.store ?? cluster.middleware?.store ?? 'file://../var/store';
   const store = await openStore(uri, cluster.dir);
-  const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f));
+  const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f), { streams: streamLimits(flags) });
   const address = await server.listen(flags.listen ?? cluster.middleware?.listen ?? '127.0.0.1:0');
   recordMiddleware(f, address);
   process.stdout.write(`${JSON.stringify({ middleware: 'middleware', address, store: store.uri, pid: process.pid })}\n`);

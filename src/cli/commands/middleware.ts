@@ -3,6 +3,7 @@
  * ./middleware-run.ts, loaded when the command runs.
  */
 import type { Command } from 'commander';
+import { duration, integer } from '../option-values.ts';
 import { action } from '../run-command.ts';
 
 /** The options of `middleware start`. */
@@ -11,6 +12,10 @@ export interface MiddlewareStartFlags {
   readonly store?: string;
   readonly exitWithParent?: boolean;
   readonly routes?: string;
+  /** Idle timeout of inbound client streams (ms). */
+  readonly streamIdleTimeout?: number;
+  /** Most inbound client streams open at once. */
+  readonly maxInboundStreams?: number;
 }
 
 /** Adds the `middleware` command group to the program. */
@@ -23,6 +28,8 @@ export function registerMiddlewareCommands(program: Command): void {
     .option('--store <uri>', 'file://PATH or etcd://HOST:PORT (default: the cluster file\'s middleware store)')
     .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
     .option('--routes <file>', 'dial nodes through the relays this JSON table names ({"PEER:PORT": "RELAY:PORT"}; used by cluster up)')
+    .option('--stream-idle-timeout <duration>', 'fail an inbound stream (Receive, Load, PushPages, Discard) that sends nothing for this long (default 30s)', duration('--stream-idle-timeout'))
+    .option('--max-inbound-streams <n>', 'refuse inbound streams beyond this many open at once (default 16)', integer('--max-inbound-streams', 1))
     .option('--json', 'the ready line is JSON already (accepted for uniformity)')
     .action(action(async (file: string | undefined, flags: MiddlewareStartFlags) => (await import('./middleware-run.ts')).startMiddleware(file, flags)));
 }

@@ -4,13 +4,14 @@
  * one JSON line `{"node":..,"address":..}` once it serves; stops cleanly on
  * SIGINT/SIGTERM (and, when started by `cluster up`, when its parent goes away).
  */
-import { asyncScheduler } from 'rxjs';
+import { asyncScheduler, config as rxjsConfig } from 'rxjs';
 import { NotFoundError, forgetNode, loadDialRoutes, recordNode, resolveNode } from '../../common/index.ts';
 import { ClusterMembership, formatEvent, Node, NodeServer } from '../../hypervisor/index.ts';
 import { loadCluster } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import { logUnhandled } from '../run-command.ts';
 import type { NodeStartFlags } from './node.ts';
+import { streamLimits } from './stream-flags.ts';
 
 /**
  * Runs the node --node of the cluster file `fileArg` (default: see {@link clusterFile})
@@ -19,6 +20,10 @@ import type { NodeStartFlags } from './node.ts';
 export async function startNode(fileArg: string | undefined, flags: NodeStartFlags): Promise<number> {
   const file = clusterFile(fileArg);
   logUnhandled(`node ${flags.node}`);
+  // An observer that throws (an event subscriber) is logged; rxjs would rethrow it later and end the process.
+  rxjsConfig.onUnhandledError = (e: unknown) => {
+    process.stderr.write(`node ${flags.node}: error in an event observer: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  };
   const cluster = loadCluster(file);
   const def = cluster.nodes.find((n) => n.name === flags.node);
   if (!def) throw new NotFoundError('node', flags.node, `in ${file} (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
@@ -27,7 +32,7 @@ export async function startNode(fileArg: string | undefined, flags: NodeStartFla
   // Sampling port messages reach the destinations' nodes wherever they run now.
   node.ports.connect((peer) => resolveNode(peer, file, () => cluster));
   if (flags.log) node.events.subscribe((e) => process.stderr.write(`${formatEvent(e)}\n`));
-  const server = new NodeServer(node, new ClusterMembership(cluster, file));
+  const server = new NodeServer(node, new ClusterMembership(cluster, file), { streams: streamLimits(flags) });
   const address = await server.listen(flags.listen ?? def.listen);
   if (flags.boot) node.boot();
   node.start(asyncScheduler);

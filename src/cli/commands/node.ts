@@ -3,6 +3,7 @@
  * ./node-run.ts, loaded when the command runs.
  */
 import type { Command } from 'commander';
+import { duration, integer } from '../option-values.ts';
 import { action } from '../run-command.ts';
 
 /** The options of `node start`. */
@@ -13,6 +14,10 @@ export interface NodeStartFlags {
   readonly exitWithParent?: boolean;
   readonly boot: boolean;
   readonly routes?: string;
+  /** Idle timeout of inbound client streams (ms). */
+  readonly streamIdleTimeout?: number;
+  /** Most inbound client streams open at once. */
+  readonly maxInboundStreams?: number;
 }
 
 /** Adds the `node` command group to the program. */
@@ -28,6 +33,8 @@ export function registerNodeCommands(program: Command): void {
     .option('--no-boot', 'do not start the boot tasks of the configuration')
     .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
     .option('--routes <file>', 'dial peers through the relays this JSON table names ({"PEER:PORT": "RELAY:PORT"}; used by cluster up)')
+    .option('--stream-idle-timeout <duration>', 'fail an inbound stream (Receive, Load, PushPages, Discard) that sends nothing for this long (default 30s)', duration('--stream-idle-timeout'))
+    .option('--max-inbound-streams <n>', 'refuse inbound streams beyond this many open at once (default 16)', integer('--max-inbound-streams', 1))
     .option('--json', 'the ready line is JSON already (accepted for uniformity)')
     .action(action(async (file: string | undefined, flags: NodeStartFlags) => (await import('./node-run.ts')).startNode(file, flags)));
 }

@@ -16,7 +16,7 @@ export interface StreamToRequest {
    */
   'bytes'?: (number | string | Long);
   /**
-   * Payload bytes per chunk, 1 KiB..16 MiB. Default 256 KiB.
+   * Payload bytes per chunk, 1 KiB..4 MiB. Default 256 KiB.
    */
   'chunkBytes'?: (number);
   /**
@@ -38,7 +38,7 @@ export interface StreamToRequest__Output {
    */
   'bytes': (number);
   /**
-   * Payload bytes per chunk, 1 KiB..16 MiB. Default 256 KiB.
+   * Payload bytes per chunk, 1 KiB..4 MiB. Default 256 KiB.
    */
   'chunkBytes'?: (number);
   /**
