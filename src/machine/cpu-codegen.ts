@@ -171,29 +171,52 @@ export const MISS = '__MISS__';
 export type SlowMode = 'exit' | 'call';
 
 /**
- * Inline memory access: the fast path when the direct map lets the page be read
- * now (`RD`: mapped, present, readable) and the address is aligned, else the
- * checked slow method `slow` (mode `call`) or {@link MISS} (mode `exit`).
+ * The fast path of a block (mode `exit`) for an access of `size` bytes at the
+ * local `a`, through the direct map (`RD` for loads: mapped, present, readable;
+ * `WR` for stores: present, writable, already dirty), else {@link MISS}. The page
+ * of the last access of each kind stays in locals (`cR`/`bR`, `cW`/`bW`: virtual
+ * page, physical offset): within one call of a block the direct map cannot
+ * change — a block makes no call and leaves at every miss — so a page found
+ * usable stays usable until it returns. `guard` misses first when the address is
+ * not the number `a` (64-bit registers beyond 2^32).
+ */
+export function cachedAccess(size: number, store: boolean, fast: (off: string) => string, guard = ''): string {
+  const [c, b, table] = store ? ['cW', 'bW', 'WR'] : ['cR', 'bR', 'RD'];
+  return (
+    `${guard}const v = a >>> ${PAGE_CONSTANTS.shift}; ` +
+    `if (v !== ${c}) { const b = a < LIM ? ${table}[v] : -1; if (b < 0) ${MISS} ${c} = v; ${b} = b; } ` +
+    (size === 1 ? '' : `if ((a & ${size - 1}) !== 0) ${MISS} `) +
+    fast(`${b} + (a & ${PAGE_CONSTANTS.mask})`)
+  );
+}
+
+/** Declarations of the page cache of {@link cachedAccess}, at a block's entry. */
+export const PAGE_CACHE = 'let cR = -1, bR = 0, cW = -1, bW = 0;';
+
+/**
+ * A load of `acc.size` bytes at `addr`. Mode `exit`: {@link cachedAccess}. Mode
+ * `call`: the fast path when the direct map lets the page be read now and the
+ * address is aligned, else the checked method `slow`, which raises the precise fault.
  */
 export function load(addr: string, acc: Access, slow: string, fast: (off: string) => string, mode: SlowMode): string {
+  if (mode === 'exit') return `{ const a = ${addr}; ${cachedAccess(acc.size, false, fast)} }`;
   return (
     `{ const a = ${addr}, b = a < LIM ? RD[a >>> ${PAGE_CONSTANTS.shift}] : -1; ` +
     `if (b >= 0${aligned(acc.size)}) { ${fast(`b + (a & ${PAGE_CONSTANTS.mask})`)} } ` +
-    `else { ${mode === 'exit' ? MISS : slow.replace('ADDR', 'a')} } }`
+    `else { ${slow.replace('ADDR', 'a')} } }`
   );
 }
 
 /**
- * A store of `size` bytes at `addr`: the fast path when the direct map lets the
- * page be written as it is (`WR`: present, writable, already dirty), else `slow`
- * or {@link MISS}, as for {@link load}; the checked store faults or marks the
- * page dirty (the page then joins `WR`).
+ * A store of `size` bytes at `addr`, as {@link load} with `WR`; the checked store
+ * faults or marks the page dirty (the page then joins `WR`).
  */
 export function store(addr: string, size: number, slow: string, fast: (off: string) => string, mode: SlowMode): string {
+  if (mode === 'exit') return `{ const a = ${addr}; ${cachedAccess(size, true, fast)} }`;
   return (
     `{ const a = ${addr}, b = a < LIM ? WR[a >>> ${PAGE_CONSTANTS.shift}] : -1; ` +
     `if (b >= 0${aligned(size)}) { ${fast(`b + (a & ${PAGE_CONSTANTS.mask})`)} } ` +
-    `else { ${mode === 'exit' ? MISS : slow.replace('ADDR', 'a')} } }`
+    `else { ${slow.replace('ADDR', 'a')} } }`
   );
 }
 

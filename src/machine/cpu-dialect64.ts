@@ -137,6 +137,7 @@ function access64(h: string, l: string, imm: number, size: number, store: boolea
   const table = store ? 'WR' : 'RD'; // see load() and store() in cpu-codegen.ts
   const a = imm === 0 ? `${l} >>> 0` : `(${l} + ${imm}) >>> 0`;
   const inRange = imm === 0 ? '' : imm > 0 ? ` && a >= ${imm}` : ` && (${l} >>> 0) >= ${-imm}`;
+  // No page cache here (cachedAccess): with two locals a register, it cost more than it saved.
   const exact = `${h} * 4294967296 + (${l} >>> 0)${imm === 0 ? '' : ` + ${imm}`}`;
   return (
     `{ const a = ${a}, b = ${h} === 0${inRange} && a < LIM ? ${table}[a >>> ${PAGE_CONSTANTS.shift}] : -1; ` +

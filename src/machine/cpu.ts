@@ -13,7 +13,7 @@
 import type { AddressSpace } from '../partition/index.ts';
 import { MemoryFault } from '../partition/index.ts';
 import type { WordSize } from '../config/index.ts';
-import { flags32, flags64, MISS, registerUse, testFlags, type Dialect, type FlagSource, type SlowMode } from './cpu-codegen.ts';
+import { flags32, flags64, MISS, PAGE_CACHE, registerUse, testFlags, type Dialect, type FlagSource, type SlowMode } from './cpu-codegen.ts';
 import { dialect32 } from './cpu-dialect32.ts';
 import { dialect64 } from './cpu-dialect64.ts';
 import { divide, flagsHalves, halves, high, join, low, mulhu, out, testFlagsHalves } from './cpu-int64.ts';
@@ -253,7 +253,7 @@ export class CodeCache {
         const D = m.direct, RD = D.read, WR = D.write, M8 = D.bytes, M32 = D.words, DV = D.view;
         ${D.enter(loaded)}
         let f = s.flags, fk = 0;
-        let n = 0, k = -1;
+        let n = 0, k = -1;${exit ? ` ${PAGE_CACHE}` : ''}
         ${
           exit
             ? `body: {${run}
