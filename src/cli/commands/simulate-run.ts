@@ -70,6 +70,9 @@ class LineBuffer {
   }
 }
 
+/** Where the events go in the printed object (a value no field of ps can hold). */
+const EVENTS = '\u0000events\u0000';
+
 /**
  * The events of a `--json` run, each written as it comes to a temporary file in
  * the form it takes inside the printed object, then printed after the ps fields:
@@ -89,12 +92,12 @@ class EventSpool {
     this.out.add(this.count++ === 0 ? text : `,\n${text}`);
   }
 
-  /** Prints `{ ...head, events: [the events] }` as JSON with 2-space indent, and a newline. */
-  print(head: Record<string, unknown>): void {
+  /** Prints `{ ...head, events: [the events], ...tail }` as JSON with 2-space indent, and a newline. */
+  print(head: Record<string, unknown>, tail: Record<string, unknown> = {}): void {
     this.out.flush();
     this.closeFile();
-    const text = JSON.stringify({ ...head, events: [] }, null, 2);
-    const at = text.lastIndexOf('[]');
+    const text = JSON.stringify({ ...head, events: EVENTS, ...tail }, null, 2);
+    const at = text.indexOf(JSON.stringify(EVENTS));
     process.stdout.write(text.slice(0, at));
     if (this.count === 0) process.stdout.write('[]');
     else {
@@ -112,7 +115,7 @@ class EventSpool {
       }
       process.stdout.write('\n  ]');
     }
-    process.stdout.write(`${text.slice(at + 2)}\n`);
+    process.stdout.write(`${text.slice(at + JSON.stringify(EVENTS).length)}\n`);
   }
 
   /** Removes the temporary file. */
