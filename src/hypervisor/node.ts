@@ -316,8 +316,10 @@ export class Node implements SysHost, MigrationHost {
    * {@link step} called tick by tick.
    */
   runUntil(end: number): void {
+    const ownerAt = (t: number): string | undefined => this.schedule.ownerAt(t);
+    const frame = this.schedule.def.majorFrame;
     while (this.tick < end) {
-      this.tick = this.runner.nextBusyTick(this.tick, end, this.schedule);
+      this.tick = this.runner.nextBusyTick(this.tick, end, ownerAt, (Math.floor(this.tick / frame) + 1) * frame);
       if (this.tick < end) this.step();
     }
   }

@@ -10,7 +10,7 @@ import { CpuTrap, run } from '../machine/index.ts';
 import type { FaultKind, MigTask, MigTraveler } from '../migtask/index.ts';
 import { MemoryFault } from '../partition/index.ts';
 import type { Node } from './node.ts';
-import { RunQueue, type TimePartitionSchedule } from './scheduler.ts';
+import { RunQueue } from './scheduler.ts';
 import { BadSystemCall, pollWait, systemCall } from './syscalls.ts';
 
 type Entry = { readonly task: MigTask; readonly traveler: MigTraveler; readonly priority: number };
@@ -48,20 +48,19 @@ export class TravelerRunner {
   /**
    * The first tick in [from, end) at which a window could give a traveler the CPU,
    * or `end`. Every earlier tick is idle: each traveler of the partition owning it
-   * is asleep past it, stopped, paused, ended or faulted, so {@link runWindow} would
-   * neither run anything nor change anything there. Conservative: a ready traveler,
-   * or one waiting on a gate or a page (whose wait may end any tick), makes its
-   * partition's next window busy. Never beyond the next major-frame start, so
-   * whatever the node does at a frame's start happens in a step of its own.
+   * (`ownerAt`) is asleep past it, stopped, paused, ended or faulted, so
+   * {@link runWindow} would neither run anything nor change anything there.
+   * Conservative: a ready traveler, or one waiting on a gate or a page (whose wait
+   * may end any tick), makes its partition's next window busy. Never beyond
+   * `frameStart` (the next major-frame start), so whatever the node does at a
+   * frame's start happens in a step of its own.
    */
-  nextBusyTick(from: number, end: number, schedule: TimePartitionSchedule): number {
-    const frame = schedule.def.majorFrame;
-    const limit = Math.min(end, (Math.floor(from / frame) + 1) * frame);
-    let next = limit;
+  nextBusyTick(from: number, end: number, ownerAt: (tick: number) => string | undefined, frameStart: number): number {
+    let next = Math.min(end, frameStart);
     for (const [partition, queue] of this.queues) {
       const wake = Math.max(from, queue.earliest((e) => this.wakeTick(e, from)));
       for (let t = wake; t < next; t++) {
-        if (schedule.ownerAt(t) === partition) {
+        if (ownerAt(t) === partition) {
           next = t;
           break;
         }
