@@ -10,6 +10,7 @@ import { migrationLinkBenchmark } from './link-migrate-bench.ts';
 import { liveBenchmark } from './live-bench.ts';
 import { migrateBenchmark } from './migrate-bench.ts';
 import { predictionBenchmark } from './predict-bench.ts';
+import { simulateBenchmark } from './simulate-bench.ts';
 import { storeBenchmark } from './store-bench.ts';
 
 const wanted = new Set(process.argv.slice(2));
@@ -18,6 +19,7 @@ const want = (name: string): boolean => wanted.size === 0 || wanted.has(name);
 const summary: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
 if (want('cpu')) summary.cpu = cpuBenchmark();
 if (want('config')) summary.config = configBenchmark();
+if (want('simulate')) summary.simulate = await simulateBenchmark();
 if (want('migrate')) summary.migrate = { full: await migrateBenchmark() };
 if (want('live')) summary.live = await liveBenchmark();
 if (want('store')) summary.store = await storeBenchmark();

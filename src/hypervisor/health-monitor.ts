@@ -159,6 +159,17 @@ export class HealthMonitor {
   }
 
   /** Raises deadline-overrun for every traveler of `partition` past its deadline (each once). */
+  /**
+   * The first tick at which {@link checkDeadlines} could raise an overrun in
+   * `partition` (a deadline's tick + 1), or Infinity: the run loop may not pass
+   * over it as idle.
+   */
+  nextDeadlineCheck(partition: string): number {
+    let first = Infinity;
+    for (const d of this.deadlines.values()) if (d.task.partition.name === partition) first = Math.min(first, d.tick + 1);
+    return first;
+  }
+
   checkDeadlines(partition: string): void {
     if (this.deadlines.size === 0) return;
     for (const [t, d] of this.deadlines) {

@@ -14,7 +14,7 @@
  * migration state lives in {@link Node.migrations}.
  */
 import * as path from 'node:path';
-import { interval, Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { Subject, type Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { InvalidArgumentError, NotFoundError, randomIds, ResourceExhaustedError, systemClock, taskId, type Clock, type Compression, type IdSource } from '../common/index.ts';
 import type { ClusterConfig, NodeDef } from '../config/index.ts';
 import { assembleFile, type Program } from '../machine/index.ts';
@@ -365,9 +365,25 @@ export class Node implements SysHost, MigrationHost {
     this.tick++;
   }
 
-  /** Runs `n` ticks. */
+  /** Runs `n` ticks (see {@link runUntil}). */
   runTicks(n: number): void {
-    for (let i = 0; i < n; i++) this.step();
+    this.runUntil(this.tick + n);
+  }
+
+  /**
+   * Runs ticks until the tick count reaches `end`. Idle ticks — in which no
+   * traveler of the window's partition can run (all asleep past it, stopped or
+   * ended) — change nothing but the tick count, so a stretch of them is passed in
+   * one go; the events, their ticks and the final state are exactly those of
+   * {@link step} called tick by tick.
+   */
+  runUntil(end: number): void {
+    // Owners by the current plan; never past its next frame boundary, where a pending plan switch takes effect.
+    const ownerAt = (t: number): string | undefined => this.plans.ownerAt(t);
+    while (this.tick < end) {
+      this.tick = this.runner.nextBusyTick(this.tick, end, ownerAt, this.plans.nextBoundary(this.tick + 1));
+      if (this.tick < end) this.step();
+    }
   }
 
   /**
@@ -378,14 +394,23 @@ export class Node implements SysHost, MigrationHost {
   start(scheduler: SchedulerLike, untilTick?: number): void {
     if (this.pacer) return;
     const tickMs = this.def.tickUs / 1000;
+    const period = Math.max(1, tickMs);
     const t0 = scheduler.now();
     const base = this.tick;
-    this.pacer = interval(Math.max(1, tickMs), scheduler).subscribe(() => {
+    // Each period is a fresh action on the scheduler, not interval(): a
+    // VirtualTimeScheduler chains every repetition of an action to the one before,
+    // so a long run would build a chain as long as the run (and overflow the stack
+    // when it is unsubscribed). One pending action at a time keeps stack and memory flat.
+    let action: Subscription;
+    const pace = (): void => {
       let due = base + Math.floor((scheduler.now() - t0) / tickMs);
       if (untilTick !== undefined) due = Math.min(due, untilTick);
-      for (let i = 0; i < MAX_CATCH_UP && this.tick < due; i++) this.step();
+      this.runUntil(Math.min(due, this.tick + MAX_CATCH_UP));
+      if (this.pacer !== action) return; // stopped (or restarted) by a watcher meanwhile
       if (untilTick !== undefined && this.tick >= untilTick) this.stop();
-    });
+      else this.pacer = action = scheduler.schedule(pace, period);
+    };
+    this.pacer = action = scheduler.schedule(pace, period);
   }
 
   /** Stops pacing (the node keeps its state; {@link start} goes on from here). */

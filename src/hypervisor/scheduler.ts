@@ -56,6 +56,13 @@ export class RunQueue<T extends Schedulable> {
     return best;
   }
 
+  /** The smallest `key` of the entries (Infinity when empty). */
+  earliest(key: (x: T) => number): number {
+    let min = Infinity;
+    for (const x of this.items) min = Math.min(min, key(x));
+    return min;
+  }
+
   rotate(x: T): void {
     const i = this.items.indexOf(x);
     if (i >= 0) {

@@ -50,6 +50,41 @@ export class TravelerRunner {
     this.queues.get(partition)?.sync(current);
   }
 
+  /**
+   * The first tick in [from, end) at which a window could give a traveler the CPU,
+   * or `end`. Every earlier tick is idle: each traveler of the partition owning it
+   * (`ownerAt`) is asleep past it, stopped, paused, ended or faulted, so
+   * {@link runWindow} would neither run anything nor change anything there.
+   * Conservative: a ready traveler, or one waiting on a gate or a page (whose wait
+   * may end any tick), makes its partition's next window busy. Never beyond
+   * `frameStart` (the next major-frame start), so whatever the node does at a
+   * frame's start happens in a step of its own.
+   */
+  nextBusyTick(from: number, end: number, ownerAt: (tick: number) => string | undefined, frameStart: number): number {
+    let next = Math.min(end, frameStart);
+    for (const [partition, queue] of this.queues) {
+      // A deadline's check happens at the start of a window, whether or not a traveler runs in it.
+      const wake = Math.max(from, Math.min(queue.earliest((e) => this.wakeTick(e, from)), this.node.health.hm.nextDeadlineCheck(partition)));
+      for (let t = wake; t < next; t++) {
+        if (ownerAt(t) === partition) {
+          next = t;
+          break;
+        }
+      }
+    }
+    return next;
+  }
+
+  /** The earliest tick at which an entry might run (`now` when it may run at once). */
+  private wakeTick(e: Entry, now: number): number {
+    const { task, traveler } = e;
+    if (task.state !== 'MigSource' || task.paused) return Infinity;
+    if (traveler.status === 'ready') return now;
+    if (traveler.status !== 'waiting') return Infinity;
+    const w = traveler.wait;
+    return w?.kind === 'sleep' ? w.until : now;
+  }
+
   /** Runs the travelers of `partition` for one tick's instruction budget (its window owns the tick). */
   runWindow(partition: string): void {
     const queue = this.queues.get(partition);

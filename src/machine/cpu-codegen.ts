@@ -17,8 +17,9 @@
  *   branches compare the operands directly, and the NZCV value `f` is computed
  *   only when the block exits or faults;
  * - memory accesses take an inline fast path through the address space's direct
- *   map (`V` virtual page → page index, `P` physical offset, `PT` page-table bits)
- *   and fall back to the checked methods of `m`, which raise the precise faults.
+ *   map (`RD`, `WR`: virtual page → physical offset of a page that may be read,
+ *   or written without touching its page-table entry, else -1) and fall back to
+ *   the checked methods of `m`, which raise the precise faults and set dirty bits.
  */
 import type { Decoded } from './isa.ts';
 
@@ -148,27 +149,80 @@ export const PAGE_CONSTANTS = { shift: 'SH', mask: 'PM' };
 /** A memory access: its size in bytes and whether a load sign-extends. */
 export type Access = { readonly size: 1 | 2 | 4 | 8; readonly signed: boolean };
 
+/** The alignment test of an access of `size` bytes at the local `a` (none for bytes). */
+export function aligned(size: number): string {
+  return size === 1 ? '' : ` && (a & ${size - 1}) === 0`;
+}
+
 /**
- * Inline memory access: the fast path when the page is mapped, aligned, present
- * and has the right, else the checked slow method (which throws the fault).
+ * Where a block goes when an instruction cannot take its fast path (see cpu.ts):
+ * the translator replaces it by a jump out of the block that stops just before
+ * the instruction, which then runs alone in a checked step.
  */
-export function load(addr: string, acc: Access, slow: string, fast: (off: string) => string): string {
-  const need = 5; // PRESENT | READ
+export const MISS = '__MISS__';
+
+/**
+ * What a dialect's memory accesses and divisions do when the fast path does not
+ * apply: `exit` leaves the block at {@link MISS} (blocks, whose loops then hold
+ * no call that could change memory, so V8 keeps the typed arrays in registers);
+ * `call` calls the checked method, which raises the precise fault (the checked
+ * step of one instruction).
+ */
+export type SlowMode = 'exit' | 'call';
+
+/**
+ * The fast path of a block (mode `exit`) for an access of `size` bytes at the
+ * local `a`, through the direct map (`RD` for loads: mapped, present, readable;
+ * `WR` for stores: present, writable, already dirty), else {@link MISS}. The page
+ * of the last access of each kind stays in locals (`cR`/`bR`, `cW`/`bW`: virtual
+ * page, physical offset): within one call of a block the direct map cannot
+ * change — a block makes no call and leaves at every miss — so a page found
+ * usable stays usable until it returns. `guard` misses first when the address is
+ * not the number `a` (64-bit registers beyond 2^32).
+ */
+export function cachedAccess(size: number, store: boolean, fast: (off: string) => string, guard = ''): string {
+  const [c, b, table] = store ? ['cW', 'bW', 'WR'] : ['cR', 'bR', 'RD'];
   return (
-    `{ const a = ${addr}, p = a < LIM ? V[a >>> ${PAGE_CONSTANTS.shift}] : -1; ` +
-    `if (p >= 0 && (a & ${acc.size - 1}) === 0 && (PT[p] & ${need}) === ${need}) { ${fast(`P[p] + (a & ${PAGE_CONSTANTS.mask})`)} } ` +
+    `${guard}const v = a >>> ${PAGE_CONSTANTS.shift}; ` +
+    `if (v !== ${c}) { const b = a < LIM ? ${table}[v] : -1; if (b < 0) ${MISS} ${c} = v; ${b} = b; } ` +
+    (size === 1 ? '' : `if ((a & ${size - 1}) !== 0) ${MISS} `) +
+    fast(`${b} + (a & ${PAGE_CONSTANTS.mask})`)
+  );
+}
+
+/** Declarations of the page cache of {@link cachedAccess}, at a block's entry. */
+export const PAGE_CACHE = 'let cR = -1, bR = 0, cW = -1, bW = 0;';
+
+/**
+ * A load of `acc.size` bytes at `addr`. Mode `exit`: {@link cachedAccess}. Mode
+ * `call`: the fast path when the direct map lets the page be read now and the
+ * address is aligned, else the checked method `slow`, which raises the precise fault.
+ */
+export function load(addr: string, acc: Access, slow: string, fast: (off: string) => string, mode: SlowMode): string {
+  if (mode === 'exit') return `{ const a = ${addr}; ${cachedAccess(acc.size, false, fast)} }`;
+  return (
+    `{ const a = ${addr}, b = a < LIM ? RD[a >>> ${PAGE_CONSTANTS.shift}] : -1; ` +
+    `if (b >= 0${aligned(acc.size)}) { ${fast(`b + (a & ${PAGE_CONSTANTS.mask})`)} } ` +
     `else { ${slow.replace('ADDR', 'a')} } }`
   );
 }
 
-/** A store of `size` bytes at `addr`: the fast path when the page is present and writable, else `slow`. */
-export function store(addr: string, size: number, slow: string, fast: (off: string) => string): string {
-  const need = 9; // PRESENT | WRITE
+/**
+ * A store of `size` bytes at `addr`, as {@link load} with `WR`; the checked store
+ * faults or marks the page dirty (the page then joins `WR`).
+ */
+export function store(addr: string, size: number, slow: string, fast: (off: string) => string, mode: SlowMode): string {
+  if (mode === 'exit') return `{ const a = ${addr}; ${cachedAccess(size, true, fast)} }`;
   return (
-    `{ const a = ${addr}, p = a < LIM ? V[a >>> ${PAGE_CONSTANTS.shift}] : -1; ` +
-    `if (p >= 0 && (a & ${size - 1}) === 0 && (PT[p] & ${need}) === ${need}) { ${fast(`P[p] + (a & ${PAGE_CONSTANTS.mask})`)} PT[p] |= 2; } ` +
+    `{ const a = ${addr}, b = a < LIM ? WR[a >>> ${PAGE_CONSTANTS.shift}] : -1; ` +
+    `if (b >= 0${aligned(size)}) { ${fast(`b + (a & ${PAGE_CONSTANTS.mask})`)} } ` +
     `else { ${slow.replace('ADDR', 'a')} } }`
   );
+}
+
+/** The division-by-zero check: a trap (mode `call`) or {@link MISS} (mode `exit`: the checked step traps). */
+export function divideCheck(zero: string, pc: number, mode: SlowMode): string {
+  return `if (${zero}) ${mode === 'exit' ? MISS : `throw new H.CpuTrap('divide-by-zero', ${pc}, 'division by zero');`}`;
 }
 
 /** Immediate instructions and the operator they apply. */

@@ -2,11 +2,13 @@
  * The 32-bit dialect of the MV semantics (see cpu-codegen.ts): every register a
  * signed int32 local, loads and stores through the direct map of the address space.
  */
-import { IMM_OPS, load, ON_CMP, ON_FLAGS, ON_TST, r, store, type Dialect } from './cpu-codegen.ts';
+import { divideCheck, IMM_OPS, load as loadIn, ON_CMP, ON_FLAGS, ON_TST, r, store as storeIn, type Access, type Dialect, type SlowMode } from './cpu-codegen.ts';
 import type { Decoded } from './isa.ts';
 
-/** The 32-bit dialect for a byte order. */
-export function dialect32(le: boolean): Dialect {
+/** The 32-bit dialect for a byte order, with memory misses handled as `mode` says. */
+export function dialect32(le: boolean, mode: SlowMode): Dialect {
+  const load = (addr: string, acc: Access, slow: string, fast: (off: string) => string): string => loadIn(addr, acc, slow, fast, mode);
+  const store = (addr: string, size: number, slow: string, fast: (off: string) => string): string => storeIn(addr, size, slow, fast, mode);
   const addr = (d: Decoded): string => `((${r(d.rs)} + ${d.imm}) >>> 0)`;
   const bin: Record<string, (a: string, b: string) => string> = {
     add: (a, b) => `(${a} + ${b}) | 0`,
@@ -45,7 +47,7 @@ export function dialect32(le: boolean): Dialect {
       const m = d.op!.mnemonic;
       const [rd, rs, rt] = [r(d.rd), r(d.rs), r(d.rt)];
       if (m in bin) return `${rd} = ${bin[m]!(rs, rt)};`;
-      if (m in divs) return `if (${rt} === 0) throw new H.CpuTrap('divide-by-zero', ${pc}, 'division by zero'); ${rd} = ${divs[m]!(rs, rt)};`;
+      if (m in divs) return `${divideCheck(`${rt} === 0`, pc, mode)} ${rd} = ${divs[m]!(rs, rt)};`;
       if (m in IMM_OPS) return `${rd} = ${bin[IMM_OPS[m]!]!(rs, String(d.imm))};`;
       const a = addr(d);
       switch (m) {

@@ -4,7 +4,7 @@
  * computed on the halves, so no BigInt is made on the hot path.
  */
 import { DIV, DIVU, HOST_LITTLE_ENDIAN, highIndex, lowIndex, REM, REMU } from './cpu-int64.ts';
-import { IMM_OPS, ON_FLAGS, PAGE_CONSTANTS, type Dialect } from './cpu-codegen.ts';
+import { aligned, divideCheck, IMM_OPS, MISS, ON_FLAGS, PAGE_CONSTANTS, type Dialect, type SlowMode } from './cpu-codegen.ts';
 
 /** A 64-bit operand as two int32 source expressions (`k`: the value, when a translation-time constant). */
 interface Pair {
@@ -133,20 +133,23 @@ const DIV_KIND: Record<string, number> = { div: DIV, divu: DIVU, rem: REM, remu:
  * negative ones and ones beyond 2^53, takes the checked slow path with the
  * address as the number Number(register) + imm, which raises the precise fault.
  */
-function access64(h: string, l: string, imm: number, size: number, store: boolean, slow: string, fast: (off: string) => string): string {
-  const need = store ? 9 : 5; // PRESENT | WRITE, PRESENT | READ
+function access64(h: string, l: string, imm: number, size: number, store: boolean, slow: string, fast: (off: string) => string, mode: SlowMode): string {
+  const table = store ? 'WR' : 'RD'; // see load() and store() in cpu-codegen.ts
   const a = imm === 0 ? `${l} >>> 0` : `(${l} + ${imm}) >>> 0`;
   const inRange = imm === 0 ? '' : imm > 0 ? ` && a >= ${imm}` : ` && (${l} >>> 0) >= ${-imm}`;
+  // No page cache here (cachedAccess): with two locals a register, it cost more than it saved.
   const exact = `${h} * 4294967296 + (${l} >>> 0)${imm === 0 ? '' : ` + ${imm}`}`;
   return (
-    `{ const a = ${a}, p = ${h} === 0${inRange} && a < LIM ? V[a >>> ${PAGE_CONSTANTS.shift}] : -1; ` +
-    `if (p >= 0 && (a & ${size - 1}) === 0 && (PT[p] & ${need}) === ${need}) { ${fast(`P[p] + (a & ${PAGE_CONSTANTS.mask})`)}${store ? ' PT[p] |= 2;' : ''} } ` +
-    `else { const a = ${exact}; ${slow.replace('ADDR', 'a')} } }`
+    `{ const a = ${a}, b = ${h} === 0${inRange} && a < LIM ? ${table}[a >>> ${PAGE_CONSTANTS.shift}] : -1; ` +
+    `if (b >= 0${aligned(size)}) { ${fast(`b + (a & ${PAGE_CONSTANTS.mask})`)} } ` +
+    `else { ${mode === 'exit' ? MISS : `const a = ${exact}; ${slow.replace('ADDR', 'a')}`} } }`
   );
 }
 
-/** The 64-bit dialect for a byte order. */
-export function dialect64(le: boolean): Dialect {
+/** The 64-bit dialect for a byte order, with memory misses handled as `mode` says. */
+export function dialect64(le: boolean, mode: SlowMode): Dialect {
+  const access = (h: string, l: string, imm: number, size: number, store: boolean, slow: string, fast: (off: string) => string): string =>
+    access64(h, l, imm, size, store, slow, fast, mode);
   const LE = String(le);
   // Little-endian words on a little-endian host go through the Int32Array view, like the 32-bit dialect.
   const words = le && HOST_LITTLE_ENDIAN;
@@ -162,7 +165,7 @@ export function dialect64(le: boolean): Dialect {
   const pushing = (body: string): string =>
     `{ const tl = (r15l - 8) | 0, th = (r15h - ${borrow('r15l', '8', 'tl')}) | 0; ${body} r15l = tl; r15h = th; }`;
   const pushHalves = (lo: string, hi: string, big: string): string =>
-    pushing(access64('th', 'tl', 0, 8, true, `m.st64(ADDR, ${big});`, set64(lo, hi)));
+    pushing(access('th', 'tl', 0, 8, true, `m.st64(ADDR, ${big});`, set64(lo, hi)));
   const popSp = add64(pairOf(15), pairOf(15), constant(8n));
   const binary: Record<string, (d: Pair, a: Pair, b: Pair) => string> = {
     add: add64,
@@ -187,7 +190,7 @@ export function dialect64(le: boolean): Dialect {
     },
     popAddress: () =>
       'let t; ' +
-      access64('r15h', 'r15l', 0, 8, false, 't = Number(BigInt.asUintN(64, m.ld64(ADDR)));', (o) =>
+      access('r15h', 'r15l', 0, 8, false, 't = Number(BigInt.asUintN(64, m.ld64(ADDR)));', (o) =>
         le
           ? `{ const o = ${o}; t = (${get32('o + 4')} >>> 0) * 4294967296 + (${get32('o')} >>> 0); }`
           : `{ const o = ${o}; t = (${get32('o')} >>> 0) * 4294967296 + (${get32('o + 4')} >>> 0); }`,
@@ -209,12 +212,12 @@ export function dialect64(le: boolean): Dialect {
       if (m in binary) return binary[m]!(rd, rs, rt);
       if (m in DIV_KIND)
         return (
-          `if ((${rt.l} | ${rt.h}) === 0) throw new H.CpuTrap('divide-by-zero', ${pc}, 'division by zero'); ` +
+          `${divideCheck(`(${rt.l} | ${rt.h}) === 0`, pc, mode)} ` +
           `{ const xl = H.divide(${DIV_KIND[m]}, ${rs.l}, ${rs.h}, ${rt.l}, ${rt.h}); ${rd.h} = H.out.hi; ${rd.l} = xl; }`
         );
       if (m in IMM_OPS) return binary[IMM_OPS[m]!]!(rd, rs, constant(BigInt(d.imm)));
       const mem = (store: boolean, size: number, slow: string, fast: (o: string) => string): string =>
-        access64(rs.h, rs.l, d.imm, size, store, slow, fast);
+        access(rs.h, rs.l, d.imm, size, store, slow, fast);
       const zeroExtend = `${rd.h} = 0;`;
       const signExtend = `${rd.h} = ${rd.l} >> 31;`;
       switch (m) {
@@ -268,7 +271,7 @@ export function dialect64(le: boolean): Dialect {
           return pushHalves(rd.l, rd.h, `H.join(${rd.l}, ${rd.h})`);
         case 'pop':
           return (
-            `{ let tl = 0, th = 0; ${access64('r15h', 'r15l', 0, 8, false, slowGet64('tl', 'th'), get64('tl', 'th'))} ` +
+            `{ let tl = 0, th = 0; ${access('r15h', 'r15l', 0, 8, false, slowGet64('tl', 'th'), get64('tl', 'th'))} ` +
             `${popSp} ${rd.l} = tl; ${rd.h} = th; }`
           );
         default:

@@ -13,7 +13,7 @@
 import type { AddressSpace } from '../partition/index.ts';
 import { MemoryFault } from '../partition/index.ts';
 import type { WordSize } from '../config/index.ts';
-import { flags32, flags64, registerUse, testFlags, type Dialect, type FlagSource } from './cpu-codegen.ts';
+import { flags32, flags64, MISS, PAGE_CACHE, registerUse, testFlags, type Dialect, type FlagSource, type SlowMode } from './cpu-codegen.ts';
 import { dialect32 } from './cpu-dialect32.ts';
 import { dialect64 } from './cpu-dialect64.ts';
 import { divide, flagsHalves, halves, high, join, low, mulhu, out, testFlagsHalves } from './cpu-int64.ts';
@@ -51,7 +51,30 @@ const HELPERS = { flags32, flags64, testFlags, CpuTrap, MemoryFault, halves, joi
 /** Longest block the translator builds. */
 const MAX_BLOCK = 96;
 
+/**
+ * Compiled blocks, shared by every code cache. A block's source is fixed by its
+ * instruction words and addresses, the word size and byte order, the page size
+ * and the direct map's limit — the key — and the block reaches memory only
+ * through its `m` argument, so one key is one function: a task that is
+ * restarted, copied or migrated in, or another task of the same program, runs
+ * code V8 has already optimised. Oldest first out beyond the bound.
+ */
+const compiledBlocks = new Map<string, BlockFn>();
+const MAX_COMPILED = 2048;
+
+function compiled(key: string, source: () => string): BlockFn {
+  let fn = compiledBlocks.get(key);
+  if (fn === undefined) {
+    fn = new Function('H', source())(HELPERS) as BlockFn;
+    if (compiledBlocks.size >= MAX_COMPILED) compiledBlocks.delete(compiledBlocks.keys().next().value!);
+    compiledBlocks.set(key, fn);
+  }
+  return fn;
+}
+
 interface Fetched {
+  /** The instruction word, as fetched. */
+  readonly word: number;
   readonly d: Decoded;
   readonly pc: number;
   readonly size: number;
@@ -65,7 +88,10 @@ interface Fetched {
  */
 export class CodeCache {
   private readonly blocks = new Map<number, Block>();
+  /** Checked one-instruction blocks, for instructions whose fast path missed. */
+  private readonly steps = new Map<number, Block>();
   private readonly dialect: Dialect;
+  private readonly stepDialect: Dialect;
   /** Blocks translated so far (for statistics). */
   translated = 0;
 
@@ -73,21 +99,33 @@ export class CodeCache {
     readonly space: AddressSpace,
     readonly word: WordSize,
   ) {
-    this.dialect = dialectFor(word, space.littleEndian);
+    this.dialect = dialectFor(word, space.littleEndian, 'exit');
+    this.stepDialect = dialectFor(word, space.littleEndian, 'call');
   }
 
   /** The block starting at pc (translating on a miss). Throws the fault if pc cannot be fetched. */
   block(pc: number): Block {
     let b = this.blocks.get(pc);
     if (b === undefined) {
-      b = this.translate(pc, MAX_BLOCK);
+      b = this.translate(pc, MAX_BLOCK, 'exit');
       this.blocks.set(pc, b);
+    }
+    return b;
+  }
+
+  /** The checked step of the one instruction at pc (its memory access or division through the slow path). */
+  step(pc: number): Block {
+    let b = this.steps.get(pc);
+    if (b === undefined) {
+      b = this.translate(pc, 1, 'call');
+      this.steps.set(pc, b);
     }
     return b;
   }
 
   clear(): void {
     this.blocks.clear();
+    this.steps.clear();
   }
 
   private fetch(pc: number): Fetched | CpuTrap {
@@ -105,11 +143,11 @@ export class CodeCache {
       const b = BigInt(this.space.fetch32(pc + 8));
       imm = this.space.littleEndian ? (b << 32n) | a : (a << 32n) | b;
     }
-    return { d, pc, size, imm };
+    return { word, d, pc, size, imm };
   }
 
   /** Decodes a straight run of instructions starting at pc and compiles it. */
-  private translate(start: number, max: number): Block {
+  private translate(start: number, max: number, mode: SlowMode): Block {
     if (start % 4 !== 0) return this.faultBlock(start, new CpuTrap('bad-pc', start, 'unaligned pc'));
     const body: Fetched[] = [];
     let pc = start;
@@ -133,7 +171,9 @@ export class CodeCache {
       ended = f.d.op!.endsBlock === true;
     }
     this.translated++;
-    return { start, length: body.length, fn: this.compile(start, body, pc) };
+    // What the block's source depends on: the dialect, the map's shape, and the instructions where they are.
+    const key = `${mode} ${this.word} ${this.space.littleEndian} ${this.space.direct.limit} ${this.space.pageShift} ${start} ${pc} ${body.map((f) => `${f.word}:${f.imm}`).join(' ')}`;
+    return { start, length: body.length, fn: compiled(key, () => this.compile(start, body, pc, mode)) };
   }
 
   private faultBlock(start: number, trap: CpuTrap): Block {
@@ -148,8 +188,9 @@ export class CodeCache {
     };
   }
 
-  private compile(start: number, body: readonly Fetched[], next: number): BlockFn {
-    const D = this.dialect;
+  /** The source of a block function (see {@link compiled}). */
+  private compile(start: number, body: readonly Fetched[], next: number, mode: SlowMode): string {
+    const D = mode === 'exit' ? this.dialect : this.stepDialect;
     const L = body.length;
     const used = new Set<number>();
     for (const f of body) {
@@ -178,27 +219,22 @@ export class CodeCache {
     const term = last.d.op!.endsBlock ? last : undefined;
     const straight = term ? body.slice(0, -1) : body;
     let flags: FlagSource = 'entry';
+    // In a block, an instruction that misses its fast path leaves the block just
+    // before itself (k = its index); in a checked step, whatever throws is caught
+    // with k = the instruction that threw. Either way n + k instructions executed.
+    const exit = mode === 'exit';
+    const at = (i: number, code: string): string => (exit ? code.split(MISS).join(`{ k = ${i}; break body; }`) : `k = ${i}; ${code}`);
     // The tail path runs only the first `budget` (< L) instructions, stopping exactly there.
     const tail: string[] = [];
     straight.forEach((f, i) => {
-      lines.push(`k = ${i}; ${D.straight(f.d, f.pc, f.imm)}`);
-      if (i + 1 < L) tail.push(`k = ${i}; ${D.straight(f.d, f.pc, f.imm)} if (budget === ${i + 1}) { n = ${i + 1}; s.pc = ${addrs[i + 1]}; break tail; }`);
+      lines.push(at(i, D.straight(f.d, f.pc, f.imm)));
+      if (i + 1 < L) tail.push(`${at(i, D.straight(f.d, f.pc, f.imm))} if (budget === ${i + 1}) { n = ${i + 1}; s.pc = ${addrs[i + 1]}; break tail; }`);
       const m = f.d.op!.mnemonic;
       if (m === 'cmp' || m === 'cmpi') flags = 'cmp';
       else if (m === 'tst') flags = 'tst';
     });
-    lines.push(...this.terminator(term, start, L, next, D, flags));
-    const direct = this.space.direct;
-    const src = `
-      const LIM = ${direct.limit}, SH = ${this.space.pageShift}, PM = ${this.space.pageSize - 1};
-      const A = ${JSON.stringify(addrs)};
-      return function block_${start.toString(16)}(s, m, budget) {
-        // Typed arrays as function locals: V8 keeps them in registers across the loop.
-        const V = D.vpt, P = D.phys, PT = D.flags, M8 = D.bytes, M32 = D.words, DV = D.view;
-        ${D.enter(loaded)}
-        let f = s.flags, fk = 0;
-        let n = 0, k = 0;
-        try {
+    lines.push(...this.terminator(term, start, L, next, D, flags).map((code) => at(L - 1, code)));
+    const run = `
           if (budget >= ${L}) {
             for (;;) {
               ${lines.join('\n              ')}
@@ -207,25 +243,41 @@ export class CodeCache {
             tail: {
               ${tail.join('\n              ')}
             }
-          }
+          }`;
+    // A block never throws (its loop holds no call that could, so V8 keeps the memory
+    // views in registers); it returns ~(n + k) after a miss. A step catches the fault.
+    const src = `
+      const LIM = ${this.space.direct.limit}, SH = ${this.space.pageShift}, PM = ${this.space.pageSize - 1};
+      const A = ${JSON.stringify(addrs)};
+      return function ${exit ? 'block' : 'step'}_${start.toString(16)}(s, m, budget) {
+        const D = m.direct, RD = D.read, WR = D.write, M8 = D.bytes, M32 = D.words, DV = D.view;
+        ${D.enter(loaded)}
+        let f = s.flags, fk = 0;
+        let n = 0, k = -1;${exit ? ` ${PAGE_CACHE}` : ''}
+        ${
+          exit
+            ? `body: {${run}
+        }`
+            : `try {${run}
         } catch (e) {
           if (!(e instanceof H.MemoryFault || e instanceof H.CpuTrap)) throw e;
           s.fault = e;
           n += k;
           s.pc = A[k];
+        }`
         }
         ${D.materialiseFlags()}
         ${D.leave(stored)}
         s.flags = f;
+        ${exit ? `if (k >= 0) { s.pc = A[k]; return ~(n + k); }` : ''}
         return n;
       };`;
-    return new Function('H', 'D', src)(HELPERS, direct) as BlockFn;
+    return src;
   }
 
   /** The code that leaves the block: fall through, branch (looping in place if it targets the block), call, return, jump, sys. */
   private terminator(term: Fetched | undefined, start: number, L: number, next: number, D: Dialect, flags: FlagSource): string[] {
     if (term === undefined) return [`n += ${L}; s.pc = ${next}; break;`];
-    const k = `k = ${L - 1};`;
     const m = term.d.op!.mnemonic;
     const after = term.pc + term.size;
     const target = term.pc + term.d.off * 4;
@@ -233,19 +285,19 @@ export class CodeCache {
       dest === start ? `if (budget - n >= ${L}) continue; s.pc = ${start}; break;` : `s.pc = ${dest}; break;`;
     switch (m) {
       case 'sys':
-        return [`${k} n += ${L}; s.pc = ${after}; s.trap = ${term.d.imm & 0xffff}; break;`];
+        return [`n += ${L}; s.pc = ${after}; s.trap = ${term.d.imm & 0xffff}; break;`];
       case 'call':
-        return [`${k} ${D.pushAddress(after)} n += ${L}; ${go(target)}`];
+        return [`${D.pushAddress(after)} n += ${L}; ${go(target)}`];
       case 'callr':
-        return [`${k} { const dest = ${D.address(term.d.rs)}; ${D.pushAddress(after)} n += ${L}; s.pc = dest; } break;`];
+        return [`{ const dest = ${D.address(term.d.rs)}; ${D.pushAddress(after)} n += ${L}; s.pc = dest; } break;`];
       case 'jr':
-        return [`${k} n += ${L}; s.pc = ${D.address(term.d.rs)}; break;`];
+        return [`n += ${L}; s.pc = ${D.address(term.d.rs)}; break;`];
       case 'ret':
-        return [`${k} { ${D.popAddress()} n += ${L}; s.pc = t; } break;`];
+        return [`{ ${D.popAddress()} n += ${L}; s.pc = t; } break;`];
       default: {
         const cond = D.condition(m, flags);
-        if (cond === 'true') return [`${k} n += ${L}; ${go(target)}`];
-        return [`${k} n += ${L}; if (${cond}) { ${go(target)} } s.pc = ${after}; break;`];
+        if (cond === 'true') return [`n += ${L}; ${go(target)}`];
+        return [`n += ${L}; if (${cond}) { ${go(target)} } s.pc = ${after}; break;`];
       }
     }
   }
@@ -261,10 +313,13 @@ export function run(s: CpuState, cache: CodeCache, budget: number): number {
   let done = 0;
   s.trap = -1;
   s.fault = undefined;
+  // After a block stops before an instruction that missed its fast path, that
+  // instruction runs alone as a checked step, then blocks go on after it.
+  let step = false;
   while (done < budget) {
     let b: Block;
     try {
-      b = cache.block(s.pc);
+      b = step ? cache.step(s.pc) : cache.block(s.pc);
     } catch (e: unknown) {
       if (e instanceof MemoryFault) {
         s.fault = e;
@@ -272,12 +327,14 @@ export function run(s: CpuState, cache: CodeCache, budget: number): number {
       }
       throw e;
     }
-    done += b.fn(s, m, budget - done);
+    const r = b.fn(s, m, budget - done);
+    step = r < 0;
+    done += step ? ~r : r;
     if (s.trap >= 0 || s.fault !== undefined) return done;
   }
   return done;
 }
 
-function dialectFor(word: WordSize, littleEndian: boolean): Dialect {
-  return word === 64 ? dialect64(littleEndian) : dialect32(littleEndian);
+function dialectFor(word: WordSize, littleEndian: boolean, mode: SlowMode): Dialect {
+  return word === 64 ? dialect64(littleEndian, mode) : dialect32(littleEndian, mode);
 }

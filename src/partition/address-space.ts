@@ -29,14 +29,17 @@ export interface MappedRegion {
 const MAX_DIRECT_PAGES = 1 << 20;
 
 /**
- * Views the CPU's translated code uses to access memory inline, without a call:
- * `vpt[vpage]` is the page-table index of a virtual page (-1 when unmapped),
- * `phys[index]` its physical byte offset, `flags` the page-table bits.
+ * Views the CPU's translated code uses to access memory inline, without a call.
+ * `read[vpage]` is the physical byte offset of a virtual page the CPU may load
+ * from now (mapped, present, readable), else -1; `write[vpage]` the same for a
+ * page it may store to without changing its page-table entry (mapped, present,
+ * writable and already dirty), else -1. The address space keeps both in step
+ * with every change of the page table; every other access takes the checked
+ * slow path, which raises the precise fault or sets the dirty bit.
  */
 export interface DirectMap {
-  readonly vpt: Int32Array;
-  readonly phys: Int32Array;
-  readonly flags: Uint8Array;
+  readonly read: Int32Array;
+  readonly write: Int32Array;
   readonly bytes: Uint8Array;
   readonly words: Int32Array;
   readonly view: DataView;
@@ -47,6 +50,8 @@ export interface DirectMap {
 const NEED_READ = Pte.PRESENT | Pte.READ;
 const NEED_WRITE = Pte.PRESENT | Pte.WRITE;
 const NEED_EXEC = Pte.PRESENT | Pte.EXEC;
+/** A store may leave the page table alone when the page is present, writable and already dirty. */
+const FAST_WRITE = Pte.PRESENT | Pte.WRITE | Pte.DIRTY;
 
 /** One slot's virtual memory: its regions, its page table, and reads and writes that honour rights and presence. */
 export class AddressSpace {
@@ -64,6 +69,9 @@ export class AddressSpace {
   private hint = 0;
   /** The lookup tables of the CPU's inline fast path. */
   readonly direct: DirectMap;
+  /** Per page-table entry: its virtual page in the direct map (-1 beyond it) and its physical offset. */
+  private readonly directVpage: Int32Array;
+  private readonly directPhys: Int32Array;
 
   constructor(
     defs: readonly RegionDef[],
@@ -91,37 +99,47 @@ export class AddressSpace {
       return r;
     });
     this.pageTable = new PageTable(firstPage);
-    for (const r of this.regions) {
-      const bits = Pte.PRESENT | (r.rights.r ? Pte.READ : 0) | (r.rights.w ? Pte.WRITE : 0) | (r.rights.x ? Pte.EXEC : 0);
-      this.pageTable.flags.fill(bits, r.firstPage, r.firstPage + r.pageCount);
-    }
     this.view = memory.view;
     this.bytes = memory.bytes;
     this.littleEndian = endian === 'little';
+    this.directVpage = new Int32Array(firstPage).fill(-1);
+    this.directPhys = new Int32Array(firstPage);
     this.direct = this.buildDirectMap(memory);
+    this.pageTable.watch((page) => this.refreshDirect(page));
+    for (const r of this.regions) {
+      const bits = Pte.PRESENT | (r.rights.r ? Pte.READ : 0) | (r.rights.w ? Pte.WRITE : 0) | (r.rights.x ? Pte.EXEC : 0);
+      for (let p = r.firstPage; p < r.firstPage + r.pageCount; p++) this.pageTable.set(p, bits);
+    }
   }
 
   private buildDirectMap(memory: PhysicalMemory): DirectMap {
     const top = Math.max(...this.regions.map((r) => (r.vbase + r.size) / this.pageSize));
     const pages = top <= MAX_DIRECT_PAGES ? top : 0;
-    const vpt = new Int32Array(pages).fill(-1);
-    const phys = new Int32Array(this.pageTable.pageCount);
     for (const r of this.regions) {
       for (let i = 0; i < r.pageCount; i++) {
         const vpage = r.vbase / this.pageSize + i;
-        if (vpage < pages) vpt[vpage] = r.firstPage + i;
-        phys[r.firstPage + i] = r.pbase + i * this.pageSize;
+        if (vpage < pages) this.directVpage[r.firstPage + i] = vpage;
+        this.directPhys[r.firstPage + i] = r.pbase + i * this.pageSize;
       }
     }
     return {
-      vpt,
-      phys,
-      flags: this.pageTable.flags,
+      read: new Int32Array(pages).fill(-1),
+      write: new Int32Array(pages).fill(-1),
       bytes: memory.bytes,
       words: new Int32Array(memory.bytes.buffer, memory.bytes.byteOffset, memory.bytes.byteLength >>> 2),
       view: memory.view,
       limit: pages * this.pageSize,
     };
+  }
+
+  /** Brings the direct map's entries for page-table entry `page` in line with its bits. */
+  private refreshDirect(page: number): void {
+    const vpage = this.directVpage[page]!;
+    if (vpage < 0) return;
+    const f = this.pageTable.flags[page]!;
+    const phys = this.directPhys[page]!;
+    this.direct.read[vpage] = (f & NEED_READ) === NEED_READ ? phys : -1;
+    this.direct.write[vpage] = (f & FAST_WRITE) === FAST_WRITE ? phys : -1;
   }
 
   /** Pages of the address space. */
@@ -149,7 +167,7 @@ export class AddressSpace {
     const page = r.firstPage + Math.floor(rel / this.pageSize);
     const f = this.pageTable.flags[page]!;
     if ((f & need) !== need) throw this.denied(va, size, f, need);
-    if (need === NEED_WRITE && (f & Pte.DIRTY) === 0) this.pageTable.flags[page] = f | Pte.DIRTY;
+    if (need === NEED_WRITE && (f & Pte.DIRTY) === 0) this.pageTable.set(page, f | Pte.DIRTY);
     return r.pbase + rel;
   }
 
@@ -295,7 +313,7 @@ export class AddressSpace {
     this.bytes.set(data, r.pbase + rel);
     const first = r.firstPage + Math.floor(rel / this.pageSize);
     const last = r.firstPage + Math.floor((rel + Math.max(0, data.length - 1)) / this.pageSize);
-    for (let p = first; p <= last; p++) this.pageTable.flags[p] = this.pageTable.flags[p]! | Pte.PRESENT | Pte.DIRTY;
+    for (let p = first; p <= last; p++) this.pageTable.set(p, this.pageTable.flags[p]! | Pte.PRESENT | Pte.DIRTY);
   }
 
   /** The physical bytes of page-table entry `page` (a view, not a copy). */
@@ -313,13 +331,13 @@ export class AddressSpace {
       if (data.length !== this.pageSize) throw new RangeError(`page ${page}: ${data.length} bytes, expected ${this.pageSize}`);
       dst.set(data);
     }
-    this.pageTable.flags[page] = (this.pageTable.flags[page]! | Pte.PRESENT) & ~Pte.DIRTY;
+    this.pageTable.set(page, (this.pageTable.flags[page]! | Pte.PRESENT) & ~Pte.DIRTY);
   }
 
   /** Zeroes every page and marks all present and clean (a fresh slot). */
   reset(): void {
     for (const r of this.regions) this.bytes.fill(0, r.pbase, r.pbase + r.size);
-    for (let p = 0; p < this.pageCount; p++) this.pageTable.flags[p] = (this.pageTable.flags[p]! | Pte.PRESENT) & ~Pte.DIRTY;
+    for (let p = 0; p < this.pageCount; p++) this.pageTable.set(p, (this.pageTable.flags[p]! | Pte.PRESENT) & ~Pte.DIRTY);
   }
 
   /** Whether a present page is all zeros (such pages are elided from containers). */

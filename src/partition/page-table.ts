@@ -14,10 +14,24 @@ export const Pte = {
 
 /** The page-table of one address space: flags per page, indexed from 0 across all regions. */
 export class PageTable {
+  /** The bits of every page. Read it freely; change it only through the methods, which tell the watcher. */
   readonly flags: Uint8Array;
+  private watcher: ((page: number) => void) | undefined;
 
   constructor(readonly pageCount: number) {
     this.flags = new Uint8Array(pageCount);
+  }
+
+  /** Calls `fn` with a page's index whenever its bits change (the address space keeps the CPU's fast tables by it). */
+  watch(fn: (page: number) => void): void {
+    this.watcher = fn;
+  }
+
+  /** Sets the bits of a page. */
+  set(page: number, bits: number): void {
+    if (this.flags[page] === bits) return;
+    this.flags[page] = bits;
+    this.watcher?.(page);
   }
 
   isPresent(page: number): boolean {
@@ -30,7 +44,7 @@ export class PageTable {
 
   setPresent(page: number, present: boolean): void {
     const f = this.flags[page] ?? 0;
-    this.flags[page] = present ? f | Pte.PRESENT : f & ~Pte.PRESENT;
+    this.set(page, present ? f | Pte.PRESENT : f & ~Pte.PRESENT);
   }
 
   /** Marks every page present (or absent, for a post-copy sink). */
@@ -63,7 +77,7 @@ export class PageTable {
       const f = this.flags[i] ?? 0;
       if (f & Pte.DIRTY) {
         taken[i] = 1;
-        this.flags[i] = f & ~Pte.DIRTY;
+        this.set(i, f & ~Pte.DIRTY);
       }
     }
     return taken;
@@ -71,7 +85,7 @@ export class PageTable {
 
   /** Marks dirty again every page {@link takeDirty} took; pages dirtied since stay dirty too. */
   restoreDirty(taken: Uint8Array): void {
-    for (let i = 0; i < this.pageCount; i++) if (taken[i]) this.flags[i] = (this.flags[i] ?? 0) | Pte.DIRTY;
+    for (let i = 0; i < this.pageCount; i++) if (taken[i]) this.set(i, (this.flags[i] ?? 0) | Pte.DIRTY);
   }
 
   presentCount(): number {
@@ -81,6 +95,6 @@ export class PageTable {
   }
 
   clearDirty(): void {
-    for (let i = 0; i < this.pageCount; i++) this.flags[i] = (this.flags[i] ?? 0) & ~Pte.DIRTY;
+    for (let i = 0; i < this.pageCount; i++) this.set(i, (this.flags[i] ?? 0) & ~Pte.DIRTY);
   }
 }

@@ -110,6 +110,44 @@ describe('migvisor simulate', () => {
     expect(c).to.deep.equal(a);
   });
 
+  it('runs a million ticks of the default cluster (console lines to the last tick, then ps)', () => {
+    // The output (100000 lines) goes to a file: a pipe would hold it all in this process.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migvisor-long-'));
+    try {
+      const out = fs.openSync(path.join(dir, 'out.txt'), 'w');
+      const run = spawnSync(process.execPath, ['bin/migvisor.js', 'simulate', '--node', 'field-a', '--ticks', '1000000'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', out, 'pipe'] });
+      fs.closeSync(out);
+      expect(run.status, run.stderr).to.equal(0);
+      const lines = fs.readFileSync(path.join(dir, 'out.txt'), 'utf8').split('\n');
+      const console = lines.filter((l) => l.startsWith('[field-a tick '));
+      expect(console).to.have.length(100_000);
+      expect(console[0]).to.match(/^\[field-a tick 0\] counter-[0-9a-f]{6}\/0: counter 1$/);
+      expect(console.at(-1)).to.match(/^\[field-a tick 999990\] counter-[0-9a-f]{6}\/0: counter 100000$/);
+      expect(lines.join('\n')).to.match(/│ ctrl\/0 +│ counter-[0-9a-f]{6} │ counter\.s +│ MigSource │ running/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('with --json, a million ticks fit in a 48 MiB heap (the events wait on disk, not in memory)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migvisor-long-'));
+    try {
+      const file = path.join(dir, 'out.json');
+      const out = fs.openSync(file, 'w');
+      const args = ['--max-old-space-size=48', 'bin/migvisor.js', 'simulate', '--node', 'field-a', '--ticks', '1000000', '--json'];
+      const run = spawnSync(process.execPath, args, { cwd: ROOT, encoding: 'utf8', timeout: 60_000, stdio: ['ignore', out, 'pipe'] });
+      fs.closeSync(out);
+      expect(run.status, run.stderr).to.equal(0);
+      const json = JSON.parse(fs.readFileSync(file, 'utf8')) as { tick: string; events: { kind: string; tick: string; console?: { text: string } }[] };
+      expect(Number(json.tick)).to.equal(1_000_000);
+      expect(json.events).to.have.length(100_000);
+      expect(json.events.at(-1)).to.deep.include({ kind: 'EVENT_KIND_CONSOLE' });
+      expect(json.events.at(-1)?.console?.text).to.equal('counter 100000');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the nodes of the file when the node is unknown', () => {
     const run = migvisor('simulate', '--node', 'field-z', '--ticks', '5');
     expect(run.status).to.equal(1);
