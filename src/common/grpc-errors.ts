@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { Code, describeError, MigvisorError } from './errors.ts';
+import { describeTlsFailure } from './tls.ts';
 
 /** Any error as a gRPC status: a MigvisorError keeps its code and message; anything else becomes INTERNAL with a generic message, its cause logged with `log`. */
 export function toServiceError(e: unknown, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): Partial<grpc.StatusObject> {
@@ -21,6 +22,8 @@ export function isServiceError(e: unknown): e is grpc.ServiceError {
 
 /** grpc's transport details in plain words ("connection refused", "no such host"). */
 function unreachable(details: string): string {
+  const tls = describeTlsFailure(details);
+  if (tls) return `TLS: ${tls}`;
   const refused = /ECONNREFUSED ([^\s.]+(?:\.[^\s.]+)*:\d+)/.exec(details);
   if (refused) return `unreachable (connection refused at ${refused[1]})`;
   if (/ECONNREFUSED/.test(details)) return 'unreachable (connection refused)';

@@ -11,6 +11,7 @@ import type { CheckContext } from './check-context.ts';
 import { checkHealthMonitors } from './check-hm.ts';
 import { checkLinks } from './check-links.ts';
 import { checkNode } from './check-node.ts';
+import { checkSecurity } from './check-security.ts';
 import { checkPartitionDefinition, firstDifference } from './check-partition.ts';
 import type { NormalisedCluster } from './normalise.ts';
 import type { Problem } from './source.ts';
@@ -39,6 +40,7 @@ export function checkCluster(cluster: NormalisedCluster, options: CheckOptions =
   const seen = new Set<string>();
   for (const node of cluster.config.nodes) checkNode(ctx, node, seen);
   checkHealthMonitors(ctx);
+  checkSecurity(ctx);
   return problems;
 }
 

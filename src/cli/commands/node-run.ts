@@ -7,7 +7,7 @@
 import { asyncScheduler } from 'rxjs';
 import { NotFoundError, forgetNode, loadDialRoutes, recordNode } from '../../common/index.ts';
 import { ClusterMembership, formatEvent, Node, NodeServer } from '../../hypervisor/index.ts';
-import { loadCluster } from '../../config/index.ts';
+import { applySecurity, loadCluster } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import { logUnhandled } from '../run-command.ts';
 import type { NodeStartFlags } from './node.ts';
@@ -23,6 +23,7 @@ export async function startNode(fileArg: string | undefined, flags: NodeStartFla
   const def = cluster.nodes.find((n) => n.name === flags.node);
   if (!def) throw new NotFoundError('node', flags.node, `in ${file} (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
   if (flags.routes) loadDialRoutes(flags.routes);
+  applySecurity(cluster, { node: def.name });
   const node = new Node(def, cluster);
   if (flags.log) node.events.subscribe((e) => process.stderr.write(`${formatEvent(e)}\n`));
   const server = new NodeServer(node, new ClusterMembership(cluster, file));
