@@ -149,13 +149,16 @@ export async function clientStream<Req, Res>(
   }
 }
 
+/** grpc's words for a connection the server closed before the call could start (a TLS refusal looks so). */
+const CLOSED_EARLY = /Failed to connect|Connection dropped|ECONNRESET|socket hang up/i;
+
 /**
  * A failed call as an error; a connection the server closed during the
- * handshake ("Failed to connect") is explained by asking the server's TLS what
+ * handshake ("Failed to connect", "Connection dropped") is explained by asking the server's TLS what
  * it makes of this client (tls.ts's probe).
  */
 async function explained(err: grpc.ServiceError, what: string, self: grpc.Client): Promise<Error> {
-  if (err.code === grpc.status.UNAVAILABLE && /Failed to connect/.test(err.details)) {
+  if (err.code === grpc.status.UNAVAILABLE && CLOSED_EARLY.test(err.details)) {
     const target = self.getChannel().getTarget().replace(/^dns:(\/\/\/)?/, '');
     const why = await probeTls(target).catch(() => undefined);
     if (why) return new MigvisorError(`${what}: TLS: ${why}`, Code.UNAVAILABLE, { cause: err });
