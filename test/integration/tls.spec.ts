@@ -52,11 +52,13 @@ describe('TLS and roles (cluster up with certificates from certs init)', functio
     const readyFile = path.join(root, 'ready.json');
     up = spawnCli(['cluster', 'up', secure, '--ready-file', readyFile], { timeoutMs: 5 * 60_000 });
     const child = up.child;
+    let upErr = '';
+    child.stderr!.on('data', (d: Buffer | string) => (upErr += String(d)));
     onCleanup(() => child.kill('SIGKILL'));
     ready = await poll(
       'cluster up to write its ready file',
       () => {
-        if (child.exitCode !== null) throw new Error(`cluster up exited early (code ${child.exitCode})`);
+        if (child.exitCode !== null) throw new Error(`cluster up exited early (code ${child.exitCode}): ${upErr.trim()}`);
         return fs.existsSync(readyFile) ? (JSON.parse(fs.readFileSync(readyFile, 'utf8')) as Ready) : undefined;
       },
       30_000,
