@@ -11,7 +11,7 @@ export interface ClusterFlags {
   readonly cluster?: string;
   readonly json?: boolean;
   readonly middleware?: string;
-  /** The token to send (README "Roles"); else MIGVISOR_TOKEN. */
+  /** The token to send (README "TLS and roles"); else MIGVISOR_TOKEN. */
   readonly token?: string;
 }
 

@@ -1,6 +1,6 @@
 /**
  * What remote commands share when they run: node name resolution, the
- * cluster's TLS identity and token (README "TLS"), and gRPC clients that are
+ * cluster's TLS identity and token (README "TLS and roles"), and gRPC clients that are
  * closed when the command ends (their options are in ./remote-options.ts).
  */
 import * as fs from 'node:fs';

@@ -120,7 +120,7 @@ export function describeError(e: unknown): string {
   return String(e);
 }
 
-/** A caller's identity lacks the role a method needs (README "Roles"). */
+/** A caller's identity lacks the role a method needs (README "TLS and roles"). */
 export class PermissionDeniedError extends MigvisorError {
   constructor(message: string) {
     super(message, Code.PERMISSION_DENIED);

@@ -1,5 +1,5 @@
 /**
- * Roles (README "Roles"): which role each method of the wire contract needs, who
+ * Roles (README "TLS and roles"): which role each method of the wire contract needs, who
  * a caller is (its client certificate's name, or the identity its token stands
  * for) and which roles that identity holds, from the cluster file's `roles:` and
  * `tokens:` sections. {@link authorizeCall} is the one check, run by the service

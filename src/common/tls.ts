@@ -1,5 +1,5 @@
 /**
- * TLS for every gRPC channel and server of this process (README "TLS"), in one
+ * TLS for every gRPC channel and server of this process (README "TLS and roles"), in one
  * place: the process's identity (the cluster's CA, its certificate and key, set
  * once from the cluster file's `tls:` section by config's `applySecurity`), the
  * credentials every client and server is made with, the check that a server

@@ -1,6 +1,6 @@
 /**
- * The checks of the `tls:`, `roles:` and `tokens:` sections (README "TLS",
- * "Roles"): every file named exists, every node (and the middleware) has a
+ * The checks of the `tls:`, `roles:` and `tokens:` sections (README "TLS and
+ * roles"): every file named exists, every node (and the middleware) has a
  * certificate, certificates are given only to nodes that exist, roles come with
  * TLS (a caller is known by its certificate), tokens with roles, and no two
  * identities share a token.

@@ -198,7 +198,7 @@ export interface CertKeyDef {
   readonly line: number;
 }
 
-/** The `tls:` section: the CA and a certificate per process (README "TLS"). */
+/** The `tls:` section: the CA and a certificate per process (README "TLS and roles"). */
 export interface TlsDef {
   /** Absolute path of the CA certificate (PEM). */
   readonly ca: string;
@@ -212,7 +212,7 @@ export interface TlsDef {
   readonly line: number;
 }
 
-/** The `roles:` and `tokens:` sections (README "Roles"). */
+/** The `roles:` and `tokens:` sections (README "TLS and roles"). */
 export interface AccessDef {
   /** Identity → roles, as written (the nodes, `middleware` and `testbed` are added when applied). */
   readonly roles: ReadonlyMap<string, readonly Role[]>;

@@ -1,6 +1,6 @@
 /**
  * A process's TLS identity and its servers' role policy from a loaded cluster
- * file (README "TLS", "Roles"): which certificate the process presents (a
+ * file (README "TLS and roles"): which certificate the process presents (a
  * node's, the middleware's, the testbed's, the client's), which name each peer
  * must present (by the addresses of the registry and the cluster file), and who
  * holds which role. {@link applySecurity} hands them to common's tls.ts and

@@ -1,5 +1,5 @@
 /**
- * Roles (README "Roles"): the table of the role each method needs covers every
+ * Roles (README "TLS and roles"): the table of the role each method needs covers every
  * method of every service of the wire contract, and the one check answers each
  * role boundary as a caller would see it: PERMISSION_DENIED naming the role it
  * needs, UNAUTHENTICATED for an unknown token, everything allowed without roles.

@@ -1,6 +1,6 @@
 /**
- * The `tls:`, `roles:` and `tokens:` sections of a cluster file (README "TLS",
- * "Roles"): paths relative to the file, and every problem reported at its line
+ * The `tls:`, `roles:` and `tokens:` sections of a cluster file (README "TLS and
+ * roles"): paths relative to the file, and every problem reported at its line
  * (a missing file, a node without a certificate, a certificate for no node,
  * roles without TLS, a shared token, a bad role).
  */

@@ -1,9 +1,10 @@
 /**
- * TLS and roles with real processes and real certificates (README "TLS",
- * "Roles"): `certs init` makes a CA and certificates (openssl) for a private
- * copy of the shipped cluster, `cluster up` runs it (three node processes, the
- * middleware, the testbed), and the CLI works over mutual TLS: a migration, a
- * park and a restore. A plaintext client, a client whose certificate another CA
+ * TLS and roles with real processes and real certificates (README "TLS and
+ * roles"): `certs init` makes a CA and certificates (openssl) for a private copy
+ * of the shipped cluster, `cluster up` runs it (three node processes, the
+ * middleware, the testbed), and the CLI works over mutual TLS: a post-copy
+ * migration (the rest of its pages go node to node after it resumes), a park
+ * and a restore. A plaintext client, a client whose certificate another CA
  * signed, and a node presenting another node's certificate are refused, each
  * with one line saying which; every role boundary answers PERMISSION_DENIED
  * naming the role needed. One cluster serves every test.
@@ -35,6 +36,9 @@ describe('TLS and roles (cluster up with certificates from certs init)', functio
   let ready: Ready;
   let task = '';
 
+  const read = (f: string): Buffer => fs.readFileSync(path.join(certs, f));
+  /** In-process credentials of a certificate certs init made. */
+  const creds = (who: string): grpc.ChannelCredentials => grpc.credentials.createSsl(read('ca.pem'), read(`${who}-key.pem`), read(`${who}.pem`));
   const as = (who: string): Record<string, string> => ({ MIGVISOR_TLS_CERT: path.join(certs, `${who}.pem`), MIGVISOR_TLS_KEY: path.join(certs, `${who}-key.pem`) });
 
   before(async function () {
@@ -96,8 +100,8 @@ describe('TLS and roles (cluster up with certificates from certs init)', functio
     expect(subject).to.include('DNS:field-b, DNS:localhost, IP Address:127.0.0.1');
   });
 
-  it('migrates a task and parks and restores it, every hop over mutual TLS', async () => {
-    const migrated = JSON.parse(await cliOk(['migrate', task, '--from', 'field-a', '--to', 'field-b', '--cluster', secure, '--json'])) as { status?: string };
+  it('migrates a task post-copy and parks and restores it, every hop over mutual TLS', async () => {
+    const migrated = JSON.parse(await cliOk(['migrate', task, '--from', 'field-a', '--to', 'field-b', '--mode', 'lazy', '--cluster', secure, '--json'])) as { stats?: { status?: string } };
     expect(JSON.stringify(migrated)).to.match(/completed|COMPLETED/);
     const snapshot = (await cliOk(['snapshot', 'park', task, '--node', 'field-b', '--cluster', secure])).trim();
     expect(snapshot).to.match(/^snap-/);
@@ -144,8 +148,13 @@ describe('TLS and roles (cluster up with certificates from certs init)', functio
     // A token stands for its identity whatever the certificate: the operator's certificate with the viewer's token may not pause.
     const t = await runCli(['pause', task, '--node', 'field-a', '--cluster', secure, '--token', 'viewer-token-1234']);
     expect(oneLineError(t)).to.equal('migvisor: Pause needs the role operator (viewer holds viewer)');
-    const bad = await runCli(['ps', '--node', 'field-a', '--cluster', secure], { env: { MIGVISOR_TOKEN: 'not-a-token-at-all' } });
-    expect(oneLineError(bad)).to.equal("migvisor: the token sent is not in the cluster file's tokens:");
+    // A token the cluster file does not know is UNAUTHENTICATED.
+    const md = new grpc.Metadata();
+    md.set('authorization', 'Bearer not-a-token-at-all');
+    const c = new (wire().NodeControl)(ready.nodes['field-a']!, creds('client'), { 'grpc.ssl_target_name_override': 'field-a' });
+    const bad = await new Promise<grpc.ServiceError | null>((resolve) => c.Ps({}, md, { deadline: Date.now() + 5000 }, (e) => resolve(e)));
+    c.close();
+    expect([bad?.code, bad?.details]).to.deep.equal([grpc.status.UNAUTHENTICATED, "the token sent is not in the cluster file's tokens:"]);
   });
 
   it('lets an operator command but not speak the node protocol, and a node certificate the reverse', async () => {
@@ -153,8 +162,6 @@ describe('TLS and roles (cluster up with certificates from certs init)', functio
     const robot = await runCli(['pause', task, '--node', 'field-a', '--cluster', secure], { env: as('robot') });
     expect(oneLineError(robot)).to.equal('migvisor: Pause needs the role operator (robot holds node, viewer)');
     // The operator's certificate on a node ↔ node method (a lazy page fetch) is refused in the node role's name.
-    const read = (f: string): Buffer => fs.readFileSync(path.join(certs, f));
-    const creds = (who: string): grpc.ChannelCredentials => grpc.credentials.createSsl(read('ca.pem'), read(`${who}-key.pem`), read(`${who}.pem`));
     const fetch = (who: string): Promise<grpc.ServiceError | null> => {
       const c = new (wire().MigTask)(ready.nodes['field-a']!, creds(who), { 'grpc.ssl_target_name_override': 'field-a' });
       return new Promise((resolve) =>

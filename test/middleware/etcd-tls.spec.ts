@@ -1,5 +1,5 @@
 /**
- * The etcd store over TLS (`etcds://`, README "TLS"): a real etcd serving TLS
+ * The etcd store over TLS (`etcds://`, README "TLS and roles"): a real etcd serving TLS
  * and wanting client certificates (made by `certs init`, the etcd certificate
  * among them), opened with the middleware's identity of the cluster file: chunks
  * go in and come back; a plaintext client is refused.

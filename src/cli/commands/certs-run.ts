@@ -4,7 +4,7 @@
  * up`, etcd and each client, made with the openssl command (EC P-256). Each
  * names its holder in its CN and as a DNS SAN, with localhost and 127.0.0.1
  * beside. Prints the `tls:` and `roles:` sections to paste into the cluster file
- * (paths relative to it), or writes a copy with them (--write). README "TLS".
+ * (paths relative to it), or writes a copy with them (--write). README "TLS and roles".
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * Registers `migvisor certs init DIR [--cluster FILE] [--client NAME[=ROLE]...]
  * [--write FILE]`; the certificates are made in ./certs-run.ts (with the
- * openssl command), loaded when the command runs. README "TLS".
+ * openssl command), loaded when the command runs. README "TLS and roles".
  */
 import type { Command } from 'commander';
 import { action } from '../run-command.ts';
@@ -20,7 +20,7 @@ function collect(value: string, previous: string[]): string[] {
 
 /** Adds the `certs` command group to the program. */
 export function registerCertsCommands(program: Command): void {
-  const certs = program.command('certs').description('development certificates for TLS (README "TLS")');
+  const certs = program.command('certs').description('development certificates for TLS (README "TLS and roles")');
   certs
     .command('init')
     .description('make a development CA and a certificate for every node, the middleware, the testbed, etcd and each client; print the tls: and roles: sections')
