@@ -109,9 +109,9 @@ export function serverCredentials(): grpc.ServerCredentials {
 
 /**
  * A TLS failure in grpc's transport details in plain words, or undefined when
- * the details are not about TLS. "Failed to connect" alone means the server
- * closed the connection during the handshake: with TLS it refused our
- * certificate; without, it wants TLS.
+ * the details are not about TLS. A bare "Failed to connect" (the server closed
+ * the connection, as a TLS server does to a plaintext client or to a
+ * certificate it refuses) says too little: {@link probeTls} asks the server.
  */
 export function describeTlsFailure(details: string): string | undefined {
   const verdict = details.indexOf(VERDICT);
@@ -123,11 +123,6 @@ export function describeTlsFailure(details: string): string | undefined {
   if (/alert certificate required/i.test(details)) return 'the server requires a client certificate';
   if (/certificate has expired/i.test(details)) return "the server's certificate has expired";
   if (/wrong version number|packet length too long|http request/i.test(details)) return 'the server speaks plaintext and this client TLS (tls: in the cluster file, not in the server\'s?)';
-  if (/Failed to connect/.test(details)) {
-    return identity
-      ? "the server closed the connection during the TLS handshake (it refused this client's certificate: not signed by its CA?)"
-      : 'the server closed the connection: it requires TLS and this client speaks plaintext (no tls: section in the cluster file)';
-  }
   return undefined;
 }
 
