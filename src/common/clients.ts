@@ -7,7 +7,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { MigTaskClient } from '../generated/migvisor/v1/MigTask.ts';
 import type { NodeControlClient } from '../generated/migvisor/v1/NodeControl.ts';
 import { Code, MigvisorError } from './errors.ts';
-import { fromServiceError } from './grpc-errors.ts';
+import { fromServiceError, isServiceError } from './grpc-errors.ts';
 import { openClient, probeTls } from './tls.ts';
 import { wire } from './wire.ts';
 
@@ -170,12 +170,16 @@ function isCancel(e: unknown): boolean {
   return e instanceof Error && /cancel/i.test(e.message);
 }
 
-/** Iterates a server stream, turning a failed status into a MigvisorError. */
-export async function* serverStream<T>(call: grpc.ClientReadableStream<T>, what: string): AsyncGenerator<T> {
+/**
+ * Iterates a server stream, turning a failed status into a MigvisorError; with
+ * the `client` the call was made on, a refused TLS handshake is explained as
+ * for unary calls.
+ */
+export async function* serverStream<T>(call: grpc.ClientReadableStream<T>, what: string, client?: grpc.Client): AsyncGenerator<T> {
   try {
     for await (const item of call as AsyncIterable<T>) yield item;
   } catch (e: unknown) {
-    throw fromServiceError(e, what);
+    throw client && isServiceError(e) ? await explained(e, what, client) : fromServiceError(e, what);
   } finally {
     call.cancel();
   }

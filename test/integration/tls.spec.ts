@@ -118,6 +118,9 @@ describe('TLS and roles (cluster up with certificates from certs init)', functio
     expect(err?.code).to.equal(grpc.status.UNAVAILABLE);
     const line = oneLineError(await runCli(['ps', '--node', ready.nodes['field-a']!, '--cluster', plain]));
     expect(line).to.equal(`migvisor: ps on ${ready.nodes['field-a']}: TLS: the server requires TLS and this client speaks plaintext (no tls: section in the cluster file)`);
+    // A streaming command says the same.
+    const watch = oneLineError(await runCli(['watch', '--node', ready.nodes['field-a']!, '--count', '1', '--cluster', plain]));
+    expect(watch).to.match(/^migvisor: watch .*: TLS: the server requires TLS and this client speaks plaintext/);
   });
 
   it("refuses a client whose certificate another CA signed, and says so", async () => {
