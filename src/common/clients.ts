@@ -154,8 +154,8 @@ const CLOSED_EARLY = /Failed to connect|Connection dropped|ECONNRESET|socket han
 
 /**
  * A failed call as an error; a connection the server closed during the
- * handshake ("Failed to connect", "Connection dropped") is explained by asking the server's TLS what
- * it makes of this client (tls.ts's probe).
+ * handshake ("Failed to connect", "Connection dropped") is explained by asking
+ * the server's TLS what it makes of this client (tls.ts's probe).
  */
 async function explained(err: grpc.ServiceError, what: string, self: grpc.Client): Promise<Error> {
   if (err.code === grpc.status.UNAVAILABLE && CLOSED_EARLY.test(err.details)) {
