@@ -10,8 +10,8 @@ import * as path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { clientStream, migTaskClient, nodeClient, serverStream, unary } from '../src/common/clients.ts';
-import { CHANNEL_OPTIONS, wire } from '../src/common/wire.ts';
-import * as grpc from '@grpc/grpc-js';
+import { wire } from '../src/common/wire.ts';
+import { openClient } from '../src/common/tls.ts';
 import { assembleFor } from '../src/machine/index.ts';
 import { loadCluster, type ClusterConfig } from '../src/config/index.ts';
 import { Node } from '../src/hypervisor/index.ts';
@@ -148,7 +148,7 @@ export async function migrate(from: string, to: string, task: string, compressio
 
 /** The bare gRPC baseline: `bytes` in 256 KiB Chunks from one node process to the other. */
 export async function bareStream(from: string, to: string, bytes: number): Promise<number> {
-  const c = new (wire().Diagnostics)(from, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  const c = openClient(wire().Diagnostics, from);
   try {
     const r = await unary(c.StreamTo, c, { target: to, bytes, chunkBytes: 256 * 1024 + 64 }, 'stream', 120_000);
     return r.ms;

@@ -11,9 +11,9 @@ import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import * as grpc from '@grpc/grpc-js';
 import { serverStream, unary } from '../src/common/clients.ts';
-import { CHANNEL_OPTIONS, wire } from '../src/common/wire.ts';
+import { wire } from '../src/common/wire.ts';
+import { openClient } from '../src/common/tls.ts';
 import { benchCluster, loadInto, makeContainer, startNode, stopNode, tempDir } from './cluster-harness.ts';
 import { loadCluster } from '../src/config/load.ts';
 
@@ -49,7 +49,7 @@ export async function storeBenchmark(mib = 64): Promise<Record<string, unknown>>
   const cluster = loadCluster(file);
   const node = await startNode(file, 'bench-a');
   const mw = await startMiddleware(file, `file://${path.join(dir, 'store')}`);
-  const client = new (wire().Middleware)(mw.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  const client = openClient(wire().Middleware, mw.address);
   try {
     const container = await makeContainer(cluster, dir, mib * 1024 * 1024, 'random', 'none');
     let task = await loadInto(node.address, container);

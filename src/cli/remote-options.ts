@@ -11,6 +11,8 @@ export interface ClusterFlags {
   readonly cluster?: string;
   readonly json?: boolean;
   readonly middleware?: string;
+  /** The token to send (README "TLS and roles"); else MIGVISOR_TOKEN. */
+  readonly token?: string;
 }
 
 /** The flags of a command on one node ({@link withNodeOption}). */
@@ -18,9 +20,12 @@ export interface NodeFlags extends ClusterFlags {
   readonly node: string;
 }
 
-/** Adds --cluster FILE and --json. */
+/** Adds --cluster FILE, --json and --token TOKEN. */
 export function withClusterOption(cmd: Command): Command {
-  return cmd.option('--cluster <file>', 'cluster file naming the nodes (default config/cluster.yaml)').option('--json', 'machine-readable output');
+  return cmd
+    .option('--cluster <file>', 'cluster file naming the nodes (default config/cluster.yaml)')
+    .option('--json', 'machine-readable output')
+    .option('--token <token>', 'identify as the identity of this token of the cluster file (default $MIGVISOR_TOKEN; needs tls:)');
 }
 
 /** Adds the required --node NODE, and the options of {@link withClusterOption}. */

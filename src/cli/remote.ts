@@ -1,16 +1,17 @@
 /**
- * What remote commands share when they run: node name resolution and gRPC
- * clients that are closed when the command ends (their options are in
- * ./remote-options.ts).
+ * What remote commands share when they run: node name resolution, the
+ * cluster's TLS identity and token (README "TLS and roles"), and gRPC clients that are
+ * closed when the command ends (their options are in ./remote-options.ts).
  */
-import * as grpc from '@grpc/grpc-js';
+import * as fs from 'node:fs';
 import {
   migTaskClient,
   nodeClient,
   type MigTaskClient,
   type NodeControlClient,
-  CHANNEL_OPTIONS,
+  openClient,
   wire,
+  InvalidArgumentError,
   resolveMiddleware,
   resolveNode,
   resolveTestbed,
@@ -29,9 +30,34 @@ export class Remote {
   readonly clusterFile: string;
   private config: ClusterConfig | undefined;
   private readonly clients: { close(): void }[] = [];
+  /** Settles once this process has the cluster's TLS identity (at once for a cluster without tls:). */
+  private readonly secured: Promise<void>;
 
   constructor(flags: ClusterFlags) {
     this.clusterFile = clusterFile(flags.cluster);
+    this.secured = this.secure(flags.token);
+    // Awaited by every client; a command that makes none must not see it as unhandled.
+    this.secured.catch(() => {});
+  }
+
+  /**
+   * A cluster file with a tls:, roles: or tokens: section is loaded before the
+   * first client is made, for its certificates; any other needs no loading here.
+   */
+  private async secure(token: string | undefined): Promise<void> {
+    let text = '';
+    try {
+      text = fs.readFileSync(this.clusterFile, 'utf8');
+    } catch {
+      // Unreadable: resolution reports it when a name needs the file; addresses need nothing.
+    }
+    if (!/^(tls|roles|tokens):/m.test(text)) {
+      if (token) throw new InvalidArgumentError(`--token: ${this.clusterFile} has no tls: section, and a token is sent only over TLS`);
+      return;
+    }
+    const { applySecurity, loadCluster } = await import('../config/index.ts');
+    this.config ??= loadCluster(this.clusterFile);
+    applySecurity(this.config, 'client', token);
   }
 
   /**
@@ -40,6 +66,7 @@ export class Remote {
    * YAML parser and the schema checker) is loaded only when the resolver asks.
    */
   private async resolve(resolver: (cluster: () => ClusterConfig) => string): Promise<string> {
+    await this.secured;
     if (!this.config) {
       try {
         return resolver(() => {
@@ -70,7 +97,7 @@ export class Remote {
   /** The middleware: --middleware HOST:PORT, else the registry, else a fixed port in the cluster file. */
   async middleware(ref: string | undefined): Promise<MiddlewareClient> {
     const address = await this.resolve((cluster) => resolveMiddleware(ref, this.clusterFile, cluster));
-    const c = new (wire().Middleware)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    const c = openClient(wire().Middleware, address);
     this.clients.push(c);
     return c;
   }
@@ -83,8 +110,9 @@ export class Remote {
   }
 
   /** The Testbed service of `cluster up`: --testbed HOST:PORT, else the registry. */
-  testbed(ref: string | undefined): TestbedClient {
-    const c = new (wire().Testbed)(resolveTestbed(ref, this.clusterFile), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  async testbed(ref: string | undefined): Promise<TestbedClient> {
+    await this.secured;
+    const c = openClient(wire().Testbed, resolveTestbed(ref, this.clusterFile));
     this.clients.push(c);
     return c;
   }

@@ -6,9 +6,10 @@
 import * as grpc from '@grpc/grpc-js';
 import type { MigTaskClient } from '../generated/migvisor/v1/MigTask.ts';
 import type { NodeControlClient } from '../generated/migvisor/v1/NodeControl.ts';
-import { dialAddress } from './dial-routes.ts';
-import { fromServiceError } from './grpc-errors.ts';
-import { CHANNEL_OPTIONS, wire } from './wire.ts';
+import { Code, MigvisorError } from './errors.ts';
+import { fromServiceError, isServiceError } from './grpc-errors.ts';
+import { openClient, probeTls } from './tls.ts';
+import { wire } from './wire.ts';
 
 export type { MigTaskClient, NodeControlClient };
 
@@ -22,12 +23,12 @@ export function deadline(ms: number): grpc.Deadline {
 
 /** A client of the MigTask command channel at `address` (host:port), through this process's route to it. */
 export function migTaskClient(address: string): MigTaskClient {
-  return new (wire().MigTask)(dialAddress(address), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  return openClient(wire().MigTask, address);
 }
 
 /** A client of a node's NodeControl service at `address` (host:port), through this process's route to it. */
 export function nodeClient(address: string): NodeControlClient {
-  return new (wire().NodeControl)(dialAddress(address), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+  return openClient(wire().NodeControl, address);
 }
 
 /**
@@ -48,7 +49,7 @@ export function unary<Req, Res>(
 ): Promise<Res> {
   return new Promise<Res>((resolve, reject) => {
     (method as unknown as WithOptions<Req, Res>).call(self, req, metadata, { deadline: deadline(ms) }, (err, res) => {
-      if (err) reject(fromServiceError(err, what));
+      if (err) explained(err, what, self).then(reject, reject);
       else resolve(res!);
     });
   });
@@ -111,7 +112,10 @@ export async function clientStream<Req, Res>(
   const reply = new Promise<Res>((resolve, reject) => {
     call = (method as unknown as StreamWithOptions<Req, Res>).call(self, metadata, { deadline: deadline(ms) }, (err, res) => {
       // A call cancelled through `signal` fails with the signal's reason.
-      if (err) reject(signal?.aborted ? signal.reason : fromServiceError(err, what));
+      if (err) {
+        if (signal?.aborted) reject(signal.reason);
+        else explained(err, what, self).then(reject, reject);
+      }
       else resolve(res!);
     });
   });
@@ -145,16 +149,37 @@ export async function clientStream<Req, Res>(
   }
 }
 
+/** grpc's words for a connection the server closed before the call could start (a TLS refusal looks so). */
+const CLOSED_EARLY = /Failed to connect|Connection dropped|ECONNRESET|socket hang up/i;
+
+/**
+ * A failed call as an error; a connection the server closed during the
+ * handshake ("Failed to connect", "Connection dropped") is explained by asking
+ * the server's TLS what it makes of this client (tls.ts's probe).
+ */
+async function explained(err: grpc.ServiceError, what: string, self: grpc.Client): Promise<Error> {
+  if (err.code === grpc.status.UNAVAILABLE && CLOSED_EARLY.test(err.details)) {
+    const target = self.getChannel().getTarget().replace(/^dns:(\/\/\/)?/, '');
+    const why = await probeTls(target).catch(() => undefined);
+    if (why) return new MigvisorError(`${what}: TLS: ${why}`, Code.UNAVAILABLE, { cause: err });
+  }
+  return fromServiceError(err, what);
+}
+
 function isCancel(e: unknown): boolean {
   return e instanceof Error && /cancel/i.test(e.message);
 }
 
-/** Iterates a server stream, turning a failed status into a MigvisorError. */
-export async function* serverStream<T>(call: grpc.ClientReadableStream<T>, what: string): AsyncGenerator<T> {
+/**
+ * Iterates a server stream, turning a failed status into a MigvisorError; with
+ * the `client` the call was made on, a refused TLS handshake is explained as
+ * for unary calls.
+ */
+export async function* serverStream<T>(call: grpc.ClientReadableStream<T>, what: string, client?: grpc.Client): AsyncGenerator<T> {
   try {
     for await (const item of call as AsyncIterable<T>) yield item;
   } catch (e: unknown) {
-    throw fromServiceError(e, what);
+    throw client && isServiceError(e) ? await explained(e, what, client) : fromServiceError(e, what);
   } finally {
     call.cancel();
   }

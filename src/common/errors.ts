@@ -22,6 +22,7 @@ export const Code = {
   INTERNAL: 13,
   UNAVAILABLE: 14,
   DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
 } as const;
 /** A gRPC status code. */
 export type Code = (typeof Code)[keyof typeof Code];
@@ -127,4 +128,18 @@ export function fileProblem(e: unknown): string {
 export function describeError(e: unknown): string {
   if (e instanceof Error) return e.message;
   return String(e);
+}
+
+/** A caller's identity lacks the role a method needs (README "TLS and roles"). */
+export class PermissionDeniedError extends MigvisorError {
+  constructor(message: string) {
+    super(message, Code.PERMISSION_DENIED);
+  }
+}
+
+/** A caller could not be identified (an unknown token, no certificate where roles apply). */
+export class UnauthenticatedError extends MigvisorError {
+  constructor(message: string) {
+    super(message, Code.UNAUTHENTICATED);
+  }
 }

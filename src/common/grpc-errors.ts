@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { Code, describeError, MigvisorError } from './errors.ts';
+import { describeTlsFailure } from './tls.ts';
 
 /**
  * Longest status message a server sends, in characters. A longer one (an error
@@ -34,6 +35,8 @@ export function isServiceError(e: unknown): e is grpc.ServiceError {
 
 /** grpc's transport details in plain words ("connection refused", "no such host"). */
 function unreachable(details: string): string {
+  const tls = describeTlsFailure(details);
+  if (tls) return `TLS: ${tls}`;
   const refused = /ECONNREFUSED ([^\s.]+(?:\.[^\s.]+)*:\d+)/.exec(details);
   if (refused) return `unreachable (connection refused at ${refused[1]})`;
   if (/ECONNREFUSED/.test(details)) return 'unreachable (connection refused)';

@@ -1,7 +1,7 @@
 /**
  * What every layer shares: the error hierarchy and its gRPC mapping, the wire
- * contract loaded from proto/, gRPC clients and the service host, task ids, and
- * the registry of where running processes listen.
+ * contract loaded from proto/, gRPC clients and the service host, TLS and roles,
+ * task ids, and the registry of where running processes listen.
  */
 export {
   AlreadyExistsError,
@@ -12,10 +12,12 @@ export {
   InvalidArgumentError,
   MigvisorError,
   NotFoundError,
+  PermissionDeniedError,
   ResourceExhaustedError,
   SourceError,
   SourceErrors,
   InvalidFileError,
+  UnauthenticatedError,
 } from './errors.ts';
 export { boundedDetails, MAX_STATUS_DETAILS, toServiceError } from './grpc-errors.ts';
 export { DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_STREAM_IDLE_MS, inboundStreamLimits, StreamGuard } from './stream-guard.ts';
@@ -31,6 +33,10 @@ export type { Clock, Timer } from './clock.ts';
 export { randomIds, seededIds, taskId } from './ids.ts';
 export type { IdSource } from './ids.ts';
 export { ServiceHost } from './service-host.ts';
+export { certificateNames, channelCredentials, channelOptions, configureTls, describeTlsFailure, openClient, probeTls, serverCredentials, setCallToken, tlsIdentity } from './tls.ts';
+export type { TlsIdentity } from './tls.ts';
+export { authorizeCall, callerIdentity, configureAccess, METHOD_ROLES, ROLES, rolesOf, roleInterceptor } from './roles.ts';
+export type { AccessPolicy, CallerFacts, Role } from './roles.ts';
 export { clientStreamHandler, serverStreamHandler, unaryHandler } from './handlers.ts';
 export type { StreamOut } from './handlers.ts';
 export { bufferedIterable } from './observable-iterable.ts';

@@ -9,14 +9,21 @@ import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
 import { reflectionFiles } from './reflection-files.ts';
 import { tolerantRequests } from './undecodable.ts';
+import { roleInterceptor } from './roles.ts';
+import { serverCredentials } from './tls.ts';
 import { CHANNEL_OPTIONS } from './wire.ts';
 
 /** The standard services every migvisor server serves beside its own. */
 const STANDARD_SERVICES = ['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
 
-/** A gRPC server with health checking and reflection beside the services of `services` (their full names), and an orderly shutdown. */
+/**
+ * A gRPC server with health checking and reflection beside the services of
+ * `services` (their full names), and an orderly shutdown. It binds with this
+ * process's TLS credentials (tls.ts) and every call passes the role check
+ * (roles.ts) before its handler runs.
+ */
 export class ServiceHost {
-  readonly server = new grpc.Server(CHANNEL_OPTIONS);
+  readonly server = new grpc.Server({ ...CHANNEL_OPTIONS, interceptors: [roleInterceptor] });
   private readonly health: HealthImplementation;
   address = '';
 
@@ -39,7 +46,7 @@ export class ServiceHost {
   /** Binds and starts serving; resolves with the bound host:port (port 0 picks one). */
   async listen(address: string): Promise<string> {
     const port = await new Promise<number>((resolve, reject) => {
-      this.server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+      this.server.bindAsync(address, serverCredentials(), (err, p) => (err ? reject(err) : resolve(p)));
     });
     this.status('SERVING');
     this.address = `${address.slice(0, address.lastIndexOf(':'))}:${port}`;

@@ -12,6 +12,7 @@ import { checkHealthMonitors } from './check-hm.ts';
 import { checkLimits } from './check-limits.ts';
 import { checkLinks } from './check-links.ts';
 import { checkNode } from './check-node.ts';
+import { checkSecurity } from './check-security.ts';
 import { checkPartitionDefinition, firstDifference } from './check-partition.ts';
 import { checkRequiredPlans } from './check-plans.ts';
 import { checkPorts } from './check-ports.ts';
@@ -45,6 +46,7 @@ export function checkCluster(cluster: NormalisedCluster, options: CheckOptions =
   checkHealthMonitors(ctx);
   checkPorts(ctx);
   checkRequiredPlans(ctx);
+  checkSecurity(ctx);
   return problems;
 }
 

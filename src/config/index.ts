@@ -1,6 +1,8 @@
 /** The cluster configuration: its model, loading a cluster file, and checking it. */
 export type {
+  AccessDef,
   BootTaskDef,
+  CertKeyDef,
   ClusterConfig,
   Compression,
   CpuDef,
@@ -20,6 +22,7 @@ export type {
   SamplingPortDef,
   SchedulePlanDef,
   ScheduleDef,
+  TlsDef,
   WindowDef,
   WordSize,
 } from './model.ts';
@@ -33,3 +36,5 @@ export { SchemaChecker } from './schema.ts';
 export type { SchemaProblem } from './schema.ts';
 export { formatPath, isWithin, parseYaml, YamlSource } from './source.ts';
 export type { ParsedYaml, Path, Problem } from './source.ts';
+export { accessPolicy, applySecurity, CERT_ENV, certificateName, KEY_ENV, TESTBED_IDENTITY, tlsIdentityFor, TOKEN_ENV } from './security.ts';
+export type { ProcessRole } from './security.ts';

@@ -5,10 +5,10 @@
  * numbers in bytes; `line` fields point back into the YAML for later messages.
  */
 
-import type { Compression, Endian, WordSize } from '../common/index.ts';
+import type { Compression, Endian, Role, WordSize } from '../common/index.ts';
 import type { HmRule, StartPolicy } from './hm-vocabulary.ts';
 
-export type { Compression, Endian, WordSize };
+export type { Compression, Endian, Role, WordSize };
 
 /** Memory access rights of a region. W and X are never both set (W^X). */
 export interface RegionRights {
@@ -175,7 +175,7 @@ export interface NodeDef {
 /** The middleware of the cluster: where it listens and its snapshot store. */
 export interface MiddlewareDef {
   readonly listen: string;
-  /** Store URI: file://PATH (relative to the cluster file's folder) or etcd://HOST:PORT. */
+  /** Store URI: file://PATH (relative to the cluster file's folder), etcd://HOST:PORT or etcds://HOST:PORT (TLS). */
   readonly store: string;
   readonly line: number;
 }
@@ -222,4 +222,39 @@ export interface ClusterConfig {
   readonly middleware: MiddlewareDef | undefined;
   /** The links between endpoints, in file order; pairs not listed are unshaped. */
   readonly links: readonly LinkDef[];
+  /** TLS on every channel (the `tls:` section); absent: plaintext. */
+  readonly tls?: TlsDef | undefined;
+  /** Roles and tokens (the `roles:` and `tokens:` sections); absent: every caller may call everything. */
+  readonly access?: AccessDef | undefined;
+}
+
+/** A certificate and its key (absolute paths of PEM files). */
+export interface CertKeyDef {
+  readonly cert: string;
+  readonly key: string;
+  readonly line: number;
+}
+
+/** The `tls:` section: the CA and a certificate per process (README "TLS and roles"). */
+export interface TlsDef {
+  /** Absolute path of the CA certificate (PEM). */
+  readonly ca: string;
+  /** Node name → its certificate. */
+  readonly nodes: ReadonlyMap<string, CertKeyDef>;
+  readonly middleware?: CertKeyDef | undefined;
+  /** The testbed server of `cluster up`. */
+  readonly testbed?: CertKeyDef | undefined;
+  /** The command-line client's default certificate. */
+  readonly client?: CertKeyDef | undefined;
+  readonly line: number;
+}
+
+/** The `roles:` and `tokens:` sections (README "TLS and roles"). */
+export interface AccessDef {
+  /** Identity → roles, as written (the nodes, `middleware` and `testbed` are added when applied). */
+  readonly roles: ReadonlyMap<string, readonly Role[]>;
+  /** Identity → its token. */
+  readonly tokens: ReadonlyMap<string, string>;
+  /** Line of `roles:` (or of `tokens:` without roles). */
+  readonly line: number;
 }

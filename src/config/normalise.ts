@@ -6,7 +6,9 @@
  */
 import { resolve } from 'node:path';
 import type {
+  AccessDef,
   BootTaskDef,
+  CertKeyDef,
   LinkDef,
   ClusterConfig,
   Compression,
@@ -19,6 +21,8 @@ import type {
   ProviderGrant,
   RegionDef,
   SchedulePlanDef,
+  Role,
+  TlsDef,
   WindowDef,
   WordSize,
 } from './model.ts';
@@ -137,7 +141,13 @@ class Normaliser {
       if (link) links.push(link);
     });
 
-    const config: ClusterConfig = { file: resolve(this.file), dir: this.dir, providers, partitions, nodes, middleware, links };
+    const tls = root['tls'] === undefined ? undefined : this.unit(['tls'], undefined, undefined, (p) => this.tls(record(root['tls']), p));
+    const access =
+      root['roles'] === undefined && root['tokens'] === undefined
+        ? undefined
+        : this.unit(['roles'], undefined, undefined, () => this.unit(['tokens'], undefined, undefined, () => this.access(record(root['roles']), record(root['tokens']))));
+
+    const config: ClusterConfig = { file: resolve(this.file), dir: this.dir, providers, partitions, nodes, middleware, links, tls, access };
     const paths = this.paths;
     const source = this.source;
     const pathOf = (obj: object): Path => paths.get(obj) ?? [];
@@ -379,6 +389,37 @@ class Normaliser {
       },
       path,
     );
+  }
+
+  private certKey(raw: unknown, path: Path): CertKeyDef | undefined {
+    if (raw === undefined) return undefined;
+    const r = record(raw);
+    return this.track({ cert: resolve(this.dir, String(r['cert'])), key: resolve(this.dir, String(r['key'])), line: this.source.line(path) }, path);
+  }
+
+  private tls(raw: Raw, path: Path): TlsDef {
+    const nodes = new Map<string, CertKeyDef>();
+    for (const [name, v] of entries(raw['nodes'])) nodes.set(name, this.certKey(v, [...path, 'nodes', name])!);
+    return this.track(
+      {
+        ca: resolve(this.dir, String(raw['ca'])),
+        nodes,
+        middleware: this.certKey(raw['middleware'], [...path, 'middleware']),
+        testbed: this.certKey(raw['testbed'], [...path, 'testbed']),
+        client: this.certKey(raw['client'], [...path, 'client']),
+        line: this.source.keyLine(path),
+      },
+      path,
+    );
+  }
+
+  private access(roles: Raw, tokens: Raw): AccessDef {
+    const held = new Map<string, readonly Role[]>();
+    for (const [who, v] of Object.entries(roles)) held.set(who, (Array.isArray(v) ? v : [v]).map(String) as Role[]);
+    const byName = new Map<string, string>();
+    for (const [who, v] of Object.entries(tokens)) byName.set(who, String(v));
+    const at: Path = this.data !== null && typeof this.data === 'object' && 'roles' in this.data ? ['roles'] : ['tokens'];
+    return { roles: held, tokens: byName, line: this.source.keyLine(at) };
   }
 
   private middleware(raw: Raw, path: Path): MiddlewareDef {

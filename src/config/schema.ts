@@ -27,7 +27,7 @@ const PHRASE: Readonly<Record<string, string>> = {
   size: 'a size: a non-negative integer or a string such as 4096, 64KiB or 16MiB',
   address: 'an address: a non-negative integer such as 0x100000, or a size string such as 1MiB',
   name: "a name made of letters, digits, '_', '-' and '.'",
-  'store URI': 'file://PATH or etcd://HOST:PORT',
+  'store URI': 'file://PATH, etcd://HOST:PORT or etcds://HOST:PORT',
   bandwidth: 'a bandwidth such as 64kbit, 10Mbit, 1Gbit or 2MiB/s',
   duration: 'a duration: a number of milliseconds, or a string such as 250us, 5ms, 1.5s, 2m',
   probability: 'a probability: a percentage such as 0.5%, or a number from 0 to 1',

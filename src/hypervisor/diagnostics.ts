@@ -4,8 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import * as grpcjs from '@grpc/grpc-js';
-import { CHANNEL_OPTIONS, clientStream, dialAddress, clientStreamHandler, hostPort, optionalInt, unaryHandler, wire, type StreamGuard } from '../common/index.ts';
+import { clientStream, openClient, clientStreamHandler, hostPort, optionalInt, unaryHandler, wire, type StreamGuard } from '../common/index.ts';
 import type { DiagnosticsHandlers } from '../generated/migvisor/v1/Diagnostics.ts';
 import type { DiscardRequest } from '../generated/migvisor/v1/DiscardRequest.ts';
 
@@ -26,7 +25,7 @@ export function diagnosticsHandlers(streams?: StreamGuard): DiagnosticsHandlers 
       const size = optionalInt(r.chunkBytes, 'chunk_bytes', 1024, MAX_STREAM_TO_CHUNK, 256 * 1024);
       // Distinct bytes for every chunk, as a migration sends (within a bounded pool).
       const pool = randomBytes(Math.min(bytes, MAX_POOL));
-      const client = new (wire().Diagnostics)(dialAddress(target), grpcjs.credentials.createInsecure(), CHANNEL_OPTIONS);
+      const client = openClient(wire().Diagnostics, target);
       try {
         function* chunks(): Generator<DiscardRequest> {
           for (let sent = 0, seq = 0; sent < bytes; sent += size, seq++) {

@@ -5,7 +5,7 @@
  * and whether it answers a health check now; and the middleware.
  */
 import * as grpc from '@grpc/grpc-js';
-import { CHANNEL_OPTIONS, deadline, dialAddress, endianToWire, readEndpoints } from '../common/index.ts';
+import { deadline, endianToWire, openClient, readEndpoints } from '../common/index.ts';
 import type { ClusterConfig, NodeDef } from '../config/index.ts';
 import type { ListNodesResponse } from '../generated/migvisor/v1/ListNodesResponse.ts';
 import type { Member } from '../generated/migvisor/v1/Member.ts';
@@ -41,7 +41,7 @@ function memberOf(def: NodeDef, address: string, state: MemberState): Member {
 /** Whether a gRPC server answers at `address` (a health check of the whole server). */
 export function probe(address: string, ms = PROBE_MS): Promise<boolean> {
   return new Promise((resolve) => {
-    const client = new grpc.Client(dialAddress(address), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    const client = openClient(grpc.Client, address);
     const done = (ok: boolean): void => {
       client.close();
       resolve(ok);

@@ -36,6 +36,13 @@ function unavailable(e: unknown, what: string): MigvisorError {
   return new MigvisorError(`etcd ${what}: ${describeError(e)}`, Code.UNAVAILABLE, { cause: e });
 }
 
+/** TLS for the etcd client: the CA etcd's certificate is signed by, and the client's key and certificate. */
+export interface EtcdCredentials {
+  readonly rootCertificate: Buffer;
+  readonly privateKey: Buffer;
+  readonly certChain: Buffer;
+}
+
 /** The snapshot store in etcd (see the file header for its key layout). */
 export class EtcdStore implements SnapshotStore {
   private readonly known = new Set<ChunkHash>();
@@ -52,9 +59,9 @@ export class EtcdStore implements SnapshotStore {
     this.ns = client.namespace('migvisor/');
   }
 
-  /** Connects and loads the names of stored chunks (values stay in etcd). */
-  static async open(hostPort: string, uri = `etcd://${hostPort}`): Promise<EtcdStore> {
-    const client = new Etcd3({ hosts: `http://${hostPort}`, dialTimeout: 3000 });
+  /** Connects (over TLS with `credentials`: the CA, and the client's key and certificate) and loads the names of stored chunks (values stay in etcd). */
+  static async open(hostPort: string, uri = `etcd://${hostPort}`, credentials?: EtcdCredentials): Promise<EtcdStore> {
+    const client = new Etcd3({ hosts: `${credentials ? 'https' : 'http'}://${hostPort}`, dialTimeout: 3000, ...(credentials ? { credentials } : {}) });
     const s = new EtcdStore(client, uri);
     try {
       const keys = await s.ns.getAll().prefix('chunks/').keys();

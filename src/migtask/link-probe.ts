@@ -10,8 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import * as grpc from '@grpc/grpc-js';
-import { CHANNEL_OPTIONS, clientStream, dialAddress, wire } from '../common/index.ts';
+import { clientStream, openClient, wire } from '../common/index.ts';
 import type { DiagnosticsClient } from '../generated/migvisor/v1/Diagnostics.ts';
 import type { DiscardRequest } from '../generated/migvisor/v1/DiscardRequest.ts';
 import { bandwidthOf, median, type LinkProbe } from './prediction-fits.ts';
@@ -42,7 +41,7 @@ export class RemoteDiscard implements DiscardPort {
   private readonly client: DiagnosticsClient;
 
   constructor(readonly address: string) {
-    this.client = new (wire().Diagnostics)(dialAddress(address), grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    this.client = openClient(wire().Diagnostics, address);
   }
 
   async discard(payloads: Iterable<Uint8Array>, ms: number): Promise<number> {

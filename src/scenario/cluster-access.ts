@@ -5,8 +5,7 @@
  * task, list slots, find a task, clear a node or the archive between runs.
  */
 import * as fs from 'node:fs';
-import * as grpc from '@grpc/grpc-js';
-import { CHANNEL_OPTIONS, Code, migTaskClient, MigvisorError, nodeClient, unary, wire, type MigTaskClient, type NodeControlClient } from '../common/index.ts';
+import { Code, migTaskClient, MigvisorError, nodeClient, openClient, unary, wire, type MigTaskClient, type NodeControlClient } from '../common/index.ts';
 import type { MiddlewareClient } from '../generated/migvisor/v1/Middleware.ts';
 import type { SnapshotInfo__Output } from '../generated/migvisor/v1/SnapshotInfo.ts';
 import type { TaskSummary__Output } from '../generated/migvisor/v1/TaskSummary.ts';
@@ -54,7 +53,7 @@ export class ClusterAccess {
     if (!address) throw new MigvisorError('the cluster has no middleware', Code.FAILED_PRECONDITION);
     if (this.mw?.address !== address) {
       this.mw?.client.close();
-      this.mw = { address, client: new (wire().Middleware)(address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS) };
+      this.mw = { address, client: openClient(wire().Middleware, address) };
     }
     return this.mw.client;
   }

@@ -51,7 +51,7 @@ describe('migvisor config check', () => {
       `${file}:7: node n1: region app.stack [0x20000, 0x24000) lies outside its physical memory of 0x10000 bytes`,
       `${file}:12: node n1 lists unknown partition "ghost"`,
       `${file}:16: node n1: window for app [0, 12) overruns the major frame of 10 ticks`,
-      `${file}:18: middleware.store: must be file://PATH or etcd://HOST:PORT`,
+      `${file}:18: middleware.store: must be file://PATH, etcd://HOST:PORT or etcds://HOST:PORT`,
     ]);
     expect(run.status).to.equal(2);
   });

@@ -249,7 +249,7 @@ describe('cluster config loading', () => {
 
     it('refuses a middleware store that is neither file:// nor etcd://', () => {
       const text = `${VALID}middleware: { store: 's3://bucket' }\n`;
-      expect(problems(text)).to.deep.equal(['c.yaml:19: middleware.store: must be file://PATH or etcd://HOST:PORT']);
+      expect(problems(text)).to.deep.equal(['c.yaml:19: middleware.store: must be file://PATH, etcd://HOST:PORT or etcds://HOST:PORT']);
     });
 
     it('refuses sizes the model cannot hold', () => {

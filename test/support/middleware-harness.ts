@@ -15,6 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -357,8 +358,33 @@ export interface EtcdServer {
   stop(): Promise<void>;
 }
 
+/** PEM files etcd serves TLS with and checks its clients' certificates against. */
+export interface EtcdTls {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+/** /health over TLS with a client certificate (fetch cannot present one). */
+function etcdHealthyTls(endpoint: string, tls: EtcdTls): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = https.get(
+      `https://${endpoint}/health`,
+      { ca: fs.readFileSync(tls.ca), cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key), timeout: 1000 },
+      (res) => {
+        let body = '';
+        res.on('data', (d: Buffer) => (body += String(d)));
+        res.on('end', () => resolve(res.statusCode === 200 && body.includes('"health":"true"')));
+      },
+    );
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
 /** Asks etcd's /health (bounded); true when it answers healthy. */
-async function etcdHealthy(endpoint: string): Promise<boolean> {
+async function etcdHealthy(endpoint: string, tls?: EtcdTls): Promise<boolean> {
+  if (tls) return etcdHealthyTls(endpoint, tls);
   const ctl = new AbortController();
   const timer = setTimeout(() => ctl.abort(), 1000);
   try {
@@ -377,12 +403,12 @@ async function etcdHealthy(endpoint: string): Promise<boolean> {
  * folder and waits (bounded) until it answers. Tries again on other ports if the
  * chosen ones were taken in the meantime.
  */
-export async function startEtcd(bin: string, timeoutMs = 20_000): Promise<EtcdServer> {
+export async function startEtcd(bin: string, timeoutMs = 20_000, tls?: EtcdTls): Promise<EtcdServer> {
   let lastError = '';
   for (let attempt = 0; attempt < 3; attempt++) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'migvisor-etcd-'));
     const [cport, pport] = [await freePort(), await freePort()];
-    const client = `http://127.0.0.1:${cport}`;
+    const client = `${tls ? 'https' : 'http'}://127.0.0.1:${cport}`;
     const peer = `http://127.0.0.1:${pport}`;
     const child = spawn(
       bin,
@@ -395,6 +421,7 @@ export async function startEtcd(bin: string, timeoutMs = 20_000): Promise<EtcdSe
         '--initial-advertise-peer-urls', peer,
         '--initial-cluster', `t=${peer}`,
         '--log-level', 'error',
+        ...(tls ? ['--cert-file', tls.cert, '--key-file', tls.key, '--trusted-ca-file', tls.ca, '--client-cert-auth'] : []),
       ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
@@ -409,7 +436,7 @@ export async function startEtcd(bin: string, timeoutMs = 20_000): Promise<EtcdSe
     };
     const end = Date.now() + timeoutMs;
     while (Date.now() < end && child.exitCode === null && child.signalCode === null) {
-      if (await etcdHealthy(endpoint)) return { endpoint, child, dataDir, stop };
+      if (await etcdHealthy(endpoint, tls)) return { endpoint, child, dataDir, stop };
       await sleep(100);
     }
     lastError = child.exitCode !== null ? `exited ${child.exitCode}: ${stderr.slice(-3).join(' | ')}` : `no healthy answer within ${timeoutMs} ms`;

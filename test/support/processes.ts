@@ -222,9 +222,15 @@ export interface RunningCli {
   waitForLine(pred: (line: string) => boolean, timeoutMs?: number): Promise<string>;
 }
 
+/** Options of a CLI run: its time limit, and environment variables to add (MIGVISOR_TLS_CERT...). */
+export interface CliOptions {
+  readonly timeoutMs?: number;
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /** Starts `migvisor ARGS...` without waiting for it (a migration in progress, a watch). */
-export function spawnCli(args: readonly string[], options: { timeoutMs?: number } = {}): RunningCli {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnCli(args: readonly string[], options: CliOptions = {}): RunningCli {
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...(options.env ? { env: { ...process.env, ...options.env } } : {}) });
   children.add(child);
   child.once('exit', () => children.delete(child));
   const lines: string[] = [];
@@ -265,19 +271,19 @@ export function spawnCli(args: readonly string[], options: { timeoutMs?: number 
 }
 
 /** Runs `migvisor ARGS...` to the end (killed after `timeoutMs`). */
-export function runCli(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(args: readonly string[], options: CliOptions = {}): Promise<CliResult> {
   return spawnCli(args, options).result;
 }
 
 /** Runs a command that must succeed and returns its stdout. */
-export async function cliOk(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<string> {
+export async function cliOk(args: readonly string[], options: CliOptions = {}): Promise<string> {
   const r = await runCli(args, options);
   if (r.code !== 0) throw new Error(`migvisor ${args.join(' ')} exited ${r.code ?? r.signal}: ${r.stderr.trim()}`);
   return r.stdout;
 }
 
 /** Runs a `--json` command that must succeed and parses its output. */
-export async function cliJson<T>(args: readonly string[], options: { timeoutMs?: number } = {}): Promise<T> {
+export async function cliJson<T>(args: readonly string[], options: CliOptions = {}): Promise<T> {
   return JSON.parse(await cliOk([...args, '--json'], options)) as T;
 }
 

@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { writeEndpoints, type Endpoints } from '../../common/index.ts';
+import { applySecurity, loadCluster } from '../../config/index.ts';
 import { LiveCluster, Testbed, TestbedServer } from '../../testbed/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import type { UpFlags } from './cluster.ts';
@@ -15,6 +16,8 @@ import type { UpFlags } from './cluster.ts';
 /** Starts the cluster of `fileArg` (default: see {@link clusterFile}) and supervises it until SIGINT/SIGTERM. */
 export async function up(fileArg: string | undefined, flags: UpFlags): Promise<number> {
   const file = clusterFile(fileArg);
+  // The testbed serves links and faults and resets tasks: it has its own certificate and holds operator.
+  applySecurity(loadCluster(file), 'testbed');
   let stopping = false;
   const cluster = await LiveCluster.start({
     file,

@@ -23,7 +23,7 @@ export function save(task: string, file: string, flags: SaveFlags): Promise<void
     const bar = progressBar(`save ${task}`);
     const call = c.Save({ taskId: task, compression: COMPRESSION_WIRE.toWire(flags.compress), leaveRunning: flags.leaveRunning ?? false });
     async function* verified(): AsyncGenerator<RawChunk> {
-      for await (const wire of serverStream(call, `save ${task} on ${flags.node}`)) {
+      for await (const wire of serverStream(call, `save ${task} on ${flags.node}`, c)) {
         const chunk = rawChunk(wire.chunk);
         const v = verifier.accept(chunk);
         if (v.kind === 'header') {

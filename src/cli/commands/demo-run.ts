@@ -9,10 +9,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
 import Table from 'cli-table3';
 import {
-  CHANNEL_OPTIONS,
+  openClient,
   clientStream,
   describeError,
   MIGRATION_MODE_WIRE,
@@ -106,7 +105,7 @@ export async function demo(json: boolean): Promise<number> {
     fs.rmSync(store, { recursive: true, force: true });
     const mw = await startChild('middleware', ['middleware', 'start', file, '--store', `file://${store}`]);
     children.push(mw);
-    const archive = new (wire().Middleware)(mw.address, grpc.credentials.createInsecure(), CHANNEL_OPTIONS);
+    const archive = openClient(wire().Middleware, mw.address);
     say(`snapshot park ${task} from field-b (the node StopAndTransfers it into the archive)`);
     const first = await park(archive, addr['field-b']!, task, 'demo');
     process.stdout.write(`   parked as ${first.id}: ${first.storedPages} page(s), ${first.newBytes} new bytes; where: ${await where(archive, task)}\n`);

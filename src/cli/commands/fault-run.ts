@@ -16,7 +16,7 @@ function processOf(flags: FaultFlags): string {
 
 function inject(flags: FaultFlags, request: InjectFaultRequest): Promise<void> {
   return withRemote(flags, async (r) => {
-    const c = r.testbed(flags.testbed);
+    const c = await r.testbed(flags.testbed);
     const res = await unary(c.InjectFault, c, request, 'InjectFault', 60_000);
     if (flags.json) printMessage('InjectFaultResponse', res);
     else process.stdout.write(`${res.detail}\n`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerAsmCommand } from './asm.ts';
+import { registerCertsCommands } from './certs.ts';
 import { registerClusterCommands } from './cluster.ts';
 import { registerConfigCommands } from './config.ts';
 import { registerContainerCommands } from './containers.ts';
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerLinkCommands(program);
   registerFaultCommands(program);
   registerScenarioCommands(program);
+  registerCertsCommands(program);
 }

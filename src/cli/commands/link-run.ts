@@ -50,7 +50,7 @@ function linkLine(l: Link__Output): string {
 /** `link show`. */
 export function show(flags: TestbedFlags): Promise<void> {
   return withRemote(flags, async (r) => {
-    const c = r.testbed(flags.testbed);
+    const c = await r.testbed(flags.testbed);
     const res = await unary(c.ListLinks, c, {}, 'ListLinks');
     if (flags.json) printMessage('ListLinksResponse', res);
     else process.stdout.write(`${linkTable(res.links)}\n`);
@@ -70,7 +70,7 @@ export function set(a: string, b: string, flags: LinkSetFlags): Promise<void> {
     ...(flags.lossMode ? { lossMode: flags.lossMode === 'drop' ? 'LOSS_MODE_DROP' : 'LOSS_MODE_STALL' } : {}),
   };
   return withRemote(flags, async (r) => {
-    const c = r.testbed(flags.testbed);
+    const c = await r.testbed(flags.testbed);
     const res = await unary(c.SetLink, c, req, `SetLink ${a} ${b}`);
     if (flags.json) printMessage('SetLinkResponse', res);
     else process.stdout.write(`${linkLine(res.link!)}\n`);
@@ -80,7 +80,7 @@ export function set(a: string, b: string, flags: LinkSetFlags): Promise<void> {
 /** `link cut A B` (and `fault cut`). */
 export function cut(a: string, b: string, flags: LinkCutFlags): Promise<void> {
   return withRemote(flags, async (r) => {
-    const c = r.testbed(flags.testbed);
+    const c = await r.testbed(flags.testbed);
     const req = { a, b, mode: flags.mode === 'blackhole' ? 'CUT_MODE_BLACKHOLE' : 'CUT_MODE_RESET', forMs: wholeMs(flags.for ?? 0) } as const;
     const res = await unary(c.CutLink, c, req, `CutLink ${a} ${b}`);
     if (flags.json) printMessage('CutLinkResponse', res);
@@ -91,7 +91,7 @@ export function cut(a: string, b: string, flags: LinkCutFlags): Promise<void> {
 /** `link heal A B` (and `fault heal`). */
 export function heal(a: string, b: string, flags: TestbedFlags): Promise<void> {
   return withRemote(flags, async (r) => {
-    const c = r.testbed(flags.testbed);
+    const c = await r.testbed(flags.testbed);
     const res = await unary(c.HealLink, c, { a, b }, `HealLink ${a} ${b}`);
     if (flags.json) printMessage('HealLinkResponse', res);
     else process.stdout.write(`${linkLine(res.link!)}\n`);

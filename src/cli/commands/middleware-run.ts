@@ -4,7 +4,7 @@
  * `{"middleware","address","store","pid"}` once it serves.
  */
 import { loadDialRoutes, recordMiddleware } from '../../common/index.ts';
-import { loadCluster } from '../../config/index.ts';
+import { applySecurity, loadCluster } from '../../config/index.ts';
 import { ClusterMembership } from '../../hypervisor/index.ts';
 import { MiddlewareServer, NodeBook, openStore } from '../../middleware/index.ts';
 import { clusterFile } from '../cluster-file.ts';
@@ -18,6 +18,7 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   const f = clusterFile(file);
   const cluster = loadCluster(f);
   if (flags.routes) loadDialRoutes(flags.routes);
+  applySecurity(cluster, 'middleware');
   const uri = flags.store ?? cluster.middleware?.store ?? 'file://../var/store';
   const store = await openStore(uri, cluster.dir);
   const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f), { streams: streamLimits(flags) });

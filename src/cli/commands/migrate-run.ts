@@ -75,7 +75,7 @@ async function move(r: Remote, task: string, flags: MigrateFlags): Promise<void>
       ...(flags.deadlineMs !== undefined ? { deadlineMs: flags.deadlineMs } : {}),
       ...(flags.predict ? { predict: true } : {}),
     });
-    for await (const m of serverStream(call, `migrate ${task}`)) {
+    for await (const m of serverStream(call, `migrate ${task}`, c)) {
       if (m.progress) bar.update(m.progress.pagesSent, m.progress.pagesTotal, words(m.progress.phase, 'MIGRATION_PHASE_'));
       if (m.stats) last = m;
     }

@@ -7,7 +7,7 @@
 import { asyncScheduler, config as rxjsConfig } from 'rxjs';
 import { NotFoundError, forgetNode, loadDialRoutes, recordNode, resolveNode } from '../../common/index.ts';
 import { ClusterMembership, formatEvent, Node, NodeServer } from '../../hypervisor/index.ts';
-import { loadCluster } from '../../config/index.ts';
+import { applySecurity, loadCluster } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import { logUnhandled } from '../run-command.ts';
 import type { NodeStartFlags } from './node.ts';
@@ -28,6 +28,7 @@ export async function startNode(fileArg: string | undefined, flags: NodeStartFla
   const def = cluster.nodes.find((n) => n.name === flags.node);
   if (!def) throw new NotFoundError('node', flags.node, `in ${file} (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
   if (flags.routes) loadDialRoutes(flags.routes);
+  applySecurity(cluster, { node: def.name });
   const node = new Node(def, cluster);
   // Sampling port messages reach the destinations' nodes wherever they run now.
   node.ports.connect((peer) => resolveNode(peer, file, () => cluster));

@@ -5,7 +5,7 @@
  * when every expectation of every run holds, 1 otherwise. Ctrl-C stops the run
  * in progress, stops the cluster and cleans up.
  */
-import { formatDuration } from '../../config/index.ts';
+import { applySecurity, formatDuration } from '../../config/index.ts';
 import { loadScenario, runCampaign, summaryTable, writeReports, type ScenarioReport, type StepRecord } from '../../scenario/index.ts';
 import { printJson, Exit } from '../run-command.ts';
 import type { ScenarioRunFlags } from './scenario.ts';
@@ -27,6 +27,8 @@ export async function run(file: string, flags: ScenarioRunFlags): Promise<number
     return Exit.FAILURE;
   }
   const scenario = { ...loaded, runs };
+  // The campaign acts as the testbed of its cluster (README "TLS and roles"): its certificate, and the operator role.
+  applySecurity(loaded.cluster, 'testbed');
   const stop = new AbortController();
   let interrupted = false;
   const onSignal = (): void => {

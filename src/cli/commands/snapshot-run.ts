@@ -52,7 +52,7 @@ export function park(task: string, flags: ParkFlags): Promise<void> {
     let done: ParkResponse__Output | undefined;
     try {
       const request = { taskId: task, node: await r.address(flags.node), labels: flags.label, ...(flags.compress !== 'auto' ? { compression: COMPRESSION_WIRE.toWire(flags.compress) } : {}) };
-      for await (const p of serverStream(c.Park(request), `park ${task}`)) {
+      for await (const p of serverStream(c.Park(request), `park ${task}`, c)) {
         bar.update(Number(p.pagesDone), Number(p.pagesTotal), words(p.phase, 'MIGRATION_PHASE_'));
         if (p.snapshot) done = p;
       }
@@ -72,7 +72,7 @@ export function restore(id: string, flags: RestoreFlags): Promise<void> {
     const bar = progressBar(`restore ${id}`);
     let done: RestoreResponse__Output | undefined;
     try {
-      for await (const p of serverStream(c.Restore({ snapshotId: id, node: await r.address(flags.node), asCopy: flags.asCopy ?? false }), `restore ${id}`)) {
+      for await (const p of serverStream(c.Restore({ snapshotId: id, node: await r.address(flags.node), asCopy: flags.asCopy ?? false }), `restore ${id}`, c)) {
         bar.update(Number(p.pagesDone), Number(p.pagesTotal), words(p.phase, 'MIGRATION_PHASE_'));
         if (p.taskId) done = p;
       }
@@ -156,7 +156,7 @@ export function move(task: string, flags: MoveFlags): Promise<void> {
     const c = await r.middleware(flags.middleware);
     let last: MoveResponse__Output | undefined;
     const req = { taskId: task, to: await r.address(flags.to), from: flags.from ? await r.address(flags.from) : '', mode: MIGRATION_MODE_WIRE.toWire(flags.mode) };
-    for await (const m of serverStream(c.Move(req), `move ${task}`)) if (m.stats) last = m;
+    for await (const m of serverStream(c.Move(req), `move ${task}`, c)) if (m.stats) last = m;
     if (!last?.stats) throw new MigvisorError(`move of ${task} ended without statistics`);
     if (flags.json) printMessage('MoveResponse', last);
     else process.stdout.write(`moved ${task} to ${flags.to}\n${statsTable(last.stats)}\n`);
@@ -168,7 +168,7 @@ export function evacuate(node: string, flags: EvacuateFlags): Promise<number> {
   return withRemote(flags, async (r) => {
     const c = await r.middleware(flags.middleware);
     const events: EvacuateResponse__Output[] = [];
-    for await (const e of serverStream(c.Evacuate({ node: await r.address(node), mode: MIGRATION_MODE_WIRE.toWire(flags.mode) }), `evacuate ${node}`)) {
+    for await (const e of serverStream(c.Evacuate({ node: await r.address(node), mode: MIGRATION_MODE_WIRE.toWire(flags.mode) }), `evacuate ${node}`, c)) {
       events.push(e);
       if (!flags.json) process.stdout.write(`${e.taskId}: ${words(e.status, 'EVACUATE_STATUS_')}${e.to ? ` to ${e.to}` : ''} (${e.detail})\n`);
     }

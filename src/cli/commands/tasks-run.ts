@@ -125,7 +125,7 @@ export function watch(flags: WatchFlags): Promise<void> {
     const stop = (): void => call.cancel();
     process.once('SIGINT', stop);
     try {
-      for await (const m of serverStream(call, `watch ${flags.node}`)) {
+      for await (const m of serverStream(call, `watch ${flags.node}`, c)) {
         const e = m.event;
         if (!e) continue;
         if (flags.json) printMessageLine('WatchResponse', m);
