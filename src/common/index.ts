@@ -1,7 +1,7 @@
 /**
  * What every layer shares: the error hierarchy and its gRPC mapping, the wire
- * contract loaded from proto/, gRPC clients and the service host, task ids, and
- * the registry of where running processes listen.
+ * contract loaded from proto/, gRPC clients and the service host, task ids, the
+ * registry of where running processes listen, and the servers' log and metrics.
  */
 export {
   AlreadyExistsError,
@@ -28,8 +28,12 @@ export type { Clock, Timer } from './clock.ts';
 export { randomIds, seededIds, taskId } from './ids.ts';
 export type { IdSource } from './ids.ts';
 export { ServiceHost } from './service-host.ts';
-export { clientStreamHandler, serverStreamHandler, unaryHandler } from './handlers.ts';
-export type { StreamOut } from './handlers.ts';
+export { clientStreamHandler, observeCalls, serverStreamHandler, unaryHandler } from './handlers.ts';
+export type { CallObserver, StreamOut } from './handlers.ts';
+export { createLogger, isPretty, log, LOG_FORMATS, LOG_LEVELS, logUnhandledRejections, prettyLine, setProcessLogger } from './log.ts';
+export type { LogFormat, Logger, LogLevel, LogOptions } from './log.ts';
+export { counter, createRegistry, gauge, histogram, registerGrpcMetrics, SECONDS_BUCKETS, serveMetrics } from './metrics.ts';
+export type { Counter, Gauge, Histogram, MetricsServer, Registry } from './metrics.ts';
 export { bufferedIterable } from './observable-iterable.ts';
 export { CHANNEL_OPTIONS, messageType, wire } from './wire.ts';
 export {
