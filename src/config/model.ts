@@ -119,6 +119,8 @@ export interface NodeDef {
   readonly name: string;
   /** host:port; port 0 picks a free one. */
   readonly listen: string;
+  /** host:port of its Prometheus `/metrics` endpoint; absent: none (unless `--metrics` or `cluster up`). */
+  readonly metrics?: string;
   readonly cpu: CpuDef;
   /** Physical memory in bytes. */
   readonly memory: number;
@@ -138,6 +140,8 @@ export interface NodeDef {
 /** The middleware of the cluster: where it listens and its snapshot store. */
 export interface MiddlewareDef {
   readonly listen: string;
+  /** host:port of its Prometheus `/metrics` endpoint; absent: none (unless `--metrics` or `cluster up`). */
+  readonly metrics?: string;
   /** Store URI: file://PATH (relative to the cluster file's folder) or etcd://HOST:PORT. */
   readonly store: string;
   readonly line: number;
