@@ -22,6 +22,8 @@ type Entry = { readonly task: MigTask; readonly traveler: MigTraveler; readonly 
 export class TravelerRunner {
   private readonly queues = new Map<string, RunQueue<Entry>>();
   private readonly entries = new Map<MigTraveler, Entry>();
+  /** Instructions executed on this node since it was made (monotonic). */
+  executed = 0;
 
   constructor(
     private readonly node: Node,
@@ -99,6 +101,7 @@ export class TravelerRunner {
     while (used < budget && t.status === 'ready' && t.yieldedAt !== this.node.tick && !task.paused && mayRunIn(mode, t)) {
       const n = run(t.cpu, task.cache, budget - used);
       t.instructions += n;
+      this.executed += n;
       used += n;
       if (t.cpu.fault !== undefined) {
         const f = t.cpu.fault;
@@ -130,6 +133,7 @@ export class TravelerRunner {
       // arrives, or the fault is reported at it. Either way it did not execute.
       t.cpu.pc -= 4;
       t.instructions -= 1;
+      this.executed -= 1;
       if (e instanceof MemoryFault && e.kind === 'not-present') this.onPageFault(task, t, e);
       else this.fault(task, t, e);
     }
