@@ -6,6 +6,8 @@
  * store counters; and every process logs JSON lines with its node, the task and
  * the migration id, pretty on a terminal (`--log-format pretty`).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { expect } from 'chai';
 import { clusterUp, type ClusterUp } from '../support/cluster-up.ts';
 import { cleanup, cliJson, poll, ps, runCli, spawnCli } from '../support/processes.ts';
@@ -140,21 +142,29 @@ describe('operating a cluster: metrics and logs', function () {
     expect(records.filter((x) => x['event'] === 'console')).to.deep.equal([]);
   });
 
-  it('node start logs pretty lines with --log-format pretty, console lines with --log-level debug', async function () {
+  it('node start serves the metrics key of its node, and logs pretty lines with --log-format pretty, console lines with --log-level debug', async function () {
     this.timeout(20_000);
-    const node = spawnCli(['node', 'start', up.file, '--node', 'field-a', '--listen', '127.0.0.1:0', '--log-format', 'pretty', '--log-level', 'debug']);
-    await node.waitForLine((l) => l.includes('"address"'), 15_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The cluster file's metrics key, without --metrics.
+    const file = path.join(path.dirname(up.file), 'with-metrics.yaml');
+    fs.writeFileSync(file, fs.readFileSync(up.file, 'utf8').replace('  - name: field-a\n', '  - name: field-a\n    metrics: 127.0.0.1:0\n'));
+    const node = spawnCli(['node', 'start', file, '--node', 'field-a', '--listen', '127.0.0.1:0', '--log-format', 'pretty', '--log-level', 'debug']);
+    const ready = JSON.parse(await node.waitForLine((l) => l.includes('"address"'), 15_000)) as { metrics?: string };
+    expect(ready.metrics).to.match(/^127\.0\.0\.1:\d+$/);
+    const s = await scrape(ready.metrics!);
+    expect(value(s, 'migvisor_tasks', { state: 'MigSource' })).to.equal(1);
+    await poll('a console line', async () => value(await scrape(ready.metrics!), 'migvisor_node_events_total', { kind: 'console' }) > 0, 10_000, 100);
     node.child.kill('SIGTERM');
     const r = await node.result;
     const lines = r.stderr.split('\n').filter((l) => l.length > 0);
-    expect(lines.find((l) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: serving at 127\.0\.0\.1:\d+ \{.*"node":"field-a"/.test(l)), r.stderr).to.not.equal(undefined);
+    expect(lines.find((l) => /^\[\d\d:\d\d:\d\d\.\d{3}\] INFO: serving at 127\.0\.0\.1:\d+, metrics at http:\/\/127\.0\.0\.1:\d+\/metrics \{.*"node":"field-a"/.test(l)), r.stderr).to.not.equal(undefined);
     expect(lines.find((l) => /^\[[\d:.]+\] DEBUG: counter \d+ \{.*"event":"console"/.test(l)), r.stderr).to.not.equal(undefined);
     expect(lines.filter((l) => l.startsWith('{'))).to.deep.equal([]);
   });
 
-  it('refuses an unknown --log-level in one line', async () => {
+  it('refuses an unknown --log-level and a malformed --metrics in one line each', async () => {
     const r = await runCli(['node', 'start', up.file, '--node', 'field-a', '--log-level', 'loud']);
     expect([r.code, r.stderr]).to.deep.equal([1, 'migvisor: --log-level must be trace, debug, info, warn, error, fatal or silent, got loud\n']);
+    const m = await runCli(['middleware', 'start', up.file, '--metrics', 'localhost']);
+    expect([m.code, m.stderr]).to.deep.equal([1, 'migvisor: --metrics must be HOST:PORT with a port from 0 to 65535, got "localhost"\n']);
   });
 });

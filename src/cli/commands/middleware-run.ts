@@ -4,7 +4,7 @@
  * `{"middleware","address","store","pid"}` (with `"metrics"` when it serves them)
  * once it serves; logs through the structured log on stderr.
  */
-import { createLogger, createRegistry, loadDialRoutes, logUnhandledRejections, recordMiddleware, registerGrpcMetrics, serveMetrics, setProcessLogger } from '../../common/index.ts';
+import { createLogger, createRegistry, loadDialRoutes, logUnhandledRejections, recordMiddleware, registerGrpcMetrics, serveMetrics, setProcessLogger, type MetricsServer } from '../../common/index.ts';
 import { loadCluster } from '../../config/index.ts';
 import { ClusterMembership } from '../../hypervisor/index.ts';
 import { logArchive, MiddlewareServer, NodeBook, openStore, registerMiddlewareMetrics } from '../../middleware/index.ts';
@@ -19,15 +19,18 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   const f = clusterFile(file);
   const cluster = loadCluster(f);
   if (flags.routes) loadDialRoutes(flags.routes);
+  // prom-client is loaded only by a middleware that serves metrics; the endpoint comes first, before the store opens.
+  const metricsAt = flags.metrics ?? cluster.middleware?.metrics;
+  const registry = metricsAt ? createRegistry() : undefined;
+  const metrics: MetricsServer | undefined = registry && metricsAt ? await serveMetrics(registry, metricsAt) : undefined;
   const uri = flags.store ?? cluster.middleware?.store ?? 'file://../var/store';
   const store = await openStore(uri, cluster.dir);
   const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f));
   logArchive(server, logger);
-  const registry = createRegistry();
-  registerGrpcMetrics(registry);
-  registerMiddlewareMetrics(server, registry);
-  const metricsAt = flags.metrics ?? cluster.middleware?.metrics;
-  const metrics = metricsAt ? await serveMetrics(registry, metricsAt) : undefined;
+  if (registry) {
+    registerGrpcMetrics(registry);
+    registerMiddlewareMetrics(server, registry);
+  }
   const address = await server.listen(flags.listen ?? cluster.middleware?.listen ?? '127.0.0.1:0');
   recordMiddleware(f, address);
   logger.info({ address, store: store.uri, ...(metrics ? { metrics: metrics.address } : {}) }, `serving at ${address}, store ${store.uri}${metrics ? `, metrics at http://${metrics.address}/metrics` : ''}`);

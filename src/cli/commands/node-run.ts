@@ -7,7 +7,7 @@
  * SIGINT/SIGTERM (and, when started by `cluster up`, when its parent goes away).
  */
 import { asyncScheduler } from 'rxjs';
-import { createLogger, createRegistry, forgetNode, loadDialRoutes, logUnhandledRejections, NotFoundError, recordNode, registerGrpcMetrics, serveMetrics, setProcessLogger } from '../../common/index.ts';
+import { createLogger, createRegistry, forgetNode, loadDialRoutes, logUnhandledRejections, NotFoundError, recordNode, registerGrpcMetrics, serveMetrics, setProcessLogger, type MetricsServer } from '../../common/index.ts';
 import { ClusterMembership, logNode, Node, NodeServer, registerNodeMetrics } from '../../hypervisor/index.ts';
 import { loadCluster } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
@@ -28,11 +28,15 @@ export async function startNode(fileArg: string | undefined, flags: NodeStartFla
   if (flags.routes) loadDialRoutes(flags.routes);
   const node = new Node(def, cluster);
   logNode(node, logger);
-  const registry = createRegistry();
-  registerGrpcMetrics(registry);
-  registerNodeMetrics(node, registry);
+  // prom-client is loaded only by a node that serves metrics.
   const metricsAt = flags.metrics ?? def.metrics;
-  const metrics = metricsAt ? await serveMetrics(registry, metricsAt) : undefined;
+  let metrics: MetricsServer | undefined;
+  if (metricsAt) {
+    const registry = createRegistry();
+    registerGrpcMetrics(registry);
+    registerNodeMetrics(node, registry);
+    metrics = await serveMetrics(registry, metricsAt);
+  }
   const server = new NodeServer(node, new ClusterMembership(cluster, file));
   const address = await server.listen(flags.listen ?? def.listen);
   if (flags.boot) node.boot();
