@@ -33,6 +33,11 @@ export interface Scrape {
   readonly families: readonly Family[];
 }
 
+/** An exposition read without HTTP (a registry's text, in-process specs). */
+export function exposition(text: string): Scrape {
+  return { status: 200, contentType: '', text, families: parse(text) };
+}
+
 /** GET http://ADDRESS/PATH and parse the body as the Prometheus text format. */
 export async function scrape(address: string, path = '/metrics'): Promise<Scrape> {
   const res = await fetch(`http://${address}${path}`, { signal: AbortSignal.timeout(10_000) });
