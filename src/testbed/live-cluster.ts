@@ -53,7 +53,7 @@ export interface LiveClusterOptions {
   readonly lines?: (name: string, line: string) => void;
   /** Give every process a Prometheus endpoint: its cluster file `metrics:` address, else a free port on its host (kept across restarts). @default false */
   readonly metrics?: boolean;
-  /** `--log-level` of every process (default: theirs, info). */
+  /** `--log-level` of every process. @default warn (a test bed's processes report only trouble unless asked) */
   readonly logLevel?: string;
   /** Called when a process exits without being asked to. */
   readonly onExit?: (name: string, how: string) => void;
@@ -158,7 +158,7 @@ export class LiveCluster {
       fs.writeFileSync(routes, `${JSON.stringify(network.routesFor(p.name), null, 2)}\n`);
       const m = metrics.get(p.name);
       // Piped to the testbed: JSON lines, whatever its terminal.
-      const common = ['--listen', address, '--routes', routes, '--log-format', 'json', ...(m ? ['--metrics', m] : []), ...(options.logLevel ? ['--log-level', options.logLevel] : [])];
+      const common = ['--listen', address, '--routes', routes, '--log-format', 'json', ...(m ? ['--metrics', m] : []), '--log-level', options.logLevel ?? 'warn'];
       const args =
         p.kind === 'node'
           ? ['node', 'start', options.file, '--node', p.name, ...common, ...(options.nodeArgs ?? [])]

@@ -26,7 +26,7 @@ export async function up(fileArg: string | undefined, flags: UpFlags): Promise<n
     file,
     seed: flags.seed,
     metrics: flags.metrics,
-    ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
+    logLevel: flags.logLevel ?? 'info',
     ...(flags.log ? { nodeArgs: ['--log'] } : {}),
     lines: (name, line) => {
       // A child's log record goes on as it is (it names its node); anything else is logged as the child's.
