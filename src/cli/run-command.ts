@@ -74,14 +74,3 @@ function sourceProblems(e: unknown): string[] | undefined {
   const lines = e.message.split('\n').filter((l) => l.length > 0);
   return lines.length > 0 && lines.every((l) => SOURCE_LINE.test(l)) ? lines : undefined;
 }
-
-/**
- * A long-running process (node, middleware) logs a promise rejection nobody
- * handled, with its stack, instead of dying: one failed background task (a gate
- * forward, a page fetch) must not take down every task of the process.
- */
-export function logUnhandled(who: string): void {
-  process.on('unhandledRejection', (e: unknown) => {
-    process.stderr.write(`${who}: unhandled rejection: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-  });
-}

@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToIo, setTimeout as sleepFor } from 'node:timers/promises';
+import { log } from './log.ts';
 
 /** A pending timer; cancelling a fired or cancelled timer does nothing. */
 export interface Timer {
@@ -33,7 +34,7 @@ export const systemClock: Clock = {
         fn();
       } catch (e: unknown) {
         // A defect in a protocol timer (a staging timeout, a retry) must not end the process.
-        process.stderr.write(`internal error in a timer: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+        log().error({ err: e }, `internal error in a timer: ${e instanceof Error ? e.message : String(e)}`);
       }
     }, ms);
     t.unref();

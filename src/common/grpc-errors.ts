@@ -6,6 +6,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { Code, describeError, MigvisorError } from './errors.ts';
 import { describeTlsFailure } from './tls.ts';
+import { log } from './log.ts';
 
 /**
  * Longest status message a server sends, in characters. A longer one (an error
@@ -20,11 +21,11 @@ export function boundedDetails(details: string): string {
   return `${details.slice(0, MAX_STATUS_DETAILS - 40)}… (${details.length} characters, cut)`;
 }
 
-/** Any error as a gRPC status: a MigvisorError keeps its code and message; anything else becomes INTERNAL with a generic message, its cause logged with `log`. */
-export function toServiceError(e: unknown, log: (msg: string) => void = (m) => process.stderr.write(`${m}\n`)): Partial<grpc.StatusObject> {
+/** Any error as a gRPC status: a MigvisorError keeps its code and message; anything else becomes INTERNAL with a generic message, its cause told to `say` (the process log by default). */
+export function toServiceError(e: unknown, say: (msg: string) => void = (m) => log().error(m)): Partial<grpc.StatusObject> {
   if (e instanceof MigvisorError) return { code: e.code as number as grpc.status, details: boundedDetails(e.message) };
   if (isServiceError(e)) return { code: e.code, details: boundedDetails(e.details ?? '') };
-  log(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+  say(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   return { code: grpc.status.INTERNAL, details: 'internal error (see the node log)' };
 }
 

@@ -3,27 +3,66 @@
  * middleware's), in the way grpc-js wires its method kinds through one path:
  * a unary adapter, a server-streaming adapter and a client-streaming adapter.
  * Each turns a plain async function into a handler, and every error leaves
- * through {@link toServiceError}, the one mapping to gRPC statuses.
+ * through {@link toServiceError}, the one mapping to gRPC statuses. Every call
+ * that ends is told to the process's {@link CallObserver} (its metrics), and the
+ * cause of an internal error goes to the process's log.
  */
 import type * as grpc from '@grpc/grpc-js';
+import { performance } from 'node:perf_hooks';
 import { toServiceError } from './grpc-errors.ts';
 import type { StreamGuard } from './stream-guard.ts';
 import { decoded } from './undecodable.ts';
+import { log } from './log.ts';
+
+/** Told of every call a server's handlers finish: its method (`migvisor.v1.MigTask/Info`), status code and duration. */
+export type CallObserver = (method: string, code: grpc.status, seconds: number) => void;
+
+let observer: CallObserver | undefined;
+
+/** Installs the observer of every finished call of this process's servers (undefined: none). */
+export function observeCalls(o: CallObserver | undefined): void {
+  observer = o;
+}
+
+/** CANCELLED, as grpc-js numbers it (the adapters use grpc-js for types only). */
+const CANCELLED = 1;
+
+/** Starts timing a call; the returned function reports it, once, with its status code. */
+function timed(call: { getPath(): string }): (code: grpc.status) => void {
+  const t0 = performance.now();
+  let done = false;
+  return (code) => {
+    if (done || !observer) return;
+    done = true;
+    observer(call.getPath().replace(/^\//, ''), code, (performance.now() - t0) / 1000);
+  };
+}
+
+/** {@link toServiceError}, with the cause of an internal error logged under the call's method. */
+function statusOf(e: unknown, call: { getPath(): string }): Partial<grpc.StatusObject> {
+  return toServiceError(e, (msg) => log().error({ method: call.getPath().replace(/^\//, '') }, msg));
+}
 
 /** A unary method from a function of its request (and call, for metadata). */
 export function unaryHandler<Req, Res>(fn: (req: Req, call: grpc.ServerUnaryCall<Req, Res>) => Res | Promise<Res>): grpc.handleUnaryCall<Req, Res> {
   return (call, cb) => {
+    const finish = timed(call);
+    const fail = (e: unknown): void => {
+      const s = statusOf(e, call);
+      finish(s.code ?? 2);
+      cb(s);
+    };
     let reply: Res | Promise<Res>;
     try {
       reply = fn(decoded(call.request), call);
     } catch (e: unknown) {
-      cb(toServiceError(e));
+      fail(e);
       return;
     }
-    Promise.resolve(reply).then(
-      (r) => cb(null, r),
-      (e: unknown) => cb(toServiceError(e)),
-    );
+    Promise.resolve(reply).then((r) => {
+      finish(0);
+      cb(null, r);
+    }, fail);
   };
 }
 
@@ -50,13 +89,17 @@ export function serverStreamHandler<Req, Res>(
   track?: Set<grpc.ServerWritableStream<unknown, unknown>>,
 ): grpc.handleServerStreamingCall<Req, Res> {
   return (call) => {
+    const finish = timed(call);
     const ended = new AbortController();
     let behind = false;
     const end = (): void => {
       ended.abort();
       track?.delete(call as grpc.ServerWritableStream<unknown, unknown>);
     };
-    call.on('cancelled', end);
+    call.on('cancelled', () => {
+      finish(CANCELLED);
+      end();
+    });
     call.on('close', end);
     call.on('drain', () => (behind = false));
     track?.add(call as grpc.ServerWritableStream<unknown, unknown>);
@@ -92,10 +135,13 @@ export function serverStreamHandler<Req, Res>(
       if (isAsyncIterable(body)) {
         for await (const msg of body) if (!(await out.send(msg))) return;
       } else await body;
+      finish(out.closed ? CANCELLED : 0);
       if (!out.closed) call.end();
     };
     run().catch((e: unknown) => {
-      if (!out.closed) call.emit('error', toServiceError(e));
+      const s = statusOf(e, call);
+      finish(out.closed ? CANCELLED : (s.code ?? 2));
+      if (!out.closed) call.emit('error', s);
     });
   };
 }
@@ -112,8 +158,15 @@ export function clientStreamHandler<Req, Res>(
 ): grpc.handleClientStreamingCall<Req, Res> {
   return (call, cb) => {
     const method = call.getPath?.().split('/').pop() || 'stream';
-    let reply: Promise<Res>;
+    const finish = timed(call);
     let release = (): void => {};
+    const fail = (e: unknown): void => {
+      release();
+      const s = statusOf(e, call);
+      finish(s.code ?? 2);
+      cb(s);
+    };
+    let reply: Promise<Res>;
     try {
       let requests = call as AsyncIterable<Req>;
       if (guard) {
@@ -122,20 +175,14 @@ export function clientStreamHandler<Req, Res>(
       }
       reply = fn(decodedAll(requests), call);
     } catch (e: unknown) {
-      release();
-      cb(toServiceError(e));
+      fail(e);
       return;
     }
-    reply.then(
-      (r) => {
-        release();
-        cb(null, r);
-      },
-      (e: unknown) => {
-        release();
-        cb(toServiceError(e));
-      },
-    );
+    reply.then((r) => {
+      release();
+      finish(0);
+      cb(null, r);
+    }, fail);
   };
 }
 

@@ -1,7 +1,8 @@
 /**
  * What every layer shares: the error hierarchy and its gRPC mapping, the wire
  * contract loaded from proto/, gRPC clients and the service host, TLS and roles,
- * task ids, and the registry of where running processes listen.
+ * task ids, the registry of where running processes listen, and the servers' log
+ * and metrics.
  */
 export {
   AlreadyExistsError,
@@ -37,8 +38,12 @@ export { certificateNames, channelCredentials, channelOptions, configureTls, des
 export type { TlsIdentity } from './tls.ts';
 export { authorizeCall, callerIdentity, configureAccess, METHOD_ROLES, ROLES, rolesOf, roleInterceptor } from './roles.ts';
 export type { AccessPolicy, CallerFacts, Role } from './roles.ts';
-export { clientStreamHandler, serverStreamHandler, unaryHandler } from './handlers.ts';
-export type { StreamOut } from './handlers.ts';
+export { clientStreamHandler, observeCalls, serverStreamHandler, unaryHandler } from './handlers.ts';
+export type { CallObserver, StreamOut } from './handlers.ts';
+export { createLogger, isPretty, log, LOG_FORMATS, LOG_LEVELS, logUnhandledRejections, prettyLine, setProcessLogger } from './log.ts';
+export type { LogFormat, Logger, LogLevel, LogOptions } from './log.ts';
+export { counter, createRegistry, gauge, histogram, registerGrpcMetrics, SECONDS_BUCKETS, serveMetrics } from './metrics.ts';
+export type { Counter, Gauge, Histogram, MetricsServer, Registry } from './metrics.ts';
 export { bufferedIterable } from './observable-iterable.ts';
 export { CHANNEL_OPTIONS, messageType, wire } from './wire.ts';
 export {

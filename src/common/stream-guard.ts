@@ -7,6 +7,7 @@
  * README "## Limits" lists the defaults.
  */
 import { Code, describeError, MigvisorError } from './errors.ts';
+import { log as processLog } from './log.ts';
 
 /** Default idle timeout of an inbound stream: no message for this long fails it (ms; the help of `node start` and `middleware start` says 30s). */
 export const DEFAULT_STREAM_IDLE_MS = 30_000;
@@ -43,7 +44,7 @@ export class StreamGuard {
 
   constructor(
     readonly limits: InboundStreamLimits,
-    private readonly log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+    private readonly log: (line: string) => void = (l) => processLog().warn(l),
   ) {}
 
   /** Takes a place for one more stream; returns its release, or throws RESOURCE_EXHAUSTED naming the limit. */

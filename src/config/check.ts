@@ -145,25 +145,30 @@ export function parseListen(text: string): { host: string; port: number } | unde
   return { host: m[1] ?? m[2] ?? '', port };
 }
 
-/** Every listen address is well formed, and no two servers want the same fixed port on one host. */
+/** Every listen and metrics address is well formed, and no two servers want the same fixed port on one host. */
 function checkListenAddresses(ctx: CheckContext): void {
   const { locate, config } = ctx.cluster;
+  const mw = config.middleware;
   const servers = [
-    ...config.nodes.map((n) => ({ who: `node ${n.name}`, listen: n.listen, line: locate.line(n, 'listen') })),
-    ...(config.middleware ? [{ who: 'the middleware', listen: config.middleware.listen, line: locate.line(config.middleware, 'listen') }] : []),
+    ...config.nodes.map((n) => ({ who: `node ${n.name}`, key: 'listen', what: 'listen address', listen: n.listen, line: locate.line(n, 'listen') })),
+    ...(mw ? [{ who: 'the middleware', key: 'listen', what: 'listen address', listen: mw.listen, line: locate.line(mw, 'listen') }] : []),
+    ...config.nodes.flatMap((n) => (n.metrics === undefined ? [] : [{ who: `node ${n.name}`, key: 'metrics', what: 'metrics address', listen: n.metrics, line: locate.line(n, 'metrics') }])),
+    ...(mw?.metrics !== undefined ? [{ who: 'the middleware', key: 'metrics', what: 'metrics address', listen: mw.metrics, line: locate.line(mw, 'metrics') }] : []),
   ];
-  const taken = new Map<string, { who: string; line: number }>();
+  const taken = new Map<string, { who: string; key: string; line: number }>();
   for (const server of servers) {
     const addr = parseListen(server.listen);
     if (!addr) {
-      ctx.report(server.line, `${server.who}: listen address "${server.listen}" must be host:port with a port from 0 to 65535`);
+      ctx.report(server.line, `${server.who}: ${server.what} "${server.listen}" must be host:port with a port from 0 to 65535`);
       continue;
     }
     if (addr.port === 0) continue;
     const key = `${addr.host.toLowerCase()}:${addr.port}`;
     const holder = taken.get(key);
     if (holder) {
-      ctx.report(server.line, `${server.who} listens on ${server.listen}, already taken by ${holder.who} at line ${holder.line}`);
+      const verb = server.key === 'listen' ? 'listens on' : 'serves metrics on';
+      const held = holder.key === 'listen' ? holder.who : `${holder.who}'s metrics`;
+      ctx.report(server.line, `${server.who} ${verb} ${server.listen}, already taken by ${held} at line ${holder.line}`);
     } else {
       taken.set(key, server);
     }

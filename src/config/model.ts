@@ -151,6 +151,8 @@ export interface NodeDef {
   readonly name: string;
   /** host:port; port 0 picks a free one. */
   readonly listen: string;
+  /** host:port of its Prometheus `/metrics` endpoint; absent: none (unless `--metrics` or `cluster up`). */
+  readonly metrics?: string;
   readonly cpu: CpuDef;
   /** Physical memory in bytes. */
   readonly memory: number;
@@ -175,6 +177,8 @@ export interface NodeDef {
 /** The middleware of the cluster: where it listens and its snapshot store. */
 export interface MiddlewareDef {
   readonly listen: string;
+  /** host:port of its Prometheus `/metrics` endpoint; absent: none (unless `--metrics` or `cluster up`). */
+  readonly metrics?: string;
   /** Store URI: file://PATH (relative to the cluster file's folder), etcd://HOST:PORT or etcds://HOST:PORT (TLS). */
   readonly store: string;
   readonly line: number;

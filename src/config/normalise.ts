@@ -317,6 +317,7 @@ class Normaliser {
       {
         name: String(raw['name']),
         listen: typeof raw['listen'] === 'string' ? raw['listen'] : DEFAULT_LISTEN,
+        ...(typeof raw['metrics'] === 'string' ? { metrics: raw['metrics'] } : {}),
         cpu,
         memory: this.size(raw['memory'], [...path, 'memory'], 0, 1),
         tickUs: int(raw['tick_us'], 1000),
@@ -426,6 +427,7 @@ class Normaliser {
     return this.track(
       {
         listen: typeof raw['listen'] === 'string' ? raw['listen'] : DEFAULT_LISTEN,
+        ...(typeof raw['metrics'] === 'string' ? { metrics: raw['metrics'] } : {}),
         store: typeof raw['store'] === 'string' ? raw['store'] : DEFAULT_STORE,
         line: this.source.line(path),
       },

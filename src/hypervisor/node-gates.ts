@@ -40,6 +40,11 @@ export class NodeGates implements TaskGates {
     return this.queues.get(name);
   }
 
+  /** Every gate queue of the node. */
+  all(): GateQueue[] {
+    return [...this.queues.values()];
+  }
+
   /** Gates forwarded away, and the node each one goes to. */
   get routes(): { gate: string; node: string }[] {
     return [...this.forwarder.all].map(([gate, r]) => ({ gate, node: r.name }));

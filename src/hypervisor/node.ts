@@ -152,6 +152,11 @@ export class Node implements SysHost, MigrationHost {
     this.migrations = new NodeMigrations(this, options.migrations);
   }
 
+  /** Instructions the node's travelers executed since it was made (monotonic; its metrics read it). */
+  get instructionsExecuted(): number {
+    return this.runner.executed;
+  }
+
   /** Everything the node publishes. */
   get events(): Observable<NodeEvent> {
     return this.events$.asObservable();

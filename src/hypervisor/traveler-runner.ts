@@ -6,7 +6,7 @@
  * happens to the traveler; the partition's mode decides who may run. A defect of the simulator in one traveler's
  * step faults that traveler (kind `internal`); it never takes the node down.
  */
-import { describeError } from '../common/index.ts';
+import { describeError, log as processLog } from '../common/index.ts';
 import type { PartitionMode } from '../config/index.ts';
 import { CpuTrap, run, Sys } from '../machine/index.ts';
 import type { FaultKind, MigTask, MigTraveler, TravelerFault } from '../migtask/index.ts';
@@ -22,11 +22,13 @@ type Entry = { readonly task: MigTask; readonly traveler: MigTraveler; readonly 
 export class TravelerRunner {
   private readonly queues = new Map<string, RunQueue<Entry>>();
   private readonly entries = new Map<MigTraveler, Entry>();
+  /** Instructions executed on this node since it was made (monotonic). */
+  executed = 0;
 
   constructor(
     private readonly node: Node,
     partitions: readonly string[],
-    private readonly log: (line: string) => void = (l) => process.stderr.write(`${l}\n`),
+    private readonly log: (line: string) => void = (l) => processLog().error(l),
     private readonly hooks: NodeTestHooks = {},
   ) {
     for (const p of partitions) this.queues.set(p, new RunQueue<Entry>());
@@ -142,6 +144,7 @@ export class TravelerRunner {
     while (used < budget && t.status === 'ready' && t.yieldedAt !== this.node.tick && !task.paused && mayRunIn(mode, t)) {
       const n = run(t.cpu, task.cache, budget - used);
       t.instructions += n;
+      this.executed += n;
       used += n;
       if (t.cpu.fault !== undefined) {
         const f = t.cpu.fault;
@@ -173,6 +176,7 @@ export class TravelerRunner {
       // arrives, or the fault is reported at it. Either way it did not execute.
       t.cpu.pc -= 4;
       t.instructions -= 1;
+      this.executed -= 1;
       if (e instanceof MemoryFault && e.kind === 'not-present') this.onPageFault(task, t, e);
       else this.fault(task, t, e);
     }

@@ -36,10 +36,15 @@ import {
   type CompressionChoice,
   type InboundStreamLimits,
   type MigrationMode,
+  type StreamOut,
 } from '../common/index.ts';
 import type { ClusterHandlers } from '../generated/migvisor/v1/Cluster.ts';
 import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
 import type { MiddlewareHandlers } from '../generated/migvisor/v1/Middleware.ts';
+import type { ParkRequest__Output } from '../generated/migvisor/v1/ParkRequest.ts';
+import type { ParkResponse } from '../generated/migvisor/v1/ParkResponse.ts';
+import type { RestoreRequest__Output } from '../generated/migvisor/v1/RestoreRequest.ts';
+import type { RestoreResponse } from '../generated/migvisor/v1/RestoreResponse.ts';
 import type { MigTaskHandlers } from '../generated/migvisor/v1/MigTask.ts';
 import type { SnapshotInfo } from '../generated/migvisor/v1/SnapshotInfo.ts';
 import type { EvacuateResponse } from '../generated/migvisor/v1/EvacuateResponse.ts';
@@ -102,6 +107,18 @@ export function snapshotInfo(m: Manifest): SnapshotInfo {
   };
 }
 
+/** Who watches the archive (the middleware's metrics and log); every method is optional. */
+export interface ArchiveObserver {
+  /** A park stored snapshot `m`. */
+  parked?(m: Manifest): void;
+  /** A park of `taskId` failed (the task runs on where it was). */
+  parkFailed?(taskId: string, error: unknown): void;
+  /** Snapshot `m` was restored as task `taskId` on node `node`. */
+  restored?(m: Manifest, node: string, taskId: string): void;
+  /** A restore of snapshot `snapshot` failed. */
+  restoreFailed?(snapshot: string, error: unknown): void;
+}
+
 /** The middleware process's gRPC edge: archive (park, restore, list, inspect, delete) and orchestration (move, evacuate, where). */
 export class MiddlewareServer {
   /** The grpc-js server. */
@@ -110,6 +127,8 @@ export class MiddlewareServer {
   readonly archive: ArchiveSink;
   /** Moves and evacuations. */
   readonly orchestrator: Orchestrator;
+  /** Told of every park and restore, done or failed. */
+  readonly observers = new Set<ArchiveObserver>();
   private readonly host = new ServiceHost(SERVICES);
   /** The budget and idle timeout of the inbound client streams. */
   readonly streams: StreamGuard;
@@ -216,60 +235,85 @@ export class MiddlewareServer {
     }
   }
 
+  /** Park: StopAndTransfer from the task's node into the archive; resolves with the stored snapshot. */
+  private async park(taskId: string, r: ParkRequest__Output, out: StreamOut<ParkResponse>): Promise<Manifest> {
+    const compression = compressionChoice(r.compression, 'compression');
+    const node = this.nodes.resolve(requiredName(r.node, 'node'));
+    this.archive.expectPark(taskId, labelsOf(r.labels));
+    const c = migTaskClient(node.address);
+    let stats: MigrationStats__Output | undefined;
+    try {
+      const s = c.StopAndTransfer({
+        taskId,
+        sink: this.address,
+        sinkName: 'middleware',
+        mode: 'MIGRATION_MODE_FULL',
+        ...(compression !== 'auto' ? { compression: COMPRESSION_WIRE.toWire(compression) } : {}),
+      });
+      for await (const m of serverStream(s, `park ${taskId}`)) {
+        if (m.progress) out.offer({ phase: m.progress.phase, pagesDone: m.progress.pagesSent, pagesTotal: m.progress.pagesTotal });
+        if (m.stats) stats = m.stats;
+      }
+    } finally {
+      c.close();
+    }
+    const snapshot = stats ? this.archive.query(stats.migrationId).snapshot : '';
+    if (!stats || !snapshot) throw new MigvisorError(`park of ${taskId} ended without a snapshot`, Code.INTERNAL);
+    const m = await this.manifest(snapshot);
+    await out.send({ phase: 'MIGRATION_PHASE_DONE', snapshot: snapshotInfo(m), stats });
+    return m;
+  }
+
+  /** Restore: a snapshot into a free slot of a node; resolves with the snapshot, the node and the task's id. */
+  private async restore(r: RestoreRequest__Output, out: StreamOut<RestoreResponse>): Promise<{ m: Manifest; node: string; taskId: string }> {
+    const m = await this.manifest(r.snapshotId);
+    const node = this.nodes.resolve(requiredName(r.node, 'node'));
+    if (m.state === 'restored' && !r.asCopy) {
+      throw new MigvisorError(
+        `snapshot ${m.id} was restored to ${m.restoredTo} already (task ${m.taskId} runs there); restore it as a copy to start another one under a new id`,
+        Code.FAILED_PRECONDITION,
+      );
+    }
+    const sink = new RemoteSink(node.address);
+    try {
+      const res = await restoreSnapshot(this.store, m, sink, node.name, {
+        asCopy: r.asCopy,
+        // Pages move between processes on the same network; compressing costs more than it saves.
+        compression: 'none',
+        onPages: (done, total) => void out.offer({ phase: 'MIGRATION_PHASE_RESTORE', pagesDone: done, pagesTotal: total }),
+      });
+      if (!r.asCopy) {
+        m.state = 'restored';
+        m.restoredTo = node.name;
+        await this.store.putManifest(m);
+      }
+      await this.store.setLocation(res.taskId, { node: node.name, address: node.address, state: 'running', snapshot: '', updatedUnixMs: Date.now() });
+      await out.send({ phase: 'MIGRATION_PHASE_DONE', snapshot: snapshotInfo(m), taskId: res.taskId, slot: res.slot, pagesDone: res.pages, pagesTotal: res.pages });
+      return { m, node: node.name, taskId: res.taskId };
+    } finally {
+      sink.close();
+    }
+  }
+
   private middlewareHandlers(): MiddlewareHandlers {
     return {
       Park: serverStreamHandler(async (r, out) => {
         const taskId = requiredName(r.taskId, 'task_id');
-        const compression = compressionChoice(r.compression, 'compression');
-        const node = this.nodes.resolve(requiredName(r.node, 'node'));
-        this.archive.expectPark(taskId, labelsOf(r.labels));
-        const c = migTaskClient(node.address);
-        let stats: MigrationStats__Output | undefined;
         try {
-          const s = c.StopAndTransfer({
-            taskId,
-            sink: this.address,
-            sinkName: 'middleware',
-            mode: 'MIGRATION_MODE_FULL',
-            ...(compression !== 'auto' ? { compression: COMPRESSION_WIRE.toWire(compression) } : {}),
-          });
-          for await (const m of serverStream(s, `park ${taskId}`)) {
-            if (m.progress) out.offer({ phase: m.progress.phase, pagesDone: m.progress.pagesSent, pagesTotal: m.progress.pagesTotal });
-            if (m.stats) stats = m.stats;
-          }
-        } finally {
-          c.close();
+          const m = await this.park(taskId, r, out);
+          for (const o of this.observers) o.parked?.(m);
+        } catch (e: unknown) {
+          for (const o of this.observers) o.parkFailed?.(taskId, e);
+          throw e;
         }
-        const snapshot = stats ? this.archive.query(stats.migrationId).snapshot : '';
-        if (!stats || !snapshot) throw new MigvisorError(`park of ${taskId} ended without a snapshot`, Code.INTERNAL);
-        await out.send({ phase: 'MIGRATION_PHASE_DONE', snapshot: snapshotInfo(await this.manifest(snapshot)), stats });
       }),
       Restore: serverStreamHandler(async (r, out) => {
-        const m = await this.manifest(r.snapshotId);
-        const node = this.nodes.resolve(requiredName(r.node, 'node'));
-        if (m.state === 'restored' && !r.asCopy) {
-          throw new MigvisorError(
-            `snapshot ${m.id} was restored to ${m.restoredTo} already (task ${m.taskId} runs there); restore it as a copy to start another one under a new id`,
-            Code.FAILED_PRECONDITION,
-          );
-        }
-        const sink = new RemoteSink(node.address);
         try {
-          const res = await restoreSnapshot(this.store, m, sink, node.name, {
-            asCopy: r.asCopy,
-            // Pages move between processes on the same network; compressing costs more than it saves.
-            compression: 'none',
-            onPages: (done, total) => void out.offer({ phase: 'MIGRATION_PHASE_RESTORE', pagesDone: done, pagesTotal: total }),
-          });
-          if (!r.asCopy) {
-            m.state = 'restored';
-            m.restoredTo = node.name;
-            await this.store.putManifest(m);
-          }
-          await this.store.setLocation(res.taskId, { node: node.name, address: node.address, state: 'running', snapshot: '', updatedUnixMs: Date.now() });
-          await out.send({ phase: 'MIGRATION_PHASE_DONE', snapshot: snapshotInfo(m), taskId: res.taskId, slot: res.slot, pagesDone: res.pages, pagesTotal: res.pages });
-        } finally {
-          sink.close();
+          const { m, node, taskId } = await this.restore(r, out);
+          for (const o of this.observers) o.restored?.(m, node, taskId);
+        } catch (e: unknown) {
+          for (const o of this.observers) o.restoreFailed?.(r.snapshotId ?? '', e);
+          throw e;
         }
       }),
       List: unaryHandler(async (r) => {

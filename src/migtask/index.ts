@@ -26,10 +26,11 @@ export type { ModelOutcome, Prediction, PredictionInputs } from './prediction-mo
 export { measureBandwidth, measureRtt, RemoteDiscard } from './link-probe.ts';
 export type { BandwidthProbe, DiscardPort } from './link-probe.ts';
 export { sampleDirty } from './dirty-sampler.ts';
+export { MigrationRefused } from './migration-run.ts';
 export type { MigrateOptions, MigrationStats } from './migration-run.ts';
 export { migrateTask } from './migration-source.ts';
 export { NodeMigrations } from './node-migrations.ts';
-export type { NodeMigrationsOptions } from './node-migrations.ts';
+export type { MigrationObserver, MigrationOutcome, NodeMigrationsOptions } from './node-migrations.ts';
 export { RemoteSink } from './sink-port.ts';
 export type { SinkPort, SinkQuery } from './sink-port.ts';
 export { encodeChunkDelimited, FILE_MAGIC, readContainerFile, writeContainerFile } from './container-file.ts';

@@ -43,6 +43,8 @@ export class MigrationSink {
     private readonly host: MigrationHost,
     /** A staged migration not committed within this time is aborted (ms). @default 30000 */
     stagingTimeoutMs = 30_000,
+    /** Told of every container received (staged, or activated with `activate`). */
+    private readonly onReceived: (r: ReceiveResult) => void = () => {},
   ) {
     this.core = new SinkCore(this.target(), host.clock, stagingTimeoutMs);
   }
@@ -119,7 +121,9 @@ export class MigrationSink {
   async receive(chunks: AsyncIterable<RawChunk>, options: { activate?: boolean } = {}): Promise<ReceiveResult> {
     const r = await this.core.receive(chunks, options);
     const slot = r.place.slot;
-    return { migrationId: r.record.id, taskId: r.header.taskId, slot: slot.slotName, state: slot.state, pages: r.pages, bytes: r.bytes, header: r.header };
+    const result = { migrationId: r.record.id, taskId: r.header.taskId, slot: slot.slotName, state: slot.state, pages: r.pages, bytes: r.bytes, header: r.header };
+    this.onReceived(result);
+    return result;
   }
 
   /** Commit: activates a staged migration. Repeating it after success is harmless. */

@@ -13,7 +13,7 @@ import { RemoteDiscard } from './link-probe.ts';
 import type { MigrationHost } from './migration-host.ts';
 import type { MigrateOptions, MigrationProgress, MigrationRun, MigrationStats } from './migration-run.ts';
 import type { CancelReason, MigrationPhase } from './vocabulary.ts';
-import { MigrationSink } from './migration-sink.ts';
+import { MigrationSink, type ReceiveResult } from './migration-sink.ts';
 import { migrateTask } from './migration-source.ts';
 import { SinkUnreachable } from './source-negotiate.ts';
 import type { PostcopySource } from './postcopy-source.ts';
@@ -28,6 +28,17 @@ export interface NodeMigrationsOptions {
   readonly stagingTimeoutMs?: number;
   /** How long a saved task waits for ConfirmSave before it resumes (ms). @default 30000 */
   readonly holdMs?: number;
+}
+
+/** How a migration from this node ended: its statistics when it happened, the error when it did not. */
+export type MigrationOutcome = { readonly stats: MigrationStats } | { readonly error: unknown };
+
+/** Who watches a node's migrations (its metrics and its log); every method is optional. */
+export interface MigrationObserver {
+  /** A migration from this node (StopAndTransfer) ended. */
+  migrated?(options: MigrateOptions, outcome: MigrationOutcome): void;
+  /** A container was received here and staged (loads and restores: activated). */
+  received?(result: ReceiveResult): void;
 }
 
 /** One node's migration state (see the file header); owned by the node, driven by its gRPC server. */
@@ -46,6 +57,8 @@ export class NodeMigrations implements PredictContext {
   readonly measuring = new Set<string>();
   /** This node's gRPC address ('' until it serves): post-copy sinks fetch pages from it. */
   address = '';
+  /** Told of every migration from this node that ends and every container received here. */
+  readonly observers = new Set<MigrationObserver>();
   private readonly sinks = new Map<string, RemoteSink>();
   private readonly discards = new Map<string, RemoteDiscard>();
 
@@ -53,7 +66,9 @@ export class NodeMigrations implements PredictContext {
     private readonly host: MigrationHost,
     options: NodeMigrationsOptions = {},
   ) {
-    this.sink = new MigrationSink(host, options.stagingTimeoutMs);
+    this.sink = new MigrationSink(host, options.stagingTimeoutMs, (r) => {
+      for (const o of this.observers) o.received?.(r);
+    });
     this.checkpoints = new Checkpointer(host, options.holdMs);
   }
 
@@ -86,6 +101,18 @@ export class NodeMigrations implements PredictContext {
    * nothing was stopped yet.
    */
   async migrate(sinkAddress: string, options: MigrateOptions & { readonly predict?: boolean }, onProgress?: (p: MigrationProgress) => void): Promise<MigrationStats> {
+    try {
+      const stats = await this.migrateOnce(sinkAddress, options, onProgress);
+      for (const o of this.observers) o.migrated?.(options, { stats });
+      return stats;
+    } catch (error: unknown) {
+      for (const o of this.observers) o.migrated?.(options, { error });
+      throw error;
+    }
+  }
+
+  /** {@link migrate}, before its observers hear of it. */
+  private async migrateOnce(sinkAddress: string, options: MigrateOptions & { readonly predict?: boolean }, onProgress?: (p: MigrationProgress) => void): Promise<MigrationStats> {
     const predicted = options.predict ? await this.predict(sinkAddress, options) : undefined;
     let stats: MigrationStats;
     try {

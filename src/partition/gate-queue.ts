@@ -13,6 +13,8 @@ export class GateQueue {
   sent = 0;
   /** Messages delivered so far. */
   received = 0;
+  /** Sends refused because the gate was full (monotonic; the node's metrics read it). */
+  refused = 0;
   /** Called after every accepted message (the node's forwarder listens here). */
   onMessage: (() => void) | undefined;
 
@@ -42,6 +44,7 @@ export class GateQueue {
 
   /** Queues a copy of a message (SysCallError E_FULL or E_TOOBIG when it cannot). */
   send(msg: Uint8Array): void {
+    if (this.full && msg.length <= this.messageSize) this.refused++;
     this.checkSend(msg);
     this.messages.push(msg.slice());
     this.sent++;

@@ -50,6 +50,8 @@ export async function runCampaign(scenario: Scenario, options: CampaignOptions =
       ...(scenario.cluster.middleware ? { store: `file://${path.join(work, 'store')}` } : {}),
       registry: path.join(work, 'registry'),
       stateDir: path.join(work, 'state'),
+      // Warnings and errors only (the test bed's default): the report tells what happened, these explain a run that broke.
+      logLevel: 'warn',
       log,
     });
     access = new ClusterAccess(cluster);

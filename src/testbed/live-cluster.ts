@@ -49,6 +49,12 @@ export interface LiveClusterOptions {
   readonly stateDir?: string;
   /** Where the children's stderr lines go (default: this process's stderr). */
   readonly log?: (line: string) => void;
+  /** Where the children's stderr lines (their structured logs) go as they are, with the process's name; replaces `log`. */
+  readonly lines?: (name: string, line: string) => void;
+  /** Give every process a Prometheus endpoint: its cluster file `metrics:` address, else a free port on its host (kept across restarts). @default false */
+  readonly metrics?: boolean;
+  /** `--log-level` of every process. @default warn (a test bed's processes report only trouble unless asked) */
+  readonly logLevel?: string;
   /** Called when a process exits without being asked to. */
   readonly onExit?: (name: string, how: string) => void;
   /** How long a process may take to start (ms). @default 20000 */
@@ -59,6 +65,8 @@ interface Member {
   readonly name: string;
   readonly kind: 'node' | 'middleware';
   readonly address: string;
+  /** Where it serves metrics (fixed like its address), when it does. */
+  readonly metrics: string | undefined;
   readonly args: readonly string[];
   child: Child | undefined;
   state: ProcessState;
@@ -113,24 +121,27 @@ export class LiveCluster {
     const ownsStateDir = options.stateDir === undefined;
     const stateDir = options.stateDir ?? fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'migvisor-testbed-'));
     fs.mkdirSync(stateDir, { recursive: true });
-    const planned: { name: string; kind: 'node' | 'middleware'; listen: string }[] = [
-      ...config.nodes.map((n) => ({ name: n.name, kind: 'node' as const, listen: n.listen })),
-      ...(config.middleware ? [{ name: MIDDLEWARE_ENDPOINT, kind: 'middleware' as const, listen: config.middleware.listen }] : []),
+    const planned: { name: string; kind: 'node' | 'middleware'; listen: string; metrics: string | undefined }[] = [
+      ...config.nodes.map((n) => ({ name: n.name, kind: 'node' as const, listen: n.listen, metrics: n.metrics })),
+      ...(config.middleware ? [{ name: MIDDLEWARE_ENDPOINT, kind: 'middleware' as const, listen: config.middleware.listen, metrics: config.middleware.metrics }] : []),
     ];
     // Ports chosen now and held until the relays are bound, so no relay takes one.
     const reserved: { release: () => Promise<void> }[] = [];
     const addresses = new Map<string, string>();
+    const metrics = new Map<string, string>();
+    /** `listen` itself if its port is fixed, else a free port of its host, held until the relays are bound. */
+    const fix = async (listen: string): Promise<string> => {
+      if (!listen.endsWith(':0')) return listen;
+      const host = hostOf(listen);
+      const r = await reservePort(host);
+      reserved.push(r);
+      return `${host.includes(':') ? `[${host}]` : host}:${r.port}`;
+    };
     let network: Network | undefined;
     try {
       for (const p of planned) {
-        if (!p.listen.endsWith(':0')) {
-          addresses.set(p.name, p.listen);
-          continue;
-        }
-        const host = hostOf(p.listen);
-        const r = await reservePort(host);
-        reserved.push(r);
-        addresses.set(p.name, `${host.includes(':') ? `[${host}]` : host}:${r.port}`);
+        addresses.set(p.name, await fix(p.listen));
+        if (options.metrics) metrics.set(p.name, await fix(p.metrics ?? `${p.listen.slice(0, p.listen.lastIndexOf(':'))}:0`));
       }
       network = await Network.start(
         planned.map((p) => ({ name: p.name, address: addresses.get(p.name)! })),
@@ -145,11 +156,14 @@ export class LiveCluster {
       const address = addresses.get(p.name)!;
       const routes = path.join(stateDir, `routes-${p.name}.json`);
       fs.writeFileSync(routes, `${JSON.stringify(network.routesFor(p.name), null, 2)}\n`);
+      const m = metrics.get(p.name);
+      // Piped to the testbed: JSON lines, whatever its terminal.
+      const common = ['--listen', address, '--routes', routes, '--log-format', 'json', ...(m ? ['--metrics', m] : []), '--log-level', options.logLevel ?? 'warn'];
       const args =
         p.kind === 'node'
-          ? ['node', 'start', options.file, '--node', p.name, '--listen', address, '--routes', routes, ...(options.nodeArgs ?? [])]
-          : ['middleware', 'start', options.file, '--listen', address, '--routes', routes, ...(options.store ? ['--store', options.store] : [])];
-      members.set(p.name, { name: p.name, kind: p.kind, address, args, child: undefined, state: 'killed', restarts: -1, ending: false, thaw: undefined, busy: Promise.resolve() });
+          ? ['node', 'start', options.file, '--node', p.name, ...common, ...(options.nodeArgs ?? [])]
+          : ['middleware', 'start', options.file, ...common, ...(options.store ? ['--store', options.store] : [])];
+      members.set(p.name, { name: p.name, kind: p.kind, address, metrics: m, args, child: undefined, state: 'killed', restarts: -1, ending: false, thaw: undefined, busy: Promise.resolve() });
     }
     const cluster = new LiveCluster(options.file, config, network, members, options, stateDir, ownsStateDir);
     const started = await Promise.allSettled([...members.values()].map((m) => cluster.launch(m)));
@@ -170,6 +184,13 @@ export class LiveCluster {
       else middleware = m.address;
     }
     return { nodes, ...(middleware ? { middleware } : {}) };
+  }
+
+  /** Where each process serves Prometheus metrics, by name (nodes, then `middleware`); empty without {@link LiveClusterOptions.metrics}. */
+  metrics(): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const m of this.members.values()) if (m.metrics) out[m.name] = m.metrics;
+    return out;
   }
 
   /** The address of process `name` (a node or `middleware`). */
@@ -278,6 +299,7 @@ export class LiveCluster {
     if (this.stopping) throw new MigvisorError('the cluster is stopping');
     const child = await startChild(m.name, m.args, {
       ...(this.options.log ? { log: this.options.log } : {}),
+      ...(this.options.lines ? { lines: this.options.lines } : {}),
       ...(this.options.registry ? { env: { [REGISTRY_ENV]: this.options.registry } } : {}),
       ...(this.options.startTimeoutMs ? { timeoutMs: this.options.startTimeoutMs } : {}),
     });

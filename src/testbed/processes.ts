@@ -17,6 +17,8 @@ export interface Child {
   readonly name: string;
   readonly process: ChildProcess;
   readonly address: string;
+  /** Where it serves Prometheus metrics, when it does. */
+  readonly metrics?: string;
 }
 
 /** How a child is started. */
@@ -25,6 +27,8 @@ export interface ChildOptions {
   readonly timeoutMs?: number;
   /** Where its stderr lines go, prefixed with its name (default: this process's stderr). */
   readonly log?: (line: string) => void;
+  /** Where its stderr lines go as they are, with its name (its structured log); replaces `log`. */
+  readonly lines?: (name: string, line: string) => void;
   /** Extra environment variables. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -37,18 +41,19 @@ export function startChild(name: string, args: readonly string[], options: Child
     stdio: ['pipe', 'pipe', 'pipe'],
     ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
   });
-  createInterface({ input: child.stderr! }).on('line', (line) => log(`[${name}] ${line}`));
+  const lines = options.lines ?? ((n: string, line: string) => log(`[${n}] ${line}`));
+  createInterface({ input: child.stderr! }).on('line', (line) => lines(name, line));
   return new Promise<Child>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new MigvisorError(`${name} did not start within ${timeoutMs} ms`));
     }, timeoutMs);
-    const lines = createInterface({ input: child.stdout! });
-    lines.once('line', (line) => {
+    const stdout = createInterface({ input: child.stdout! });
+    stdout.once('line', (line) => {
       clearTimeout(timer);
       try {
-        const ready = JSON.parse(line) as { address: string };
-        resolve({ name, process: child, address: ready.address });
+        const ready = JSON.parse(line) as { address: string; metrics?: string };
+        resolve({ name, process: child, address: ready.address, ...(ready.metrics ? { metrics: ready.metrics } : {}) });
       } catch {
         child.kill('SIGKILL');
         reject(new MigvisorError(`${name} printed an unexpected first line: ${line}`));

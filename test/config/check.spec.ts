@@ -690,4 +690,56 @@ describe('cluster checks', () => {
       ]);
     });
   });
+
+  describe('metrics addresses', () => {
+    it('must be host:port, at the line of the metrics key, for nodes and the middleware', () => {
+      const text = yaml`
+        version: 1
+        nodes:
+          - name: n1
+            metrics: localhost
+            cpu: { word: 32, endian: little }
+            memory: 1MiB
+            partitions: []
+            schedule: { major_frame: 1, windows: [] }
+        middleware:
+          listen: 127.0.0.1:0
+          metrics: '127.0.0.1:99999'
+      `;
+      expect(check(text)).to.deep.equal([
+        'c.yaml:4: node n1: metrics address "localhost" must be host:port with a port from 0 to 65535',
+        'c.yaml:11: the middleware: metrics address "127.0.0.1:99999" must be host:port with a port from 0 to 65535',
+      ]);
+    });
+
+    it('must be a string (the schema), and is kept when it is one', () => {
+      expect(check(`version: 1\nnodes:\n  - { name: n1, metrics: 9100, cpu: { word: 32, endian: little }, memory: 1MiB, partitions: [], schedule: { major_frame: 1, windows: [] } }\n`)).to.deep.equal([
+        'c.yaml:3: nodes[0].metrics: must be a string',
+      ]);
+      const ok = parseClusterText(`version: 1\nnodes:\n  - { name: n1, metrics: '127.0.0.1:9100', cpu: { word: 32, endian: little }, memory: 1MiB, partitions: [], schedule: { major_frame: 1, windows: [] } }\n`, 'c.yaml');
+      expect(ok.problems).to.deep.equal([]);
+      expect(ok.config?.nodes[0]?.metrics).to.equal('127.0.0.1:9100');
+    });
+
+    it('refuses a metrics port another server or metrics endpoint of the host has, but not port 0', () => {
+      const text = yaml`
+        version: 1
+        nodes:
+          - { name: n1, listen: '127.0.0.1:7000', metrics: '127.0.0.1:0', cpu: { word: 32, endian: little }, memory: 1MiB, partitions: [], schedule: { major_frame: 1, windows: [] } }
+          - name: n2
+            metrics: '127.0.0.1:7000'
+            cpu: { word: 32, endian: little }
+            memory: 1MiB
+            partitions: []
+            schedule: { major_frame: 1, windows: [] }
+          - { name: n3, metrics: '127.0.0.1:9100', cpu: { word: 32, endian: little }, memory: 1MiB, partitions: [], schedule: { major_frame: 1, windows: [] } }
+        middleware:
+          metrics: 127.0.0.1:9100
+      `;
+      expect(check(text)).to.deep.equal([
+        'c.yaml:5: node n2 serves metrics on 127.0.0.1:7000, already taken by node n1 at line 3',
+        "c.yaml:12: the middleware serves metrics on 127.0.0.1:9100, already taken by node n3's metrics at line 10",
+      ]);
+    });
+  });
 });

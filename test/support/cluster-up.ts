@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { forgetCluster } from './middleware-harness.ts';
-import { onCleanup, poll, ROOT, spawnCli, tempDir, type RunningCli } from './processes.ts';
+import { onCleanup, poll, ROOT, spawnCli, tempDir, type CliResult, type RunningCli } from './processes.ts';
 
 /** What the ready file says: each node's address, the middleware's and the testbed's. */
 export interface Endpoints {
@@ -16,6 +16,8 @@ export interface Endpoints {
   readonly middleware: string;
   /** The Testbed service (links and faults). */
   readonly testbed: string;
+  /** Each process's Prometheus endpoint (nodes and `middleware`). */
+  readonly metrics: Record<string, string>;
 }
 
 export interface ClusterUp {
@@ -28,8 +30,8 @@ export interface ClusterUp {
   readonly readyFile: string;
   /** A node's address by name. */
   node(name: string): string;
-  /** SIGTERM to `cluster up`, which stops every child. */
-  stop(): Promise<void>;
+  /** SIGTERM to `cluster up`, which stops every child; resolves with what it printed. */
+  stop(): Promise<CliResult>;
 }
 
 /**
@@ -45,10 +47,11 @@ export async function clusterUp(source = path.join(ROOT, 'config', 'cluster.yaml
   fs.copyFileSync(source, file);
   const ready = path.join(root, 'ready.json');
   const cli: RunningCli = spawnCli(['cluster', 'up', file, '--ready-file', ready], { timeoutMs: 10 * 60_000 });
-  const stop = async (): Promise<void> => {
+  const stop = async (): Promise<CliResult> => {
     cli.child.kill('SIGTERM');
-    await cli.result;
+    const r = await cli.result;
     forgetCluster(file);
+    return r;
   };
   const unregister = onCleanup(() => cli.child.kill('SIGKILL'));
   const endpoints = await poll(
@@ -72,7 +75,7 @@ export async function clusterUp(source = path.join(ROOT, 'config', 'cluster.yaml
     },
     stop: async () => {
       unregister();
-      await stop();
+      return stop();
     },
   };
 }

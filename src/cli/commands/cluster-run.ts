@@ -2,12 +2,14 @@
  * `migvisor cluster up [FILE] [--ready-file F]`: every node of the cluster file
  * and the middleware as child processes, each connection between two of them
  * through the relay of their link, and the Testbed service (links and faults)
- * beside them. Once all serve, their endpoints go to F (and to the registry
- * other commands read). SIGINT/SIGTERM stops them all; a child that dies
- * unexpectedly is reported.
+ * beside them. Every process serves Prometheus metrics (unless --no-metrics).
+ * Once all serve, their endpoints go to F (and to the registry other commands
+ * read). The children log JSON lines, shown here as they are (pretty on a
+ * terminal), beside the testbed's own log. SIGINT/SIGTERM stops them all; a
+ * child that dies unexpectedly is logged.
  */
 import * as fs from 'node:fs';
-import { writeEndpoints, type Endpoints } from '../../common/index.ts';
+import { createLogger, isPretty, prettyLine, setProcessLogger, writeEndpoints, type Endpoints } from '../../common/index.ts';
 import { applySecurity, loadCluster } from '../../config/index.ts';
 import { LiveCluster, Testbed, TestbedServer } from '../../testbed/index.ts';
 import { clusterFile } from '../cluster-file.ts';
@@ -18,17 +20,30 @@ export async function up(fileArg: string | undefined, flags: UpFlags): Promise<n
   const file = clusterFile(fileArg);
   // The testbed serves links and faults and resets tasks: it has its own certificate and holds operator.
   applySecurity(loadCluster(file), 'testbed');
+  const format = flags.logFormat ?? 'auto';
+  const logger = createLogger({ level: flags.logLevel ?? 'info', format, fields: { process: 'testbed' } });
+  setProcessLogger(logger);
+  const pretty = isPretty(format) ? prettyLine() : undefined;
   let stopping = false;
   const cluster = await LiveCluster.start({
     file,
     seed: flags.seed,
+    metrics: flags.metrics,
+    logLevel: flags.logLevel ?? 'info',
     ...(flags.log ? { nodeArgs: ['--log'] } : {}),
+    lines: (name, line) => {
+      // A child's log record goes on as it is (it names its node); anything else is logged as the child's.
+      if (line.startsWith('{')) process.stderr.write(`${pretty ? pretty(line) : line}\n`);
+      else logger.warn({ child: name }, line);
+    },
     onExit: (name, how) => {
-      if (!stopping) process.stderr.write(`cluster up: ${name} exited unexpectedly (${how})\n`);
+      if (!stopping) logger.error({ child: name, how }, `${name} exited unexpectedly (${how})`);
     },
   });
   const testbed = new Testbed(cluster, (e) =>
-    process.stderr.write(`cluster up: ${e.kind === 'fault' ? `fault ${e.fault}: ${e.detail}` : `link ${e.change} ${e.between.join('<->')}: ${e.profile}`}\n`),
+    e.kind === 'fault'
+      ? logger.info({ fault: e.fault }, `fault ${e.fault}: ${e.detail}`)
+      : logger.info({ link: e.between, change: e.change }, `link ${e.change} ${e.between.join('<->')}: ${e.profile}`),
   );
   const server = new TestbedServer(testbed);
   let endpoints: Endpoints;
@@ -40,7 +55,7 @@ export async function up(fileArg: string | undefined, flags: UpFlags): Promise<n
     throw e;
   }
   writeEndpoints(file, endpoints);
-  const ready = { ...endpoints, middleware: endpoints.middleware ?? null };
+  const ready = { ...endpoints, middleware: endpoints.middleware ?? null, ...(flags.metrics ? { metrics: cluster.metrics() } : {}) };
   if (flags.readyFile) {
     const tmp = `${flags.readyFile}.tmp`;
     fs.writeFileSync(tmp, `${JSON.stringify(ready, null, 2)}\n`);

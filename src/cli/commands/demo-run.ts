@@ -36,6 +36,9 @@ import { words } from '../format.ts';
 
 const say = (text: string): void => void process.stdout.write(`\n== ${text}\n`);
 
+/** The demo's processes log only errors: the demo tells what happens itself. */
+const QUIET = ['--log-level', 'error'];
+
 interface Row {
   step: string;
   stats?: MigrationStats__Output;
@@ -52,7 +55,7 @@ export async function demo(json: boolean): Promise<number> {
   try {
     say('Starting the default cluster: every node is its own process serving gRPC');
     for (const n of cluster.nodes) {
-      const c = await startChild(n.name, ['node', 'start', file, '--node', n.name]);
+      const c = await startChild(n.name, ['node', 'start', file, '--node', n.name, ...QUIET]);
       children.push(c);
       const cpu = n.cpu;
       process.stdout.write(`   ${n.name.padEnd(8)} ${c.address.padEnd(16)} ${cpu.word}-bit ${cpu.endian}-endian, ${n.memory / 1048576} MiB, partitions ${n.partitions.map((p) => p.name).join(', ')}\n`);
@@ -103,7 +106,7 @@ export async function demo(json: boolean): Promise<number> {
     say('Starting the middleware (snapshot archive) with a fresh store in var/demo/store');
     const store = path.join(PACKAGE_ROOT, 'var', 'demo', 'store');
     fs.rmSync(store, { recursive: true, force: true });
-    const mw = await startChild('middleware', ['middleware', 'start', file, '--store', `file://${store}`]);
+    const mw = await startChild('middleware', ['middleware', 'start', file, '--store', `file://${store}`, ...QUIET]);
     children.push(mw);
     const archive = openClient(wire().Middleware, mw.address);
     say(`snapshot park ${task} from field-b (the node StopAndTransfers it into the archive)`);

@@ -1,36 +1,50 @@
 /**
- * `migvisor middleware start [FILE] [--listen HOST:PORT] [--store URI]`: the
- * snapshot archive and orchestrator as its own process. Prints one JSON line
- * `{"middleware","address","store","pid"}` once it serves.
+ * `migvisor middleware start [FILE] [--listen HOST:PORT] [--store URI] [--metrics HOST:PORT]`:
+ * the snapshot archive and orchestrator as its own process. Prints one JSON line
+ * `{"middleware","address","store","pid"}` (with `"metrics"` when it serves them)
+ * once it serves; logs through the structured log on stderr.
  */
-import { loadDialRoutes, recordMiddleware } from '../../common/index.ts';
+import { createLogger, createRegistry, loadDialRoutes, logUnhandledRejections, recordMiddleware, registerGrpcMetrics, serveMetrics, setProcessLogger, type MetricsServer } from '../../common/index.ts';
 import { applySecurity, loadCluster } from '../../config/index.ts';
 import { ClusterMembership } from '../../hypervisor/index.ts';
-import { MiddlewareServer, NodeBook, openStore } from '../../middleware/index.ts';
+import { logArchive, MiddlewareServer, NodeBook, openStore, registerMiddlewareMetrics } from '../../middleware/index.ts';
 import { clusterFile } from '../cluster-file.ts';
-import { logUnhandled } from '../run-command.ts';
 import type { MiddlewareStartFlags } from './middleware.ts';
 import { streamLimits } from './stream-flags.ts';
 
 /** Serves the middleware of the cluster file `file` until SIGINT/SIGTERM (or, with --exit-with-parent, until stdin closes). */
 export async function startMiddleware(file: string | undefined, flags: MiddlewareStartFlags): Promise<number> {
-  logUnhandled('middleware');
+  const logger = createLogger({ level: flags.logLevel ?? 'info', format: flags.logFormat ?? 'auto', fields: { process: 'middleware' } });
+  setProcessLogger(logger);
+  logUnhandledRejections();
   const f = clusterFile(file);
   const cluster = loadCluster(f);
   if (flags.routes) loadDialRoutes(flags.routes);
   applySecurity(cluster, 'middleware');
+  // prom-client is loaded only by a middleware that serves metrics; the endpoint comes first, before the store opens.
+  const metricsAt = flags.metrics ?? cluster.middleware?.metrics;
+  const registry = metricsAt ? createRegistry() : undefined;
+  const metrics: MetricsServer | undefined = registry && metricsAt ? await serveMetrics(registry, metricsAt) : undefined;
   const uri = flags.store ?? cluster.middleware?.store ?? 'file://../var/store';
   const store = await openStore(uri, cluster.dir);
   const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f), { streams: streamLimits(flags) });
+  logArchive(server, logger);
+  if (registry) {
+    registerGrpcMetrics(registry);
+    registerMiddlewareMetrics(server, registry);
+  }
   const address = await server.listen(flags.listen ?? cluster.middleware?.listen ?? '127.0.0.1:0');
   recordMiddleware(f, address);
-  process.stdout.write(`${JSON.stringify({ middleware: 'middleware', address, store: store.uri, pid: process.pid })}\n`);
+  logger.info({ address, store: store.uri, ...(metrics ? { metrics: metrics.address } : {}) }, `serving at ${address}, store ${store.uri}${metrics ? `, metrics at http://${metrics.address}/metrics` : ''}`);
+  process.stdout.write(`${JSON.stringify({ middleware: 'middleware', address, store: store.uri, pid: process.pid, ...(metrics ? { metrics: metrics.address } : {}) })}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
     if (flags.exitWithParent) process.stdin.on('end', resolve).on('close', resolve).resume();
   });
+  logger.info('stopping');
   await server.shutdown();
+  await metrics?.close();
   recordMiddleware(f, undefined);
   process.stdin.destroy();
   return 0;

@@ -4,11 +4,13 @@
  */
 import type { Command } from 'commander';
 import { duration, integer } from '../option-values.ts';
+import { withLogOptions, type LogFlags } from '../log-options.ts';
 import { action } from '../run-command.ts';
 
 /** The options of `middleware start`. */
-export interface MiddlewareStartFlags {
+export interface MiddlewareStartFlags extends LogFlags {
   readonly listen?: string;
+  readonly metrics?: string;
   readonly store?: string;
   readonly exitWithParent?: boolean;
   readonly routes?: string;
@@ -21,15 +23,17 @@ export interface MiddlewareStartFlags {
 /** Adds the `middleware` command group to the program. */
 export function registerMiddlewareCommands(program: Command): void {
   const mw = program.command('middleware').description('run the middleware (snapshot archive, orchestration)');
-  mw.command('start')
-    .description('serve the Middleware service and take parked tasks as a MigSink')
+  const start = mw
+    .command('start')
+    .description('serve the Middleware service and take parked tasks as a MigSink (Prometheus metrics with --metrics)')
     .argument('[file]', 'cluster file (default config/cluster.yaml)')
     .option('--listen <host:port>', 'address to serve on (default: the middleware entry of the cluster file)')
+    .option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (default: the middleware\'s metrics key; port 0 picks one)')
     .option('--store <uri>', 'file://PATH or etcd://HOST:PORT (default: the cluster file\'s middleware store)')
     .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
     .option('--routes <file>', 'dial nodes through the relays this JSON table names ({"PEER:PORT": "RELAY:PORT"}; used by cluster up)')
     .option('--stream-idle-timeout <duration>', 'fail an inbound stream (Receive, Load, PushPages, Discard) that sends nothing for this long (default 30s)', duration('--stream-idle-timeout'))
     .option('--max-inbound-streams <n>', 'refuse inbound streams beyond this many open at once (default 16)', integer('--max-inbound-streams', 1))
-    .option('--json', 'the ready line is JSON already (accepted for uniformity)')
-    .action(action(async (file: string | undefined, flags: MiddlewareStartFlags) => (await import('./middleware-run.ts')).startMiddleware(file, flags)));
+    .option('--json', 'the ready line is JSON already (accepted for uniformity)');
+  withLogOptions(start, "the middleware's").action(action(async (file: string | undefined, flags: MiddlewareStartFlags) => (await import('./middleware-run.ts')).startMiddleware(file, flags)));
 }

@@ -1,15 +1,16 @@
 /**
- * `migvisor node start [FILE] --node NAME [--listen HOST:PORT]`: runs one node as
- * its own process, paced to wall-clock time, serving its gRPC services. Prints
- * one JSON line `{"node":..,"address":..}` once it serves; stops cleanly on
+ * `migvisor node start [FILE] --node NAME [--listen HOST:PORT] [--metrics HOST:PORT]`:
+ * runs one node as its own process, paced to wall-clock time, serving its gRPC
+ * services (and Prometheus metrics). Prints one JSON line
+ * `{"node":..,"address":..,"pid":..}` (with `"metrics"` when it serves them) once
+ * it serves; logs through the structured log on stderr; stops cleanly on
  * SIGINT/SIGTERM (and, when started by `cluster up`, when its parent goes away).
  */
 import { asyncScheduler, config as rxjsConfig } from 'rxjs';
-import { NotFoundError, forgetNode, loadDialRoutes, recordNode, resolveNode } from '../../common/index.ts';
-import { ClusterMembership, formatEvent, Node, NodeServer } from '../../hypervisor/index.ts';
+import { createLogger, createRegistry, forgetNode, loadDialRoutes, logUnhandledRejections, NotFoundError, recordNode, registerGrpcMetrics, resolveNode, serveMetrics, setProcessLogger, type MetricsServer } from '../../common/index.ts';
+import { ClusterMembership, logNode, Node, NodeServer, registerNodeMetrics } from '../../hypervisor/index.ts';
 import { applySecurity, loadCluster } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
-import { logUnhandled } from '../run-command.ts';
 import type { NodeStartFlags } from './node.ts';
 import { streamLimits } from './stream-flags.ts';
 
@@ -19,10 +20,12 @@ import { streamLimits } from './stream-flags.ts';
  */
 export async function startNode(fileArg: string | undefined, flags: NodeStartFlags): Promise<number> {
   const file = clusterFile(fileArg);
-  logUnhandled(`node ${flags.node}`);
+  const logger = createLogger({ level: flags.log ? 'debug' : (flags.logLevel ?? 'info'), format: flags.logFormat ?? 'auto', fields: { node: flags.node } });
+  setProcessLogger(logger);
+  logUnhandledRejections();
   // An observer that throws (an event subscriber) is logged; rxjs would rethrow it later and end the process.
   rxjsConfig.onUnhandledError = (e: unknown) => {
-    process.stderr.write(`node ${flags.node}: error in an event observer: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    logger.error({ err: e }, `error in an event observer: ${e instanceof Error ? e.message : String(e)}`);
   };
   const cluster = loadCluster(file);
   const def = cluster.nodes.find((n) => n.name === flags.node);
@@ -32,13 +35,23 @@ export async function startNode(fileArg: string | undefined, flags: NodeStartFla
   const node = new Node(def, cluster);
   // Sampling port messages reach the destinations' nodes wherever they run now.
   node.ports.connect((peer) => resolveNode(peer, file, () => cluster));
-  if (flags.log) node.events.subscribe((e) => process.stderr.write(`${formatEvent(e)}\n`));
+  logNode(node, logger);
+  // prom-client is loaded only by a node that serves metrics.
+  const metricsAt = flags.metrics ?? def.metrics;
+  let metrics: MetricsServer | undefined;
+  if (metricsAt) {
+    const registry = createRegistry();
+    registerGrpcMetrics(registry);
+    registerNodeMetrics(node, registry);
+    metrics = await serveMetrics(registry, metricsAt);
+  }
   const server = new NodeServer(node, new ClusterMembership(cluster, file), { streams: streamLimits(flags) });
   const address = await server.listen(flags.listen ?? def.listen);
   if (flags.boot) node.boot();
   node.start(asyncScheduler);
   recordNode(file, def.name, address);
-  process.stdout.write(`${JSON.stringify({ node: def.name, address, pid: process.pid })}\n`);
+  logger.info({ address, ...(metrics ? { metrics: metrics.address } : {}) }, `serving at ${address}${metrics ? `, metrics at http://${metrics.address}/metrics` : ''}`);
+  process.stdout.write(`${JSON.stringify({ node: def.name, address, pid: process.pid, ...(metrics ? { metrics: metrics.address } : {}) })}\n`);
 
   await new Promise<void>((resolve) => {
     const stop = (): void => resolve();
@@ -48,8 +61,10 @@ export async function startNode(fileArg: string | undefined, flags: NodeStartFla
       process.stdin.on('end', stop).on('close', stop).resume();
     }
   });
+  logger.info('stopping');
   node.stop();
   await server.shutdown();
+  await metrics?.close();
   node.shutdown();
   forgetNode(file, def.name, address);
   // Stop reading the parent's pipe, or the process would stay alive for it.
