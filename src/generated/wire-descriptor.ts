@@ -1629,6 +1629,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "currentPlan": {
                   "type": "string",
                   "id": 22
+                },
+                "maxChunkBytes": {
+                  "type": "uint32",
+                  "id": 23
                 }
               }
             },
@@ -1751,6 +1755,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "bytes": {
                   "type": "uint64",
                   "id": 6
+                },
+                "commitWindowMs": {
+                  "type": "uint32",
+                  "id": 7
                 }
               }
             },

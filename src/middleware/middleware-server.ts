@@ -99,6 +99,12 @@ export function snapshotInfo(m: Manifest): SnapshotInfo {
   };
 }
 
+/** How a middleware runs. */
+export interface MiddlewareOptions {
+  /** A park's commit window: staged and not made durable within it, it is discarded (ms). @default 30000 */
+  readonly stagingTimeoutMs?: number;
+}
+
 /** The middleware process's gRPC edge: archive (park, restore, list, inspect, delete) and orchestration (move, evacuate, where). */
 export class MiddlewareServer {
   /** The grpc-js server. */
@@ -114,9 +120,10 @@ export class MiddlewareServer {
     readonly nodes: NodeBook,
     /** Who is in the cluster (ListNodes). */
     private readonly membership?: Membership,
+    options: MiddlewareOptions = {},
   ) {
     this.server = this.host.server;
-    this.archive = new ArchiveSink(store);
+    this.archive = new ArchiveSink(store, options.stagingTimeoutMs);
     this.archive.onParked = async (m) =>
       store.setLocation(m.taskId, { node: '', address: '', state: 'parked', snapshot: m.id, updatedUnixMs: Date.now() });
     this.orchestrator = new Orchestrator(store, nodes, `middleware@${hostname()}:${process.pid}`);
@@ -169,13 +176,14 @@ export class MiddlewareServer {
       Info: unaryHandler(() => ({
         node: 'middleware',
         archive: true,
+        maxChunkBytes: this.store.maxChunkBytes ?? 0,
         compression: COMPRESSIONS.map(compressionToWire),
         // No slot_bytes: the archive has no per-task limit.
         slot: { state: 'MIG_STATE_MIG_SINK', freeSlots: 1, acceptedCommands: ['COMMAND_INFO', 'COMMAND_RECEIVE'] },
       })),
       Receive: clientStreamHandler(async (requests) => {
         const r = await this.archive.receive(rawChunks(requests));
-        return { migrationId: r.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'MIG_STATE_STAGED', pages: r.pages, bytes: r.bytes };
+        return { migrationId: r.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'MIG_STATE_STAGED', pages: r.pages, bytes: r.bytes, commitWindowMs: r.commitWindowMs };
       }),
       Commit: unaryHandler(async (r) => {
         const c = await this.archive.commit(requiredName(r.migrationId, 'migration_id'));

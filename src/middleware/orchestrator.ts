@@ -73,7 +73,7 @@ export class Orchestrator {
     }
   }
 
-  /** Where a task runs: the directory, checked against the node; else every known node is asked. */
+  /** Where a task runs: the directory, checked against the node; else every known node is asked; else its newest parked snapshot. */
   async where(task: string): Promise<Location | undefined> {
     const known = await this.store.getLocation(task);
     if (known?.state === 'parked') return known;
@@ -89,7 +89,9 @@ export class Orchestrator {
         return loc;
       }
     }
-    return undefined;
+    // Directory entries vanish with the middleware that wrote them; the archive still knows a parked task.
+    const parked = (await this.store.listManifests()).filter((m) => m.taskId === task && m.state === 'parked').at(-1);
+    return parked ? { node: '', address: '', state: 'parked', snapshot: parked.id, updatedUnixMs: parked.createdUnixMs } : undefined;
   }
 
   /** Moves a task to `to` (from `from`, or from wherever it runs), holding its lock throughout. */

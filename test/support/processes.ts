@@ -144,6 +144,8 @@ export interface StartNodeOptions {
   readonly boot?: boolean;
   readonly listen?: string;
   readonly timeoutMs?: number;
+  /** More arguments of `node start` (e.g. --routes FILE). */
+  readonly args?: readonly string[];
 }
 
 /**
@@ -154,6 +156,7 @@ export interface StartNodeOptions {
 export function startNode(file: string, name: string, options: StartNodeOptions = {}): Promise<NodeProcess> {
   const args = [BIN, 'node', 'start', file, '--node', name, '--listen', options.listen ?? '127.0.0.1:0', '--exit-with-parent'];
   if (options.boot === false) args.push('--no-boot');
+  args.push(...(options.args ?? []));
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   children.add(child);
   child.once('exit', () => children.delete(child));

@@ -19,7 +19,9 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   if (flags.routes) loadDialRoutes(flags.routes);
   const uri = flags.store ?? cluster.middleware?.store ?? 'file://../var/store';
   const store = await openStore(uri, cluster.dir);
-  const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f));
+  const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f), {
+    ...(flags.commitWindowMs !== undefined ? { stagingTimeoutMs: flags.commitWindowMs } : {}),
+  });
   const address = await server.listen(flags.listen ?? cluster.middleware?.listen ?? '127.0.0.1:0');
   recordMiddleware(f, address);
   process.stdout.write(`${JSON.stringify({ middleware: 'middleware', address, store: store.uri, pid: process.pid })}\n`);

@@ -3,6 +3,7 @@
  * ./middleware-run.ts, loaded when the command runs.
  */
 import type { Command } from 'commander';
+import { integer } from '../option-values.ts';
 import { action } from '../run-command.ts';
 
 /** The options of `middleware start`. */
@@ -11,6 +12,7 @@ export interface MiddlewareStartFlags {
   readonly store?: string;
   readonly exitWithParent?: boolean;
   readonly routes?: string;
+  readonly commitWindowMs?: number;
 }
 
 /** Adds the `middleware` command group to the program. */
@@ -23,6 +25,7 @@ export function registerMiddlewareCommands(program: Command): void {
     .option('--store <uri>', 'file://PATH or etcd://HOST:PORT (default: the cluster file\'s middleware store)')
     .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
     .option('--routes <file>', 'dial nodes through the relays this JSON table names ({"PEER:PORT": "RELAY:PORT"}; used by cluster up)')
+    .option('--commit-window-ms <ms>', 'a staged park not made durable within this time is discarded and its node resumes the task (default 30000)', integer('--commit-window-ms', 500))
     .option('--json', 'the ready line is JSON already (accepted for uniformity)')
     .action(action(async (file: string | undefined, flags: MiddlewareStartFlags) => (await import('./middleware-run.ts')).startMiddleware(file, flags)));
 }
