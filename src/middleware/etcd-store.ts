@@ -48,7 +48,7 @@ const CALL_DEADLINE_MS = 3000;
 /** Lease of this store's directory entries (s): they vanish this long after the middleware dies. */
 const SESSION_TTL_S = 10;
 
-/** How an etcd store compacts etcd's revision history. */
+/** Who an etcd store is, how it compacts etcd's revision history, how long its directory entries outlive it. */
 export interface EtcdStoreOptions {
   /** Who holds this store's markers and directory entries. @default `middleware@HOST:PID` */
   readonly owner?: string;
@@ -56,6 +56,8 @@ export interface EtcdStoreOptions {
   readonly compactAfterRevisions?: number;
   /** How often the revision count is checked (ms). @default 60000 */
   readonly compactCheckMs?: number;
+  /** TTL of the session lease that directory entries are bound to (s). @default 10 */
+  readonly sessionTtlS?: number;
 }
 
 /**
@@ -109,7 +111,10 @@ export class EtcdStore implements SnapshotStore {
   ) {
     this.ns = client.namespace('migvisor/');
     this.owner = options.owner ?? `middleware@${hostname()}:${process.pid}`;
+    this.sessionTtlS = options.sessionTtlS ?? SESSION_TTL_S;
   }
+
+  private readonly sessionTtlS: number;
 
   /** Connects and loads the names of stored chunks (values stay in etcd). */
   static async open(hostPort: string, uri = `etcd://${hostPort}`, options: EtcdStoreOptions = {}): Promise<EtcdStore> {
@@ -173,7 +178,7 @@ export class EtcdStore implements SnapshotStore {
   /** The lease of this store's directory entries (kept alive while the process lives). */
   private sessionLease(): Promise<{ lease: Lease; id: string }> {
     this.session ??= (async () => {
-      const lease = this.ns.lease(SESSION_TTL_S, { autoKeepAlive: true });
+      const lease = this.ns.lease(this.sessionTtlS, { autoKeepAlive: true });
       this.leases.add(lease);
       lease.on('lost', () => {
         this.leases.delete(lease);

@@ -1,9 +1,10 @@
 /**
  * `migvisor middleware start [FILE] [--listen HOST:PORT] [--store URI]`: the
  * snapshot archive and orchestrator as its own process. Prints one JSON line
- * `{"middleware","address","store","pid"}` once it serves.
+ * `{"middleware","address","store","pid","registered"}` once it serves (`registered`: it holds the
+ * cluster file's registry entry; a second middleware of the same file does not take it over).
  */
-import { loadDialRoutes, recordMiddleware } from '../../common/index.ts';
+import { claimMiddleware, forgetMiddleware, loadDialRoutes } from '../../common/index.ts';
 import { loadCluster } from '../../config/index.ts';
 import { ClusterMembership } from '../../hypervisor/index.ts';
 import { MiddlewareServer, NodeBook, openStore } from '../../middleware/index.ts';
@@ -23,15 +24,16 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
     ...(flags.commitWindowMs !== undefined ? { stagingTimeoutMs: flags.commitWindowMs } : {}),
   });
   const address = await server.listen(flags.listen ?? cluster.middleware?.listen ?? '127.0.0.1:0');
-  recordMiddleware(f, address);
-  process.stdout.write(`${JSON.stringify({ middleware: 'middleware', address, store: store.uri, pid: process.pid })}\n`);
+  // One registry entry per middleware process: a second middleware of the same file does not take the first's.
+  const registered = claimMiddleware(f, address);
+  process.stdout.write(`${JSON.stringify({ middleware: 'middleware', address, store: store.uri, pid: process.pid, registered })}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
     if (flags.exitWithParent) process.stdin.on('end', resolve).on('close', resolve).resume();
   });
   await server.shutdown();
-  recordMiddleware(f, undefined);
+  if (registered) forgetMiddleware(f, address);
   process.stdin.destroy();
   return 0;
 }
