@@ -14,6 +14,7 @@ import { checkNode } from './check-node.ts';
 import { checkPartitionDefinition, firstDifference } from './check-partition.ts';
 import { checkRequiredPlans } from './check-plans.ts';
 import { checkPorts } from './check-ports.ts';
+import { checkRetention } from './check-retention.ts';
 import type { NormalisedCluster } from './normalise.ts';
 import type { Problem } from './source.ts';
 
@@ -43,6 +44,7 @@ export function checkCluster(cluster: NormalisedCluster, options: CheckOptions =
   checkHealthMonitors(ctx);
   checkPorts(ctx);
   checkRequiredPlans(ctx);
+  checkRetention(ctx);
   return problems;
 }
 

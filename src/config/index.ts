@@ -11,6 +11,7 @@ export type {
   LinkProfile,
   LossMode,
   MiddlewareDef,
+  RetentionRule,
   NodeDef,
   PartitionDef,
   ProviderDef,

@@ -202,6 +202,21 @@ export class ArchiveSink {
     return { migrationId: r.record.id, taskId: r.state.taskId, snapshot: r.place.manifest!.id, pages: r.pages, bytes: r.bytes, commitWindowMs: this.stagingTimeoutMs };
   }
 
+  /**
+   * Import: stores a container (a saved or exported file) as a snapshot at once,
+   * deduplicated against the chunks the store holds. Its own records: a file
+   * imported twice becomes two snapshots (the second stores no new chunk).
+   */
+  async importContainer(chunks: AsyncIterable<RawChunk>): Promise<Manifest> {
+    const core = new SinkCore(this.target(), this.clock, this.stagingTimeoutMs);
+    try {
+      const r = await core.receive(chunks, { activate: true });
+      return r.place.manifest!;
+    } finally {
+      core.close();
+    }
+  }
+
   /** Commit: the snapshot becomes visible (and the directory says the task is parked). */
   async commit(id: string): Promise<{ taskId: string; snapshot: string }> {
     const rec = await this.core.commit(id);

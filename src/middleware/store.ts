@@ -33,6 +33,8 @@ export interface Manifest {
   /** parked: the task lives in the archive; restored: the task runs on `restoredTo`, this is a copy. */
   state: 'parked' | 'restored';
   restoredTo: string;
+  /** Pinned: no retention policy releases it (absent: false). */
+  pinned?: boolean;
 }
 
 /**
