@@ -376,9 +376,27 @@ export class EtcdStore implements SnapshotStore {
   /** Every manifest, oldest first. */
   async listManifests(): Promise<Manifest[]> {
     return guarded('list of manifests failed', async () => {
+      // Two range reads, whatever the number of snapshots: the heads, then every page list part.
       const all = await this.ns.getAll().prefix('snapshots/').strings();
+      const parts = await this.ns.getAll().prefix('snapshot-pages/').strings();
       const out: Manifest[] = [];
-      for (const v of Object.values(all)) out.push(await this.complete(JSON.parse(v) as Manifest & { pageParts: number }));
+      for (const v of Object.values(all)) {
+        const head = JSON.parse(v) as Manifest & { pageParts: number };
+        const pages: (readonly [number, ChunkHash])[] = [];
+        for (let i = 0; i < head.pageParts; i++) {
+          const part = parts[`snapshot-pages/${head.id}/${i}`];
+          // Written after the heads were read: read this one on its own.
+          if (part === undefined) {
+            pages.length = 0;
+            pages.push(...(await this.complete(head)).pages);
+            break;
+          }
+          pages.push(...(JSON.parse(part) as [number, ChunkHash][]));
+        }
+        const { pageParts: _, ...rest } = head;
+        void _;
+        out.push({ ...rest, pages });
+      }
       return out.sort((a, b) => a.createdUnixMs - b.createdUnixMs);
     });
   }
