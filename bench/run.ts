@@ -5,6 +5,7 @@
  */
 import { cpuBenchmark } from './cpu-bench.ts';
 import { linkBenchmark } from './link-bench.ts';
+import { listBenchmark } from './list-bench.ts';
 import { migrationLinkBenchmark } from './link-migrate-bench.ts';
 import { liveBenchmark } from './live-bench.ts';
 import { migrateBenchmark } from './migrate-bench.ts';
@@ -19,6 +20,7 @@ if (want('cpu')) summary.cpu = cpuBenchmark();
 if (want('migrate')) summary.migrate = { full: await migrateBenchmark() };
 if (want('live')) summary.live = await liveBenchmark();
 if (want('store')) summary.store = await storeBenchmark();
+if (want('store-list')) summary.store_list = await listBenchmark();
 if (want('link')) summary.link = await linkBenchmark();
 if (want('link-migrate')) summary.link_migrate = await migrationLinkBenchmark();
 if (want('predict')) summary.predict = await predictionBenchmark();
