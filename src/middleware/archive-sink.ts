@@ -72,9 +72,16 @@ export class ArchiveSink {
     /** A staged park not made durable within this time of its staging is discarded (ms): its commit window. @default 30000 */
     readonly stagingTimeoutMs = 30_000,
     private readonly clock: Clock = systemClock,
+    /** The largest chunk (page) this archive takes, below the store's own limit (bytes; undefined: the store's). */
+    maxChunkBytes?: number,
   ) {
+    const limits = [store.maxChunkBytes, maxChunkBytes].filter((n): n is number => n !== undefined && n > 0);
+    this.maxChunkBytes = limits.length > 0 ? Math.min(...limits) : undefined;
     this.core = new SinkCore(this.target(), clock, stagingTimeoutMs);
   }
+
+  /** The largest chunk (page) this archive takes (bytes; undefined: no limit). */
+  readonly maxChunkBytes: number | undefined;
 
   /** Rolled-back parks whose manifest is being deleted (snapshot ids). */
   private readonly rollingBack = new Set<string>();
@@ -137,7 +144,7 @@ export class ArchiveSink {
       discardOnActivateFailure: true,
       check: (h) => {
         if (containerMode(h) === 'lazy') throw new InvalidArgumentError('the middleware archives full or pre-copy migrations, not post-copy ones');
-        const max = this.store.maxChunkBytes;
+        const max = this.maxChunkBytes;
         if (max !== undefined && h.pageSize > max) throw pageTooLarge(h.pageSize, max, this.store.uri);
       },
       reserve: () => ({ writer: this.store.writer(), pages: new Map(), newBytes: 0, announced: false }),

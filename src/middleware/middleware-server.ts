@@ -107,6 +107,8 @@ export function snapshotInfo(m: Manifest): SnapshotInfo {
 export interface MiddlewareOptions {
   /** A park's commit window: staged and not made durable within it, it is discarded (ms). @default 30000 */
   readonly stagingTimeoutMs?: number;
+  /** The largest page the archive takes as one chunk, below the store's own limit (bytes). */
+  readonly maxChunkBytes?: number;
   /** What Prune releases (the cluster file's middleware.retention). */
   readonly retention?: readonly RetentionRule[];
 }
@@ -130,7 +132,7 @@ export class MiddlewareServer {
     options: MiddlewareOptions = {},
   ) {
     this.server = this.host.server;
-    this.archive = new ArchiveSink(store, options.stagingTimeoutMs);
+    this.archive = new ArchiveSink(store, options.stagingTimeoutMs, undefined, options.maxChunkBytes);
     this.retention = options.retention ?? [];
     this.archive.onParked = async (m) =>
       store.setLocation(m.taskId, { node: '', address: '', state: 'parked', snapshot: m.id, updatedUnixMs: Date.now() });
@@ -184,7 +186,7 @@ export class MiddlewareServer {
       Info: unaryHandler(() => ({
         node: 'middleware',
         archive: true,
-        maxChunkBytes: this.store.maxChunkBytes ?? 0,
+        maxChunkBytes: this.archive.maxChunkBytes ?? 0,
         compression: COMPRESSIONS.map(compressionToWire),
         // No slot_bytes: the archive has no per-task limit.
         slot: { state: 'MIG_STATE_MIG_SINK', freeSlots: 1, acceptedCommands: ['COMMAND_INFO', 'COMMAND_RECEIVE'] },

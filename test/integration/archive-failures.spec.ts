@@ -2,8 +2,9 @@
  * Archive failures never strand a task (README, "Archive failures"), with real
  * processes: a private etcd, node processes and middleware processes.
  *
- * - pages larger than the etcd store's largest chunk are refused before the task
- *   stops, and the middleware stays usable;
+ * - pages larger than the archive's largest chunk (here 32 KiB, set with
+ *   --max-chunk-bytes; etcd's own is 1 MiB) are refused before the task stops,
+ *   and the middleware stays usable;
  * - a node that knows no compression but none is parked without --compress;
  * - etcd SIGKILLed before a park, with the park's marker set, and with its chunks
  *   written but not its manifest: the task runs on its node again, no snapshot
@@ -78,7 +79,8 @@ describe('Archive failures never strand a task (real etcd, node and middleware p
     const routes = path.join(tempDir('migvisor-routes-'), 'routes.json');
     fs.writeFileSync(routes, JSON.stringify({ [fsListen]: fsProxy.address }));
     nodes = await startNodesApart(FILE, ['big-a', 'plain-a', 'plain-b'], { args: ['--routes', routes] });
-    mw = await startMiddleware(FILE, `etcd://${etcdProxy.address}`, { args: ['--commit-window-ms', '4000'] });
+    // Chunks of at most 32 KiB: big-a's 64 KiB pages (the largest a node may have) are too large.
+    mw = await startMiddleware(FILE, `etcd://${etcdProxy.address}`, { args: ['--commit-window-ms', '4000', '--max-chunk-bytes', '32KiB'] });
     fsStore = path.join(tempDir('migvisor-fs-store-'), 'store');
     fsMw = await startMiddleware(FILE, `file://${fsStore}`, { listen: fsListen, args: ['--commit-window-ms', '3000'] });
     counter = (await ps(nodes['plain-a']!.address)).find((t) => t.program === 'counter.s')!.taskId;
@@ -95,11 +97,11 @@ describe('Archive failures never strand a task (real etcd, node and middleware p
     await etcd?.stop();
   });
 
-  it('refuses pages larger than the etcd store\'s largest chunk before the task stops, and stays usable', async function () {
+  it('refuses pages larger than the archive\'s largest chunk before the task stops, and stays usable', async function () {
     this.timeout(30_000);
     const r = await spawnCli(['snapshot', 'park', big, '--node', 'big-a', '--cluster', FILE, '--middleware', mw.address]).result;
     const line = oneLineError(r);
-    expect(line).to.contain('stores chunks of at most 1048576 bytes').and.contain('2097152 bytes');
+    expect(line).to.contain('stores chunks of at most 32768 bytes').and.contain('pages of big-a are 65536 bytes');
     expect(await stateOf(nodes['big-a']!.address, big), 'the task never stopped').to.equal('MigSource');
     const l = await listOverGrpc(mw.address);
     expect(Number(l.total)).to.equal(0);

@@ -23,6 +23,7 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f), {
     ...(flags.commitWindowMs !== undefined ? { stagingTimeoutMs: flags.commitWindowMs } : {}),
     retention: cluster.middleware?.retention ?? [],
+    ...(flags.maxChunkBytes !== undefined ? { maxChunkBytes: flags.maxChunkBytes } : {}),
   });
   const address = await server.listen(flags.listen ?? cluster.middleware?.listen ?? '127.0.0.1:0');
   // One registry entry per middleware process: a second middleware of the same file does not take the first's.

@@ -3,7 +3,7 @@
  * ./middleware-run.ts, loaded when the command runs.
  */
 import type { Command } from 'commander';
-import { integer } from '../option-values.ts';
+import { integer, size } from '../option-values.ts';
 import { action } from '../run-command.ts';
 
 /** The options of `middleware start`. */
@@ -13,6 +13,7 @@ export interface MiddlewareStartFlags {
   readonly exitWithParent?: boolean;
   readonly routes?: string;
   readonly commitWindowMs?: number;
+  readonly maxChunkBytes?: number;
 }
 
 /** Adds the `middleware` command group to the program. */
@@ -26,6 +27,7 @@ export function registerMiddlewareCommands(program: Command): void {
     .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
     .option('--routes <file>', 'dial nodes through the relays this JSON table names ({"PEER:PORT": "RELAY:PORT"}; used by cluster up)')
     .option('--commit-window-ms <ms>', 'a staged park not made durable within this time is discarded and its node resumes the task (default 30000)', integer('--commit-window-ms', 500))
+    .option('--max-chunk-bytes <size>', 'refuse tasks whose pages are larger (default: the store\'s limit; etcd: 1MiB)', size('--max-chunk-bytes'))
     .option('--json', 'the ready line is JSON already (accepted for uniformity)')
     .action(action(async (file: string | undefined, flags: MiddlewareStartFlags) => (await import('./middleware-run.ts')).startMiddleware(file, flags)));
 }
