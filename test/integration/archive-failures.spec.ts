@@ -173,6 +173,7 @@ describe('Archive failures never strand a task (real etcd, node and middleware p
   it('filesystem middleware killed during the transfer: the task runs on, the store reopens with nothing half-written', async function () {
     this.timeout(40_000);
     const before = filesUnder(fsStore).filter((f) => f.startsWith('manifests/'));
+    const log = await EventLog.open(nodes['plain-b']!.address, { task: counter });
     fsProxy.holdAfter(3000);
     const park = spawnCli(['snapshot', 'park', counter, '--node', 'plain-b', '--cluster', FILE, '--middleware', fsListen]).result;
     await fsProxy.whenHolding(15_000);
@@ -180,6 +181,10 @@ describe('Archive failures never strand a task (real etcd, node and middleware p
     fsProxy.cut();
     expect((await park).code).to.equal(1);
     await poll('the task to run again', async () => (await stateOf(nodes['plain-b']!.address, counter)) === 'MigSource', 10_000);
+    // It had stopped and was streaming to the middleware when the middleware died.
+    await log.waitFor((e) => e.kind === 'migration' && e.phase === 'stopped', 5000, 'the stop');
+    expect((await log.waitFor((e) => e.kind === 'migration' && e.phase === 'resumed', 5000, 'the resume')).detail).to.contain('transfer to middleware failed');
+    log.close();
     fsMw = await startMiddleware(FILE, `file://${fsStore}`, { listen: fsListen, args: ['--commit-window-ms', '3000'] });
     expect(Number((await listOverGrpc(fsListen)).total)).to.equal(before.length);
     expect(filesUnder(fsStore).filter((f) => f.endsWith('.tmp')), 'temporary files removed at open').to.deep.equal([]);
