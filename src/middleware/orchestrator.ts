@@ -80,6 +80,8 @@ export class Orchestrator {
     if (known) {
       const here = await this.tasksOn(known.address).catch(() => []);
       if (here.some((t) => t.taskId === task)) return known;
+      // A stale entry (the node died or stopped, or the task left): it says nothing true any more.
+      await this.store.setLocation(task, undefined).catch(() => undefined);
     }
     for (const [name, address] of this.nodes.all()) {
       const tasks = await this.tasksOn(address).catch(() => []);
