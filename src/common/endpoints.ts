@@ -70,7 +70,8 @@ export function readEndpoints(clusterFile: string): Endpoints {
   for (const f of names) {
     let address: string;
     try {
-      address = fs.readFileSync(path.join(dir, f), 'utf8').trim();
+      // The first line is the address; a middleware's entry names its process on the second.
+      address = fs.readFileSync(path.join(dir, f), 'utf8').trim().split('\n')[0]!.trim();
     } catch {
       continue;
     }
@@ -99,6 +100,49 @@ export function recordNode(clusterFile: string, name: string, address: string): 
 export function recordMiddleware(clusterFile: string, address: string | undefined): void {
   if (address) writeAtomic(entryFile(clusterFile, MIDDLEWARE), address);
   else fs.rmSync(entryFile(clusterFile, MIDDLEWARE), { force: true });
+}
+
+/** Whether a process id names a live process. */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e: unknown) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Records this middleware process as the cluster's, unless the entry names
+ * another middleware that still runs (or was written by `cluster up`, which names
+ * no process): one entry per middleware process, never taken over. Returns
+ * whether this process holds the entry now.
+ */
+export function claimMiddleware(clusterFile: string, address: string, pid = process.pid): boolean {
+  const file = entryFile(clusterFile, MIDDLEWARE);
+  let current: string[] | undefined;
+  try {
+    current = fs.readFileSync(file, 'utf8').trim().split('\n');
+  } catch {
+    current = undefined;
+  }
+  if (current && current[0]) {
+    const owner = Number(current[1]);
+    if (!Number.isInteger(owner) || owner <= 0) return false;
+    if (owner !== pid && alive(owner)) return false;
+  }
+  writeAtomic(file, `${address}\n${pid}`);
+  return true;
+}
+
+/** Forgets the middleware entry, but only if it still names `address` (another process may hold it). */
+export function forgetMiddleware(clusterFile: string, address: string): void {
+  const file = entryFile(clusterFile, MIDDLEWARE);
+  try {
+    if (fs.readFileSync(file, 'utf8').trim().split('\n')[0]!.trim() === address) fs.rmSync(file, { force: true });
+  } catch {
+    // already gone
+  }
 }
 
 /** The middleware's address: `host:port` as given, else the registry, else a fixed port in the cluster file. */

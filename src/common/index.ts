@@ -26,7 +26,7 @@ export type { InboundStreamLimits } from './stream-guard.ts';
 export { dialAddress, loadDialRoutes, setDialRoutes } from './dial-routes.ts';
 export { clientStream, deadline, migTaskClient, nodeClient, serverStream, unary } from './clients.ts';
 export type { MigTaskClient, NodeControlClient } from './clients.ts';
-export { forgetNode, isAddress, readEndpoints, recordMiddleware, recordNode, REGISTRY_ENV, registryDir, resolveMiddleware, resolveNode, resolveTestbed, writeEndpoints } from './endpoints.ts';
+export { claimMiddleware, forgetMiddleware, forgetNode, isAddress, readEndpoints, recordMiddleware, recordNode, REGISTRY_ENV, registryDir, resolveMiddleware, resolveNode, resolveTestbed, writeEndpoints } from './endpoints.ts';
 export { PACKAGE_ROOT } from './package-root.ts';
 export type { ClusterListeners, Endpoints } from './endpoints.ts';
 export { ManualClock, systemClock } from './clock.ts';

@@ -69,6 +69,11 @@ export const METHOD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   '/migvisor.v1.Middleware/Move': ['operator'],
   '/migvisor.v1.Middleware/Evacuate': ['operator'],
   '/migvisor.v1.Middleware/Where': ['viewer'],
+  // Retention and the archive's container files: pinning, pruning and importing change it; an export only reads.
+  '/migvisor.v1.Middleware/Pin': ['operator'],
+  '/migvisor.v1.Middleware/Prune': ['operator'],
+  '/migvisor.v1.Middleware/Export': ['viewer'],
+  '/migvisor.v1.Middleware/Import': ['operator'],
   // Diagnostics: a node streams to a peer's Discard to measure the link.
   '/migvisor.v1.Diagnostics/StreamTo': ['operator', 'node'],
   '/migvisor.v1.Diagnostics/Discard': ['node', 'operator'],

@@ -16,6 +16,7 @@ import { checkSecurity } from './check-security.ts';
 import { checkPartitionDefinition, firstDifference } from './check-partition.ts';
 import { checkRequiredPlans } from './check-plans.ts';
 import { checkPorts } from './check-ports.ts';
+import { checkRetention } from './check-retention.ts';
 import type { NormalisedCluster } from './normalise.ts';
 import type { Problem } from './source.ts';
 
@@ -47,6 +48,7 @@ export function checkCluster(cluster: NormalisedCluster, options: CheckOptions =
   checkPorts(ctx);
   checkRequiredPlans(ctx);
   checkSecurity(ctx);
+  checkRetention(ctx);
   return problems;
 }
 

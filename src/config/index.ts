@@ -13,6 +13,7 @@ export type {
   LinkProfile,
   LossMode,
   MiddlewareDef,
+  RetentionRule,
   NodeDef,
   PartitionDef,
   ProviderDef,

@@ -174,13 +174,28 @@ export interface NodeDef {
   readonly line: number;
 }
 
-/** The middleware of the cluster: where it listens and its snapshot store. */
+/** The middleware of the cluster: where it listens, its snapshot store, its retention policies. */
 export interface MiddlewareDef {
   readonly listen: string;
   /** host:port of its Prometheus `/metrics` endpoint; absent: none (unless `--metrics` or `cluster up`). */
   readonly metrics?: string;
   /** Store URI: file://PATH (relative to the cluster file's folder), etcd://HOST:PORT or etcds://HOST:PORT (TLS). */
   readonly store: string;
+  /** What `snapshot prune` releases (README, "Retention and prune"); empty: nothing. */
+  readonly retention: readonly RetentionRule[];
+  readonly line: number;
+}
+
+/** One retention policy: the snapshots of a label or a task, how many and how long to keep. */
+export interface RetentionRule {
+  /** Applies to the snapshots with this label. */
+  readonly label?: { readonly key: string; readonly value: string };
+  /** Applies to the snapshots of this task. */
+  readonly task?: string;
+  /** Keeps the newest N snapshots of each task it applies to. */
+  readonly keepLast?: number;
+  /** Keeps every snapshot younger than this (ms). */
+  readonly maxAgeMs?: number;
   readonly line: number;
 }
 

@@ -15,6 +15,7 @@ import type {
   CpuDef,
   Endian,
   MiddlewareDef,
+  RetentionRule,
   NodeDef,
   PartitionDef,
   ProviderDef,
@@ -29,7 +30,7 @@ import type {
 import { DEFAULT_PLAN } from './model.ts';
 import { formatPath, isWithin } from './source.ts';
 import type { Path, Problem, YamlSource } from './source.ts';
-import { parseBandwidth, parseDuration, parseFraction, parseSize } from './units.ts';
+import { parseAge, parseBandwidth, parseDuration, parseFraction, parseSize } from './units.ts';
 import type { HmAction, HmEvent, HmLevel, HmRule } from './hm-vocabulary.ts';
 
 /** Defaults of keys a cluster file may leave out. */
@@ -429,6 +430,22 @@ class Normaliser {
         listen: typeof raw['listen'] === 'string' ? raw['listen'] : DEFAULT_LISTEN,
         ...(typeof raw['metrics'] === 'string' ? { metrics: raw['metrics'] } : {}),
         store: typeof raw['store'] === 'string' ? raw['store'] : DEFAULT_STORE,
+        retention: list(raw['retention']).map((r, i) => this.retentionRule(record(r), [...path, 'retention', i])),
+        line: this.source.line(path),
+      },
+      path,
+    );
+  }
+
+  private retentionRule(raw: Raw, path: Path): RetentionRule {
+    const label = typeof raw['label'] === 'string' ? raw['label'] : undefined;
+    const eq = label?.indexOf('=') ?? -1;
+    return this.track(
+      {
+        ...(label !== undefined && eq > 0 ? { label: { key: label.slice(0, eq), value: label.slice(eq + 1) } } : {}),
+        ...(typeof raw['task'] === 'string' ? { task: raw['task'] } : {}),
+        ...(typeof raw['keep_last'] === 'number' ? { keepLast: raw['keep_last'] } : {}),
+        ...(raw['max_age'] !== undefined ? { maxAgeMs: this.unitValue(raw['max_age'], [...path, 'max_age'], parseAge, 'must be an age such as 30m, 12h or 7d', 0) } : {}),
         line: this.source.line(path),
       },
       path,

@@ -137,3 +137,20 @@ export function parseFraction(value: unknown): number | undefined {
   const f = Number(m[1]) / 100;
   return f <= 1 ? f : undefined;
 }
+
+// Kept in step with the age pattern of middleware.retention in config/cluster.schema.json.
+const AGE_TEXT = /^([0-9]+(?:\.[0-9]+)?) ?(s|m|min|h|d|w)$/;
+const AGE_UNIT: Readonly<Record<string, number>> = { s: 1000, m: 60_000, min: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
+
+/**
+ * Parses an age (how long a snapshot is kept) into milliseconds: `90s`, `30m`,
+ * `12h`, `7d`, `2w`, or a plain non-negative number (milliseconds).
+ */
+export function parseAge(value: unknown): number | undefined {
+  if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  const m = AGE_TEXT.exec(value.trim());
+  if (!m) return undefined;
+  const ms = Number(m[1]) * (AGE_UNIT[m[2] ?? ''] ?? Number.NaN);
+  return Number.isFinite(ms) ? ms : undefined;
+}

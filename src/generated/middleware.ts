@@ -16,12 +16,16 @@ import type { DeleteResponse as _migvisor_v1_DeleteResponse, DeleteResponse__Out
 import type { Departure as _migvisor_v1_Departure, Departure__Output as _migvisor_v1_Departure__Output } from './migvisor/v1/Departure.ts';
 import type { EvacuateRequest as _migvisor_v1_EvacuateRequest, EvacuateRequest__Output as _migvisor_v1_EvacuateRequest__Output } from './migvisor/v1/EvacuateRequest.ts';
 import type { EvacuateResponse as _migvisor_v1_EvacuateResponse, EvacuateResponse__Output as _migvisor_v1_EvacuateResponse__Output } from './migvisor/v1/EvacuateResponse.ts';
+import type { ExportRequest as _migvisor_v1_ExportRequest, ExportRequest__Output as _migvisor_v1_ExportRequest__Output } from './migvisor/v1/ExportRequest.ts';
+import type { ExportResponse as _migvisor_v1_ExportResponse, ExportResponse__Output as _migvisor_v1_ExportResponse__Output } from './migvisor/v1/ExportResponse.ts';
 import type { Fault as _migvisor_v1_Fault, Fault__Output as _migvisor_v1_Fault__Output } from './migvisor/v1/Fault.ts';
 import type { FaultState as _migvisor_v1_FaultState, FaultState__Output as _migvisor_v1_FaultState__Output } from './migvisor/v1/FaultState.ts';
 import type { FetchPagesRequest as _migvisor_v1_FetchPagesRequest, FetchPagesRequest__Output as _migvisor_v1_FetchPagesRequest__Output } from './migvisor/v1/FetchPagesRequest.ts';
 import type { FetchPagesResponse as _migvisor_v1_FetchPagesResponse, FetchPagesResponse__Output as _migvisor_v1_FetchPagesResponse__Output } from './migvisor/v1/FetchPagesResponse.ts';
 import type { GateForward as _migvisor_v1_GateForward, GateForward__Output as _migvisor_v1_GateForward__Output } from './migvisor/v1/GateForward.ts';
 import type { GateMessages as _migvisor_v1_GateMessages, GateMessages__Output as _migvisor_v1_GateMessages__Output } from './migvisor/v1/GateMessages.ts';
+import type { ImportRequest as _migvisor_v1_ImportRequest, ImportRequest__Output as _migvisor_v1_ImportRequest__Output } from './migvisor/v1/ImportRequest.ts';
+import type { ImportResponse as _migvisor_v1_ImportResponse, ImportResponse__Output as _migvisor_v1_ImportResponse__Output } from './migvisor/v1/ImportResponse.ts';
 import type { InfoRequest as _migvisor_v1_InfoRequest, InfoRequest__Output as _migvisor_v1_InfoRequest__Output } from './migvisor/v1/InfoRequest.ts';
 import type { InfoResponse as _migvisor_v1_InfoResponse, InfoResponse__Output as _migvisor_v1_InfoResponse__Output } from './migvisor/v1/InfoResponse.ts';
 import type { InitializeRequest as _migvisor_v1_InitializeRequest, InitializeRequest__Output as _migvisor_v1_InitializeRequest__Output } from './migvisor/v1/InitializeRequest.ts';
@@ -43,11 +47,15 @@ import type { PageBatch as _migvisor_v1_PageBatch, PageBatch__Output as _migviso
 import type { ParkRequest as _migvisor_v1_ParkRequest, ParkRequest__Output as _migvisor_v1_ParkRequest__Output } from './migvisor/v1/ParkRequest.ts';
 import type { ParkResponse as _migvisor_v1_ParkResponse, ParkResponse__Output as _migvisor_v1_ParkResponse__Output } from './migvisor/v1/ParkResponse.ts';
 import type { PartitionSettings as _migvisor_v1_PartitionSettings, PartitionSettings__Output as _migvisor_v1_PartitionSettings__Output } from './migvisor/v1/PartitionSettings.ts';
+import type { PinRequest as _migvisor_v1_PinRequest, PinRequest__Output as _migvisor_v1_PinRequest__Output } from './migvisor/v1/PinRequest.ts';
+import type { PinResponse as _migvisor_v1_PinResponse, PinResponse__Output as _migvisor_v1_PinResponse__Output } from './migvisor/v1/PinResponse.ts';
 import type { PredictMigrationRequest as _migvisor_v1_PredictMigrationRequest, PredictMigrationRequest__Output as _migvisor_v1_PredictMigrationRequest__Output } from './migvisor/v1/PredictMigrationRequest.ts';
 import type { PredictMigrationResponse as _migvisor_v1_PredictMigrationResponse, PredictMigrationResponse__Output as _migvisor_v1_PredictMigrationResponse__Output } from './migvisor/v1/PredictMigrationResponse.ts';
 import type { Prediction as _migvisor_v1_Prediction, Prediction__Output as _migvisor_v1_Prediction__Output } from './migvisor/v1/Prediction.ts';
 import type { PredictionInputs as _migvisor_v1_PredictionInputs, PredictionInputs__Output as _migvisor_v1_PredictionInputs__Output } from './migvisor/v1/PredictionInputs.ts';
 import type { ProviderSettings as _migvisor_v1_ProviderSettings, ProviderSettings__Output as _migvisor_v1_ProviderSettings__Output } from './migvisor/v1/ProviderSettings.ts';
+import type { PruneRequest as _migvisor_v1_PruneRequest, PruneRequest__Output as _migvisor_v1_PruneRequest__Output } from './migvisor/v1/PruneRequest.ts';
+import type { PruneResponse as _migvisor_v1_PruneResponse, PruneResponse__Output as _migvisor_v1_PruneResponse__Output } from './migvisor/v1/PruneResponse.ts';
 import type { PushPagesRequest as _migvisor_v1_PushPagesRequest, PushPagesRequest__Output as _migvisor_v1_PushPagesRequest__Output } from './migvisor/v1/PushPagesRequest.ts';
 import type { PushPagesResponse as _migvisor_v1_PushPagesResponse, PushPagesResponse__Output as _migvisor_v1_PushPagesResponse__Output } from './migvisor/v1/PushPagesResponse.ts';
 import type { QueryMigrationRequest as _migvisor_v1_QueryMigrationRequest, QueryMigrationRequest__Output as _migvisor_v1_QueryMigrationRequest__Output } from './migvisor/v1/QueryMigrationRequest.ts';
@@ -98,6 +106,8 @@ export interface ProtoGrpcType {
       EvacuateRequest: MessageTypeDefinition<_migvisor_v1_EvacuateRequest, _migvisor_v1_EvacuateRequest__Output>
       EvacuateResponse: MessageTypeDefinition<_migvisor_v1_EvacuateResponse, _migvisor_v1_EvacuateResponse__Output>
       EvacuateStatus: EnumTypeDefinition
+      ExportRequest: MessageTypeDefinition<_migvisor_v1_ExportRequest, _migvisor_v1_ExportRequest__Output>
+      ExportResponse: MessageTypeDefinition<_migvisor_v1_ExportResponse, _migvisor_v1_ExportResponse__Output>
       Fault: MessageTypeDefinition<_migvisor_v1_Fault, _migvisor_v1_Fault__Output>
       FaultKind: EnumTypeDefinition
       FaultState: MessageTypeDefinition<_migvisor_v1_FaultState, _migvisor_v1_FaultState__Output>
@@ -105,6 +115,8 @@ export interface ProtoGrpcType {
       FetchPagesResponse: MessageTypeDefinition<_migvisor_v1_FetchPagesResponse, _migvisor_v1_FetchPagesResponse__Output>
       GateForward: MessageTypeDefinition<_migvisor_v1_GateForward, _migvisor_v1_GateForward__Output>
       GateMessages: MessageTypeDefinition<_migvisor_v1_GateMessages, _migvisor_v1_GateMessages__Output>
+      ImportRequest: MessageTypeDefinition<_migvisor_v1_ImportRequest, _migvisor_v1_ImportRequest__Output>
+      ImportResponse: MessageTypeDefinition<_migvisor_v1_ImportResponse, _migvisor_v1_ImportResponse__Output>
       InfoRequest: MessageTypeDefinition<_migvisor_v1_InfoRequest, _migvisor_v1_InfoRequest__Output>
       InfoResponse: MessageTypeDefinition<_migvisor_v1_InfoResponse, _migvisor_v1_InfoResponse__Output>
       InitializeRequest: MessageTypeDefinition<_migvisor_v1_InitializeRequest, _migvisor_v1_InitializeRequest__Output>
@@ -140,12 +152,16 @@ export interface ProtoGrpcType {
       ParkRequest: MessageTypeDefinition<_migvisor_v1_ParkRequest, _migvisor_v1_ParkRequest__Output>
       ParkResponse: MessageTypeDefinition<_migvisor_v1_ParkResponse, _migvisor_v1_ParkResponse__Output>
       PartitionSettings: MessageTypeDefinition<_migvisor_v1_PartitionSettings, _migvisor_v1_PartitionSettings__Output>
+      PinRequest: MessageTypeDefinition<_migvisor_v1_PinRequest, _migvisor_v1_PinRequest__Output>
+      PinResponse: MessageTypeDefinition<_migvisor_v1_PinResponse, _migvisor_v1_PinResponse__Output>
       PrecopyStop: EnumTypeDefinition
       PredictMigrationRequest: MessageTypeDefinition<_migvisor_v1_PredictMigrationRequest, _migvisor_v1_PredictMigrationRequest__Output>
       PredictMigrationResponse: MessageTypeDefinition<_migvisor_v1_PredictMigrationResponse, _migvisor_v1_PredictMigrationResponse__Output>
       Prediction: MessageTypeDefinition<_migvisor_v1_Prediction, _migvisor_v1_Prediction__Output>
       PredictionInputs: MessageTypeDefinition<_migvisor_v1_PredictionInputs, _migvisor_v1_PredictionInputs__Output>
       ProviderSettings: MessageTypeDefinition<_migvisor_v1_ProviderSettings, _migvisor_v1_ProviderSettings__Output>
+      PruneRequest: MessageTypeDefinition<_migvisor_v1_PruneRequest, _migvisor_v1_PruneRequest__Output>
+      PruneResponse: MessageTypeDefinition<_migvisor_v1_PruneResponse, _migvisor_v1_PruneResponse__Output>
       PushPagesRequest: MessageTypeDefinition<_migvisor_v1_PushPagesRequest, _migvisor_v1_PushPagesRequest__Output>
       PushPagesResponse: MessageTypeDefinition<_migvisor_v1_PushPagesResponse, _migvisor_v1_PushPagesResponse__Output>
       QueryMigrationRequest: MessageTypeDefinition<_migvisor_v1_QueryMigrationRequest, _migvisor_v1_QueryMigrationRequest__Output>

@@ -988,6 +988,24 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "Where": {
                   "requestType": "WhereRequest",
                   "responseType": "WhereResponse"
+                },
+                "Pin": {
+                  "requestType": "PinRequest",
+                  "responseType": "PinResponse"
+                },
+                "Prune": {
+                  "requestType": "PruneRequest",
+                  "responseType": "PruneResponse"
+                },
+                "Export": {
+                  "requestType": "ExportRequest",
+                  "responseType": "ExportResponse",
+                  "responseStream": true
+                },
+                "Import": {
+                  "requestType": "ImportRequest",
+                  "requestStream": true,
+                  "responseType": "ImportResponse"
                 }
               }
             },
@@ -1209,6 +1227,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "state": {
                   "type": "SnapshotState",
                   "id": 19
+                },
+                "pinned": {
+                  "type": "bool",
+                  "id": 40
                 }
               },
               "reserved": [
@@ -1401,6 +1423,103 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "snapshotId": {
                   "type": "string",
                   "id": 5
+                }
+              }
+            },
+            "PinRequest": {
+              "fields": {
+                "snapshotId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "pinned": {
+                  "type": "bool",
+                  "id": 2
+                }
+              }
+            },
+            "PinResponse": {
+              "fields": {
+                "snapshot": {
+                  "type": "SnapshotInfo",
+                  "id": 1
+                }
+              }
+            },
+            "PruneRequest": {
+              "fields": {
+                "dryRun": {
+                  "type": "bool",
+                  "id": 1
+                }
+              }
+            },
+            "PruneResponse": {
+              "fields": {
+                "released": {
+                  "rule": "repeated",
+                  "type": "SnapshotInfo",
+                  "id": 1
+                },
+                "freedBytes": {
+                  "type": "uint64",
+                  "id": 2
+                },
+                "freedChunks": {
+                  "type": "uint64",
+                  "id": 3
+                },
+                "sharedChunks": {
+                  "type": "uint64",
+                  "id": 4
+                },
+                "kept": {
+                  "type": "uint32",
+                  "id": 5
+                },
+                "dryRun": {
+                  "type": "bool",
+                  "id": 6
+                }
+              }
+            },
+            "ExportRequest": {
+              "fields": {
+                "snapshotId": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "ExportResponse": {
+              "fields": {
+                "chunk": {
+                  "type": "Chunk",
+                  "id": 1
+                }
+              }
+            },
+            "ImportRequest": {
+              "fields": {
+                "chunk": {
+                  "type": "Chunk",
+                  "id": 1
+                }
+              }
+            },
+            "ImportResponse": {
+              "fields": {
+                "snapshot": {
+                  "type": "SnapshotInfo",
+                  "id": 1
+                },
+                "newBytes": {
+                  "type": "uint64",
+                  "id": 2
+                },
+                "deduplicatedBytes": {
+                  "type": "uint64",
+                  "id": 3
                 }
               }
             },
@@ -1629,6 +1748,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "currentPlan": {
                   "type": "string",
                   "id": 22
+                },
+                "maxChunkBytes": {
+                  "type": "uint32",
+                  "id": 23
                 }
               }
             },
@@ -1751,6 +1874,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "bytes": {
                   "type": "uint64",
                   "id": 6
+                },
+                "commitWindowMs": {
+                  "type": "uint32",
+                  "id": 7
                 }
               }
             },

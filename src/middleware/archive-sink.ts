@@ -5,9 +5,17 @@
  * a task whose memory barely changed stores almost nothing new. Receive stages
  * (chunks written but unreferenced, no manifest); Commit makes the snapshot
  * visible (manifest written atomically); Abort or a staging timeout discards it.
+ *
+ * Failure rules (README, "Archive failures"): a task whose pages are larger than
+ * the store's largest chunk is refused at Receive's header (the node refuses it
+ * earlier, at negotiation, from Info). A park is durable within its commit window
+ * (the staging timeout, counted from the Receive reply) or never: a Commit after
+ * it is refused, and an activation that fails or outlives it is rolled back (the
+ * record is aborted, the manifest it may have written is deleted, retried in the
+ * background until the store answers), so the source resumes the task.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { endianFromWire, InvalidArgumentError, systemClock, type Clock } from '../common/index.ts';
+import { Code, endianFromWire, InvalidArgumentError, MigvisorError, ResourceExhaustedError, systemClock, type Clock } from '../common/index.ts';
 import { containerMode, encodeHeader, PAGE_ZERO, SinkCore, type QueryOutcome, type Outcome, type RawChunk, type SinkTarget } from '../migtask/index.ts';
 import type { ChunkWriter, Manifest, SnapshotStore } from './store.ts';
 
@@ -21,7 +29,14 @@ interface Parking {
   manifest?: Manifest;
   /** onParked ran for it. */
   announced: boolean;
+  /** Its manifest may be in the store (a putManifest was started). */
+  manifestSent?: boolean;
 }
+
+/** Between two attempts to delete the manifest of a rolled-back park (ms). */
+const CLEANUP_RETRY_MS = 1000;
+/** A write that timed out lands within this time, if ever (longer than a store call's deadline) (ms). */
+const LATE_WRITE_MS = 5000;
 
 /** A park staged in the archive. */
 export interface ReceiveResult {
@@ -30,6 +45,13 @@ export interface ReceiveResult {
   readonly snapshot: string;
   readonly pages: number;
   readonly bytes: number;
+  /** The park is durable within this time of the reply, or never (ms). */
+  readonly commitWindowMs: number;
+}
+
+/** The refusal of a task whose pages the store cannot hold as one chunk. */
+export function pageTooLarge(pageSize: number, max: number, uri: string): MigvisorError {
+  return new ResourceExhaustedError(`pages of ${pageSize} bytes exceed the largest chunk the store ${uri} holds (${max} bytes); park it into a filesystem store, or use smaller pages`);
 }
 
 /** A snapshot id: sortable by time, unique. */
@@ -47,11 +69,66 @@ export class ArchiveSink {
 
   constructor(
     private readonly store: SnapshotStore,
-    /** A staged park not committed within this time is discarded (ms). @default 30000 */
-    stagingTimeoutMs = 30_000,
-    clock: Clock = systemClock,
+    /** A staged park not made durable within this time of its staging is discarded (ms): its commit window. @default 30000 */
+    readonly stagingTimeoutMs = 30_000,
+    private readonly clock: Clock = systemClock,
+    /** The largest chunk (page) this archive takes, below the store's own limit (bytes; undefined: the store's). */
+    maxChunkBytes?: number,
   ) {
+    const limits = [store.maxChunkBytes, maxChunkBytes].filter((n): n is number => n !== undefined && n > 0);
+    this.maxChunkBytes = limits.length > 0 ? Math.min(...limits) : undefined;
     this.core = new SinkCore(this.target(), clock, stagingTimeoutMs);
+  }
+
+  /** The largest chunk (page) this archive takes (bytes; undefined: no limit). */
+  readonly maxChunkBytes: number | undefined;
+
+  /** Rolled-back parks whose manifest is being deleted (snapshot ids). */
+  private readonly rollingBack = new Set<string>();
+
+  /**
+   * Deletes a rolled-back park's manifest until a delete succeeds after any late
+   * write could still land (the store may be down for a while), or the middleware stops.
+   */
+  private rollBack(id: string): void {
+    if (this.rollingBack.has(id)) return;
+    this.rollingBack.add(id);
+    const since = this.clock.now();
+    const attempt = async (): Promise<void> => {
+      const t = this.clock.now();
+      const gone = await this.store.deleteManifest(id).then(
+        () => true,
+        () => false,
+      );
+      if (this.closed || (gone && t - since >= LATE_WRITE_MS)) {
+        this.rollingBack.delete(id);
+        return;
+      }
+      this.clock.timer(CLEANUP_RETRY_MS, () => void attempt());
+    };
+    void attempt();
+  }
+
+  private closed = false;
+
+  /** The park's remaining commit window (ms): the activation must end within it. */
+  private windowLeft(stagedAt: number | undefined): number {
+    return (stagedAt ?? this.clock.now()) + this.stagingTimeoutMs - this.clock.now();
+  }
+
+  /** Runs `work`, failing once `ms` have passed (the work may still finish; its effects are then rolled back). */
+  private async within<T>(ms: number, work: Promise<T>): Promise<T> {
+    if (ms <= 0) throw new MigvisorError('its commit window has passed', Code.DEADLINE_EXCEEDED);
+    let timer: { cancel(): void } | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = this.clock.timer(ms, () => reject(new MigvisorError(`the store did not finish within the commit window (${this.stagingTimeoutMs} ms)`, Code.DEADLINE_EXCEEDED)));
+    });
+    work.catch(() => undefined);
+    try {
+      return await Promise.race([work, late]);
+    } finally {
+      timer?.cancel();
+    }
   }
 
   /** Labels the next park of `taskId` will get. */
@@ -64,8 +141,11 @@ export class ArchiveSink {
       noun: 'park',
       where: 'in the archive',
       activeText: 'stored',
+      discardOnActivateFailure: true,
       check: (h) => {
         if (containerMode(h) === 'lazy') throw new InvalidArgumentError('the middleware archives full or pre-copy migrations, not post-copy ones');
+        const max = this.maxChunkBytes;
+        if (max !== undefined && h.pageSize > max) throw pageTooLarge(h.pageSize, max, this.store.uri);
       },
       reserve: () => ({ writer: this.store.writer(), pages: new Map(), newBytes: 0, announced: false }),
       pages: (place, b, header) => {
@@ -106,15 +186,17 @@ export class ArchiveSink {
         this.labels.delete(state.taskId);
       },
       // The chunks become durable, then the manifest makes the snapshot visible.
-      activate: async (place) => {
+      activate: async (place, rec) => {
         try {
-          await place.writer.commit();
-          await this.store.putManifest(place.manifest!);
+          await this.within(this.windowLeft(rec.stagedAt), place.writer.commit());
+          place.manifestSent = true;
+          await this.within(this.windowLeft(rec.stagedAt), this.store.putManifest(place.manifest!));
         } finally {
-          await place.writer.release();
+          await place.writer.release().catch(() => undefined);
         }
       },
       discard: async (place) => {
+        if (place.manifestSent && place.manifest) this.rollBack(place.manifest.id);
         await place.writer.abort().catch(() => undefined);
         place.manifest = undefined;
       },
@@ -124,7 +206,22 @@ export class ArchiveSink {
   /** Receive: stages a park (chunks written, manifest ready, nothing visible). */
   async receive(chunks: AsyncIterable<RawChunk>): Promise<ReceiveResult> {
     const r = await this.core.receive(chunks);
-    return { migrationId: r.record.id, taskId: r.state.taskId, snapshot: r.place.manifest!.id, pages: r.pages, bytes: r.bytes };
+    return { migrationId: r.record.id, taskId: r.state.taskId, snapshot: r.place.manifest!.id, pages: r.pages, bytes: r.bytes, commitWindowMs: this.stagingTimeoutMs };
+  }
+
+  /**
+   * Import: stores a container (a saved or exported file) as a snapshot at once,
+   * deduplicated against the chunks the store holds. Its own records: a file
+   * imported twice becomes two snapshots (the second stores no new chunk).
+   */
+  async importContainer(chunks: AsyncIterable<RawChunk>): Promise<Manifest> {
+    const core = new SinkCore(this.target(), this.clock, this.stagingTimeoutMs);
+    try {
+      const r = await core.receive(chunks, { activate: true });
+      return r.place.manifest!;
+    } finally {
+      core.close();
+    }
   }
 
   /** Commit: the snapshot becomes visible (and the directory says the task is parked). */
@@ -152,6 +249,7 @@ export class ArchiveSink {
 
   /** Stops staging timers. */
   close(): void {
+    this.closed = true;
     this.core.close();
   }
 }

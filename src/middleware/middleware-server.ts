@@ -5,6 +5,7 @@
  * node can probe its link to the archive before it predicts a park), health
  * checking and server reflection.
  */
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type * as grpc from '@grpc/grpc-js';
 import {
@@ -52,10 +53,12 @@ import type { EvacuateStatus__Output } from '../generated/migvisor/v1/EvacuateSt
 import type { LocationState__Output } from '../generated/migvisor/v1/LocationState.ts';
 import type { SnapshotState__Output } from '../generated/migvisor/v1/SnapshotState.ts';
 import { diagnosticsHandlers, type Membership } from '../hypervisor/index.ts';
-import { OUTCOME_WIRE, rawChunks, RemoteSink } from '../migtask/index.ts';
+import { CONTAINER_MODE_WIRE, OUTCOME_WIRE, rawChunks, RemoteSink, wrapChunks } from '../migtask/index.ts';
+import type { RetentionRule } from '../config/index.ts';
 import { ArchiveSink } from './archive-sink.ts';
 import { Orchestrator, type EvacuateEvent, type NodeBook } from './orchestrator.ts';
-import { checkChunk, restoreSnapshot } from './restore.ts';
+import { planPrune } from './retention.ts';
+import { checkChunk, restoreSnapshot, snapshotChunks, storedHeader } from './restore.ts';
 import { MAX_SNAPSHOT_ID_LENGTH, type Manifest, type SnapshotStore } from './store.ts';
 
 const SERVICES = ['migvisor.v1.Middleware', 'migvisor.v1.MigTask', 'migvisor.v1.Cluster', 'migvisor.v1.Diagnostics'];
@@ -104,6 +107,7 @@ export function snapshotInfo(m: Manifest): SnapshotInfo {
     state: SNAPSHOT_STATE_WIRE.toWire(m.state),
     restoredTo: m.restoredTo,
     travelers: m.travelers,
+    pinned: m.pinned === true,
   };
 }
 
@@ -119,6 +123,18 @@ export interface ArchiveObserver {
   restoreFailed?(snapshot: string, error: unknown): void;
 }
 
+/** How a middleware runs. */
+export interface MiddlewareOptions {
+  /** A park's commit window: staged and not made durable within it, it is discarded (ms). @default 30000 */
+  readonly stagingTimeoutMs?: number;
+  /** The largest page the archive takes as one chunk, below the store's own limit (bytes). */
+  readonly maxChunkBytes?: number;
+  /** What Prune releases (the cluster file's middleware.retention). */
+  readonly retention?: readonly RetentionRule[];
+  /** The budget and idle timeout of the inbound client streams. */
+  readonly streams?: Partial<InboundStreamLimits>;
+}
+
 /** The middleware process's gRPC edge: archive (park, restore, list, inspect, delete) and orchestration (move, evacuate, where). */
 export class MiddlewareServer {
   /** The grpc-js server. */
@@ -132,17 +148,19 @@ export class MiddlewareServer {
   private readonly host = new ServiceHost(SERVICES);
   /** The budget and idle timeout of the inbound client streams. */
   readonly streams: StreamGuard;
+  private readonly retention: readonly RetentionRule[];
 
   constructor(
     readonly store: SnapshotStore,
     readonly nodes: NodeBook,
     /** Who is in the cluster (ListNodes). */
     private readonly membership?: Membership,
-    options: { readonly streams?: Partial<InboundStreamLimits> } = {},
+    options: MiddlewareOptions = {},
   ) {
     this.streams = new StreamGuard(inboundStreamLimits(options.streams));
     this.server = this.host.server;
-    this.archive = new ArchiveSink(store);
+    this.archive = new ArchiveSink(store, options.stagingTimeoutMs, undefined, options.maxChunkBytes);
+    this.retention = options.retention ?? [];
     this.archive.onParked = async (m) =>
       store.setLocation(m.taskId, { node: '', address: '', state: 'parked', snapshot: m.id, updatedUnixMs: Date.now() });
     this.orchestrator = new Orchestrator(store, nodes, `middleware@${hostname()}:${process.pid}`);
@@ -196,13 +214,14 @@ export class MiddlewareServer {
       Info: unaryHandler(() => ({
         node: 'middleware',
         archive: true,
+        maxChunkBytes: this.archive.maxChunkBytes ?? 0,
         compression: COMPRESSIONS.map(compressionToWire),
         // No slot_bytes: the archive has no per-task limit.
         slot: { state: 'MIG_STATE_MIG_SINK', freeSlots: 1, acceptedCommands: ['COMMAND_INFO', 'COMMAND_RECEIVE'] },
       })),
       Receive: clientStreamHandler(async (requests) => {
         const r = await this.archive.receive(rawChunks(requests));
-        return { migrationId: r.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'MIG_STATE_STAGED', pages: r.pages, bytes: r.bytes };
+        return { migrationId: r.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'MIG_STATE_STAGED', pages: r.pages, bytes: r.bytes, commitWindowMs: r.commitWindowMs };
       }, this.streams),
       Commit: unaryHandler(async (r) => {
         const c = await this.archive.commit(requiredName(r.migrationId, 'migration_id'));
@@ -363,6 +382,30 @@ export class MiddlewareServer {
         await out.send({ progress: { phase: 'MIGRATION_PHASE_DONE', pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent }, stats });
       }),
       Evacuate: serverStreamHandler((r) => this.evacuate(requiredName(r.node, 'node'), enumField(MIGRATION_MODE_WIRE, r.mode, 'mode', 'full'))),
+      Pin: unaryHandler(async (r) => {
+        const m = await this.manifest(r.snapshotId);
+        m.pinned = r.pinned === true;
+        await this.store.putManifest(m);
+        return { snapshot: snapshotInfo(m) };
+      }),
+      Prune: unaryHandler(async (r) => {
+        const plan = planPrune(await this.store.listManifests(), this.retention, Date.now());
+        const released = plan.release.map(snapshotInfo);
+        const base = { released, freedChunks: plan.freedChunks, sharedChunks: plan.sharedChunks, kept: plan.kept, dryRun: r.dryRun === true };
+        if (r.dryRun) return { ...base, freedBytes: plan.freedBytes };
+        for (const m of plan.release) await this.store.deleteManifest(m.id);
+        return { ...base, freedBytes: plan.release.length > 0 ? await this.store.gc() : 0 };
+      }),
+      Export: serverStreamHandler(async (r, out) => {
+        const m = await this.manifest(r.snapshotId);
+        // A self-contained container, as a node's Save writes one: any node can Load it.
+        const header = { ...storedHeader(m), migrationId: randomUUID(), mode: CONTAINER_MODE_WIRE.toWire('save') };
+        for await (const wrapped of wrapChunks(snapshotChunks(this.store, m, header, 'none'))) await out.send(wrapped);
+      }),
+      Import: clientStreamHandler(async (requests) => {
+        const m = await this.archive.importContainer(rawChunks(requests));
+        return { snapshot: snapshotInfo(m), newBytes: m.newBytes, deduplicatedBytes: m.sharedBytes };
+      }, this.streams),
       Where: unaryHandler(async (r) => {
         const taskId = requiredName(r.taskId, 'task_id');
         const loc = await this.orchestrator.where(taskId);

@@ -27,7 +27,7 @@ export async function openStore(uri: string, base: string): Promise<SnapshotStor
     if (scheme === 'etcd') return EtcdStore.open(hostPort, uri);
     const id = tlsIdentity();
     if (!id) throw new InvalidArgumentError(`store ${uri}: etcds:// needs the cluster file's tls: section`);
-    return EtcdStore.open(hostPort, uri, { rootCertificate: id.ca, privateKey: id.key, certChain: id.cert });
+    return EtcdStore.open(hostPort, uri, { credentials: { rootCertificate: id.ca, privateKey: id.key, certChain: id.cert } });
   }
   throw new InvalidArgumentError(`store ${JSON.stringify(uri)} must start with file://, etcd:// or etcds://`);
 }

@@ -73,13 +73,15 @@ export class Orchestrator {
     }
   }
 
-  /** Where a task runs: the directory, checked against the node; else every known node is asked. */
+  /** Where a task runs: the directory, checked against the node; else every known node is asked; else its newest parked snapshot. */
   async where(task: string): Promise<Location | undefined> {
     const known = await this.store.getLocation(task);
     if (known?.state === 'parked') return known;
     if (known) {
       const here = await this.tasksOn(known.address).catch(() => []);
       if (here.some((t) => t.taskId === task)) return known;
+      // A stale entry (the node died or stopped, or the task left): it says nothing true any more.
+      await this.store.setLocation(task, undefined).catch(() => undefined);
     }
     for (const [name, address] of this.nodes.all()) {
       const tasks = await this.tasksOn(address).catch(() => []);
@@ -89,7 +91,9 @@ export class Orchestrator {
         return loc;
       }
     }
-    return undefined;
+    // Directory entries vanish with the middleware that wrote them; the archive still knows a parked task.
+    const parked = (await this.store.listManifests()).filter((m) => m.taskId === task && m.state === 'parked').at(-1);
+    return parked ? { node: '', address: '', state: 'parked', snapshot: parked.id, updatedUnixMs: parked.createdUnixMs } : undefined;
   }
 
   /** Moves a task to `to` (from `from`, or from wherever it runs), holding its lock throughout. */

@@ -40,6 +40,8 @@ export interface Manifest {
   /** parked: the task lives in the archive; restored: the task runs on `restoredTo`, this is a copy. */
   state: 'parked' | 'restored';
   restoredTo: string;
+  /** Pinned: no retention policy releases it (absent: false). */
+  pinned?: boolean;
 }
 
 /**
@@ -83,6 +85,11 @@ export interface StoreStats {
 export interface SnapshotStore {
   /** The URI it was opened from (`file://...`, `etcd://...`). */
   readonly uri: string;
+  /**
+   * The largest chunk (one page) the backend stores, in bytes; undefined: no limit.
+   * The archive refuses a task with larger pages before anything stops.
+   */
+  readonly maxChunkBytes?: number;
   /** Whether the store holds a chunk. */
   has(hash: ChunkHash): boolean;
   /** A writer for the chunks of one park. */

@@ -24,7 +24,7 @@ import { PostcopySource } from './postcopy-source.ts';
 import type { SinkPort } from './sink-port.ts';
 import { migrationChunks } from './source-chunks.ts';
 import { negotiate, sourceTask, type SourceFacts } from './source-negotiate.ts';
-import { keepResolving, settle, type InDoubt } from './source-settle.ts';
+import { keepResolving, SELF_SETTLE_MARGIN_MS, settle, type InDoubt } from './source-settle.ts';
 
 /** What a node offers the migrations it runs as source. */
 export interface SourceContext {
@@ -76,10 +76,14 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
 
   // 2. Transfer (and stop, at the point the mode says). A cancel before the
   // commit ends up here too: the Receive call is cancelled with it.
+  /** Past this clock time the source settles by itself (the sink promised a commit window). */
+  let selfSettleAt: number | undefined;
   try {
     run.throwIfCancelled();
     const remaining = Math.max(1000, options.deadlineMs - (performance.now() - run.t0));
-    await sink.receive(migrationChunks(run, context.address), remaining, run.signal);
+    const staged = await sink.receive(migrationChunks(run, context.address), remaining, run.signal);
+    const window = Number(staged.commitWindowMs ?? 0);
+    if (window > 0) selfSettleAt = host.clock.now() + window + SELF_SETTLE_MARGIN_MS;
     run.throwIfCancelled();
   } catch (e: unknown) {
     // Nothing was committed: tell the sink to drop what it has, and run again here.
@@ -109,7 +113,7 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
   task.commitTransfer();
   const residual = options.mode === 'lazy' ? new PostcopySource(task, stats.migrationId, stats.compression) : undefined;
   if (residual) context.residuals.set(stats.migrationId, residual);
-  const outcome = await settle(sink, stats.migrationId, host.clock);
+  const outcome = await settle(sink, stats.migrationId, host.clock, selfSettleAt);
   if (outcome !== 'active' && outcome !== 'in-doubt') context.residuals.delete(stats.migrationId);
   // 4. What the source does once the sink runs the task: forward, serve the post-copy pages, release.
   const depart = async (detail: string): Promise<void> => {
@@ -120,6 +124,15 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
     host.tasksChanged(task.partition.name);
     run.event('released', detail);
   };
+  if (outcome === 'in-doubt' && selfSettleAt !== undefined && host.clock.now() >= selfSettleAt) {
+    // The sink promised to keep nothing it did not make durable within its window.
+    context.residuals.delete(stats.migrationId);
+    run.resume(`settled by itself: ${run.sinkName} did not answer within its commit window, so it keeps nothing of the migration`);
+    throw new MigvisorError(
+      `migration of ${options.task}: ${run.sinkName} did not answer within its commit window; the task runs on ${host.name} again`,
+      Code.UNAVAILABLE,
+    );
+  }
   if (outcome === 'in-doubt') {
     stats.status = 'in-doubt';
     run.status('in-doubt');
@@ -130,9 +143,11 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
       depart,
       () => context.residuals.delete(stats.migrationId),
       (d) => (d ? context.inDoubt?.set(options.task, d) : context.inDoubt?.delete(options.task)),
+      selfSettleAt,
     );
+    const until = selfSettleAt === undefined ? `until ${run.sinkName} answers` : `until ${run.sinkName} answers, at most until its commit window ends`;
     throw new MigvisorError(
-      `migration of ${options.task}: ${run.sinkName} did not confirm the commit; the task is held stopped on ${host.name} (state Committing) until ${run.sinkName} answers`,
+      `migration of ${options.task}: ${run.sinkName} did not confirm the commit; the task is held stopped on ${host.name} (state Committing) ${until}`,
       Code.UNAVAILABLE,
     );
   }

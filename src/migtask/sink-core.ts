@@ -54,6 +54,10 @@ export interface SinkRecord<P> {
   /** Pages verified and handed to the target so far. */
   pagesReceived: number;
   timer?: Timer;
+  /** When it was staged (clock time; 0 before). */
+  stagedAt?: number;
+  /** The activation in progress: a Commit repeated meanwhile waits for it instead of starting another. */
+  activating?: Promise<void>;
 }
 
 /** Where containers go: the part that differs between a node slot and the archive. */
@@ -76,6 +80,12 @@ export interface SinkTarget<P> {
   activate(place: P, record: SinkRecord<P>): void | Promise<void>;
   /** Throws away what was received. `announce`: an abort or timeout others should hear of (not a failed receive). */
   discard(place: P, reason: string, record: SinkRecord<P>, announce: boolean): void | Promise<void>;
+  /**
+   * A failed activation discards the record (it is aborted, a repeated Commit is
+   * refused, the source resumes the task) instead of keeping it staged for another
+   * Commit. The archive sets it: it rolls back what a failed activation may have left.
+   */
+  readonly discardOnActivateFailure?: boolean;
 }
 
 /** A container received and staged (or activated). */
@@ -159,6 +169,7 @@ export class SinkCore<P> {
       const place = rec.place;
       await this.target.stage(place, state, header, rec);
       rec.outcome = nextOutcome(rec.outcome, 'stage');
+      rec.stagedAt = this.clock.now();
       if (options.activate) await this.activate(rec);
       else this.arm(rec);
       const { pages, bytes } = verifier.received;
@@ -181,11 +192,21 @@ export class SinkCore<P> {
     });
   }
 
-  private async activate(rec: SinkRecord<P>): Promise<void> {
+  private activate(rec: SinkRecord<P>): Promise<void> {
+    rec.activating ??= this.activateOnce(rec).finally(() => (rec.activating = undefined));
+    return rec.activating;
+  }
+
+  private async activateOnce(rec: SinkRecord<P>): Promise<void> {
     rec.timer?.cancel();
     try {
       await this.target.activate(rec.place!, rec);
     } catch (e: unknown) {
+      if (this.target.discardOnActivateFailure) {
+        const why = `could not be made durable: ${describeError(e)}`;
+        await this.discard(rec, why, true);
+        throw new IllegalStateError('aborted', 'Commit', `${this.target.noun} ${rec.id} ${why}; nothing was kept`);
+      }
       // Still staged: the source may commit again, or the timeout discards it.
       this.arm(rec);
       throw e;
@@ -206,7 +227,8 @@ export class SinkCore<P> {
   async commit(id: string): Promise<SinkRecord<P>> {
     const rec = this.book.get(id);
     if (!rec) throw new IllegalStateError('unknown', 'Commit', `no ${this.target.noun} ${id} ${this.target.where}`);
-    if (rec.outcome === 'staged') await this.activate(rec);
+    if (rec.activating) await rec.activating;
+    else if (rec.outcome === 'staged') await this.activate(rec);
     else if (rec.outcome !== 'active') throw new IllegalStateError(rec.outcome, 'Commit', `${this.target.noun} ${id}${rec.detail ? `: ${rec.detail}` : ''}`);
     return rec;
   }
@@ -215,6 +237,8 @@ export class SinkCore<P> {
   async abort(id: string, reason: string): Promise<Outcome | 'unknown'> {
     const rec = this.book.get(id);
     if (!rec) return 'unknown';
+    // An activation in progress ends first: it may be making the container durable.
+    if (rec.activating) await rec.activating.catch(() => undefined);
     if (rec.outcome === 'active') throw new IllegalStateError('active', 'Abort', `${this.target.noun} ${id} is already ${this.target.activeText}`);
     if (rec.outcome === 'receiving') {
       // The receive loop sees this at its next chunk and cleans up.

@@ -68,6 +68,10 @@ export async function negotiate(host: MigrationHost, task: MigTask, sink: SinkPo
   const theirs = info.compression.map((e: unknown) => compressionFromWire(e as string)).filter((c): c is Compression => c !== undefined);
   if (info.archive) {
     if (options.mode === 'lazy') throw new MigrationRefused(`${name} archives full or pre-copy migrations, not post-copy ones`);
+    const max = Number(info.maxChunkBytes ?? 0);
+    if (max > 0 && host.cpu.pageSize > max) {
+      throw new MigrationRefused(`${name} stores chunks of at most ${max} bytes; pages of ${host.name} are ${host.cpu.pageSize} bytes (park into a filesystem store, or use smaller pages)`);
+    }
     return chooseCompression(options.compression, host.compression, theirs, name);
   }
   const partition = task.partition.name;

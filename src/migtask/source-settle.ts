@@ -4,6 +4,11 @@
  * While the sink does not answer the migration is in doubt: the task stays
  * stopped here (Committing) and the source keeps asking in the background until
  * the sink says it runs there (depart) or that it never will (resume).
+ *
+ * A sink that promised a commit window (the archive: what it staged is durable
+ * within that time of its Receive reply, or never) lets the source settle by
+ * itself: once the window and a margin have passed without an answer, the task
+ * resumes here (README, "Archive failures").
  */
 import { Code, MigvisorError, type Clock } from '../common/index.ts';
 import type { MigrationRun } from './migration-run.ts';
@@ -16,13 +21,15 @@ const RESOLVE_ATTEMPTS = 10;
 const RESOLVE_INTERVAL_MS = 500;
 /** Between two rounds of asking, once a migration is in doubt. */
 const IN_DOUBT_RETRY_MS = 5_000;
+/** Past a sink's commit window, how long the source still waits for an answer before it settles by itself (ms). */
+export const SELF_SETTLE_MARGIN_MS = 2_000;
 
 /** What the source learnt about a migration it committed (`in-doubt`: nothing yet). */
 export type Settled = 'active' | 'aborted' | 'unknown' | 'in-doubt';
 
-/** Commits, and if the reply is lost, asks the sink what became of the migration. */
-export async function settle(sink: SinkPort, id: string, clock: Clock): Promise<Settled> {
-  for (let attempt = 0; attempt < RESOLVE_ATTEMPTS; attempt++) {
+/** Commits, and if the reply is lost, asks the sink what became of the migration (giving up at clock time `until`). */
+export async function settle(sink: SinkPort, id: string, clock: Clock, until = Infinity): Promise<Settled> {
+  for (let attempt = 0; attempt < RESOLVE_ATTEMPTS && clock.now() < until; attempt++) {
     try {
       await sink.commit(id, COMMIT_DEADLINE_MS);
       return 'active';
@@ -73,12 +80,27 @@ export interface InDoubt {
  * sink runs the task) or resumes it here with the messages it carried. While it
  * is in doubt, `register` holds it so that a client can ask it to settle now.
  */
-export function keepResolving(run: MigrationRun, depart: (detail: string) => Promise<void>, abandon: () => void, register: (d: InDoubt | undefined) => void): void {
+export function keepResolving(
+  run: MigrationRun,
+  depart: (detail: string) => Promise<void>,
+  abandon: () => void,
+  register: (d: InDoubt | undefined) => void,
+  /** Clock time past which the source settles by itself (the sink's commit window and a margin); undefined: never. */
+  selfSettleAt?: number,
+): void {
   const { host, task, sink, sinkName } = run;
   const id = run.stats.migrationId;
   let done = false;
   const act = async (outcome: Settled): Promise<void> => {
-    if (done || task.state !== 'Committing' || outcome === 'in-doubt') return;
+    if (done || task.state !== 'Committing') return;
+    if (outcome === 'in-doubt') {
+      if (selfSettleAt === undefined || host.clock.now() < selfSettleAt) return;
+      done = true;
+      register(undefined);
+      abandon();
+      run.resume(`settled by itself: ${sinkName} did not answer within its commit window, so it keeps nothing of the migration`);
+      return;
+    }
     done = true;
     register(undefined);
     if (outcome === 'active') {
@@ -91,10 +113,11 @@ export function keepResolving(run: MigrationRun, depart: (detail: string) => Pro
     run.resume(`${sinkName} reports the migration ${outcome}`);
   };
   const retry = async (): Promise<void> => {
-    const outcome = await settle(sink, id, host.clock);
+    const outcome = await settle(sink, id, host.clock, selfSettleAt);
     if (done || task.state !== 'Committing') return;
-    if (outcome === 'in-doubt') {
-      host.clock.timer(IN_DOUBT_RETRY_MS, () => void retry());
+    if (outcome === 'in-doubt' && (selfSettleAt === undefined || host.clock.now() < selfSettleAt)) {
+      const wait = selfSettleAt === undefined ? IN_DOUBT_RETRY_MS : Math.max(1, Math.min(IN_DOUBT_RETRY_MS, selfSettleAt - host.clock.now()));
+      host.clock.timer(wait, () => void retry());
       return;
     }
     await act(outcome);

@@ -116,7 +116,7 @@ describe('cluster config loading', () => {
         line: 11,
       });
       expect(config.providers.get('inbox')).to.deep.equal({ kind: 'gate', name: 'inbox', capacity: 16, messageSize: 64, line: 14 });
-      expect(config.middleware).to.deep.equal({ listen: '127.0.0.1:0', store: 'file://../var/store', line: 86 });
+      expect(config.middleware).to.deep.equal({ listen: '127.0.0.1:0', store: 'file://../var/store', retention: [], line: 86 });
     });
   });
 

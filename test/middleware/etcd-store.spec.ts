@@ -5,11 +5,15 @@
  * directory), two coordinators sharing one archive, and leased task locks that a
  * dead holder cannot keep.
  */
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { createInterface } from 'node:readline';
+import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import { Etcd3 } from 'etcd3';
 import { Code } from '../../src/common/errors.ts';
 import { EtcdStore, type SnapshotStore } from '../../src/middleware/index.ts';
-import { killProcess, poll } from '../support/processes.ts';
+import { killProcess, onCleanup, poll, ROOT } from '../support/processes.ts';
 import {
   describeStoreContract,
   failure,
@@ -166,6 +170,90 @@ describe('EtcdStore (real etcd)', function () {
       const lock = await poll('the dead holder\'s lock to expire', async () => two.lock('counter-2', 'middleware@b:2', 1000), 15_000, 200);
       expect(await raw!.get('migvisor/locks/counter-2').string()).to.equal('middleware@b:2');
       await lock.release();
+    });
+  });
+
+  describe('metadata that stays true', () => {
+    /** etcd's current revision. */
+    const revision = async (): Promise<number> => Number((await raw!.get('migvisor/').exec()).header.revision);
+
+    it('writes a manifest and its page list (two parts) in one transaction: one revision', async () => {
+      const s = await fresh();
+      const [h] = await putChunks(s, [page(90)]);
+      const before = await revision();
+      await s.putManifest(testManifest('snap-one', Array.from({ length: 5000 }, (_, i) => [i, h!] as const), 1));
+      expect(await revision()).to.equal(before + 1);
+      expect(await keys('snapshot')).to.have.length(3);
+      const del = await revision();
+      await s.deleteManifest('snap-one');
+      expect(await revision(), 'deleted in one transaction too').to.equal(del + 1);
+      expect(await keys('snapshot')).to.deep.equal([]);
+    });
+
+    it('names its owner on a park marker, and drops the marker once the park is released', async () => {
+      await raw!.delete().prefix('migvisor/');
+      const s = await EtcdStore.open(etcd!.endpoint, undefined, { owner: 'middleware@test:42' });
+      stores.push(s);
+      const w = s.writer();
+      w.put(sha(page(91)), page(91));
+      await w.commit();
+      const markers = Object.values(await raw!.getAll().prefix('migvisor/parks/').strings()).map((v) => JSON.parse(v) as { owner: string; pid: number });
+      expect(markers.map((m) => m.owner)).to.deep.equal(['middleware@test:42']);
+      expect(markers[0]!.pid).to.equal(process.pid);
+      await w.release();
+      expect(await keys('parks/')).to.deep.equal([]);
+    });
+
+    it('binds directory entries to its session lease: closed, they go at once; killed, they expire', async function () {
+      this.timeout(30_000);
+      const s = await fresh();
+      await s.setLocation('t-closed', { node: 'a', address: '127.0.0.1:1', state: 'running', snapshot: '', updatedUnixMs: 1 });
+      await s.close();
+      expect(await keys('directory/')).to.deep.equal([]);
+      const code = [
+        `const { EtcdStore } = await import(${JSON.stringify(pathToFileURL(path.join(ROOT, 'dist', 'middleware', 'etcd-store.js')).href)});`,
+        `const s = await EtcdStore.open(${JSON.stringify(etcd!.endpoint)}, undefined, { sessionTtlS: 1 });`,
+        `await s.setLocation('t-killed', { node: 'a', address: '127.0.0.1:1', state: 'running', snapshot: '', updatedUnixMs: 1 });`,
+        `process.stdout.write('set\\n');`,
+        `setInterval(() => {}, 1000);`,
+      ].join('\n');
+      const child = spawn(process.execPath, ['--input-type=module', '-e', code], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const unregister = onCleanup(() => child.kill('SIGKILL'));
+      await new Promise<void>((resolve, reject) => {
+        child.once('exit', (c) => reject(new Error(`the child exited (${c})`)));
+        createInterface({ input: child.stdout! }).once('line', () => resolve());
+      });
+      expect(await keys('directory/')).to.deep.equal(['directory/t-killed']);
+      await killProcess(child, 'SIGKILL');
+      unregister();
+      await poll('the dead middleware\'s directory entry to expire', async () => (await keys('directory/')).length === 0, 15_000, 200);
+    });
+
+    it('compacts etcd\'s history by itself after N revisions', async function () {
+      this.timeout(20_000);
+      await raw!.delete().prefix('migvisor/');
+      const s = await EtcdStore.open(etcd!.endpoint, undefined, { compactAfterRevisions: 20, compactCheckMs: 100 });
+      stores.push(s);
+      const first = await revision();
+      for (let i = 0; i < 25; i++) await s.setLocation(`t${i}`, { node: 'a', address: '127.0.0.1:1', state: 'running', snapshot: '', updatedUnixMs: i });
+      // A read at a compacted revision fails: the history before it is gone.
+      await poll('the history to be compacted', async () => (await raw!.get('migvisor/directory/t0').revision(first).string().then(() => false, (e: Error) => /compacted/.test(e.message))), 10_000, 100);
+      expect(await s.getLocation('t24'), 'live keys stay').to.include({ node: 'a', updatedUnixMs: 24 });
+    });
+
+    it('says the largest chunk it stores: 1 MiB, below etcd\'s request limit', async () => {
+      const s = await fresh();
+      expect(s.maxChunkBytes).to.equal(1 << 20);
+    });
+
+    it('works again once a killed etcd is back: no circuit breaker stays open', async function () {
+      this.timeout(40_000);
+      const s = await fresh();
+      await etcd!.kill();
+      for (let i = 0; i < 5; i++) expect((await failure(s.stats())).code).to.equal(Code.UNAVAILABLE);
+      await etcd!.restart();
+      await poll('the store to answer again', async () => (await s.stats().catch(() => undefined)) !== undefined, 15_000, 200);
+      expect(await s.stats()).to.deep.equal({ bytes: 0, chunks: 0 });
     });
   });
 

@@ -67,8 +67,8 @@ const middlewares = new Set<ChildProcess>();
  * resolves with its ready line `{"middleware","address","store","pid"}`. It exits
  * with this process (--exit-with-parent), so a crashed run leaves no orphan.
  */
-export function startMiddleware(file: string, store: string, options: { timeoutMs?: number } = {}): Promise<MiddlewareProcess> {
-  const args = [BIN, 'middleware', 'start', file, '--listen', '127.0.0.1:0', '--store', store, '--exit-with-parent'];
+export function startMiddleware(file: string, store: string, options: { timeoutMs?: number; listen?: string; args?: readonly string[] } = {}): Promise<MiddlewareProcess> {
+  const args = [BIN, 'middleware', 'start', file, '--listen', options.listen ?? '127.0.0.1:0', '--store', store, '--exit-with-parent', ...(options.args ?? [])];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
   middlewares.add(child);
   child.once('exit', () => middlewares.delete(child));
@@ -356,6 +356,10 @@ export interface EtcdServer {
   readonly dataDir: string;
   /** Kills etcd and removes its data folder. */
   stop(): Promise<void>;
+  /** SIGKILLs etcd, keeping its data folder (a store that dies). */
+  kill(): Promise<void>;
+  /** Starts etcd again on the same ports and data (after {@link kill}). */
+  restart(): Promise<void>;
 }
 
 /** PEM files etcd serves TLS with and checks its clients' certificates against. */
@@ -408,41 +412,71 @@ export async function startEtcd(bin: string, timeoutMs = 20_000, tls?: EtcdTls):
   for (let attempt = 0; attempt < 3; attempt++) {
     const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'migvisor-etcd-'));
     const [cport, pport] = [await freePort(), await freePort()];
-    const client = `${tls ? 'https' : 'http'}://127.0.0.1:${cport}`;
-    const peer = `http://127.0.0.1:${pport}`;
-    const child = spawn(
-      bin,
-      [
-        '--name', 't',
-        '--data-dir', dataDir,
-        '--listen-client-urls', client,
-        '--advertise-client-urls', client,
-        '--listen-peer-urls', peer,
-        '--initial-advertise-peer-urls', peer,
-        '--initial-cluster', `t=${peer}`,
-        '--log-level', 'error',
-        ...(tls ? ['--cert-file', tls.cert, '--key-file', tls.key, '--trusted-ca-file', tls.ca, '--client-cert-auth'] : []),
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    const stderr: string[] = [];
-    createInterface({ input: child.stderr! }).on('line', (l) => stderr.length < 200 && stderr.push(l));
-    const unregister = onCleanup(() => child.kill('SIGKILL'));
     const endpoint = `127.0.0.1:${cport}`;
+    let run = spawnEtcd(bin, dataDir, cport, pport, tls);
     const stop = async (): Promise<void> => {
-      unregister();
-      await killProcess(child, 'SIGKILL');
+      run.unregister();
+      await killProcess(run.child, 'SIGKILL');
       fs.rmSync(dataDir, { recursive: true, force: true });
     };
-    const end = Date.now() + timeoutMs;
-    while (Date.now() < end && child.exitCode === null && child.signalCode === null) {
-      if (await etcdHealthy(endpoint, tls)) return { endpoint, child, dataDir, stop };
-      await sleep(100);
-    }
-    lastError = child.exitCode !== null ? `exited ${child.exitCode}: ${stderr.slice(-3).join(' | ')}` : `no healthy answer within ${timeoutMs} ms`;
+    const server: EtcdServer = {
+      endpoint,
+      get child() {
+        return run.child;
+      },
+      dataDir,
+      stop,
+      kill: async () => {
+        run.unregister();
+        await killProcess(run.child, 'SIGKILL');
+        await exited(run.child);
+      },
+      restart: async () => {
+        run = spawnEtcd(bin, dataDir, cport, pport, tls);
+        const why = await healthyWithin(endpoint, run, timeoutMs, tls);
+        if (why) throw new Error(`etcd did not come back: ${why}`);
+      },
+    };
+    lastError = await healthyWithin(endpoint, run, timeoutMs, tls);
+    if (!lastError) return server;
     await stop();
   }
   throw new Error(`etcd did not start: ${lastError}`);
+}
+
+/** One etcd process on a data folder and ports. */
+function spawnEtcd(bin: string, dataDir: string, cport: number, pport: number, tls?: EtcdTls): { child: ChildProcess; stderr: string[]; unregister: () => void } {
+  const client = `${tls ? 'https' : 'http'}://127.0.0.1:${cport}`;
+  const peer = `http://127.0.0.1:${pport}`;
+  const child = spawn(
+    bin,
+    [
+      '--name', 't',
+      '--data-dir', dataDir,
+      '--listen-client-urls', client,
+      '--advertise-client-urls', client,
+      '--listen-peer-urls', peer,
+      '--initial-advertise-peer-urls', peer,
+      '--initial-cluster', `t=${peer}`,
+      '--log-level', 'error',
+      ...(tls ? ['--cert-file', tls.cert, '--key-file', tls.key, '--trusted-ca-file', tls.ca, '--client-cert-auth'] : []),
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const stderr: string[] = [];
+  createInterface({ input: child.stderr! }).on('line', (l) => stderr.length < 200 && stderr.push(l));
+  const unregister = onCleanup(() => child.kill('SIGKILL'));
+  return { child, stderr, unregister };
+}
+
+/** Waits until etcd answers healthy; '' then, else why not. */
+async function healthyWithin(endpoint: string, run: { child: ChildProcess; stderr: string[] }, timeoutMs: number, tls?: EtcdTls): Promise<string> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end && run.child.exitCode === null && run.child.signalCode === null) {
+    if (await etcdHealthy(endpoint, tls)) return '';
+    await sleep(100);
+  }
+  return run.child.exitCode !== null ? `exited ${run.child.exitCode}: ${run.stderr.slice(-3).join(' | ')}` : `no healthy answer within ${timeoutMs} ms`;
 }
 
 // --- store fixtures --------------------------------------------------------------------

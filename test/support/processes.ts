@@ -144,7 +144,7 @@ export interface StartNodeOptions {
   readonly boot?: boolean;
   readonly listen?: string;
   readonly timeoutMs?: number;
-  /** More flags of `node start` (`--stream-idle-timeout 500ms`). */
+  /** More flags of `node start` (e.g. `--stream-idle-timeout 500ms`, `--routes FILE`). */
   readonly args?: readonly string[];
 }
 

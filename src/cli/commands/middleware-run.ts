@@ -1,10 +1,12 @@
 /**
  * `migvisor middleware start [FILE] [--listen HOST:PORT] [--store URI] [--metrics HOST:PORT]`:
  * the snapshot archive and orchestrator as its own process. Prints one JSON line
- * `{"middleware","address","store","pid"}` (with `"metrics"` when it serves them)
- * once it serves; logs through the structured log on stderr.
+ * `{"middleware","address","store","pid","registered"}` (with `"metrics"` when it
+ * serves them) once it serves (`registered`: it holds the cluster file's registry
+ * entry; a second middleware of the same file does not take it over); logs
+ * through the structured log on stderr.
  */
-import { createLogger, createRegistry, loadDialRoutes, logUnhandledRejections, recordMiddleware, registerGrpcMetrics, serveMetrics, setProcessLogger, type MetricsServer } from '../../common/index.ts';
+import { claimMiddleware, createLogger, createRegistry, forgetMiddleware, loadDialRoutes, logUnhandledRejections, registerGrpcMetrics, serveMetrics, setProcessLogger, type MetricsServer } from '../../common/index.ts';
 import { applySecurity, loadCluster } from '../../config/index.ts';
 import { ClusterMembership } from '../../hypervisor/index.ts';
 import { logArchive, MiddlewareServer, NodeBook, openStore, registerMiddlewareMetrics } from '../../middleware/index.ts';
@@ -27,16 +29,22 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   const metrics: MetricsServer | undefined = registry && metricsAt ? await serveMetrics(registry, metricsAt) : undefined;
   const uri = flags.store ?? cluster.middleware?.store ?? 'file://../var/store';
   const store = await openStore(uri, cluster.dir);
-  const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f), { streams: streamLimits(flags) });
+  const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f), {
+    streams: streamLimits(flags),
+    ...(flags.commitWindowMs !== undefined ? { stagingTimeoutMs: flags.commitWindowMs } : {}),
+    retention: cluster.middleware?.retention ?? [],
+    ...(flags.maxChunkBytes !== undefined ? { maxChunkBytes: flags.maxChunkBytes } : {}),
+  });
   logArchive(server, logger);
   if (registry) {
     registerGrpcMetrics(registry);
     registerMiddlewareMetrics(server, registry);
   }
   const address = await server.listen(flags.listen ?? cluster.middleware?.listen ?? '127.0.0.1:0');
-  recordMiddleware(f, address);
-  logger.info({ address, store: store.uri, ...(metrics ? { metrics: metrics.address } : {}) }, `serving at ${address}, store ${store.uri}${metrics ? `, metrics at http://${metrics.address}/metrics` : ''}`);
-  process.stdout.write(`${JSON.stringify({ middleware: 'middleware', address, store: store.uri, pid: process.pid, ...(metrics ? { metrics: metrics.address } : {}) })}\n`);
+  // One registry entry per middleware process: a second middleware of the same file does not take the first's.
+  const registered = claimMiddleware(f, address);
+  logger.info({ address, store: store.uri, registered, ...(metrics ? { metrics: metrics.address } : {}) }, `serving at ${address}, store ${store.uri}${metrics ? `, metrics at http://${metrics.address}/metrics` : ''}`);
+  process.stdout.write(`${JSON.stringify({ middleware: 'middleware', address, store: store.uri, pid: process.pid, registered, ...(metrics ? { metrics: metrics.address } : {}) })}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
@@ -45,7 +53,7 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   logger.info('stopping');
   await server.shutdown();
   await metrics?.close();
-  recordMiddleware(f, undefined);
+  if (registered) forgetMiddleware(f, address);
   process.stdin.destroy();
   return 0;
 }

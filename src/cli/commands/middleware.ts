@@ -3,7 +3,7 @@
  * ./middleware-run.ts, loaded when the command runs.
  */
 import type { Command } from 'commander';
-import { duration, integer } from '../option-values.ts';
+import { duration, integer, size } from '../option-values.ts';
 import { withLogOptions, type LogFlags } from '../log-options.ts';
 import { action } from '../run-command.ts';
 
@@ -18,6 +18,8 @@ export interface MiddlewareStartFlags extends LogFlags {
   readonly streamIdleTimeout?: number;
   /** Most inbound client streams open at once. */
   readonly maxInboundStreams?: number;
+  readonly commitWindowMs?: number;
+  readonly maxChunkBytes?: number;
 }
 
 /** Adds the `middleware` command group to the program. */
@@ -34,6 +36,8 @@ export function registerMiddlewareCommands(program: Command): void {
     .option('--routes <file>', 'dial nodes through the relays this JSON table names ({"PEER:PORT": "RELAY:PORT"}; used by cluster up)')
     .option('--stream-idle-timeout <duration>', 'fail an inbound stream (Receive, Load, PushPages, Discard) that sends nothing for this long (default 30s)', duration('--stream-idle-timeout'))
     .option('--max-inbound-streams <n>', 'refuse inbound streams beyond this many open at once (default 16)', integer('--max-inbound-streams', 1))
+    .option('--commit-window-ms <ms>', 'a staged park not made durable within this time is discarded and its node resumes the task (default 30000)', integer('--commit-window-ms', 500))
+    .option('--max-chunk-bytes <size>', 'refuse tasks whose pages are larger (default: the store\'s limit; etcd: 1MiB)', size('--max-chunk-bytes'))
     .option('--json', 'the ready line is JSON already (accepted for uniformity)');
   withLogOptions(start, "the middleware's").action(action(async (file: string | undefined, flags: MiddlewareStartFlags) => (await import('./middleware-run.ts')).startMiddleware(file, flags)));
 }

@@ -1,9 +1,12 @@
 /**
- * The middleware from the command line: `snapshot park|restore|list|inspect|rm`,
+ * The middleware from the command line: `snapshot park|restore|list|inspect|rm|
+ * pin|unpin|prune|export|import`,
  * `where`, `move` and `evacuate`, each a call to the Middleware service.
  */
+import * as fs from 'node:fs';
 import Table from 'cli-table3';
-import { COMPRESSION_WIRE, endianFromWire, MIGRATION_MODE_WIRE, MigvisorError, serverStream, unary } from '../../common/index.ts';
+import { clientStream, Code, COMPRESSION_WIRE, endianFromWire, InvalidArgumentError, MIGRATION_MODE_WIRE, MigvisorError, serverStream, unary } from '../../common/index.ts';
+import { inspectContainer, rawChunk, readContainerFile, wrapChunks, writeContainerFile, type RawChunk } from '../../migtask/index.ts';
 import type { EvacuateResponse__Output } from '../../generated/migvisor/v1/EvacuateResponse.ts';
 import type { MoveResponse__Output } from '../../generated/migvisor/v1/MoveResponse.ts';
 import type { ParkResponse__Output } from '../../generated/migvisor/v1/ParkResponse.ts';
@@ -15,8 +18,8 @@ import { printMessage, printMessages } from '../print.ts';
 import { progressBar } from '../progress.ts';
 import type { ClusterFlags } from '../remote-options.ts';
 import { withRemote } from '../remote.ts';
-import { Exit } from '../run-command.ts';
-import type { EvacuateFlags, ListFlags, MoveFlags, ParkFlags, RemoveFlags, RestoreFlags } from './snapshot.ts';
+import { Exit, printJson } from '../run-command.ts';
+import type { EvacuateFlags, ListFlags, MoveFlags, ParkFlags, PruneFlags, RemoveFlags, RestoreFlags } from './snapshot.ts';
 
 const time = (ms: number): string => {
   const d = new Date(ms);
@@ -135,6 +138,67 @@ export function remove(id: string, flags: RemoveFlags): Promise<void> {
       if (e instanceof MigvisorError && /set force/.test(e.message)) throw new MigvisorError(e.message.replace('set force', 'use --force'), e.code);
       throw e;
     }
+  });
+}
+
+/** `snapshot pin|unpin`: marks snapshot `id` pinned (no retention policy releases it) or not. */
+export function pin(id: string, pinned: boolean, flags: ClusterFlags): Promise<void> {
+  return withRemote(flags, async (r) => {
+    const c = await r.middleware(flags.middleware);
+    const reply = await unary(c.Pin, c, { snapshotId: id, pinned }, `snapshot ${pinned ? 'pin' : 'unpin'} ${id}`, 30_000);
+    if (flags.json) printMessage('PinResponse', reply);
+    else process.stdout.write(`${reply.snapshot?.id ?? id} ${pinned ? 'pinned' : 'unpinned'}\n`);
+  });
+}
+
+/** `snapshot prune`: releases what the retention policies release (with --dry-run: only reports it). */
+export function prune(flags: PruneFlags): Promise<void> {
+  return withRemote(flags, async (r) => {
+    const c = await r.middleware(flags.middleware);
+    const reply = await unary(c.Prune, c, { dryRun: flags.dryRun ?? false }, 'snapshot prune', 120_000);
+    if (flags.json) printMessage('PruneResponse', reply);
+    else {
+      if (reply.released.length > 0) process.stdout.write(`${snapshotTable(reply.released)}\n`);
+      const verb = reply.dryRun ? 'would release' : 'released';
+      process.stdout.write(
+        `${verb} ${reply.released.length} snapshot(s), kept ${reply.kept}; ${reply.dryRun ? 'would free' : 'freed'} ${reply.freedBytes} bytes in ${reply.freedChunks} chunk(s); ${reply.sharedChunks} shared chunk(s) stay\n`,
+      );
+    }
+  });
+}
+
+/** `snapshot export`: writes snapshot `id` as a container file, verified as it is written and read back. */
+export function exportSnapshot(id: string, file: string, flags: ClusterFlags): Promise<void> {
+  return withRemote(flags, async (r) => {
+    const c = await r.middleware(flags.middleware);
+    async function* chunks(): AsyncGenerator<RawChunk> {
+      for await (const m of serverStream(c.Export({ snapshotId: id }), `snapshot export ${id}`)) yield rawChunk(m.chunk);
+    }
+    const tmp = `${file}.${process.pid}.tmp`;
+    let bytes: number;
+    try {
+      bytes = await writeContainerFile(tmp, chunks());
+      // Read back: the file must verify on its own (digests, trailer) before it takes the name.
+      const report = await inspectContainer(readContainerFile(tmp));
+      if (!report.valid) throw new MigvisorError(`the exported container ${file} does not verify: ${report.problems.join('; ')}`, Code.DATA_LOSS);
+      fs.renameSync(tmp, file);
+      const result = { file, bytes: String(bytes), snapshot: id, taskId: report.header?.taskId ?? '', pages: String(report.sizes.pagesSent) };
+      if (flags.json) printJson(result);
+      else process.stdout.write(`exported ${id} to ${file} (${bytes} bytes, verified)\n`);
+    } finally {
+      fs.rmSync(tmp, { force: true });
+    }
+  });
+}
+
+/** `snapshot import`: stores container `file` as a snapshot; reports new and deduplicated bytes. */
+export function importSnapshot(file: string, flags: ClusterFlags): Promise<void> {
+  if (!fs.existsSync(file)) throw new InvalidArgumentError(`cannot read ${file}: no such file`);
+  return withRemote(flags, async (r) => {
+    const c = await r.middleware(flags.middleware);
+    const reply = await clientStream(c.Import, c, wrapChunks(readContainerFile(file)), `snapshot import ${file}`, 120_000);
+    if (flags.json) printMessage('ImportResponse', reply);
+    else process.stdout.write(`imported ${file} as ${reply.snapshot?.id ?? ''}: ${reply.newBytes} new bytes, ${reply.deduplicatedBytes} deduplicated\n`);
   });
 }
 

@@ -1,5 +1,6 @@
 /**
- * Registers the middleware's commands: `snapshot park|restore|list|inspect|rm`,
+ * Registers the middleware's commands: `snapshot park|restore|list|inspect|rm|
+ * pin|unpin|prune|export|import`,
  * `where`, `move` and `evacuate`. They run in ./snapshot-run.ts, loaded when one
  * of them runs. The middleware is found with --middleware HOST:PORT, else
  * through the registry `cluster up` writes.
@@ -33,6 +34,11 @@ export interface ListFlags extends ClusterFlags {
 /** The options of `snapshot rm`. */
 export interface RemoveFlags extends ClusterFlags {
   readonly force?: boolean;
+}
+
+/** The options of `snapshot prune`. */
+export interface PruneFlags extends ClusterFlags {
+  readonly dryRun?: boolean;
 }
 
 /** The options of `move`. */
@@ -92,6 +98,37 @@ export function registerSnapshotCommands(program: Command): void {
       .argument('<snapshot>', 'snapshot id or prefix')
       .option('--force', 'also delete a parked snapshot (the only copy of its task)'),
   ).action(action(async (id: string, flags: RemoveFlags) => (await run()).remove(id, flags)));
+
+  for (const verb of ['pin', 'unpin'] as const) {
+    withMiddlewareOption(
+      snap
+        .command(verb)
+        .description(verb === 'pin' ? 'pin a snapshot: no retention policy releases it' : 'unpin a snapshot: retention policies apply to it again')
+        .argument('<snapshot>', 'snapshot id or prefix'),
+    ).action(action(async (id: string, flags: ClusterFlags) => (await run()).pin(id, verb === 'pin', flags)));
+  }
+
+  withMiddlewareOption(
+    snap
+      .command('prune')
+      .description('release the snapshots the retention policies (middleware.retention) release and free their chunks')
+      .option('--dry-run', 'only report what would be released and freed'),
+  ).action(action(async (flags: PruneFlags) => (await run()).prune(flags)));
+
+  withMiddlewareOption(
+    snap
+      .command('export')
+      .description('write a snapshot as a self-contained, verified container file (loadable with `migvisor load`)')
+      .argument('<snapshot>', 'snapshot id or prefix')
+      .argument('<file>', 'container file to write'),
+  ).action(action(async (id: string, file: string, flags: ClusterFlags) => (await run()).exportSnapshot(id, file, flags)));
+
+  withMiddlewareOption(
+    snap
+      .command('import')
+      .description('store a container file as a snapshot, deduplicated against the archive')
+      .argument('<file>', 'container file (from `snapshot export` or `migvisor save`)'),
+  ).action(action(async (file: string, flags: ClusterFlags) => (await run()).importSnapshot(file, flags)));
 
   withMiddlewareOption(program.command('where').description('where a task runs (or that it is parked)').argument('<task>', 'task id')).action(
     action(async (task: string, flags: ClusterFlags) => (await run()).where(task, flags)),

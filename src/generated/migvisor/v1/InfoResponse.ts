@@ -69,6 +69,11 @@ export interface InfoResponse {
    * The schedule plan that runs now.
    */
   'currentPlan'?: (string);
+  /**
+   * The archive: the largest page it stores as one chunk, in bytes (0: no limit). A
+   * node with larger pages is refused before anything stops.
+   */
+  'maxChunkBytes'?: (number);
 }
 
 /**
@@ -131,4 +136,9 @@ export interface InfoResponse__Output {
    * The schedule plan that runs now.
    */
   'currentPlan': (string);
+  /**
+   * The archive: the largest page it stores as one chunk, in bytes (0: no limit). A
+   * node with larger pages is refused before anything stops.
+   */
+  'maxChunkBytes': (number);
 }

@@ -7,6 +7,10 @@ import type { DeleteRequest as _migvisor_v1_DeleteRequest, DeleteRequest__Output
 import type { DeleteResponse as _migvisor_v1_DeleteResponse, DeleteResponse__Output as _migvisor_v1_DeleteResponse__Output } from '../../migvisor/v1/DeleteResponse.ts';
 import type { EvacuateRequest as _migvisor_v1_EvacuateRequest, EvacuateRequest__Output as _migvisor_v1_EvacuateRequest__Output } from '../../migvisor/v1/EvacuateRequest.ts';
 import type { EvacuateResponse as _migvisor_v1_EvacuateResponse, EvacuateResponse__Output as _migvisor_v1_EvacuateResponse__Output } from '../../migvisor/v1/EvacuateResponse.ts';
+import type { ExportRequest as _migvisor_v1_ExportRequest, ExportRequest__Output as _migvisor_v1_ExportRequest__Output } from '../../migvisor/v1/ExportRequest.ts';
+import type { ExportResponse as _migvisor_v1_ExportResponse, ExportResponse__Output as _migvisor_v1_ExportResponse__Output } from '../../migvisor/v1/ExportResponse.ts';
+import type { ImportRequest as _migvisor_v1_ImportRequest, ImportRequest__Output as _migvisor_v1_ImportRequest__Output } from '../../migvisor/v1/ImportRequest.ts';
+import type { ImportResponse as _migvisor_v1_ImportResponse, ImportResponse__Output as _migvisor_v1_ImportResponse__Output } from '../../migvisor/v1/ImportResponse.ts';
 import type { InspectRequest as _migvisor_v1_InspectRequest, InspectRequest__Output as _migvisor_v1_InspectRequest__Output } from '../../migvisor/v1/InspectRequest.ts';
 import type { InspectResponse as _migvisor_v1_InspectResponse, InspectResponse__Output as _migvisor_v1_InspectResponse__Output } from '../../migvisor/v1/InspectResponse.ts';
 import type { ListRequest as _migvisor_v1_ListRequest, ListRequest__Output as _migvisor_v1_ListRequest__Output } from '../../migvisor/v1/ListRequest.ts';
@@ -15,6 +19,10 @@ import type { MoveRequest as _migvisor_v1_MoveRequest, MoveRequest__Output as _m
 import type { MoveResponse as _migvisor_v1_MoveResponse, MoveResponse__Output as _migvisor_v1_MoveResponse__Output } from '../../migvisor/v1/MoveResponse.ts';
 import type { ParkRequest as _migvisor_v1_ParkRequest, ParkRequest__Output as _migvisor_v1_ParkRequest__Output } from '../../migvisor/v1/ParkRequest.ts';
 import type { ParkResponse as _migvisor_v1_ParkResponse, ParkResponse__Output as _migvisor_v1_ParkResponse__Output } from '../../migvisor/v1/ParkResponse.ts';
+import type { PinRequest as _migvisor_v1_PinRequest, PinRequest__Output as _migvisor_v1_PinRequest__Output } from '../../migvisor/v1/PinRequest.ts';
+import type { PinResponse as _migvisor_v1_PinResponse, PinResponse__Output as _migvisor_v1_PinResponse__Output } from '../../migvisor/v1/PinResponse.ts';
+import type { PruneRequest as _migvisor_v1_PruneRequest, PruneRequest__Output as _migvisor_v1_PruneRequest__Output } from '../../migvisor/v1/PruneRequest.ts';
+import type { PruneResponse as _migvisor_v1_PruneResponse, PruneResponse__Output as _migvisor_v1_PruneResponse__Output } from '../../migvisor/v1/PruneResponse.ts';
 import type { RestoreRequest as _migvisor_v1_RestoreRequest, RestoreRequest__Output as _migvisor_v1_RestoreRequest__Output } from '../../migvisor/v1/RestoreRequest.ts';
 import type { RestoreResponse as _migvisor_v1_RestoreResponse, RestoreResponse__Output as _migvisor_v1_RestoreResponse__Output } from '../../migvisor/v1/RestoreResponse.ts';
 import type { WhereRequest as _migvisor_v1_WhereRequest, WhereRequest__Output as _migvisor_v1_WhereRequest__Output } from '../../migvisor/v1/WhereRequest.ts';
@@ -51,6 +59,36 @@ export interface MiddlewareClient extends grpc.Client {
    */
   evacuate(argument: _migvisor_v1_EvacuateRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_EvacuateResponse__Output>;
   evacuate(argument: _migvisor_v1_EvacuateRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_EvacuateResponse__Output>;
+  
+  /**
+   * A snapshot as one self-contained container (header, verified pages, trailer),
+   * as `migvisor save` writes it: loadable by any node with Load.
+   */
+  Export(argument: _migvisor_v1_ExportRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_ExportResponse__Output>;
+  Export(argument: _migvisor_v1_ExportRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_ExportResponse__Output>;
+  /**
+   * A snapshot as one self-contained container (header, verified pages, trailer),
+   * as `migvisor save` writes it: loadable by any node with Load.
+   */
+  export(argument: _migvisor_v1_ExportRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_ExportResponse__Output>;
+  export(argument: _migvisor_v1_ExportRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_ExportResponse__Output>;
+  
+  /**
+   * Store a container (a saved or exported file) as a snapshot, deduplicated
+   * against the chunks the archive holds.
+   */
+  Import(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ImportResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ImportRequest>;
+  Import(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ImportResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ImportRequest>;
+  Import(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ImportResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ImportRequest>;
+  Import(callback: grpc.requestCallback<_migvisor_v1_ImportResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ImportRequest>;
+  /**
+   * Store a container (a saved or exported file) as a snapshot, deduplicated
+   * against the chunks the archive holds.
+   */
+  import(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ImportResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ImportRequest>;
+  import(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ImportResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ImportRequest>;
+  import(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ImportResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ImportRequest>;
+  import(callback: grpc.requestCallback<_migvisor_v1_ImportResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ImportRequest>;
   
   /**
    * One snapshot, with every chunk checked against its content address.
@@ -107,6 +145,40 @@ export interface MiddlewareClient extends grpc.Client {
   park(argument: _migvisor_v1_ParkRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_ParkResponse__Output>;
   
   /**
+   * Pin a snapshot (no retention policy releases it) or unpin it.
+   */
+  Pin(argument: _migvisor_v1_PinRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PinResponse__Output>): grpc.ClientUnaryCall;
+  Pin(argument: _migvisor_v1_PinRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PinResponse__Output>): grpc.ClientUnaryCall;
+  Pin(argument: _migvisor_v1_PinRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PinResponse__Output>): grpc.ClientUnaryCall;
+  Pin(argument: _migvisor_v1_PinRequest, callback: grpc.requestCallback<_migvisor_v1_PinResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Pin a snapshot (no retention policy releases it) or unpin it.
+   */
+  pin(argument: _migvisor_v1_PinRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PinResponse__Output>): grpc.ClientUnaryCall;
+  pin(argument: _migvisor_v1_PinRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PinResponse__Output>): grpc.ClientUnaryCall;
+  pin(argument: _migvisor_v1_PinRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PinResponse__Output>): grpc.ClientUnaryCall;
+  pin(argument: _migvisor_v1_PinRequest, callback: grpc.requestCallback<_migvisor_v1_PinResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
+   * Release the snapshots the retention policies release and free their chunks
+   * (dry_run: only report). Parked snapshots (the only copy of a task) and pinned
+   * ones are never released.
+   */
+  Prune(argument: _migvisor_v1_PruneRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PruneResponse__Output>): grpc.ClientUnaryCall;
+  Prune(argument: _migvisor_v1_PruneRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PruneResponse__Output>): grpc.ClientUnaryCall;
+  Prune(argument: _migvisor_v1_PruneRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PruneResponse__Output>): grpc.ClientUnaryCall;
+  Prune(argument: _migvisor_v1_PruneRequest, callback: grpc.requestCallback<_migvisor_v1_PruneResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Release the snapshots the retention policies release and free their chunks
+   * (dry_run: only report). Parked snapshots (the only copy of a task) and pinned
+   * ones are never released.
+   */
+  prune(argument: _migvisor_v1_PruneRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PruneResponse__Output>): grpc.ClientUnaryCall;
+  prune(argument: _migvisor_v1_PruneRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_PruneResponse__Output>): grpc.ClientUnaryCall;
+  prune(argument: _migvisor_v1_PruneRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_PruneResponse__Output>): grpc.ClientUnaryCall;
+  prune(argument: _migvisor_v1_PruneRequest, callback: grpc.requestCallback<_migvisor_v1_PruneResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Restore a snapshot into a free MigSink slot of `node` (the middleware is the
    * MigSource). FAILED_PRECONDITION for a snapshot restored already, unless as_copy.
    */
@@ -152,6 +224,18 @@ export interface MiddlewareHandlers extends grpc.UntypedServiceImplementation {
   Evacuate: grpc.handleServerStreamingCall<_migvisor_v1_EvacuateRequest__Output, _migvisor_v1_EvacuateResponse>;
   
   /**
+   * A snapshot as one self-contained container (header, verified pages, trailer),
+   * as `migvisor save` writes it: loadable by any node with Load.
+   */
+  Export: grpc.handleServerStreamingCall<_migvisor_v1_ExportRequest__Output, _migvisor_v1_ExportResponse>;
+  
+  /**
+   * Store a container (a saved or exported file) as a snapshot, deduplicated
+   * against the chunks the archive holds.
+   */
+  Import: grpc.handleClientStreamingCall<_migvisor_v1_ImportRequest__Output, _migvisor_v1_ImportResponse>;
+  
+  /**
    * One snapshot, with every chunk checked against its content address.
    */
   Inspect: grpc.handleUnaryCall<_migvisor_v1_InspectRequest__Output, _migvisor_v1_InspectResponse>;
@@ -173,6 +257,18 @@ export interface MiddlewareHandlers extends grpc.UntypedServiceImplementation {
   Park: grpc.handleServerStreamingCall<_migvisor_v1_ParkRequest__Output, _migvisor_v1_ParkResponse>;
   
   /**
+   * Pin a snapshot (no retention policy releases it) or unpin it.
+   */
+  Pin: grpc.handleUnaryCall<_migvisor_v1_PinRequest__Output, _migvisor_v1_PinResponse>;
+  
+  /**
+   * Release the snapshots the retention policies release and free their chunks
+   * (dry_run: only report). Parked snapshots (the only copy of a task) and pinned
+   * ones are never released.
+   */
+  Prune: grpc.handleUnaryCall<_migvisor_v1_PruneRequest__Output, _migvisor_v1_PruneResponse>;
+  
+  /**
    * Restore a snapshot into a free MigSink slot of `node` (the middleware is the
    * MigSource). FAILED_PRECONDITION for a snapshot restored already, unless as_copy.
    */
@@ -188,10 +284,14 @@ export interface MiddlewareHandlers extends grpc.UntypedServiceImplementation {
 export interface MiddlewareDefinition extends grpc.ServiceDefinition {
   Delete: MethodDefinition<_migvisor_v1_DeleteRequest, _migvisor_v1_DeleteResponse, _migvisor_v1_DeleteRequest__Output, _migvisor_v1_DeleteResponse__Output>
   Evacuate: MethodDefinition<_migvisor_v1_EvacuateRequest, _migvisor_v1_EvacuateResponse, _migvisor_v1_EvacuateRequest__Output, _migvisor_v1_EvacuateResponse__Output>
+  Export: MethodDefinition<_migvisor_v1_ExportRequest, _migvisor_v1_ExportResponse, _migvisor_v1_ExportRequest__Output, _migvisor_v1_ExportResponse__Output>
+  Import: MethodDefinition<_migvisor_v1_ImportRequest, _migvisor_v1_ImportResponse, _migvisor_v1_ImportRequest__Output, _migvisor_v1_ImportResponse__Output>
   Inspect: MethodDefinition<_migvisor_v1_InspectRequest, _migvisor_v1_InspectResponse, _migvisor_v1_InspectRequest__Output, _migvisor_v1_InspectResponse__Output>
   List: MethodDefinition<_migvisor_v1_ListRequest, _migvisor_v1_ListResponse, _migvisor_v1_ListRequest__Output, _migvisor_v1_ListResponse__Output>
   Move: MethodDefinition<_migvisor_v1_MoveRequest, _migvisor_v1_MoveResponse, _migvisor_v1_MoveRequest__Output, _migvisor_v1_MoveResponse__Output>
   Park: MethodDefinition<_migvisor_v1_ParkRequest, _migvisor_v1_ParkResponse, _migvisor_v1_ParkRequest__Output, _migvisor_v1_ParkResponse__Output>
+  Pin: MethodDefinition<_migvisor_v1_PinRequest, _migvisor_v1_PinResponse, _migvisor_v1_PinRequest__Output, _migvisor_v1_PinResponse__Output>
+  Prune: MethodDefinition<_migvisor_v1_PruneRequest, _migvisor_v1_PruneResponse, _migvisor_v1_PruneRequest__Output, _migvisor_v1_PruneResponse__Output>
   Restore: MethodDefinition<_migvisor_v1_RestoreRequest, _migvisor_v1_RestoreResponse, _migvisor_v1_RestoreRequest__Output, _migvisor_v1_RestoreResponse__Output>
   Where: MethodDefinition<_migvisor_v1_WhereRequest, _migvisor_v1_WhereResponse, _migvisor_v1_WhereRequest__Output, _migvisor_v1_WhereResponse__Output>
 }

@@ -32,6 +32,12 @@ export interface ReceiveResponse {
    * Payload bytes received.
    */
   'bytes'?: (number | string | Long);
+  /**
+   * When set (the archive): the sink discards what it staged if no Commit makes it
+   * durable within this many milliseconds of this reply, and refuses a later
+   * Commit. A source that cannot reach the sink may then settle by itself.
+   */
+  'commitWindowMs'?: (number);
 }
 
 /**
@@ -62,4 +68,10 @@ export interface ReceiveResponse__Output {
    * Payload bytes received.
    */
   'bytes': (number);
+  /**
+   * When set (the archive): the sink discards what it staged if no Commit makes it
+   * durable within this many milliseconds of this reply, and refuses a later
+   * Commit. A source that cannot reach the sink may then settle by itself.
+   */
+  'commitWindowMs': (number);
 }

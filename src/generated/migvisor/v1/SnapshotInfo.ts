@@ -78,6 +78,10 @@ export interface SnapshotInfo {
    * Whether it holds its task or a copy.
    */
   'state'?: (_migvisor_v1_SnapshotState);
+  /**
+   * Pinned: no retention policy releases it (snapshot pin|unpin).
+   */
+  'pinned'?: (boolean);
 }
 
 /**
@@ -152,4 +156,8 @@ export interface SnapshotInfo__Output {
    * Whether it holds its task or a copy.
    */
   'state': (_migvisor_v1_SnapshotState__Output);
+  /**
+   * Pinned: no retention policy releases it (snapshot pin|unpin).
+   */
+  'pinned': (boolean);
 }
