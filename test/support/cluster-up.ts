@@ -54,10 +54,13 @@ export async function clusterUp(source = path.join(ROOT, 'config', 'cluster.yaml
     return r;
   };
   const unregister = onCleanup(() => cli.child.kill('SIGKILL'));
+  // What cluster up said, so a start that fails says why.
+  const said: string[] = [];
+  cli.child.stderr?.on('data', (d: Buffer) => said.push(...String(d).split('\n').filter(Boolean).slice(-20)));
   const endpoints = await poll(
     `cluster up to write ${ready}`,
     () => {
-      if (cli.child.exitCode !== null) throw new Error(`cluster up exited early (code ${cli.child.exitCode})`);
+      if (cli.child.exitCode !== null) throw new Error(`cluster up exited early (code ${cli.child.exitCode}): ${said.slice(-5).join(' | ')}`);
       return fs.existsSync(ready) ? (JSON.parse(fs.readFileSync(ready, 'utf8')) as Endpoints) : undefined;
     },
     timeoutMs,
