@@ -10,6 +10,7 @@ import { partitionDefinitions } from './check-context.ts';
 import type { CheckContext } from './check-context.ts';
 import { checkHealthMonitors } from './check-hm.ts';
 import { checkLinks } from './check-links.ts';
+import { checkMigrationLimits } from './check-migration.ts';
 import { checkNode } from './check-node.ts';
 import { checkPartitionDefinition, firstDifference } from './check-partition.ts';
 import type { NormalisedCluster } from './normalise.ts';
@@ -35,6 +36,7 @@ export function checkCluster(cluster: NormalisedCluster, options: CheckOptions =
   checkEvacuation(ctx);
   checkListenAddresses(ctx);
   checkLinks(ctx);
+  checkMigrationLimits(ctx);
   for (const def of partitionDefinitions(cluster)) checkPartitionDefinition(ctx, def);
   const seen = new Set<string>();
   for (const node of cluster.config.nodes) checkNode(ctx, node, seen);

@@ -11,6 +11,7 @@ export type {
   LinkProfile,
   LossMode,
   MiddlewareDef,
+  MigrationLimits,
   NodeDef,
   PartitionDef,
   ProviderDef,
@@ -21,7 +22,7 @@ export type {
   WindowDef,
   WordSize,
 } from './model.ts';
-export { MIDDLEWARE_ENDPOINT, UNSHAPED } from './model.ts';
+export { DEFAULT_MAX_CLUSTER, DEFAULT_MAX_OUTBOUND, MIDDLEWARE_ENDPOINT, UNSHAPED } from './model.ts';
 export { HM_ACTIONS, HM_EVENTS, HM_LEGAL, HM_LEVELS, HM_NOT_IGNORABLE, PARTITION_MODES, START_CONDITIONS } from './hm-vocabulary.ts';
 export type { HmAction, HmEvent, HmLevel, HmRule, PartitionMode, StartCondition, StartPolicy } from './hm-vocabulary.ts';
 export { checkClusterFile, ConfigFileError, loadCluster, parseClusterText } from './load.ts';

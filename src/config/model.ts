@@ -172,6 +172,19 @@ export interface LinkDef extends LinkProfile {
   readonly line: number;
 }
 
+/** The concurrency limits of migrations (`migration:`; 0: unlimited). */
+export interface MigrationLimits {
+  /** Most migrations in flight from one node at once. */
+  readonly maxOutbound: number;
+  /** Most migrations the middleware's orchestration has in flight at once. */
+  readonly maxCluster: number;
+  readonly line: number;
+}
+
+/** The defaults of {@link MigrationLimits} (KubeVirt's). */
+export const DEFAULT_MAX_OUTBOUND = 2;
+export const DEFAULT_MAX_CLUSTER = 5;
+
 /** A whole cluster file, checked and normalised. */
 export interface ClusterConfig {
   /** Absolute path of the cluster file. */
@@ -185,4 +198,6 @@ export interface ClusterConfig {
   readonly middleware: MiddlewareDef | undefined;
   /** The links between endpoints, in file order; pairs not listed are unshaped. */
   readonly links: readonly LinkDef[];
+  /** The concurrency limits of migrations (defaults when the file has no `migration:`). */
+  readonly migration: MigrationLimits;
 }

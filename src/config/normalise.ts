@@ -21,6 +21,7 @@ import type {
   WindowDef,
   WordSize,
 } from './model.ts';
+import { DEFAULT_MAX_CLUSTER, DEFAULT_MAX_OUTBOUND } from './model.ts';
 import { formatPath, isWithin } from './source.ts';
 import type { Path, Problem, YamlSource } from './source.ts';
 import { parseBandwidth, parseDuration, parseFraction, parseSize } from './units.ts';
@@ -135,7 +136,15 @@ class Normaliser {
       if (link) links.push(link);
     });
 
-    const config: ClusterConfig = { file: resolve(this.file), dir: this.dir, providers, partitions, nodes, middleware, links };
+    const migration = this.track(
+      {
+        maxOutbound: int(record(root['migration'])['max_outbound'], DEFAULT_MAX_OUTBOUND),
+        maxCluster: int(record(root['migration'])['max_cluster'], DEFAULT_MAX_CLUSTER),
+        line: root['migration'] === undefined ? 0 : this.source.line(['migration']),
+      },
+      ['migration'],
+    );
+    const config: ClusterConfig = { file: resolve(this.file), dir: this.dir, providers, partitions, nodes, middleware, links, migration };
     const paths = this.paths;
     const source = this.source;
     const pathOf = (obj: object): Path => paths.get(obj) ?? [];

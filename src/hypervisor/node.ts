@@ -18,7 +18,7 @@ import { interval, Subject, type Observable, type SchedulerLike, type Subscripti
 import { InvalidArgumentError, NotFoundError, randomIds, ResourceExhaustedError, systemClock, taskId, type Clock, type Compression, type IdSource } from '../common/index.ts';
 import type { ClusterConfig, NodeDef } from '../config/index.ts';
 import { assembleFile, type Program } from '../machine/index.ts';
-import { MigTask, NodeMigrations, type MigrationStep, type HostCpu, type MigrationHost, type MigTraveler, type NodeMigrationsOptions } from '../migtask/index.ts';
+import { MigTask, NodeMigrations, type MigrationStep, type MigrationEventExtra, type HostCpu, type MigrationHost, type MigTraveler, type NodeMigrationsOptions } from '../migtask/index.ts';
 import { Partition, PhysicalMemory, type GateQueue } from '../partition/index.ts';
 import { EventLog } from './event-log.ts';
 import type { NodeEvent } from './events.ts';
@@ -131,7 +131,7 @@ export class Node implements SysHost, MigrationHost {
     }
     this.runner = new TravelerRunner(this, def.partitions.map((p) => p.name));
     this.health = new NodeHealth(this, (task, t, f) => this.runner.stopTraveler(task, t, f));
-    this.migrations = new NodeMigrations(this, options.migrations);
+    this.migrations = new NodeMigrations(this, { maxOutbound: cluster.migration?.maxOutbound, ...options.migrations });
   }
 
   /** Everything the node publishes. */
@@ -185,8 +185,8 @@ export class Node implements SysHost, MigrationHost {
   }
 
   /** Publishes a migration event of `task` at this tick. */
-  migrationEvent(task: string, phase: MigrationStep, detail: string): void {
-    this.publish({ kind: 'migration', node: this.name, tick: this.tick, task, phase, detail });
+  migrationEvent(task: string, phase: MigrationStep, detail: string, extra: MigrationEventExtra = {}): void {
+    this.publish({ kind: 'migration', node: this.name, tick: this.tick, task, phase, detail, ...extra });
   }
 
   /** The slot holding task `id`, if it is here. */

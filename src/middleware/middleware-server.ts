@@ -195,6 +195,9 @@ export class MiddlewareServer {
       }),
       FetchPages: refuse('FetchPages'),
       CancelMigration: refuse('CancelMigration'),
+      SetMigration: refuse('SetMigration'),
+      QueryMigrate: refuse('QueryMigrate'),
+      MeasureDirtyRate: refuse('MeasureDirtyRate'),
       PredictMigration: refuse('PredictMigration'),
       PushPages: clientStreamHandler(async () => {
         throw noTasks('PushPages');

@@ -30,6 +30,15 @@ function requestOf(task: string, sink: string, flags: MigrateFlags) {
   };
 }
 
+/** The limits of StopAndTransfer, from the command line. */
+function limitsOf(flags: MigrateFlags) {
+  return {
+    ...(flags.maxBandwidth !== undefined ? { maxBandwidthBytesPerS: Math.round(flags.maxBandwidth) } : {}),
+    ...(flags.downtimeLimit !== undefined ? { downtimeLimitMs: flags.downtimeLimit } : {}),
+    ...(flags.autoConverge ? { autoConverge: true } : {}),
+  };
+}
+
 /** Moves `task` from --from to --to and prints the statistics (--json: the last StopAndTransferResponse); --dry-run: the prediction. */
 export function migrate(task: string, flags: MigrateFlags): Promise<void> {
   if (!flags.dryRun && (flags.dirtyWindowMs !== undefined || flags.probeBytes !== undefined)) {
@@ -72,6 +81,7 @@ async function move(r: Remote, task: string, flags: MigrateFlags): Promise<void>
   try {
     const call = c.StopAndTransfer({
       ...requestOf(task, sink, flags),
+      ...limitsOf(flags),
       ...(flags.deadlineMs !== undefined ? { deadlineMs: flags.deadlineMs } : {}),
       ...(flags.predict ? { predict: true } : {}),
     });
