@@ -46,6 +46,8 @@ interface Queued {
   readonly migrationId: string;
   readonly options: MigrateOptions;
   readonly since: number;
+  /** Set by a cancel before the migration proper began (while it waited, or was predicted). */
+  cancelled?: Error;
 }
 
 /** One node's migration state (see the file header); owned by the node, driven by its gRPC server. */
@@ -143,6 +145,10 @@ export class NodeMigrations implements PredictContext {
   /** {@link migrate} once it has its turn. */
   private async migrateNow(sinkAddress: string, options: MigrateOptions & { readonly predict?: boolean }, onProgress?: (p: MigrationProgress) => void): Promise<MigrationStats> {
     const predicted = options.predict ? await this.predict(sinkAddress, options) : undefined;
+    const entry = this.queued.get(options.task);
+    if (entry?.cancelled) throw entry.cancelled;
+    // From here on the run is what a cancel finds (runs); its options may have changed while it waited.
+    if (entry) options = { ...options, ...entry.options, predict: options.predict };
     let stats: MigrationStats;
     try {
       stats = await this.migrateTo(this.sinkAt(sinkAddress), options, onProgress);
@@ -184,15 +190,17 @@ export class NodeMigrations implements PredictContext {
    */
   cancel(taskId: string, reason: CancelReason): { cancelled: boolean; migrationId: string; phase?: MigrationPhase } {
     this.host.task(taskId);
-    const waiter = this.outbound.waiterOf(taskId);
-    if (waiter && !this.runs.has(taskId)) {
-      // It never started: nothing stopped, nothing to take back.
-      const sink = this.queued.get(taskId)?.options.sinkName ?? 'its sink';
-      const error =
+    const entry = this.queued.get(taskId);
+    if (entry && !this.runs.has(taskId)) {
+      // It has not begun (it waits for its turn, or is being predicted): nothing stopped, nothing to take back.
+      if (entry.cancelled) return { cancelled: true, migrationId: '', phase: 'negotiate' };
+      const sink = entry.options.sinkName ?? 'its sink';
+      const why = this.outbound.waiterOf(taskId) ? 'while it waited for its turn' : 'before it began';
+      entry.cancelled =
         reason === 'deadline'
-          ? new MigvisorError(`the deadline of the migration of ${taskId} to ${sink} was declared expired while it waited for its turn`, Code.DEADLINE_EXCEEDED)
-          : new MigvisorError(`the migration of ${taskId} to ${sink} was cancelled while it waited for its turn`, Code.CANCELLED);
-      this.outbound.cancel(taskId, error);
+          ? new MigvisorError(`the deadline of the migration of ${taskId} to ${sink} was declared expired ${why}; the task runs on ${this.host.name} again`, Code.DEADLINE_EXCEEDED)
+          : new MigvisorError(`the migration of ${taskId} to ${sink} was cancelled ${why}; the task runs on ${this.host.name} again`, Code.CANCELLED);
+      this.outbound.cancel(taskId, entry.cancelled);
       publishStatus(this.host, undefined, taskId, `queued:${taskId}`, 'cancelled', `runs on ${this.host.name}; it never stopped`);
       return { cancelled: true, migrationId: '', phase: 'negotiate' };
     }

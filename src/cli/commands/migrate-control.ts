@@ -35,6 +35,11 @@ export interface DirtyRateFlags extends NodeFlags {
 
 const run = () => import('./migrate-control-run.ts');
 
+/** A subcommand's options with those `migrate` itself parsed (--cluster and --json may be given after the subcommand). */
+function withParent<T>(cmd: Command): T {
+  return cmd.optsWithGlobals() as T;
+}
+
 /** Adds `migrate cancel|set|status` under `migrate`, and `dirty-rate` to the program. */
 export function registerMigrateControlCommands(program: Command, migrate: Command): void {
   withNodeOption(
@@ -43,7 +48,7 @@ export function registerMigrateControlCommands(program: Command, migrate: Comman
       .description('cancel the migration of a task in flight from --node (its source): in any phase before the commit the task runs there again, nothing lost')
       .argument('<task>', 'task id')
       .option('--deadline', 'declare its deadline expired (it fails with DEADLINE_EXCEEDED) rather than cancel it'),
-  ).action(action(async (task: string, flags: CancelFlags) => (await run()).cancel(task, flags)));
+  ).action(action(async (task: string, _flags: CancelFlags, cmd: Command) => (await run()).cancel(task, withParent<CancelFlags>(cmd))));
   withNodeOption(
     migrate
       .command('set')
@@ -51,7 +56,7 @@ export function registerMigrateControlCommands(program: Command, migrate: Comman
       .argument('<task>', 'task id')
       .option('--max-bandwidth <rate>', 'pace the source to this rate from now on, e.g. 100Mbit or 2MiB/s', bandwidth('--max-bandwidth'))
       .option('--unlimited', 'no bandwidth limit from now on'),
-  ).action(action(async (task: string, flags: SetFlags) => (await run()).set(task, flags)));
+  ).action(action(async (task: string, _flags: SetFlags, cmd: Command) => (await run()).set(task, withParent<SetFlags>(cmd))));
   withNodeOption(
     migrate
       .command('status')
@@ -59,12 +64,12 @@ export function registerMigrateControlCommands(program: Command, migrate: Comman
       .argument('<task>', 'task id')
       .option('--watch', 'print it again until the migration ends')
       .option('--interval-ms <ms>', 'with --watch: how often', integer('--interval-ms', 10), 250),
-  ).action(action(async (task: string, flags: StatusFlags) => (await run()).status(task, flags)));
+  ).action(action(async (task: string, _flags: StatusFlags, cmd: Command) => (await run()).status(task, withParent<StatusFlags>(cmd))));
   withNodeOption(
     program
       .command('dirty-rate')
       .description('measure how fast a running task dirties its memory (pages/s and MiB/s), without migrating it')
       .argument('<task>', 'task id')
       .option('--ms <ms>', 'how long to measure, 10..10000 (default 1000)', integer('--ms', 10)),
-  ).action(action(async (task: string, flags: DirtyRateFlags) => (await run()).dirtyRate(task, flags)));
+  ).action(action(async (task: string, _flags: DirtyRateFlags, cmd: Command) => (await run()).dirtyRate(task, withParent<DirtyRateFlags>(cmd))));
 }

@@ -41,6 +41,9 @@ function limitsOf(flags: MigrateFlags) {
 
 /** Moves `task` from --from to --to and prints the statistics (--json: the last StopAndTransferResponse); --dry-run: the prediction. */
 export function migrate(task: string, flags: MigrateFlags): Promise<void> {
+  for (const [flag, value] of [['--from <node>', flags.from], ['--to <node>', flags.to]] as const) {
+    if (!value) throw new InvalidArgumentError(`required option '${flag}' not specified`);
+  }
   if (!flags.dryRun && (flags.dirtyWindowMs !== undefined || flags.probeBytes !== undefined)) {
     throw new InvalidArgumentError('--dirty-window-ms and --probe-bytes measure a --dry-run (--predict uses their defaults)');
   }

@@ -41,8 +41,9 @@ export function registerMigrateCommand(program: Command): void {
       .command('migrate')
       .description('move a task between nodes (full: stop-and-copy, precopy: live, lazy: post-copy); prints statistics')
       .argument('<task>', 'task id')
-      .requiredOption('--from <node>', 'source node (name or host:port)')
-      .requiredOption('--to <node>', 'sink node (name or host:port)')
+      // Required, but checked by the command: commander would ask them of `migrate cancel|set|status` too.
+      .option('--from <node>', 'source node (name or host:port); required')
+      .option('--to <node>', 'sink node (name or host:port); required')
       .addOption(choiceOption('--mode <mode>', 'how the task moves', MIGRATION_MODES).default('full'))
       .addOption(choiceOption('--compress <c>', 'page compression (must be supported by the sink)', COMPRESSION_CHOICES).default('auto'))
       .option('--deadline-ms <ms>', 'budget of the whole migration', integer('--deadline-ms'))
