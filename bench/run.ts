@@ -3,6 +3,7 @@
  * against a baseline measured in the same run, because the machines are shared
  * and noisy. Select parts with arguments, e.g. `npm run bench -- cpu`.
  */
+import { controlBenchmark } from './control-bench.ts';
 import { cpuBenchmark } from './cpu-bench.ts';
 import { linkBenchmark } from './link-bench.ts';
 import { migrationLinkBenchmark } from './link-migrate-bench.ts';
@@ -22,4 +23,5 @@ if (want('store')) summary.store = await storeBenchmark();
 if (want('link')) summary.link = await linkBenchmark();
 if (want('link-migrate')) summary.link_migrate = await migrationLinkBenchmark();
 if (want('predict')) summary.predict = await predictionBenchmark();
+if (want('control')) summary.control = await controlBenchmark();
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

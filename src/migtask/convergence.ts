@@ -134,6 +134,25 @@ export class PrecopyGovernor {
     return stop;
   }
 
+  /**
+   * After the sink caught up with a stop by the downtime limit: whether the
+   * pages dirty now (those of the last round and those dirtied while waiting)
+   * still fit the limit at the measured rate. If not, and rounds are left, the
+   * stop is taken back and another round is made (auto-converge throttles more).
+   */
+  confirmStop(dirtyPages: number): boolean {
+    const { run } = this;
+    const c = run.control;
+    if (run.stats.precopyStop !== 'downtime-limit' || run.stats.rounds >= this.maxRounds) return true;
+    const ratio = run.raw > 0 && run.sent > 0 ? run.sent / run.raw : 1;
+    const expected = transferMs(dirtyPages * this.pageSize * ratio, c.transferBytesPerS);
+    if (expected <= c.downtimeLimitMs) return true;
+    run.stats.precopyStop = undefined;
+    this.previousDirty = dirtyPages;
+    if (c.autoConverge) this.throttle(nextThrottle(c.throttle, c.dirtyRatePagesPerS * this.pageSize, c.transferBytesPerS));
+    return false;
+  }
+
   /** Sets the throttle of the task's travelers, percent. */
   throttle(percent: number): void {
     this.run.control.throttle = percent;

@@ -102,15 +102,19 @@ async function* precopyChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
     governor.beginRound(pages.length);
     yield* sendPages(pages);
     pages = pt.dirtyPages();
-    if (governor.endRound(pages.length)) break;
+    if (governor.endRound(pages.length)) {
+      // Before stopping, let the sink work off what is still in flight, so the
+      // downtime holds only the last dirty pages, not a backlog of earlier rounds;
+      // what the task dirtied meanwhile must still fit the downtime limit.
+      await caughtUp(run, pagesSent);
+      if (governor.confirmStop(pt.dirtyCount())) break;
+      pages = pt.dirtyPages();
+    }
     pt.clearDirty();
     // Let the travelers run between rounds (the node's clock drives them).
     await yieldToIo();
     run.throwIfCancelled();
   }
-  // Before stopping, let the sink work off what is still in flight, so the
-  // downtime holds only the last dirty pages, not a backlog of earlier rounds.
-  await caughtUp(run, pagesSent);
 
   // Stop and copy the rest: everything dirtied since the last round was sent.
   run.stop();

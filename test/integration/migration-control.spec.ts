@@ -140,8 +140,10 @@ describe('Migration control between node processes', function () {
       expect(stats.precopyStop, 'it converged').to.equal('PRECOPY_STOP_DOWNTIME_LIMIT');
       expect(stats.expectedDowntimeMs, 'within the downtime limit').to.be.at.most(300);
       const t = stats.throttlePerRound;
-      expect(t.slice(0, 3), 'throttle per round: none, 20 %, then 10 % more').to.deep.equal([0, 20, 30]);
-      for (let i = 1; i < t.length; i++) expect(t[i], `throttle of round ${i}`).to.equal(Math.min(99, 10 + 10 * i));
+      expect(t.slice(0, 2), 'throttle per round: none, then 20 %').to.deep.equal([0, 20]);
+      // Then 10 % more a round (at most 99 %) while it still dirties too fast, or the same.
+      for (let i = 2; i < t.length; i++) expect([t[i - 1], Math.min(99, t[i - 1]! + 10)], `throttle of round ${i}`).to.include(t[i]);
+      expect(Math.max(...t), 'it did throttle more').to.be.at.least(30);
       expect(t.length, 'one throttle per live round').to.equal(stats.rounds - 1);
 
       // The events, in order: setup, active, one pass event per live round, completed.
