@@ -107,6 +107,13 @@ describe('Migration control between node processes', function () {
       await logC.waitForNumber(task, 'pass ', 3, 10_000);
       const link = ['--compress', 'none', '--max-bandwidth', '4MiB/s', '--precopy-max-rounds', '30'];
 
+      // Its dirty rate, measured without migrating it: every page of the write set within the window.
+      const rate = JSON.parse(await cliOk(['dirty-rate', task, '--node', 'live-c', '--ms', '300', '--cluster', LIVE, '--json'])) as { pagesDirtied: string; pagesPerS: number; bytesPerS: string; pageSize: number };
+      expect(Number(rate.pagesDirtied), 'distinct pages dirtied in 300 ms').to.equal(512);
+      expect(rate.pagesPerS, 'pages/s').to.be.greaterThan(0);
+      expect(Number(rate.bytesPerS), 'bytes/s').to.be.closeTo(rate.pagesPerS * 4096, 4096);
+      expect(await cliOk(['dirty-rate', task, '--node', 'live-c', '--ms', '50', '--cluster', LIVE])).to.match(new RegExp(`^${task} on live-c: [0-9.]+ pages/s \\([0-9.]+ MiB/s\\), \\d+ distinct page\\(s\\) dirtied in [0-9.]+ ms`));
+
       const without = (await migrateCli(task, 'live-c', 'live-d', 'precopy', link)) as ControlStats;
       expectCompleted(without, 'pre-copy without auto-converge');
       expect(without.precopyStop, 'without auto-converge it gives up').to.equal('PRECOPY_STOP_NO_PROGRESS');
@@ -124,8 +131,9 @@ describe('Migration control between node processes', function () {
         seen.push(q);
         return q.throttlePercent > 0;
       });
+      const watch = spawnCli(['migrate', 'status', task, '--node', 'live-c', '--watch', '--interval-ms', '100', '--cluster', LIVE], { timeoutMs: 45_000 });
       expect(throttled).to.include({ status: 'MIGRATION_STATUS_ACTIVE', mode: 'MIGRATION_MODE_PRECOPY', sink: 'live-d', downtimeLimitMs: 300 });
-      expect(throttled.pass, 'pass').to.be.at.least(2);
+      expect(throttled.pass, 'pass (the throttle is set as a pass ends)').to.be.at.least(1);
       expect(Number(throttled.maxBandwidthBytesPerS), 'the cap').to.equal(4 * 1024 * 1024);
       expect(Number(throttled.transferBytesPerS), 'transfer rate').to.be.greaterThan(0).and.at.most(4 * 1024 * 1024);
       expect(throttled.dirtyRatePagesPerS, 'dirty rate').to.be.greaterThan(0);
@@ -135,6 +143,12 @@ describe('Migration control between node processes', function () {
 
       const end = await mig.result;
       expect(end.code, `migrate: ${end.stderr}`).to.equal(0);
+      // `migrate status --watch`: a line per look while it runs, then that it ended.
+      const watched = await watch.result;
+      expect(watched.code, `migrate status --watch: ${watched.stderr}`).to.equal(0);
+      const lines = watched.stdout.trim().split('\n');
+      expect(lines.at(-1)).to.match(new RegExp(`^migration of ${task} ended: task "${task}" not found on node live-c \\(it left for live-d at tick \\d+\\)$`));
+      expect(lines.some((l) => /^active, pass \d+, remaining [0-9.]+ MiB, dirty [0-9.]+ pages\/s, transfer [0-9.]+[kMG]?bit, expected downtime [0-9.]+ ms, throttle [1-9]\d?%$/.test(l)), lines.join(' | ')).to.equal(true);
       const stats = (JSON.parse(end.stdout) as { stats: ControlStats }).stats;
       expectCompleted(stats, 'pre-copy with auto-converge');
       expect(stats.precopyStop, 'it converged').to.equal('PRECOPY_STOP_DOWNTIME_LIMIT');

@@ -5,7 +5,7 @@
  * wire replies; `status --watch --json`: one reply per line).
  */
 import Table from 'cli-table3';
-import { InvalidArgumentError, MigvisorError, unary } from '../../common/index.ts';
+import { Code, InvalidArgumentError, MigvisorError, unary } from '../../common/index.ts';
 import { formatBandwidth } from '../../config/units.ts';
 import type { MigTaskClient } from '../../generated/migvisor/v1/MigTask.ts';
 import type { QueryMigrateResponse__Output } from '../../generated/migvisor/v1/QueryMigrateResponse.ts';
@@ -73,7 +73,15 @@ export function status(task: string, flags: StatusFlags): Promise<void> {
     }
     let seen = false;
     for (;;) {
-      const q = await query();
+      let q: QueryMigrateResponse__Output;
+      try {
+        q = await query();
+      } catch (e: unknown) {
+        // Once seen in flight, a task that is gone from the node went with its migration.
+        if (!seen || !(e instanceof MigvisorError) || e.code !== Code.NOT_FOUND) throw e;
+        if (!flags.json) process.stdout.write(`migration of ${task} ended: ${e.message}\n`);
+        return;
+      }
       if (flags.json) printMessageLine('QueryMigrateResponse', q);
       else process.stdout.write(q.inFlight ? `${statusLine(q)}\n` : seen ? `migration of ${task} ended\n` : `no migration of ${task} in flight on ${flags.node}\n`);
       if (!q.inFlight) return;
