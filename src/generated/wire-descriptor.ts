@@ -1333,6 +1333,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "stats": {
                   "type": "MigrationStats",
                   "id": 2
+                },
+                "waiting": {
+                  "type": "string",
+                  "id": 3
                 }
               }
             },

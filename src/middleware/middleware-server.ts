@@ -310,6 +310,7 @@ export class MiddlewareServer {
           mode: enumField(MIGRATION_MODE_WIRE, r.mode, 'mode', 'full'),
           compression: compressionChoice(r.compression, 'compression'),
           onProgress: (phase, done, total) => void out.offer({ progress: { phase: phase as never, pagesSent: done, pagesTotal: total } }),
+          onWaiting: (reason) => void out.offer({ waiting: reason }),
         });
         await out.send({ progress: { phase: 'MIGRATION_PHASE_DONE', pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent }, stats });
       }),
