@@ -24,7 +24,7 @@ export interface MigrationEventExtra {
 /** The statuses after which nothing more happens to a migration. */
 export const FINAL_STATUSES: ReadonlySet<MigrationStatus> = new Set(['cancelled', 'completed', 'failed']);
 
-/** The last status published per migration id (a status is announced once per change). */
+/** The last status published per node and migration id (a status is announced once per change). */
 const lastStatus = new Map<string, MigrationStatus>();
 
 /**
@@ -35,9 +35,11 @@ const lastStatus = new Map<string, MigrationStatus>();
  */
 export function publishStatus(host: MigrationHost, task: MigTask | undefined, taskId: string, migrationId: string, status: MigrationStatus, detail = ''): boolean {
   if (task?.transit?.migrationId === migrationId) task.transit.status = status;
-  if (lastStatus.get(migrationId) === status) return false;
-  if (FINAL_STATUSES.has(status)) lastStatus.delete(migrationId);
-  else lastStatus.set(migrationId, status);
+  // Per node: a source and its sink in one process announce the same migration each.
+  const key = `${host.name}\u0000${migrationId}`;
+  if (lastStatus.get(key) === status) return false;
+  if (FINAL_STATUSES.has(status)) lastStatus.delete(key);
+  else lastStatus.set(key, status);
   host.migrationEvent(taskId, 'status', detail, { status });
   return true;
 }
