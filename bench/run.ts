@@ -4,6 +4,7 @@
  * and noisy. Select parts with arguments, e.g. `npm run bench -- cpu`.
  */
 import { configBenchmark } from './config-bench.ts';
+import { controlBenchmark } from './control-bench.ts';
 import { cpuBenchmark } from './cpu-bench.ts';
 import { linkBenchmark } from './link-bench.ts';
 import { listBenchmark } from './list-bench.ts';
@@ -28,4 +29,5 @@ if (want('store-list')) summary.store_list = await listBenchmark();
 if (want('link')) summary.link = await linkBenchmark();
 if (want('link-migrate')) summary.link_migrate = await migrationLinkBenchmark();
 if (want('predict')) summary.predict = await predictionBenchmark();
+if (want('control')) summary.control = await controlBenchmark();
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

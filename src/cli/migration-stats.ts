@@ -41,6 +41,17 @@ export function statsTable(s: MigrationStats__Output): string {
     ['rounds', s.rounds, p?.rounds],
     ['pages per round', s.pagesPerRound.join(' '), p?.pagesPerRound.join(' ')],
     ['final dirty pages', s.finalDirtyPages],
+    ...(s.mode === 'MIGRATION_MODE_PRECOPY'
+      ? ([
+          ['stop rule', words(s.precopyStop, 'PRECOPY_STOP_')],
+          ['expected downtime ms', s.expectedDowntimeMs],
+          ['downtime limit ms', s.downtimeLimitMs],
+          ['transfer rate', s.transferBytesPerS > 0 ? formatBandwidth(Number(s.transferBytesPerS)) : ''],
+          ['throttle per round %', s.throttlePerRound.join(' ')],
+        ] as Row[])
+      : []),
+    ...(Number(s.maxBandwidthBytesPerS) > 0 ? ([['max bandwidth', formatBandwidth(Number(s.maxBandwidthBytesPerS))]] as Row[]) : []),
+    ...(s.queuedMs > 0 ? ([['queued ms', s.queuedMs]] as Row[]) : []),
     ['lazy faults served', s.lazyFaultsServed],
     ['resume ms', s.resumeMs],
     ['residual ms', s.residualMs],

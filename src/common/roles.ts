@@ -37,6 +37,10 @@ export const METHOD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   '/migvisor.v1.MigTask/PushPages': ['node'],
   '/migvisor.v1.MigTask/CancelMigration': ['operator', 'node'],
   '/migvisor.v1.MigTask/PredictMigration': ['operator'],
+  // Migration control: changing a migration's limits is an operator's; looking at one or at a task's dirty rate is a viewer's.
+  '/migvisor.v1.MigTask/SetMigration': ['operator'],
+  '/migvisor.v1.MigTask/QueryMigrate': ['viewer'],
+  '/migvisor.v1.MigTask/MeasureDirtyRate': ['viewer'],
   // NodeControl.
   '/migvisor.v1.NodeControl/Ps': ['viewer'],
   '/migvisor.v1.NodeControl/Pause': ['operator'],

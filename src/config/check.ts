@@ -11,6 +11,7 @@ import type { CheckContext } from './check-context.ts';
 import { checkHealthMonitors } from './check-hm.ts';
 import { checkLimits } from './check-limits.ts';
 import { checkLinks } from './check-links.ts';
+import { checkMigrationLimits } from './check-migration.ts';
 import { checkNode } from './check-node.ts';
 import { checkSecurity } from './check-security.ts';
 import { checkPartitionDefinition, firstDifference } from './check-partition.ts';
@@ -41,6 +42,7 @@ export function checkCluster(cluster: NormalisedCluster, options: CheckOptions =
   checkListenAddresses(ctx);
   checkLinks(ctx);
   checkLimits(ctx);
+  checkMigrationLimits(ctx);
   for (const def of partitionDefinitions(cluster)) checkPartitionDefinition(ctx, def);
   const seen = new Set<string>();
   for (const node of cluster.config.nodes) checkNode(ctx, node, seen);

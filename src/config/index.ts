@@ -14,6 +14,7 @@ export type {
   LossMode,
   MiddlewareDef,
   RetentionRule,
+  MigrationLimits,
   NodeDef,
   PartitionDef,
   ProviderDef,
@@ -27,9 +28,9 @@ export type {
   WindowDef,
   WordSize,
 } from './model.ts';
+export { DEFAULT_MAX_CLUSTER, DEFAULT_MAX_OUTBOUND, DEFAULT_PLAN, MIDDLEWARE_ENDPOINT, UNSHAPED } from './model.ts';
 export { HM_ACTIONS, HM_EVENTS, HM_LEGAL, HM_LEVELS, HM_NOT_IGNORABLE, PARTITION_MODES, START_CONDITIONS } from './hm-vocabulary.ts';
 export type { HmAction, HmEvent, HmLevel, HmRule, PartitionMode, StartCondition, StartPolicy } from './hm-vocabulary.ts';
-export { DEFAULT_PLAN, MIDDLEWARE_ENDPOINT, UNSHAPED } from './model.ts';
 export { checkClusterFile, ConfigFileError, loadCluster, parseClusterText } from './load.ts';
 export type { CheckOptions, ClusterCheck } from './load.ts';
 export { formatBandwidth, formatDuration, parseBandwidth, parseDuration, parseFraction, parseSize } from './units.ts';

@@ -228,6 +228,19 @@ export interface LinkDef extends LinkProfile {
   readonly line: number;
 }
 
+/** The concurrency limits of migrations (`migration:`; 0: unlimited). */
+export interface MigrationLimits {
+  /** Most migrations in flight from one node at once. */
+  readonly maxOutbound: number;
+  /** Most migrations the middleware's orchestration has in flight at once. */
+  readonly maxCluster: number;
+  readonly line: number;
+}
+
+/** The defaults of {@link MigrationLimits} (KubeVirt's). */
+export const DEFAULT_MAX_OUTBOUND = 2;
+export const DEFAULT_MAX_CLUSTER = 5;
+
 /** A whole cluster file, checked and normalised. */
 export interface ClusterConfig {
   /** Absolute path of the cluster file. */
@@ -245,6 +258,8 @@ export interface ClusterConfig {
   readonly tls?: TlsDef | undefined;
   /** Roles and tokens (the `roles:` and `tokens:` sections); absent: every caller may call everything. */
   readonly access?: AccessDef | undefined;
+  /** The concurrency limits of migrations (defaults when the file has no `migration:`). */
+  readonly migration: MigrationLimits;
 }
 
 /** A certificate and its key (absolute paths of PEM files). */

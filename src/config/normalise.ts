@@ -27,7 +27,7 @@ import type {
   WindowDef,
   WordSize,
 } from './model.ts';
-import { DEFAULT_PLAN } from './model.ts';
+import { DEFAULT_MAX_CLUSTER, DEFAULT_MAX_OUTBOUND, DEFAULT_PLAN } from './model.ts';
 import { formatPath, isWithin } from './source.ts';
 import type { Path, Problem, YamlSource } from './source.ts';
 import { parseAge, parseBandwidth, parseDuration, parseFraction, parseSize } from './units.ts';
@@ -148,7 +148,15 @@ class Normaliser {
         ? undefined
         : this.unit(['roles'], undefined, undefined, () => this.unit(['tokens'], undefined, undefined, () => this.access(record(root['roles']), record(root['tokens']))));
 
-    const config: ClusterConfig = { file: resolve(this.file), dir: this.dir, providers, partitions, nodes, middleware, links, tls, access };
+    const migration = this.track(
+      {
+        maxOutbound: int(record(root['migration'])['max_outbound'], DEFAULT_MAX_OUTBOUND),
+        maxCluster: int(record(root['migration'])['max_cluster'], DEFAULT_MAX_CLUSTER),
+        line: root['migration'] === undefined ? 0 : this.source.line(['migration']),
+      },
+      ['migration'],
+    );
+    const config: ClusterConfig = { file: resolve(this.file), dir: this.dir, providers, partitions, nodes, middleware, links, tls, access, migration };
     const paths = this.paths;
     const source = this.source;
     const pathOf = (obj: object): Path => paths.get(obj) ?? [];

@@ -35,6 +35,8 @@ import type { InspectResponse as _migvisor_v1_InspectResponse, InspectResponse__
 import type { Label as _migvisor_v1_Label, Label__Output as _migvisor_v1_Label__Output } from './migvisor/v1/Label.ts';
 import type { ListRequest as _migvisor_v1_ListRequest, ListRequest__Output as _migvisor_v1_ListRequest__Output } from './migvisor/v1/ListRequest.ts';
 import type { ListResponse as _migvisor_v1_ListResponse, ListResponse__Output as _migvisor_v1_ListResponse__Output } from './migvisor/v1/ListResponse.ts';
+import type { MeasureDirtyRateRequest as _migvisor_v1_MeasureDirtyRateRequest, MeasureDirtyRateRequest__Output as _migvisor_v1_MeasureDirtyRateRequest__Output } from './migvisor/v1/MeasureDirtyRateRequest.ts';
+import type { MeasureDirtyRateResponse as _migvisor_v1_MeasureDirtyRateResponse, MeasureDirtyRateResponse__Output as _migvisor_v1_MeasureDirtyRateResponse__Output } from './migvisor/v1/MeasureDirtyRateResponse.ts';
 import type { MiddlewareClient as _migvisor_v1_MiddlewareClient, MiddlewareDefinition as _migvisor_v1_MiddlewareDefinition } from './migvisor/v1/Middleware.ts';
 import type { MigTaskClient as _migvisor_v1_MigTaskClient, MigTaskDefinition as _migvisor_v1_MigTaskDefinition } from './migvisor/v1/MigTask.ts';
 import type { MigrationProgress as _migvisor_v1_MigrationProgress, MigrationProgress__Output as _migvisor_v1_MigrationProgress__Output } from './migvisor/v1/MigrationProgress.ts';
@@ -58,6 +60,8 @@ import type { PruneRequest as _migvisor_v1_PruneRequest, PruneRequest__Output as
 import type { PruneResponse as _migvisor_v1_PruneResponse, PruneResponse__Output as _migvisor_v1_PruneResponse__Output } from './migvisor/v1/PruneResponse.ts';
 import type { PushPagesRequest as _migvisor_v1_PushPagesRequest, PushPagesRequest__Output as _migvisor_v1_PushPagesRequest__Output } from './migvisor/v1/PushPagesRequest.ts';
 import type { PushPagesResponse as _migvisor_v1_PushPagesResponse, PushPagesResponse__Output as _migvisor_v1_PushPagesResponse__Output } from './migvisor/v1/PushPagesResponse.ts';
+import type { QueryMigrateRequest as _migvisor_v1_QueryMigrateRequest, QueryMigrateRequest__Output as _migvisor_v1_QueryMigrateRequest__Output } from './migvisor/v1/QueryMigrateRequest.ts';
+import type { QueryMigrateResponse as _migvisor_v1_QueryMigrateResponse, QueryMigrateResponse__Output as _migvisor_v1_QueryMigrateResponse__Output } from './migvisor/v1/QueryMigrateResponse.ts';
 import type { QueryMigrationRequest as _migvisor_v1_QueryMigrationRequest, QueryMigrationRequest__Output as _migvisor_v1_QueryMigrationRequest__Output } from './migvisor/v1/QueryMigrationRequest.ts';
 import type { QueryMigrationResponse as _migvisor_v1_QueryMigrationResponse, QueryMigrationResponse__Output as _migvisor_v1_QueryMigrationResponse__Output } from './migvisor/v1/QueryMigrationResponse.ts';
 import type { ReceiveRequest as _migvisor_v1_ReceiveRequest, ReceiveRequest__Output as _migvisor_v1_ReceiveRequest__Output } from './migvisor/v1/ReceiveRequest.ts';
@@ -66,6 +70,8 @@ import type { RegionSettings as _migvisor_v1_RegionSettings, RegionSettings__Out
 import type { RestoreRequest as _migvisor_v1_RestoreRequest, RestoreRequest__Output as _migvisor_v1_RestoreRequest__Output } from './migvisor/v1/RestoreRequest.ts';
 import type { RestoreResponse as _migvisor_v1_RestoreResponse, RestoreResponse__Output as _migvisor_v1_RestoreResponse__Output } from './migvisor/v1/RestoreResponse.ts';
 import type { SamplingPortState as _migvisor_v1_SamplingPortState, SamplingPortState__Output as _migvisor_v1_SamplingPortState__Output } from './migvisor/v1/SamplingPortState.ts';
+import type { SetMigrationRequest as _migvisor_v1_SetMigrationRequest, SetMigrationRequest__Output as _migvisor_v1_SetMigrationRequest__Output } from './migvisor/v1/SetMigrationRequest.ts';
+import type { SetMigrationResponse as _migvisor_v1_SetMigrationResponse, SetMigrationResponse__Output as _migvisor_v1_SetMigrationResponse__Output } from './migvisor/v1/SetMigrationResponse.ts';
 import type { SlotInfo as _migvisor_v1_SlotInfo, SlotInfo__Output as _migvisor_v1_SlotInfo__Output } from './migvisor/v1/SlotInfo.ts';
 import type { SnapshotInfo as _migvisor_v1_SnapshotInfo, SnapshotInfo__Output as _migvisor_v1_SnapshotInfo__Output } from './migvisor/v1/SnapshotInfo.ts';
 import type { StopAndTransferRequest as _migvisor_v1_StopAndTransferRequest, StopAndTransferRequest__Output as _migvisor_v1_StopAndTransferRequest__Output } from './migvisor/v1/StopAndTransferRequest.ts';
@@ -127,6 +133,8 @@ export interface ProtoGrpcType {
       ListRequest: MessageTypeDefinition<_migvisor_v1_ListRequest, _migvisor_v1_ListRequest__Output>
       ListResponse: MessageTypeDefinition<_migvisor_v1_ListResponse, _migvisor_v1_ListResponse__Output>
       LocationState: EnumTypeDefinition
+      MeasureDirtyRateRequest: MessageTypeDefinition<_migvisor_v1_MeasureDirtyRateRequest, _migvisor_v1_MeasureDirtyRateRequest__Output>
+      MeasureDirtyRateResponse: MessageTypeDefinition<_migvisor_v1_MeasureDirtyRateResponse, _migvisor_v1_MeasureDirtyRateResponse__Output>
       /**
        * The archive and the orchestrator.
        */
@@ -164,6 +172,8 @@ export interface ProtoGrpcType {
       PruneResponse: MessageTypeDefinition<_migvisor_v1_PruneResponse, _migvisor_v1_PruneResponse__Output>
       PushPagesRequest: MessageTypeDefinition<_migvisor_v1_PushPagesRequest, _migvisor_v1_PushPagesRequest__Output>
       PushPagesResponse: MessageTypeDefinition<_migvisor_v1_PushPagesResponse, _migvisor_v1_PushPagesResponse__Output>
+      QueryMigrateRequest: MessageTypeDefinition<_migvisor_v1_QueryMigrateRequest, _migvisor_v1_QueryMigrateRequest__Output>
+      QueryMigrateResponse: MessageTypeDefinition<_migvisor_v1_QueryMigrateResponse, _migvisor_v1_QueryMigrateResponse__Output>
       QueryMigrationRequest: MessageTypeDefinition<_migvisor_v1_QueryMigrationRequest, _migvisor_v1_QueryMigrationRequest__Output>
       QueryMigrationResponse: MessageTypeDefinition<_migvisor_v1_QueryMigrationResponse, _migvisor_v1_QueryMigrationResponse__Output>
       ReceiveRequest: MessageTypeDefinition<_migvisor_v1_ReceiveRequest, _migvisor_v1_ReceiveRequest__Output>
@@ -173,6 +183,8 @@ export interface ProtoGrpcType {
       RestoreResponse: MessageTypeDefinition<_migvisor_v1_RestoreResponse, _migvisor_v1_RestoreResponse__Output>
       RunState: EnumTypeDefinition
       SamplingPortState: MessageTypeDefinition<_migvisor_v1_SamplingPortState, _migvisor_v1_SamplingPortState__Output>
+      SetMigrationRequest: MessageTypeDefinition<_migvisor_v1_SetMigrationRequest, _migvisor_v1_SetMigrationRequest__Output>
+      SetMigrationResponse: MessageTypeDefinition<_migvisor_v1_SetMigrationResponse, _migvisor_v1_SetMigrationResponse__Output>
       SlotInfo: MessageTypeDefinition<_migvisor_v1_SlotInfo, _migvisor_v1_SlotInfo__Output>
       SnapshotInfo: MessageTypeDefinition<_migvisor_v1_SnapshotInfo, _migvisor_v1_SnapshotInfo__Output>
       SnapshotState: EnumTypeDefinition

@@ -22,6 +22,8 @@ import type { InfoRequest as _migvisor_v1_InfoRequest, InfoRequest__Output as _m
 import type { InfoResponse as _migvisor_v1_InfoResponse, InfoResponse__Output as _migvisor_v1_InfoResponse__Output } from './migvisor/v1/InfoResponse.ts';
 import type { InitializeRequest as _migvisor_v1_InitializeRequest, InitializeRequest__Output as _migvisor_v1_InitializeRequest__Output } from './migvisor/v1/InitializeRequest.ts';
 import type { InitializeResponse as _migvisor_v1_InitializeResponse, InitializeResponse__Output as _migvisor_v1_InitializeResponse__Output } from './migvisor/v1/InitializeResponse.ts';
+import type { MeasureDirtyRateRequest as _migvisor_v1_MeasureDirtyRateRequest, MeasureDirtyRateRequest__Output as _migvisor_v1_MeasureDirtyRateRequest__Output } from './migvisor/v1/MeasureDirtyRateRequest.ts';
+import type { MeasureDirtyRateResponse as _migvisor_v1_MeasureDirtyRateResponse, MeasureDirtyRateResponse__Output as _migvisor_v1_MeasureDirtyRateResponse__Output } from './migvisor/v1/MeasureDirtyRateResponse.ts';
 import type { MigTaskClient as _migvisor_v1_MigTaskClient, MigTaskDefinition as _migvisor_v1_MigTaskDefinition } from './migvisor/v1/MigTask.ts';
 import type { MigrationProgress as _migvisor_v1_MigrationProgress, MigrationProgress__Output as _migvisor_v1_MigrationProgress__Output } from './migvisor/v1/MigrationProgress.ts';
 import type { MigrationRef as _migvisor_v1_MigrationRef, MigrationRef__Output as _migvisor_v1_MigrationRef__Output } from './migvisor/v1/MigrationRef.ts';
@@ -36,12 +38,16 @@ import type { PredictionInputs as _migvisor_v1_PredictionInputs, PredictionInput
 import type { ProviderSettings as _migvisor_v1_ProviderSettings, ProviderSettings__Output as _migvisor_v1_ProviderSettings__Output } from './migvisor/v1/ProviderSettings.ts';
 import type { PushPagesRequest as _migvisor_v1_PushPagesRequest, PushPagesRequest__Output as _migvisor_v1_PushPagesRequest__Output } from './migvisor/v1/PushPagesRequest.ts';
 import type { PushPagesResponse as _migvisor_v1_PushPagesResponse, PushPagesResponse__Output as _migvisor_v1_PushPagesResponse__Output } from './migvisor/v1/PushPagesResponse.ts';
+import type { QueryMigrateRequest as _migvisor_v1_QueryMigrateRequest, QueryMigrateRequest__Output as _migvisor_v1_QueryMigrateRequest__Output } from './migvisor/v1/QueryMigrateRequest.ts';
+import type { QueryMigrateResponse as _migvisor_v1_QueryMigrateResponse, QueryMigrateResponse__Output as _migvisor_v1_QueryMigrateResponse__Output } from './migvisor/v1/QueryMigrateResponse.ts';
 import type { QueryMigrationRequest as _migvisor_v1_QueryMigrationRequest, QueryMigrationRequest__Output as _migvisor_v1_QueryMigrationRequest__Output } from './migvisor/v1/QueryMigrationRequest.ts';
 import type { QueryMigrationResponse as _migvisor_v1_QueryMigrationResponse, QueryMigrationResponse__Output as _migvisor_v1_QueryMigrationResponse__Output } from './migvisor/v1/QueryMigrationResponse.ts';
 import type { ReceiveRequest as _migvisor_v1_ReceiveRequest, ReceiveRequest__Output as _migvisor_v1_ReceiveRequest__Output } from './migvisor/v1/ReceiveRequest.ts';
 import type { ReceiveResponse as _migvisor_v1_ReceiveResponse, ReceiveResponse__Output as _migvisor_v1_ReceiveResponse__Output } from './migvisor/v1/ReceiveResponse.ts';
 import type { RegionSettings as _migvisor_v1_RegionSettings, RegionSettings__Output as _migvisor_v1_RegionSettings__Output } from './migvisor/v1/RegionSettings.ts';
 import type { SamplingPortState as _migvisor_v1_SamplingPortState, SamplingPortState__Output as _migvisor_v1_SamplingPortState__Output } from './migvisor/v1/SamplingPortState.ts';
+import type { SetMigrationRequest as _migvisor_v1_SetMigrationRequest, SetMigrationRequest__Output as _migvisor_v1_SetMigrationRequest__Output } from './migvisor/v1/SetMigrationRequest.ts';
+import type { SetMigrationResponse as _migvisor_v1_SetMigrationResponse, SetMigrationResponse__Output as _migvisor_v1_SetMigrationResponse__Output } from './migvisor/v1/SetMigrationResponse.ts';
 import type { SlotInfo as _migvisor_v1_SlotInfo, SlotInfo__Output as _migvisor_v1_SlotInfo__Output } from './migvisor/v1/SlotInfo.ts';
 import type { StopAndTransferRequest as _migvisor_v1_StopAndTransferRequest, StopAndTransferRequest__Output as _migvisor_v1_StopAndTransferRequest__Output } from './migvisor/v1/StopAndTransferRequest.ts';
 import type { StopAndTransferResponse as _migvisor_v1_StopAndTransferResponse, StopAndTransferResponse__Output as _migvisor_v1_StopAndTransferResponse__Output } from './migvisor/v1/StopAndTransferResponse.ts';
@@ -85,6 +91,8 @@ export interface ProtoGrpcType {
       InfoResponse: MessageTypeDefinition<_migvisor_v1_InfoResponse, _migvisor_v1_InfoResponse__Output>
       InitializeRequest: MessageTypeDefinition<_migvisor_v1_InitializeRequest, _migvisor_v1_InitializeRequest__Output>
       InitializeResponse: MessageTypeDefinition<_migvisor_v1_InitializeResponse, _migvisor_v1_InitializeResponse__Output>
+      MeasureDirtyRateRequest: MessageTypeDefinition<_migvisor_v1_MeasureDirtyRateRequest, _migvisor_v1_MeasureDirtyRateRequest__Output>
+      MeasureDirtyRateResponse: MessageTypeDefinition<_migvisor_v1_MeasureDirtyRateResponse, _migvisor_v1_MeasureDirtyRateResponse__Output>
       MigCommand: EnumTypeDefinition
       MigState: EnumTypeDefinition
       /**
@@ -110,6 +118,8 @@ export interface ProtoGrpcType {
       ProviderSettings: MessageTypeDefinition<_migvisor_v1_ProviderSettings, _migvisor_v1_ProviderSettings__Output>
       PushPagesRequest: MessageTypeDefinition<_migvisor_v1_PushPagesRequest, _migvisor_v1_PushPagesRequest__Output>
       PushPagesResponse: MessageTypeDefinition<_migvisor_v1_PushPagesResponse, _migvisor_v1_PushPagesResponse__Output>
+      QueryMigrateRequest: MessageTypeDefinition<_migvisor_v1_QueryMigrateRequest, _migvisor_v1_QueryMigrateRequest__Output>
+      QueryMigrateResponse: MessageTypeDefinition<_migvisor_v1_QueryMigrateResponse, _migvisor_v1_QueryMigrateResponse__Output>
       QueryMigrationRequest: MessageTypeDefinition<_migvisor_v1_QueryMigrationRequest, _migvisor_v1_QueryMigrationRequest__Output>
       QueryMigrationResponse: MessageTypeDefinition<_migvisor_v1_QueryMigrationResponse, _migvisor_v1_QueryMigrationResponse__Output>
       ReceiveRequest: MessageTypeDefinition<_migvisor_v1_ReceiveRequest, _migvisor_v1_ReceiveRequest__Output>
@@ -117,6 +127,8 @@ export interface ProtoGrpcType {
       RegionSettings: MessageTypeDefinition<_migvisor_v1_RegionSettings, _migvisor_v1_RegionSettings__Output>
       RunState: EnumTypeDefinition
       SamplingPortState: MessageTypeDefinition<_migvisor_v1_SamplingPortState, _migvisor_v1_SamplingPortState__Output>
+      SetMigrationRequest: MessageTypeDefinition<_migvisor_v1_SetMigrationRequest, _migvisor_v1_SetMigrationRequest__Output>
+      SetMigrationResponse: MessageTypeDefinition<_migvisor_v1_SetMigrationResponse, _migvisor_v1_SetMigrationResponse__Output>
       SlotInfo: MessageTypeDefinition<_migvisor_v1_SlotInfo, _migvisor_v1_SlotInfo__Output>
       StopAndTransferRequest: MessageTypeDefinition<_migvisor_v1_StopAndTransferRequest, _migvisor_v1_StopAndTransferRequest__Output>
       StopAndTransferResponse: MessageTypeDefinition<_migvisor_v1_StopAndTransferResponse, _migvisor_v1_StopAndTransferResponse__Output>

@@ -1355,6 +1355,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "stats": {
                   "type": "MigrationStats",
                   "id": 2
+                },
+                "waiting": {
+                  "type": "string",
+                  "id": 3
                 }
               }
             },
@@ -1571,6 +1575,18 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "PredictMigration": {
                   "requestType": "PredictMigrationRequest",
                   "responseType": "PredictMigrationResponse"
+                },
+                "SetMigration": {
+                  "requestType": "SetMigrationRequest",
+                  "responseType": "SetMigrationResponse"
+                },
+                "QueryMigrate": {
+                  "requestType": "QueryMigrateRequest",
+                  "responseType": "QueryMigrateResponse"
+                },
+                "MeasureDirtyRate": {
+                  "requestType": "MeasureDirtyRateRequest",
+                  "responseType": "MeasureDirtyRateResponse"
                 }
               }
             },
@@ -1985,6 +2001,16 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "oneof": [
                     "precopyStopPages"
                   ]
+                },
+                "optionalMaxBandwidthBytesPerS": {
+                  "oneof": [
+                    "maxBandwidthBytesPerS"
+                  ]
+                },
+                "optionalDowntimeLimitMs": {
+                  "oneof": [
+                    "downtimeLimitMs"
+                  ]
                 }
               },
               "fields": {
@@ -2023,6 +2049,18 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "predict": {
                   "type": "bool",
                   "id": 9
+                },
+                "maxBandwidthBytesPerS": {
+                  "type": "uint64",
+                  "id": 10
+                },
+                "downtimeLimitMs": {
+                  "type": "uint32",
+                  "id": 11
+                },
+                "autoConverge": {
+                  "type": "bool",
+                  "id": 12
                 }
               }
             },
@@ -2156,6 +2194,35 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "predicted": {
                   "type": "Prediction",
                   "id": 24
+                },
+                "precopyStop": {
+                  "type": "PrecopyStop",
+                  "id": 25
+                },
+                "throttlePerRound": {
+                  "rule": "repeated",
+                  "type": "uint32",
+                  "id": 26
+                },
+                "transferBytesPerS": {
+                  "type": "double",
+                  "id": 27
+                },
+                "expectedDowntimeMs": {
+                  "type": "double",
+                  "id": 28
+                },
+                "downtimeLimitMs": {
+                  "type": "uint32",
+                  "id": 29
+                },
+                "maxBandwidthBytesPerS": {
+                  "type": "uint64",
+                  "id": 30
+                },
+                "queuedMs": {
+                  "type": "double",
+                  "id": 31
                 }
               }
             },
@@ -2325,7 +2392,171 @@ export const WIRE_DESCRIPTOR: INamespace = {
               "values": {
                 "PRECOPY_STOP_UNSPECIFIED": 0,
                 "PRECOPY_STOP_FEW_DIRTY": 1,
-                "PRECOPY_STOP_MAX_ROUNDS": 2
+                "PRECOPY_STOP_MAX_ROUNDS": 2,
+                "PRECOPY_STOP_DOWNTIME_LIMIT": 3,
+                "PRECOPY_STOP_NO_PROGRESS": 4
+              }
+            },
+            "SetMigrationRequest": {
+              "oneofs": {
+                "optionalMaxBandwidthBytesPerS": {
+                  "oneof": [
+                    "maxBandwidthBytesPerS"
+                  ]
+                }
+              },
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "maxBandwidthBytesPerS": {
+                  "type": "uint64",
+                  "id": 2
+                }
+              }
+            },
+            "SetMigrationResponse": {
+              "fields": {
+                "migrationId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "maxBandwidthBytesPerS": {
+                  "type": "uint64",
+                  "id": 2
+                }
+              }
+            },
+            "QueryMigrateRequest": {
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "QueryMigrateResponse": {
+              "fields": {
+                "inFlight": {
+                  "type": "bool",
+                  "id": 1
+                },
+                "migrationId": {
+                  "type": "string",
+                  "id": 2
+                },
+                "status": {
+                  "type": "MigrationStatus",
+                  "id": 3
+                },
+                "mode": {
+                  "type": "MigrationMode",
+                  "id": 4
+                },
+                "sink": {
+                  "type": "string",
+                  "id": 5
+                },
+                "pass": {
+                  "type": "uint32",
+                  "id": 6
+                },
+                "remainingBytes": {
+                  "type": "uint64",
+                  "id": 7
+                },
+                "dirtyRatePagesPerS": {
+                  "type": "double",
+                  "id": 8
+                },
+                "transferBytesPerS": {
+                  "type": "double",
+                  "id": 9
+                },
+                "expectedDowntimeMs": {
+                  "type": "double",
+                  "id": 10
+                },
+                "throttlePercent": {
+                  "type": "uint32",
+                  "id": 11
+                },
+                "waiting": {
+                  "type": "string",
+                  "id": 12
+                },
+                "bytesSent": {
+                  "type": "uint64",
+                  "id": 13
+                },
+                "maxBandwidthBytesPerS": {
+                  "type": "uint64",
+                  "id": 14
+                },
+                "downtimeLimitMs": {
+                  "type": "uint32",
+                  "id": 15
+                },
+                "totalMs": {
+                  "type": "double",
+                  "id": 16
+                },
+                "phase": {
+                  "type": "MigrationPhase",
+                  "id": 17
+                }
+              }
+            },
+            "MeasureDirtyRateRequest": {
+              "oneofs": {
+                "optionalWindowMs": {
+                  "oneof": [
+                    "windowMs"
+                  ]
+                }
+              },
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "windowMs": {
+                  "type": "uint32",
+                  "id": 2
+                }
+              }
+            },
+            "MeasureDirtyRateResponse": {
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "windowMs": {
+                  "type": "double",
+                  "id": 2
+                },
+                "pagesDirtied": {
+                  "type": "uint64",
+                  "id": 3
+                },
+                "pagesPerS": {
+                  "type": "double",
+                  "id": 4
+                },
+                "bytesPerS": {
+                  "type": "double",
+                  "id": 5
+                },
+                "pageSize": {
+                  "type": "uint32",
+                  "id": 6
+                },
+                "initialPagesPerS": {
+                  "type": "double",
+                  "id": 7
+                }
               }
             },
             "Prediction": {
@@ -2740,7 +2971,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "MIGRATION_STEP_RESIDUAL_LOST": 10,
                 "MIGRATION_STEP_RESIDUAL_COMPLETE": 11,
                 "MIGRATION_STEP_FORWARD_FAILED": 12,
-                "MIGRATION_STEP_SAVED": 13
+                "MIGRATION_STEP_SAVED": 13,
+                "MIGRATION_STEP_STATUS": 14,
+                "MIGRATION_STEP_PASS": 15,
+                "MIGRATION_STEP_WAITING": 16
               }
             },
             "WatchRequest": {
@@ -2832,6 +3066,14 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "detail": {
                   "type": "string",
                   "id": 2
+                },
+                "status": {
+                  "type": "MigrationStatus",
+                  "id": 3
+                },
+                "pass": {
+                  "type": "uint32",
+                  "id": 4
                 }
               }
             },

@@ -4,7 +4,7 @@
  * `migvisor watch` streams these; tests read them.
  */
 import type { HmAction, HmEvent, HmLevel, PartitionMode, StartCondition } from '../config/index.ts';
-import type { FaultKind, MigCommand, MigrationStep, MigState } from '../migtask/index.ts';
+import type { FaultKind, MigCommand, MigrationStatus, MigrationStep, MigState } from '../migtask/index.ts';
 
 /** One event of a node, by kind. */
 export type NodeEvent =
@@ -53,6 +53,10 @@ export type NodeEvent =
       readonly task: string;
       readonly phase: MigrationStep;
       readonly detail: string;
+      /** Step `status`: the migration's new status (QEMU's names). */
+      readonly status?: MigrationStatus;
+      /** Step `pass`: the pre-copy pass just sent, from 1. */
+      readonly pass?: number;
     }
   | {
       /** The health monitor handled an event (an entry of its log). */
@@ -95,7 +99,7 @@ export function formatEvent(e: NodeEvent): string {
     case 'exit':
       return `${at} ${e.task}/${e.traveler} exited with code ${e.code}`;
     case 'migration':
-      return `${at} migration ${e.task}: ${e.phase}${e.detail ? ` ${e.detail}` : ''}`;
+      return `${at} migration ${e.task}: ${e.phase === 'status' && e.status ? e.status : e.phase === 'pass' ? `pass ${e.pass ?? 0}` : e.phase}${e.detail ? ` ${e.detail}` : ''}`;
     case 'hm':
       return `${at} HM ${e.partition} ${e.task}/${e.traveler}: ${e.event} -> ${e.action} (${e.level} level): ${e.detail}`;
     case 'partition':

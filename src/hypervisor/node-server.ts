@@ -61,6 +61,7 @@ import {
   type RawChunk,
 } from '../migtask/index.ts';
 import { diagnosticsHandlers } from './diagnostics.ts';
+import { controlOptions, migrationControlHandlers } from './migration-control-handlers.ts';
 import { FORWARDED_BY } from './gate-forwarder.ts';
 import { selfMember, type Membership } from './membership.ts';
 import type { Node } from './node.ts';
@@ -223,7 +224,7 @@ export class NodeServer {
         const { sink, options } = migrationRequest(r, optionalInt(r.deadlineMs, 'deadline_ms', 1, 3_600_000, DEFAULT_DEADLINE_MS));
         const stats = await migrations.migrate(
           sink,
-          { ...options, predict: r.predict === true },
+          { ...options, ...controlOptions(r), predict: r.predict === true },
           // Progress is advisory: skipped while the client is slow.
           (p) => void out.offer({ progress: { phase: MIGRATION_PHASE_WIRE.toWire(p.phase), bytesSent: p.bytesSent, pagesSent: p.pagesSent, pagesTotal: p.pagesTotal } }),
         );
@@ -238,6 +239,7 @@ export class NodeServer {
         });
         return { prediction: toWirePrediction(prediction) };
       }),
+      ...migrationControlHandlers(migrations),
       CancelMigration: unaryHandler((r) => {
         const taskId = requiredName(r.taskId, 'task_id');
         const reason = enumField(CANCEL_REASON_WIRE, r.reason, 'reason', 'user');

@@ -112,7 +112,13 @@ export function toWireEvent({ seq, event: e }: Sequenced): Event {
     case 'exit':
       return { ...base, kind: 'EVENT_KIND_EXIT', taskId: e.task, exit: { traveler: e.traveler, code: e.code } };
     case 'migration':
-      return { ...base, kind: 'EVENT_KIND_MIGRATION', taskId: e.task, migration: { step: MIGRATION_STEP_WIRE.toWire(e.phase), detail: e.detail } };
+      return { ...base, kind: 'EVENT_KIND_MIGRATION', taskId: e.task, migration: {
+          step: MIGRATION_STEP_WIRE.toWire(e.phase),
+          detail: e.detail,
+          ...(e.status ? { status: MIGRATION_STATUS_WIRE.toWire(e.status) } : {}),
+          ...(e.pass !== undefined ? { pass: e.pass } : {}),
+        },
+      };
     case 'hm':
       return {
         ...base,
@@ -154,8 +160,19 @@ export function fromWireEvent(e: Event__Output): NodeEvent | undefined {
     }
     case 'exit':
       return { ...base, kind: 'exit', task: e.taskId, traveler: e.exit!.traveler, code: e.exit!.code };
-    case 'migration':
-      return { ...base, kind: 'migration', task: e.taskId, phase: MIGRATION_STEP_WIRE.fromWire(e.migration!.step) ?? 'stopped', detail: e.migration!.detail };
+    case 'migration': {
+      const m = e.migration!;
+      const status = m.status === 'MIGRATION_STATUS_UNSPECIFIED' ? undefined : MIGRATION_STATUS_WIRE.fromWire(m.status);
+      return {
+        ...base,
+        kind: 'migration',
+        task: e.taskId,
+        phase: MIGRATION_STEP_WIRE.fromWire(m.step) ?? 'stopped',
+        detail: m.detail,
+        ...(status ? { status } : {}),
+        ...(m.pass ? { pass: m.pass } : {}),
+      };
+    }
     case 'hm': {
       const h = e.hm!;
       return {
@@ -204,9 +221,13 @@ export function toGapEvent(node: string, tick: number, first: number, last: numb
 
 /** Migration statistics as the wire message. */
 export function toWireStats(s: MigrationStats): WireStats {
-  const { predicted, ...rest } = s;
+  const { predicted, precopyStop, maxBandwidth, transferBytesPerS, expectedDowntimeMs, ...rest } = s;
   return {
     ...rest,
+    ...(precopyStop ? { precopyStop: PRECOPY_STOP_WIRE.toWire(precopyStop) } : {}),
+    maxBandwidthBytesPerS: Math.round(maxBandwidth),
+    transferBytesPerS: Math.round(transferBytesPerS),
+    expectedDowntimeMs: round3(expectedDowntimeMs),
     taskId: s.task,
     mode: MIGRATION_MODE_WIRE.toWire(s.mode),
     status: MIGRATION_STATUS_WIRE.toWire(s.status),

@@ -18,7 +18,7 @@ import { Subject, type Observable, type SchedulerLike, type Subscription } from 
 import { InvalidArgumentError, NotFoundError, randomIds, ResourceExhaustedError, systemClock, taskId, type Clock, type Compression, type IdSource } from '../common/index.ts';
 import type { ClusterConfig, NodeDef } from '../config/index.ts';
 import { assembleFile, type Program } from '../machine/index.ts';
-import { MigTask, NodeMigrations, type MigrationStep, type HostCpu, type MigrationHost, type MigTraveler, type NodeMigrationsOptions } from '../migtask/index.ts';
+import { MigTask, NodeMigrations, type MigrationStep, type MigrationEventExtra, type HostCpu, type MigrationHost, type MigTraveler, type NodeMigrationsOptions } from '../migtask/index.ts';
 import { Partition, PhysicalMemory, type GateQueue, type SampledMessage, type SamplingPort } from '../partition/index.ts';
 import { EventLog } from './event-log.ts';
 import type { NodeEvent } from './events.ts';
@@ -149,7 +149,7 @@ export class Node implements SysHost, MigrationHost {
     }
     this.runner = new TravelerRunner(this, def.partitions.map((p) => p.name), options.log, options.testHooks);
     this.health = new NodeHealth(this, (task, t, f) => this.runner.stopTraveler(task, t, f));
-    this.migrations = new NodeMigrations(this, options.migrations);
+    this.migrations = new NodeMigrations(this, { maxOutbound: cluster.migration?.maxOutbound, ...options.migrations });
   }
 
   /** Instructions the node's travelers executed since it was made (monotonic; its metrics read it). */
@@ -238,8 +238,8 @@ export class Node implements SysHost, MigrationHost {
   }
 
   /** Publishes a migration event of `task` at this tick. */
-  migrationEvent(task: string, phase: MigrationStep, detail: string): void {
-    this.publish({ kind: 'migration', node: this.name, tick: this.tick, task, phase, detail });
+  migrationEvent(task: string, phase: MigrationStep, detail: string, extra: MigrationEventExtra = {}): void {
+    this.publish({ kind: 'migration', node: this.name, tick: this.tick, task, phase, detail, ...extra });
   }
 
   /** The slot holding task `id`, if it is here. */

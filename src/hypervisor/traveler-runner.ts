@@ -96,9 +96,21 @@ export class TravelerRunner {
     if (mode?.mode === 'IDLE') return;
     hm.checkDeadlines(partition);
     let budget = this.node.def.cpu.instructionsPerTick;
+    // A migration's auto-converge withholds a share of a task's budget this tick.
+    const allowance = new Map<MigTask, number>();
+    const allowed = (task: MigTask): number => {
+      if (task.throttle <= 0) return Infinity;
+      let left = allowance.get(task);
+      if (left === undefined) {
+        left = Math.floor((this.node.def.cpu.instructionsPerTick * (100 - Math.min(100, task.throttle))) / 100);
+        allowance.set(task, left);
+      }
+      return left;
+    };
     const eligible = (e: Entry): boolean => {
       const { task, traveler } = e;
       if (task.state !== 'MigSource' || task.paused || traveler.yieldedAt === this.node.tick || !mayRunIn(mode, traveler)) return false;
+      if (allowed(task) <= 0) return false;
       if (traveler.status === 'waiting') return this.poll(task, traveler);
       return traveler.status === 'ready';
     };
@@ -106,7 +118,10 @@ export class TravelerRunner {
       const e = queue.pick(eligible);
       if (!e) break;
       try {
-        budget -= this.runTraveler(e.task, e.traveler, budget, mode);
+        const left = allowed(e.task);
+        const used = this.runTraveler(e.task, e.traveler, Math.min(budget, left), mode);
+        budget -= used;
+        if (left !== Infinity) allowance.set(e.task, left - used);
       } catch (err: unknown) {
         // A defect in the simulator must not take the node down: stop this traveler, report it.
         this.fault(e.task, e.traveler, err);

@@ -241,6 +241,9 @@ export class MiddlewareServer {
       }),
       FetchPages: refuse('FetchPages'),
       CancelMigration: refuse('CancelMigration'),
+      SetMigration: refuse('SetMigration'),
+      QueryMigrate: refuse('QueryMigrate'),
+      MeasureDirtyRate: refuse('MeasureDirtyRate'),
       PredictMigration: refuse('PredictMigration'),
       PushPages: clientStreamHandler(async () => {
         throw noTasks('PushPages');
@@ -378,6 +381,7 @@ export class MiddlewareServer {
           mode: enumField(MIGRATION_MODE_WIRE, r.mode, 'mode', 'full'),
           compression: compressionChoice(r.compression, 'compression'),
           onProgress: (phase, done, total) => void out.offer({ progress: { phase: phase as never, pagesSent: done, pagesTotal: total } }),
+          onWaiting: (reason) => void out.offer({ waiting: reason }),
         });
         await out.send({ progress: { phase: 'MIGRATION_PHASE_DONE', pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent }, stats });
       }),

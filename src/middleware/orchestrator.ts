@@ -2,12 +2,14 @@
  * Orchestration: where a task runs, moving a task between nodes under a lock (so
  * two coordinators never move it at once), and evacuating a node (every MigTask to
  * a compatible node, its `evacuate_to` list first, a clear refusal where none fits).
+ * Moves respect the cluster's `migration.max_cluster`: those over it wait their
+ * turn (README, "Migration control": many at once).
  */
 import { Code, COMPRESSION_WIRE, describeError, isAddress, MIGRATION_MODE_WIRE, migTaskClient, MigvisorError, nodeClient, NotFoundError, readEndpoints, serverStream, unary } from '../common/index.ts';
 import type { CompressionChoice, MigrationMode } from '../common/index.ts';
 import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
-import type { ClusterConfig } from '../config/index.ts';
-import { endpointFromInfo, incompatibility, MIG_STATE_WIRE, planRefusal, type MigState } from '../migtask/index.ts';
+import { DEFAULT_MAX_CLUSTER, type ClusterConfig } from '../config/index.ts';
+import { endpointFromInfo, incompatibility, MIG_STATE_WIRE, planRefusal, TurnQueue, type MigState } from '../migtask/index.ts';
 import type { Location, SnapshotStore } from './store.ts';
 
 /** How long a move may hold a task's lock before it expires by itself. */
@@ -39,6 +41,11 @@ export class NodeBook {
     return { name: ref, address };
   }
 
+  /** Most migrations the orchestration has in flight at once (`migration.max_cluster`; 0: unlimited). */
+  maxCluster(): number {
+    return this.cluster?.migration?.maxCluster ?? DEFAULT_MAX_CLUSTER;
+  }
+
   /** The preferred evacuation targets of a node, from the cluster file. */
   evacuateTo(name: string): readonly string[] {
     return this.cluster?.nodes.find((n) => n.name === name)?.evacuateTo ?? [];
@@ -56,12 +63,18 @@ export interface EvacuateEvent {
 
 /** Finds, moves and evacuates tasks across the nodes the middleware knows. */
 export class Orchestrator {
+  /** The cluster's limit: moves in flight at once. */
+  readonly turns: TurnQueue;
+
   constructor(
     private readonly store: SnapshotStore,
     readonly nodes: NodeBook,
     /** Who holds the locks this orchestrator takes (shown to others). */
     private readonly owner: string,
-  ) {}
+  ) {
+    const max = nodes.maxCluster();
+    this.turns = new TurnQueue(max, `migrations in the cluster (max_cluster ${max})`);
+  }
 
   private async tasksOn(address: string): Promise<{ taskId: string; state: MigState | undefined; partition: string }[]> {
     const c = nodeClient(address);
@@ -100,9 +113,30 @@ export class Orchestrator {
   async move(
     task: string,
     to: string,
-    options: { from?: string; mode?: MigrationMode; compression?: CompressionChoice; onProgress?: (phase: string, done: number, total: number) => void } = {},
+    options: {
+      from?: string;
+      mode?: MigrationMode;
+      compression?: CompressionChoice;
+      onProgress?: (phase: string, done: number, total: number) => void;
+      /** Told why the move waits for its turn under `max_cluster`. */
+      onWaiting?: (reason: string) => void;
+    } = {},
   ): Promise<MigrationStats__Output> {
     const sink = this.nodes.resolve(to);
+    const release = await this.turns.acquire(task, (reason) => options.onWaiting?.(reason));
+    try {
+      return await this.moveNow(task, sink, options);
+    } finally {
+      release();
+    }
+  }
+
+  /** {@link move} once it has its turn. */
+  private async moveNow(
+    task: string,
+    sink: { name: string; address: string },
+    options: { from?: string; mode?: MigrationMode; compression?: CompressionChoice; onProgress?: (phase: string, done: number, total: number) => void },
+  ): Promise<MigrationStats__Output> {
     const lock = await this.store.lock(task, this.owner, LOCK_TTL_MS);
     try {
       let source = options.from ? this.nodes.resolve(options.from) : undefined;

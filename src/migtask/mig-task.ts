@@ -55,6 +55,8 @@ export class MigTask {
   /** The task's travelers (empty while the slot is empty). */
   travelers: MigTraveler[] = [];
   /** Pause: the scheduler skips the travelers. */
+  /** Percent of its travelers' instruction budget withheld (a migration's auto-converge; 0: none). */
+  throttle = 0;
   paused = false;
   /** Translated code of the current task; replaced whenever the slot is (re)loaded. */
   cache: CodeCache;
@@ -273,6 +275,7 @@ export class MigTask {
     this.id = undefined;
     this.programName = undefined;
     this.paused = false;
+    this.throttle = 0;
     this.received = undefined;
     this.transit = undefined;
     this.postcopy?.close();

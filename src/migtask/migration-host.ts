@@ -8,6 +8,7 @@ import type { Clock, Compression, Endian, WordSize } from '../common/index.ts';
 import type { MemoryFault, Partition } from '../partition/index.ts';
 import type { MigTask } from './mig-task.ts';
 import type { MigTraveler } from './mig-traveler.ts';
+import type { MigrationEventExtra } from './migration-status.ts';
 import type { MigrationStep } from './vocabulary.ts';
 
 
@@ -38,8 +39,8 @@ export interface MigrationHost {
   /** The node's schedule plans by name (a partition may require one; absent: not checked). */
   readonly schedulePlans?: readonly string[];
 
-  /** Publishes a migration event of `task` (`phase`: staged, activated, released, ...). */
-  migrationEvent(task: string, phase: MigrationStep, detail: string): void;
+  /** Publishes a migration event of `task` (`phase`: staged, activated, released, ...; `status` and `pass` for those steps). */
+  migrationEvent(task: string, phase: MigrationStep, detail: string, extra?: MigrationEventExtra): void;
 
   /** The task with this id (NotFoundError naming where it went, if it left). */
   task(id: string): MigTask;

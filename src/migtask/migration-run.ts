@@ -12,10 +12,12 @@ import type { MigTask } from './mig-task.ts';
 import type { GateMessages, MigrationHost } from './migration-host.ts';
 import type { Prediction } from './prediction-model.ts';
 import type { SinkPort } from './sink-port.ts';
-import type { CancelReason, MigrationPhase, MigrationStatus, MigrationStep } from './vocabulary.ts';
+import { publishStatus } from './migration-status.ts';
+import { RunControl, type ControlOptions } from './run-control.ts';
+import type { CancelReason, MigrationPhase, MigrationStatus, MigrationStep, PrecopyStop } from './vocabulary.ts';
 
-/** What a StopAndTransfer asks for. */
-export interface MigrateOptions {
+/** What a StopAndTransfer asks for (with its limits: bandwidth, downtime, auto-converge). */
+export interface MigrateOptions extends ControlOptions {
   readonly task: string;
   readonly mode: MigrationMode;
   readonly compression: CompressionChoice;
@@ -27,6 +29,8 @@ export interface MigrateOptions {
   readonly precopyStopPages?: number;
   /** Pre-copy: stop after this many rounds whatever the dirty set. @default 12 */
   readonly precopyMaxRounds?: number;
+  /** How long it waited for its turn before it started, ms (the node's outbound limit). */
+  readonly queuedMs?: number;
 }
 
 /** Progress of a migration, as StopAndTransfer streams it. */
@@ -65,6 +69,20 @@ export interface MigrationStats {
   error: string;
   /** What it was predicted to cost before it started (StopAndTransfer with `predict`). */
   predicted?: Prediction;
+  /** Pre-copy: the rule that ended the live rounds. */
+  precopyStop?: PrecopyStop;
+  /** Pre-copy: the throttle during each live round, percent. */
+  throttlePerRound: number[];
+  /** Pre-copy: the transfer rate when the live rounds ended, bytes/s. */
+  transferBytesPerS: number;
+  /** Pre-copy: the downtime expected when the live rounds ended, ms. */
+  expectedDowntimeMs: number;
+  /** The downtime limit, ms. */
+  downtimeLimitMs: number;
+  /** The bandwidth cap it ended with, bytes/s (0: none). */
+  maxBandwidth: number;
+  /** How long it waited for its turn under the concurrency limits, ms. */
+  queuedMs: number;
 }
 
 /** Defaults of {@link MigrateOptions}. */
@@ -98,8 +116,12 @@ export class MigrationRun {
   sent = 0;
   /** The phase it is in (what CancelMigration reports). */
   phase: MigrationPhase = 'negotiate';
+  /** Its status now (QEMU's names; what QueryMigrate answers). */
+  statusNow: MigrationStatus = 'setup';
   /** Set when the source commits: from then on the migration cannot be cancelled. */
   committed = false;
+  /** Its limits and live figures (bandwidth cap, throttle, QueryMigrate). */
+  readonly control: RunControl;
   /** Aborted by {@link cancel}; its reason is the error the migration fails with. */
   private readonly cancelling = new AbortController();
 
@@ -111,6 +133,7 @@ export class MigrationRun {
     readonly sinkName: string,
     readonly onProgress: (p: MigrationProgress) => void,
   ) {
+    this.control = new RunControl(host.clock, options);
     this.stats = {
       migrationId: randomUUID(),
       task: options.task,
@@ -135,6 +158,12 @@ export class MigrationRun {
       gateMessages: 0,
       closedHandles: 0,
       error: '',
+      throttlePerRound: [],
+      transferBytesPerS: 0,
+      expectedDowntimeMs: 0,
+      downtimeLimitMs: this.control.downtimeLimitMs,
+      maxBandwidth: this.control.maxBandwidth,
+      queuedMs: 0,
     };
   }
 
@@ -147,9 +176,10 @@ export class MigrationRun {
     this.onProgress({ phase, bytesSent: this.stats.bytes, pagesSent: this.stats.pagesSent, pagesTotal });
   }
 
-  /** Where the migration is, on the task (what ps and Info show while it is in transit). */
-  status(status: MigrationStatus): void {
-    if (this.task.transit?.migrationId === this.stats.migrationId) this.task.transit.status = status;
+  /** Where the migration is: on the task (what ps and Info show while it is in transit), and as a `status` event. */
+  status(status: MigrationStatus, detail = ''): void {
+    this.statusNow = status;
+    publishStatus(this.host, this.task, this.options.task, this.stats.migrationId, status, detail);
   }
 
   /** Aborted once the migration is cancelled (the Receive call listens to it). */
@@ -201,6 +231,9 @@ export class MigrationRun {
     this.task.beginTransfer();
     this.task.transit = { migrationId: this.stats.migrationId, peer: this.sinkName, status: 'active' };
     this.tStop = performance.now();
+    // Auto-converge's throttle ends here: the task runs unthrottled wherever it runs next.
+    this.task.throttle = 0;
+    this.control.throttle = 0;
     this.gates = this.host.taskGates.receivedBy(this.task);
     this.carried = this.host.taskGates.take(this.gates);
     this.stats.gateMessages = this.carried.reduce((n, g) => n + g.messages.length, 0);

@@ -20,6 +20,7 @@ import { Code, describeError, MigvisorError } from '../common/index.ts';
 import type { MigState } from './vocabulary.ts';
 import type { MigrationHost } from './migration-host.ts';
 import { MigrationRun, round3, type MigrateOptions, type MigrationProgress, type MigrationStats } from './migration-run.ts';
+import { paced } from './pacer.ts';
 import { PostcopySource } from './postcopy-source.ts';
 import type { SinkPort } from './sink-port.ts';
 import { migrationChunks } from './source-chunks.ts';
@@ -57,13 +58,25 @@ export async function migrateTask(
 ): Promise<MigrationStats> {
   const task = sourceTask(host, options, sourceFacts(context), 'StopAndTransfer');
   const run = new MigrationRun(host, task, sink, options, options.sinkName ?? sink.address, onProgress);
+  run.stats.queuedMs = options.queuedMs ?? 0;
   context.runs?.set(options.task, run);
+  run.status('setup', `to ${run.sinkName} (${options.mode})`);
   try {
-    return await runMigration(run, context);
+    const stats = await runMigration(run, context);
+    run.status('completed', `now on ${run.sinkName}`);
+    return stats;
+  } catch (e: unknown) {
+    // A migration in doubt keeps its status until it is settled (source-settle.ts).
+    if (run.stats.status !== 'in-doubt') run.status(run.signal.aborted && !run.committed ? 'cancelled' : 'failed', describeError(e));
+    throw e;
   } finally {
+    // Auto-converge's throttle never outlives the migration (cancel, failure).
+    if (task.id === options.task) task.throttle = 0;
+    run.stats.maxBandwidth = run.control.maxBandwidth;
     context.runs?.delete(options.task);
   }
 }
+
 
 /** Steps 1 to 4 of {@link migrateTask} for one run. */
 async function runMigration(run: MigrationRun, context: SourceContext): Promise<MigrationStats> {
@@ -73,6 +86,7 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
   run.progress('negotiate');
   stats.compression = await negotiate(host, task, sink, run.sinkName, options);
   stats.setupMs = round3(performance.now() - run.t0);
+  run.status('active', `negotiated with ${run.sinkName}`);
 
   // 2. Transfer (and stop, at the point the mode says). A cancel before the
   // commit ends up here too: the Receive call is cancelled with it.
@@ -81,7 +95,7 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
   try {
     run.throwIfCancelled();
     const remaining = Math.max(1000, options.deadlineMs - (performance.now() - run.t0));
-    const staged = await sink.receive(migrationChunks(run, context.address), remaining, run.signal);
+    const staged = await sink.receive(paced(migrationChunks(run, context.address), run.control.pacer), remaining, run.signal);
     const window = Number(staged.commitWindowMs ?? 0);
     if (window > 0) selfSettleAt = host.clock.now() + window + SELF_SETTLE_MARGIN_MS;
     run.throwIfCancelled();
@@ -169,10 +183,12 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
 async function pushResidual(run: MigrationRun, context: SourceContext, residual: PostcopySource): Promise<void> {
   const { stats } = run;
   run.event('postcopy', `${residual.remaining} page(s) to deliver to ${run.sinkName}`);
+  run.status('postcopy-active', `${residual.remaining} page(s) to deliver to ${run.sinkName}`);
   run.progress('postcopy', residual.remaining);
   const tResume = performance.now();
   try {
-    const reply = await run.sink.pushPages(stats.migrationId, residual.push(), Math.max(5000, run.options.deadlineMs));
+    // --max-bandwidth paces the push too (the faults the sink asks for are not held back).
+    const reply = await run.sink.pushPages(stats.migrationId, paced(residual.push(), run.control.pacer), Math.max(5000, run.options.deadlineMs));
     if (reply.missing > 0) throw new MigvisorError(`${run.sinkName} still lacks ${reply.missing} page(s) after the push`);
     run.event('residual-dropped', `${run.sinkName} holds every page (${residual.faultsServed} fault(s) served)`);
   } catch (e: unknown) {

@@ -3,13 +3,19 @@
  * into its slots), its saves in progress, the channels to the sinks it migrated
  * to (a new channel would cost a handshake inside the downtime) and to their
  * Diagnostics (predictions probe the link with them), the tasks predictions are
- * measuring, and the post-copy residuals it still serves pages for. The node's
+ * measuring, the post-copy residuals it still serves pages for, and its outbound
+ * limit (migrations over it wait their turn, turn-queue.ts). The node's
  * gRPC server only translates calls into these methods.
  */
-import { IllegalStateError, NotFoundError } from '../common/index.ts';
+import { performance } from 'node:perf_hooks';
+import { Code, IllegalStateError, MigvisorError, NotFoundError } from '../common/index.ts';
 import { Checkpointer } from './checkpoint.ts';
 import type { RawChunk } from './container-codec.ts';
+import { measureDirtyRate, type DirtyRate } from './dirty-rate.ts';
 import { RemoteDiscard } from './link-probe.ts';
+import { queryOf, type MigrationQuery } from './migration-query.ts';
+import { publishStatus } from './migration-status.ts';
+import { TurnQueue } from './turn-queue.ts';
 import type { MigrationHost } from './migration-host.ts';
 import type { MigrateOptions, MigrationProgress, MigrationRun, MigrationStats } from './migration-run.ts';
 import type { CancelReason, MigrationPhase } from './vocabulary.ts';
@@ -28,6 +34,20 @@ export interface NodeMigrationsOptions {
   readonly stagingTimeoutMs?: number;
   /** How long a saved task waits for ConfirmSave before it resumes (ms). @default 30000 */
   readonly holdMs?: number;
+  /** Most outbound migrations in flight at once; more wait their turn (0: unlimited). @default 2 */
+  readonly maxOutbound?: number;
+}
+
+/** The default of {@link NodeMigrationsOptions.maxOutbound} (KubeVirt's). */
+export const DEFAULT_MAX_OUTBOUND = 2;
+
+/** A migration waiting for its turn under the outbound limit. */
+interface Queued {
+  readonly migrationId: string;
+  readonly options: MigrateOptions;
+  readonly since: number;
+  /** Set by a cancel before the migration proper began (while it waited, or was predicted). */
+  cancelled?: Error;
 }
 
 /** How a migration from this node ended: its statistics when it happened, the error when it did not. */
@@ -55,6 +75,10 @@ export class NodeMigrations implements PredictContext {
   readonly runs = new Map<string, MigrationRun>();
   /** Tasks a prediction is measuring now. */
   readonly measuring = new Set<string>();
+  /** The outbound limit: migrations from this node in flight at once. */
+  readonly outbound: TurnQueue;
+  /** Migrations waiting for their turn, by task id. */
+  private readonly queued = new Map<string, Queued>();
   /** This node's gRPC address ('' until it serves): post-copy sinks fetch pages from it. */
   address = '';
   /** Told of every migration from this node that ends and every container received here. */
@@ -70,6 +94,8 @@ export class NodeMigrations implements PredictContext {
       for (const o of this.observers) o.received?.(r);
     });
     this.checkpoints = new Checkpointer(host, options.holdMs);
+    const max = options.maxOutbound ?? DEFAULT_MAX_OUTBOUND;
+    this.outbound = new TurnQueue(max, `outbound migrations of ${host.name} (max_outbound ${max})`);
   }
 
   /** The channel to the sink at `address`, kept for later migrations. */
@@ -101,19 +127,48 @@ export class NodeMigrations implements PredictContext {
    * nothing was stopped yet.
    */
   async migrate(sinkAddress: string, options: MigrateOptions & { readonly predict?: boolean }, onProgress?: (p: MigrationProgress) => void): Promise<MigrationStats> {
+    const release = await this.turn(options);
     try {
-      const stats = await this.migrateOnce(sinkAddress, options, onProgress);
+      const stats = await this.migrateNow(sinkAddress, { ...options, queuedMs: this.queuedMs(options.task) }, onProgress);
       for (const o of this.observers) o.migrated?.(options, { stats });
       return stats;
     } catch (error: unknown) {
       for (const o of this.observers) o.migrated?.(options, { error });
       throw error;
+    } finally {
+      this.queued.delete(options.task);
+      release();
     }
   }
 
-  /** {@link migrate}, before its observers hear of it. */
-  private async migrateOnce(sinkAddress: string, options: MigrateOptions & { readonly predict?: boolean }, onProgress?: (p: MigrationProgress) => void): Promise<MigrationStats> {
+  /** Waits for a turn under the outbound limit (at once when one is free), visibly: QueryMigrate and a `waiting` event say why. */
+  private async turn(options: MigrateOptions): Promise<() => void> {
+    const task = this.host.task(options.task);
+    if (this.runs.has(options.task) || this.queued.has(options.task)) {
+      throw new IllegalStateError(task.state, 'StopAndTransfer', `task ${options.task} is migrating already`);
+    }
+    const entry: Queued = { migrationId: '', options, since: performance.now() };
+    this.queued.set(options.task, entry);
+    try {
+      return await this.outbound.acquire(options.task, (reason) => this.host.migrationEvent(task.id ?? options.task, 'waiting', `to ${options.sinkName ?? 'its sink'}: ${reason}`));
+    } catch (e: unknown) {
+      this.queued.delete(options.task);
+      throw e;
+    }
+  }
+
+  private queuedMs(task: string): number {
+    const q = this.queued.get(task);
+    return q ? Math.round((performance.now() - q.since) * 1000) / 1000 : 0;
+  }
+
+  /** {@link migrate} once it has its turn, before its observers hear of it. */
+  private async migrateNow(sinkAddress: string, options: MigrateOptions & { readonly predict?: boolean }, onProgress?: (p: MigrationProgress) => void): Promise<MigrationStats> {
     const predicted = options.predict ? await this.predict(sinkAddress, options) : undefined;
+    const entry = this.queued.get(options.task);
+    if (entry?.cancelled) throw entry.cancelled;
+    // From here on the run is what a cancel finds (runs); its options may have changed while it waited.
+    if (entry) options = { ...options, ...entry.options, predict: options.predict };
     let stats: MigrationStats;
     try {
       stats = await this.migrateTo(this.sinkAt(sinkAddress), options, onProgress);
@@ -155,10 +210,74 @@ export class NodeMigrations implements PredictContext {
    */
   cancel(taskId: string, reason: CancelReason): { cancelled: boolean; migrationId: string; phase?: MigrationPhase } {
     this.host.task(taskId);
+    const entry = this.queued.get(taskId);
+    if (entry && !this.runs.has(taskId)) {
+      // It has not begun (it waits for its turn, or is being predicted): nothing stopped, nothing to take back.
+      if (entry.cancelled) return { cancelled: true, migrationId: '', phase: 'negotiate' };
+      const sink = entry.options.sinkName ?? 'its sink';
+      const why = this.outbound.waiterOf(taskId) ? 'while it waited for its turn' : 'before it began';
+      entry.cancelled =
+        reason === 'deadline'
+          ? new MigvisorError(`the deadline of the migration of ${taskId} to ${sink} was declared expired ${why}; the task runs on ${this.host.name} again`, Code.DEADLINE_EXCEEDED)
+          : new MigvisorError(`the migration of ${taskId} to ${sink} was cancelled ${why}; the task runs on ${this.host.name} again`, Code.CANCELLED);
+      this.outbound.cancel(taskId, entry.cancelled);
+      publishStatus(this.host, undefined, taskId, `queued:${taskId}`, 'cancelled', `runs on ${this.host.name}; it never stopped`);
+      return { cancelled: true, migrationId: '', phase: 'negotiate' };
+    }
     const run = this.runs.get(taskId);
     if (!run) return { cancelled: false, migrationId: '' };
     run.cancel(reason);
     return { cancelled: true, migrationId: run.stats.migrationId, phase: run.phase };
+  }
+
+  /** SetMigration: changes the bandwidth cap of the migration of `taskId` in flight (or waiting) from this node. */
+  setMigration(taskId: string, changes: { readonly maxBandwidth?: number }): { migrationId: string; maxBandwidth: number } {
+    const task = this.host.task(taskId);
+    const run = this.runs.get(taskId);
+    if (run) {
+      if (changes.maxBandwidth !== undefined) run.control.setMaxBandwidth(changes.maxBandwidth);
+      return { migrationId: run.stats.migrationId, maxBandwidth: run.control.maxBandwidth };
+    }
+    const q = this.queued.get(taskId);
+    if (q) {
+      const options = changes.maxBandwidth !== undefined ? { ...q.options, maxBandwidth: changes.maxBandwidth } : q.options;
+      this.queued.set(taskId, { ...q, options });
+      return { migrationId: '', maxBandwidth: options.maxBandwidth ?? 0 };
+    }
+    throw new IllegalStateError(task.state, 'SetMigration', `task ${taskId} has no migration in flight from ${this.host.name}`);
+  }
+
+  /** QueryMigrate: where the migration of `taskId` from this node stands (undefined: none in flight or waiting). */
+  query(taskId: string): MigrationQuery | undefined {
+    this.host.task(taskId);
+    const run = this.runs.get(taskId);
+    if (run) return queryOf(run);
+    const q = this.queued.get(taskId);
+    const w = this.outbound.waiterOf(taskId);
+    if (!q) return undefined;
+    return {
+      migrationId: '',
+      status: 'setup',
+      mode: q.options.mode,
+      sink: q.options.sinkName ?? '',
+      phase: 'negotiate',
+      pass: 0,
+      remainingBytes: 0,
+      dirtyRatePagesPerS: 0,
+      transferBytesPerS: 0,
+      expectedDowntimeMs: 0,
+      throttlePercent: 0,
+      waiting: w?.reason ?? '',
+      bytesSent: 0,
+      maxBandwidth: q.options.maxBandwidth ?? 0,
+      downtimeLimitMs: q.options.downtimeLimitMs ?? 300,
+      totalMs: performance.now() - q.since,
+    };
+  }
+
+  /** MeasureDirtyRate: how fast task `taskId` dirties its memory over `windowMs`, without migrating it. */
+  dirtyRate(taskId: string, windowMs: number): Promise<DirtyRate> {
+    return measureDirtyRate(this.host, taskId, windowMs, { measuring: this.measuring, migrating: (id) => this.runs.has(id) || this.queued.has(id) });
   }
 
   /** FetchPages: a post-copy sink faulted on these pages. */

@@ -12,6 +12,7 @@
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { ChunkEncoder, preparePages, type PreparedPages, type RawChunk } from './container-codec.ts';
 import { BATCH_PAGES, containerChunks } from './container-snapshot.ts';
+import { PrecopyGovernor } from './convergence.ts';
 import { DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES, type MigrationRun } from './migration-run.ts';
 import { pipelined, slices } from './pipeline.ts';
 import { COMMIT_DEADLINE_MS } from './source-settle.ts';
@@ -93,20 +94,27 @@ async function* precopyChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
   let pages: number[] = [];
   for (let p = 0; p < pt.pageCount; p++) if (pt.isPresent(p)) pages.push(p);
   stats.rounds = 0;
+  // The stop rules and auto-converge (convergence.ts).
+  const governor = new PrecopyGovernor(run, space.pageSize, stopPages, maxRounds);
   for (;;) {
     stats.rounds++;
     stats.pagesPerRound.push(pages.length);
+    governor.beginRound(pages.length);
     yield* sendPages(pages);
     pages = pt.dirtyPages();
-    if (pages.length <= stopPages || stats.rounds >= maxRounds) break;
+    if (governor.endRound(pages.length)) {
+      // Before stopping, let the sink work off what is still in flight, so the
+      // downtime holds only the last dirty pages, not a backlog of earlier rounds;
+      // what the task dirtied meanwhile must still fit the downtime limit.
+      await caughtUp(run, pagesSent);
+      if (governor.confirmStop(pt.dirtyCount())) break;
+      pages = pt.dirtyPages();
+    }
     pt.clearDirty();
     // Let the travelers run between rounds (the node's clock drives them).
     await yieldToIo();
     run.throwIfCancelled();
   }
-  // Before stopping, let the sink work off what is still in flight, so the
-  // downtime holds only the last dirty pages, not a backlog of earlier rounds.
-  await caughtUp(run, pagesSent);
 
   // Stop and copy the rest: everything dirtied since the last round was sent.
   run.stop();

@@ -89,8 +89,12 @@ export const CANCEL_REASONS = ['user', 'deadline'] as const;
 /** A reason of CancelMigration. */
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
-/** What ends the live rounds of a pre-copy migration: few pages dirty, or the rounds ran out. */
-export const PRECOPY_STOPS = ['few-dirty', 'max-rounds'] as const;
+/**
+ * What ends the live rounds of a pre-copy migration: few pages dirty, the rounds
+ * ran out, the dirty pages left fit in the downtime limit, or a round did not
+ * shrink the dirty set (README, "Migration control": stop rules).
+ */
+export const PRECOPY_STOPS = ['few-dirty', 'max-rounds', 'downtime-limit', 'no-progress'] as const;
 /** A rule that ends pre-copy's live rounds. */
 export type PrecopyStop = (typeof PRECOPY_STOPS)[number];
 
@@ -114,6 +118,9 @@ export const MIGRATION_STEPS = [
   'residual-complete',
   'forward-failed',
   'saved',
+  'status',
+  'pass',
+  'waiting',
 ] as const;
 /** A step of a migration, as events name it. */
 export type MigrationStep = (typeof MIGRATION_STEPS)[number];

@@ -66,6 +66,13 @@ const stats: MigrationStats__Output = {
   gateMessages: 0,
   closedHandles: 0,
   predicted: null,
+  precopyStop: 'PRECOPY_STOP_DOWNTIME_LIMIT',
+  throttlePerRound: [0, 0],
+  transferBytesPerS: 0,
+  expectedDowntimeMs: 0,
+  downtimeLimitMs: 300,
+  maxBandwidthBytesPerS: 0,
+  queuedMs: 0,
 };
 
 const row = (table: string, name: string): string[] | undefined =>

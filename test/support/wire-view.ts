@@ -13,6 +13,7 @@ import {
   FAULT_KIND_WIRE,
   MIG_COMMAND_WIRE,
   MIG_STATE_WIRE,
+  MIGRATION_STATUS_WIRE,
   MIGRATION_STEP_WIRE,
   RUN_STATE_WIRE,
   TRAVELER_STATUS_WIRE,
@@ -38,6 +39,10 @@ export interface FlatEvent {
   readonly code: number;
   readonly phase: string;
   readonly detail: string;
+  /** migration step `status`: the status (QEMU's name, e.g. postcopy-active). */
+  readonly status: string;
+  /** migration step `pass`: the pre-copy pass. */
+  readonly pass: number;
   /** hm: the event and the action taken. */
   readonly event: string;
   readonly action: string;
@@ -67,6 +72,8 @@ export function flatEvent(e: Event__Output): FlatEvent {
     pc: f?.pc ?? 0,
     code: e.exit?.code ?? 0,
     phase: MIGRATION_STEP_WIRE.fromWire(e.migration?.step) ?? '',
+    status: e.migration?.status && e.migration.status !== 'MIGRATION_STATUS_UNSPECIFIED' ? (MIGRATION_STATUS_WIRE.fromWire(e.migration.status) ?? '') : '',
+    pass: e.migration?.pass ?? 0,
     detail: e.migration?.detail ?? e.hm?.details ?? e.partitionMode?.detail ?? '',
     event: e.hm?.event ?? '',
     action: e.hm?.action ?? '',

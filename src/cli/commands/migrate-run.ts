@@ -30,8 +30,20 @@ function requestOf(task: string, sink: string, flags: MigrateFlags) {
   };
 }
 
+/** The limits of StopAndTransfer, from the command line. */
+function limitsOf(flags: MigrateFlags) {
+  return {
+    ...(flags.maxBandwidth !== undefined ? { maxBandwidthBytesPerS: Math.round(flags.maxBandwidth) } : {}),
+    ...(flags.downtimeLimit !== undefined ? { downtimeLimitMs: flags.downtimeLimit } : {}),
+    ...(flags.autoConverge ? { autoConverge: true } : {}),
+  };
+}
+
 /** Moves `task` from --from to --to and prints the statistics (--json: the last StopAndTransferResponse); --dry-run: the prediction. */
 export function migrate(task: string, flags: MigrateFlags): Promise<void> {
+  for (const [flag, value] of [['--from <node>', flags.from], ['--to <node>', flags.to]] as const) {
+    if (!value) throw new InvalidArgumentError(`required option '${flag}' not specified`);
+  }
   if (!flags.dryRun && (flags.dirtyWindowMs !== undefined || flags.probeBytes !== undefined)) {
     throw new InvalidArgumentError('--dirty-window-ms and --probe-bytes measure a --dry-run (--predict uses their defaults)');
   }
@@ -72,6 +84,7 @@ async function move(r: Remote, task: string, flags: MigrateFlags): Promise<void>
   try {
     const call = c.StopAndTransfer({
       ...requestOf(task, sink, flags),
+      ...limitsOf(flags),
       ...(flags.deadlineMs !== undefined ? { deadlineMs: flags.deadlineMs } : {}),
       ...(flags.predict ? { predict: true } : {}),
     });

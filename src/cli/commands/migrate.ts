@@ -1,13 +1,16 @@
 /**
  * Registers `migvisor migrate TASK --from A --to B [--mode full] [--compress auto]
- * [--dry-run | --predict]`; the migration client is in ./migrate-run.ts, loaded
+ * [--dry-run | --predict] [--max-bandwidth R] [--downtime-limit MS]
+ * [--auto-converge]`, and its subcommands cancel, set and status
+ * (./migrate-control.ts); the migration client is in ./migrate-run.ts, loaded
  * when the command runs.
  */
 import { Option, type Command } from 'commander';
 import { COMPRESSION_CHOICES, MIGRATION_MODES, type CompressionChoice, type MigrationMode } from '../../common/vocabulary.ts';
-import { choiceOption, integer, size } from '../option-values.ts';
+import { bandwidth, choiceOption, integer, size } from '../option-values.ts';
 import { withClusterOption, type ClusterFlags } from '../remote-options.ts';
 import { action } from '../run-command.ts';
+import { registerMigrateControlCommands } from './migrate-control.ts';
 
 /** The options of `migrate`, as commander parsed them. */
 export interface MigrateFlags extends ClusterFlags {
@@ -24,17 +27,23 @@ export interface MigrateFlags extends ClusterFlags {
   readonly predict?: boolean;
   readonly dirtyWindowMs?: number;
   readonly probeBytes?: number;
+  /** Bytes per second the source may send at most. */
+  readonly maxBandwidth?: number;
+  /** Pre-copy: stop once the dirty pages fit in this downtime, ms. */
+  readonly downtimeLimit?: number;
+  readonly autoConverge?: boolean;
 }
 
 /** Adds the `migrate` command to the program. */
 export function registerMigrateCommand(program: Command): void {
-  withClusterOption(
+  const migrate = withClusterOption(
     program
       .command('migrate')
       .description('move a task between nodes (full: stop-and-copy, precopy: live, lazy: post-copy); prints statistics')
       .argument('<task>', 'task id')
-      .requiredOption('--from <node>', 'source node (name or host:port)')
-      .requiredOption('--to <node>', 'sink node (name or host:port)')
+      // Required, but checked by the command: commander would ask them of `migrate cancel|set|status` too.
+      .option('--from <node>', 'source node (name or host:port); required')
+      .option('--to <node>', 'sink node (name or host:port); required')
       .addOption(choiceOption('--mode <mode>', 'how the task moves', MIGRATION_MODES).default('full'))
       .addOption(choiceOption('--compress <c>', 'page compression (must be supported by the sink)', COMPRESSION_CHOICES).default('auto'))
       .option('--deadline-ms <ms>', 'budget of the whole migration', integer('--deadline-ms'))
@@ -43,6 +52,10 @@ export function registerMigrateCommand(program: Command): void {
       .addOption(new Option('--dry-run', 'predict what the migration would cost (measures the task and the link) and move nothing').conflicts('predict'))
       .option('--predict', 'predict first, then migrate: the statistics show predicted beside measured')
       .option('--dirty-window-ms <ms>', 'with --dry-run: sample the dirty pages at least this long (default 200)', integer('--dirty-window-ms', 10))
-      .option('--probe-bytes <size>', 'with --dry-run: largest bandwidth probe stream, e.g. 4MiB (default 16MiB)', size('--probe-bytes')),
+      .option('--probe-bytes <size>', 'with --dry-run: largest bandwidth probe stream, e.g. 4MiB (default 16MiB)', size('--probe-bytes'))
+      .option('--max-bandwidth <rate>', 'pace the source to this rate, e.g. 100Mbit or 2MiB/s (change it later with `migrate set`)', bandwidth('--max-bandwidth'))
+      .option('--downtime-limit <ms>', 'pre-copy: stop once the dirty pages left would cross the link within this time (default 300)', integer('--downtime-limit'))
+      .option('--auto-converge', 'pre-copy: throttle the task while it dirties memory faster than half the transfer rate'),
   ).action(action(async (task: string, flags: MigrateFlags) => (await import('./migrate-run.ts')).migrate(task, flags)));
+  registerMigrateControlCommands(program, migrate);
 }

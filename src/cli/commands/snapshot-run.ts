@@ -220,7 +220,11 @@ export function move(task: string, flags: MoveFlags): Promise<void> {
     const c = await r.middleware(flags.middleware);
     let last: MoveResponse__Output | undefined;
     const req = { taskId: task, to: await r.address(flags.to), from: flags.from ? await r.address(flags.from) : '', mode: MIGRATION_MODE_WIRE.toWire(flags.mode) };
-    for await (const m of serverStream(c.Move(req), `move ${task}`, c)) if (m.stats) last = m;
+    for await (const m of serverStream(c.Move(req), `move ${task}`, c)) {
+      // Over the cluster's limit it waits its turn: say so (on stderr, so --json stays one message).
+      if (m.waiting) process.stderr.write(`move ${task}: ${m.waiting}\n`);
+      if (m.stats) last = m;
+    }
     if (!last?.stats) throw new MigvisorError(`move of ${task} ended without statistics`);
     if (flags.json) printMessage('MoveResponse', last);
     else process.stdout.write(`moved ${task} to ${flags.to}\n${statsTable(last.stats)}\n`);

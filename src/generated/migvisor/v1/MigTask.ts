@@ -15,14 +15,20 @@ import type { InfoRequest as _migvisor_v1_InfoRequest, InfoRequest__Output as _m
 import type { InfoResponse as _migvisor_v1_InfoResponse, InfoResponse__Output as _migvisor_v1_InfoResponse__Output } from '../../migvisor/v1/InfoResponse.ts';
 import type { InitializeRequest as _migvisor_v1_InitializeRequest, InitializeRequest__Output as _migvisor_v1_InitializeRequest__Output } from '../../migvisor/v1/InitializeRequest.ts';
 import type { InitializeResponse as _migvisor_v1_InitializeResponse, InitializeResponse__Output as _migvisor_v1_InitializeResponse__Output } from '../../migvisor/v1/InitializeResponse.ts';
+import type { MeasureDirtyRateRequest as _migvisor_v1_MeasureDirtyRateRequest, MeasureDirtyRateRequest__Output as _migvisor_v1_MeasureDirtyRateRequest__Output } from '../../migvisor/v1/MeasureDirtyRateRequest.ts';
+import type { MeasureDirtyRateResponse as _migvisor_v1_MeasureDirtyRateResponse, MeasureDirtyRateResponse__Output as _migvisor_v1_MeasureDirtyRateResponse__Output } from '../../migvisor/v1/MeasureDirtyRateResponse.ts';
 import type { PredictMigrationRequest as _migvisor_v1_PredictMigrationRequest, PredictMigrationRequest__Output as _migvisor_v1_PredictMigrationRequest__Output } from '../../migvisor/v1/PredictMigrationRequest.ts';
 import type { PredictMigrationResponse as _migvisor_v1_PredictMigrationResponse, PredictMigrationResponse__Output as _migvisor_v1_PredictMigrationResponse__Output } from '../../migvisor/v1/PredictMigrationResponse.ts';
 import type { PushPagesRequest as _migvisor_v1_PushPagesRequest, PushPagesRequest__Output as _migvisor_v1_PushPagesRequest__Output } from '../../migvisor/v1/PushPagesRequest.ts';
 import type { PushPagesResponse as _migvisor_v1_PushPagesResponse, PushPagesResponse__Output as _migvisor_v1_PushPagesResponse__Output } from '../../migvisor/v1/PushPagesResponse.ts';
+import type { QueryMigrateRequest as _migvisor_v1_QueryMigrateRequest, QueryMigrateRequest__Output as _migvisor_v1_QueryMigrateRequest__Output } from '../../migvisor/v1/QueryMigrateRequest.ts';
+import type { QueryMigrateResponse as _migvisor_v1_QueryMigrateResponse, QueryMigrateResponse__Output as _migvisor_v1_QueryMigrateResponse__Output } from '../../migvisor/v1/QueryMigrateResponse.ts';
 import type { QueryMigrationRequest as _migvisor_v1_QueryMigrationRequest, QueryMigrationRequest__Output as _migvisor_v1_QueryMigrationRequest__Output } from '../../migvisor/v1/QueryMigrationRequest.ts';
 import type { QueryMigrationResponse as _migvisor_v1_QueryMigrationResponse, QueryMigrationResponse__Output as _migvisor_v1_QueryMigrationResponse__Output } from '../../migvisor/v1/QueryMigrationResponse.ts';
 import type { ReceiveRequest as _migvisor_v1_ReceiveRequest, ReceiveRequest__Output as _migvisor_v1_ReceiveRequest__Output } from '../../migvisor/v1/ReceiveRequest.ts';
 import type { ReceiveResponse as _migvisor_v1_ReceiveResponse, ReceiveResponse__Output as _migvisor_v1_ReceiveResponse__Output } from '../../migvisor/v1/ReceiveResponse.ts';
+import type { SetMigrationRequest as _migvisor_v1_SetMigrationRequest, SetMigrationRequest__Output as _migvisor_v1_SetMigrationRequest__Output } from '../../migvisor/v1/SetMigrationRequest.ts';
+import type { SetMigrationResponse as _migvisor_v1_SetMigrationResponse, SetMigrationResponse__Output as _migvisor_v1_SetMigrationResponse__Output } from '../../migvisor/v1/SetMigrationResponse.ts';
 import type { StopAndTransferRequest as _migvisor_v1_StopAndTransferRequest, StopAndTransferRequest__Output as _migvisor_v1_StopAndTransferRequest__Output } from '../../migvisor/v1/StopAndTransferRequest.ts';
 import type { StopAndTransferResponse as _migvisor_v1_StopAndTransferResponse, StopAndTransferResponse__Output as _migvisor_v1_StopAndTransferResponse__Output } from '../../migvisor/v1/StopAndTransferResponse.ts';
 
@@ -142,6 +148,27 @@ export interface MigTaskClient extends grpc.Client {
   initialize(argument: _migvisor_v1_InitializeRequest, callback: grpc.requestCallback<_migvisor_v1_InitializeResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Source: how fast a running task dirties its memory, measured over a window
+   * without migrating it (its dirty bits afterwards are as if nobody had
+   * looked). FAILED_PRECONDITION while it is migrating or being measured.
+   * NOT_FOUND for an unknown task.
+   */
+  MeasureDirtyRate(argument: _migvisor_v1_MeasureDirtyRateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_MeasureDirtyRateResponse__Output>): grpc.ClientUnaryCall;
+  MeasureDirtyRate(argument: _migvisor_v1_MeasureDirtyRateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_MeasureDirtyRateResponse__Output>): grpc.ClientUnaryCall;
+  MeasureDirtyRate(argument: _migvisor_v1_MeasureDirtyRateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_MeasureDirtyRateResponse__Output>): grpc.ClientUnaryCall;
+  MeasureDirtyRate(argument: _migvisor_v1_MeasureDirtyRateRequest, callback: grpc.requestCallback<_migvisor_v1_MeasureDirtyRateResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Source: how fast a running task dirties its memory, measured over a window
+   * without migrating it (its dirty bits afterwards are as if nobody had
+   * looked). FAILED_PRECONDITION while it is migrating or being measured.
+   * NOT_FOUND for an unknown task.
+   */
+  measureDirtyRate(argument: _migvisor_v1_MeasureDirtyRateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_MeasureDirtyRateResponse__Output>): grpc.ClientUnaryCall;
+  measureDirtyRate(argument: _migvisor_v1_MeasureDirtyRateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_MeasureDirtyRateResponse__Output>): grpc.ClientUnaryCall;
+  measureDirtyRate(argument: _migvisor_v1_MeasureDirtyRateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_MeasureDirtyRateResponse__Output>): grpc.ClientUnaryCall;
+  measureDirtyRate(argument: _migvisor_v1_MeasureDirtyRateRequest, callback: grpc.requestCallback<_migvisor_v1_MeasureDirtyRateResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Source: what a StopAndTransfer of the same request would cost, without
    * moving anything (README, "Migration": predicting). It negotiates exactly as
    * StopAndTransfer does (the same refusals with the same messages; nothing is
@@ -194,6 +221,29 @@ export interface MigTaskClient extends grpc.Client {
   pushPages(callback: grpc.requestCallback<_migvisor_v1_PushPagesResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_PushPagesRequest>;
   
   /**
+   * Source: where the migration of a task stands now, as QEMU's query-migrate
+   * (README, "Migration control"): status, pass, remaining bytes, rates, the
+   * expected downtime, the throttle, and why it waits when over a concurrency
+   * limit. For a task with no migration in flight `in_flight` is false.
+   * NOT_FOUND for an unknown task.
+   */
+  QueryMigrate(argument: _migvisor_v1_QueryMigrateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_QueryMigrateResponse__Output>): grpc.ClientUnaryCall;
+  QueryMigrate(argument: _migvisor_v1_QueryMigrateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_QueryMigrateResponse__Output>): grpc.ClientUnaryCall;
+  QueryMigrate(argument: _migvisor_v1_QueryMigrateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_QueryMigrateResponse__Output>): grpc.ClientUnaryCall;
+  QueryMigrate(argument: _migvisor_v1_QueryMigrateRequest, callback: grpc.requestCallback<_migvisor_v1_QueryMigrateResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Source: where the migration of a task stands now, as QEMU's query-migrate
+   * (README, "Migration control"): status, pass, remaining bytes, rates, the
+   * expected downtime, the throttle, and why it waits when over a concurrency
+   * limit. For a task with no migration in flight `in_flight` is false.
+   * NOT_FOUND for an unknown task.
+   */
+  queryMigrate(argument: _migvisor_v1_QueryMigrateRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_QueryMigrateResponse__Output>): grpc.ClientUnaryCall;
+  queryMigrate(argument: _migvisor_v1_QueryMigrateRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_QueryMigrateResponse__Output>): grpc.ClientUnaryCall;
+  queryMigrate(argument: _migvisor_v1_QueryMigrateRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_QueryMigrateResponse__Output>): grpc.ClientUnaryCall;
+  queryMigrate(argument: _migvisor_v1_QueryMigrateRequest, callback: grpc.requestCallback<_migvisor_v1_QueryMigrateResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * What became of a migration id on this sink (never fails for an unknown id: it answers UNKNOWN).
    */
   QueryMigration(argument: _migvisor_v1_QueryMigrationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_QueryMigrationResponse__Output>): grpc.ClientUnaryCall;
@@ -226,6 +276,27 @@ export interface MigTaskClient extends grpc.Client {
   receive(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ReceiveResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveRequest>;
   receive(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ReceiveResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveRequest>;
   receive(callback: grpc.requestCallback<_migvisor_v1_ReceiveResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveRequest>;
+  
+  /**
+   * Source: changes the limits of the migration of a task in flight (or waiting
+   * for its turn), as QEMU's migrate-set-parameters: the bandwidth cap applies
+   * from the next batch on. FAILED_PRECONDITION when none is in flight.
+   * NOT_FOUND for an unknown task.
+   */
+  SetMigration(argument: _migvisor_v1_SetMigrationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_SetMigrationResponse__Output>): grpc.ClientUnaryCall;
+  SetMigration(argument: _migvisor_v1_SetMigrationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_SetMigrationResponse__Output>): grpc.ClientUnaryCall;
+  SetMigration(argument: _migvisor_v1_SetMigrationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_SetMigrationResponse__Output>): grpc.ClientUnaryCall;
+  SetMigration(argument: _migvisor_v1_SetMigrationRequest, callback: grpc.requestCallback<_migvisor_v1_SetMigrationResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Source: changes the limits of the migration of a task in flight (or waiting
+   * for its turn), as QEMU's migrate-set-parameters: the bandwidth cap applies
+   * from the next batch on. FAILED_PRECONDITION when none is in flight.
+   * NOT_FOUND for an unknown task.
+   */
+  setMigration(argument: _migvisor_v1_SetMigrationRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_SetMigrationResponse__Output>): grpc.ClientUnaryCall;
+  setMigration(argument: _migvisor_v1_SetMigrationRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_SetMigrationResponse__Output>): grpc.ClientUnaryCall;
+  setMigration(argument: _migvisor_v1_SetMigrationRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_SetMigrationResponse__Output>): grpc.ClientUnaryCall;
+  setMigration(argument: _migvisor_v1_SetMigrationRequest, callback: grpc.requestCallback<_migvisor_v1_SetMigrationResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * MigSource -> MigSink: move a task to a sink (another node's MigTask service,
@@ -290,6 +361,14 @@ export interface MigTaskHandlers extends grpc.UntypedServiceImplementation {
   Initialize: grpc.handleUnaryCall<_migvisor_v1_InitializeRequest__Output, _migvisor_v1_InitializeResponse>;
   
   /**
+   * Source: how fast a running task dirties its memory, measured over a window
+   * without migrating it (its dirty bits afterwards are as if nobody had
+   * looked). FAILED_PRECONDITION while it is migrating or being measured.
+   * NOT_FOUND for an unknown task.
+   */
+  MeasureDirtyRate: grpc.handleUnaryCall<_migvisor_v1_MeasureDirtyRateRequest__Output, _migvisor_v1_MeasureDirtyRateResponse>;
+  
+  /**
    * Source: what a StopAndTransfer of the same request would cost, without
    * moving anything (README, "Migration": predicting). It negotiates exactly as
    * StopAndTransfer does (the same refusals with the same messages; nothing is
@@ -311,6 +390,15 @@ export interface MigTaskHandlers extends grpc.UntypedServiceImplementation {
   PushPages: grpc.handleClientStreamingCall<_migvisor_v1_PushPagesRequest__Output, _migvisor_v1_PushPagesResponse>;
   
   /**
+   * Source: where the migration of a task stands now, as QEMU's query-migrate
+   * (README, "Migration control"): status, pass, remaining bytes, rates, the
+   * expected downtime, the throttle, and why it waits when over a concurrency
+   * limit. For a task with no migration in flight `in_flight` is false.
+   * NOT_FOUND for an unknown task.
+   */
+  QueryMigrate: grpc.handleUnaryCall<_migvisor_v1_QueryMigrateRequest__Output, _migvisor_v1_QueryMigrateResponse>;
+  
+  /**
    * What became of a migration id on this sink (never fails for an unknown id: it answers UNKNOWN).
    */
   QueryMigration: grpc.handleUnaryCall<_migvisor_v1_QueryMigrationRequest__Output, _migvisor_v1_QueryMigrationResponse>;
@@ -321,6 +409,14 @@ export interface MigTaskHandlers extends grpc.UntypedServiceImplementation {
    * committed within 30 s is discarded.
    */
   Receive: grpc.handleClientStreamingCall<_migvisor_v1_ReceiveRequest__Output, _migvisor_v1_ReceiveResponse>;
+  
+  /**
+   * Source: changes the limits of the migration of a task in flight (or waiting
+   * for its turn), as QEMU's migrate-set-parameters: the bandwidth cap applies
+   * from the next batch on. FAILED_PRECONDITION when none is in flight.
+   * NOT_FOUND for an unknown task.
+   */
+  SetMigration: grpc.handleUnaryCall<_migvisor_v1_SetMigrationRequest__Output, _migvisor_v1_SetMigrationResponse>;
   
   /**
    * MigSource -> MigSink: move a task to a sink (another node's MigTask service,
@@ -338,9 +434,12 @@ export interface MigTaskDefinition extends grpc.ServiceDefinition {
   FetchPages: MethodDefinition<_migvisor_v1_FetchPagesRequest, _migvisor_v1_FetchPagesResponse, _migvisor_v1_FetchPagesRequest__Output, _migvisor_v1_FetchPagesResponse__Output>
   Info: MethodDefinition<_migvisor_v1_InfoRequest, _migvisor_v1_InfoResponse, _migvisor_v1_InfoRequest__Output, _migvisor_v1_InfoResponse__Output>
   Initialize: MethodDefinition<_migvisor_v1_InitializeRequest, _migvisor_v1_InitializeResponse, _migvisor_v1_InitializeRequest__Output, _migvisor_v1_InitializeResponse__Output>
+  MeasureDirtyRate: MethodDefinition<_migvisor_v1_MeasureDirtyRateRequest, _migvisor_v1_MeasureDirtyRateResponse, _migvisor_v1_MeasureDirtyRateRequest__Output, _migvisor_v1_MeasureDirtyRateResponse__Output>
   PredictMigration: MethodDefinition<_migvisor_v1_PredictMigrationRequest, _migvisor_v1_PredictMigrationResponse, _migvisor_v1_PredictMigrationRequest__Output, _migvisor_v1_PredictMigrationResponse__Output>
   PushPages: MethodDefinition<_migvisor_v1_PushPagesRequest, _migvisor_v1_PushPagesResponse, _migvisor_v1_PushPagesRequest__Output, _migvisor_v1_PushPagesResponse__Output>
+  QueryMigrate: MethodDefinition<_migvisor_v1_QueryMigrateRequest, _migvisor_v1_QueryMigrateResponse, _migvisor_v1_QueryMigrateRequest__Output, _migvisor_v1_QueryMigrateResponse__Output>
   QueryMigration: MethodDefinition<_migvisor_v1_QueryMigrationRequest, _migvisor_v1_QueryMigrationResponse, _migvisor_v1_QueryMigrationRequest__Output, _migvisor_v1_QueryMigrationResponse__Output>
   Receive: MethodDefinition<_migvisor_v1_ReceiveRequest, _migvisor_v1_ReceiveResponse, _migvisor_v1_ReceiveRequest__Output, _migvisor_v1_ReceiveResponse__Output>
+  SetMigration: MethodDefinition<_migvisor_v1_SetMigrationRequest, _migvisor_v1_SetMigrationResponse, _migvisor_v1_SetMigrationRequest__Output, _migvisor_v1_SetMigrationResponse__Output>
   StopAndTransfer: MethodDefinition<_migvisor_v1_StopAndTransferRequest, _migvisor_v1_StopAndTransferResponse, _migvisor_v1_StopAndTransferRequest__Output, _migvisor_v1_StopAndTransferResponse__Output>
 }

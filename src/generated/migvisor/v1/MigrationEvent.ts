@@ -2,6 +2,7 @@
 // Original file: proto/migvisor/v1/node.proto
 
 import type { MigrationStep as _migvisor_v1_MigrationStep, MigrationStep__Output as _migvisor_v1_MigrationStep__Output } from '../../migvisor/v1/MigrationStep.ts';
+import type { MigrationStatus as _migvisor_v1_MigrationStatus, MigrationStatus__Output as _migvisor_v1_MigrationStatus__Output } from '../../migvisor/v1/MigrationStatus.ts';
 
 /**
  * A step of a migration.
@@ -15,6 +16,14 @@ export interface MigrationEvent {
    * Details, in words.
    */
   'detail'?: (string);
+  /**
+   * STATUS: the new status.
+   */
+  'status'?: (_migvisor_v1_MigrationStatus);
+  /**
+   * PASS: the pre-copy pass just sent, from 1.
+   */
+  'pass'?: (number);
 }
 
 /**
@@ -29,4 +38,12 @@ export interface MigrationEvent__Output {
    * Details, in words.
    */
   'detail': (string);
+  /**
+   * STATUS: the new status.
+   */
+  'status': (_migvisor_v1_MigrationStatus__Output);
+  /**
+   * PASS: the pre-copy pass just sent, from 1.
+   */
+  'pass': (number);
 }

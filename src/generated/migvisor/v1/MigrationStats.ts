@@ -5,6 +5,7 @@ import type { MigrationMode as _migvisor_v1_MigrationMode, MigrationMode__Output
 import type { MigrationStatus as _migvisor_v1_MigrationStatus, MigrationStatus__Output as _migvisor_v1_MigrationStatus__Output } from '../../migvisor/v1/MigrationStatus.ts';
 import type { Compression as _migvisor_v1_Compression, Compression__Output as _migvisor_v1_Compression__Output } from '../../migvisor/v1/Compression.ts';
 import type { Prediction as _migvisor_v1_Prediction, Prediction__Output as _migvisor_v1_Prediction__Output } from '../../migvisor/v1/Prediction.ts';
+import type { PrecopyStop as _migvisor_v1_PrecopyStop, PrecopyStop__Output as _migvisor_v1_PrecopyStop__Output } from '../../migvisor/v1/PrecopyStop.ts';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -108,6 +109,36 @@ export interface MigrationStats {
    * StopAndTransferRequest asked with `predict`).
    */
   'predicted'?: (_migvisor_v1_Prediction | null);
+  /**
+   * Pre-copy: the rule that ended the live rounds.
+   */
+  'precopyStop'?: (_migvisor_v1_PrecopyStop);
+  /**
+   * Pre-copy: the throttle of the task's travelers during each live round, percent
+   * of their instruction budget withheld (0: none).
+   */
+  'throttlePerRound'?: (number)[];
+  /**
+   * Pre-copy: the transfer rate measured when the live rounds ended, bytes/s.
+   */
+  'transferBytesPerS'?: (number | string);
+  /**
+   * Pre-copy: the downtime expected when the live rounds ended (the dirty bytes
+   * left at the measured rate), ms.
+   */
+  'expectedDowntimeMs'?: (number | string);
+  /**
+   * The downtime limit it was run with, ms.
+   */
+  'downtimeLimitMs'?: (number);
+  /**
+   * The bandwidth cap it ended with, bytes/s (0: none).
+   */
+  'maxBandwidthBytesPerS'?: (number | string | Long);
+  /**
+   * How long it waited for its turn under the concurrency limits, ms.
+   */
+  'queuedMs'?: (number | string);
 }
 
 /**
@@ -211,4 +242,34 @@ export interface MigrationStats__Output {
    * StopAndTransferRequest asked with `predict`).
    */
   'predicted': (_migvisor_v1_Prediction__Output | null);
+  /**
+   * Pre-copy: the rule that ended the live rounds.
+   */
+  'precopyStop': (_migvisor_v1_PrecopyStop__Output);
+  /**
+   * Pre-copy: the throttle of the task's travelers during each live round, percent
+   * of their instruction budget withheld (0: none).
+   */
+  'throttlePerRound': (number)[];
+  /**
+   * Pre-copy: the transfer rate measured when the live rounds ended, bytes/s.
+   */
+  'transferBytesPerS': (number);
+  /**
+   * Pre-copy: the downtime expected when the live rounds ended (the dirty bytes
+   * left at the measured rate), ms.
+   */
+  'expectedDowntimeMs': (number);
+  /**
+   * The downtime limit it was run with, ms.
+   */
+  'downtimeLimitMs': (number);
+  /**
+   * The bandwidth cap it ended with, bytes/s (0: none).
+   */
+  'maxBandwidthBytesPerS': (number);
+  /**
+   * How long it waited for its turn under the concurrency limits, ms.
+   */
+  'queuedMs': (number);
 }

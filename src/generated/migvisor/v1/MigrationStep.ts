@@ -61,6 +61,18 @@ export const MigrationStep = {
    * Source: a saved task ended after its container was stored.
    */
   MIGRATION_STEP_SAVED: 'MIGRATION_STEP_SAVED',
+  /**
+   * The migration's status changed (`status` says to what, QEMU's names).
+   */
+  MIGRATION_STEP_STATUS: 'MIGRATION_STEP_STATUS',
+  /**
+   * Source: a pre-copy pass was sent (`pass` says which).
+   */
+  MIGRATION_STEP_PASS: 'MIGRATION_STEP_PASS',
+  /**
+   * Source: the migration waits for its turn under a concurrency limit (`detail` says which).
+   */
+  MIGRATION_STEP_WAITING: 'MIGRATION_STEP_WAITING',
 } as const;
 
 /**
@@ -137,6 +149,21 @@ export type MigrationStep =
    */
   | 'MIGRATION_STEP_SAVED'
   | 13
+  /**
+   * The migration's status changed (`status` says to what, QEMU's names).
+   */
+  | 'MIGRATION_STEP_STATUS'
+  | 14
+  /**
+   * Source: a pre-copy pass was sent (`pass` says which).
+   */
+  | 'MIGRATION_STEP_PASS'
+  | 15
+  /**
+   * Source: the migration waits for its turn under a concurrency limit (`detail` says which).
+   */
+  | 'MIGRATION_STEP_WAITING'
+  | 16
 
 /**
  * What a migration event says happened.

@@ -16,6 +16,10 @@ export interface MoveResponse {
    * Set on the last message.
    */
   'stats'?: (_migvisor_v1_MigrationStats | null);
+  /**
+   * Set while the move waits for its turn under the cluster's migration.max_cluster: why.
+   */
+  'waiting'?: (string);
 }
 
 /**
@@ -30,4 +34,8 @@ export interface MoveResponse__Output {
    * Set on the last message.
    */
   'stats': (_migvisor_v1_MigrationStats__Output | null);
+  /**
+   * Set while the move waits for its turn under the cluster's migration.max_cluster: why.
+   */
+  'waiting': (string);
 }

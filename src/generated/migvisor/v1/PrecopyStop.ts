@@ -17,6 +17,14 @@ export const PrecopyStop = {
    * precopy_max_rounds live rounds were made.
    */
   PRECOPY_STOP_MAX_ROUNDS: 'PRECOPY_STOP_MAX_ROUNDS',
+  /**
+   * The dirty pages left would cross the link within downtime_limit_ms.
+   */
+  PRECOPY_STOP_DOWNTIME_LIMIT: 'PRECOPY_STOP_DOWNTIME_LIMIT',
+  /**
+   * A round did not shrink the dirty set (with auto-converge: once the throttle is at its most).
+   */
+  PRECOPY_STOP_NO_PROGRESS: 'PRECOPY_STOP_NO_PROGRESS',
 } as const;
 
 /**
@@ -38,6 +46,16 @@ export type PrecopyStop =
    */
   | 'PRECOPY_STOP_MAX_ROUNDS'
   | 2
+  /**
+   * The dirty pages left would cross the link within downtime_limit_ms.
+   */
+  | 'PRECOPY_STOP_DOWNTIME_LIMIT'
+  | 3
+  /**
+   * A round did not shrink the dirty set (with auto-converge: once the throttle is at its most).
+   */
+  | 'PRECOPY_STOP_NO_PROGRESS'
+  | 4
 
 /**
  * What ended (or would end) the live rounds of a pre-copy migration.

@@ -3,6 +3,7 @@
 
 import type { MigrationMode as _migvisor_v1_MigrationMode, MigrationMode__Output as _migvisor_v1_MigrationMode__Output } from '../../migvisor/v1/MigrationMode.ts';
 import type { Compression as _migvisor_v1_Compression, Compression__Output as _migvisor_v1_Compression__Output } from '../../migvisor/v1/Compression.ts';
+import type { Long } from '@grpc/proto-loader';
 
 /**
  * StopAndTransfer: what to move where, and how.
@@ -47,6 +48,21 @@ export interface StopAndTransferRequest {
    */
   'predict'?: (boolean);
   /**
+   * Most payload bytes per second the source sends (0: unlimited).
+   */
+  'maxBandwidthBytesPerS'?: (number | string | Long);
+  /**
+   * Pre-copy: stop once the dirty pages left would cross the link at the
+   * measured rate within this time, ms. Default 300 (as QEMU).
+   */
+  'downtimeLimitMs'?: (number);
+  /**
+   * Pre-copy: throttle the task's travelers while it dirties memory faster than
+   * about half the transfer rate (20 % of their instruction budget, then +10 %
+   * a round, at most 99 %), lifted at the stop.
+   */
+  'autoConverge'?: (boolean);
+  /**
    * Set when deadline_ms is given; absent: its default.
    */
   'optionalDeadlineMs'?: "deadlineMs";
@@ -58,6 +74,14 @@ export interface StopAndTransferRequest {
    * Set when precopy_stop_pages is given; absent: its default.
    */
   'optionalPrecopyStopPages'?: "precopyStopPages";
+  /**
+   * Set when max_bandwidth_bytes_per_s is given; absent: unlimited.
+   */
+  'optionalMaxBandwidthBytesPerS'?: "maxBandwidthBytesPerS";
+  /**
+   * Set when downtime_limit_ms is given; absent: its default.
+   */
+  'optionalDowntimeLimitMs'?: "downtimeLimitMs";
 }
 
 /**
@@ -103,6 +127,21 @@ export interface StopAndTransferRequest__Output {
    */
   'predict': (boolean);
   /**
+   * Most payload bytes per second the source sends (0: unlimited).
+   */
+  'maxBandwidthBytesPerS'?: (number);
+  /**
+   * Pre-copy: stop once the dirty pages left would cross the link at the
+   * measured rate within this time, ms. Default 300 (as QEMU).
+   */
+  'downtimeLimitMs'?: (number);
+  /**
+   * Pre-copy: throttle the task's travelers while it dirties memory faster than
+   * about half the transfer rate (20 % of their instruction budget, then +10 %
+   * a round, at most 99 %), lifted at the stop.
+   */
+  'autoConverge': (boolean);
+  /**
    * Set when deadline_ms is given; absent: its default.
    */
   'optionalDeadlineMs'?: "deadlineMs";
@@ -114,4 +153,12 @@ export interface StopAndTransferRequest__Output {
    * Set when precopy_stop_pages is given; absent: its default.
    */
   'optionalPrecopyStopPages'?: "precopyStopPages";
+  /**
+   * Set when max_bandwidth_bytes_per_s is given; absent: unlimited.
+   */
+  'optionalMaxBandwidthBytesPerS'?: "maxBandwidthBytesPerS";
+  /**
+   * Set when downtime_limit_ms is given; absent: its default.
+   */
+  'optionalDowntimeLimitMs'?: "downtimeLimitMs";
 }

@@ -1,0 +1,165 @@
+/**
+ * When pre-copy stops its live rounds, and auto-converge (README, "Migration
+ * control": stop rules). After each round, in this order:
+ *
+ * - `few-dirty`: at most `precopy_stop_pages` pages are dirty;
+ * - `downtime-limit`: the dirty pages, at the compression seen so far, would
+ *   cross the link at the measured transfer rate within the downtime limit;
+ * - `max-rounds`: `precopy_max_rounds` live rounds were made;
+ * - `no-progress`: the round did not shrink the dirty set (with auto-converge,
+ *   only once the throttle is at its most: until then each round throttles more).
+ *
+ * Auto-converge: while the task dirties memory faster than half the transfer
+ * rate, its travelers lose a share of their instruction budget: 20 % at first,
+ * 10 % more each round, at most 99 %. The throttle is lifted at the stop (the
+ * sink runs the task unthrottled) and when the migration ends any other way.
+ */
+import { performance } from 'node:perf_hooks';
+import type { MigrationRun } from './migration-run.ts';
+import { publishPass } from './migration-status.ts';
+import type { PrecopyStop } from './vocabulary.ts';
+
+/** The throttle auto-converge starts at, percent. */
+export const THROTTLE_INITIAL = 20;
+/** What it adds each round the task still dirties too fast, percent. */
+export const THROTTLE_STEP = 10;
+/** The most it withholds, percent. */
+export const THROTTLE_MAX = 99;
+/** Auto-converge throttles when the dirty rate exceeds this share of the transfer rate. */
+export const DIRTY_SHARE = 0.5;
+
+/** What the stop rules look at after a round. */
+export interface RoundFacts {
+  /** Live rounds made so far. */
+  readonly rounds: number;
+  /** Pages dirty now. */
+  readonly dirtyPages: number;
+  /** Pages that were dirty after the round before (undefined after the first). */
+  readonly previousDirtyPages: number | undefined;
+  /** The downtime sending the dirty pages would take now, ms. */
+  readonly expectedDowntimeMs: number;
+  readonly stopPages: number;
+  readonly maxRounds: number;
+  readonly downtimeLimitMs: number;
+  /** Auto-converge is on and the throttle can still grow. */
+  readonly canThrottleMore: boolean;
+}
+
+/** The rule that ends the live rounds after a round with these facts, or undefined to go on. */
+export function stopRule(f: RoundFacts): PrecopyStop | undefined {
+  if (f.dirtyPages <= f.stopPages) return 'few-dirty';
+  if (f.expectedDowntimeMs <= f.downtimeLimitMs) return 'downtime-limit';
+  if (f.rounds >= f.maxRounds) return 'max-rounds';
+  if (f.previousDirtyPages !== undefined && f.dirtyPages >= f.previousDirtyPages && !f.canThrottleMore) return 'no-progress';
+  return undefined;
+}
+
+/** The throttle for the next round: raised while the dirty rate exceeds half the transfer rate, else kept. */
+export function nextThrottle(current: number, dirtyBytesPerS: number, transferBytesPerS: number): number {
+  if (transferBytesPerS <= 0 || dirtyBytesPerS <= DIRTY_SHARE * transferBytesPerS) return current;
+  return current === 0 ? THROTTLE_INITIAL : Math.min(THROTTLE_MAX, current + THROTTLE_STEP);
+}
+
+/** The time `bytes` take at `bytesPerS`, ms (infinite at no rate, 0 for nothing). */
+export function transferMs(bytes: number, bytesPerS: number): number {
+  if (bytes <= 0) return 0;
+  return bytesPerS > 0 ? (bytes / bytesPerS) * 1000 : Infinity;
+}
+
+/** Runs the stop rules and auto-converge of one pre-copy migration, round by round. */
+export class PrecopyGovernor {
+  private readonly t0 = performance.now();
+  private readonly bytes0: number;
+  private roundStart = 0;
+  private previousDirty: number | undefined;
+
+  constructor(
+    private readonly run: MigrationRun,
+    private readonly pageSize: number,
+    private readonly stopPages: number,
+    private readonly maxRounds: number,
+  ) {
+    this.bytes0 = run.stats.bytes;
+  }
+
+  /** A round of `pages` pages begins. */
+  beginRound(pages: number): void {
+    const c = this.run.control;
+    this.roundStart = performance.now();
+    c.pass = this.run.stats.rounds;
+    c.remainingBytes = pages * this.pageSize;
+    this.run.stats.throttlePerRound.push(c.throttle);
+  }
+
+  /** The round ended with `dirtyPages` dirty: the rule that stops the live rounds, or undefined (the throttle set for the next). */
+  endRound(dirtyPages: number): PrecopyStop | undefined {
+    const { run } = this;
+    const c = run.control;
+    const now = performance.now();
+    const elapsedS = Math.max(1e-3, (now - this.t0) / 1000);
+    const measured = (run.stats.bytes - this.bytes0) / elapsedS;
+    const rate = c.maxBandwidth > 0 ? Math.min(measured, c.maxBandwidth) : measured;
+    const roundS = Math.max(1e-3, (now - this.roundStart) / 1000);
+    // Dirty pages cost what pages cost so far on the wire (compression included).
+    const ratio = run.raw > 0 && run.sent > 0 ? run.sent / run.raw : 1;
+    const dirtyBytes = dirtyPages * this.pageSize * ratio;
+    c.transferBytesPerS = rate;
+    c.dirtyRatePagesPerS = dirtyPages / roundS;
+    c.remainingBytes = dirtyPages * this.pageSize;
+    c.expectedDowntimeMs = transferMs(dirtyBytes, rate);
+    const stop = stopRule({
+      rounds: run.stats.rounds,
+      dirtyPages,
+      previousDirtyPages: this.previousDirty,
+      expectedDowntimeMs: c.expectedDowntimeMs,
+      stopPages: this.stopPages,
+      maxRounds: this.maxRounds,
+      downtimeLimitMs: c.downtimeLimitMs,
+      canThrottleMore: c.autoConverge && c.throttle < THROTTLE_MAX,
+    });
+    this.previousDirty = dirtyPages;
+    const expected = Number.isFinite(c.expectedDowntimeMs) ? `${Math.round(c.expectedDowntimeMs)} ms` : 'unbounded';
+    publishPass(
+      run.host,
+      run.options.task,
+      run.stats.rounds,
+      `${run.stats.pagesPerRound.at(-1) ?? 0} page(s) sent, ${dirtyPages} dirty, ${mib(rate)} MiB/s, expected downtime ${expected}, throttle ${c.throttle}%${stop ? `; stop: ${stop}` : ''}`,
+    );
+    if (!stop && c.autoConverge) this.throttle(nextThrottle(c.throttle, c.dirtyRatePagesPerS * this.pageSize, rate));
+    if (stop) {
+      run.stats.precopyStop = stop;
+      run.stats.transferBytesPerS = rate;
+      run.stats.expectedDowntimeMs = Number.isFinite(c.expectedDowntimeMs) ? c.expectedDowntimeMs : 0;
+    }
+    return stop;
+  }
+
+  /**
+   * After the sink caught up with a stop by the downtime limit: whether the
+   * pages dirty now (those of the last round and those dirtied while waiting)
+   * still fit the limit at the measured rate. If not, and rounds are left, the
+   * stop is taken back and another round is made (auto-converge throttles more).
+   */
+  confirmStop(dirtyPages: number): boolean {
+    const { run } = this;
+    const c = run.control;
+    if (run.stats.precopyStop !== 'downtime-limit' || run.stats.rounds >= this.maxRounds) return true;
+    const ratio = run.raw > 0 && run.sent > 0 ? run.sent / run.raw : 1;
+    const expected = transferMs(dirtyPages * this.pageSize * ratio, c.transferBytesPerS);
+    if (expected <= c.downtimeLimitMs) return true;
+    run.stats.precopyStop = undefined;
+    this.previousDirty = dirtyPages;
+    if (c.autoConverge) this.throttle(nextThrottle(c.throttle, c.dirtyRatePagesPerS * this.pageSize, c.transferBytesPerS));
+    return false;
+  }
+
+  /** Sets the throttle of the task's travelers, percent. */
+  throttle(percent: number): void {
+    this.run.control.throttle = percent;
+    this.run.task.throttle = percent;
+  }
+}
+
+function mib(bytesPerS: number): string {
+  return (bytesPerS / 1024 / 1024).toFixed(1);
+}

@@ -1,0 +1,111 @@
+/**
+ * The pieces of migration control that need no node (README, "Migration
+ * control"): the stop rules in their order, auto-converge's throttle steps, the
+ * bandwidth pacer (in virtual time) and the turn queue of the concurrency limits.
+ */
+import { expect } from 'chai';
+import { ManualClock } from '../../src/common/index.ts';
+import { nextThrottle, Pacer, stopRule, TurnQueue, type RoundFacts } from '../../src/migtask/index.ts';
+
+const facts = (f: Partial<RoundFacts>): RoundFacts => ({
+  rounds: 1,
+  dirtyPages: 1024,
+  previousDirtyPages: undefined,
+  expectedDowntimeMs: 1000,
+  stopPages: 64,
+  maxRounds: 12,
+  downtimeLimitMs: 300,
+  canThrottleMore: false,
+  ...f,
+});
+
+describe('pre-copy stop rules', () => {
+  it('stop by few-dirty, downtime-limit, max-rounds and no-progress, in that order', () => {
+    expect(stopRule(facts({ dirtyPages: 10, expectedDowntimeMs: 5 })), 'few pages dirty').to.equal('few-dirty');
+    expect(stopRule(facts({ expectedDowntimeMs: 299 })), 'the dirty pages fit in the limit').to.equal('downtime-limit');
+    expect(stopRule(facts({ rounds: 12, previousDirtyPages: 1024 })), 'the rounds ran out').to.equal('max-rounds');
+    expect(stopRule(facts({ rounds: 2, previousDirtyPages: 1024 })), 'the round did not shrink the dirty set').to.equal('no-progress');
+    expect(stopRule(facts({ rounds: 2, previousDirtyPages: 2000 })), 'it shrank: go on').to.equal(undefined);
+    expect(stopRule(facts({ rounds: 1 })), 'after the first round there is nothing to compare').to.equal(undefined);
+  });
+
+  it('with auto-converge, a round that did not shrink the set goes on while the throttle can grow', () => {
+    expect(stopRule(facts({ rounds: 2, previousDirtyPages: 1024, canThrottleMore: true }))).to.equal(undefined);
+    expect(stopRule(facts({ rounds: 12, previousDirtyPages: 1024, canThrottleMore: true })), 'max-rounds still holds').to.equal('max-rounds');
+  });
+});
+
+describe('auto-converge throttle', () => {
+  it('starts at 20 %, adds 10 % a round and stops at 99 %, while the task dirties faster than half the transfer rate', () => {
+    const steps: number[] = [];
+    let t = 0;
+    for (let i = 0; i < 11; i++) steps.push((t = nextThrottle(t, 100, 150)));
+    expect(steps).to.deep.equal([20, 30, 40, 50, 60, 70, 80, 90, 99, 99, 99]);
+  });
+
+  it('keeps the throttle it has once the dirty rate is at most half the transfer rate', () => {
+    expect(nextThrottle(0, 50, 100)).to.equal(0);
+    expect(nextThrottle(40, 50, 100)).to.equal(40);
+    expect(nextThrottle(40, 51, 100)).to.equal(50);
+  });
+});
+
+describe('bandwidth pacer', () => {
+  it('lets a burst pass at once, then paces chunks to the rate; a new rate applies from the next chunk', async () => {
+    const clock = new ManualClock();
+    const pacer = new Pacer(clock, 1000); // 1000 bytes/s, burst 100 bytes
+    const passed: number[] = [];
+    const send = (n: number): Promise<void> => pacer.take(100).then(() => void passed.push(n));
+    await send(0);
+    expect(clock.now(), 'the first chunk needs no wait').to.equal(0);
+    const second = send(1);
+    await clock.advance(50);
+    expect(passed, 'half a chunk earned').to.deep.equal([0]);
+    await clock.advance(60);
+    await second;
+    expect(passed).to.deep.equal([0, 1]);
+    pacer.setRate(0);
+    await send(2);
+    expect(passed, 'unlimited: at once').to.deep.equal([0, 1, 2]);
+  });
+});
+
+describe('turn queue', () => {
+  it('admits at most the limit, the rest in order with a reason; a cancelled wait loses no turn for the others', async () => {
+    const q = new TurnQueue(2, 'outbound migrations of n (max_outbound 2)');
+    const order: string[] = [];
+    const reasons: string[] = [];
+    const take = (k: string) =>
+      q.acquire(k, (r) => reasons.push(`${k}: ${r}`)).then(
+        (release) => {
+          order.push(k);
+          return release;
+        },
+        (e: Error) => {
+          order.push(`${k} gave up: ${e.message}`);
+          return () => {};
+        },
+      );
+    const [a, b] = await Promise.all([take('a'), take('b')]);
+    const c = take('c');
+    const d = take('d');
+    const e = take('e');
+    await Promise.resolve();
+    expect(q.inFlight).to.equal(2);
+    expect(reasons).to.deep.equal([
+      'c: waiting for a turn: 2 of 2 outbound migrations of n (max_outbound 2) in flight (0 ahead)',
+      'd: waiting for a turn: 2 of 2 outbound migrations of n (max_outbound 2) in flight (1 ahead)',
+      'e: waiting for a turn: 2 of 2 outbound migrations of n (max_outbound 2) in flight (2 ahead)',
+    ]);
+    expect(q.cancel('d')).to.equal(true);
+    expect(q.waiterOf('e')?.reason, 'e moved up').to.match(/\(1 ahead\)$/);
+    a();
+    a();
+    (await c)();
+    b();
+    (await e)();
+    await d;
+    expect(order).to.deep.equal(['a', 'b', 'd gave up: the wait of d was cancelled', 'c', 'e']);
+    expect(q.inFlight).to.equal(0);
+  });
+});
