@@ -11,6 +11,7 @@ import type { CheckContext } from './check-context.ts';
 import { checkHealthMonitors } from './check-hm.ts';
 import { checkLimits } from './check-limits.ts';
 import { checkLinks } from './check-links.ts';
+import { checkMiddleware } from './check-middleware.ts';
 import { checkNode } from './check-node.ts';
 import { checkPartitionDefinition, firstDifference } from './check-partition.ts';
 import { checkRequiredPlans } from './check-plans.ts';
@@ -38,6 +39,7 @@ export function checkCluster(cluster: NormalisedCluster, options: CheckOptions =
   checkEvacuation(ctx);
   checkListenAddresses(ctx);
   checkLinks(ctx);
+  checkMiddleware(ctx);
   checkLimits(ctx);
   for (const def of partitionDefinitions(cluster)) checkPartitionDefinition(ctx, def);
   const seen = new Set<string>();

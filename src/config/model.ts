@@ -177,6 +177,12 @@ export interface MiddlewareDef {
   readonly listen: string;
   /** Store URI: file://PATH (relative to the cluster file's folder) or etcd://HOST:PORT. */
   readonly store: string;
+  /** Chunk engine: nats://HOST:PORT[,...] (the store keeps the catalog); absent: chunks stay in the store. */
+  readonly chunks?: string;
+  /** Replicas of the chunk bucket. */
+  readonly chunkReplicas?: number;
+  /** Keys of the section that would hold an archive key (refused by the checker). */
+  readonly keyEntries?: readonly string[];
   readonly line: number;
 }
 

@@ -386,6 +386,9 @@ class Normaliser {
       {
         listen: typeof raw['listen'] === 'string' ? raw['listen'] : DEFAULT_LISTEN,
         store: typeof raw['store'] === 'string' ? raw['store'] : DEFAULT_STORE,
+        ...(typeof raw['chunks'] === 'string' ? { chunks: raw['chunks'] } : {}),
+        ...(typeof raw['chunk_replicas'] === 'number' ? { chunkReplicas: raw['chunk_replicas'] } : {}),
+        ...(raw['key'] !== undefined || raw['key_file'] !== undefined ? { keyEntries: ['key', 'key_file'].filter((k) => raw[k] !== undefined) } : {}),
         line: this.source.line(path),
       },
       path,

@@ -1084,6 +1084,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "asCopy": {
                   "type": "bool",
                   "id": 3
+                },
+                "lazy": {
+                  "type": "bool",
+                  "id": 10
                 }
               }
             },
@@ -1112,6 +1116,14 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "slot": {
                   "type": "string",
                   "id": 6
+                },
+                "resumeMs": {
+                  "type": "double",
+                  "id": 10
+                },
+                "faultsServed": {
+                  "type": "uint64",
+                  "id": 11
                 }
               }
             },
@@ -1209,6 +1221,18 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "state": {
                   "type": "SnapshotState",
                   "id": 19
+                },
+                "sealed": {
+                  "type": "bool",
+                  "id": 30
+                },
+                "cipher": {
+                  "type": "string",
+                  "id": 31
+                },
+                "keyId": {
+                  "type": "string",
+                  "id": 32
                 }
               },
               "reserved": [

@@ -6,14 +6,17 @@
  * (chunks written but unreferenced, no manifest); Commit makes the snapshot
  * visible (manifest written atomically); Abort or a staging timeout discards it.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { endianFromWire, InvalidArgumentError, systemClock, type Clock } from '../common/index.ts';
 import { containerMode, encodeHeader, PAGE_ZERO, SinkCore, type QueryOutcome, type Outcome, type RawChunk, type SinkTarget } from '../migtask/index.ts';
+import { PLAIN_CODEC, type ChunkCodec } from './archive-codec.ts';
 import type { ChunkWriter, Manifest, SnapshotStore } from './store.ts';
 
 /** A park's place in the archive: its chunk writer, its pages so far, and once staged its manifest. */
 interface Parking {
   writer: ChunkWriter;
+  /** How this park names and seals its chunks. */
+  readonly codec: ChunkCodec;
   /** Stored pages so far: page index to chunk hash. */
   readonly pages: Map<number, string>;
   /** Bytes this park added to the store. */
@@ -42,6 +45,8 @@ export class ArchiveSink {
   private readonly core: SinkCore<Parking>;
   /** Labels for the next park of a task (set by Middleware.Park). */
   private readonly labels = new Map<string, Record<string, string>>();
+  /** How parks name and seal chunks (archive-codec.ts): plain SHA-256 unless an archive key is configured. */
+  codec: ChunkCodec = PLAIN_CODEC;
   /** Called when a snapshot became visible. */
   onParked: (m: Manifest) => Promise<void> = async () => {};
 
@@ -67,13 +72,14 @@ export class ArchiveSink {
       check: (h) => {
         if (containerMode(h) === 'lazy') throw new InvalidArgumentError('the middleware archives full or pre-copy migrations, not post-copy ones');
       },
-      reserve: () => ({ writer: this.store.writer(), pages: new Map(), newBytes: 0, announced: false }),
+      reserve: () => ({ writer: this.store.writer(), codec: this.codec, pages: new Map(), newBytes: 0, announced: false }),
       pages: (place, b, header) => {
         const size = header.pageSize;
         b.index.forEach((p, k) => {
           const data = b.data.subarray(k * size, (k + 1) * size);
-          const hash = createHash('sha256').update(data).digest('hex');
-          place.newBytes += place.writer.put(hash, data);
+          const hash = place.codec.address(data);
+          // New bytes count pages (a sealed chunk is 28 bytes longer: nonce and tag).
+          if (place.writer.put(hash, place.codec.seal(hash, data)) > 0) place.newBytes += data.length;
           place.pages.set(p, hash);
         });
         for (const p of b.zero) place.pages.delete(p);
@@ -102,6 +108,7 @@ export class ArchiveSink {
           sharedBytes: stored.length * state.pageSize - place.newBytes,
           state: 'parked',
           restoredTo: '',
+          ...(place.codec.sealed ? { sealed: place.codec.sealed } : {}),
         };
         this.labels.delete(state.taskId);
       },

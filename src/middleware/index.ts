@@ -1,7 +1,13 @@
-/** The middleware: snapshot store (filesystem or etcd), archive sink, restore, orchestration, its gRPC server. */
+/** The middleware: snapshot store (filesystem, etcd, etcd + NATS), encryption at rest, archive sink, restore (full and lazy), orchestration, its gRPC server. */
+export { ArchiveKeys, loadArchiveKey, parseArchiveKey, PLAIN_CODEC } from './archive-codec.ts';
+export type { ChunkCodec } from './archive-codec.ts';
 export { EtcdStore } from './etcd-store.ts';
 export { FileStore } from './file-store.ts';
 export { MiddlewareServer } from './middleware-server.ts';
 export { openStore } from './open-store.ts';
+export type { ChunkEngine } from './open-store.ts';
+export { NatsPacks } from './nats-packs.ts';
+export { ReplicatedStore } from './replicated-store.ts';
 export { NodeBook } from './orchestrator.ts';
-export type { Manifest, SnapshotStore } from './store.ts';
+export type { Manifest, SealInfo, SnapshotStore } from './store.ts';
+export type { MiddlewareOptions } from './middleware-server.ts';

@@ -1,23 +1,35 @@
 /**
  * Opens a snapshot store from its URI: `file://PATH` (relative paths from `base`,
- * the cluster file's folder) or `etcd://HOST:PORT`.
+ * the cluster file's folder) or `etcd://HOST:PORT`, the latter optionally with
+ * its chunk bytes in NATS JetStream (`chunks`: `nats://HOST:PORT[,...]`).
  */
 import * as path from 'node:path';
 import { InvalidArgumentError } from '../common/index.ts';
 import { EtcdStore } from './etcd-store.ts';
 import { FileStore } from './file-store.ts';
+import { ReplicatedStore } from './replicated-store.ts';
 import type { SnapshotStore } from './store.ts';
 
-/** Opens the store a URI names (`file://PATH` relative to `base`, or `etcd://HOST:PORT`). */
-export async function openStore(uri: string, base: string): Promise<SnapshotStore> {
+/** Where chunk bytes go when they do not stay in the catalog's store. */
+export interface ChunkEngine {
+  /** `nats://HOST:PORT[,HOST:PORT...]`: a JetStream cluster's object store. */
+  readonly chunks?: string;
+  /** Replicas of the chunk bucket. @default 3 */
+  readonly replicas?: number;
+}
+
+/** Opens the store a URI names (`file://PATH` relative to `base`, or `etcd://HOST:PORT`, with `engine.chunks` its chunk bytes in NATS). */
+export async function openStore(uri: string, base: string, engine: ChunkEngine = {}): Promise<SnapshotStore> {
   if (uri.startsWith('file://')) {
     const p = uri.slice('file://'.length);
     if (!p) throw new InvalidArgumentError(`store ${uri} names no folder`);
+    if (engine.chunks) throw new InvalidArgumentError(`chunks ${engine.chunks}: a separate chunk engine needs an etcd:// store for its catalog, not ${uri}`);
     return FileStore.open(path.resolve(base, p), uri);
   }
   if (uri.startsWith('etcd://')) {
     const hostPort = uri.slice('etcd://'.length).replace(/\/$/, '');
     if (!/^[^\s:/]+:\d{1,5}$/.test(hostPort)) throw new InvalidArgumentError(`store ${uri} must be etcd://HOST:PORT`);
+    if (engine.chunks) return ReplicatedStore.open(hostPort, engine.chunks, engine.replicas ?? 3);
     return EtcdStore.open(hostPort, uri);
   }
   throw new InvalidArgumentError(`store ${JSON.stringify(uri)} must start with file:// or etcd://`);

@@ -1,12 +1,13 @@
 /**
- * `migvisor middleware start [FILE] [--listen HOST:PORT] [--store URI]`: the
- * snapshot archive and orchestrator as its own process. Prints one JSON line
- * `{"middleware","address","store","pid"}` once it serves.
+ * `migvisor middleware start [FILE] [--listen HOST:PORT] [--store URI] [--chunks
+ * nats://...] [--chunk-replicas N] [--key-file FILE]`: the snapshot archive and
+ * orchestrator as its own process. Prints one JSON line
+ * `{"middleware","address","store","pid","sealed"}` once it serves.
  */
 import { loadDialRoutes, recordMiddleware } from '../../common/index.ts';
 import { loadCluster } from '../../config/index.ts';
 import { ClusterMembership } from '../../hypervisor/index.ts';
-import { MiddlewareServer, NodeBook, openStore } from '../../middleware/index.ts';
+import { ArchiveKeys, loadArchiveKey, MiddlewareServer, NodeBook, openStore } from '../../middleware/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import { logUnhandled } from '../run-command.ts';
 import type { MiddlewareStartFlags } from './middleware.ts';
@@ -18,11 +19,20 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   const cluster = loadCluster(f);
   if (flags.routes) loadDialRoutes(flags.routes);
   const uri = flags.store ?? cluster.middleware?.store ?? 'file://../var/store';
-  const store = await openStore(uri, cluster.dir);
-  const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f));
+  // The key first: a bad key file is refused before any store is opened.
+  const keys = new ArchiveKeys(loadArchiveKey(flags.keyFile));
+  const chunks = flags.chunks ?? cluster.middleware?.chunks;
+  const store = await openStore(uri, cluster.dir, chunks ? { chunks, replicas: flags.chunkReplicas ?? cluster.middleware?.chunkReplicas ?? 3 } : {});
+  try {
+    keys.init(await store.listManifests());
+  } catch (e: unknown) {
+    await store.close();
+    throw e;
+  }
+  const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f), { keys, pushPaceMs: flags.lazyPushPace ?? 0 });
   const address = await server.listen(flags.listen ?? cluster.middleware?.listen ?? '127.0.0.1:0');
   recordMiddleware(f, address);
-  process.stdout.write(`${JSON.stringify({ middleware: 'middleware', address, store: store.uri, pid: process.pid })}\n`);
+  process.stdout.write(`${JSON.stringify({ middleware: 'middleware', address, store: store.uri, pid: process.pid, sealed: keys.sealing ? keys.id : '' })}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -3,12 +3,17 @@
  * ./middleware-run.ts, loaded when the command runs.
  */
 import type { Command } from 'commander';
+import { integer } from '../option-values.ts';
 import { action } from '../run-command.ts';
 
 /** The options of `middleware start`. */
 export interface MiddlewareStartFlags {
   readonly listen?: string;
   readonly store?: string;
+  readonly chunks?: string;
+  readonly chunkReplicas?: number;
+  readonly keyFile?: string;
+  readonly lazyPushPace?: number;
   readonly exitWithParent?: boolean;
   readonly routes?: string;
 }
@@ -21,6 +26,10 @@ export function registerMiddlewareCommands(program: Command): void {
     .argument('[file]', 'cluster file (default config/cluster.yaml)')
     .option('--listen <host:port>', 'address to serve on (default: the middleware entry of the cluster file)')
     .option('--store <uri>', 'file://PATH or etcd://HOST:PORT (default: the cluster file\'s middleware store)')
+    .option('--chunks <uri>', 'nats://HOST:PORT[,HOST:PORT...]: keep chunk bytes in NATS JetStream\'s object store (with an etcd:// store for the catalog)')
+    .option('--chunk-replicas <n>', 'replicas of the chunk bucket (default: the cluster file\'s, else 3)', integer('--chunk-replicas', 1))
+    .option('--key-file <file>', 'archive key (32 bytes, hex or base64): seal every chunk with AES-256-GCM (else $MIGVISOR_ARCHIVE_KEY; never the cluster file)')
+    .option('--lazy-push-pace <ms>', 'pause between the page batches a lazy restore pushes (default 0)', integer('--lazy-push-pace', 0))
     .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
     .option('--routes <file>', 'dial nodes through the relays this JSON table names ({"PEER:PORT": "RELAY:PORT"}; used by cluster up)')
     .option('--json', 'the ready line is JSON already (accepted for uniformity)')

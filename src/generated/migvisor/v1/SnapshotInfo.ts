@@ -78,6 +78,18 @@ export interface SnapshotInfo {
    * Whether it holds its task or a copy.
    */
   'state'?: (_migvisor_v1_SnapshotState);
+  /**
+   * Whether its chunks are sealed (encrypted at rest).
+   */
+  'sealed'?: (boolean);
+  /**
+   * The cipher of sealed chunks, e.g. "AES-256-GCM".
+   */
+  'cipher'?: (string);
+  /**
+   * Id of the archive key that wraps its data key (hex, not the key).
+   */
+  'keyId'?: (string);
 }
 
 /**
@@ -152,4 +164,16 @@ export interface SnapshotInfo__Output {
    * Whether it holds its task or a copy.
    */
   'state': (_migvisor_v1_SnapshotState__Output);
+  /**
+   * Whether its chunks are sealed (encrypted at rest).
+   */
+  'sealed': (boolean);
+  /**
+   * The cipher of sealed chunks, e.g. "AES-256-GCM".
+   */
+  'cipher': (string);
+  /**
+   * Id of the archive key that wraps its data key (hex, not the key).
+   */
+  'keyId': (string);
 }
