@@ -7,6 +7,7 @@
  * restore reads them: both finish, and the restored task's memory hash is the
  * parked one's.
  */
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { Etcd3 } from 'etcd3';
 import { cleanup, control, EventLog, fixture, poll, ps, spawnCli, startTask, stateOf, type NodeProcess } from '../support/processes.ts';
@@ -14,6 +15,8 @@ import {
   forgetCluster,
   inspectOverGrpc,
   listOverGrpc,
+  mwJson,
+  mwOk,
   privateCluster,
   requireEtcd,
   startEtcd,
@@ -112,5 +115,20 @@ describe('Archive with chunks in a NATS JetStream cluster (real etcd, 3 nats-ser
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout.trim()).to.equal(task);
     expect(await hashOn(B)).to.equal(parkedHash);
+  });
+
+  it('seals chunks in NATS with an archive key: parked from bulk-b and restored on bulk-a, the memory hash is the parked one', async function () {
+    this.timeout(60_000);
+    await nats!.restart(nats!.servers.find((s) => s.child.exitCode !== null || s.child.signalCode !== null)!);
+    const sealed = await startMiddleware(BULK, `etcd://${etcd!.endpoint}`, {
+      args: ['--chunks', nats!.uri, '--chunk-replicas', '3'],
+      env: { MIGVISOR_ARCHIVE_KEY: randomBytes(32).toString('base64') },
+    });
+    const s = (await mwJson<{ snapshot: { id: string; sealed: boolean; cipher: string; newBytes: string } }>(sealed, BULK, ['snapshot', 'park', task, '--node', 'bulk-b'], { timeoutMs: 50_000 })).snapshot;
+    expect(s).to.include({ sealed: true, cipher: 'AES-256-GCM' });
+    // Sealed chunks have other addresses than the plain ones: nothing is shared with the plain snapshot.
+    expect(Number(s.newBytes)).to.be.at.least(2048 * 4096);
+    expect((await mwOk(sealed, BULK, ['snapshot', 'restore', s.id, '--node', 'bulk-a'], { timeoutMs: 50_000 })).trim()).to.equal(task);
+    expect(await hashOn(A)).to.equal(parkedHash);
   });
 });
