@@ -283,14 +283,15 @@ export class MiddlewareServer {
         try {
           if (r.lazy) {
             const lazy = await lazyRestoreSnapshot(this.store, m, sink, node.name, { asCopy: r.asCopy, codec, address: this.address, residuals: this.residuals, paceMs: this.pushPaceMs });
+            // The task runs: say so first, then record it.
             if (!r.asCopy) {
               m.state = 'restored';
               m.restoredTo = node.name;
-              await this.store.putManifest(m);
             }
-            await this.store.setLocation(lazy.taskId, { node: node.name, address: node.address, state: 'running', snapshot: '', updatedUnixMs: Date.now() });
             const info = snapshotInfo(m);
             await out.send({ phase: 'MIGRATION_PHASE_POSTCOPY', taskId: lazy.taskId, slot: lazy.slot, pagesDone: 0, pagesTotal: lazy.pages, resumeMs: lazy.resumeMs, snapshot: info });
+            if (!r.asCopy) await this.store.putManifest(m);
+            await this.store.setLocation(lazy.taskId, { node: node.name, address: node.address, state: 'running', snapshot: '', updatedUnixMs: Date.now() });
             await lazy.done;
             await out.send({
               phase: 'MIGRATION_PHASE_DONE',
