@@ -4,7 +4,8 @@
  * - plain: a chunk is the page itself, named by its SHA-256;
  * - sealed: with an archive key configured (`--key-file FILE` or
  *   `MIGVISOR_ARCHIVE_KEY`, never the cluster file), a chunk is the page under
- *   AES-256-GCM (random 96-bit nonce, the chunk's address as associated data),
+ *   AES-256-GCM (96-bit nonce: a random per-process prefix and a counter; the
+ *   chunk's address as associated data),
  *   named by an HMAC-SHA-256 of the page under a key derived from the data key.
  *   Equal pages under one data key get one address, so deduplication still works
  *   inside one key and reveals nothing across keys. The data key is random, and
@@ -71,12 +72,35 @@ class SealedCodec implements ChunkCodec {
     return createHmac('sha256', this.macKey).update(data).digest('hex');
   }
 
+  /**
+   * Nonces: 8 random bytes drawn when this codec is made (each process anew), then
+   * a 32-bit counter, so no two seals under one data key share a nonce unless two
+   * processes draw the same 64-bit prefix; a fresh prefix is drawn before the
+   * counter wraps.
+   */
+  private prefix = randomBytes(8);
+  private counter = 0;
+
+  private nonce(): Buffer {
+    if (this.counter === 0xffffffff) {
+      this.prefix = randomBytes(8);
+      this.counter = 0;
+    }
+    const n = Buffer.allocUnsafe(NONCE);
+    this.prefix.copy(n, 0);
+    n.writeUInt32BE(this.counter++, 8);
+    return n;
+  }
+
   seal(address: ChunkHash, data: Uint8Array): Uint8Array {
-    const nonce = randomBytes(NONCE);
+    const nonce = this.nonce();
     const c = createCipheriv('aes-256-gcm', this.encKey, nonce).setAAD(Buffer.from(address, 'latin1'));
-    const body = c.update(data);
-    const rest = c.final();
-    return Buffer.concat([nonce, body, rest, c.getAuthTag()]);
+    const out = Buffer.allocUnsafe(NONCE + data.length + TAG);
+    nonce.copy(out, 0);
+    c.update(data).copy(out, NONCE);
+    c.final();
+    c.getAuthTag().copy(out, NONCE + data.length);
+    return out;
   }
 
   open(m: Manifest, page: number, address: ChunkHash, stored: Uint8Array): Uint8Array {

@@ -100,7 +100,7 @@ export class SnapshotResidual {
   }
 }
 
-/** A lazy restore under way: the task runs; `done` settles when the node holds every page (or the push failed). */
+/** A lazy restore under way: the task runs; {@link LazyRestore.push} delivers the rest of its pages. */
 export interface LazyRestore {
   readonly taskId: string;
   readonly slot: string;
@@ -108,8 +108,8 @@ export interface LazyRestore {
   /** ms from the start until the task resumed on the node. */
   readonly resumeMs: number;
   readonly residual: SnapshotResidual;
-  /** Resolves when every page reached the node; rejects naming what broke. */
-  readonly done: Promise<void>;
+  /** Pushes every page not faulted in yet; resolves when the node holds them all, rejects naming what broke. */
+  push(): Promise<void>;
 }
 
 /**
@@ -149,7 +149,8 @@ export async function lazyRestoreSnapshot(
     throw e;
   }
   const resumeMs = performance.now() - t0;
-  const done = (async () => {
+  // Started by the caller once it has said the task runs (the push competes for the CPU).
+  const push = async (): Promise<void> => {
     try {
       const r = await sink.pushPages(migrationId, residual.push(), 10 * 60_000);
       if (r.missing > 0) throw new MigvisorError(`${nodeName} still lacks ${r.missing} page(s) of task ${taskId} after the push`, Code.DATA_LOSS);
@@ -159,7 +160,6 @@ export async function lazyRestoreSnapshot(
     } finally {
       options.residuals.delete(migrationId);
     }
-  })();
-  done.catch(() => undefined);
-  return { taskId, slot, pages: m.pages.length, resumeMs, residual, done };
+  };
+  return { taskId, slot, pages: m.pages.length, resumeMs, residual, push };
 }

@@ -289,10 +289,17 @@ export class MiddlewareServer {
               m.restoredTo = node.name;
             }
             const info = snapshotInfo(m);
-            await out.send({ phase: 'MIGRATION_PHASE_POSTCOPY', taskId: lazy.taskId, slot: lazy.slot, pagesDone: 0, pagesTotal: lazy.pages, resumeMs: lazy.resumeMs, snapshot: info });
+            // The pages follow whatever becomes of this call: the task runs on the node already.
+            let pushed: Promise<void> | undefined;
+            try {
+              await out.send({ phase: 'MIGRATION_PHASE_POSTCOPY', taskId: lazy.taskId, slot: lazy.slot, pagesDone: 0, pagesTotal: lazy.pages, resumeMs: lazy.resumeMs, snapshot: info });
+            } finally {
+              pushed = lazy.push();
+              pushed.catch(() => undefined);
+            }
             if (!r.asCopy) await this.store.putManifest(m);
             await this.store.setLocation(lazy.taskId, { node: node.name, address: node.address, state: 'running', snapshot: '', updatedUnixMs: Date.now() });
-            await lazy.done;
+            await pushed;
             await out.send({
               phase: 'MIGRATION_PHASE_DONE',
               snapshot: info,
