@@ -9,9 +9,11 @@
  *
  * Order makes a half-done park invisible: pack bytes first (replicated), then
  * their pack keys, then the manifest. Parks and gc exclude each other with the
- * same leased markers as the etcd store (`parks/<id>`, `gc/<id>`); gc frees a pack
- * once no manifest (and no park of this process) uses any chunk of it, and
- * deletes packs no key names (left by a park that died between the two writes).
+ * same leased markers as the etcd store (`parks/<id>`, `gc/<id>`); gc frees every
+ * chunk no manifest (and no park of this process) uses: a pack none of whose
+ * chunks is used is deleted, a pack partly used is rewritten with its used chunks
+ * (new pack first, then the old one deleted), and packs no key names (left by a
+ * park that died between the two writes) are deleted.
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -245,8 +247,17 @@ export class ReplicatedStore implements SnapshotStore {
       at = this.index.get(hash);
     }
     if (!at) throw new MigvisorError(`chunk ${hash.slice(0, 16)} is missing from the store`, Code.DATA_LOSS);
-    const pack = await this.pack(at.pack);
-    return pack.subarray(at.offset, at.offset + at.length);
+    try {
+      const pack = await this.pack(at.pack);
+      return pack.subarray(at.offset, at.offset + at.length);
+    } catch (e: unknown) {
+      // A gc may have moved the chunk to another pack since: look once more.
+      if (!(e instanceof MigvisorError) || e.code !== Code.DATA_LOSS) throw e;
+      await this.refresh();
+      const now = this.index.get(hash);
+      if (!now || now.pack === at.pack) throw e;
+      return (await this.pack(now.pack)).subarray(now.offset, now.offset + now.length);
+    }
   }
 
   /** Reads several chunks, in order (each pack once). */
@@ -280,11 +291,23 @@ export class ReplicatedStore implements SnapshotStore {
       for (const m of await this.listManifests()) for (const [, h] of m.pages) live.add(h);
       let freed = 0;
       for (const [name, list] of [...this.packs]) {
-        if (list.some(([h]) => live.has(h))) continue;
+        const dead = list.filter(([h]) => !live.has(h));
+        if (dead.length === 0) continue;
+        if (dead.length < list.length) {
+          // Partly used: its live chunks move to a new pack first (no park runs meanwhile).
+          const data = await this.pack(name);
+          const keep: (readonly [ChunkHash, Uint8Array])[] = [];
+          let offset = 0;
+          for (const [h, l] of list) {
+            if (live.has(h)) keep.push([h, data.subarray(offset, offset + l)]);
+            offset += l;
+          }
+          await this.writePacks(keep);
+        }
         await this.ns.delete().key(`packs/${name}`);
         await this.bytes.delete(name);
         this.cache.delete(name);
-        freed += list.reduce((n, [, l]) => n + l, 0);
+        freed += dead.reduce((n, [, l]) => n + l, 0);
       }
       for (const name of await this.bytes.names()) if (!this.packs.has(name)) await this.orphan(name);
       await this.refresh();
@@ -302,7 +325,7 @@ export class ReplicatedStore implements SnapshotStore {
   async stats(): Promise<StoreStats> {
     await this.refresh();
     let bytes = 0;
-    for (const list of this.packs.values()) for (const [, l] of list) bytes += l;
+    for (const at of this.index.values()) bytes += at.length;
     return { bytes, chunks: this.index.size };
   }
 

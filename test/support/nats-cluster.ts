@@ -88,7 +88,7 @@ async function healthy(monitor: number): Promise<boolean> {
   }
 }
 
-/** Starts `size` routed JetStream servers on loopback and waits (bounded) until each is healthy and the meta group has a leader. */
+/** Starts `size` routed JetStream servers on loopback (one: a standalone server) and waits (bounded) until each is healthy and the meta group has a leader. */
 export async function startNatsCluster(bin: string, size = 3, timeoutMs = 20_000): Promise<NatsCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migvisor-nats-'));
   const ports: { client: number; cluster: number; monitor: number }[] = [];
@@ -101,7 +101,9 @@ export async function startNatsCluster(bin: string, size = 3, timeoutMs = 20_000
     const name = `n${i}`;
     const sd = path.join(dir, name);
     fs.mkdirSync(sd);
-    const args = ['-js', '-a', '127.0.0.1', '-p', String(p.client), '-m', String(p.monitor), '-n', name, '-sd', sd, '--cluster_name', 'migvisor-test', '--cluster', `nats://127.0.0.1:${p.cluster}`, '--routes', routes];
+    // One server runs standalone (a cluster of one never elects a JetStream leader).
+    const clustering = size > 1 ? ['--cluster_name', 'migvisor-test', '--cluster', `nats://127.0.0.1:${p.cluster}`, '--routes', routes] : [];
+    const args = ['-js', '-a', '127.0.0.1', '-p', String(p.client), '-m', String(p.monitor), '-n', name, '-sd', sd, ...clustering];
     const stderr: string[] = [];
     const server: NatsServer = { name, address: `127.0.0.1:${p.client}`, child: launch(bin, args, stderr), stderr, args, monitor: p.monitor };
     unregister.push(onCleanup(() => server.child.kill('SIGKILL')));
@@ -122,7 +124,7 @@ export async function startNatsCluster(bin: string, size = 3, timeoutMs = 20_000
       }
     }
     // JetStream's meta group must have elected a leader before streams can be made.
-    while (!servers.some((s) => s.stderr.some((l) => /JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/.test(l)))) {
+    while (size > 1 && !servers.some((s) => s.stderr.some((l) => /JetStream cluster new metadata leader|Self is new JetStream cluster metadata leader/.test(l)))) {
       if (Date.now() > end) throw new Error(`the JetStream cluster elected no metadata leader within ${timeoutMs} ms`);
       await sleep(100);
     }
