@@ -18,7 +18,7 @@
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
-import { Code, InvalidArgumentError, MigvisorError } from '../common/index.ts';
+import { Code, InvalidFileError, MigvisorError } from '../common/index.ts';
 import { ContainerError } from '../migtask/index.ts';
 import type { ChunkHash, Manifest, SealInfo } from './store.ts';
 
@@ -128,7 +128,7 @@ export function parseArchiveKey(text: string, where: string): Buffer {
     const b = Buffer.from(t, 'base64');
     if (b.length === 32) return b;
   }
-  throw new InvalidArgumentError(`${where}: an archive key is 32 bytes written as 64 hex digits or base64 (e.g. openssl rand -hex 32)`);
+  throw new InvalidFileError(`${where}: an archive key is 32 bytes written as 64 hex digits or base64 (e.g. openssl rand -hex 32)`);
 }
 
 /**
@@ -141,7 +141,7 @@ export function loadArchiveKey(keyFile: string | undefined, env: NodeJS.ProcessE
     try {
       text = fs.readFileSync(keyFile, 'utf8');
     } catch (e: unknown) {
-      throw new InvalidArgumentError(`${keyFile}: cannot read the archive key (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      throw new InvalidFileError(`${keyFile}: cannot read the archive key (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
     }
     return parseArchiveKey(text, keyFile);
   }

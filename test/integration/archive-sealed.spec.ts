@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { Etcd3 } from 'etcd3';
 import { unary } from '../../src/common/clients.ts';
-import { cleanup, control, fixture, oneLineError, ps, slotStates, tempDir, type NodeProcess } from '../support/processes.ts';
+import { cleanup, control, fixture, oneLineError, ps, runCli, slotStates, tempDir, type NodeProcess } from '../support/processes.ts';
 import {
   filesUnder,
   forgetCluster,
@@ -122,6 +122,21 @@ describe('Archive encryption at rest (node and middleware processes, filesystem 
     expect(Number(again.newBytes), 'new bytes of a re-park of the same memory').to.equal(0);
     expect((await mwOk(right, FIELD, ['snapshot', 'restore', again.id, '--node', 'field-a'])).trim()).to.equal(counter);
     await stopMiddlewares();
+  });
+
+  it('refuses to start a middleware with a malformed key file (exit 2), replicas without --chunks or --chunks beside a file store (exit 1), one line each', async function () {
+    this.timeout(30_000);
+    const bad = path.join(path.dirname(keyFile), 'bad.key');
+    fs.writeFileSync(bad, 'hunter2\n');
+    const start = (args: readonly string[]) => runCli(['middleware', 'start', FIELD, '--listen', '127.0.0.1:0', ...args], { timeoutMs: 20_000 });
+    const [k, r, c] = await Promise.all([
+      start(['--store', `file://${storeDir}`, '--key-file', bad]),
+      start(['--store', `file://${storeDir}`, '--chunk-replicas', '3']),
+      start(['--store', `file://${storeDir}`, '--chunks', 'nats://127.0.0.1:4222']),
+    ]);
+    expect(oneLineError(k, 2)).to.equal(`migvisor: ${bad}: an archive key is 32 bytes written as 64 hex digits or base64 (e.g. openssl rand -hex 32)`);
+    expect(oneLineError(r)).to.equal('migvisor: --chunk-replicas: give --chunks nats://HOST:PORT[,...] too (replicas are those of the chunk bucket)');
+    expect(oneLineError(c)).to.equal(`migvisor: chunks nats://127.0.0.1:4222: a separate chunk engine needs an etcd:// store for its catalog, not file://${storeDir}`);
   });
 
   it('on etcd too: sealed chunks in etcd (no text of the counter there), restored with the parked memory hash', async function () {

@@ -4,7 +4,7 @@
  * orchestrator as its own process. Prints one JSON line
  * `{"middleware","address","store","pid","sealed"}` once it serves.
  */
-import { loadDialRoutes, recordMiddleware } from '../../common/index.ts';
+import { InvalidArgumentError, loadDialRoutes, recordMiddleware } from '../../common/index.ts';
 import { loadCluster } from '../../config/index.ts';
 import { ClusterMembership } from '../../hypervisor/index.ts';
 import { ArchiveKeys, loadArchiveKey, MiddlewareServer, NodeBook, openStore } from '../../middleware/index.ts';
@@ -22,6 +22,7 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   // The key first: a bad key file is refused before any store is opened.
   const keys = new ArchiveKeys(loadArchiveKey(flags.keyFile));
   const chunks = flags.chunks ?? cluster.middleware?.chunks;
+  if (flags.chunkReplicas !== undefined && !chunks) throw new InvalidArgumentError('--chunk-replicas: give --chunks nats://HOST:PORT[,...] too (replicas are those of the chunk bucket)');
   const store = await openStore(uri, cluster.dir, chunks ? { chunks, replicas: flags.chunkReplicas ?? cluster.middleware?.chunkReplicas ?? 3 } : {});
   try {
     keys.init(await store.listManifests());
