@@ -365,6 +365,14 @@ export class MiddlewareServer {
       }),
       Delete: unaryHandler(async (r) => {
         const m = await this.manifest(r.snapshotId);
+        // Its chunks still feed a lazy restore: freeing them would lose that task's pages.
+        const serving = [...this.residuals.values()].filter((x) => x.manifest.id === m.id);
+        if (serving.length > 0) {
+          throw new MigvisorError(
+            `snapshot ${m.id} still feeds ${serving.length} lazy restore(s) (${serving.map((x) => `${x.taskId}: ${x.remaining} page(s) to push`).join(', ')}); delete it once they are done`,
+            Code.FAILED_PRECONDITION,
+          );
+        }
         if (m.state === 'parked' && !r.force) {
           throw new MigvisorError(`snapshot ${m.id} holds the only copy of task ${m.taskId} (parked); set force to delete it anyway`, Code.FAILED_PRECONDITION);
         }

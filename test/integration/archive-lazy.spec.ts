@@ -11,8 +11,19 @@
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { unary } from '../../src/common/clients.ts';
-import { cleanup, control, EventLog, fixture, oneLineError, poll, ps, spawnCli, startTask, tempDir, type NodeProcess } from '../support/processes.ts';
-import { forgetCluster, mwJson, privateCluster, startMiddleware, startNodesApart, stopMiddlewares, killMiddleware, type MiddlewareProcess } from '../support/middleware-harness.ts';
+import { Code } from '../../src/common/errors.ts';
+import { cleanup, control, EventLog, fixture, oneLineError, poll, ps, rejection, spawnCli, startTask, tempDir, type NodeProcess } from '../support/processes.ts';
+import {
+  forgetCluster,
+  killMiddleware,
+  mwJson,
+  privateCluster,
+  startMiddleware,
+  startNodesApart,
+  stopMiddlewares,
+  withMiddlewareClient,
+  type MiddlewareProcess,
+} from '../support/middleware-harness.ts';
 
 const HEAP = fixture('programs/middleware-heap.s');
 
@@ -67,7 +78,7 @@ describe('Instant (lazy) restore from the archive (node and middleware processes
 
   it('resumes the task while its pages still come (paced push), and ends with every page and the parked memory hash', async function () {
     this.timeout(60_000);
-    const mw = await startMiddleware(BULK, `file://${storeDir}`, { args: ['--lazy-push-pace', '20'] });
+    const mw = await startMiddleware(BULK, `file://${storeDir}`, { args: ['--lazy-push-pace', '30'] });
     const run = spawnCli(restoreArgs(mw, 'bulk-b', []), { timeoutMs: 50_000 });
     // The task is on bulk-b, active, with pages still absent: it resumed before they all came.
     const early = await poll('the task on bulk-b with pages still absent', async () => {
@@ -75,6 +86,10 @@ describe('Instant (lazy) restore from the archive (node and middleware processes
       return t && t.state === 'MigSource' && Number(t.pagesPresent) < Number(t.pages) ? t : undefined;
     }, 30_000, 5);
     expect(Number(early.pagesPresent)).to.be.below(Number(early.pages));
+    // Its snapshot cannot be deleted meanwhile, not even with force: its chunks feed the task.
+    const del = await rejection(withMiddlewareClient(mw.address, (c) => unary(c.Delete, c, { snapshotId: snapshot, force: true }, 'delete')));
+    expect(del.code).to.equal(Code.FAILED_PRECONDITION);
+    expect(del.message).to.match(new RegExp(`snapshot ${snapshot} still feeds 1 lazy restore\\(s\\) \\(${task}: \\d+ page\\(s\\) to push\\); delete it once they are done`));
     const r = await run.result;
     expect(r.code, r.stderr).to.equal(0);
     const done = JSON.parse(r.stdout) as RestoreJson;
