@@ -3,6 +3,7 @@
  * against a baseline measured in the same run, because the machines are shared
  * and noisy. Select parts with arguments, e.g. `npm run bench -- cpu`.
  */
+import { archiveBenchmark } from './archive-bench.ts';
 import { configBenchmark } from './config-bench.ts';
 import { controlBenchmark } from './control-bench.ts';
 import { cpuBenchmark } from './cpu-bench.ts';
@@ -26,6 +27,7 @@ if (want('migrate')) summary.migrate = { full: await migrateBenchmark() };
 if (want('live')) summary.live = await liveBenchmark();
 if (want('store')) summary.store = await storeBenchmark();
 if (want('store-list')) summary.store_list = await listBenchmark();
+if (want('archive')) summary.archive = await archiveBenchmark();
 if (want('link')) summary.link = await linkBenchmark();
 if (want('link-migrate')) summary.link_migrate = await migrationLinkBenchmark();
 if (want('predict')) summary.predict = await predictionBenchmark();

@@ -12,6 +12,7 @@ import { checkHealthMonitors } from './check-hm.ts';
 import { checkLimits } from './check-limits.ts';
 import { checkLinks } from './check-links.ts';
 import { checkMigrationLimits } from './check-migration.ts';
+import { checkMiddleware } from './check-middleware.ts';
 import { checkNode } from './check-node.ts';
 import { checkSecurity } from './check-security.ts';
 import { checkPartitionDefinition, firstDifference } from './check-partition.ts';
@@ -41,6 +42,7 @@ export function checkCluster(cluster: NormalisedCluster, options: CheckOptions =
   checkEvacuation(ctx);
   checkListenAddresses(ctx);
   checkLinks(ctx);
+  checkMiddleware(ctx);
   checkLimits(ctx);
   checkMigrationLimits(ctx);
   for (const def of partitionDefinitions(cluster)) checkPartitionDefinition(ctx, def);

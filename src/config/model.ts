@@ -181,6 +181,12 @@ export interface MiddlewareDef {
   readonly metrics?: string;
   /** Store URI: file://PATH (relative to the cluster file's folder), etcd://HOST:PORT or etcds://HOST:PORT (TLS). */
   readonly store: string;
+  /** Chunk engine: nats://HOST:PORT[,...] (the store keeps the catalog); absent: chunks stay in the store. */
+  readonly chunks?: string;
+  /** Replicas of the chunk bucket. */
+  readonly chunkReplicas?: number;
+  /** Keys of the section that would hold an archive key (refused by the checker). */
+  readonly keyEntries?: readonly string[];
   /** What `snapshot prune` releases (README, "Retention and prune"); empty: nothing. */
   readonly retention: readonly RetentionRule[];
   readonly line: number;

@@ -1102,6 +1102,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "asCopy": {
                   "type": "bool",
                   "id": 3
+                },
+                "lazy": {
+                  "type": "bool",
+                  "id": 10
                 }
               }
             },
@@ -1130,6 +1134,14 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "slot": {
                   "type": "string",
                   "id": 6
+                },
+                "resumeMs": {
+                  "type": "double",
+                  "id": 10
+                },
+                "faultsServed": {
+                  "type": "uint64",
+                  "id": 11
                 }
               }
             },
@@ -1231,6 +1243,18 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "pinned": {
                   "type": "bool",
                   "id": 40
+                },
+                "sealed": {
+                  "type": "bool",
+                  "id": 30
+                },
+                "cipher": {
+                  "type": "string",
+                  "id": 31
+                },
+                "keyId": {
+                  "type": "string",
+                  "id": 32
                 }
               },
               "reserved": [

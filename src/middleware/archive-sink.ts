@@ -14,14 +14,17 @@
  * record is aborted, the manifest it may have written is deleted, retried in the
  * background until the store answers), so the source resumes the task.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { Code, endianFromWire, InvalidArgumentError, MigvisorError, ResourceExhaustedError, systemClock, type Clock } from '../common/index.ts';
 import { containerMode, encodeHeader, PAGE_ZERO, SinkCore, type QueryOutcome, type Outcome, type RawChunk, type SinkTarget } from '../migtask/index.ts';
+import { PLAIN_CODEC, type ChunkCodec } from './archive-codec.ts';
 import type { ChunkWriter, Manifest, SnapshotStore } from './store.ts';
 
 /** A park's place in the archive: its chunk writer, its pages so far, and once staged its manifest. */
 interface Parking {
   writer: ChunkWriter;
+  /** How this park names and seals its chunks. */
+  readonly codec: ChunkCodec;
   /** Stored pages so far: page index to chunk hash. */
   readonly pages: Map<number, string>;
   /** Bytes this park added to the store. */
@@ -64,6 +67,8 @@ export class ArchiveSink {
   private readonly core: SinkCore<Parking>;
   /** Labels for the next park of a task (set by Middleware.Park). */
   private readonly labels = new Map<string, Record<string, string>>();
+  /** How parks name and seal chunks (archive-codec.ts): plain SHA-256 unless an archive key is configured. */
+  codec: ChunkCodec = PLAIN_CODEC;
   /** Called when a snapshot became visible. */
   onParked: (m: Manifest) => Promise<void> = async () => {};
 
@@ -147,13 +152,14 @@ export class ArchiveSink {
         const max = this.maxChunkBytes;
         if (max !== undefined && h.pageSize > max) throw pageTooLarge(h.pageSize, max, this.store.uri);
       },
-      reserve: () => ({ writer: this.store.writer(), pages: new Map(), newBytes: 0, announced: false }),
+      reserve: () => ({ writer: this.store.writer(), codec: this.codec, pages: new Map(), newBytes: 0, announced: false }),
       pages: (place, b, header) => {
         const size = header.pageSize;
         b.index.forEach((p, k) => {
           const data = b.data.subarray(k * size, (k + 1) * size);
-          const hash = createHash('sha256').update(data).digest('hex');
-          place.newBytes += place.writer.put(hash, data);
+          const hash = place.codec.address(data);
+          // New bytes count pages (a sealed chunk is 28 bytes longer: nonce and tag).
+          if (place.writer.put(hash, place.codec.seal(hash, data)) > 0) place.newBytes += data.length;
           place.pages.set(p, hash);
         });
         for (const p of b.zero) place.pages.delete(p);
@@ -182,6 +188,7 @@ export class ArchiveSink {
           sharedBytes: stored.length * state.pageSize - place.newBytes,
           state: 'parked',
           restoredTo: '',
+          ...(place.codec.sealed ? { sealed: place.codec.sealed } : {}),
         };
         this.labels.delete(state.taskId);
       },

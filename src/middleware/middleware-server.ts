@@ -53,9 +53,11 @@ import type { EvacuateStatus__Output } from '../generated/migvisor/v1/EvacuateSt
 import type { LocationState__Output } from '../generated/migvisor/v1/LocationState.ts';
 import type { SnapshotState__Output } from '../generated/migvisor/v1/SnapshotState.ts';
 import { diagnosticsHandlers, type Membership } from '../hypervisor/index.ts';
-import { CONTAINER_MODE_WIRE, OUTCOME_WIRE, rawChunks, RemoteSink, wrapChunks } from '../migtask/index.ts';
+import { CONTAINER_MODE_WIRE, OUTCOME_WIRE, rawChunks, RemoteSink, toWireChunk, wrapChunks } from '../migtask/index.ts';
 import type { RetentionRule } from '../config/index.ts';
+import { ArchiveKeys } from './archive-codec.ts';
 import { ArchiveSink } from './archive-sink.ts';
+import { lazyRestoreSnapshot, type SnapshotResidual } from './lazy-restore.ts';
 import { Orchestrator, type EvacuateEvent, type NodeBook } from './orchestrator.ts';
 import { planPrune } from './retention.ts';
 import { checkChunk, restoreSnapshot, snapshotChunks, storedHeader } from './restore.ts';
@@ -64,6 +66,16 @@ import { MAX_SNAPSHOT_ID_LENGTH, type Manifest, type SnapshotStore } from './sto
 const SERVICES = ['migvisor.v1.Middleware', 'migvisor.v1.MigTask', 'migvisor.v1.Cluster', 'migvisor.v1.Diagnostics'];
 /** Snapshots per page of List, by default. */
 const LIST_PAGE = 100;
+/** Most pages one FetchPages may ask for (as on a node). */
+const MAX_FETCH_PAGES = 1024;
+
+/** What a middleware runs with besides its store. */
+export interface MiddlewareOptions {
+  /** The archive key (encryption at rest); none: chunks stay plain. Call `keys.init` with the stored manifests before serving. */
+  readonly keys?: ArchiveKeys;
+  /** Pause between batches a lazy restore pushes (ms). @default 0 */
+  readonly pushPaceMs?: number;
+}
 
 /** Manifest states ↔ SNAPSHOT_STATE_*. */
 const SNAPSHOT_STATE_WIRE = wireEnum<Manifest['state'], SnapshotState__Output>('SNAPSHOT_STATE_', ['parked', 'restored']);
@@ -108,6 +120,9 @@ export function snapshotInfo(m: Manifest): SnapshotInfo {
     restoredTo: m.restoredTo,
     travelers: m.travelers,
     pinned: m.pinned === true,
+    sealed: m.sealed !== undefined,
+    cipher: m.sealed?.cipher ?? '',
+    keyId: m.sealed?.keyId ?? '',
   };
 }
 
@@ -145,10 +160,15 @@ export class MiddlewareServer {
   readonly orchestrator: Orchestrator;
   /** Told of every park and restore, done or failed. */
   readonly observers = new Set<ArchiveObserver>();
+  /** The archive key and the data keys of stored snapshots. */
+  readonly keys: ArchiveKeys;
+  /** Lazy restores whose pages this middleware still serves, by migration id. */
+  readonly residuals = new Map<string, SnapshotResidual>();
   private readonly host = new ServiceHost(SERVICES);
   /** The budget and idle timeout of the inbound client streams. */
   readonly streams: StreamGuard;
   private readonly retention: readonly RetentionRule[];
+  private readonly pushPaceMs: number;
 
   constructor(
     readonly store: SnapshotStore,
@@ -159,7 +179,10 @@ export class MiddlewareServer {
   ) {
     this.streams = new StreamGuard(inboundStreamLimits(options.streams));
     this.server = this.host.server;
+    this.keys = options.keys ?? new ArchiveKeys(undefined);
+    this.pushPaceMs = options.pushPaceMs ?? 0;
     this.archive = new ArchiveSink(store, options.stagingTimeoutMs, undefined, options.maxChunkBytes);
+    this.archive.codec = this.keys.forParks;
     this.retention = options.retention ?? [];
     this.archive.onParked = async (m) =>
       store.setLocation(m.taskId, { node: '', address: '', state: 'parked', snapshot: m.id, updatedUnixMs: Date.now() });
@@ -239,7 +262,14 @@ export class MiddlewareServer {
       StopAndTransfer: serverStreamHandler(async () => {
         throw noTasks('StopAndTransfer');
       }),
-      FetchPages: refuse('FetchPages'),
+      // A lazy restore's node faults pages in from here.
+      FetchPages: unaryHandler(async (r) => {
+        const id = requiredName(r.migrationId, 'migration_id');
+        if (r.pages.length === 0 || r.pages.length > MAX_FETCH_PAGES) throw new InvalidArgumentError(`pages: 1..${MAX_FETCH_PAGES} page numbers, got ${r.pages.length}`);
+        const residual = this.residuals.get(id);
+        if (!residual) throw new NotFoundError('lazy restore', id, 'on the middleware');
+        return { chunk: toWireChunk(await residual.fetch(r.pages)) };
+      }),
       CancelMigration: refuse('CancelMigration'),
       SetMigration: refuse('SetMigration'),
       QueryMigrate: refuse('QueryMigrate'),
@@ -296,10 +326,45 @@ export class MiddlewareServer {
         Code.FAILED_PRECONDITION,
       );
     }
+    // A sealed snapshot this middleware cannot open is refused before the node is asked anything.
+    const codec = this.keys.codecOf(m);
     const sink = new RemoteSink(node.address);
+    const t0 = performance.now();
     try {
+      if (r.lazy) {
+        const lazy = await lazyRestoreSnapshot(this.store, m, sink, node.name, { asCopy: r.asCopy, codec, address: this.address, residuals: this.residuals, paceMs: this.pushPaceMs });
+        // The task runs: say so first, then record it.
+        if (!r.asCopy) {
+          m.state = 'restored';
+          m.restoredTo = node.name;
+        }
+        const info = snapshotInfo(m);
+        // The pages follow whatever becomes of this call: the task runs on the node already.
+        let pushed: Promise<void> | undefined;
+        try {
+          await out.send({ phase: 'MIGRATION_PHASE_POSTCOPY', taskId: lazy.taskId, slot: lazy.slot, pagesDone: 0, pagesTotal: lazy.pages, resumeMs: lazy.resumeMs, snapshot: info });
+        } finally {
+          pushed = lazy.push();
+          pushed.catch(() => undefined);
+        }
+        if (!r.asCopy) await this.store.putManifest(m);
+        await this.store.setLocation(lazy.taskId, { node: node.name, address: node.address, state: 'running', snapshot: '', updatedUnixMs: Date.now() });
+        await pushed;
+        await out.send({
+          phase: 'MIGRATION_PHASE_DONE',
+          snapshot: info,
+          taskId: lazy.taskId,
+          slot: lazy.slot,
+          pagesDone: lazy.pages,
+          pagesTotal: lazy.pages,
+          resumeMs: lazy.resumeMs,
+          faultsServed: lazy.residual.faultsServed,
+        });
+        return { m, node: node.name, taskId: lazy.taskId };
+      }
       const res = await restoreSnapshot(this.store, m, sink, node.name, {
         asCopy: r.asCopy,
+        codec,
         // Pages move between processes on the same network; compressing costs more than it saves.
         compression: 'none',
         onPages: (done, total) => void out.offer({ phase: 'MIGRATION_PHASE_RESTORE', pagesDone: done, pagesTotal: total }),
@@ -310,7 +375,7 @@ export class MiddlewareServer {
         await this.store.putManifest(m);
       }
       await this.store.setLocation(res.taskId, { node: node.name, address: node.address, state: 'running', snapshot: '', updatedUnixMs: Date.now() });
-      await out.send({ phase: 'MIGRATION_PHASE_DONE', snapshot: snapshotInfo(m), taskId: res.taskId, slot: res.slot, pagesDone: res.pages, pagesTotal: res.pages });
+      await out.send({ phase: 'MIGRATION_PHASE_DONE', snapshot: snapshotInfo(m), taskId: res.taskId, slot: res.slot, pagesDone: res.pages, pagesTotal: res.pages, resumeMs: performance.now() - t0 });
       return { m, node: node.name, taskId: res.taskId };
     } finally {
       sink.close();
@@ -349,6 +414,13 @@ export class MiddlewareServer {
       }),
       Inspect: unaryHandler(async (r) => {
         const m = await this.manifest(r.snapshotId);
+        let codec;
+        try {
+          codec = this.keys.codecOf(m);
+        } catch (e: unknown) {
+          // Sealed under a key this middleware lacks: describe it, verify nothing.
+          return { snapshot: snapshotInfo(m), verified: false, problems: [`cannot verify: ${describeError(e)}`] };
+        }
         const problems: string[] = [];
         for (let i = 0; i < m.pages.length; i += 256) {
           const batch = m.pages.slice(i, i + 256);
@@ -356,7 +428,7 @@ export class MiddlewareServer {
           const data = await this.store.getMany(batch.map(([, h]) => h)).catch(() => undefined);
           for (const [k, [pg, hash]] of batch.entries()) {
             try {
-              checkChunk(m, pg, hash, data?.[k] ?? (await this.store.get(hash)));
+              checkChunk(m, pg, hash, data?.[k] ?? (await this.store.get(hash)), codec);
             } catch (e: unknown) {
               problems.push(describeError(e));
             }
@@ -366,6 +438,14 @@ export class MiddlewareServer {
       }),
       Delete: unaryHandler(async (r) => {
         const m = await this.manifest(r.snapshotId);
+        // Its chunks still feed a lazy restore: freeing them would lose that task's pages.
+        const serving = [...this.residuals.values()].filter((x) => x.manifest.id === m.id);
+        if (serving.length > 0) {
+          throw new MigvisorError(
+            `snapshot ${m.id} still feeds ${serving.length} lazy restore(s) (${serving.map((x) => `${x.taskId}: ${x.remaining} page(s) to push`).join(', ')}); delete it once they are done`,
+            Code.FAILED_PRECONDITION,
+          );
+        }
         if (m.state === 'parked' && !r.force) {
           throw new MigvisorError(`snapshot ${m.id} holds the only copy of task ${m.taskId} (parked); set force to delete it anyway`, Code.FAILED_PRECONDITION);
         }

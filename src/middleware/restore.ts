@@ -5,15 +5,15 @@
  * content address first; a corrupted chunk stops the restore (the node discards
  * what it staged) and names the snapshot, the page and the chunk.
  */
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Code, describeError, MigvisorError, taskId as newTaskId, type Compression } from '../common/index.ts';
 import type { ContainerHeader } from '../generated/migvisor/v1/ContainerHeader.ts';
+import type { InfoResponse__Output } from '../generated/migvisor/v1/InfoResponse.ts';
 import {
   BATCH_PAGES,
   CONTAINER_MODE_WIRE,
   MIG_STATE_WIRE,
   ChunkEncoder,
-  ContainerError,
   decodeHeader,
   encodePages,
   endpointFromHeader,
@@ -28,26 +28,18 @@ import {
   type SinkPort,
 } from '../migtask/index.ts';
 import { Pte } from '../partition/index.ts';
+import { PLAIN_CODEC, type ChunkCodec } from './archive-codec.ts';
 import type { Manifest, SnapshotStore } from './store.ts';
 
-
-/** Checks a chunk against its content address. */
-export function checkChunk(m: Manifest, page: number, hash: string, data: Uint8Array): Uint8Array {
-  if (createHash('sha256').update(data).digest('hex') !== hash) {
-    throw new ContainerError(`snapshot ${m.id} is corrupted: page ${page} (chunk ${hash.slice(0, 16)}) fails its SHA-256 check`);
-  }
-  return data;
+/** Checks a chunk against its content address (and opens it, if sealed). */
+export function checkChunk(m: Manifest, page: number, hash: string, data: Uint8Array, codec: ChunkCodec = PLAIN_CODEC): Uint8Array {
+  return codec.open(m, page, hash, data);
 }
 
-/** Reads a chunk and checks it against its content address. */
-export async function verifiedChunk(store: SnapshotStore, m: Manifest, page: number, hash: string): Promise<Uint8Array> {
-  return checkChunk(m, page, hash, await store.get(hash));
-}
-
-/** Reads chunks of several pages at once, each checked against its address. */
-export async function verifiedChunks(store: SnapshotStore, m: Manifest, pages: readonly (readonly [number, string])[]): Promise<Uint8Array[]> {
+/** Reads chunks of several pages at once, each opened and checked against its address. */
+export async function verifiedChunks(store: SnapshotStore, m: Manifest, pages: readonly (readonly [number, string])[], codec: ChunkCodec = PLAIN_CODEC): Promise<Uint8Array[]> {
   const data = await store.getMany(pages.map(([, h]) => h));
-  return data.map((d, k) => checkChunk(m, pages[k]![0], pages[k]![1], d));
+  return data.map((d, k) => codec.open(m, pages[k]![0], pages[k]![1], d));
 }
 
 /** The snapshot's header as stored, with the page map made to match the stored pages. */
@@ -69,12 +61,13 @@ export async function* snapshotChunks(
   header: ContainerHeader,
   compression: Compression,
   onPages: (done: number) => void = () => {},
+  codec: ChunkCodec = PLAIN_CODEC,
 ): AsyncGenerator<RawChunk> {
   const encoder = new ChunkEncoder();
   yield encoder.header(header);
   let done = 0;
   const prepare = async (batch: readonly (readonly [number, string])[]): Promise<PreparedPages> => {
-    const pages = await verifiedChunks(store, m, batch);
+    const pages = await verifiedChunks(store, m, batch, codec);
     return prepareEncoded(encodePages(batch.map(([page]) => page), m.pageSize, (_, k) => pages[k]!), batch.length, compression);
   };
   for await (const prepared of pipelined(slices(m.pages, BATCH_PAGES), prepare)) {
@@ -92,17 +85,8 @@ export interface RestoreResult {
   readonly pages: number;
 }
 
-/**
- * Restores snapshot `m` into a free MigSink slot of the node behind `sink`, with a
- * two-phase handoff: the node stages and verifies, then Commit activates it.
- */
-export async function restoreSnapshot(
-  store: SnapshotStore,
-  m: Manifest,
-  sink: SinkPort,
-  nodeName: string,
-  options: { asCopy: boolean; compression: Compression; onPages?: (done: number, total: number) => void },
-): Promise<RestoreResult> {
+/** Refuses a restore of `m` the node behind `sink` cannot take (no partition, incompatible, no free slot), before anything is sent. */
+export async function checkRestoreTarget(m: Manifest, sink: SinkPort, nodeName: string): Promise<InfoResponse__Output> {
   const info = await sink.info(m.partition, 5000).catch((e: unknown) => {
     if (e instanceof MigvisorError && e.code === Code.NOT_FOUND) throw new MigvisorError(`restore refused: ${nodeName} has no partition ${m.partition}`, Code.FAILED_PRECONDITION);
     throw new MigvisorError(`cannot reach node ${nodeName}: ${describeError(e)}`, Code.UNAVAILABLE);
@@ -112,19 +96,43 @@ export async function restoreSnapshot(
   if (MIG_STATE_WIRE.fromWire(info.slot?.state) !== 'MigSink' || !info.slot?.freeSlots) {
     throw new MigvisorError(`restore refused: ${info.node || nodeName} has no MigSink slot free in partition ${m.partition}`, Code.FAILED_PRECONDITION);
   }
-  const migrationId = randomUUID();
-  const taskId = options.asCopy ? newTaskId(m.program || 'task', () => randomBytes(4).readUInt32BE(0)) : m.taskId;
-  const header = { ...storedHeader(m), migrationId, taskId, mode: CONTAINER_MODE_WIRE.toWire('restore') };
-  const reply = await sink.receive(snapshotChunks(store, m, header, options.compression, (d) => options.onPages?.(d, m.pages.length)), 60_000);
+  return info;
+}
+
+/** The task id a restore gives: the snapshot's, or a new one for a copy. */
+export function restoredTaskId(m: Manifest, asCopy: boolean): string {
+  return asCopy ? newTaskId(m.program || 'task', () => randomBytes(4).readUInt32BE(0)) : m.taskId;
+}
+
+/** Commit of a staged restore; a lost reply is settled by asking, never by guessing (else the node discards it). */
+export async function commitRestore(sink: SinkPort, migrationId: string): Promise<void> {
   try {
     await sink.commit(migrationId, 10_000);
   } catch (e: unknown) {
-    // A lost reply is settled by asking, never by guessing.
     const q = await sink.query(migrationId, 5000).catch(() => undefined);
     if (q?.outcome !== 'active') {
       await sink.abort(migrationId, 'commit failed', 2000).catch(() => undefined);
       throw e;
     }
   }
+}
+
+/**
+ * Restores snapshot `m` into a free MigSink slot of the node behind `sink`, with a
+ * two-phase handoff: the node stages and verifies, then Commit activates it.
+ */
+export async function restoreSnapshot(
+  store: SnapshotStore,
+  m: Manifest,
+  sink: SinkPort,
+  nodeName: string,
+  options: { asCopy: boolean; compression: Compression; onPages?: (done: number, total: number) => void; codec?: ChunkCodec },
+): Promise<RestoreResult> {
+  await checkRestoreTarget(m, sink, nodeName);
+  const migrationId = randomUUID();
+  const taskId = restoredTaskId(m, options.asCopy);
+  const header = { ...storedHeader(m), migrationId, taskId, mode: CONTAINER_MODE_WIRE.toWire('restore') };
+  const reply = await sink.receive(snapshotChunks(store, m, header, options.compression, (d) => options.onPages?.(d, m.pages.length), options.codec), 60_000);
+  await commitRestore(sink, migrationId);
   return { taskId, slot: reply.slot, pages: m.pages.length };
 }

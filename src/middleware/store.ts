@@ -2,7 +2,8 @@
  * The snapshot store: content-addressed chunks (one per page, named by its
  * SHA-256) shared between snapshots, a manifest per snapshot, the directory of
  * where tasks run, and locks so two coordinators never move the same task at once.
- * Backends: the embedded filesystem store and etcd.
+ * Backends: the embedded filesystem store, etcd, and etcd with the chunk bytes in
+ * NATS JetStream (replicated-store.ts).
  */
 
 /**
@@ -14,6 +15,16 @@ export const MAX_SNAPSHOT_ID_LENGTH = 128;
 
 /** The content address of a chunk: SHA-256 of its bytes, hex. */
 export type ChunkHash = string;
+
+/** How a sealed snapshot's chunks were encrypted (archive-codec.ts): never a key in the clear. */
+export interface SealInfo {
+  /** The AEAD: "AES-256-GCM". */
+  readonly cipher: string;
+  /** Id of the archive key that wraps the data key. */
+  readonly keyId: string;
+  /** The data key, wrapped by the archive key (base64 of nonce, ciphertext, tag). */
+  readonly wrappedKey: string;
+}
 
 /** One snapshot's catalog entry. */
 export interface Manifest {
@@ -42,6 +53,8 @@ export interface Manifest {
   restoredTo: string;
   /** Pinned: no retention policy releases it (absent: false). */
   pinned?: boolean;
+  /** Set when its chunks are sealed (encryption at rest); their addresses are then keyed. */
+  readonly sealed?: SealInfo;
 }
 
 /**

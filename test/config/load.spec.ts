@@ -252,6 +252,23 @@ describe('cluster config loading', () => {
       expect(problems(text)).to.deep.equal(['c.yaml:19: middleware.store: must be file://PATH, etcd://HOST:PORT or etcds://HOST:PORT']);
     });
 
+    it('refuses an archive key in the middleware section, naming where it goes instead', () => {
+      const text = `${VALID}middleware:\n  store: etcd://127.0.0.1:2379\n  key: 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n  key_file: /etc/k\n`;
+      expect(problems(text)).to.deep.equal([
+        'c.yaml:21: middleware.key: an archive key never goes in the cluster file (whoever reads the file could open the archive); give it to middleware start with --key-file FILE or MIGVISOR_ARCHIVE_KEY',
+        'c.yaml:22: middleware.key_file: an archive key never goes in the cluster file (whoever reads the file could open the archive); give it to middleware start with --key-file FILE or MIGVISOR_ARCHIVE_KEY',
+      ]);
+    });
+
+    it('takes chunks on NATS with replicas beside an etcd store, and refuses them beside a file store', () => {
+      const ok = `${VALID}middleware: { store: 'etcd://127.0.0.1:2379', chunks: 'nats://127.0.0.1:4222,127.0.0.1:4223', chunk_replicas: 3 }\n`;
+      expect(problems(ok)).to.deep.equal([]);
+      const bad = `${VALID}middleware: { store: 'file://var/s', chunks: 'nats://127.0.0.1:4222', chunk_replicas: 7 }\n`;
+      expect(problems(bad)).to.deep.equal(['c.yaml:19: middleware.chunk_replicas: must be at most 5']);
+      const file = `${VALID}middleware: { store: 'file://var/s', chunks: 'nats://127.0.0.1:4222' }\n`;
+      expect(problems(file)).to.deep.equal(['c.yaml:19: middleware.chunks: a chunk engine needs an etcd:// store for the catalog, not file://var/s']);
+    });
+
     it('refuses sizes the model cannot hold', () => {
       const text = replaceLine(VALID, 13, '    memory: 99999999999GiB');
       expect(problems(text)).to.deep.equal(['c.yaml:13: nodes[0].memory: 99999999999GiB is too large']);

@@ -67,9 +67,13 @@ const middlewares = new Set<ChildProcess>();
  * resolves with its ready line `{"middleware","address","store","pid"}`. It exits
  * with this process (--exit-with-parent), so a crashed run leaves no orphan.
  */
-export function startMiddleware(file: string, store: string, options: { timeoutMs?: number; listen?: string; args?: readonly string[] } = {}): Promise<MiddlewareProcess> {
+export function startMiddleware(
+  file: string,
+  store: string,
+  options: { timeoutMs?: number; listen?: string; args?: readonly string[]; env?: Readonly<Record<string, string>> } = {},
+): Promise<MiddlewareProcess> {
   const args = [BIN, 'middleware', 'start', file, '--listen', options.listen ?? '127.0.0.1:0', '--store', store, '--exit-with-parent', ...(options.args ?? [])];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], ...(options.env ? { env: { ...process.env, ...options.env } } : {}) });
   middlewares.add(child);
   child.once('exit', () => middlewares.delete(child));
   const unregister = onCleanup(() => child.kill('SIGKILL'));

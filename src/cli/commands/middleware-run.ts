@@ -1,15 +1,16 @@
 /**
- * `migvisor middleware start [FILE] [--listen HOST:PORT] [--store URI] [--metrics HOST:PORT]`:
- * the snapshot archive and orchestrator as its own process. Prints one JSON line
- * `{"middleware","address","store","pid","registered"}` (with `"metrics"` when it
- * serves them) once it serves (`registered`: it holds the cluster file's registry
- * entry; a second middleware of the same file does not take it over); logs
- * through the structured log on stderr.
+ * `migvisor middleware start [FILE] [--listen HOST:PORT] [--store URI] [--chunks
+ * nats://...] [--chunk-replicas N] [--key-file FILE] [--metrics HOST:PORT]`: the
+ * snapshot archive and orchestrator as its own process. Prints one JSON line
+ * `{"middleware","address","store","pid","registered","sealed"}` (with
+ * `"metrics"` when it serves them) once it serves (`registered`: it holds the
+ * cluster file's registry entry; a second middleware of the same file does not
+ * take it over); logs through the structured log on stderr.
  */
-import { claimMiddleware, createLogger, createRegistry, forgetMiddleware, loadDialRoutes, logUnhandledRejections, registerGrpcMetrics, serveMetrics, setProcessLogger, type MetricsServer } from '../../common/index.ts';
+import { claimMiddleware, createLogger, createRegistry, forgetMiddleware, InvalidArgumentError, loadDialRoutes, logUnhandledRejections, registerGrpcMetrics, serveMetrics, setProcessLogger, type MetricsServer } from '../../common/index.ts';
 import { applySecurity, loadCluster } from '../../config/index.ts';
 import { ClusterMembership } from '../../hypervisor/index.ts';
-import { logArchive, MiddlewareServer, NodeBook, openStore, registerMiddlewareMetrics } from '../../middleware/index.ts';
+import { ArchiveKeys, loadArchiveKey, logArchive, MiddlewareServer, NodeBook, openStore, registerMiddlewareMetrics } from '../../middleware/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import type { MiddlewareStartFlags } from './middleware.ts';
 import { streamLimits } from './stream-flags.ts';
@@ -28,12 +29,24 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   const registry = metricsAt ? createRegistry() : undefined;
   const metrics: MetricsServer | undefined = registry && metricsAt ? await serveMetrics(registry, metricsAt) : undefined;
   const uri = flags.store ?? cluster.middleware?.store ?? 'file://../var/store';
-  const store = await openStore(uri, cluster.dir);
+  // The key first: a bad key file is refused before any store is opened.
+  const keys = new ArchiveKeys(loadArchiveKey(flags.keyFile));
+  const chunks = flags.chunks ?? cluster.middleware?.chunks;
+  if (flags.chunkReplicas !== undefined && !chunks) throw new InvalidArgumentError('--chunk-replicas: give --chunks nats://HOST:PORT[,...] too (replicas are those of the chunk bucket)');
+  const store = await openStore(uri, cluster.dir, chunks ? { chunks, replicas: flags.chunkReplicas ?? cluster.middleware?.chunkReplicas ?? 3 } : {});
+  try {
+    keys.init(await store.listManifests());
+  } catch (e: unknown) {
+    await store.close();
+    throw e;
+  }
   const server = new MiddlewareServer(store, new NodeBook(cluster, f), new ClusterMembership(cluster, f), {
     streams: streamLimits(flags),
     ...(flags.commitWindowMs !== undefined ? { stagingTimeoutMs: flags.commitWindowMs } : {}),
     retention: cluster.middleware?.retention ?? [],
     ...(flags.maxChunkBytes !== undefined ? { maxChunkBytes: flags.maxChunkBytes } : {}),
+    keys,
+    pushPaceMs: flags.lazyPushPace ?? 0,
   });
   logArchive(server, logger);
   if (registry) {
@@ -43,8 +56,9 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   const address = await server.listen(flags.listen ?? cluster.middleware?.listen ?? '127.0.0.1:0');
   // One registry entry per middleware process: a second middleware of the same file does not take the first's.
   const registered = claimMiddleware(f, address);
-  logger.info({ address, store: store.uri, registered, ...(metrics ? { metrics: metrics.address } : {}) }, `serving at ${address}, store ${store.uri}${metrics ? `, metrics at http://${metrics.address}/metrics` : ''}`);
-  process.stdout.write(`${JSON.stringify({ middleware: 'middleware', address, store: store.uri, pid: process.pid, registered, ...(metrics ? { metrics: metrics.address } : {}) })}\n`);
+  const sealed = keys.sealing ? keys.id : '';
+  logger.info({ address, store: store.uri, registered, sealed, ...(metrics ? { metrics: metrics.address } : {}) }, `serving at ${address}, store ${store.uri}${metrics ? `, metrics at http://${metrics.address}/metrics` : ''}`);
+  process.stdout.write(`${JSON.stringify({ middleware: 'middleware', address, store: store.uri, pid: process.pid, registered, sealed, ...(metrics ? { metrics: metrics.address } : {}) })}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import Table from 'cli-table3';
-import { clientStream, Code, COMPRESSION_WIRE, endianFromWire, InvalidArgumentError, MIGRATION_MODE_WIRE, MigvisorError, serverStream, unary } from '../../common/index.ts';
+import { clientStream, Code, COMPRESSION_WIRE, describeError, endianFromWire, InvalidArgumentError, MIGRATION_MODE_WIRE, MigvisorError, serverStream, unary } from '../../common/index.ts';
 import { inspectContainer, rawChunk, readContainerFile, wrapChunks, writeContainerFile, type RawChunk } from '../../migtask/index.ts';
 import type { EvacuateResponse__Output } from '../../generated/migvisor/v1/EvacuateResponse.ts';
 import type { MoveResponse__Output } from '../../generated/migvisor/v1/MoveResponse.ts';
@@ -74,12 +74,21 @@ export function restore(id: string, flags: RestoreFlags): Promise<void> {
     const c = await r.middleware(flags.middleware);
     const bar = progressBar(`restore ${id}`);
     let done: RestoreResponse__Output | undefined;
+    let resumed: RestoreResponse__Output | undefined;
     try {
-      for await (const p of serverStream(c.Restore({ snapshotId: id, node: await r.address(flags.node), asCopy: flags.asCopy ?? false }), `restore ${id}`, c)) {
+      for await (const p of serverStream(c.Restore({ snapshotId: id, node: await r.address(flags.node), asCopy: flags.asCopy ?? false, lazy: flags.lazy ?? false }), `restore ${id}`, c)) {
         bar.update(Number(p.pagesDone), Number(p.pagesTotal), words(p.phase, 'MIGRATION_PHASE_'));
-        if (p.taskId) done = p;
+        if (p.phase === 'MIGRATION_PHASE_POSTCOPY') resumed = p;
+        else if (p.taskId) done = p;
       }
     } catch (e: unknown) {
+      // A lazy restore whose task already runs: the pages still owed are what is lost.
+      if (resumed && !done) {
+        throw new MigvisorError(
+          `task ${resumed.taskId} resumed on ${flags.node} but its pages stopped coming mid-push (${describeError(e)}); the node faults a traveler that needs a page it lacks`,
+          e instanceof MigvisorError ? e.code : Code.UNAVAILABLE,
+        );
+      }
       // The API says "restore it as a copy"; on the command line that is --as-copy.
       if (e instanceof MigvisorError && /restore it as a copy/.test(e.message)) throw new MigvisorError(e.message.replace('restore it as a copy', 'use --as-copy'), e.code);
       throw e;
@@ -119,6 +128,7 @@ export function inspect(id: string, flags: ClusterFlags): Promise<number> {
     if (flags.json) printMessage('InspectResponse', reply);
     else if (s) {
       process.stdout.write(`${snapshotTable([s])}\nfingerprint ${s.fingerprint}, ${s.wordSize}-bit ${endianFromWire(s.endian)}-endian, ${s.travelers} traveler(s)\n`);
+      process.stdout.write(s.sealed ? `sealed: every chunk ${s.cipher}, data key wrapped by archive key ${s.keyId}\n` : 'not sealed: chunks are stored in the clear\n');
       process.stdout.write(reply.verified ? 'every chunk verifies\n' : `${reply.problems.map((p) => `problem: ${p}`).join('\n')}\n`);
     }
     return reply.verified ? Exit.OK : Exit.INVALID;

@@ -22,6 +22,7 @@ export interface ParkFlags extends ClusterFlags {
 export interface RestoreFlags extends ClusterFlags {
   readonly node: string;
   readonly asCopy?: boolean;
+  readonly lazy?: boolean;
 }
 
 /** The options of `snapshot list`. */
@@ -75,7 +76,8 @@ export function registerSnapshotCommands(program: Command): void {
       .description('restore a snapshot into a free MigSink slot of a node; prints the task id')
       .argument('<snapshot>', 'snapshot id (a unique prefix is enough)')
       .requiredOption('--node <node>', 'node to restore on (name or host:port)')
-      .option('--as-copy', 'restore an already restored snapshot again, under a new task id'),
+      .option('--as-copy', 'restore the snapshot again, under a new task id (several copies may run at once)')
+      .option('--lazy', 'instant restore: the task resumes at once, its pages follow from the archive on fault and by background push'),
   ).action(action(async (id: string, flags: RestoreFlags) => (await run()).restore(id, flags)));
 
   withMiddlewareOption(

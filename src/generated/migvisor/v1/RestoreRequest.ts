@@ -18,6 +18,11 @@ export interface RestoreRequest {
    * Restore it again, under a new task id (the archived copy stays).
    */
   'asCopy'?: (boolean);
+  /**
+   * Instant restore: the task resumes once its registers and page table arrive;
+   * its pages follow from the archive on fault and by background push (post-copy).
+   */
+  'lazy'?: (boolean);
 }
 
 /**
@@ -36,4 +41,9 @@ export interface RestoreRequest__Output {
    * Restore it again, under a new task id (the archived copy stays).
    */
   'asCopy': (boolean);
+  /**
+   * Instant restore: the task resumes once its registers and page table arrive;
+   * its pages follow from the archive on fault and by background push (post-copy).
+   */
+  'lazy': (boolean);
 }

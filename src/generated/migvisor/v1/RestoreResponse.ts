@@ -33,6 +33,15 @@ export interface RestoreResponse {
    * Set on the last message: its slot.
    */
   'slot'?: (string);
+  /**
+   * Lazy restores: ms from the start of the restore until the task resumed on the
+   * node (set from the MIGRATION_PHASE_POSTCOPY message on).
+   */
+  'resumeMs'?: (number | string);
+  /**
+   * Lazy restores, last message: pages the node fetched on fault.
+   */
+  'faultsServed'?: (number | string | Long);
 }
 
 /**
@@ -63,4 +72,13 @@ export interface RestoreResponse__Output {
    * Set on the last message: its slot.
    */
   'slot': (string);
+  /**
+   * Lazy restores: ms from the start of the restore until the task resumed on the
+   * node (set from the MIGRATION_PHASE_POSTCOPY message on).
+   */
+  'resumeMs': (number);
+  /**
+   * Lazy restores, last message: pages the node fetched on fault.
+   */
+  'faultsServed': (number);
 }

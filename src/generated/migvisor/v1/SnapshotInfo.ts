@@ -79,6 +79,18 @@ export interface SnapshotInfo {
    */
   'state'?: (_migvisor_v1_SnapshotState);
   /**
+   * Whether its chunks are sealed (encrypted at rest).
+   */
+  'sealed'?: (boolean);
+  /**
+   * The cipher of sealed chunks, e.g. "AES-256-GCM".
+   */
+  'cipher'?: (string);
+  /**
+   * Id of the archive key that wraps its data key (hex, not the key).
+   */
+  'keyId'?: (string);
+  /**
    * Pinned: no retention policy releases it (snapshot pin|unpin).
    */
   'pinned'?: (boolean);
@@ -156,6 +168,18 @@ export interface SnapshotInfo__Output {
    * Whether it holds its task or a copy.
    */
   'state': (_migvisor_v1_SnapshotState__Output);
+  /**
+   * Whether its chunks are sealed (encrypted at rest).
+   */
+  'sealed': (boolean);
+  /**
+   * The cipher of sealed chunks, e.g. "AES-256-GCM".
+   */
+  'cipher': (string);
+  /**
+   * Id of the archive key that wraps its data key (hex, not the key).
+   */
+  'keyId': (string);
   /**
    * Pinned: no retention policy releases it (snapshot pin|unpin).
    */
