@@ -827,6 +827,14 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "settings": {
                   "type": "PartitionSettings",
                   "id": 24
+                },
+                "streams": {
+                  "type": "uint32",
+                  "id": 40
+                },
+                "postcopyRecoverMs": {
+                  "type": "uint32",
+                  "id": 41
                 }
               },
               "reserved": [
@@ -1027,6 +1035,13 @@ export const WIRE_DESCRIPTOR: INamespace = {
               }
             },
             "ParkRequest": {
+              "oneofs": {
+                "optionalStreams": {
+                  "oneof": [
+                    "streams"
+                  ]
+                }
+              },
               "fields": {
                 "taskId": {
                   "type": "string",
@@ -1044,6 +1059,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "compression": {
                   "type": "Compression",
                   "id": 4
+                },
+                "streams": {
+                  "type": "uint32",
+                  "id": 40
                 }
               }
             },
@@ -1452,6 +1471,15 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "PredictMigration": {
                   "requestType": "PredictMigrationRequest",
                   "responseType": "PredictMigrationResponse"
+                },
+                "ReceiveStream": {
+                  "requestType": "ReceiveStreamRequest",
+                  "requestStream": true,
+                  "responseType": "ReceiveStreamResponse"
+                },
+                "RecoverPostcopy": {
+                  "requestType": "RecoverPostcopyRequest",
+                  "responseType": "RecoverPostcopyResponse"
                 }
               }
             },
@@ -1611,6 +1639,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "archive": {
                   "type": "bool",
                   "id": 11
+                },
+                "maxStreams": {
+                  "type": "uint32",
+                  "id": 40
                 }
               }
             },
@@ -1808,6 +1840,16 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "oneof": [
                     "precopyStopPages"
                   ]
+                },
+                "optionalStreams": {
+                  "oneof": [
+                    "streams"
+                  ]
+                },
+                "optionalPostcopyRecoverMs": {
+                  "oneof": [
+                    "postcopyRecoverMs"
+                  ]
                 }
               },
               "fields": {
@@ -1846,6 +1888,14 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "predict": {
                   "type": "bool",
                   "id": 9
+                },
+                "streams": {
+                  "type": "uint32",
+                  "id": 40
+                },
+                "postcopyRecoverMs": {
+                  "type": "uint32",
+                  "id": 41
                 }
               }
             },
@@ -1979,6 +2029,19 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "predicted": {
                   "type": "Prediction",
                   "id": 24
+                },
+                "streams": {
+                  "type": "uint32",
+                  "id": 40
+                },
+                "streamBytes": {
+                  "rule": "repeated",
+                  "type": "uint64",
+                  "id": 41
+                },
+                "postcopyPauses": {
+                  "type": "uint32",
+                  "id": 42
                 }
               }
             },
@@ -2036,6 +2099,86 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "missing": {
                   "type": "uint64",
                   "id": 3
+                }
+              }
+            },
+            "StreamOpen": {
+              "fields": {
+                "migrationId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "stream": {
+                  "type": "uint32",
+                  "id": 2
+                }
+              }
+            },
+            "ReceiveStreamRequest": {
+              "oneofs": {
+                "item": {
+                  "oneof": [
+                    "open",
+                    "chunk"
+                  ]
+                }
+              },
+              "fields": {
+                "open": {
+                  "type": "StreamOpen",
+                  "id": 1
+                },
+                "chunk": {
+                  "type": "Chunk",
+                  "id": 2
+                }
+              }
+            },
+            "ReceiveStreamResponse": {
+              "fields": {
+                "migrationId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "stream": {
+                  "type": "uint32",
+                  "id": 2
+                },
+                "pages": {
+                  "type": "uint64",
+                  "id": 3
+                },
+                "bytes": {
+                  "type": "uint64",
+                  "id": 4
+                }
+              }
+            },
+            "RecoverPostcopyRequest": {
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "RecoverPostcopyResponse": {
+              "fields": {
+                "migrationId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "role": {
+                  "type": "string",
+                  "id": 2
+                },
+                "status": {
+                  "type": "string",
+                  "id": 3
+                },
+                "missingPages": {
+                  "type": "uint64",
+                  "id": 4
                 }
               }
             },

@@ -96,7 +96,8 @@ export class ArchiveSink {
           pageSize: state.pageSize,
           pageCount: state.pageCount,
           travelers: state.travelers.length,
-          header: Buffer.from(encodeHeader(state)).toString('base64'),
+          // Stored as one stream: a restore sends it on Receive alone.
+          header: Buffer.from(encodeHeader({ ...state, streams: 0 })).toString('base64'),
           pages: stored,
           newBytes: place.newBytes,
           sharedBytes: stored.length * state.pageSize - place.newBytes,
@@ -125,6 +126,11 @@ export class ArchiveSink {
   async receive(chunks: AsyncIterable<RawChunk>): Promise<ReceiveResult> {
     const r = await this.core.receive(chunks);
     return { migrationId: r.record.id, taskId: r.state.taskId, snapshot: r.place.manifest!.id, pages: r.pages, bytes: r.bytes };
+  }
+
+  /** ReceiveStream: one more page stream of a park being received (README, "Parallel streams"). */
+  receiveStream(migrationId: string, stream: number, chunks: AsyncIterable<RawChunk>): Promise<{ pages: number; bytes: number }> {
+    return this.core.receiveStream(migrationId, stream, chunks);
   }
 
   /** Commit: the snapshot becomes visible (and the directory says the task is parked). */

@@ -23,6 +23,7 @@ import {
   MigvisorError,
   name,
   NotFoundError,
+  optionalInt,
   page,
   requiredName,
   serverStream,
@@ -44,7 +45,7 @@ import type { EvacuateStatus__Output } from '../generated/migvisor/v1/EvacuateSt
 import type { LocationState__Output } from '../generated/migvisor/v1/LocationState.ts';
 import type { SnapshotState__Output } from '../generated/migvisor/v1/SnapshotState.ts';
 import { diagnosticsHandlers, type Membership } from '../hypervisor/index.ts';
-import { OUTCOME_WIRE, rawChunks, RemoteSink } from '../migtask/index.ts';
+import { MAX_STREAMS, openedStream, OUTCOME_WIRE, rawChunks, RemoteSink } from '../migtask/index.ts';
 import { ArchiveSink } from './archive-sink.ts';
 import { Orchestrator, type EvacuateEvent, type NodeBook } from './orchestrator.ts';
 import { checkChunk, restoreSnapshot } from './restore.ts';
@@ -170,6 +171,7 @@ export class MiddlewareServer {
         node: 'middleware',
         archive: true,
         compression: COMPRESSIONS.map(compressionToWire),
+        maxStreams: MAX_STREAMS,
         // No slot_bytes: the archive has no per-task limit.
         slot: { state: 'MIG_STATE_MIG_SINK', freeSlots: 1, acceptedCommands: ['COMMAND_INFO', 'COMMAND_RECEIVE'] },
       })),
@@ -177,6 +179,12 @@ export class MiddlewareServer {
         const r = await this.archive.receive(rawChunks(requests));
         return { migrationId: r.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'MIG_STATE_STAGED', pages: r.pages, bytes: r.bytes };
       }),
+      ReceiveStream: clientStreamHandler(async (requests) => {
+        const { migrationId, stream, chunks } = await openedStream(requests);
+        const t = await this.archive.receiveStream(migrationId, stream, chunks);
+        return { migrationId, stream, pages: t.pages, bytes: t.bytes };
+      }),
+      RecoverPostcopy: refuse('RecoverPostcopy'),
       Commit: unaryHandler(async (r) => {
         const c = await this.archive.commit(requiredName(r.migrationId, 'migration_id'));
         return { migrationId: r.migrationId, taskId: c.taskId, slot: c.snapshot };
@@ -224,6 +232,7 @@ export class MiddlewareServer {
             sinkName: 'middleware',
             mode: 'MIGRATION_MODE_FULL',
             ...(compression !== 'auto' ? { compression: COMPRESSION_WIRE.toWire(compression) } : {}),
+            ...(r.streams !== undefined && r.streams !== null ? { streams: optionalInt(r.streams, 'streams', 1, MAX_STREAMS, 2) } : {}),
           });
           for await (const m of serverStream(s, `park ${taskId}`)) {
             if (m.progress) out.offer({ phase: m.progress.phase, pagesDone: m.progress.pagesSent, pagesTotal: m.progress.pagesTotal });

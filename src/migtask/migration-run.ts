@@ -12,6 +12,7 @@ import type { MigTask } from './mig-task.ts';
 import type { GateMessages, MigrationHost } from './migration-host.ts';
 import type { Prediction } from './prediction-model.ts';
 import type { SinkPort } from './sink-port.ts';
+import type { PageStreams } from './source-streams.ts';
 import type { CancelReason, MigrationPhase, MigrationStatus, MigrationStep } from './vocabulary.ts';
 
 /** What a StopAndTransfer asks for. */
@@ -27,6 +28,10 @@ export interface MigrateOptions {
   readonly precopyStopPages?: number;
   /** Pre-copy: stop after this many rounds whatever the dirty set. @default 12 */
   readonly precopyMaxRounds?: number;
+  /** Concurrent page streams (README, "Parallel streams"). @default 2 */
+  readonly streams?: number;
+  /** Post-copy: how long either side waits for a lost peer before the missing pages count as lost (ms). @default 30000 */
+  readonly postcopyRecoverMs?: number;
 }
 
 /** Progress of a migration, as StopAndTransfer streams it. */
@@ -65,6 +70,12 @@ export interface MigrationStats {
   error: string;
   /** What it was predicted to cost before it started (StopAndTransfer with `predict`). */
   predicted?: Prediction;
+  /** Page streams used (1: Receive's own only). */
+  streams: number;
+  /** Payload bytes sent on each stream, stream 0 first. */
+  streamBytes: number[];
+  /** Post-copy: times it paused (postcopy-paused) and recovered. */
+  postcopyPauses: number;
 }
 
 /** Defaults of {@link MigrateOptions}. */
@@ -100,6 +111,10 @@ export class MigrationRun {
   phase: MigrationPhase = 'negotiate';
   /** Set when the source commits: from then on the migration cannot be cancelled. */
   committed = false;
+  /** The page streams besides Receive's own, when it uses several (source-streams.ts). */
+  pageStreams: PageStreams | undefined;
+  /** What the sink's Info said it takes: most page streams (0: Receive's own only). */
+  sinkMaxStreams = 0;
   /** Aborted by {@link cancel}; its reason is the error the migration fails with. */
   private readonly cancelling = new AbortController();
 
@@ -135,6 +150,9 @@ export class MigrationRun {
       gateMessages: 0,
       closedHandles: 0,
       error: '',
+      streams: 1,
+      streamBytes: [],
+      postcopyPauses: 0,
     };
   }
 
@@ -230,6 +248,7 @@ export class MigrationRun {
   /** Accounts for a chunk on its way out. */
   count(c: RawChunk, pagesSent: number, raw: number, sent: number, pagesTotal: number): RawChunk {
     this.stats.bytes += c.payload.length;
+    if (this.stats.streamBytes.length > 0) this.stats.streamBytes[0]! += c.payload.length;
     this.stats.pagesSent = pagesSent;
     this.raw = raw;
     this.sent = sent;

@@ -66,6 +66,9 @@ const stats: MigrationStats__Output = {
   gateMessages: 0,
   closedHandles: 0,
   predicted: null,
+  streams: 1,
+  streamBytes: [],
+  postcopyPauses: 0,
 };
 
 const row = (table: string, name: string): string[] | undefined =>

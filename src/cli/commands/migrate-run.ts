@@ -30,6 +30,14 @@ function requestOf(task: string, sink: string, flags: MigrateFlags) {
   };
 }
 
+/** The fields only StopAndTransfer has, from the command line. */
+function transferOf(flags: MigrateFlags) {
+  return {
+    ...(flags.streams !== undefined ? { streams: flags.streams } : {}),
+    ...(flags.postcopyRecoverMs !== undefined ? { postcopyRecoverMs: flags.postcopyRecoverMs } : {}),
+  };
+}
+
 /** Moves `task` from --from to --to and prints the statistics (--json: the last StopAndTransferResponse); --dry-run: the prediction. */
 export function migrate(task: string, flags: MigrateFlags): Promise<void> {
   if (!flags.dryRun && (flags.dirtyWindowMs !== undefined || flags.probeBytes !== undefined)) {
@@ -72,6 +80,7 @@ async function move(r: Remote, task: string, flags: MigrateFlags): Promise<void>
   try {
     const call = c.StopAndTransfer({
       ...requestOf(task, sink, flags),
+      ...transferOf(flags),
       ...(flags.deadlineMs !== undefined ? { deadlineMs: flags.deadlineMs } : {}),
       ...(flags.predict ? { predict: true } : {}),
     });

@@ -56,6 +56,10 @@ export interface InfoResponse {
    * The middleware: it stores tasks of any partition (the node that restores one checks it).
    */
   'archive'?: (boolean);
+  /**
+   * Most page streams one container may use (ReceiveStream); 0: only Receive's own.
+   */
+  'maxStreams'?: (number);
 }
 
 /**
@@ -106,4 +110,8 @@ export interface InfoResponse__Output {
    * The middleware: it stores tasks of any partition (the node that restores one checks it).
    */
   'archive': (boolean);
+  /**
+   * Most page streams one container may use (ReceiveStream); 0: only Receive's own.
+   */
+  'maxStreams': (number);
 }

@@ -108,6 +108,18 @@ export interface MigrationStats {
    * StopAndTransferRequest asked with `predict`).
    */
   'predicted'?: (_migvisor_v1_Prediction | null);
+  /**
+   * Page streams used (1: Receive's own only).
+   */
+  'streams'?: (number);
+  /**
+   * Payload bytes sent on each stream, stream 0 (Receive's own) first.
+   */
+  'streamBytes'?: (number | string | Long)[];
+  /**
+   * Post-copy: times the migration paused (postcopy-paused) and recovered.
+   */
+  'postcopyPauses'?: (number);
 }
 
 /**
@@ -211,4 +223,16 @@ export interface MigrationStats__Output {
    * StopAndTransferRequest asked with `predict`).
    */
   'predicted': (_migvisor_v1_Prediction__Output | null);
+  /**
+   * Page streams used (1: Receive's own only).
+   */
+  'streams': (number);
+  /**
+   * Payload bytes sent on each stream, stream 0 (Receive's own) first.
+   */
+  'streamBytes': (number)[];
+  /**
+   * Post-copy: times the migration paused (postcopy-paused) and recovered.
+   */
+  'postcopyPauses': (number);
 }

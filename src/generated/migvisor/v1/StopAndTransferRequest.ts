@@ -47,6 +47,15 @@ export interface StopAndTransferRequest {
    */
   'predict'?: (boolean);
   /**
+   * Concurrent page streams, 1..16 (more than the sink takes: as many as it takes). Default 2.
+   */
+  'streams'?: (number);
+  /**
+   * Post-copy: how long either side waits for a lost peer before the missing
+   * pages count as lost (postcopy-paused until then), ms. Default 30000.
+   */
+  'postcopyRecoverMs'?: (number);
+  /**
    * Set when deadline_ms is given; absent: its default.
    */
   'optionalDeadlineMs'?: "deadlineMs";
@@ -58,6 +67,14 @@ export interface StopAndTransferRequest {
    * Set when precopy_stop_pages is given; absent: its default.
    */
   'optionalPrecopyStopPages'?: "precopyStopPages";
+  /**
+   * Set when streams is given; absent: its default.
+   */
+  'optionalStreams'?: "streams";
+  /**
+   * Set when postcopy_recover_ms is given; absent: its default.
+   */
+  'optionalPostcopyRecoverMs'?: "postcopyRecoverMs";
 }
 
 /**
@@ -103,6 +120,15 @@ export interface StopAndTransferRequest__Output {
    */
   'predict': (boolean);
   /**
+   * Concurrent page streams, 1..16 (more than the sink takes: as many as it takes). Default 2.
+   */
+  'streams'?: (number);
+  /**
+   * Post-copy: how long either side waits for a lost peer before the missing
+   * pages count as lost (postcopy-paused until then), ms. Default 30000.
+   */
+  'postcopyRecoverMs'?: (number);
+  /**
    * Set when deadline_ms is given; absent: its default.
    */
   'optionalDeadlineMs'?: "deadlineMs";
@@ -114,4 +140,12 @@ export interface StopAndTransferRequest__Output {
    * Set when precopy_stop_pages is given; absent: its default.
    */
   'optionalPrecopyStopPages'?: "precopyStopPages";
+  /**
+   * Set when streams is given; absent: its default.
+   */
+  'optionalStreams'?: "streams";
+  /**
+   * Set when postcopy_recover_ms is given; absent: its default.
+   */
+  'optionalPostcopyRecoverMs'?: "postcopyRecoverMs";
 }
