@@ -4,6 +4,7 @@
  * and noisy. Select parts with arguments, e.g. `npm run bench -- cpu`.
  */
 import { cpuBenchmark } from './cpu-bench.ts';
+import { downtimeBenchmark } from './downtime-bench.ts';
 import { linkBenchmark } from './link-bench.ts';
 import { migrationLinkBenchmark } from './link-migrate-bench.ts';
 import { liveBenchmark } from './live-bench.ts';
@@ -17,6 +18,7 @@ const want = (name: string): boolean => wanted.size === 0 || wanted.has(name);
 const summary: Record<string, unknown> = { node: process.version, date: new Date().toISOString() };
 if (want('cpu')) summary.cpu = cpuBenchmark();
 if (want('migrate')) summary.migrate = { full: await migrateBenchmark() };
+if (want('downtime')) summary.downtime = await downtimeBenchmark();
 if (want('live')) summary.live = await liveBenchmark();
 if (want('store')) summary.store = await storeBenchmark();
 if (want('link')) summary.link = await linkBenchmark();

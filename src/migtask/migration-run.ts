@@ -245,6 +245,14 @@ export class MigrationRun {
     );
   }
 
+  /** Fixes the page streams for `pages` pages before the header names them (source-streams.ts); returns the count. */
+  decideStreams(pages: number): number {
+    const n = this.pageStreams ? this.pageStreams.decide(pages) : 1;
+    this.stats.streams = n;
+    this.stats.streamBytes.length = n;
+    return n;
+  }
+
   /** Accounts for a chunk on its way out. */
   count(c: RawChunk, pagesSent: number, raw: number, sent: number, pagesTotal: number): RawChunk {
     this.stats.bytes += c.payload.length;

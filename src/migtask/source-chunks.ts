@@ -39,7 +39,7 @@ async function* fullChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
   run.stats.pagesElided = taken.elided;
   // Parallel streams: this stream keeps its stripes, the others go to their streams.
   const streams = run.pageStreams;
-  const snap = streams ? { ...taken, header: { ...taken.header, streams: streams.count } } : taken;
+  const snap = streams ? { ...taken, header: { ...taken.header, streams: run.decideStreams(taken.pages.length) } } : taken;
   const own = streams?.spread(snap.pages, (b) => preparePages(run.task.space, b, run.stats.compression));
   streams?.close();
   for await (const p of containerChunks(run.task, snap, run.stats.compression, undefined, own)) {
@@ -74,7 +74,7 @@ async function* precopyChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
   // The header says who is coming; the travelers' state follows in the STATE chunk.
   const first = run.snapshot();
   const streams = run.pageStreams;
-  yield run.count(encoder.header({ ...first.header, travelers: [], pagesToSend: 0, ...(streams ? { streams: streams.count } : {}) }), 0, 0, 0, 0);
+  yield run.count(encoder.header({ ...first.header, travelers: [], pagesToSend: 0, ...(streams ? { streams: run.decideStreams(first.pages.length) } : {}) }), 0, 0, 0, 0);
   const zero = new Uint8Array(pt.pageCount);
 
   const prepare = (batch: readonly number[]): Promise<PreparedPages> => {

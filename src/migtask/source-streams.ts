@@ -70,15 +70,33 @@ export class PageStreams {
   sent = 0;
   /** Payload bytes per stream (index 0 unused here: the run counts Receive's own). */
   readonly bytes: number[];
+  /** Streams used: at most what was asked, fixed by {@link decide} before the header goes. */
+  count: number;
+  private decided!: () => void;
+  private readonly whenDecided = new Promise<void>((resolve) => (this.decided = resolve));
 
   constructor(
     readonly migrationId: string,
-    readonly count: number,
+    count: number,
     /** Called with each chunk's payload size as it goes out (statistics). */
     private readonly onBytes: (stream: number, bytes: number) => void = () => {},
   ) {
+    this.count = count;
     for (let i = 0; i < count; i++) this.queues.push(new BatchQueue());
     this.bytes = new Array<number>(count).fill(0);
+  }
+
+  /**
+   * Fixes the number of streams for `pages` pages to send, before the header
+   * names it: no more streams than stripes (a small task goes on one stream and
+   * waits for no other). Returns the count.
+   */
+  decide(pages: number): number {
+    this.count = Math.max(1, Math.min(this.count, Math.ceil(pages / STRIPE_PAGES)));
+    this.queues.length = this.count;
+    this.bytes.length = this.count;
+    this.decided();
+    return this.count;
   }
 
   /** Which stream carries `page`. */
@@ -172,10 +190,15 @@ export class PageStreams {
   async send(sink: SinkPort, ms: number, signal: AbortSignal): Promise<void> {
     const receiveStream = sink.receiveStream?.bind(sink);
     if (!receiveStream) throw new MigvisorError(`${sink.address} takes one stream only`, Code.FAILED_PRECONDITION);
-    const onAbort = (): void => this.abort(signal.reason);
+    const onAbort = (): void => {
+      this.abort(signal.reason);
+      this.decided();
+    };
     if (signal.aborted) onAbort();
     else signal.addEventListener('abort', onAbort, { once: true });
     try {
+      await this.whenDecided;
+      if (this.aborted !== undefined) throw this.aborted;
       const calls: Promise<unknown>[] = [];
       for (let i = 1; i < this.count; i++) {
         const call = receiveStream(this.migrationId, i, this.chunks(i), ms, signal).catch((e: unknown) => {
