@@ -10,7 +10,7 @@
  * every traveler that needs an absent page a health-monitor fault instead of
  * waiting forever.
  */
-import { describeError, migTaskClient, unary, type MigTaskClient } from '../common/index.ts';
+import { describeError, migTaskClient, unary, type MigTaskClient, type Timer } from '../common/index.ts';
 import { MemoryFault } from '../partition/index.ts';
 import { rawChunk, verifyPageChunk, type RawChunk } from './container-codec.ts';
 import type { MigTask } from './mig-task.ts';
@@ -26,6 +26,9 @@ export interface PostcopySinkOptions {
   /** Pages fetched around a faulting page (spatial locality). */
   readonly prefetch: number;
 }
+
+/** A sink that received no page for this long while some are missing asks the source (a cut link may leave the push hanging unnoticed) (ms). */
+export const PROBE_IDLE_MS = 1000;
 
 const DEFAULTS: PostcopySinkOptions = { fetchDeadlineMs: 1500, recoverMs: DEFAULT_POSTCOPY_RECOVER_MS, prefetch: 8 };
 
@@ -44,6 +47,9 @@ export class PostcopySink {
   pauses = 0;
   private pausedAt: number | undefined;
   private readonly retry = new Wakeup();
+  /** Pages installed since the watchdog last looked. */
+  private arrived = 0;
+  private watchdog: Timer | undefined;
 
   constructor(
     private readonly host: MigrationHost,
@@ -54,6 +60,17 @@ export class PostcopySink {
   ) {
     this.options = { ...DEFAULTS, ...options };
     this.client = migTaskClient(sourceAddress);
+    this.watch();
+  }
+
+  /** Every PROBE_IDLE_MS: if no page arrived and none is being fetched, probe the source. */
+  private watch(): void {
+    this.watchdog = this.host.clock.timer(PROBE_IDLE_MS, () => {
+      if (this.closed || this.lost !== undefined) return;
+      if (this.arrived === 0 && this.requested.size === 0 && this.missing > 0) this.probe();
+      this.arrived = 0;
+      this.watch();
+    });
   }
 
   private readonly options: PostcopySinkOptions;
@@ -90,7 +107,9 @@ export class PostcopySink {
         const wire = await unary(client.FetchPages, client, { migrationId: this.migrationId, pages }, `FetchPages from ${this.sourceAddress}`, this.options.fetchDeadlineMs);
         const batch = await verifyPageChunk(rawChunk(wire.chunk), this.task.space.pageSize, this.task.space.pageCount);
         if (this.closed) return;
-        this.fetched += this.task.installPages(batch.index, batch.data, batch.zero, true);
+        const n = this.task.installPages(batch.index, batch.data, batch.zero, true);
+        this.fetched += n;
+        this.arrived += n + 1;
         for (const p of pages) this.requested.delete(p);
         this.recovered();
         this.checkComplete();
@@ -167,7 +186,9 @@ export class PostcopySink {
     for await (const c of chunks) {
       const batch = await verifyPageChunk(c, this.task.space.pageSize, this.task.space.pageCount);
       if (this.closed) break;
-      installed += this.task.installPages(batch.index, batch.data, batch.zero, true);
+      const n = this.task.installPages(batch.index, batch.data, batch.zero, true);
+      installed += n;
+      this.arrived += n + 1;
       this.recovered();
     }
     const missing = this.closed ? 0 : this.missing;
@@ -203,6 +224,7 @@ export class PostcopySink {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    this.watchdog?.cancel();
     this.retry.wake();
     this.client.close();
     this.fresh?.close();

@@ -1,13 +1,14 @@
 /**
  * Parallel streams and post-copy recovery between node processes (a testbed
  * LiveCluster of cluster-big.yaml: big-a and big-b, 100 Mbit/s between them),
- * with a task that fills 8 MiB of its heap with incompressible words and then
+ * with a task that fills 4 MiB of its heap with incompressible words and then
  * only prints "tick N" (its memory no longer changes, so the hash taken before a
  * move is the one the sink must end with):
  *
  * - `migrate --streams 4` spreads the pages over four streams: the memory hash on
  *   the sink is the source's, the ticks go on without a gap, every stream carried
- *   bytes; a stream whose chunk is corrupted on the link fails the migration and
+ *   bytes; `snapshot park --streams 3` stores it over three and a restore brings
+ *   the same memory back; a stream whose chunk is corrupted on the link fails the migration and
  *   the task runs on the source as before;
  * - a post-copy migration whose link is cut during the push pauses on both sides
  *   (postcopy-paused), the task keeps running on the sink, and when the link heals
@@ -22,6 +23,7 @@ import { serverStream } from '../../src/common/clients.ts';
 import { MIGRATION_MODE_WIRE } from '../../src/common/index.ts';
 import type { MigrationStats__Output } from '../../src/generated/migvisor/v1/MigrationStats.ts';
 import { LiveCluster } from '../../src/testbed/index.ts';
+import { startMiddleware } from '../support/middleware-harness.ts';
 import { cleanup, cliJson, consecutive, EventLog, fixture, migTask, poll, ps, runCli, sleep, tempDir, type CliResult } from '../support/processes.ts';
 
 const MBIT = 1e6 / 8;
@@ -89,7 +91,7 @@ describe('parallel streams and post-copy recovery (node processes, a 100Mbit lin
     const s = stats.stats;
     expect(s.status).to.equal('MIGRATION_STATUS_COMPLETED');
     expect(s.streams, 'streams used').to.equal(4);
-    expect(s.streamBytes.map(Number).every((b) => b > 1 << 20), `bytes per stream ${s.streamBytes.join(' ')}`).to.equal(true);
+    expect(s.streamBytes.map(Number).every((b) => b > 512 * 1024), `bytes per stream ${s.streamBytes.join(' ')}`).to.equal(true);
     expect(s.streamBytes.map(Number).reduce((x, y) => x + y, 0), 'the streams add up to the bytes sent').to.equal(Number(s.bytes));
     expect(await hashOn(B, task), 'memory hash on the sink').to.equal(before);
     const n = logB.numbers(task, TICK).at(-1) ?? 0;
@@ -101,6 +103,18 @@ describe('parallel streams and post-copy recovery (node processes, a 100Mbit lin
     expect(back.code, back.stderr).to.equal(0);
     expect(back.stdout).to.match(/streams\s*│\s*2 \(bytes \d+ \/ \d+\)/);
     expect(await hashOn(A, task), 'memory hash back on the source').to.equal(before);
+  });
+
+  it('snapshot park --streams 3 into the archive, then restore: the memory hash is the source\'s', async () => {
+    const task = await startTicker(A, logA);
+    const before = await hashOn(A, task);
+    const mw = await startMiddleware(fixture('cluster-big.yaml'), `file://${tempDir('migvisor-streams-store-')}`);
+    const parked = await cliJson<{ snapshot: { id: string }; stats: MigrationStats__Output }>(['snapshot', 'park', task, '--node', A, '--streams', '3', '--compress', 'none', '--middleware', mw.address, '--json']);
+    expect(parked.stats.streams, 'streams into the archive').to.equal(3);
+    expect(parked.stats.streamBytes.map(Number).every((b) => b > 512 * 1024), `bytes per stream ${parked.stats.streamBytes.join(' ')}`).to.equal(true);
+    const restored = await runCli(['snapshot', 'restore', parked.snapshot.id, '--node', B, '--middleware', mw.address]);
+    expect(restored.code, restored.stderr).to.equal(0);
+    expect(await hashOn(B, task), 'memory hash after park and restore').to.equal(before);
   });
 
   it('a stream whose chunk is corrupted on the link fails the migration; the task runs on the source, nothing staged on the sink', async () => {
@@ -124,10 +138,10 @@ describe('parallel streams and post-copy recovery (node processes, a 100Mbit lin
     expect(consecutive(logA.numbers(task, TICK)), 'ticks on the source').to.equal(undefined);
   });
 
-  it('post-copy with the link cut during the push: both sides pause, the task runs on, and after the heal (and migrate recover) every page arrives', async () => {
+  it('post-copy with the link cut during the push: both sides pause (migrate recover says so), the task runs on, and after the heal every page arrives', async () => {
     const task = await startTicker(A, logA);
     const before = await hashOn(A, task);
-    // Slow enough that the push of 8 MiB takes seconds.
+    // Slow enough that the push of 4 MiB takes more than a second.
     cluster.network.set('big-a', 'big-b', { bandwidth: 20 * MBIT });
     const migration = migrate(A, B, task, { mode: MIGRATION_MODE_WIRE.toWire('lazy'), compression: 'COMPRESSION_NONE', postcopyRecoverMs: 30_000 });
     await logA.waitFor((e) => e.kind === 'migration' && e.task === task && e.phase === 'postcopy', 10_000, 'the push to begin');
@@ -141,11 +155,16 @@ describe('parallel streams and post-copy recovery (node processes, a 100Mbit lin
     const missing = (await ps(B)).find((t) => t.taskId === task)!;
     expect(missing.pagesPresent, 'pages on the sink while paused').to.be.below(missing.pages);
 
+    // `migrate recover` on either side tries at once; the link is still cut, so both stay paused.
+    for (const [node, role] of [[A, 'source'], [B, 'sink']] as const) {
+      const r: CliResult = await runCli(['migrate', 'recover', task, '--node', node]);
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stdout, `migrate recover on the ${role}`).to.match(new RegExp(`^${task} on ${node.replace(/\./g, '\\.')} \\(${role}\\): postcopy-paused, \\d+ page\\(s\\) missing\n$`));
+    }
+
+    // Healed, both sides find each other again by themselves.
     cluster.network.heal('big-a', 'big-b');
     cluster.network.set('big-a', 'big-b', { bandwidth: 100 * MBIT });
-    const recovered: CliResult = await runCli(['migrate', 'recover', task, '--node', A]);
-    expect(recovered.code, recovered.stderr).to.equal(0);
-    expect(recovered.stdout).to.match(new RegExp(`^${task} on ${A.replace(/\./g, '\\.')} \\(source\\): postcopy-`));
     const stats = await migration;
     expect(stats.status).to.equal('MIGRATION_STATUS_COMPLETED');
     expect(stats.error, 'post-copy error').to.equal('');
