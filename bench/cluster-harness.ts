@@ -134,11 +134,12 @@ export async function killTask(address: string, task: string): Promise<void> {
   }
 }
 
-export async function migrate(from: string, to: string, task: string, compression: Compression, mode: MigrationMode = 'full'): Promise<MigrationStats__Output> {
+export async function migrate(from: string, to: string, task: string, compression: Compression, mode: MigrationMode = 'full', streams?: number): Promise<MigrationStats__Output> {
   const c = migTaskClient(from);
   try {
     let stats: MigrationStats__Output | null = null;
-    for await (const p of serverStream(c.StopAndTransfer({ taskId: task, sink: to, mode: MIGRATION_MODE_WIRE.toWire(mode), compression: COMPRESSION_WIRE.toWire(compression) }), 'migrate')) if (p.stats) stats = p.stats;
+    const request = { taskId: task, sink: to, mode: MIGRATION_MODE_WIRE.toWire(mode), compression: COMPRESSION_WIRE.toWire(compression), ...(streams ? { streams } : {}) };
+    for await (const p of serverStream(c.StopAndTransfer(request), 'migrate')) if (p.stats) stats = p.stats;
     if (!stats) throw new Error('no statistics');
     return stats;
   } finally {

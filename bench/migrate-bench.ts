@@ -13,6 +13,7 @@ const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 export interface MigrateFigure {
   readonly memory_mib: number;
   readonly compression: string;
+  readonly streams: number;
   readonly bytes_sent: number;
   readonly migration_ms: number;
   readonly downtime_ms: number;
@@ -25,7 +26,7 @@ export interface MigrateFigure {
   readonly compression_ratio: number;
 }
 
-async function measure(dataMiB: number, fill: Fill, compression: 'none' | 'deflate', rounds: number): Promise<MigrateFigure> {
+async function measure(dataMiB: number, fill: Fill, compression: 'none' | 'deflate', rounds: number, streams?: number): Promise<MigrateFigure> {
   const dir = tempDir();
   const file = benchCluster(dir, dataMiB);
   const cluster = loadCluster(file);
@@ -38,7 +39,7 @@ async function measure(dataMiB: number, fill: Fill, compression: 'none' | 'defla
     let bestBare = Infinity;
     let [from, to] = [a.address, b.address];
     for (let i = 0; i < rounds; i++) {
-      const s = await migrate(from, to, task, compression);
+      const s = await migrate(from, to, task, compression, 'full', streams);
       if (!best || s.totalMs < best.totalMs) best = s;
       // The baseline moves as many bytes as the memory holds, between the same processes.
       bestBare = Math.min(bestBare, await bareStream(from, to, dataMiB * 1024 * 1024));
@@ -51,6 +52,7 @@ async function measure(dataMiB: number, fill: Fill, compression: 'none' | 'defla
     return {
       memory_mib: dataMiB,
       compression,
+      streams: best!.streams,
       bytes_sent: best!.bytes,
       migration_ms: round(best!.totalMs),
       downtime_ms: round(best!.downtimeMs),
@@ -68,9 +70,12 @@ async function measure(dataMiB: number, fill: Fill, compression: 'none' | 'defla
   }
 }
 
+/** `MIGRATE_STREAMS=1,2,4` (default): the stream counts measured on incompressible memory. */
+const STREAMS = (process.env.MIGRATE_STREAMS ?? '1,2,4').split(',').map(Number);
+
 export async function migrateBenchmark(): Promise<Record<string, MigrateFigure>> {
-  return {
-    incompressible: await measure(64, 'random', 'none', 5),
-    compressible: await measure(64, 'text', 'deflate', 5),
-  };
+  const out: Record<string, MigrateFigure> = {};
+  for (const n of STREAMS) out[`incompressible_streams_${n}`] = await measure(64, 'random', 'none', 5, n);
+  out.compressible = await measure(64, 'text', 'deflate', 5);
+  return out;
 }

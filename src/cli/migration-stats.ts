@@ -55,6 +55,8 @@ export function statsTable(s: MigrationStats__Output): string {
     ['lazy faults served', s.lazyFaultsServed],
     ['resume ms', s.resumeMs],
     ['residual ms', s.residualMs],
+    ['streams', s.streams > 1 ? `${s.streams} (bytes ${s.streamBytes.join(' / ')})` : (s.streams || 1)],
+    ...(s.postcopyPauses ? ([['post-copy pauses', s.postcopyPauses]] as Row[]) : []),
     ['gate messages', s.gateMessages],
     ['closed handles', s.closedHandles],
     ...(s.error ? ([['error', s.error]] as Row[]) : []),

@@ -35,6 +35,9 @@ export const METHOD_ROLES: Readonly<Record<string, readonly Role[]>> = {
   '/migvisor.v1.MigTask/StopAndTransfer': ['operator', 'node'],
   '/migvisor.v1.MigTask/FetchPages': ['node'],
   '/migvisor.v1.MigTask/PushPages': ['node'],
+  // The extra page streams of a container; a paused post-copy migration told to try its peer now.
+  '/migvisor.v1.MigTask/ReceiveStream': ['node'],
+  '/migvisor.v1.MigTask/RecoverPostcopy': ['operator', 'node'],
   '/migvisor.v1.MigTask/CancelMigration': ['operator', 'node'],
   '/migvisor.v1.MigTask/PredictMigration': ['operator'],
   // Migration control: changing a migration's limits is an operator's; looking at one or at a task's dirty rate is a viewer's.

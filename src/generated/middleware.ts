@@ -66,6 +66,10 @@ import type { QueryMigrationRequest as _migvisor_v1_QueryMigrationRequest, Query
 import type { QueryMigrationResponse as _migvisor_v1_QueryMigrationResponse, QueryMigrationResponse__Output as _migvisor_v1_QueryMigrationResponse__Output } from './migvisor/v1/QueryMigrationResponse.ts';
 import type { ReceiveRequest as _migvisor_v1_ReceiveRequest, ReceiveRequest__Output as _migvisor_v1_ReceiveRequest__Output } from './migvisor/v1/ReceiveRequest.ts';
 import type { ReceiveResponse as _migvisor_v1_ReceiveResponse, ReceiveResponse__Output as _migvisor_v1_ReceiveResponse__Output } from './migvisor/v1/ReceiveResponse.ts';
+import type { ReceiveStreamRequest as _migvisor_v1_ReceiveStreamRequest, ReceiveStreamRequest__Output as _migvisor_v1_ReceiveStreamRequest__Output } from './migvisor/v1/ReceiveStreamRequest.ts';
+import type { ReceiveStreamResponse as _migvisor_v1_ReceiveStreamResponse, ReceiveStreamResponse__Output as _migvisor_v1_ReceiveStreamResponse__Output } from './migvisor/v1/ReceiveStreamResponse.ts';
+import type { RecoverPostcopyRequest as _migvisor_v1_RecoverPostcopyRequest, RecoverPostcopyRequest__Output as _migvisor_v1_RecoverPostcopyRequest__Output } from './migvisor/v1/RecoverPostcopyRequest.ts';
+import type { RecoverPostcopyResponse as _migvisor_v1_RecoverPostcopyResponse, RecoverPostcopyResponse__Output as _migvisor_v1_RecoverPostcopyResponse__Output } from './migvisor/v1/RecoverPostcopyResponse.ts';
 import type { RegionSettings as _migvisor_v1_RegionSettings, RegionSettings__Output as _migvisor_v1_RegionSettings__Output } from './migvisor/v1/RegionSettings.ts';
 import type { RestoreRequest as _migvisor_v1_RestoreRequest, RestoreRequest__Output as _migvisor_v1_RestoreRequest__Output } from './migvisor/v1/RestoreRequest.ts';
 import type { RestoreResponse as _migvisor_v1_RestoreResponse, RestoreResponse__Output as _migvisor_v1_RestoreResponse__Output } from './migvisor/v1/RestoreResponse.ts';
@@ -76,6 +80,7 @@ import type { SlotInfo as _migvisor_v1_SlotInfo, SlotInfo__Output as _migvisor_v
 import type { SnapshotInfo as _migvisor_v1_SnapshotInfo, SnapshotInfo__Output as _migvisor_v1_SnapshotInfo__Output } from './migvisor/v1/SnapshotInfo.ts';
 import type { StopAndTransferRequest as _migvisor_v1_StopAndTransferRequest, StopAndTransferRequest__Output as _migvisor_v1_StopAndTransferRequest__Output } from './migvisor/v1/StopAndTransferRequest.ts';
 import type { StopAndTransferResponse as _migvisor_v1_StopAndTransferResponse, StopAndTransferResponse__Output as _migvisor_v1_StopAndTransferResponse__Output } from './migvisor/v1/StopAndTransferResponse.ts';
+import type { StreamOpen as _migvisor_v1_StreamOpen, StreamOpen__Output as _migvisor_v1_StreamOpen__Output } from './migvisor/v1/StreamOpen.ts';
 import type { TaskSummary as _migvisor_v1_TaskSummary, TaskSummary__Output as _migvisor_v1_TaskSummary__Output } from './migvisor/v1/TaskSummary.ts';
 import type { TravelerState as _migvisor_v1_TravelerState, TravelerState__Output as _migvisor_v1_TravelerState__Output } from './migvisor/v1/TravelerState.ts';
 import type { TravelerSummary as _migvisor_v1_TravelerSummary, TravelerSummary__Output as _migvisor_v1_TravelerSummary__Output } from './migvisor/v1/TravelerSummary.ts';
@@ -178,6 +183,10 @@ export interface ProtoGrpcType {
       QueryMigrationResponse: MessageTypeDefinition<_migvisor_v1_QueryMigrationResponse, _migvisor_v1_QueryMigrationResponse__Output>
       ReceiveRequest: MessageTypeDefinition<_migvisor_v1_ReceiveRequest, _migvisor_v1_ReceiveRequest__Output>
       ReceiveResponse: MessageTypeDefinition<_migvisor_v1_ReceiveResponse, _migvisor_v1_ReceiveResponse__Output>
+      ReceiveStreamRequest: MessageTypeDefinition<_migvisor_v1_ReceiveStreamRequest, _migvisor_v1_ReceiveStreamRequest__Output>
+      ReceiveStreamResponse: MessageTypeDefinition<_migvisor_v1_ReceiveStreamResponse, _migvisor_v1_ReceiveStreamResponse__Output>
+      RecoverPostcopyRequest: MessageTypeDefinition<_migvisor_v1_RecoverPostcopyRequest, _migvisor_v1_RecoverPostcopyRequest__Output>
+      RecoverPostcopyResponse: MessageTypeDefinition<_migvisor_v1_RecoverPostcopyResponse, _migvisor_v1_RecoverPostcopyResponse__Output>
       RegionSettings: MessageTypeDefinition<_migvisor_v1_RegionSettings, _migvisor_v1_RegionSettings__Output>
       RestoreRequest: MessageTypeDefinition<_migvisor_v1_RestoreRequest, _migvisor_v1_RestoreRequest__Output>
       RestoreResponse: MessageTypeDefinition<_migvisor_v1_RestoreResponse, _migvisor_v1_RestoreResponse__Output>
@@ -190,6 +199,7 @@ export interface ProtoGrpcType {
       SnapshotState: EnumTypeDefinition
       StopAndTransferRequest: MessageTypeDefinition<_migvisor_v1_StopAndTransferRequest, _migvisor_v1_StopAndTransferRequest__Output>
       StopAndTransferResponse: MessageTypeDefinition<_migvisor_v1_StopAndTransferResponse, _migvisor_v1_StopAndTransferResponse__Output>
+      StreamOpen: MessageTypeDefinition<_migvisor_v1_StreamOpen, _migvisor_v1_StreamOpen__Output>
       TaskSummary: MessageTypeDefinition<_migvisor_v1_TaskSummary, _migvisor_v1_TaskSummary__Output>
       TravelerState: MessageTypeDefinition<_migvisor_v1_TravelerState, _migvisor_v1_TravelerState__Output>
       TravelerStatus: EnumTypeDefinition

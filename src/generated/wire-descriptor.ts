@@ -827,6 +827,14 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "settings": {
                   "type": "PartitionSettings",
                   "id": 24
+                },
+                "streams": {
+                  "type": "uint32",
+                  "id": 40
+                },
+                "postcopyRecoverMs": {
+                  "type": "uint32",
+                  "id": 41
                 }
               },
               "reserved": [
@@ -1045,6 +1053,13 @@ export const WIRE_DESCRIPTOR: INamespace = {
               }
             },
             "ParkRequest": {
+              "oneofs": {
+                "optionalStreams": {
+                  "oneof": [
+                    "streams"
+                  ]
+                }
+              },
               "fields": {
                 "taskId": {
                   "type": "string",
@@ -1062,6 +1077,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "compression": {
                   "type": "Compression",
                   "id": 4
+                },
+                "streams": {
+                  "type": "uint32",
+                  "id": 40
                 }
               }
             },
@@ -1611,6 +1630,15 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "MeasureDirtyRate": {
                   "requestType": "MeasureDirtyRateRequest",
                   "responseType": "MeasureDirtyRateResponse"
+                },
+                "ReceiveStream": {
+                  "requestType": "ReceiveStreamRequest",
+                  "requestStream": true,
+                  "responseType": "ReceiveStreamResponse"
+                },
+                "RecoverPostcopy": {
+                  "requestType": "RecoverPostcopyRequest",
+                  "responseType": "RecoverPostcopyResponse"
                 }
               }
             },
@@ -1792,6 +1820,10 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "maxChunkBytes": {
                   "type": "uint32",
                   "id": 23
+                },
+                "maxStreams": {
+                  "type": "uint32",
+                  "id": 40
                 }
               }
             },
@@ -2035,6 +2067,16 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "oneof": [
                     "downtimeLimitMs"
                   ]
+                },
+                "optionalStreams": {
+                  "oneof": [
+                    "streams"
+                  ]
+                },
+                "optionalPostcopyRecoverMs": {
+                  "oneof": [
+                    "postcopyRecoverMs"
+                  ]
                 }
               },
               "fields": {
@@ -2085,6 +2127,14 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "autoConverge": {
                   "type": "bool",
                   "id": 12
+                },
+                "streams": {
+                  "type": "uint32",
+                  "id": 40
+                },
+                "postcopyRecoverMs": {
+                  "type": "uint32",
+                  "id": 41
                 }
               }
             },
@@ -2247,6 +2297,19 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "queuedMs": {
                   "type": "double",
                   "id": 31
+                },
+                "streams": {
+                  "type": "uint32",
+                  "id": 40
+                },
+                "streamBytes": {
+                  "rule": "repeated",
+                  "type": "uint64",
+                  "id": 41
+                },
+                "postcopyPauses": {
+                  "type": "uint32",
+                  "id": 42
                 }
               }
             },
@@ -2304,6 +2367,86 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "missing": {
                   "type": "uint64",
                   "id": 3
+                }
+              }
+            },
+            "StreamOpen": {
+              "fields": {
+                "migrationId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "stream": {
+                  "type": "uint32",
+                  "id": 2
+                }
+              }
+            },
+            "ReceiveStreamRequest": {
+              "oneofs": {
+                "item": {
+                  "oneof": [
+                    "open",
+                    "chunk"
+                  ]
+                }
+              },
+              "fields": {
+                "open": {
+                  "type": "StreamOpen",
+                  "id": 1
+                },
+                "chunk": {
+                  "type": "Chunk",
+                  "id": 2
+                }
+              }
+            },
+            "ReceiveStreamResponse": {
+              "fields": {
+                "migrationId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "stream": {
+                  "type": "uint32",
+                  "id": 2
+                },
+                "pages": {
+                  "type": "uint64",
+                  "id": 3
+                },
+                "bytes": {
+                  "type": "uint64",
+                  "id": 4
+                }
+              }
+            },
+            "RecoverPostcopyRequest": {
+              "fields": {
+                "taskId": {
+                  "type": "string",
+                  "id": 1
+                }
+              }
+            },
+            "RecoverPostcopyResponse": {
+              "fields": {
+                "migrationId": {
+                  "type": "string",
+                  "id": 1
+                },
+                "role": {
+                  "type": "string",
+                  "id": 2
+                },
+                "status": {
+                  "type": "string",
+                  "id": 3
+                },
+                "missingPages": {
+                  "type": "uint64",
+                  "id": 4
                 }
               }
             },

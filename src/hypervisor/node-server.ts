@@ -48,9 +48,12 @@ import {
   DEFAULT_PRECOPY_MAX_ROUNDS,
   DEFAULT_PRECOPY_STOP_PAGES,
   DEFAULT_PROBE_BYTES,
+  DEFAULT_STREAMS,
   MIG_STATE_WIRE,
   CANCEL_REASON_WIRE,
   MIGRATION_PHASE_WIRE,
+  MAX_STREAMS,
+  openedStream,
   OUTCOME_WIRE,
   rawChunk,
   rawChunks,
@@ -97,6 +100,8 @@ interface MigrationRequest {
   readonly sinkName?: string | null;
   readonly precopyStopPages?: number | null;
   readonly precopyMaxRounds?: number | null;
+  readonly streams?: number | null;
+  readonly postcopyRecoverMs?: number | null;
 }
 
 /** The sink and the options of a migration request, each field checked (INVALID_ARGUMENT naming it). */
@@ -113,6 +118,8 @@ function migrationRequest(r: MigrationRequest, deadlineMs: number): { sink: stri
       sinkName: name(r.sinkName, 'sink_name') || sink,
       precopyStopPages: optionalInt(r.precopyStopPages, 'precopy_stop_pages', 0, 1 << 30, DEFAULT_PRECOPY_STOP_PAGES),
       precopyMaxRounds: optionalInt(r.precopyMaxRounds, 'precopy_max_rounds', 1, 1000, DEFAULT_PRECOPY_MAX_ROUNDS),
+      streams: optionalInt(r.streams, 'streams', 1, MAX_STREAMS, DEFAULT_STREAMS),
+      ...(r.postcopyRecoverMs !== undefined && r.postcopyRecoverMs !== null ? { postcopyRecoverMs: optionalInt(r.postcopyRecoverMs, 'postcopy_recover_ms', 1, 3_600_000, 30_000) } : {}),
     },
   };
 }
@@ -207,6 +214,15 @@ export class NodeServer {
         const r = await migrations.sink.receive(rawChunks(requests));
         return { migrationId: r.migrationId, taskId: r.taskId, slot: r.slot, state: MIG_STATE_WIRE.toWire(r.state), pages: r.pages, bytes: r.bytes };
       }, this.streams),
+      ReceiveStream: clientStreamHandler(async (requests) => {
+        const { migrationId, stream, chunks } = await openedStream(requests);
+        const t = await migrations.sink.receiveStream(migrationId, stream, chunks);
+        return { migrationId, stream, pages: t.pages, bytes: t.bytes };
+      }, this.streams),
+      RecoverPostcopy: unaryHandler(async (r) => {
+        const taskId = requiredName(r.taskId, 'task_id');
+        return await migrations.recoverPostcopy(taskId);
+      }),
       Commit: unaryHandler(async (r) => {
         const c = await migrations.sink.commit(requiredName(r.migrationId, 'migration_id'));
         return { migrationId: r.migrationId, taskId: c.taskId, slot: c.slot, ...(c.state ? { state: MIG_STATE_WIRE.toWire(c.state) } : {}) };

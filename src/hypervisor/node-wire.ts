@@ -15,6 +15,7 @@ import type { Prediction as WirePrediction } from '../generated/migvisor/v1/Pred
 import type { TaskSummary } from '../generated/migvisor/v1/TaskSummary.ts';
 import type { Wait as WireWait } from '../generated/migvisor/v1/Wait.ts';
 import {
+  MAX_STREAMS,
   COMMAND_WIRE,
   FAULT_KIND_WIRE,
   MIG_COMMAND_WIRE,
@@ -282,6 +283,7 @@ export function toInfoResponse(i: NodeInfo): InfoResponse {
     endian: endianToWire(i.endian),
     pageSize: i.pageSize,
     compression: i.compression.map((c) => COMPRESSION_WIRE.toWire(c)),
+    maxStreams: MAX_STREAMS,
     tick: i.tick,
     tickUs: i.tickUs,
     gateForwards: i.gateForwards,

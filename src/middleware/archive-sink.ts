@@ -182,7 +182,8 @@ export class ArchiveSink {
           pageSize: state.pageSize,
           pageCount: state.pageCount,
           travelers: state.travelers.length,
-          header: Buffer.from(encodeHeader(state)).toString('base64'),
+          // Stored as one stream: a restore sends it on Receive alone.
+          header: Buffer.from(encodeHeader({ ...state, streams: 0 })).toString('base64'),
           pages: stored,
           newBytes: place.newBytes,
           sharedBytes: stored.length * state.pageSize - place.newBytes,
@@ -229,6 +230,11 @@ export class ArchiveSink {
     } finally {
       core.close();
     }
+  }
+
+  /** ReceiveStream: one more page stream of a park being received (README, "Parallel streams"). */
+  receiveStream(migrationId: string, stream: number, chunks: AsyncIterable<RawChunk>): Promise<{ pages: number; bytes: number }> {
+    return this.core.receiveStream(migrationId, stream, chunks);
   }
 
   /** Commit: the snapshot becomes visible (and the directory says the task is parked). */

@@ -24,6 +24,7 @@ import {
   MigvisorError,
   name,
   NotFoundError,
+  optionalInt,
   page,
   requiredName,
   serverStream,
@@ -53,7 +54,7 @@ import type { EvacuateStatus__Output } from '../generated/migvisor/v1/EvacuateSt
 import type { LocationState__Output } from '../generated/migvisor/v1/LocationState.ts';
 import type { SnapshotState__Output } from '../generated/migvisor/v1/SnapshotState.ts';
 import { diagnosticsHandlers, type Membership } from '../hypervisor/index.ts';
-import { CONTAINER_MODE_WIRE, OUTCOME_WIRE, rawChunks, RemoteSink, toWireChunk, wrapChunks } from '../migtask/index.ts';
+import { CONTAINER_MODE_WIRE, MAX_STREAMS, openedStream, OUTCOME_WIRE, rawChunks, RemoteSink, toWireChunk, wrapChunks } from '../migtask/index.ts';
 import type { RetentionRule } from '../config/index.ts';
 import { ArchiveKeys } from './archive-codec.ts';
 import { ArchiveSink } from './archive-sink.ts';
@@ -239,6 +240,7 @@ export class MiddlewareServer {
         archive: true,
         maxChunkBytes: this.archive.maxChunkBytes ?? 0,
         compression: COMPRESSIONS.map(compressionToWire),
+        maxStreams: MAX_STREAMS,
         // No slot_bytes: the archive has no per-task limit.
         slot: { state: 'MIG_STATE_MIG_SINK', freeSlots: 1, acceptedCommands: ['COMMAND_INFO', 'COMMAND_RECEIVE'] },
       })),
@@ -246,6 +248,12 @@ export class MiddlewareServer {
         const r = await this.archive.receive(rawChunks(requests));
         return { migrationId: r.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'MIG_STATE_STAGED', pages: r.pages, bytes: r.bytes, commitWindowMs: r.commitWindowMs };
       }, this.streams),
+      ReceiveStream: clientStreamHandler(async (requests) => {
+        const { migrationId, stream, chunks } = await openedStream(requests);
+        const t = await this.archive.receiveStream(migrationId, stream, chunks);
+        return { migrationId, stream, pages: t.pages, bytes: t.bytes };
+      }, this.streams),
+      RecoverPostcopy: refuse('RecoverPostcopy'),
       Commit: unaryHandler(async (r) => {
         const c = await this.archive.commit(requiredName(r.migrationId, 'migration_id'));
         return { migrationId: r.migrationId, taskId: c.taskId, slot: c.snapshot };
@@ -301,6 +309,7 @@ export class MiddlewareServer {
         sinkName: 'middleware',
         mode: 'MIGRATION_MODE_FULL',
         ...(compression !== 'auto' ? { compression: COMPRESSION_WIRE.toWire(compression) } : {}),
+        ...(r.streams !== undefined && r.streams !== null ? { streams: optionalInt(r.streams, 'streams', 1, MAX_STREAMS, 2) } : {}),
       });
       for await (const m of serverStream(s, `park ${taskId}`)) {
         if (m.progress) out.offer({ phase: m.progress.phase, pagesDone: m.progress.pagesSent, pagesTotal: m.progress.pagesTotal });

@@ -51,7 +51,7 @@ export function storedHeader(m: Manifest): ContainerHeader {
     if (stored.has(p)) flags[p] = flags[p]! & ~PAGE_ZERO;
     else if (flags[p]! & Pte.PRESENT) flags[p] = flags[p]! | PAGE_ZERO;
   }
-  return { ...h, pageFlags: flags, pagesToSend: m.pages.length };
+  return { ...h, pageFlags: flags, pagesToSend: m.pages.length, streams: 0 };
 }
 
 /** The snapshot as a container: header, verified page batches, trailer. */

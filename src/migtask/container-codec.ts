@@ -50,16 +50,19 @@ const unbrotli = promisify(zlib.brotliDecompress);
 
 /** Compresses a page batch (fast settings: containers are compressed on the hot path). */
 export async function compress(data: Uint8Array, c: Compression): Promise<Uint8Array> {
-  if (c === 'deflate') return deflate(data, { level: 1 });
-  if (c === 'brotli') return brotli(data, { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 3 } });
+  const small = data.length <= INLINE_BYTES;
+  if (c === 'deflate') return small ? zlib.deflateRawSync(data, { level: 1 }) : deflate(data, { level: 1 });
+  const brotliOptions = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 3 } };
+  if (c === 'brotli') return small ? zlib.brotliCompressSync(data, brotliOptions) : brotli(data, brotliOptions);
   return data;
 }
 
 /** Decompresses a chunk, at most `limit` bytes (a decompression bomb fails as a ContainerError). */
 export async function decompress(data: Uint8Array, c: Compression, limit = MAX_BATCH_BYTES): Promise<Uint8Array> {
   try {
-    if (c === 'deflate') return await inflate(data, { maxOutputLength: limit });
-    if (c === 'brotli') return await unbrotli(data, { maxOutputLength: limit });
+    const small = data.length <= INLINE_BYTES / 8;
+    if (c === 'deflate') return small ? zlib.inflateRawSync(data, { maxOutputLength: limit }) : await inflate(data, { maxOutputLength: limit });
+    if (c === 'brotli') return small ? zlib.brotliDecompressSync(data, { maxOutputLength: limit }) : await unbrotli(data, { maxOutputLength: limit });
     return data;
   } catch (e: unknown) {
     throw new ContainerError(`cannot decompress ${c} chunk: ${describeError(e)}`);
@@ -71,8 +74,16 @@ export function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
 }
 
-/** SHA-256 on the thread pool. */
+/**
+ * Payloads up to this size are hashed and (de)compressed on the main thread: a
+ * hop to the thread pool costs more than the work (on a loaded machine, whole
+ * milliseconds), and small containers (the counter's two pages) are all latency.
+ */
+export const INLINE_BYTES = 64 * 1024;
+
+/** SHA-256 on the thread pool (on the main thread for small payloads). */
 export async function sha256Async(data: Uint8Array): Promise<Buffer> {
+  if (data.length <= INLINE_BYTES) return sha256(data);
   return Buffer.from(await webcrypto.subtle.digest('SHA-256', data));
 }
 

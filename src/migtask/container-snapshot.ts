@@ -200,12 +200,14 @@ export async function* containerChunks(
   snap: Snapshot,
   compression: Compression,
   encoder = new ChunkEncoder(),
+  /** The pages this stream carries (parallel streams: its share of them). */
+  pages: readonly number[] = snap.pages,
 ): AsyncGenerator<ChunkProgress> {
   let pagesSent = 0;
   let rawPageBytes = 0;
   let sentPageBytes = 0;
   yield { chunk: encoder.header(snap.header), pagesSent, rawPageBytes, sentPageBytes };
-  for await (const prepared of pipelined(slices(snap.pages, BATCH_PAGES), (batch) => preparePages(task.space, batch, compression))) {
+  for await (const prepared of pipelined(slices(pages, BATCH_PAGES), (batch) => preparePages(task.space, batch, compression))) {
     const chunk = encoder.pageChunk(prepared);
     pagesSent += prepared.pages;
     rawPageBytes += prepared.raw;

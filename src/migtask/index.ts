@@ -50,6 +50,10 @@ export { inspectContainer } from './container-inspect.ts';
 export type { InspectReport } from './container-inspect.ts';
 export { PostcopySource } from './postcopy-source.ts';
 export { pipelined, slices } from './pipeline.ts';
+export { openedStream, streamOfPage } from './side-stream.ts';
+export type { StreamTotals } from './side-stream.ts';
+export { MAX_STREAMS } from './sink-streams.ts';
+export { DEFAULT_STREAMS } from './source-streams.ts';
 export {
   CANCEL_REASONS,
   CHANNEL_COMMANDS,

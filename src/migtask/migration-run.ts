@@ -14,6 +14,7 @@ import type { Prediction } from './prediction-model.ts';
 import type { SinkPort } from './sink-port.ts';
 import { publishStatus } from './migration-status.ts';
 import { RunControl, type ControlOptions } from './run-control.ts';
+import type { PageStreams } from './source-streams.ts';
 import type { CancelReason, MigrationPhase, MigrationStatus, MigrationStep, PrecopyStop } from './vocabulary.ts';
 
 /** What a StopAndTransfer asks for (with its limits: bandwidth, downtime, auto-converge). */
@@ -31,6 +32,10 @@ export interface MigrateOptions extends ControlOptions {
   readonly precopyMaxRounds?: number;
   /** How long it waited for its turn before it started, ms (the node's outbound limit). */
   readonly queuedMs?: number;
+  /** Concurrent page streams (README, "Parallel streams"). @default 2 */
+  readonly streams?: number;
+  /** Post-copy: how long either side waits for a lost peer before the missing pages count as lost (ms). @default 30000 */
+  readonly postcopyRecoverMs?: number;
 }
 
 /** Progress of a migration, as StopAndTransfer streams it. */
@@ -83,6 +88,12 @@ export interface MigrationStats {
   maxBandwidth: number;
   /** How long it waited for its turn under the concurrency limits, ms. */
   queuedMs: number;
+  /** Page streams used (1: Receive's own only). */
+  streams: number;
+  /** Payload bytes sent on each stream, stream 0 first. */
+  streamBytes: number[];
+  /** Post-copy: times it paused (postcopy-paused) and recovered. */
+  postcopyPauses: number;
 }
 
 /** Defaults of {@link MigrateOptions}. */
@@ -122,6 +133,10 @@ export class MigrationRun {
   committed = false;
   /** Its limits and live figures (bandwidth cap, throttle, QueryMigrate). */
   readonly control: RunControl;
+  /** The page streams besides Receive's own, when it uses several (source-streams.ts). */
+  pageStreams: PageStreams | undefined;
+  /** What the sink's Info said it takes: most page streams (0: Receive's own only). */
+  sinkMaxStreams = 0;
   /** Aborted by {@link cancel}; its reason is the error the migration fails with. */
   private readonly cancelling = new AbortController();
 
@@ -164,6 +179,9 @@ export class MigrationRun {
       downtimeLimitMs: this.control.downtimeLimitMs,
       maxBandwidth: this.control.maxBandwidth,
       queuedMs: 0,
+      streams: 1,
+      streamBytes: [],
+      postcopyPauses: 0,
     };
   }
 
@@ -260,9 +278,18 @@ export class MigrationRun {
     );
   }
 
+  /** Fixes the page streams for `pages` pages before the header names them (source-streams.ts); returns the count. */
+  decideStreams(pages: number): number {
+    const n = this.pageStreams ? this.pageStreams.decide(pages) : 1;
+    this.stats.streams = n;
+    this.stats.streamBytes.length = n;
+    return n;
+  }
+
   /** Accounts for a chunk on its way out. */
   count(c: RawChunk, pagesSent: number, raw: number, sent: number, pagesTotal: number): RawChunk {
     this.stats.bytes += c.payload.length;
+    if (this.stats.streamBytes.length > 0) this.stats.streamBytes[0]! += c.payload.length;
     this.stats.pagesSent = pagesSent;
     this.raw = raw;
     this.sent = sent;

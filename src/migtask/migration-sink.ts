@@ -13,6 +13,7 @@ import type { MigTask } from './mig-task.ts';
 import type { MigrationHost } from './migration-host.ts';
 import type { MigState } from './vocabulary.ts';
 import { PostcopySink } from './postcopy-sink.ts';
+import type { StreamTotals } from './side-stream.ts';
 import { SinkCore, type Outcome, type SinkRecord, type SinkTarget } from './sink-core.ts';
 
 /** A container's place on a node: the slot it fills, and what activation still needs. */
@@ -22,6 +23,8 @@ interface SlotPlace {
   final?: ContainerHeader__Output;
   /** Post-copy: where the absent pages are. */
   source?: string;
+  /** Post-copy: how long a lost source may stay away (ms; 0: the default). */
+  recoverMs?: number;
 }
 
 /** A container staged (or running) in a slot. */
@@ -77,6 +80,7 @@ export class MigrationSink {
         slot.stage(state.taskId, state.program, travelers, state.paused, state.pageFlags, lazy);
         place.final = state;
         if (lazy) place.source = header.sourceAddress;
+        if (lazy) place.recoverMs = header.postcopyRecoverMs;
         host.migrationEvent(header.taskId, 'staged', `from ${header.sourceNode} into ${slot.slotName}`);
       },
       activate: (place, rec) => this.activate(place, rec),
@@ -108,7 +112,7 @@ export class MigrationSink {
     slot.activate();
     const carried = (place.final?.gates ?? []).map((g) => ({ gate: g.gate, messages: g.messages.map((m) => new Uint8Array(m)) }));
     host.taskGates.accept(carried, host.taskGates.receivedBy(slot));
-    if (place.source) slot.postcopy = new PostcopySink(host, slot, rec.id, place.source);
+    if (place.source) slot.postcopy = new PostcopySink(host, slot, rec.id, place.source, place.recoverMs ? { recoverMs: place.recoverMs } : {});
     place.final = undefined;
     host.tasksChanged(slot.partition.name);
     host.migrationEvent(rec.taskId, 'activated', `in ${slot.slotName}`);
@@ -124,6 +128,11 @@ export class MigrationSink {
     const result = { migrationId: r.record.id, taskId: r.header.taskId, slot: slot.slotName, state: slot.state, pages: r.pages, bytes: r.bytes, header: r.header };
     this.onReceived(result);
     return result;
+  }
+
+  /** ReceiveStream: one more page stream of a container being received (README, "Parallel streams"). */
+  receiveStream(migrationId: string, stream: number, chunks: AsyncIterable<RawChunk>): Promise<StreamTotals> {
+    return this.core.receiveStream(migrationId, stream, chunks);
   }
 
   /** Commit: activates a staged migration. Repeating it after success is harmless. */

@@ -21,9 +21,12 @@ import type { MigState } from './vocabulary.ts';
 import type { MigrationHost } from './migration-host.ts';
 import { MigrationRun, round3, type MigrateOptions, type MigrationProgress, type MigrationStats } from './migration-run.ts';
 import { paced } from './pacer.ts';
+import { pushWithRecovery } from './postcopy-push.ts';
 import { PostcopySource } from './postcopy-source.ts';
 import type { SinkPort } from './sink-port.ts';
+import type { ReceiveResponse__Output } from '../generated/migvisor/v1/ReceiveResponse.ts';
 import { migrationChunks } from './source-chunks.ts';
+import { PageStreams, streamsToUse } from './source-streams.ts';
 import { negotiate, sourceTask, type SourceFacts } from './source-negotiate.ts';
 import { keepResolving, SELF_SETTLE_MARGIN_MS, settle, type InDoubt } from './source-settle.ts';
 
@@ -84,9 +87,11 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
 
   // 1. Negotiate.
   run.progress('negotiate');
-  stats.compression = await negotiate(host, task, sink, run.sinkName, options);
+  const offers = { maxStreams: 0 };
+  stats.compression = await negotiate(host, task, sink, run.sinkName, options, offers);
   stats.setupMs = round3(performance.now() - run.t0);
   run.status('active', `negotiated with ${run.sinkName}`);
+  run.pageStreams = openPageStreams(run, offers.maxStreams);
 
   // 2. Transfer (and stop, at the point the mode says). A cancel before the
   // commit ends up here too: the Receive call is cancelled with it.
@@ -95,7 +100,7 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
   try {
     run.throwIfCancelled();
     const remaining = Math.max(1000, options.deadlineMs - (performance.now() - run.t0));
-    const staged = await sink.receive(paced(migrationChunks(run, context.address), run.control.pacer), remaining, run.signal);
+    const staged = await transfer(run, context.address, remaining);
     const window = Number(staged.commitWindowMs ?? 0);
     if (window > 0) selfSettleAt = host.clock.now() + window + SELF_SETTLE_MARGIN_MS;
     run.throwIfCancelled();
@@ -118,7 +123,11 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
     throw new MigvisorError(`migration of ${options.task} to ${run.sinkName} failed during transfer; the task runs on ${host.name} again: ${describeError(e)}`, codeOf(e), { cause: e });
   }
   run.committed = true;
-  stats.compressionRatio = run.sent > 0 ? round3(run.raw / run.sent) : 1;
+  const side = run.pageStreams;
+  if (side) stats.pagesSent += side.pagesSent;
+  const raw = run.raw + (side?.raw ?? 0);
+  const sent = run.sent + (side?.sent ?? 0);
+  stats.compressionRatio = sent > 0 ? round3(raw / sent) : 1;
   if (options.mode !== 'precopy') stats.pagesPerRound = [stats.pagesSent];
 
   // 3. Commit, activate, release. A post-copy source serves pages from the moment
@@ -179,6 +188,37 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
   return stats;
 }
 
+/** The page streams besides Receive's own a migration uses, if it uses several (source-streams.ts). */
+function openPageStreams(run: MigrationRun, sinkMax: number): PageStreams | undefined {
+  const n = run.options.mode === 'lazy' || !run.sink.receiveStream ? 1 : streamsToUse(run.options.streams, sinkMax);
+  run.stats.streams = n;
+  run.stats.streamBytes = new Array<number>(n).fill(0);
+  if (n <= 1) return undefined;
+  return new PageStreams(run.stats.migrationId, n, (i, bytes) => {
+    run.stats.bytes += bytes;
+    run.stats.streamBytes[i]! += bytes;
+  });
+}
+
+/** Step 2: the container on Receive, and its other page streams beside it; the first failure stops them all. */
+async function transfer(run: MigrationRun, sourceAddress: string, ms: number): Promise<ReceiveResponse__Output> {
+  const streams = run.pageStreams;
+  // --max-bandwidth paces what the source sends, on every stream.
+  const chunks = paced(migrationChunks(run, sourceAddress), run.control.pacer);
+  if (!streams) return run.sink.receive(chunks, ms, run.signal);
+  const failed = new AbortController();
+  const signal = AbortSignal.any([run.signal, failed.signal]);
+  const stop = (e: unknown): never => {
+    if (!failed.signal.aborted) failed.abort(e);
+    streams.abort(e);
+    throw e;
+  };
+  const main = run.sink.receive(chunks, ms, signal).catch(stop);
+  const sides = streams.send(run.sink, ms, signal).catch(stop);
+  const [staged] = await Promise.all([main, sides]);
+  return staged;
+}
+
 /** After a post-copy commit: serve faults and push the rest until the sink has every page. */
 async function pushResidual(run: MigrationRun, context: SourceContext, residual: PostcopySource): Promise<void> {
   const { stats } = run;
@@ -187,9 +227,7 @@ async function pushResidual(run: MigrationRun, context: SourceContext, residual:
   run.progress('postcopy', residual.remaining);
   const tResume = performance.now();
   try {
-    // --max-bandwidth paces the push too (the faults the sink asks for are not held back).
-    const reply = await run.sink.pushPages(stats.migrationId, paced(residual.push(), run.control.pacer), Math.max(5000, run.options.deadlineMs));
-    if (reply.missing > 0) throw new MigvisorError(`${run.sinkName} still lacks ${reply.missing} page(s) after the push`);
+    await pushWithRecovery(run, residual);
     run.event('residual-dropped', `${run.sinkName} holds every page (${residual.faultsServed} fault(s) served)`);
   } catch (e: unknown) {
     // The task runs on the sink: it cannot come back. Report the broken dependency.

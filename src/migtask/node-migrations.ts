@@ -8,8 +8,9 @@
  * gRPC server only translates calls into these methods.
  */
 import { performance } from 'node:perf_hooks';
-import { Code, IllegalStateError, MigvisorError, NotFoundError } from '../common/index.ts';
+import { Code, describeError, IllegalStateError, MigvisorError, NotFoundError } from '../common/index.ts';
 import { Checkpointer } from './checkpoint.ts';
+import { recoverNow } from './postcopy-recovery.ts';
 import type { RawChunk } from './container-codec.ts';
 import { measureDirtyRate, type DirtyRate } from './dirty-rate.ts';
 import { RemoteDiscard } from './link-probe.ts';
@@ -301,8 +302,17 @@ export class NodeMigrations implements PredictContext {
     } catch (e: unknown) {
       // A broken push may mean the source is gone: find out now, not at the next fault.
       sink.probe();
-      throw e;
+      if (e instanceof MigvisorError) throw e;
+      throw new MigvisorError(`the push of migration ${migrationId} broke off: ${describeError(e)}`, Code.UNAVAILABLE, { cause: e });
     }
+  }
+
+  /**
+   * RecoverPostcopy: the post-copy migration of `taskId` (sink or source side)
+   * tries to reach its peer now instead of at its next retry.
+   */
+  async recoverPostcopy(taskId: string): Promise<{ migrationId: string; role: string; status: string; missingPages: number }> {
+    return recoverNow(this.host, this.residuals, taskId);
   }
 
   /** Stops staging timers, resumes held saves and closes the channels (node shutdown). */

@@ -9,6 +9,7 @@ import type { Compression } from '../common/index.ts';
 import { preparePages, type PreparedPages, type RawChunk } from './container-codec.ts';
 import { BATCH_PAGES } from './container-snapshot.ts';
 import { pipelined } from './pipeline.ts';
+import { Wakeup, type PostcopyStatus } from './postcopy-recovery.ts';
 
 function frame(p: PreparedPages, seq: number): RawChunk {
   return { seq, kind: 'CHUNK_KIND_PAGES', compression: p.compression, payload: p.payload, sha256: p.sha256 };
@@ -26,6 +27,10 @@ export class PostcopySource {
   /** Encoded page bytes before compression (for the compression ratio). */
   raw = 0;
   private seq = 0;
+  /** postcopy-active, or postcopy-paused while the sink does not answer (postcopy-recovery.ts). */
+  status: PostcopyStatus = 'postcopy-active';
+  /** Cut short by RecoverPostcopy: the push is tried again now. */
+  readonly retry = new Wakeup();
 
   constructor(
     readonly task: MigTask,
@@ -55,6 +60,20 @@ export class PostcopySource {
     this.bytes += prepared.payload.length;
     this.raw += prepared.raw;
     return frame(prepared, this.seq++);
+  }
+
+  /**
+   * A push broke: what it took may not have arrived. Every present page counts
+   * as undelivered again; the sink installs only the pages it still lacks.
+   */
+  rewind(): void {
+    const pt = this.task.space.pageTable;
+    for (let p = 0; p < pt.pageCount; p++) this.sent[p] = pt.isPresent(p) ? 0 : 1;
+  }
+
+  /** RecoverPostcopy: try the push again now. */
+  recoverNow(): void {
+    this.retry.wake();
   }
 
   /** Pages not delivered yet. */

@@ -20,6 +20,8 @@ import { Code, describeError, IllegalStateError, InvalidArgumentError, MigvisorE
 import { ChunkVerifier, ContainerError, type RawChunk, type VerifiedPages } from './container-codec.ts';
 import { containerMode, type ContainerHeader__Output } from './container-snapshot.ts';
 import { MigrationBook } from './migration-book.ts';
+import { SideStreamVerifier, type StreamTotals } from './side-stream.ts';
+import { SIDE_WAIT_MS, SideStreams } from './sink-streams.ts';
 
 /** Where a received container stands. */
 export type Outcome = 'receiving' | 'staged' | 'active' | 'aborted';
@@ -58,6 +60,10 @@ export interface SinkRecord<P> {
   stagedAt?: number;
   /** The activation in progress: a Commit repeated meanwhile waits for it instead of starting another. */
   activating?: Promise<void>;
+  /** A container of several streams: what it expects of the others (sink-streams.ts). */
+  sides?: SideStreams;
+  /** Its header, once it came (side streams need its page size and count). */
+  header?: ContainerHeader__Output;
 }
 
 /** Where containers go: the part that differs between a node slot and the archive. */
@@ -123,6 +129,8 @@ function checkHeaderNames(h: ContainerHeader__Output): void {
 /** The receive loop and the records of one sink. */
 export class SinkCore<P> {
   private readonly book = new MigrationBook<SinkRecord<P>>();
+  /** Side streams that came before their container's header, by migration id. */
+  private readonly waiting = new Map<string, Array<(rec: SinkRecord<P>) => void>>();
 
   constructor(
     private readonly target: SinkTarget<P>,
@@ -143,6 +151,7 @@ export class SinkCore<P> {
     try {
       for await (const c of chunks) {
         this.throwIfAborted(rec);
+        rec?.sides?.throwIfFailed();
         // Pages land in the reserved place as soon as they verify; nothing is visible yet.
         const v = verifier.accept(c, (b) => {
           if (!rec?.place || !header) return;
@@ -155,6 +164,8 @@ export class SinkCore<P> {
           this.target.check(header);
           rec = this.book.remember({ id: header.migrationId || randomUUID(), outcome: 'receiving', taskId: header.taskId, detail: '', place: undefined, pagesReceived: 0 });
           rec.place = this.target.reserve(header, rec);
+          rec.header = header;
+          if (header.streams > 1) this.expectSides(rec, header.streams);
         } else if (v.kind === 'state') {
           final = v.state;
         } else if (v.kind === 'pages') {
@@ -164,6 +175,8 @@ export class SinkCore<P> {
       await verifier.finish();
       this.throwIfAborted(rec);
       if (!header || !rec?.place) throw new ContainerError('the container ended before its trailer');
+      const sides = rec.sides ? await rec.sides.all() : { pages: 0, bytes: 0 };
+      this.throwIfAborted(rec);
       if (containerMode(header) === 'precopy' && !final) throw new ContainerError('a pre-copy container ended without its final state');
       const state = final ?? header;
       const place = rec.place;
@@ -173,10 +186,81 @@ export class SinkCore<P> {
       if (options.activate) await this.activate(rec);
       else this.arm(rec);
       const { pages, bytes } = verifier.received;
-      return { record: rec, place, header, state, pages, bytes };
+      return { record: rec, place, header, state, pages: pages + sides.pages, bytes: bytes + sides.bytes };
     } catch (e: unknown) {
+      rec?.sides?.fail(e);
       if (rec && rec.outcome !== 'active') await this.discard(rec, describeError(e), false);
       throw e;
+    }
+  }
+
+  /** A container of `count` streams: side streams may attach; one that does not come in time fails it. */
+  private expectSides(rec: SinkRecord<P>, count: number): void {
+    rec.sides = new SideStreams(count);
+    const sides = rec.sides;
+    const t = this.clock.timer(SIDE_WAIT_MS, () => {
+      if (!sides.allClaimed()) sides.fail(new ContainerError(`${this.target.noun} ${rec.id}: not all of its ${count} streams opened within ${SIDE_WAIT_MS} ms`, Code.UNAVAILABLE));
+    });
+    void sides.all().then(
+      () => t.cancel(),
+      () => t.cancel(),
+    );
+    for (const w of this.waiting.get(rec.id) ?? []) w(rec);
+    this.waiting.delete(rec.id);
+  }
+
+  /** The record of `id` once its header (with its streams) arrived; bounded wait. */
+  private recordWithSides(id: string): Promise<SinkRecord<P>> {
+    const rec = this.book.get(id);
+    if (rec?.sides) return Promise.resolve(rec);
+    if (rec) return Promise.reject(new ContainerError(`${this.target.noun} ${id} has one stream only`, Code.FAILED_PRECONDITION));
+    return new Promise((resolve, reject) => {
+      const list = this.waiting.get(id) ?? [];
+      const t = this.clock.timer(SIDE_WAIT_MS, () => {
+        const i = list.indexOf(w);
+        if (i >= 0) list.splice(i, 1);
+        if (list.length === 0) this.waiting.delete(id);
+        reject(new MigvisorError(`no ${this.target.noun} ${id} ${this.target.where} began within ${SIDE_WAIT_MS} ms`, Code.NOT_FOUND));
+      });
+      const w = (r: SinkRecord<P>): void => {
+        t.cancel();
+        resolve(r);
+      };
+      list.push(w);
+      this.waiting.set(id, list);
+    });
+  }
+
+  /**
+   * ReceiveStream: stream `index` of container `id` (README, "Parallel streams").
+   * Its pages land in the container's place as they verify, in order; resolves
+   * with what it delivered. A failure fails the whole container.
+   */
+  async receiveStream(id: string, index: number, chunks: AsyncIterable<RawChunk>): Promise<StreamTotals> {
+    const rec = await this.recordWithSides(id);
+    const sides = rec.sides!;
+    const slot = sides.claim(index, id);
+    const header = rec.header!;
+    const verifier = new SideStreamVerifier(index, header.pageSize, header.pageCount, (b) => {
+      if (!rec.place || rec.outcome !== 'receiving') return;
+      this.target.pages(rec.place, b, header);
+      rec.pagesReceived += b.index.length + b.zero.length;
+    });
+    try {
+      for await (const c of chunks) {
+        this.throwIfAborted(rec);
+        sides.throwIfFailed();
+        await verifier.accept(c);
+      }
+      const totals = await verifier.finish();
+      this.throwIfAborted(rec);
+      slot.resolve(totals);
+      return totals;
+    } catch (e: unknown) {
+      const err = e instanceof MigvisorError ? e : new MigvisorError(`stream ${index} of ${this.target.noun} ${id} broke off: ${describeError(e)}`, Code.UNAVAILABLE, { cause: e });
+      sides.fail(err);
+      slot.reject(err);
+      throw err;
     }
   }
 

@@ -7,6 +7,7 @@
 import { clientStream, migTaskClient, unary, type MigTaskClient } from '../common/index.ts';
 import type { InfoResponse__Output } from '../generated/migvisor/v1/InfoResponse.ts';
 import type { PushPagesRequest } from '../generated/migvisor/v1/PushPagesRequest.ts';
+import type { ReceiveStreamRequest } from '../generated/migvisor/v1/ReceiveStreamRequest.ts';
 import type { ReceiveResponse__Output } from '../generated/migvisor/v1/ReceiveResponse.ts';
 import { toWireChunk, wrapChunks, type RawChunk } from './container-codec.ts';
 import type { QueryOutcome } from './vocabulary.ts';
@@ -29,6 +30,8 @@ export interface SinkPort {
   info(partition: string, ms: number): Promise<InfoResponse__Output>;
   /** Streams a container; resolves once the sink staged it. Aborting `signal` cancels the stream (it rejects with the signal's reason). */
   receive(chunks: AsyncIterable<RawChunk>, ms: number, signal?: AbortSignal): Promise<ReceiveResponse__Output>;
+  /** ReceiveStream: stream `stream` (1..) of the container of `migrationId`; absent: the sink takes one stream only. */
+  receiveStream?(migrationId: string, stream: number, chunks: AsyncIterable<RawChunk>, ms: number, signal?: AbortSignal): Promise<{ pages: number; bytes: number }>;
   /** Commit: the sink activates the staged container. */
   commit(migrationId: string, ms: number): Promise<void>;
   /** Abort: the sink discards what it has of the migration. */
@@ -55,6 +58,15 @@ export class RemoteSink implements SinkPort {
 
   receive(chunks: AsyncIterable<RawChunk>, ms: number, signal?: AbortSignal): Promise<ReceiveResponse__Output> {
     return clientStream(this.client.Receive, this.client, wrapChunks(chunks), `Receive on ${this.address}`, ms, undefined, signal);
+  }
+
+  async receiveStream(migrationId: string, stream: number, chunks: AsyncIterable<RawChunk>, ms: number, signal?: AbortSignal): Promise<{ pages: number; bytes: number }> {
+    async function* requests(): AsyncGenerator<ReceiveStreamRequest> {
+      yield { open: { migrationId, stream } };
+      for await (const c of chunks) yield { chunk: toWireChunk(c) };
+    }
+    const r = await clientStream(this.client.ReceiveStream, this.client, requests(), `ReceiveStream ${stream} on ${this.address}`, ms, undefined, signal);
+    return { pages: r.pages, bytes: r.bytes };
   }
 
   async commit(migrationId: string, ms: number): Promise<void> {

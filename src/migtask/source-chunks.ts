@@ -36,9 +36,14 @@ export function migrationChunks(run: MigrationRun, sourceAddress: string): Async
 /** Stop-and-copy: stop, then every non-zero page. */
 async function* fullChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
   run.stop();
-  const snap = run.snapshot();
-  run.stats.pagesElided = snap.elided;
-  for await (const p of containerChunks(run.task, snap, run.stats.compression)) {
+  const taken = run.snapshot();
+  run.stats.pagesElided = taken.elided;
+  // Parallel streams: this stream keeps its stripes, the others go to their streams.
+  const streams = run.pageStreams;
+  const snap = streams ? { ...taken, header: { ...taken.header, streams: run.decideStreams(taken.pages.length) } } : taken;
+  const own = streams?.spread(snap.pages, (b) => preparePages(run.task.space, b, run.stats.compression));
+  streams?.close();
+  for await (const p of containerChunks(run.task, snap, run.stats.compression, undefined, own)) {
     yield run.count(p.chunk, p.pagesSent, p.rawPageBytes, p.sentPageBytes, snap.pages.length);
   }
 }
@@ -50,7 +55,7 @@ async function* lazyChunks(run: MigrationRun, sourceAddress: string): AsyncGener
   // stopped): every present page is fetched or pushed later, zero pages without data.
   const snap = run.snapshot(null);
   const encoder = new ChunkEncoder();
-  yield run.count(encoder.header({ ...snap.header, pagesToSend: 0, sourceAddress }), 0, 0, 0, 0);
+  yield run.count(encoder.header({ ...snap.header, pagesToSend: 0, sourceAddress, postcopyRecoverMs: run.options.postcopyRecoverMs ?? 0 }), 0, 0, 0, 0);
   yield run.count(encoder.trailer(), 0, 0, 0, 0);
 }
 
@@ -69,7 +74,8 @@ async function* precopyChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
   let pagesSent = 0;
   // The header says who is coming; the travelers' state follows in the STATE chunk.
   const first = run.snapshot();
-  yield run.count(encoder.header({ ...first.header, travelers: [], pagesToSend: 0 }), 0, 0, 0, 0);
+  const streams = run.pageStreams;
+  yield run.count(encoder.header({ ...first.header, travelers: [], pagesToSend: 0, ...(streams ? { streams: run.decideStreams(first.pages.length) } : {}) }), 0, 0, 0, 0);
   const zero = new Uint8Array(pt.pageCount);
 
   const prepare = (batch: readonly number[]): Promise<PreparedPages> => {
@@ -83,7 +89,9 @@ async function* precopyChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
     return preparePages(space, data, stats.compression, zeros);
   };
   const sendPages = async function* (pages: readonly number[]): AsyncGenerator<RawChunk> {
-    for await (const prepared of pipelined(slices(pages, BATCH_PAGES), prepare)) {
+    // Parallel streams: the other streams' stripes are queued on them.
+    const own = streams ? streams.spread(pages, prepare) : pages;
+    for await (const prepared of pipelined(slices(own, BATCH_PAGES), prepare)) {
       pagesSent += prepared.pages;
       yield run.count(encoder.pageChunk(prepared), pagesSent, run.raw + prepared.raw, run.sent + prepared.payload.length, pt.pageCount);
     }
@@ -106,7 +114,7 @@ async function* precopyChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
       // Before stopping, let the sink work off what is still in flight, so the
       // downtime holds only the last dirty pages, not a backlog of earlier rounds;
       // what the task dirtied meanwhile must still fit the downtime limit.
-      await caughtUp(run, pagesSent);
+      await caughtUp(run, pagesSent + (streams?.pagesQueued ?? 0));
       if (governor.confirmStop(pt.dirtyCount())) break;
       pages = pt.dirtyPages();
     }
@@ -124,6 +132,9 @@ async function* precopyChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
   stats.pagesPerRound.push(pages.length);
   stats.rounds++;
   yield* sendPages(pages);
+  streams?.close();
+  // Which pages are zero is known once every stream has taken its batches.
+  await streams?.taken();
   // Every present page was sent at least once, so which are zero is already known.
   const final = run.snapshot((p) => zero[p] === 1);
   stats.pagesElided = final.elided;

@@ -55,8 +55,14 @@ export function chooseCompression(requested: CompressionChoice, mine: readonly C
   return requested;
 }
 
-/** Negotiates with the sink; resolves with the compression to use, or throws MigrationRefused. */
-export async function negotiate(host: MigrationHost, task: MigTask, sink: SinkPort, sinkName: string, options: MigrateOptions): Promise<Compression> {
+/** What else negotiation learnt of the sink. */
+export interface SinkOffers {
+  /** Most page streams one container may use (0: Receive's own only). */
+  maxStreams: number;
+}
+
+/** Negotiates with the sink; resolves with the compression to use, or throws MigrationRefused. `offers` learns what else the sink takes. */
+export async function negotiate(host: MigrationHost, task: MigTask, sink: SinkPort, sinkName: string, options: MigrateOptions, offers?: SinkOffers): Promise<Compression> {
   let info;
   try {
     info = await sink.info(task.partition.name, INFO_DEADLINE_MS);
@@ -65,6 +71,7 @@ export async function negotiate(host: MigrationHost, task: MigTask, sink: SinkPo
     throw new SinkUnreachable(sinkName, e);
   }
   const name = info.node || sinkName;
+  if (offers) offers.maxStreams = info.maxStreams ?? 0;
   const theirs = info.compression.map((e: unknown) => compressionFromWire(e as string)).filter((c): c is Compression => c !== undefined);
   if (info.archive) {
     if (options.mode === 'lazy') throw new MigrationRefused(`${name} archives full or pre-copy migrations, not post-copy ones`);

@@ -54,6 +54,9 @@ const NEED_EXEC = Pte.PRESENT | Pte.EXEC;
 const FAST_WRITE = Pte.PRESENT | Pte.WRITE | Pte.DIRTY;
 
 /** One slot's virtual memory: its regions, its page table, and reads and writes that honour rights and presence. */
+/** A page of zeros of the last page size asked about (isZeroPage compares with it). */
+let zeroPage = Buffer.alloc(4096);
+
 export class AddressSpace {
   /** The regions, in address order. */
   readonly regions: readonly MappedRegion[];
@@ -342,12 +345,18 @@ export class AddressSpace {
 
   /** Whether a present page is all zeros (such pages are elided from containers). */
   isZeroPage(page: number): boolean {
-    const b = this.pageBytes(page);
-    // Compare 8 bytes at a time when aligned; pages always are.
-    const words = new BigUint64Array(b.buffer, b.byteOffset, b.length >>> 3);
-    for (let i = 0; i < words.length; i++) if (words[i] !== 0n) return false;
-    return true;
+    const r = this.regionOfPage(page);
+    const off = this.bytes.byteOffset + r.pbase + (page - r.firstPage) * this.pageSize;
+    // memcmp against a zero page through one Buffer over all memory (made once):
+    // no view per page, no loop in JavaScript; a full migration looks at every
+    // page while the task is stopped.
+    this.whole ??= Buffer.from(this.bytes.buffer);
+    if (zeroPage.length !== this.pageSize) zeroPage = Buffer.alloc(this.pageSize);
+    return this.whole.compare(zeroPage, 0, this.pageSize, off, off + this.pageSize) === 0;
   }
+
+  /** All of physical memory as a Buffer (for {@link isZeroPage}). */
+  private whole: Buffer | undefined;
 
   /** SHA-256 over every page in order (absent pages hash as a marker), for determinism checks. */
   hash(): string {

@@ -73,6 +73,9 @@ const stats: MigrationStats__Output = {
   downtimeLimitMs: 300,
   maxBandwidthBytesPerS: 0,
   queuedMs: 0,
+  streams: 1,
+  streamBytes: [],
+  postcopyPauses: 0,
 };
 
 const row = (table: string, name: string): string[] | undefined =>

@@ -165,7 +165,7 @@ describe('Post-copy when the source dies before the push is done', function () {
 
   after(cleanup);
 
-  it('SIGKILL of the source mid-push: the traveler that needs a lost page faults with kind lost within seconds; the sink goes on', async function () {
+  it('SIGKILL of the source mid-push: postcopy-paused, then after the recovery timeout the traveler that needs a lost page faults with kind lost; the sink goes on', async function () {
     this.timeout(60_000);
     // A task of the sink's own, to show the node keeps running everything else.
     const bystander = await startProgram(D, 'ctrl', example('counter.s'));
@@ -179,7 +179,8 @@ describe('Post-copy when the source dies before the push is done', function () {
     const proxy = await TcpProxy.start(D);
     try {
       await pause(C, walker);
-      const migration = migrateRpc(C, walker, proxy.address, { mode: 'lazy', sinkName: 'live-d' }).then(
+      // Gone for good: the sink waits (postcopy-paused) for the recovery timeout, then reports the loss.
+      const migration = migrateRpc(C, walker, proxy.address, { mode: 'lazy', sinkName: 'live-d', postcopyRecoverMs: 2000 }).then(
         () => 'completed',
         (e: unknown) => (e instanceof Error ? e.message : String(e)),
       );
@@ -199,6 +200,7 @@ describe('Post-copy when the source dies before the push is done', function () {
       // Lost because the source is gone, not because it did not know the migration.
       expect(lost[0]!.detail).to.match(/unreachable: cannot fetch pages from /).and.not.match(/not found/);
       expect(migrationEvents(logD, walker, 'residual-complete'), 'residual-complete on the sink').to.deep.equal([]);
+      expect(migrationEvents(logD, walker, 'postcopy').some((e) => e.kind === 'migration' && e.detail.startsWith('postcopy-paused')), 'postcopy-paused on the sink before the loss').to.equal(true);
 
       // The sink answers and shows the loss; its other task keeps printing.
       const t = (await taskOn(D, walker))!;

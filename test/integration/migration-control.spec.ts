@@ -151,7 +151,8 @@ describe('Migration control between node processes', function () {
       expect(lines.some((l) => /^active, pass \d+, remaining [0-9.]+ MiB, dirty [0-9.]+ pages\/s, transfer [0-9.]+[kMG]?bit, expected downtime [0-9.]+ ms, throttle [1-9]\d?%$/.test(l)), lines.join(' | ')).to.equal(true);
       const stats = (JSON.parse(end.stdout) as { stats: ControlStats }).stats;
       expectCompleted(stats, 'pre-copy with auto-converge');
-      expect(stats.precopyStop, 'it converged').to.equal('PRECOPY_STOP_DOWNTIME_LIMIT');
+      // Converged: by the downtime limit, or (faster streams) to a dirty set small enough outright.
+      expect(['PRECOPY_STOP_DOWNTIME_LIMIT', 'PRECOPY_STOP_FEW_DIRTY'], 'it converged').to.include(stats.precopyStop);
       expect(stats.expectedDowntimeMs, 'within the downtime limit').to.be.at.most(300);
       const t = stats.throttlePerRound;
       expect(t.slice(0, 2), 'throttle per round: none, then 20 %').to.deep.equal([0, 20]);

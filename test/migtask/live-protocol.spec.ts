@@ -262,7 +262,7 @@ describe('Live migration protocols (in-process nodes)', function () {
       expect(consoleOf(dst, id).slice(0, 2), 'the counter on the sink').to.deep.equal(['counter 5', 'counter 6']);
       dst.node.kill(id);
     });
-    it('a source gone before the pages arrive: the waiting traveler faults as lost after the retries, on the sink clock (virtual time)', async () => {
+    it('a source gone for good before the pages arrive: postcopy-paused, then after the recovery timeout the waiting traveler faults as lost (virtual time)', async () => {
       const clock = new ManualClock();
       const [from, to] = await Promise.all([host(cluster, 'live-a'), host(cluster, 'live-b', clock)]);
       try {
@@ -271,7 +271,7 @@ describe('Live migration protocols (in-process nodes)', function () {
         const sink = new TappedSink(new RemoteSink(to.server.address));
         let release!: () => void;
         sink.holdPush(new Promise<void>((r) => (release = r)));
-        const migration = migrate(from, sink, { task: id, mode: 'lazy' });
+        const migration = migrate(from, sink, { task: id, mode: 'lazy', postcopyRecoverMs: 1000 });
         migration.catch(() => undefined);
         await sink.pushStarted;
         // The source's process is gone: no page can come any more.
@@ -279,7 +279,10 @@ describe('Live migration protocols (in-process nodes)', function () {
         const moved = to.node.task(id);
         const traveler = moved.travelers[0]!;
         await stepUntil(to, () => traveler.status === 'waiting' && traveler.wait?.kind === 'page', 'the first page fault');
-        // Four attempts with backoff (0.1 + 0.2 + 0.4 + 0.8 s on the sink's clock), then the loss.
+        // Paused first: the traveler waits while the sink retries with backoff on its clock.
+        await stepUntil(undefined, () => to.events.some((e) => e.kind === 'migration' && e.task === id && e.phase === 'postcopy' && e.detail.startsWith('postcopy-paused')), 'postcopy-paused on the sink');
+        expect(traveler.status, 'the traveler while paused').to.equal('waiting');
+        // The recovery timeout (1 s on the sink's clock) passes: the loss.
         for (let i = 0; i < 40 && traveler.status !== 'faulted'; i++) {
           await clock.advance(100);
           await new Promise((r) => setTimeout(r, 5));

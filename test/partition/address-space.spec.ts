@@ -197,6 +197,19 @@ describe('AddressSpace', () => {
       expect(s.isZeroPage(DATA_PAGE0)).to.equal(true);
     });
 
+    it('isZeroPage sees a single non-zero byte anywhere in a page, and nothing of the next page', () => {
+      const s = space();
+      s.installPage(DATA_PAGE0, undefined);
+      s.installPage(DATA_PAGE0 + 1, undefined);
+      for (const at of [0, 1, 2047, 4095]) {
+        const page = new Uint8Array(4096);
+        page[at] = 0x80;
+        s.installPage(DATA_PAGE0, page);
+        expect(s.isZeroPage(DATA_PAGE0), `byte ${at}`).to.equal(false);
+        expect(s.isZeroPage(DATA_PAGE0 + 1), 'the next page').to.equal(true);
+      }
+    });
+
     it('installPage refuses data of the wrong size', () => {
       expect(() => space().installPage(DATA_PAGE0, new Uint8Array(10))).to.throw(RangeError, /10 bytes/);
     });

@@ -82,6 +82,8 @@ export interface RpcMigration {
   readonly precopyStopPages?: number;
   readonly precopyMaxRounds?: number;
   readonly deadlineMs?: number;
+  /** Post-copy: how long a lost peer may stay away (default: the node's). */
+  readonly postcopyRecoverMs?: number;
 }
 
 /**
@@ -100,6 +102,7 @@ export async function migrateRpc(source: string, task: string, sink: string, o: 
     // Present means asked for (0 included); absent, the node's defaults apply.
     ...(o.precopyStopPages !== undefined ? { precopyStopPages: o.precopyStopPages } : {}),
     ...(o.precopyMaxRounds !== undefined ? { precopyMaxRounds: o.precopyMaxRounds } : {}),
+    ...(o.postcopyRecoverMs !== undefined ? { postcopyRecoverMs: o.postcopyRecoverMs } : {}),
   });
   let stats: MigrationStats__Output | null = null;
   for await (const p of serverStream(call, `migrate ${task}`)) if (p.stats) stats = p.stats;

@@ -39,6 +39,14 @@ function limitsOf(flags: MigrateFlags) {
   };
 }
 
+/** The fields only StopAndTransfer has, from the command line. */
+function transferOf(flags: MigrateFlags) {
+  return {
+    ...(flags.streams !== undefined ? { streams: flags.streams } : {}),
+    ...(flags.postcopyRecoverMs !== undefined ? { postcopyRecoverMs: flags.postcopyRecoverMs } : {}),
+  };
+}
+
 /** Moves `task` from --from to --to and prints the statistics (--json: the last StopAndTransferResponse); --dry-run: the prediction. */
 export function migrate(task: string, flags: MigrateFlags): Promise<void> {
   for (const [flag, value] of [['--from <node>', flags.from], ['--to <node>', flags.to]] as const) {
@@ -85,6 +93,7 @@ async function move(r: Remote, task: string, flags: MigrateFlags): Promise<void>
     const call = c.StopAndTransfer({
       ...requestOf(task, sink, flags),
       ...limitsOf(flags),
+      ...transferOf(flags),
       ...(flags.deadlineMs !== undefined ? { deadlineMs: flags.deadlineMs } : {}),
       ...(flags.predict ? { predict: true } : {}),
     });

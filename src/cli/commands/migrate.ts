@@ -11,6 +11,7 @@ import { bandwidth, choiceOption, integer, size } from '../option-values.ts';
 import { withClusterOption, type ClusterFlags } from '../remote-options.ts';
 import { action } from '../run-command.ts';
 import { registerMigrateControlCommands } from './migrate-control.ts';
+import { registerMigrateRecover } from './migrate-recover.ts';
 
 /** The options of `migrate`, as commander parsed them. */
 export interface MigrateFlags extends ClusterFlags {
@@ -32,6 +33,10 @@ export interface MigrateFlags extends ClusterFlags {
   /** Pre-copy: stop once the dirty pages fit in this downtime, ms. */
   readonly downtimeLimit?: number;
   readonly autoConverge?: boolean;
+  /** Concurrent page streams. */
+  readonly streams?: number;
+  /** Post-copy: how long a lost peer may stay away (ms). */
+  readonly postcopyRecoverMs?: number;
 }
 
 /** Adds the `migrate` command to the program. */
@@ -49,6 +54,8 @@ export function registerMigrateCommand(program: Command): void {
       .option('--deadline-ms <ms>', 'budget of the whole migration', integer('--deadline-ms'))
       .option('--precopy-stop-pages <n>', 'pre-copy: stop and copy once at most n pages are dirty (default 64)', integer('--precopy-stop-pages'))
       .option('--precopy-max-rounds <n>', 'pre-copy: stop and copy after n rounds at most (default 12)', integer('--precopy-max-rounds'))
+      .option('--streams <n>', 'concurrent page streams, 1..16 (default 2; as many as the sink takes)', integer('--streams', 1))
+      .option('--postcopy-recover-ms <ms>', 'lazy: how long either side waits for a lost peer (postcopy-paused) before the missing pages count as lost (default 30000)', integer('--postcopy-recover-ms', 1))
       .addOption(new Option('--dry-run', 'predict what the migration would cost (measures the task and the link) and move nothing').conflicts('predict'))
       .option('--predict', 'predict first, then migrate: the statistics show predicted beside measured')
       .option('--dirty-window-ms <ms>', 'with --dry-run: sample the dirty pages at least this long (default 200)', integer('--dirty-window-ms', 10))
@@ -58,4 +65,5 @@ export function registerMigrateCommand(program: Command): void {
       .option('--auto-converge', 'pre-copy: throttle the task while it dirties memory faster than half the transfer rate'),
   ).action(action(async (task: string, flags: MigrateFlags) => (await import('./migrate-run.ts')).migrate(task, flags)));
   registerMigrateControlCommands(program, migrate);
+  registerMigrateRecover(program.commands.find((c) => c.name() === 'migrate')!);
 }

@@ -54,7 +54,7 @@ export function park(task: string, flags: ParkFlags): Promise<void> {
     const bar = progressBar(`park ${task}`);
     let done: ParkResponse__Output | undefined;
     try {
-      const request = { taskId: task, node: await r.address(flags.node), labels: flags.label, ...(flags.compress !== 'auto' ? { compression: COMPRESSION_WIRE.toWire(flags.compress) } : {}) };
+      const request = { taskId: task, node: await r.address(flags.node), labels: flags.label, ...(flags.compress !== 'auto' ? { compression: COMPRESSION_WIRE.toWire(flags.compress) } : {}), ...(flags.streams !== undefined ? { streams: flags.streams } : {}) };
       for await (const p of serverStream(c.Park(request), `park ${task}`, c)) {
         bar.update(Number(p.pagesDone), Number(p.pagesTotal), words(p.phase, 'MIGRATION_PHASE_'));
         if (p.snapshot) done = p;

@@ -16,6 +16,8 @@ export interface ParkFlags extends ClusterFlags {
   readonly node: string;
   readonly label: Label[];
   readonly compress: CompressionChoice;
+  /** Concurrent page streams into the archive. */
+  readonly streams?: number;
 }
 
 /** The options of `snapshot restore`. */
@@ -67,7 +69,8 @@ export function registerSnapshotCommands(program: Command): void {
       .argument('<task>', 'task id')
       .requiredOption('--node <node>', 'node the task runs on (name or host:port)')
       .option('--label <key=value>', 'label the snapshot (repeatable)', label('--label'), [])
-      .addOption(choiceOption('--compress <c>', 'page compression (auto: deflate when the node supports it)', COMPRESSION_CHOICES).default('auto')),
+      .addOption(choiceOption('--compress <c>', 'page compression (auto: deflate when the node supports it)', COMPRESSION_CHOICES).default('auto'))
+      .option('--streams <n>', 'concurrent page streams into the archive, 1..16 (default 2)', integer('--streams', 1)),
   ).action(action(async (task: string, flags: ParkFlags) => (await run()).park(task, flags)));
 
   withMiddlewareOption(

@@ -97,6 +97,16 @@ export interface ContainerHeader {
    * The partition's settings (what the fingerprint hashes).
    */
   'settings'?: (_migvisor_v1_PartitionSettings | null);
+  /**
+   * Page streams of this container: 0 or 1, all chunks come on this one;
+   * more, PAGES chunks also come on ReceiveStream streams 1..streams-1.
+   */
+  'streams'?: (number);
+  /**
+   * Post-copy: how long the sink waits for a lost source before the missing
+   * pages count as lost, ms (0: the sink's default).
+   */
+  'postcopyRecoverMs'?: (number);
 }
 
 /**
@@ -188,4 +198,14 @@ export interface ContainerHeader__Output {
    * The partition's settings (what the fingerprint hashes).
    */
   'settings': (_migvisor_v1_PartitionSettings__Output | null);
+  /**
+   * Page streams of this container: 0 or 1, all chunks come on this one;
+   * more, PAGES chunks also come on ReceiveStream streams 1..streams-1.
+   */
+  'streams': (number);
+  /**
+   * Post-copy: how long the sink waits for a lost source before the missing
+   * pages count as lost, ms (0: the sink's default).
+   */
+  'postcopyRecoverMs': (number);
 }

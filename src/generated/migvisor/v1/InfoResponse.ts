@@ -74,6 +74,10 @@ export interface InfoResponse {
    * node with larger pages is refused before anything stops.
    */
   'maxChunkBytes'?: (number);
+  /**
+   * Most page streams one container may use (ReceiveStream); 0: only Receive's own.
+   */
+  'maxStreams'?: (number);
 }
 
 /**
@@ -141,4 +145,8 @@ export interface InfoResponse__Output {
    * node with larger pages is refused before anything stops.
    */
   'maxChunkBytes': (number);
+  /**
+   * Most page streams one container may use (ReceiveStream); 0: only Receive's own.
+   */
+  'maxStreams': (number);
 }

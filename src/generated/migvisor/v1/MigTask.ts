@@ -27,6 +27,10 @@ import type { QueryMigrationRequest as _migvisor_v1_QueryMigrationRequest, Query
 import type { QueryMigrationResponse as _migvisor_v1_QueryMigrationResponse, QueryMigrationResponse__Output as _migvisor_v1_QueryMigrationResponse__Output } from '../../migvisor/v1/QueryMigrationResponse.ts';
 import type { ReceiveRequest as _migvisor_v1_ReceiveRequest, ReceiveRequest__Output as _migvisor_v1_ReceiveRequest__Output } from '../../migvisor/v1/ReceiveRequest.ts';
 import type { ReceiveResponse as _migvisor_v1_ReceiveResponse, ReceiveResponse__Output as _migvisor_v1_ReceiveResponse__Output } from '../../migvisor/v1/ReceiveResponse.ts';
+import type { ReceiveStreamRequest as _migvisor_v1_ReceiveStreamRequest, ReceiveStreamRequest__Output as _migvisor_v1_ReceiveStreamRequest__Output } from '../../migvisor/v1/ReceiveStreamRequest.ts';
+import type { ReceiveStreamResponse as _migvisor_v1_ReceiveStreamResponse, ReceiveStreamResponse__Output as _migvisor_v1_ReceiveStreamResponse__Output } from '../../migvisor/v1/ReceiveStreamResponse.ts';
+import type { RecoverPostcopyRequest as _migvisor_v1_RecoverPostcopyRequest, RecoverPostcopyRequest__Output as _migvisor_v1_RecoverPostcopyRequest__Output } from '../../migvisor/v1/RecoverPostcopyRequest.ts';
+import type { RecoverPostcopyResponse as _migvisor_v1_RecoverPostcopyResponse, RecoverPostcopyResponse__Output as _migvisor_v1_RecoverPostcopyResponse__Output } from '../../migvisor/v1/RecoverPostcopyResponse.ts';
 import type { SetMigrationRequest as _migvisor_v1_SetMigrationRequest, SetMigrationRequest__Output as _migvisor_v1_SetMigrationRequest__Output } from '../../migvisor/v1/SetMigrationRequest.ts';
 import type { SetMigrationResponse as _migvisor_v1_SetMigrationResponse, SetMigrationResponse__Output as _migvisor_v1_SetMigrationResponse__Output } from '../../migvisor/v1/SetMigrationResponse.ts';
 import type { StopAndTransferRequest as _migvisor_v1_StopAndTransferRequest, StopAndTransferRequest__Output as _migvisor_v1_StopAndTransferRequest__Output } from '../../migvisor/v1/StopAndTransferRequest.ts';
@@ -278,6 +282,48 @@ export interface MigTaskClient extends grpc.Client {
   receive(callback: grpc.requestCallback<_migvisor_v1_ReceiveResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveRequest>;
   
   /**
+   * MigSink: one more stream of page chunks of a container whose header asked
+   * for several (`streams`; README, "Parallel streams"). The first message names
+   * the migration and the stream (1..streams-1); then PAGES chunks from seq 0 and
+   * a TRAILER over this stream's chunks. The container stages only when every
+   * stream verified; a stream that fails fails the container.
+   */
+  ReceiveStream(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ReceiveStreamResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveStreamRequest>;
+  ReceiveStream(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ReceiveStreamResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveStreamRequest>;
+  ReceiveStream(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ReceiveStreamResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveStreamRequest>;
+  ReceiveStream(callback: grpc.requestCallback<_migvisor_v1_ReceiveStreamResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveStreamRequest>;
+  /**
+   * MigSink: one more stream of page chunks of a container whose header asked
+   * for several (`streams`; README, "Parallel streams"). The first message names
+   * the migration and the stream (1..streams-1); then PAGES chunks from seq 0 and
+   * a TRAILER over this stream's chunks. The container stages only when every
+   * stream verified; a stream that fails fails the container.
+   */
+  receiveStream(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ReceiveStreamResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveStreamRequest>;
+  receiveStream(metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_ReceiveStreamResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveStreamRequest>;
+  receiveStream(options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_ReceiveStreamResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveStreamRequest>;
+  receiveStream(callback: grpc.requestCallback<_migvisor_v1_ReceiveStreamResponse__Output>): grpc.ClientWritableStream<_migvisor_v1_ReceiveStreamRequest>;
+  
+  /**
+   * Either side of a post-copy migration that is paused (its link or its
+   * source's process failed): try to reach the other side now instead of at
+   * the next retry. NOT_FOUND when the task has no post-copy migration here.
+   */
+  RecoverPostcopy(argument: _migvisor_v1_RecoverPostcopyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_RecoverPostcopyResponse__Output>): grpc.ClientUnaryCall;
+  RecoverPostcopy(argument: _migvisor_v1_RecoverPostcopyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_RecoverPostcopyResponse__Output>): grpc.ClientUnaryCall;
+  RecoverPostcopy(argument: _migvisor_v1_RecoverPostcopyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_RecoverPostcopyResponse__Output>): grpc.ClientUnaryCall;
+  RecoverPostcopy(argument: _migvisor_v1_RecoverPostcopyRequest, callback: grpc.requestCallback<_migvisor_v1_RecoverPostcopyResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Either side of a post-copy migration that is paused (its link or its
+   * source's process failed): try to reach the other side now instead of at
+   * the next retry. NOT_FOUND when the task has no post-copy migration here.
+   */
+  recoverPostcopy(argument: _migvisor_v1_RecoverPostcopyRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_RecoverPostcopyResponse__Output>): grpc.ClientUnaryCall;
+  recoverPostcopy(argument: _migvisor_v1_RecoverPostcopyRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_RecoverPostcopyResponse__Output>): grpc.ClientUnaryCall;
+  recoverPostcopy(argument: _migvisor_v1_RecoverPostcopyRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_RecoverPostcopyResponse__Output>): grpc.ClientUnaryCall;
+  recoverPostcopy(argument: _migvisor_v1_RecoverPostcopyRequest, callback: grpc.requestCallback<_migvisor_v1_RecoverPostcopyResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Source: changes the limits of the migration of a task in flight (or waiting
    * for its turn), as QEMU's migrate-set-parameters: the bandwidth cap applies
    * from the next batch on. FAILED_PRECONDITION when none is in flight.
@@ -411,6 +457,22 @@ export interface MigTaskHandlers extends grpc.UntypedServiceImplementation {
   Receive: grpc.handleClientStreamingCall<_migvisor_v1_ReceiveRequest__Output, _migvisor_v1_ReceiveResponse>;
   
   /**
+   * MigSink: one more stream of page chunks of a container whose header asked
+   * for several (`streams`; README, "Parallel streams"). The first message names
+   * the migration and the stream (1..streams-1); then PAGES chunks from seq 0 and
+   * a TRAILER over this stream's chunks. The container stages only when every
+   * stream verified; a stream that fails fails the container.
+   */
+  ReceiveStream: grpc.handleClientStreamingCall<_migvisor_v1_ReceiveStreamRequest__Output, _migvisor_v1_ReceiveStreamResponse>;
+  
+  /**
+   * Either side of a post-copy migration that is paused (its link or its
+   * source's process failed): try to reach the other side now instead of at
+   * the next retry. NOT_FOUND when the task has no post-copy migration here.
+   */
+  RecoverPostcopy: grpc.handleUnaryCall<_migvisor_v1_RecoverPostcopyRequest__Output, _migvisor_v1_RecoverPostcopyResponse>;
+  
+  /**
    * Source: changes the limits of the migration of a task in flight (or waiting
    * for its turn), as QEMU's migrate-set-parameters: the bandwidth cap applies
    * from the next batch on. FAILED_PRECONDITION when none is in flight.
@@ -440,6 +502,8 @@ export interface MigTaskDefinition extends grpc.ServiceDefinition {
   QueryMigrate: MethodDefinition<_migvisor_v1_QueryMigrateRequest, _migvisor_v1_QueryMigrateResponse, _migvisor_v1_QueryMigrateRequest__Output, _migvisor_v1_QueryMigrateResponse__Output>
   QueryMigration: MethodDefinition<_migvisor_v1_QueryMigrationRequest, _migvisor_v1_QueryMigrationResponse, _migvisor_v1_QueryMigrationRequest__Output, _migvisor_v1_QueryMigrationResponse__Output>
   Receive: MethodDefinition<_migvisor_v1_ReceiveRequest, _migvisor_v1_ReceiveResponse, _migvisor_v1_ReceiveRequest__Output, _migvisor_v1_ReceiveResponse__Output>
+  ReceiveStream: MethodDefinition<_migvisor_v1_ReceiveStreamRequest, _migvisor_v1_ReceiveStreamResponse, _migvisor_v1_ReceiveStreamRequest__Output, _migvisor_v1_ReceiveStreamResponse__Output>
+  RecoverPostcopy: MethodDefinition<_migvisor_v1_RecoverPostcopyRequest, _migvisor_v1_RecoverPostcopyResponse, _migvisor_v1_RecoverPostcopyRequest__Output, _migvisor_v1_RecoverPostcopyResponse__Output>
   SetMigration: MethodDefinition<_migvisor_v1_SetMigrationRequest, _migvisor_v1_SetMigrationResponse, _migvisor_v1_SetMigrationRequest__Output, _migvisor_v1_SetMigrationResponse__Output>
   StopAndTransfer: MethodDefinition<_migvisor_v1_StopAndTransferRequest, _migvisor_v1_StopAndTransferResponse, _migvisor_v1_StopAndTransferRequest__Output, _migvisor_v1_StopAndTransferResponse__Output>
 }

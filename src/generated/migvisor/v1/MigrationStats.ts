@@ -139,6 +139,18 @@ export interface MigrationStats {
    * How long it waited for its turn under the concurrency limits, ms.
    */
   'queuedMs'?: (number | string);
+  /**
+   * Page streams used (1: Receive's own only).
+   */
+  'streams'?: (number);
+  /**
+   * Payload bytes sent on each stream, stream 0 (Receive's own) first.
+   */
+  'streamBytes'?: (number | string | Long)[];
+  /**
+   * Post-copy: times the migration paused (postcopy-paused) and recovered.
+   */
+  'postcopyPauses'?: (number);
 }
 
 /**
@@ -272,4 +284,16 @@ export interface MigrationStats__Output {
    * How long it waited for its turn under the concurrency limits, ms.
    */
   'queuedMs': (number);
+  /**
+   * Page streams used (1: Receive's own only).
+   */
+  'streams': (number);
+  /**
+   * Payload bytes sent on each stream, stream 0 (Receive's own) first.
+   */
+  'streamBytes': (number)[];
+  /**
+   * Post-copy: times the migration paused (postcopy-paused) and recovered.
+   */
+  'postcopyPauses': (number);
 }

@@ -24,6 +24,14 @@ export interface ParkRequest {
    * Page compression on the way. Default: deflate when both ends support it, else none.
    */
   'compression'?: (_migvisor_v1_Compression);
+  /**
+   * Concurrent page streams into the archive, 1..16. Default 2.
+   */
+  'streams'?: (number);
+  /**
+   * Set when streams is given; absent: its default.
+   */
+  'optionalStreams'?: "streams";
 }
 
 /**
@@ -46,4 +54,12 @@ export interface ParkRequest__Output {
    * Page compression on the way. Default: deflate when both ends support it, else none.
    */
   'compression': (_migvisor_v1_Compression__Output);
+  /**
+   * Concurrent page streams into the archive, 1..16. Default 2.
+   */
+  'streams'?: (number);
+  /**
+   * Set when streams is given; absent: its default.
+   */
+  'optionalStreams'?: "streams";
 }

@@ -63,6 +63,15 @@ export interface StopAndTransferRequest {
    */
   'autoConverge'?: (boolean);
   /**
+   * Concurrent page streams, 1..16 (more than the sink takes: as many as it takes). Default 2.
+   */
+  'streams'?: (number);
+  /**
+   * Post-copy: how long either side waits for a lost peer before the missing
+   * pages count as lost (postcopy-paused until then), ms. Default 30000.
+   */
+  'postcopyRecoverMs'?: (number);
+  /**
    * Set when deadline_ms is given; absent: its default.
    */
   'optionalDeadlineMs'?: "deadlineMs";
@@ -82,6 +91,14 @@ export interface StopAndTransferRequest {
    * Set when downtime_limit_ms is given; absent: its default.
    */
   'optionalDowntimeLimitMs'?: "downtimeLimitMs";
+  /**
+   * Set when streams is given; absent: its default.
+   */
+  'optionalStreams'?: "streams";
+  /**
+   * Set when postcopy_recover_ms is given; absent: its default.
+   */
+  'optionalPostcopyRecoverMs'?: "postcopyRecoverMs";
 }
 
 /**
@@ -142,6 +159,15 @@ export interface StopAndTransferRequest__Output {
    */
   'autoConverge': (boolean);
   /**
+   * Concurrent page streams, 1..16 (more than the sink takes: as many as it takes). Default 2.
+   */
+  'streams'?: (number);
+  /**
+   * Post-copy: how long either side waits for a lost peer before the missing
+   * pages count as lost (postcopy-paused until then), ms. Default 30000.
+   */
+  'postcopyRecoverMs'?: (number);
+  /**
    * Set when deadline_ms is given; absent: its default.
    */
   'optionalDeadlineMs'?: "deadlineMs";
@@ -161,4 +187,12 @@ export interface StopAndTransferRequest__Output {
    * Set when downtime_limit_ms is given; absent: its default.
    */
   'optionalDowntimeLimitMs'?: "downtimeLimitMs";
+  /**
+   * Set when streams is given; absent: its default.
+   */
+  'optionalStreams'?: "streams";
+  /**
+   * Set when postcopy_recover_ms is given; absent: its default.
+   */
+  'optionalPostcopyRecoverMs'?: "postcopyRecoverMs";
 }
