@@ -6,6 +6,7 @@ import { registerContainerCommands } from './containers.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerMiddlewareCommands } from './middleware.ts';
 import { registerSnapshotCommands } from './snapshot.ts';
+import { registerDashboardCommand } from './dashboard.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerFaultCommands } from './fault.ts';
 import { registerHmCommands } from './hm.ts';
@@ -34,4 +35,5 @@ export function registerCommands(program: Command): void {
   registerLinkCommands(program);
   registerFaultCommands(program);
   registerScenarioCommands(program);
+  registerDashboardCommand(program);
 }
