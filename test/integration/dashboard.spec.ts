@@ -13,7 +13,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { nodeClient, unary } from '../../src/common/clients.ts';
 import { debianChromium, launchChromium } from '../support/chromium.ts';
 import { clusterUp, type ClusterUp } from '../support/cluster-up.ts';
-import { cleanup, poll, ROOT } from '../support/processes.ts';
+import { cleanup, poll, ROOT, runCli, spawnCli } from '../support/processes.ts';
 
 interface Ready {
   readonly dashboard: string;
@@ -120,6 +120,26 @@ describe('the dashboard in a browser (cluster up, chromium)', function () {
     const form = await fetch(`${url}api/pause`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
     expect(form.status).to.equal(415);
     expect((await ps('field-b')).tasks.find((t) => t.taskId === task)?.run).to.equal('RUN_STATE_RUNNING');
+  });
+
+  it('is also `migvisor dashboard --cluster FILE`, which finds the nodes as the CLI does (the registry of cluster up)', async () => {
+    const cli = spawnCli(['dashboard', '--cluster', cluster.file, '--listen', '127.0.0.1:0', '--json'], { timeoutMs: 30_000 });
+    const line = await cli.waitForLine((l) => l.startsWith('{'), 15_000);
+    const { url: own } = JSON.parse(line) as { url: string };
+    const state = await poll('the dashboard to reach every node', async () => {
+      const s = (await (await fetch(`${own}api/state`)).json()) as { nodes: { name: string; address: string; reachable: boolean; slots: { taskId: string }[] }[] };
+      return s.nodes.every((n) => n.reachable) ? s : undefined;
+    });
+    expect(state.nodes.map((n) => [n.name, n.address])).to.deep.equal(['field-a', 'field-b', 'field-c'].map((n) => [n, cluster.node(n)]));
+    expect(state.nodes.find((n) => n.name === 'field-b')!.slots.map((s) => s.taskId)).to.include(task);
+    cli.child.kill('SIGTERM');
+    expect((await cli.result).code).to.equal(0);
+  });
+
+  it('says which address `migvisor dashboard --listen` cannot use', async () => {
+    const r = await runCli(['dashboard', '--cluster', cluster.file, '--listen', 'nowhere']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr.trim()).to.equal('migvisor: --listen must be HOST:PORT, got "nowhere"');
   });
 
   it('wrote no console error, and leaves a screenshot', async () => {

@@ -8,7 +8,6 @@
 import { describeError } from '../../common/index.ts';
 import { startDashboard, type NodeTarget } from '../../dashboard/index.ts';
 import type { ClusterConfig } from '../../config/index.ts';
-import { printJson } from '../run-command.ts';
 import { withRemote } from '../remote.ts';
 import type { DashboardFlags } from './dashboard.ts';
 
@@ -39,7 +38,7 @@ export async function dashboard(flags: DashboardFlags): Promise<number> {
     return dashboardTargets(cluster, addresses);
   });
   const d = await startDashboard({ nodes: targets, listen: flags.listen });
-  if (flags.json) printJson({ dashboard: d.address, url: d.url });
+  if (flags.json) process.stdout.write(`${JSON.stringify({ dashboard: d.address, url: d.url, nodes: Object.fromEntries(targets.map((t) => [t.name, t.address])) })}\n`);
   else process.stdout.write(`dashboard ${d.url} (${targets.map((t) => `${t.name} ${t.address}`).join(', ')})\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);

@@ -13,7 +13,7 @@ export function registerDashboardCommand(program: Command): void {
   withClusterOption(
     program
       .command('dashboard')
-      .description('serve a live web page of the cluster (nodes, schedules, partitions, tasks, migrations, HM events, console, timeline) with pause, resume and migrate')
+      .description('serve a live web page of the cluster (nodes, schedules, partitions, tasks, migrations, HM events, console, timeline) with pause, resume and migrate; --json prints {"dashboard", "url", "nodes"} as one line once it serves')
       .option('--listen <host:port>', 'where the page is served', '127.0.0.1:0'),
   ).action(action(async (flags: DashboardFlags) => (await import('./dashboard-run.ts')).dashboard(flags)));
 }
