@@ -31,7 +31,7 @@ function nodeChildPids(pid: number): number[] {
 
 describe('cluster up', function () {
   let up: RunningCli;
-  let ready: { nodes: Record<string, string>; middleware: unknown; testbed: string };
+  let ready: { nodes: Record<string, string>; middleware: unknown; testbed: string; dashboard: string };
   let nodePids: number[];
 
   before(async function () {
@@ -48,9 +48,10 @@ describe('cluster up', function () {
     for (const pid of nodePids ?? []) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
   });
 
-  it('writes {"nodes": {...}, "middleware": null, "testbed": ...} with a distinct port per node', () => {
-    expect(Object.keys(ready)).to.have.members(['nodes', 'middleware', 'testbed']);
+  it('writes {"nodes": {...}, "middleware": null, "testbed": ..., "dashboard": ...} with a distinct port per node', () => {
+    expect(Object.keys(ready)).to.have.members(['nodes', 'middleware', 'testbed', 'dashboard']);
     expect(ready.testbed).to.match(/^127\.0\.0\.1:\d+$/);
+    expect(ready.dashboard).to.match(/^127\.0\.0\.1:\d+$/);
     expect(ready.middleware).to.equal(null);
     expect(Object.keys(ready.nodes)).to.have.members(['big-a', 'big-b']);
     const ports = Object.values(ready.nodes).map((a) => {

@@ -10,7 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import type { Browser, Page } from 'puppeteer-core';
-import { nodeClient, unary } from '../../src/common/clients.ts';
+import { migTaskClient, nodeClient, unary } from '../../src/common/clients.ts';
 import { debianChromium, launchChromium } from '../support/chromium.ts';
 import { clusterUp, type ClusterUp } from '../support/cluster-up.ts';
 import { cleanup, poll, ROOT, runCli, spawnCli } from '../support/processes.ts';
@@ -71,6 +71,20 @@ describe('the dashboard in a browser (cluster up, chromium)', function () {
     expect(await page.$eval('article[data-node="field-a"] .partitions', (p) => p.textContent)).to.include('ctrl: NORMAL');
     expect(await page.$eval('article[data-node="field-c"] .cpu', (p) => p.textContent)).to.include('64-bit big-endian');
     expect(await page.$eval(row('field-a', task), (r) => r.textContent)).to.include('MIG_SOURCE');
+    await waitText('#console li', `field-a: ${task}/0: counter`);
+  });
+
+  it('shows a health-monitor entry as it happens (config/programs/fault.s writes into its code on field-c)', async () => {
+    const c = migTaskClient(cluster.node('field-c'));
+    try {
+      const source = fs.readFileSync(path.join(ROOT, 'config', 'programs', 'fault.s'), 'utf8');
+      await unary(c.Initialize, c, { partition: 'ctrl', programName: 'fault.s', programSource: source, travelers: 1, priority: 10 }, 'task start');
+    } finally {
+      c.close();
+    }
+    await waitText('#hm li', 'field-c: ');
+    expect(await page.$eval('#hm', (e) => e.textContent)).to.match(/field-c: ctrl fault-\w+\/0: write-read-only at node level, stop-traveler/);
+    await waitText('article[data-node="field-c"] tr.slot', 'FAULTED');
   });
 
   it('pauses and resumes the counter from the page (ps over gRPC agrees)', async () => {
