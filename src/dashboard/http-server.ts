@@ -11,6 +11,12 @@
  *   neither of without a CORS preflight this server never answers. A call the
  *   cluster refused is `200 {"ok": false, "error": ...}` (the request was fine;
  *   the page shows the error); a malformed request is a 4xx with `{"error"}`.
+ *
+ * On a loopback or other fixed address, a request must name this server in its
+ * `Host` (the address, or localhost/127.0.0.1/[::1] with its port; 421
+ * otherwise): a page of another site that has its name resolve to 127.0.0.1
+ * (DNS rebinding) would otherwise be same-origin with the dashboard and read the
+ * token. On a wildcard address (0.0.0.0, ::) any Host is served.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -60,6 +66,8 @@ const CODE_NAMES = Object.fromEntries(Object.entries(Code).map(([k, v]) => [v, k
 export class DashboardHttp {
   private readonly server: http.Server;
   private readonly streams = new Set<http.ServerResponse>();
+  /** The Host values this server answers; undefined: any (it listens on a wildcard address). */
+  private hosts: Set<string> | undefined;
 
   constructor(
     private readonly view: ClusterView,
@@ -82,7 +90,10 @@ export class DashboardHttp {
       this.server.listen(Number(m[2]), host, () => {
         this.server.off('error', onError);
         const a = this.server.address() as AddressInfo;
-        resolve(a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`);
+        const address = a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+        const wildcard = a.address === '0.0.0.0' || a.address === '::';
+        this.hosts = wildcard ? undefined : new Set([address, `localhost:${a.port}`, `127.0.0.1:${a.port}`, `[::1]:${a.port}`, `${host}:${a.port}`].map((h) => h.toLowerCase()));
+        resolve(address);
       });
     });
   }
@@ -90,6 +101,7 @@ export class DashboardHttp {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://dashboard');
     try {
+      if (this.hosts && !this.hosts.has((req.headers.host ?? '').toLowerCase())) throw new HttpError(421, `this dashboard does not serve the host ${JSON.stringify(req.headers.host ?? '')}`);
       if (req.method === 'GET' && ASSETS[url.pathname]) return this.asset(url.pathname, res);
       if (req.method === 'GET' && url.pathname === '/api/state') return this.json(res, 200, this.view.snapshot());
       if (req.method === 'GET' && url.pathname === '/events') return this.stream(req, res);

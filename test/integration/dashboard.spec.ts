@@ -6,6 +6,7 @@
  * goes to a temp dir (its path is printed) and to docs/images/dashboard.png.
  */
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { expect } from 'chai';
@@ -133,6 +134,15 @@ describe('the dashboard in a browser (cluster up, chromium)', function () {
     expect(noToken.status).to.equal(403);
     const form = await fetch(`${url}api/pause`, { method: 'POST', headers: { 'Content-Type': 'text/plain' }, body });
     expect(form.status).to.equal(415);
+    // A page of another name resolved to this address (DNS rebinding) does not even get the page and its token.
+    const rebound = await new Promise<number>((resolve, reject) => {
+      const u = new URL(url);
+      http.get({ host: u.hostname, port: u.port, path: '/', headers: { Host: `evil.example:${u.port}` } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      }).on('error', reject);
+    });
+    expect(rebound).to.equal(421);
     expect((await ps('field-b')).tasks.find((t) => t.taskId === task)?.run).to.equal('RUN_STATE_RUNNING');
   });
 
