@@ -195,10 +195,9 @@ function readBody(req: http.IncomingMessage): Promise<string> {
     let size = 0;
     req.on('data', (b: Buffer) => {
       size += b.length;
-      if (size > MAX_BODY) {
-        reject(new HttpError(413, `an action's body is at most ${MAX_BODY} bytes`));
-        req.destroy();
-      } else parts.push(b);
+      // The rest is read and dropped, so that the answer reaches the client.
+      if (size > MAX_BODY) reject(new HttpError(413, `an action's body is at most ${MAX_BODY} bytes`));
+      else parts.push(b);
     });
     req.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
     req.on('error', reject);
