@@ -31,7 +31,7 @@ function nodeChildPids(pid: number): number[] {
 
 describe('cluster up', function () {
   let up: RunningCli;
-  let ready: { nodes: Record<string, string>; middleware: unknown; testbed: string; metrics: Record<string, string> };
+  let ready: { nodes: Record<string, string>; middleware: unknown; testbed: string; metrics: Record<string, string>; dashboard: string };
   let nodePids: number[];
 
   before(async function () {
@@ -48,10 +48,11 @@ describe('cluster up', function () {
     for (const pid of nodePids ?? []) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
   });
 
-  it('writes {"nodes": {...}, "middleware": null, "testbed": ..., "metrics": {...}} with a distinct port per node', () => {
-    expect(Object.keys(ready)).to.have.members(['nodes', 'middleware', 'testbed', 'metrics']);
+  it('writes {"nodes": {...}, "middleware": null, "testbed": ..., "metrics": {...}, "dashboard": ...} with a distinct port per node', () => {
+    expect(Object.keys(ready)).to.have.members(['nodes', 'middleware', 'testbed', 'metrics', 'dashboard']);
     expect(Object.keys(ready.metrics)).to.have.members(['big-a', 'big-b']);
     expect(ready.testbed).to.match(/^127\.0\.0\.1:\d+$/);
+    expect(ready.dashboard).to.match(/^127\.0\.0\.1:\d+$/);
     expect(ready.middleware).to.equal(null);
     expect(Object.keys(ready.nodes)).to.have.members(['big-a', 'big-b']);
     const ports = Object.values(ready.nodes).map((a) => {

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The layers, bottom first: each may import only those before it. */
-export const LAYERS = ['generated', 'common', 'config', 'partition', 'machine', 'migtask', 'hypervisor', 'middleware', 'testbed', 'scenario', 'cli'] as const;
+export const LAYERS = ['generated', 'common', 'config', 'partition', 'machine', 'migtask', 'hypervisor', 'middleware', 'testbed', 'scenario', 'dashboard', 'cli'] as const;
 
 /**
  * Modules other areas may import directly, besides an area's index.ts: dependency-free

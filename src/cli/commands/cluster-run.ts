@@ -4,16 +4,19 @@
  * through the relay of their link, and the Testbed service (links and faults)
  * beside them. Every process serves Prometheus metrics (unless --no-metrics).
  * Once all serve, their endpoints go to F (and to the registry other commands
- * read). The children log JSON lines, shown here as they are (pretty on a
+ * read), and the dashboard serves their page (its address is the ready file's
+ * `dashboard`). The children log JSON lines, shown here as they are (pretty on a
  * terminal), beside the testbed's own log. SIGINT/SIGTERM stops them all; a
  * child that dies unexpectedly is logged.
  */
 import * as fs from 'node:fs';
 import { createLogger, isPretty, prettyLine, setProcessLogger, writeEndpoints, type Endpoints } from '../../common/index.ts';
 import { applySecurity, loadCluster } from '../../config/index.ts';
+import { startDashboard, type RunningDashboard } from '../../dashboard/index.ts';
 import { LiveCluster, Testbed, TestbedServer } from '../../testbed/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import type { UpFlags } from './cluster.ts';
+import { dashboardTargets } from './dashboard-run.ts';
 
 /** Starts the cluster of `fileArg` (default: see {@link clusterFile}) and supervises it until SIGINT/SIGTERM. */
 export async function up(fileArg: string | undefined, flags: UpFlags): Promise<number> {
@@ -55,20 +58,30 @@ export async function up(fileArg: string | undefined, flags: UpFlags): Promise<n
     throw e;
   }
   writeEndpoints(file, endpoints);
-  const ready = { ...endpoints, middleware: endpoints.middleware ?? null, ...(flags.metrics ? { metrics: cluster.metrics() } : {}) };
+  let dashboard: RunningDashboard;
+  try {
+    dashboard = await startDashboard({ nodes: dashboardTargets(cluster.config, endpoints.nodes), listen: flags.dashboard });
+  } catch (e: unknown) {
+    await server.shutdown(500);
+    await cluster.stop();
+    writeEndpoints(file, { nodes: {} });
+    throw e;
+  }
+  const ready = { ...endpoints, middleware: endpoints.middleware ?? null, ...(flags.metrics ? { metrics: cluster.metrics() } : {}), dashboard: dashboard.address };
   if (flags.readyFile) {
     const tmp = `${flags.readyFile}.tmp`;
     fs.writeFileSync(tmp, `${JSON.stringify(ready, null, 2)}\n`);
     fs.renameSync(tmp, flags.readyFile);
   }
   const names = cluster.processes().map((p) => `${p.name} ${p.address}`);
-  process.stderr.write(`cluster up: ${names.join(', ')}; testbed ${endpoints.testbed}\n`);
+  process.stderr.write(`cluster up: ${names.join(', ')}; testbed ${endpoints.testbed}; dashboard ${dashboard.url}\n`);
   if (flags.json) process.stdout.write(`${JSON.stringify(ready)}\n`);
   await new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
   stopping = true;
+  await dashboard.close();
   testbed.close();
   await server.shutdown(500);
   await cluster.stop();

@@ -4,7 +4,8 @@
  * in each mode (stop-and-copy, pre-copy, post-copy), is refused by field-c (64-bit
  * big-endian), is saved to a file and loaded on field-b, is parked in the
  * middleware's archive and restored on field-a, and every step's statistics end
- * up in one table. Everything is shut down at the end.
+ * up in one table. The dashboard shows it all in a browser (its address is
+ * printed first). Everything is shut down at the end.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as fs from 'node:fs';
@@ -32,6 +33,8 @@ import { loadCluster } from '../../config/index.ts';
 import { ChunkVerifier, rawChunk, readContainerFile, wrapChunks, writeContainerFile, type RawChunk } from '../../migtask/index.ts';
 import { PACKAGE_ROOT } from '../cluster-file.ts';
 import { startChild, stopChildren, type Child } from '../../testbed/index.ts';
+import { startDashboard, type RunningDashboard } from '../../dashboard/index.ts';
+import { dashboardTargets } from './dashboard-run.ts';
 import { words } from '../format.ts';
 
 const say = (text: string): void => void process.stdout.write(`\n== ${text}\n`);
@@ -45,13 +48,14 @@ interface Row {
   note?: string;
 }
 
-/** Runs the demo; with `json`, ends with the statistics as JSON on stdout. */
-export async function demo(json: boolean): Promise<number> {
+/** Runs the demo; with `json`, ends with the statistics as JSON on stdout; `holdS` seconds of the cluster (and its dashboard) are kept after the last step. */
+export async function demo(json: boolean, holdS = 0): Promise<number> {
   const file = path.join(PACKAGE_ROOT, 'config', 'cluster.yaml');
   const cluster = loadCluster(file);
   const children: Child[] = [];
   const rows: Row[] = [];
   const watches: (() => void)[] = [];
+  let board: RunningDashboard | undefined;
   try {
     say('Starting the default cluster: every node is its own process serving gRPC');
     for (const n of cluster.nodes) {
@@ -61,6 +65,8 @@ export async function demo(json: boolean): Promise<number> {
       process.stdout.write(`   ${n.name.padEnd(8)} ${c.address.padEnd(16)} ${cpu.word}-bit ${cpu.endian}-endian, ${n.memory / 1048576} MiB, partitions ${n.partitions.map((p) => p.name).join(', ')}\n`);
     }
     const addr = Object.fromEntries(children.map((c) => [c.name, c.address])) as Record<string, string>;
+    board = await startDashboard({ nodes: dashboardTargets(cluster, addr), listen: '127.0.0.1:0' });
+    process.stdout.write(`   dashboard ${board.url} (watch the demo in a browser${holdS ? `; kept ${holdS} s after the last step` : '; migvisor demo --hold 60 keeps it up after the last step'})\n`);
     const nodes = Object.fromEntries(children.map((c) => [c.name, nodeClient(c.address)])) as Record<string, NodeControlClient>;
     for (const name of ['field-a', 'field-b']) watches.push(watchConsole(nodes[name]!, name));
 
@@ -129,9 +135,14 @@ export async function demo(json: boolean): Promise<number> {
     process.stdout.write(`${statsTable(rows)}\n`);
     if (json) process.stdout.write(`${JSON.stringify(rows.map((r) => ({ step: r.step, ...(r.stats ? { stats: toProtoJson('MigrationStats', r.stats) } : { note: r.note ?? '' }) })))}\n`);
     for (const c of Object.values(nodes)) c.close();
+    if (holdS > 0 && board) {
+      say(`The cluster stays up ${holdS} s: ${board.url}`);
+      await sleep(holdS * 1000);
+    }
     return 0;
   } finally {
     for (const stop of watches) stop();
+    await board?.close();
     say('Stopping every node process');
     await stopChildren(children);
     process.stdout.write('   done\n');

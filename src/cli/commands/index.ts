@@ -7,6 +7,7 @@ import { registerContainerCommands } from './containers.ts';
 import { registerMigrateCommand } from './migrate.ts';
 import { registerMiddlewareCommands } from './middleware.ts';
 import { registerSnapshotCommands } from './snapshot.ts';
+import { registerDashboardCommand } from './dashboard.ts';
 import { registerDemoCommand } from './demo.ts';
 import { registerFaultCommands } from './fault.ts';
 import { registerHmCommands } from './hm.ts';
@@ -36,4 +37,5 @@ export function registerCommands(program: Command): void {
   registerFaultCommands(program);
   registerScenarioCommands(program);
   registerCertsCommands(program);
+  registerDashboardCommand(program);
 }
