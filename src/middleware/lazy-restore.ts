@@ -123,7 +123,7 @@ export async function lazyRestoreSnapshot(
   m: Manifest,
   sink: SinkPort,
   nodeName: string,
-  options: { asCopy: boolean; codec: ChunkCodec; address: string; residuals: Map<string, SnapshotResidual>; paceMs?: number },
+  options: { asCopy: boolean; codec: ChunkCodec; address: string; residuals: Map<string, SnapshotResidual>; paceMs?: number; recoverMs?: number },
 ): Promise<LazyRestore> {
   const t0 = performance.now();
   if (!options.address) throw new MigvisorError('a lazy restore needs a middleware that serves gRPC (the node fetches pages from it)', Code.FAILED_PRECONDITION);
@@ -133,7 +133,8 @@ export async function lazyRestoreSnapshot(
   const migrationId = randomUUID();
   const taskId = restoredTaskId(m, options.asCopy);
   const residual = new SnapshotResidual(store, options.codec, m, migrationId, taskId, options.paceMs);
-  const header = { ...storedHeader(m), migrationId, taskId, mode: CONTAINER_MODE_WIRE.toWire('lazy'), pagesToSend: 0, sourceAddress: options.address };
+  // How long the node waits for this middleware when it cannot reach it (postcopy-paused) before its missing pages count as lost.
+  const header = { ...storedHeader(m), migrationId, taskId, mode: CONTAINER_MODE_WIRE.toWire('lazy'), pagesToSend: 0, sourceAddress: options.address, postcopyRecoverMs: options.recoverMs ?? 0 };
   async function* container(): AsyncGenerator<RawChunk> {
     const encoder = new ChunkEncoder();
     yield encoder.header(header);

@@ -76,6 +76,8 @@ export interface MiddlewareOptions {
   readonly keys?: ArchiveKeys;
   /** Pause between batches a lazy restore pushes (ms). @default 0 */
   readonly pushPaceMs?: number;
+  /** How long a lazily restored task's node waits for this middleware (postcopy-paused) before its missing pages count as lost, ms; 0: the node's default (30000). */
+  readonly lazyRecoverMs?: number;
 }
 
 /** Manifest states ↔ SNAPSHOT_STATE_*. */
@@ -170,6 +172,7 @@ export class MiddlewareServer {
   readonly streams: StreamGuard;
   private readonly retention: readonly RetentionRule[];
   private readonly pushPaceMs: number;
+  private readonly lazyRecoverMs: number;
 
   constructor(
     readonly store: SnapshotStore,
@@ -182,6 +185,7 @@ export class MiddlewareServer {
     this.server = this.host.server;
     this.keys = options.keys ?? new ArchiveKeys(undefined);
     this.pushPaceMs = options.pushPaceMs ?? 0;
+    this.lazyRecoverMs = options.lazyRecoverMs ?? 0;
     this.archive = new ArchiveSink(store, options.stagingTimeoutMs, undefined, options.maxChunkBytes);
     this.archive.codec = this.keys.forParks;
     this.retention = options.retention ?? [];
@@ -341,7 +345,7 @@ export class MiddlewareServer {
     const t0 = performance.now();
     try {
       if (r.lazy) {
-        const lazy = await lazyRestoreSnapshot(this.store, m, sink, node.name, { asCopy: r.asCopy, codec, address: this.address, residuals: this.residuals, paceMs: this.pushPaceMs });
+        const lazy = await lazyRestoreSnapshot(this.store, m, sink, node.name, { asCopy: r.asCopy, codec, address: this.address, residuals: this.residuals, paceMs: this.pushPaceMs, recoverMs: this.lazyRecoverMs });
         // The task runs: say so first, then record it.
         if (!r.asCopy) {
           m.state = 'restored';

@@ -126,7 +126,8 @@ describe('Instant (lazy) restore from the archive (node and middleware processes
       const c = control(B);
       await unary(c.Kill, c, { taskId: t.taskId }, `kill ${t.taskId}`);
     }
-    const mw = await startMiddleware(BULK, `file://${storeDir}`, { args: ['--lazy-push-pace', '200'] });
+    // The node waits 1.5 s for a middleware it lost (postcopy-paused) before the pages count as lost.
+    const mw = await startMiddleware(BULK, `file://${storeDir}`, { args: ['--lazy-push-pace', '200', '--lazy-recover-ms', '1500'] });
     const run = spawnCli(restoreArgs(mw, 'bulk-b', ['--as-copy']), { timeoutMs: 50_000 });
     // Resumed at once, before the first pushed batch (200 ms away): its first instructions fault
     // their pages in from the middleware's FetchPages, and it counts on.

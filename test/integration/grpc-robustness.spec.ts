@@ -175,7 +175,7 @@ describe('gRPC robustness of a real node', function () {
 
   it('frees what broken client streams took, and answers the sender', async () => {
     const streams = methods.filter((m) => m.requestStream);
-    expect(streams.map((m) => m.name).sort()).to.deep.equal(['Discard', 'Load', 'PushPages', 'Receive']);
+    expect(streams.map((m) => m.name).sort()).to.deep.equal(['Discard', 'Load', 'PushPages', 'Receive', 'ReceiveStream']);
     const good = (m: Method, name: string): Buffer =>
       // Each stream's own message shape carrying a real header chunk (PushPages reads it as its first message).
       m.serialize({ chunk: toWireChunk(new ChunkEncoder().header({ ...header, taskId: `hostile-${name}`, migrationId: `hostile-${name}` })) });
@@ -191,13 +191,17 @@ describe('gRPC robustness of a real node', function () {
     const answers = await inBatches(jobs);
     for (const [what, a] of answers) expect(a.code, `${what}: ${a.details}`).to.not.be.oneOf([grpc.status.INTERNAL, grpc.status.UNKNOWN, grpc.status.DEADLINE_EXCEEDED]);
     // A stream that takes a slot with its header and then goes quiet is failed after the idle timeout, with a reason.
-    for (const m of streams.filter((x) => x.name !== 'PushPages')) {
+    for (const m of streams.filter((x) => x.name !== 'PushPages' && x.name !== 'ReceiveStream')) {
       const a = await call(client, m, [good(m, `${m.name}-silent`)], 'silent');
       expect(a, m.name).to.deep.equal({ code: grpc.status.DEADLINE_EXCEEDED, details: `${m.name}: no message for ${IDLE_MS} ms (the stream idle timeout); the stream is closed` });
     }
     // PushPages names its migration first, and one that is not here is refused at once, silent or not.
     const push = streams.find((x) => x.name === 'PushPages')!;
     expect((await call(client, push, [push.serialize({ migrationId: 'hostile-push' })], 'silent')).code).to.equal(grpc.status.NOT_FOUND);
+    // So does a side stream of a container (ReceiveStream) whose migration is not here.
+    const side = streams.find((x) => x.name === 'ReceiveStream')!;
+    const lone = await call(client, side, [side.serialize({ migrationId: 'hostile-side', stream: 1 })], 'silent');
+    expect(lone.code, lone.details).to.be.oneOf([grpc.status.NOT_FOUND, grpc.status.INVALID_ARGUMENT, grpc.status.FAILED_PRECONDITION]);
     const free = (await ps(node.address)).filter((t) => t.state === 'MigSink').length;
     expect(free, 'the silent streams left their slots').to.equal(freeBefore);
   });

@@ -47,6 +47,7 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
     ...(flags.maxChunkBytes !== undefined ? { maxChunkBytes: flags.maxChunkBytes } : {}),
     keys,
     pushPaceMs: flags.lazyPushPace ?? 0,
+    lazyRecoverMs: flags.lazyRecoverMs ?? 0,
   });
   logArchive(server, logger);
   if (registry) {

@@ -16,6 +16,7 @@ export interface MiddlewareStartFlags extends LogFlags {
   readonly chunkReplicas?: number;
   readonly keyFile?: string;
   readonly lazyPushPace?: number;
+  readonly lazyRecoverMs?: number;
   readonly exitWithParent?: boolean;
   readonly routes?: string;
   /** Idle timeout of inbound client streams (ms). */
@@ -40,6 +41,7 @@ export function registerMiddlewareCommands(program: Command): void {
     .option('--chunk-replicas <n>', 'replicas of the chunk bucket (default: the cluster file\'s, else 3)', integer('--chunk-replicas', 1))
     .option('--key-file <file>', 'archive key (32 bytes, hex or base64): seal every chunk with AES-256-GCM (else $MIGVISOR_ARCHIVE_KEY; never the cluster file)')
     .option('--lazy-push-pace <ms>', 'pause between the page batches a lazy restore pushes (default 0)', integer('--lazy-push-pace', 0))
+    .option('--lazy-recover-ms <ms>', 'how long a lazily restored task\'s node waits for this middleware (postcopy-paused) before its missing pages count as lost (default 30000)', integer('--lazy-recover-ms', 1))
     .option('--exit-with-parent', 'stop when standard input closes (used by cluster up)')
     .option('--routes <file>', 'dial nodes through the relays this JSON table names ({"PEER:PORT": "RELAY:PORT"}; used by cluster up)')
     .option('--stream-idle-timeout <duration>', 'fail an inbound stream (Receive, Load, PushPages, Discard) that sends nothing for this long (default 30s)', duration('--stream-idle-timeout'))
