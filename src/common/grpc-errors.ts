@@ -61,3 +61,29 @@ export function fromServiceError(e: unknown, what: string): MigvisorError {
   }
   return new MigvisorError(`${what}: ${describeError(e)}`, Code.INTERNAL, { cause: e });
 }
+
+/** gRPC status names by number. */
+const STATUS_NAMES = [
+  'OK',
+  'CANCELLED',
+  'UNKNOWN',
+  'INVALID_ARGUMENT',
+  'DEADLINE_EXCEEDED',
+  'NOT_FOUND',
+  'ALREADY_EXISTS',
+  'PERMISSION_DENIED',
+  'RESOURCE_EXHAUSTED',
+  'FAILED_PRECONDITION',
+  'ABORTED',
+  'OUT_OF_RANGE',
+  'UNIMPLEMENTED',
+  'INTERNAL',
+  'UNAVAILABLE',
+  'DATA_LOSS',
+  'UNAUTHENTICATED',
+];
+
+/** The name of a gRPC status code (`UNAVAILABLE`), or `CODE_n` for a number gRPC does not define. */
+export function statusName(code: number): string {
+  return STATUS_NAMES[code] ?? `CODE_${code}`;
+}

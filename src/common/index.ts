@@ -20,7 +20,7 @@ export {
   InvalidFileError,
   UnauthenticatedError,
 } from './errors.ts';
-export { boundedDetails, MAX_STATUS_DETAILS, toServiceError } from './grpc-errors.ts';
+export { boundedDetails, MAX_STATUS_DETAILS, statusName, toServiceError } from './grpc-errors.ts';
 export { DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_STREAM_IDLE_MS, inboundStreamLimits, StreamGuard } from './stream-guard.ts';
 export type { InboundStreamLimits } from './stream-guard.ts';
 export { dialAddress, loadDialRoutes, setDialRoutes } from './dial-routes.ts';

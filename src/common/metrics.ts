@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { CounterConfiguration, Counter, Gauge, GaugeConfiguration, Histogram, HistogramConfiguration, Registry } from 'prom-client';
 import { Code, InvalidArgumentError, MigvisorError } from './errors.ts';
+import { statusName } from './grpc-errors.ts';
 import { observeCalls } from './handlers.ts';
 
 export type { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -42,27 +43,6 @@ export function histogram<L extends string>(registry: Registry, config: Omit<His
 /** Buckets of time histograms (seconds): 1 ms to 1 min. */
 export const SECONDS_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-/** gRPC status codes by number, as the `code` label names them. */
-const STATUS_NAMES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-];
-
 /**
  * Counts every call this process's gRPC servers finish in `registry`:
  * `migvisor_grpc_server_calls_total{method,code}` and
@@ -81,7 +61,7 @@ export function registerGrpcMetrics(registry: Registry): void {
     buckets: SECONDS_BUCKETS,
   });
   observeCalls((method, code, s) => {
-    const labels = { method, code: STATUS_NAMES[code] ?? String(code) };
+    const labels = { method, code: statusName(code) };
     calls.inc(labels);
     seconds.observe(labels, s);
   });

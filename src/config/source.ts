@@ -73,7 +73,7 @@ export type ParsedYaml =
 export function parseYaml(text: string): ParsedYaml {
   const lineCounter = new LineCounter();
   // uniqueKeys off: a duplicate key is reported by us with both lines, not as a syntax error.
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true, logLevel: 'error' });
   const lineOf = (offset: number): number => Math.max(1, lineCounter.linePos(offset).line);
   const [error] = doc.errors;
   if (error) {

@@ -4,37 +4,11 @@
  * stream's phases are timed as they come; `onPhase` lets a `during` fault strike
  * at one; the move's end is its statistics or its gRPC status.
  */
-import { COMPRESSION_WIRE, MIGRATION_MODE_WIRE, MigvisorError, serverStream, toProtoJson, unary } from '../common/index.ts';
+import { COMPRESSION_WIRE, MIGRATION_MODE_WIRE, MigvisorError, serverStream, statusName, toProtoJson, unary } from '../common/index.ts';
 import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
 import type { ClusterAccess } from './cluster-access.ts';
 import type { MoveSpec, Phase } from './model.ts';
 import type { MoveRecord } from './report-model.ts';
-
-/** gRPC status names by number. */
-const STATUS_NAMES = [
-  'OK',
-  'CANCELLED',
-  'UNKNOWN',
-  'INVALID_ARGUMENT',
-  'DEADLINE_EXCEEDED',
-  'NOT_FOUND',
-  'ALREADY_EXISTS',
-  'PERMISSION_DENIED',
-  'RESOURCE_EXHAUSTED',
-  'FAILED_PRECONDITION',
-  'ABORTED',
-  'OUT_OF_RANGE',
-  'UNIMPLEMENTED',
-  'INTERNAL',
-  'UNAVAILABLE',
-  'DATA_LOSS',
-  'UNAUTHENTICATED',
-];
-
-/** The name of a gRPC status code. */
-export function statusName(code: number): string {
-  return STATUS_NAMES[code] ?? `CODE_${code}`;
-}
 
 /** How a move ended, for the runner. */
 export interface MoveResult {
