@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, describeError, MigvisorError } from '../common/index.ts';
-import { BATCH_PAGES, CONTAINER_MODE_WIRE, ChunkEncoder, encodePages, pipelined, prepareEncoded, type PreparedPages, type RawChunk, type SinkPort } from '../migtask/index.ts';
+import { CONTAINER_MODE_WIRE, ChunkEncoder, encodePages, pipelined, prepareEncoded, undeliveredBatches, type PreparedPages, type RawChunk, type SinkPort } from '../migtask/index.ts';
 import type { ChunkCodec } from './archive-codec.ts';
 import { checkRestoreTarget, commitRestore, restoredTaskId, storedHeader, verifiedChunks } from './restore.ts';
 import type { ChunkHash, Manifest, SnapshotStore } from './store.ts';
@@ -75,20 +75,6 @@ export class SnapshotResidual {
     return frame(prepared, this.seq++);
   }
 
-  private *undelivered(): Generator<number[]> {
-    let batch: number[] = [];
-    for (let p = 0; p < this.sent.length; p++) {
-      if (this.sent[p]) continue;
-      this.sent[p] = 1;
-      batch.push(p);
-      if (batch.length === BATCH_PAGES) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch;
-  }
-
   /** Every page not yet delivered, in order, as PAGES chunks (faults may overtake it). */
   async *push(): AsyncGenerator<RawChunk> {
     const prepare = async (batch: readonly number[]): Promise<PreparedPages> => {
@@ -96,7 +82,7 @@ export class SnapshotResidual {
       if (this.paceMs > 0) await sleep(this.paceMs);
       return this.prepare(batch);
     };
-    for await (const prepared of pipelined(this.undelivered(), prepare)) yield frame(prepared, this.seq++);
+    for await (const prepared of pipelined(undeliveredBatches(this.sent), prepare)) yield frame(prepared, this.seq++);
   }
 }
 

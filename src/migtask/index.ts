@@ -48,7 +48,7 @@ export type { SinkPort, SinkQuery } from './sink-port.ts';
 export { encodeChunkDelimited, FILE_MAGIC, readContainerFile, writeContainerFile } from './container-file.ts';
 export { inspectContainer } from './container-inspect.ts';
 export type { InspectReport } from './container-inspect.ts';
-export { PostcopySource } from './postcopy-source.ts';
+export { PostcopySource, undeliveredBatches } from './postcopy-source.ts';
 export { pipelined, slices } from './pipeline.ts';
 export { openedStream, streamOfPage } from './side-stream.ts';
 export type { StreamTotals } from './side-stream.ts';

@@ -83,20 +83,6 @@ export class PostcopySource {
     return n;
   }
 
-  /** Batches of pages not delivered yet, marked sent as each batch is taken (faults may have taken some). */
-  private *undelivered(): Generator<number[]> {
-    let batch: number[] = [];
-    for (let p = 0; p < this.sent.length; p++) {
-      if (this.sent[p]) continue;
-      this.sent[p] = 1;
-      batch.push(p);
-      if (batch.length === BATCH_PAGES) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch;
-  }
 
   /** Every page not yet delivered, in order, as PAGES chunks (faults may overtake it). */
   async *push(): AsyncGenerator<RawChunk> {
@@ -105,10 +91,29 @@ export class PostcopySource {
       this.pagesPushed += batch.length;
       return preparePages(this.task.space, data, this.compression, zero);
     };
-    for await (const prepared of pipelined(this.undelivered(), prepare)) {
+    for await (const prepared of pipelined(undeliveredBatches(this.sent), prepare)) {
       this.bytes += prepared.payload.length;
       this.raw += prepared.raw;
       yield frame(prepared, this.seq++);
     }
   }
+}
+
+/**
+ * Batches of the pages of `sent` not delivered yet (0), each marked sent (1) as
+ * its batch is taken, so pages a fault delivered meanwhile are skipped: the
+ * background push of a post-copy source, a node's or the archive's.
+ */
+export function* undeliveredBatches(sent: Uint8Array): Generator<number[]> {
+  let batch: number[] = [];
+  for (let p = 0; p < sent.length; p++) {
+    if (sent[p]) continue;
+    sent[p] = 1;
+    batch.push(p);
+    if (batch.length === BATCH_PAGES) {
+      yield batch;
+      batch = [];
+    }
+  }
+  if (batch.length > 0) yield batch;
 }
