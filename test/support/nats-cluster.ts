@@ -88,8 +88,22 @@ async function healthy(monitor: number): Promise<boolean> {
   }
 }
 
-/** Starts `size` routed JetStream servers on loopback (one: a standalone server) and waits (bounded) until each is healthy and the meta group has a leader. */
+/**
+ * Starts `size` routed JetStream servers on loopback (one: a standalone server) and waits (bounded) until each is healthy and the meta group has a leader.
+ * The ports are probed free first, so another process may take one before nats-server binds it: a start that fails with
+ * "address already in use" is tried again on new ports (at most 4 times).
+ */
 export async function startNatsCluster(bin: string, size = 3, timeoutMs = 20_000): Promise<NatsCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(bin, size, timeoutMs);
+    } catch (e: unknown) {
+      if (attempt >= 4 || !/address already in use/.test(String(e))) throw e;
+    }
+  }
+}
+
+async function startOnce(bin: string, size: number, timeoutMs: number): Promise<NatsCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migvisor-nats-'));
   const ports: { client: number; cluster: number; monitor: number }[] = [];
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), cluster: await freePort(), monitor: await freePort() });
