@@ -16,7 +16,7 @@
  * Every chunk read back is checked before use: authenticated decryption, then
  * its address recomputed.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, hkdfSync, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import { Code, InvalidFileError, MigvisorError } from '../common/index.ts';
 import { ContainerError } from '../migtask/index.ts';
@@ -57,15 +57,16 @@ export const PLAIN_CODEC: ChunkCodec = {
 
 /** Chunks sealed under one data key (see the file header). */
 class SealedCodec implements ChunkCodec {
-  private readonly encKey: Buffer;
-  private readonly macKey: Buffer;
+  // Key objects, not buffers: node:crypto then prepares each key once, not on every page (halves HMAC and GCM per 4 KiB page).
+  private readonly encKey: KeyObject;
+  private readonly macKey: KeyObject;
 
   constructor(
     dataKey: Buffer,
     readonly sealed: SealInfo,
   ) {
-    this.encKey = Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'migvisor chunk encryption', 32));
-    this.macKey = Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'migvisor chunk address', 32));
+    this.encKey = createSecretKey(Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'migvisor chunk encryption', 32)));
+    this.macKey = createSecretKey(Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'migvisor chunk address', 32)));
   }
 
   address(data: Uint8Array): ChunkHash {
@@ -81,25 +82,24 @@ class SealedCodec implements ChunkCodec {
   private prefix = randomBytes(8);
   private counter = 0;
 
-  private nonce(): Buffer {
+  /** Writes the next nonce into `n` (NONCE bytes). */
+  private nonce(n: Buffer): Buffer {
     if (this.counter === 0xffffffff) {
       this.prefix = randomBytes(8);
       this.counter = 0;
     }
-    const n = Buffer.allocUnsafe(NONCE);
     this.prefix.copy(n, 0);
     n.writeUInt32BE(this.counter++, 8);
     return n;
   }
 
   seal(address: ChunkHash, data: Uint8Array): Uint8Array {
-    const nonce = this.nonce();
-    const c = createCipheriv('aes-256-gcm', this.encKey, nonce).setAAD(Buffer.from(address, 'latin1'));
     const out = Buffer.allocUnsafe(NONCE + data.length + TAG);
-    nonce.copy(out, 0);
-    c.update(data).copy(out, NONCE);
+    const nonce = this.nonce(out.subarray(0, NONCE));
+    const c = createCipheriv('aes-256-gcm', this.encKey, nonce).setAAD(Buffer.from(address, 'latin1'));
+    out.set(c.update(data), NONCE);
     c.final();
-    c.getAuthTag().copy(out, NONCE + data.length);
+    out.set(c.getAuthTag(), NONCE + data.length);
     return out;
   }
 
