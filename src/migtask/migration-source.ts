@@ -194,10 +194,15 @@ function openPageStreams(run: MigrationRun, sinkMax: number): PageStreams | unde
   run.stats.streams = n;
   run.stats.streamBytes = new Array<number>(n).fill(0);
   if (n <= 1) return undefined;
-  return new PageStreams(run.stats.migrationId, n, (i, bytes) => {
-    run.stats.bytes += bytes;
-    run.stats.streamBytes[i]! += bytes;
-  });
+  return new PageStreams(
+    run.stats.migrationId,
+    n,
+    (i, bytes) => {
+      run.stats.bytes += bytes;
+      run.stats.streamBytes[i]! += bytes;
+    },
+    run.control.pacer,
+  );
 }
 
 /** Step 2: the container on Receive, and its other page streams beside it; the first failure stops them all. */

@@ -10,6 +10,7 @@
 import { Code, MigvisorError } from '../common/index.ts';
 import { ChunkEncoder, type PreparedPages, type RawChunk } from './container-codec.ts';
 import { BATCH_PAGES } from './container-snapshot.ts';
+import { paced, type Pacer } from './pacer.ts';
 import { PIPELINE_DEPTH, slices } from './pipeline.ts';
 import { streamOfPage } from './side-stream.ts';
 import type { SinkPort } from './sink-port.ts';
@@ -80,6 +81,8 @@ export class PageStreams {
     count: number,
     /** Called with each chunk's payload size as it goes out (statistics). */
     private readonly onBytes: (stream: number, bytes: number) => void = () => {},
+    /** The migration's `--max-bandwidth` pacer, shared with stream 0: the cap holds for all streams together. */
+    private readonly pacer?: Pacer,
   ) {
     this.count = count;
     for (let i = 0; i < count; i++) this.queues.push(new BatchQueue());
@@ -201,7 +204,8 @@ export class PageStreams {
       if (this.aborted !== undefined) throw this.aborted;
       const calls: Promise<unknown>[] = [];
       for (let i = 1; i < this.count; i++) {
-        const call = receiveStream(this.migrationId, i, this.chunks(i), ms, signal).catch((e: unknown) => {
+        const chunks = this.pacer ? paced(this.chunks(i), this.pacer) : this.chunks(i);
+        const call = receiveStream(this.migrationId, i, chunks, ms, signal).catch((e: unknown) => {
           const err = e instanceof MigvisorError ? new MigvisorError(`page stream ${i}: ${e.message}`, e.code, { cause: e }) : e;
           this.abort(err);
           throw err;
