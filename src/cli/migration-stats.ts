@@ -90,6 +90,7 @@ export function predictionTable(p: Prediction__Output): string {
     ['rounds', p.rounds],
     ['pages per round', p.pagesPerRound.join(' ')],
   ];
+  if (p.throttlePerRound.length > 0) rows.push(['throttle % per round', p.throttlePerRound.join(' ')]);
   if (i) {
     rows.push(
       ['present pages', i.presentPages],
@@ -104,7 +105,11 @@ export function predictionTable(p: Prediction__Output): string {
       ['dirty growth pages/s', i.dirtyGrowthPagesPerS],
       ['dirty window ms', i.dirtyWindowMs],
     );
-    if (precopy) rows.push(['pre-copy stop', `${words(i.precopyStop, 'PRECOPY_STOP_')} (at most ${i.precopyStopPages} dirty pages, ${i.precopyMaxRounds} rounds)`]);
+    if (Number(i.maxBandwidthBytesPerS) > 0) rows.push(['bandwidth cap', formatBandwidth(Number(i.maxBandwidthBytesPerS))]);
+    if (precopy) {
+      const rules = `at most ${i.precopyStopPages} dirty pages, downtime limit ${i.downtimeLimitMs} ms, ${i.precopyMaxRounds} rounds${i.autoConverge ? ', auto-converge' : ''}`;
+      rows.push(['pre-copy stop', `${words(i.precopyStop, 'PRECOPY_STOP_')} (${rules})`]);
+    }
   }
   rows.push(['measured in ms', p.probeMs]);
   return table(rows);

@@ -2506,6 +2506,16 @@ export const WIRE_DESCRIPTOR: INamespace = {
                   "oneof": [
                     "probeBytes"
                   ]
+                },
+                "optionalMaxBandwidthBytesPerS": {
+                  "oneof": [
+                    "maxBandwidthBytesPerS"
+                  ]
+                },
+                "optionalDowntimeLimitMs": {
+                  "oneof": [
+                    "downtimeLimitMs"
+                  ]
                 }
               },
               "fields": {
@@ -2544,6 +2554,18 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "probeBytes": {
                   "type": "uint32",
                   "id": 9
+                },
+                "maxBandwidthBytesPerS": {
+                  "type": "uint64",
+                  "id": 10
+                },
+                "downtimeLimitMs": {
+                  "type": "uint32",
+                  "id": 11
+                },
+                "autoConverge": {
+                  "type": "bool",
+                  "id": 12
                 }
               }
             },
@@ -2768,6 +2790,11 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "probeMs": {
                   "type": "double",
                   "id": 10
+                },
+                "throttlePerRound": {
+                  "rule": "repeated",
+                  "type": "uint32",
+                  "id": 11
                 }
               }
             },
@@ -2848,6 +2875,18 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "batchLatencyMs": {
                   "type": "double",
                   "id": 19
+                },
+                "downtimeLimitMs": {
+                  "type": "uint32",
+                  "id": 20
+                },
+                "maxBandwidthBytesPerS": {
+                  "type": "uint64",
+                  "id": 21
+                },
+                "autoConverge": {
+                  "type": "bool",
+                  "id": 22
                 }
               }
             },

@@ -12,8 +12,8 @@ import { DEFAULT_DIRTY_RATE_WINDOW_MS, DEFAULT_DOWNTIME_LIMIT_MS, MIGRATION_PHAS
 /** The largest bandwidth cap accepted, bytes/s (1 TiB/s). */
 const MAX_BANDWIDTH = 2 ** 40;
 
-/** The limits of a StopAndTransfer request. */
-export function controlOptions(r: StopAndTransferRequest__Output): ControlOptions {
+/** The limits of a StopAndTransfer (or PredictMigration) request. */
+export function controlOptions(r: Pick<StopAndTransferRequest__Output, 'maxBandwidthBytesPerS' | 'downtimeLimitMs' | 'autoConverge'>): ControlOptions {
   return {
     maxBandwidth: optionalInt(r.maxBandwidthBytesPerS, 'max_bandwidth_bytes_per_s', 0, MAX_BANDWIDTH, 0),
     downtimeLimitMs: optionalInt(r.downtimeLimitMs, 'downtime_limit_ms', 0, 3_600_000, DEFAULT_DOWNTIME_LIMIT_MS),

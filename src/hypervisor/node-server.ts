@@ -250,6 +250,7 @@ export class NodeServer {
         const { sink, options } = migrationRequest(r, DEFAULT_DEADLINE_MS);
         const prediction = await migrations.predict(sink, {
           ...options,
+          ...controlOptions(r),
           dirtyWindowMs: optionalInt(r.dirtyWindowMs, 'dirty_window_ms', 10, 10_000, DEFAULT_DIRTY_WINDOW_MS),
           probeBytes: optionalInt(r.probeBytes, 'probe_bytes', 64 * 1024, 64 << 20, DEFAULT_PROBE_BYTES),
         });

@@ -249,6 +249,7 @@ export function toWirePrediction(p: Prediction): WirePrediction {
     bytes: p.bytes,
     pages: p.pages,
     pagesPerRound: [...p.pagesPerRound],
+    throttlePerRound: [...(p.throttlePerRound ?? [])],
     probeMs: round3(p.probeMs),
     inputs: {
       pageSize: i.pageSize,
@@ -270,6 +271,9 @@ export function toWirePrediction(p: Prediction): WirePrediction {
       precopyStopPages: i.precopyStopPages,
       precopyMaxRounds: i.precopyMaxRounds,
       precopyStop: p.precopyStop ? PRECOPY_STOP_WIRE.toWire(p.precopyStop) : 'PRECOPY_STOP_UNSPECIFIED',
+      downtimeLimitMs: i.downtimeLimitMs,
+      maxBandwidthBytesPerS: Math.round(i.maxBandwidthBytesPerS),
+      autoConverge: i.autoConverge,
     },
   };
 }

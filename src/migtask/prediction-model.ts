@@ -12,16 +12,21 @@
  * bandwidth, once the source has prepared its batch (a measured latency and
  * pace) and the stream's buffers let it go (source-stream-model.ts); each
  * exchange the protocol waits for costs one round trip. The dirty curve and the
- * bandwidth are fitted in prediction-fits.ts.
+ * bandwidth are fitted in prediction-fits.ts. A `--max-bandwidth` cap below the
+ * measured bandwidth is the bandwidth.
  *
  * - full: negotiate (1 round trip); stop; look at every page (the scan); the
  *   header, the non-zero pages and the trailer; the Receive reply and the
  *   Commit (2 round trips). Downtime: everything after the negotiation.
  * - precopy: negotiate; the header; round 0 sends every present page (zero ones
  *   without data); each later round the pages dirtied during the one before;
- *   after a round, stop once at most `precopyStopPages` are dirty or after
- *   `precopyMaxRounds` rounds; wait for the sink to catch up (what is still on
- *   its way, and a query); stop and send what was dirtied during the last round
+ *   after a round, the stop rules of convergence.ts in their order (few-dirty,
+ *   downtime-limit at the link rate and the sample's compression, max-rounds,
+ *   no-progress); wait for the sink to catch up (what is still on its way, and a
+ *   query), and take a downtime-limit stop back if what was dirtied meanwhile no
+ *   longer fits and rounds are left; with auto-converge the travelers dirty only
+ *   in their unthrottled share of the time, the throttle raised after each round
+ *   as the migration raises it; stop and send what was dirtied during the last round
  *   and the wait, the state and the trailer; Receive reply and Commit. Downtime:
  *   from the stop. A round lasts, for the dirty bits, until its last chunk is
  *   written into the call's buffer ({@link SourceStream}), which can be long
@@ -30,6 +35,7 @@
  *   downtime); then every present page is pushed, and the push is answered.
  */
 import type { Compression, MigrationMode } from '../common/index.ts';
+import { nextThrottle, stopRule, THROTTLE_MAX, transferMs } from './convergence.ts';
 import { dirtiedWithin, type DirtyCurve } from './prediction-fits.ts';
 import { BATCH_OVERHEAD_BYTES, dataBytes, SourceStream, zeroBytes, type StreamFacts } from './source-stream-model.ts';
 import type { PrecopyStop } from './vocabulary.ts';
@@ -59,6 +65,12 @@ export interface PredictionInputs extends StreamFacts {
   readonly precopyStopPages: number;
   /** Pre-copy: stop after this many live rounds at most. */
   readonly precopyMaxRounds: number;
+  /** Pre-copy: the downtime the stop rule aims for, ms. */
+  readonly downtimeLimitMs: number;
+  /** The sender's bandwidth cap, bytes/s (0: none). */
+  readonly maxBandwidthBytesPerS: number;
+  /** Pre-copy: auto-converge throttles the travelers. */
+  readonly autoConverge: boolean;
 }
 
 /** What the model says a migration costs (Prediction on the wire, without the inputs). */
@@ -71,6 +83,8 @@ export interface ModelOutcome {
   readonly pagesPerRound: readonly number[];
   /** Pre-copy: which rule ends the live rounds. */
   readonly precopyStop?: PrecopyStop;
+  /** Pre-copy with auto-converge: the throttle of each live round, percent. */
+  readonly throttlePerRound?: readonly number[];
 }
 
 /** A prediction: the outcome, its inputs, and what measuring them took. */
@@ -87,9 +101,12 @@ export interface Prediction extends ModelOutcome {
  * `batchPages` is the page batch of the container, `catchUpMaxMs` the longest a
  * pre-copy source waits for its sink to catch up.
  */
-export function predictOutcome(mode: MigrationMode, inputs: PredictionInputs, batchPages: number, catchUpMaxMs: number): ModelOutcome {
+export function predictOutcome(mode: MigrationMode, measured: PredictionInputs, batchPages: number, catchUpMaxMs: number): ModelOutcome {
+  if (!(measured.bandwidthBytesPerS > 0)) throw new RangeError(`bandwidth must be positive, got ${measured.bandwidthBytesPerS}`);
+  // A bandwidth cap paces the sender: the model sends at the lower of the two.
+  const cap = measured.maxBandwidthBytesPerS;
+  const inputs = cap > 0 && cap < measured.bandwidthBytesPerS ? { ...measured, bandwidthBytesPerS: cap } : measured;
   const { rttMs, presentPages, nonzeroPages, headerBytes } = inputs;
-  if (!(inputs.bandwidthBytesPerS > 0)) throw new RangeError(`bandwidth must be positive, got ${inputs.bandwidthBytesPerS}`);
   const zeroPages = presentPages - nonzeroPages;
   // Receive's reply (the last byte there, the reply back) and the Commit.
   const commit = 2 * rttMs;
@@ -134,32 +151,61 @@ export function predictOutcome(mode: MigrationMode, inputs: PredictionInputs, ba
   // Pre-copy: the header, then the rounds while the task runs.
   const stopPages = inputs.precopyStopPages;
   const maxRounds = Math.max(1, inputs.precopyMaxRounds);
+  const rate = inputs.bandwidthBytesPerS;
   const stream = new SourceStream(inputs, rttMs);
   stream.put(headerBytes);
   const perRound: number[] = [presentPages];
+  // Auto-converge: the travelers run (100 - throttle) % of the time, so they dirty what they would in that share of a round.
+  let throttle = 0;
+  const throttles: number[] = [0];
+  const dirtiedSince = (start: number, until: number): number => dirtiedWithin(inputs.dirty, ((until - start) * (100 - throttle)) / 100, presentPages);
+  // The downtime the dirty pages would take, at the compression of a sample (convergence.ts does the same with what was sent).
+  const expectedMs = (pages: number): number => transferMs((pages * inputs.pageSize) / Math.max(1e-9, inputs.compressionRatio), rate);
+  const throttleAfter = (dirty: number, roundMs: number): void => {
+    if (inputs.autoConverge) throttle = nextThrottle(throttle, ((dirty * inputs.pageSize) / Math.max(1, roundMs)) * 1000, rate);
+  };
   let roundStart = stream.t;
   everyPage(stream);
-  let dirty = dirtiedWithin(inputs.dirty, stream.t - roundStart, presentPages);
+  let dirty = dirtiedSince(roundStart, stream.t);
+  let previous: number | undefined;
   let stop: PrecopyStop;
+  let stopAt: number;
+  let final: number;
+  // After each round the stop rules of convergence.ts, in their order; a stop waits for the sink to catch up
+  // (what is still on its way, and a query), and a stop by the downtime limit is taken back if what was dirtied
+  // meanwhile no longer fits the limit and rounds are left.
   for (;;) {
-    if (dirty <= stopPages) {
-      stop = 'few-dirty';
-      break;
+    const rule = stopRule({
+      rounds: perRound.length,
+      dirtyPages: dirty,
+      previousDirtyPages: previous,
+      expectedDowntimeMs: expectedMs(dirty),
+      stopPages,
+      maxRounds,
+      downtimeLimitMs: inputs.downtimeLimitMs,
+      canThrottleMore: inputs.autoConverge && throttle < THROTTLE_MAX,
+    });
+    const roundMs = stream.t - roundStart;
+    previous = dirty;
+    if (rule) {
+      stopAt = Math.min(stream.t + catchUpMaxMs, Math.max(stream.t + rttMs, stream.linkFree + 1.5 * rttMs));
+      final = dirtiedSince(roundStart, stopAt);
+      if (rule !== 'downtime-limit' || perRound.length >= maxRounds || expectedMs(final) <= inputs.downtimeLimitMs) {
+        stop = rule;
+        break;
+      }
+      stream.t = stopAt;
+      dirty = final;
+      previous = final;
     }
-    if (perRound.length >= maxRounds) {
-      stop = 'max-rounds';
-      break;
-    }
+    throttleAfter(dirty, roundMs);
     perRound.push(dirty);
+    throttles.push(throttle);
     roundStart = stream.t;
     stream.round();
     stream.putPages(dirty, batchPages);
-    dirty = dirtiedWithin(inputs.dirty, stream.t - roundStart, presentPages);
+    dirty = dirtiedSince(roundStart, stream.t);
   }
-  // The wait for the sink: until a query answered after the last byte arrived
-  // says it has every page (one way there, the query's round trip), at most the limit.
-  const stopAt = Math.min(stream.t + catchUpMaxMs, Math.max(stream.t + rttMs, stream.linkFree + 1.5 * rttMs));
-  const final = dirtiedWithin(inputs.dirty, stopAt - roundStart, presentPages);
   perRound.push(final);
   stream.t = stopAt;
   stream.round();
@@ -175,5 +221,6 @@ export function predictOutcome(mode: MigrationMode, inputs: PredictionInputs, ba
     pages: perRound.reduce((a, b) => a + b, 0),
     pagesPerRound: perRound,
     precopyStop: stop,
+    ...(inputs.autoConverge ? { throttlePerRound: throttles } : {}),
   };
 }

@@ -30,6 +30,7 @@ import { encodePageBatch } from './page-batch.ts';
 import { pipelined, PIPELINE_DEPTH } from './pipeline.ts';
 import { fitDirtyCurve, levelledOff, median } from './prediction-fits.ts';
 import { predictOutcome, type Prediction, type PredictionInputs } from './prediction-model.ts';
+import { DEFAULT_DOWNTIME_LIMIT_MS } from './run-control.ts';
 import type { SinkPort } from './sink-port.ts';
 import { CATCH_UP_MS } from './source-chunks.ts';
 import { negotiate, sourceTask } from './source-negotiate.ts';
@@ -126,6 +127,9 @@ export async function predictMigration(host: MigrationHost, sink: SinkPort, disc
       probeBytes: link.bytes,
       precopyStopPages: options.precopyStopPages ?? DEFAULT_PRECOPY_STOP_PAGES,
       precopyMaxRounds: options.precopyMaxRounds ?? DEFAULT_PRECOPY_MAX_ROUNDS,
+      downtimeLimitMs: options.downtimeLimitMs ?? DEFAULT_DOWNTIME_LIMIT_MS,
+      maxBandwidthBytesPerS: options.maxBandwidth ?? 0,
+      autoConverge: options.autoConverge ?? false,
     };
     const outcome = predictOutcome(options.mode, inputs, BATCH_PAGES, CATCH_UP_MS);
     return { ...outcome, mode: options.mode, compression, inputs, probeMs: performance.now() - t0 };

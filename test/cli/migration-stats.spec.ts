@@ -17,6 +17,7 @@ const prediction: Prediction__Output = {
   bytes: 6_300_000,
   pages: 4656,
   pagesPerRound: [4144, 256, 256],
+  throttlePerRound: [],
   probeMs: 950,
   inputs: {
     pageSize: 4096,
@@ -35,6 +36,9 @@ const prediction: Prediction__Output = {
     precopyStopPages: 64,
     precopyMaxRounds: 12,
     precopyStop: 'PRECOPY_STOP_FEW_DIRTY',
+    downtimeLimitMs: 300,
+    maxBandwidthBytesPerS: 0,
+    autoConverge: false,
     batchMs: 4.5,
     zeroBatches: 48,
     batchLatencyMs: 7.5,
@@ -105,7 +109,13 @@ describe('the tables of migrate', function () {
     const t = predictionTable(prediction);
     expect(row(t, 'total ms')).to.deep.equal(['total ms', '1500.5']);
     expect(row(t, 'bandwidth')).to.deep.equal(['bandwidth', '20Mbit (2500000 B/s)']);
-    expect(row(t, 'pre-copy stop')).to.deep.equal(['pre-copy stop', 'few-dirty (at most 64 dirty pages, 12 rounds)']);
+    expect(row(t, 'pre-copy stop')).to.deep.equal(['pre-copy stop', 'few-dirty (at most 64 dirty pages, downtime limit 300 ms, 12 rounds)']);
+    expect(row(t, 'bandwidth cap'), 'no cap, no row').to.equal(undefined);
+    expect(row(t, 'throttle % per round'), 'no auto-converge, no row').to.equal(undefined);
+    const limited = predictionTable({ ...prediction, throttlePerRound: [0, 20, 30], inputs: { ...prediction.inputs!, maxBandwidthBytesPerS: 1_250_000, autoConverge: true } });
+    expect(row(limited, 'bandwidth cap')).to.deep.equal(['bandwidth cap', '10Mbit']);
+    expect(row(limited, 'throttle % per round')).to.deep.equal(['throttle % per round', '0 20 30']);
+    expect(row(limited, 'pre-copy stop')![1]).to.match(/, auto-converge\)$/);
     expect(row(predictionTable({ ...prediction, mode: 'MIGRATION_MODE_FULL' }), 'pre-copy stop'), 'only for pre-copy').to.equal(undefined);
   });
 });

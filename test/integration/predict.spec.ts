@@ -9,7 +9,9 @@
  * - a dry run refuses what the migration refuses, with the same message;
  * - the prediction of a full and a pre-copy migration is within loose bounds of
  *   the migration itself (how close it comes is the bench's business);
- * - `migrate --predict` reports both.
+ * - `migrate --predict` reports both;
+ * - a dry run takes the downtime limit and the bandwidth cap as the migration
+ *   does (the cap holds for all page streams together).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -50,15 +52,21 @@ describe('predicting a migration (node processes, a 20Mbit/2ms link)', function 
     const r = await unary(c.Initialize, c, { partition: 'bulk', programName: 'dirtier.s', programSource: source }, 'Initialize');
     return r.task!.taskId;
   };
+  // At the default downtime limit (300 ms) the working set (1 MiB: 431 ms at 20 Mbit/s) is on the edge of the
+  // stop rules: whether a round ends with it all dirty again decides between another round and a stop, in the
+  // migration as in its prediction. 2 s puts it clearly within the limit: both stop after round 0.
+  const DOWNTIME_LIMIT_MS = 2000;
   const predict = async (from: string, to: string, mode: 'full' | 'precopy'): Promise<Prediction__Output> => {
     const c = migTask(from);
     // Short probes keep the spec quick; the bench measures with the defaults.
-    const r = await unary(c.PredictMigration, c, { taskId: task, sink: to, mode: MIGRATION_MODE_WIRE.toWire(mode), probeBytes: PROBE_BYTES }, 'PredictMigration', 30_000);
+    const request = { taskId: task, sink: to, mode: MIGRATION_MODE_WIRE.toWire(mode), probeBytes: PROBE_BYTES, downtimeLimitMs: DOWNTIME_LIMIT_MS };
+    const r = await unary(c.PredictMigration, c, request, 'PredictMigration', 30_000);
     return r.prediction!;
   };
   const migrate = async (from: string, to: string, mode: 'full' | 'precopy'): Promise<MigrationStats__Output> => {
     let stats: MigrationStats__Output | null = null;
-    for await (const m of serverStream(migTask(from).StopAndTransfer({ taskId: task, sink: to, mode: MIGRATION_MODE_WIRE.toWire(mode) }), 'migrate')) if (m.stats) stats = m.stats;
+    const request = { taskId: task, sink: to, mode: MIGRATION_MODE_WIRE.toWire(mode), downtimeLimitMs: DOWNTIME_LIMIT_MS };
+    for await (const m of serverStream(migTask(from).StopAndTransfer(request), 'migrate')) if (m.stats) stats = m.stats;
     return stats!;
   };
   const where = async (): Promise<string[]> => {
@@ -133,9 +141,37 @@ describe('predicting a migration (node processes, a 20Mbit/2ms link)', function 
     expect(Number(full.bytes) / Number(fullReal.bytes), report).to.be.within(0.95, 1.05);
     expect(full.rounds, report).to.equal(1);
     expect(pre.totalMs / preReal.totalMs, report).to.be.within(0.6, 1.6);
-    expect(Math.abs(pre.rounds - preReal.rounds), report).to.be.at.most(2);
+    expect(pre.inputs!.precopyStop, report).to.equal('PRECOPY_STOP_DOWNTIME_LIMIT');
+    expect(preReal.precopyStop, report).to.equal('PRECOPY_STOP_DOWNTIME_LIMIT');
+    expect(pre.rounds, report).to.equal(preReal.rounds);
     expect(pre.pagesPerRound[0], 'round 0: every present page').to.equal(preReal.pagesPerRound[0]);
     expect(await where()).to.deep.equal(['big-a MigSource running']);
+  });
+
+  it('a dry run takes the downtime limit and the bandwidth cap as the migration does: same stop rule, time within loose bounds', async () => {
+    const limits = ['--mode', 'precopy', '--downtime-limit', '5000', '--max-bandwidth', '10Mbit'];
+    const dry = await cliJson<{ prediction: Prediction__Output }>(['migrate', task, '--from', A, '--to', B, ...limits, '--dry-run', '--probe-bytes', String(PROBE_BYTES)]);
+    const p = dry.prediction;
+    expect(p.inputs!.downtimeLimitMs).to.equal(5000);
+    expect(Number(p.inputs!.maxBandwidthBytesPerS)).to.equal(1_250_000);
+    // The 256-page working set (1 MiB) is dirty after round 0: more than 64 pages, but 0.84 s at 10 Mbit/s, within 5 s.
+    expect(p.inputs!.precopyStop).to.equal('PRECOPY_STOP_DOWNTIME_LIMIT');
+    const real = await cliJson<{ stats: MigrationStats__Output }>(['migrate', task, '--from', A, '--to', B, ...limits]);
+    const report = `predicted ${p.totalMs} ms, ${p.bytes} B, ${p.pagesPerRound.join("/")}, ratio ${p.inputs!.compressionRatio}; real ${real.stats.totalMs} ms, ${real.stats.bytes} B, ${real.stats.pagesPerRound.join("/")}, ratio ${real.stats.compressionRatio}`;
+    expect(real.stats.precopyStop, report).to.equal('PRECOPY_STOP_DOWNTIME_LIMIT');
+    expect(p.rounds, report).to.equal(real.stats.rounds);
+    // At the cap, not the link's 20 Mbit/s (2 MiB alone take 1.7 s), on every page stream together.
+    expect(p.totalMs, report).to.be.greaterThan(1600);
+    expect(real.stats.streams, 'the default: two page streams').to.equal(2);
+    expect(Number(real.stats.bytes) / (real.stats.totalMs / 1000), `${report}: bytes/s sent`).to.be.below(1_250_000 * 1.15);
+    expect(p.totalMs / real.stats.totalMs, report).to.be.within(0.6, 1.6);
+    const table = await runCli(['migrate', task, '--from', B, '--to', A, ...limits, '--dry-run', '--probe-bytes', String(PROBE_BYTES)]);
+    expect(table.code, table.stderr).to.equal(0);
+    expect(table.stdout).to.match(/bandwidth cap\s+│\s+10Mbit/);
+    expect(table.stdout).to.match(/pre-copy stop\s+│\s+downtime-limit \(at most 64 dirty pages, downtime limit 5000 ms, 12 rounds\)/);
+    expect(await where()).to.deep.equal(['big-b MigSource running']);
+    // Back where the other specs expect it.
+    await migrate(B, A, 'full');
   });
 
   it('migrate --predict reports the prediction beside the statistics', async () => {

@@ -42,6 +42,10 @@ const base: PredictionInputs = {
   probeBytes: 0,
   precopyStopPages: 64,
   precopyMaxRounds: 12,
+  // 0: the downtime rule fires only for nothing dirty (few-dirty comes first); its own cases set one.
+  downtimeLimitMs: 0,
+  maxBandwidthBytesPerS: 0,
+  autoConverge: false,
 };
 const BATCH = 64;
 const CATCH_UP_MAX = 2000;
@@ -197,10 +201,60 @@ describe('the prediction model', function () {
       expect(o).to.include({ rounds: 4, precopyStop: 'few-dirty' });
     });
 
-    it('stops after precopy_max_rounds when preparing the batches lets the working set stay above precopy_stop_pages', () => {
-      const o = predictOutcome('precopy', { ...large, dirty: curve(100, 1e6), batchMs: 1, precopyMaxRounds: 3 }, BATCH, CATCH_UP_MAX);
-      expect(o.pagesPerRound).to.deep.equal([5000, 100, 100, 100]);
-      expect(o).to.include({ rounds: 4, precopyStop: 'max-rounds' });
+    it('stops for no progress when a round leaves as many pages dirty as the one before (the working set stays above precopy_stop_pages)', () => {
+      const o = predictOutcome('precopy', { ...large, dirty: curve(100, 1e6), batchMs: 1, precopyMaxRounds: 12 }, BATCH, CATCH_UP_MAX);
+      expect(o.pagesPerRound).to.deep.equal([5000, 100, 100]);
+      expect(o).to.include({ rounds: 3, precopyStop: 'no-progress' });
+    });
+
+    it('stops after precopy_max_rounds before it looks for progress', () => {
+      const o = predictOutcome('precopy', { ...large, dirty: curve(100, 1e6), batchMs: 1, precopyMaxRounds: 2 }, BATCH, CATCH_UP_MAX);
+      expect(o.pagesPerRound).to.deep.equal([5000, 100, 100]);
+      expect(o).to.include({ rounds: 3, precopyStop: 'max-rounds' });
+    });
+
+    describe('the downtime limit, the bandwidth cap and auto-converge (as StopAndTransfer takes them)', function () {
+      // 1000 pages always dirty at 100 MB/s: sending them takes 41 ms.
+      const busy = { ...large, bandwidthBytesPerS: 100e6, dirty: curve(1000, 1e6) };
+
+      it('stops after round 0 when the dirty pages fit the downtime limit at the link rate', () => {
+        const o = predictOutcome('precopy', { ...busy, downtimeLimitMs: 300 }, BATCH, CATCH_UP_MAX);
+        expect(o).to.include({ rounds: 2, precopyStop: 'downtime-limit' });
+        expect(o.pagesPerRound).to.deep.equal([5000, 1000]);
+      });
+
+      it('goes on while they do not fit (a limit of 40 ms for 41 ms of pages), until a round makes no progress', () => {
+        const o = predictOutcome('precopy', { ...busy, downtimeLimitMs: 40 }, BATCH, CATCH_UP_MAX);
+        expect(o).to.include({ precopyStop: 'no-progress' });
+        expect(o.pagesPerRound).to.deep.equal([5000, 1000, 1000]);
+      });
+
+      it('takes the compression seen into the expected downtime: at 2:1 the same pages fit 21 ms', () => {
+        const o = predictOutcome('precopy', { ...busy, compressionRatio: 2, downtimeLimitMs: 21 }, BATCH, CATCH_UP_MAX);
+        expect(o).to.include({ rounds: 2, precopyStop: 'downtime-limit' });
+      });
+
+      it('sends at the bandwidth cap when it is below the link: a full migration at half the rate takes about twice as long', () => {
+        const slow = { ...base, bandwidthBytesPerS: 1e6 };
+        const free = predictOutcome('full', slow, BATCH, CATCH_UP_MAX);
+        const capped = predictOutcome('full', { ...slow, maxBandwidthBytesPerS: 5e5 }, BATCH, CATCH_UP_MAX);
+        expect(capped.downtimeMs / free.downtimeMs).to.be.within(1.95, 2.05);
+        expect(predictOutcome('full', { ...slow, maxBandwidthBytesPerS: 1e9 }, BATCH, CATCH_UP_MAX).downtimeMs, 'a cap above the link changes nothing').to.equal(free.downtimeMs);
+      });
+
+      it('auto-converge: a task that dirties faster than half the rate converges, the throttle growing 20 %, then 10 % a round', () => {
+        // 400 new pages/s (1.6 MB/s) against 1 MB/s: without auto-converge every round is all 5000 pages.
+        const racing = { ...large, dirty: { windowMs: 200, workingSetPages: 1e6, ratePagesPerS: 400, growthPagesPerS: 0 }, downtimeLimitMs: 300 };
+        const plain = predictOutcome('precopy', racing, BATCH, CATCH_UP_MAX);
+        expect(plain).to.include({ precopyStop: 'no-progress' });
+        expect(plain.throttlePerRound, 'no throttle without auto-converge').to.equal(undefined);
+        const o = predictOutcome('precopy', { ...racing, autoConverge: true }, BATCH, CATCH_UP_MAX);
+        expect(o.precopyStop).to.be.oneOf(['few-dirty', 'downtime-limit']);
+        expect(o.rounds).to.be.at.most(12);
+        expect(o.throttlePerRound!.slice(0, 4)).to.deep.equal([0, 20, 30, 40]);
+        expect(o.throttlePerRound, 'one throttle per live round').to.have.length(o.rounds - 1);
+        expect(o.downtimeMs).to.be.lessThan(plain.downtimeMs / 5);
+      });
     });
 
     it('stops for few dirty pages before it counts rounds, as StopAndTransfer does', () => {

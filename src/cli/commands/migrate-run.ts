@@ -67,6 +67,7 @@ async function dryRun(r: Remote, task: string, flags: MigrateFlags): Promise<voi
     c,
     {
       ...requestOf(task, sink, flags),
+      ...limitsOf(flags),
       ...(flags.dirtyWindowMs !== undefined ? { dirtyWindowMs: flags.dirtyWindowMs } : {}),
       ...(flags.probeBytes !== undefined ? { probeBytes: flags.probeBytes } : {}),
     },

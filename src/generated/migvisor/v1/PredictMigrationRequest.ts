@@ -3,6 +3,7 @@
 
 import type { MigrationMode as _migvisor_v1_MigrationMode, MigrationMode__Output as _migvisor_v1_MigrationMode__Output } from '../../migvisor/v1/MigrationMode.ts';
 import type { Compression as _migvisor_v1_Compression, Compression__Output as _migvisor_v1_Compression__Output } from '../../migvisor/v1/Compression.ts';
+import type { Long } from '@grpc/proto-loader';
 
 /**
  * PredictMigration: the StopAndTransfer to predict, and how to measure.
@@ -47,6 +48,19 @@ export interface PredictMigrationRequest {
    */
   'probeBytes'?: (number);
   /**
+   * The sender's cap, bytes/s; 0: unlimited.
+   */
+  'maxBandwidthBytesPerS'?: (number | string | Long);
+  /**
+   * Pre-copy: the downtime the stop rule aims for, ms.
+   */
+  'downtimeLimitMs'?: (number);
+  /**
+   * Pre-copy: model auto-converge (the travelers throttled while they dirty
+   * memory faster than half the transfer rate).
+   */
+  'autoConverge'?: (boolean);
+  /**
    * Set when precopy_max_rounds is given; absent: its default.
    */
   'optionalPrecopyMaxRounds'?: "precopyMaxRounds";
@@ -62,6 +76,15 @@ export interface PredictMigrationRequest {
    * Set when probe_bytes is given; absent: its default.
    */
   'optionalProbeBytes'?: "probeBytes";
+  /**
+   * Set when max_bandwidth_bytes_per_s is given; absent: unlimited. As
+   * StopAndTransferRequest's: the prediction sends no faster than this.
+   */
+  'optionalMaxBandwidthBytesPerS'?: "maxBandwidthBytesPerS";
+  /**
+   * Set when downtime_limit_ms is given; absent: its default (300).
+   */
+  'optionalDowntimeLimitMs'?: "downtimeLimitMs";
 }
 
 /**
@@ -107,6 +130,19 @@ export interface PredictMigrationRequest__Output {
    */
   'probeBytes'?: (number);
   /**
+   * The sender's cap, bytes/s; 0: unlimited.
+   */
+  'maxBandwidthBytesPerS'?: (number);
+  /**
+   * Pre-copy: the downtime the stop rule aims for, ms.
+   */
+  'downtimeLimitMs'?: (number);
+  /**
+   * Pre-copy: model auto-converge (the travelers throttled while they dirty
+   * memory faster than half the transfer rate).
+   */
+  'autoConverge': (boolean);
+  /**
    * Set when precopy_max_rounds is given; absent: its default.
    */
   'optionalPrecopyMaxRounds'?: "precopyMaxRounds";
@@ -122,4 +158,13 @@ export interface PredictMigrationRequest__Output {
    * Set when probe_bytes is given; absent: its default.
    */
   'optionalProbeBytes'?: "probeBytes";
+  /**
+   * Set when max_bandwidth_bytes_per_s is given; absent: unlimited. As
+   * StopAndTransferRequest's: the prediction sends no faster than this.
+   */
+  'optionalMaxBandwidthBytesPerS'?: "maxBandwidthBytesPerS";
+  /**
+   * Set when downtime_limit_ms is given; absent: its default (300).
+   */
+  'optionalDowntimeLimitMs'?: "downtimeLimitMs";
 }

@@ -70,6 +70,10 @@ export interface Prediction {
    * How long measuring the inputs took, ms (not part of total_ms).
    */
   'probeMs'?: (number | string);
+  /**
+   * Pre-copy with auto-converge: the throttle of each live round, percent.
+   */
+  'throttlePerRound'?: (number)[];
 }
 
 /**
@@ -136,4 +140,8 @@ export interface Prediction__Output {
    * How long measuring the inputs took, ms (not part of total_ms).
    */
   'probeMs': (number);
+  /**
+   * Pre-copy with auto-converge: the throttle of each live round, percent.
+   */
+  'throttlePerRound': (number)[];
 }

@@ -73,7 +73,7 @@ export interface PredictionInputs {
    */
   'precopyMaxRounds'?: (number);
   /**
-   * Pre-copy: which of the two rules ends the live rounds in the prediction.
+   * Pre-copy: which rule ends the live rounds in the prediction.
    */
   'precopyStop'?: (_migvisor_v1_PrecopyStop);
   /**
@@ -93,6 +93,19 @@ export interface PredictionInputs {
    * before its first batch can be written.
    */
   'batchLatencyMs'?: (number | string);
+  /**
+   * Pre-copy: the downtime limit of the stop rule, ms.
+   */
+  'downtimeLimitMs'?: (number);
+  /**
+   * The sender's bandwidth cap, bytes/s (0: none): the model sends at the
+   * lower of it and bandwidth_bytes_per_s.
+   */
+  'maxBandwidthBytesPerS'?: (number | string | Long);
+  /**
+   * Pre-copy: whether auto-converge was modelled.
+   */
+  'autoConverge'?: (boolean);
 }
 
 /**
@@ -164,7 +177,7 @@ export interface PredictionInputs__Output {
    */
   'precopyMaxRounds': (number);
   /**
-   * Pre-copy: which of the two rules ends the live rounds in the prediction.
+   * Pre-copy: which rule ends the live rounds in the prediction.
    */
   'precopyStop': (_migvisor_v1_PrecopyStop__Output);
   /**
@@ -184,4 +197,17 @@ export interface PredictionInputs__Output {
    * before its first batch can be written.
    */
   'batchLatencyMs': (number);
+  /**
+   * Pre-copy: the downtime limit of the stop rule, ms.
+   */
+  'downtimeLimitMs': (number);
+  /**
+   * The sender's bandwidth cap, bytes/s (0: none): the model sends at the
+   * lower of it and bandwidth_bytes_per_s.
+   */
+  'maxBandwidthBytesPerS': (number);
+  /**
+   * Pre-copy: whether auto-converge was modelled.
+   */
+  'autoConverge': (boolean);
 }
