@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import { REGISTRY_ENV } from '../src/common/endpoints.ts';
 import { stopMiddlewares } from '../test/support/middleware-harness.ts';
 import { cleanup } from '../test/support/processes.ts';
-import { census, middlewareClient, moveAll, moveOne, nodeWaits, planMoves, scaleCluster, startScaleWorld, type MoveResult, type ScaleShape } from '../test/support/scale-harness.ts';
+import { census, middlewareClient, moveAll, moveOne, nodeWaits, outboundPeaks, planMoves, scaleCluster, startScaleWorld, type MoveResult, type ScaleShape } from '../test/support/scale-harness.ts';
 import { tempDir } from './cluster-harness.ts';
 
 const SHAPE: ScaleShape = { nodes: 16, tasks: 1000, slots: 64, maxOutbound: 2, maxCluster: 8 };
@@ -141,6 +141,8 @@ async function run(dir: string, t0: number): Promise<Record<string, unknown>> {
       for_cluster: clusterWaited.length,
       for_node: nodeWaited.size,
       longest_wait_ms: r1(Math.max(0, ...results.map(waitMs))),
+      /** From each node's events in order: the most outbound migrations it had in flight at once. */
+      most_outbound_in_flight: Math.max(0, ...outboundPeaks(world).values()),
       longest_node_queued_ms: r1(Math.max(0, ...done.map((r) => r.stats!.queuedMs))),
       cluster_reason: clusterWaited[0]?.waiting[0] ?? '',
       node_reason: nodeWaiting[0]?.detail ?? '',

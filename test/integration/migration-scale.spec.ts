@@ -9,7 +9,7 @@
 import { expect } from 'chai';
 import { forgetCluster, stopMiddlewares } from '../support/middleware-harness.ts';
 import { cleanup, tempDir } from '../support/processes.ts';
-import { census, moveAll, nodeWaits, planMoves, scaleCluster, startScaleWorld, type ScaleShape, type ScaleWorld } from '../support/scale-harness.ts';
+import { census, moveAll, nodeWaits, outboundPeaks, planMoves, scaleCluster, startScaleWorld, type ScaleShape, type ScaleWorld } from '../support/scale-harness.ts';
 
 const SHAPE: ScaleShape = { nodes: 4, tasks: 40, slots: 16, maxOutbound: 2, maxCluster: 3 };
 const MOVES = 12;
@@ -49,6 +49,9 @@ describe('Many migrations at once across node processes (scale)', function () {
     const waits = nodeWaits(world);
     expect(waits.map((w) => w.node), 'nodes whose migrations waited under max_outbound').to.include('scale-00');
     for (const w of waits) expect(w.detail).to.match(new RegExp(`^to scale-\\d+: waiting for a turn: 2 of 2 outbound migrations of ${w.node} \\(max_outbound 2\\) in flight`));
+
+    const peaks = [...outboundPeaks(world).values()];
+    expect(Math.max(...peaks), 'most outbound migrations of one node in flight at once').to.equal(2);
 
     const after = await census(world);
     expect(after.missing, 'lost').to.deep.equal([]);

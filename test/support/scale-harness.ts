@@ -257,6 +257,29 @@ export function nodeWaits(world: ScaleWorld): { node: string; task: string; deta
   return [...world.logs].flatMap(([node, log]) => log.events.filter((e) => e.kind === 'migration' && e.phase === 'waiting').map((e) => ({ node, task: e.task, detail: e.detail })));
 }
 
+/** Statuses that end a migration on its source. */
+const FINAL = new Set(['completed', 'failed', 'cancelled', 'in-doubt']);
+
+/**
+ * The most outbound migrations each node had in flight at once, from its own
+ * events in order: one begins at status `setup`, ends at a final status.
+ */
+export function outboundPeaks(world: ScaleWorld): Map<string, number> {
+  const peaks = new Map<string, number>();
+  for (const [node, log] of world.logs) {
+    const flying = new Set<string>();
+    let peak = 0;
+    for (const e of log.events) {
+      if (e.kind !== 'migration' || e.phase !== 'status') continue;
+      if (e.status === 'setup') flying.add(e.task);
+      else if (FINAL.has(e.status)) flying.delete(e.task);
+      peak = Math.max(peak, flying.size);
+    }
+    peaks.set(node, peak);
+  }
+  return peaks;
+}
+
 /** Every node asked which tasks it holds. */
 export interface Census {
   /** Task id → the nodes that hold it. */
