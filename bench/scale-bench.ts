@@ -26,6 +26,7 @@ const BASELINE_MOVES = 9;
 /** The whole benchmark, start to stop, at most. */
 const BUDGET_MS = 8 * 60_000;
 
+/** Min, nearest-rank percentiles and max of a set of figures, ms. */
 export interface Distribution {
   readonly n: number;
   readonly min: number;
@@ -52,6 +53,7 @@ function budget(ms: number, what: string): Promise<never> {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms`)), ms).unref());
 }
 
+/** Runs the scale benchmark once; its JSON figures (see the file's header). Every process it started is stopped, also on error. */
 export async function scaleBenchmark(): Promise<Record<string, unknown>> {
   const t0 = performance.now();
   const dir = tempDir();
