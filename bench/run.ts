@@ -14,6 +14,7 @@ import { migrationLinkBenchmark } from './link-migrate-bench.ts';
 import { liveBenchmark } from './live-bench.ts';
 import { migrateBenchmark } from './migrate-bench.ts';
 import { predictionBenchmark } from './predict-bench.ts';
+import { scaleBenchmark } from './scale-bench.ts';
 import { simulateBenchmark } from './simulate-bench.ts';
 import { storeBenchmark } from './store-bench.ts';
 
@@ -34,4 +35,5 @@ if (want('link')) summary.link = await linkBenchmark();
 if (want('link-migrate')) summary.link_migrate = await migrationLinkBenchmark();
 if (want('predict')) summary.predict = await predictionBenchmark();
 if (want('control')) summary.control = await controlBenchmark();
+if (want('scale')) summary.scale = await scaleBenchmark();
 process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
