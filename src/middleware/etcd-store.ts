@@ -78,6 +78,20 @@ function unavailable(e: unknown, what: string): MigvisorError {
   return new MigvisorError(`etcd ${what}: ${describeError(e)}`, Code.UNAVAILABLE, { cause: e });
 }
 
+/**
+ * An etcd client for the archive (over TLS with `credentials`): no retries, no circuit breaker
+ * ({@link PASS_THROUGH}), a deadline on every unary call.
+ */
+export function etcdClient(hostPort: string, credentials?: EtcdCredentials): Etcd3 {
+  return new Etcd3({
+    hosts: `${credentials ? 'https' : 'http'}://${hostPort}`,
+    dialTimeout: 3000,
+    ...(credentials ? { credentials } : {}),
+    faultHandling: { host: () => PASS_THROUGH as never, global: PASS_THROUGH as never },
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
+  });
+}
+
 /** TLS for the etcd client: the CA etcd's certificate is signed by, and the client's key and certificate. */
 export interface EtcdCredentials {
   readonly rootCertificate: Buffer;
@@ -127,14 +141,7 @@ export class EtcdStore implements SnapshotStore {
 
   /** Connects (over TLS with `options.credentials`: the CA, and the client's key and certificate) and loads the names of stored chunks (values stay in etcd). */
   static async open(hostPort: string, uri = `etcd://${hostPort}`, options: EtcdStoreOptions = {}): Promise<EtcdStore> {
-    const credentials = options.credentials;
-    const client = new Etcd3({
-      hosts: `${credentials ? 'https' : 'http'}://${hostPort}`,
-      dialTimeout: 3000,
-      ...(credentials ? { credentials } : {}),
-      faultHandling: { host: () => PASS_THROUGH as never, global: PASS_THROUGH as never },
-      defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + CALL_DEADLINE_MS }),
-    });
+    const client = etcdClient(hostPort, options.credentials);
     const s = new EtcdStore(client, uri, options);
     try {
       const keys = await s.ns.getAll().prefix('chunks/').keys();

@@ -10,7 +10,7 @@
  * a new leader, which takes seconds; a call that still fails then is UNAVAILABLE.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type NatsConnection, type TlsOptions } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, type JetStreamManager, type MsgRequest } from '@nats-io/jetstream';
 import { Objm, type ObjectStore } from '@nats-io/obj';
 import { Code, describeError, InvalidArgumentError, MigvisorError } from '../common/index.ts';
@@ -26,10 +26,27 @@ const JS_TIMEOUT_MS = 1500;
 
 /** Parses `nats://HOST:PORT[,HOST:PORT...]` into server addresses. */
 export function natsServers(uri: string): string[] {
-  if (!uri.startsWith('nats://')) throw new InvalidArgumentError(`chunks ${JSON.stringify(uri)} must be nats://HOST:PORT[,HOST:PORT...]`);
-  const list = uri.slice('nats://'.length).replace(/\/$/, '').split(',');
+  const scheme = /^(nats|tls):\/\//.exec(uri)?.[0];
+  if (!scheme) throw new InvalidArgumentError(`chunks ${JSON.stringify(uri)} must be nats://HOST:PORT[,HOST:PORT...] (or tls://… for TLS)`);
+  const list = uri.slice(scheme.length).replace(/\/$/, '').split(',');
   for (const s of list) if (!/^[^\s:/,]+:\d{1,5}$/.test(s)) throw new InvalidArgumentError(`chunks ${uri}: ${JSON.stringify(s)} is not HOST:PORT`);
   return list;
+}
+
+/** PEM texts of a TLS connection to NATS: the CA the servers' certificates are signed by, and the client's certificate and key. */
+export interface NatsTls {
+  readonly ca: string;
+  readonly cert: string;
+  readonly key: string;
+}
+
+/**
+ * The client's TLS options. No SNI name: the NATS client would send the server's
+ * address as one, which node:tls warns about for an IP (RFC 6066); the
+ * certificate is still checked against that address.
+ */
+function natsTlsOptions(tls: NatsTls): TlsOptions {
+  return { ca: tls.ca, cert: tls.cert, key: tls.key, servername: undefined } as TlsOptions;
 }
 
 /** Packs of chunk bytes in a replicated JetStream object store. */
@@ -42,15 +59,18 @@ export class NatsPacks {
     readonly replicas: number,
   ) {}
 
-  /** Connects to the servers of `uri` and opens (or creates) the bucket with `replicas` replicas. */
-  static async open(uri: string, replicas: number): Promise<NatsPacks> {
+  /**
+   * Connects to the servers of `uri` and opens (or creates) the bucket with `replicas` replicas;
+   * with `tls`, only over TLS: the servers' certificates checked against its CA, its certificate presented.
+   */
+  static async open(uri: string, replicas: number, tls?: NatsTls): Promise<NatsPacks> {
     const servers = natsServers(uri);
     if (!Number.isInteger(replicas) || replicas < 1 || replicas > 5) throw new InvalidArgumentError(`chunk replicas ${replicas}: JetStream keeps 1..5 replicas`);
     let nc: NatsConnection;
     try {
-      nc = await connect({ servers, timeout: 3000, maxReconnectAttempts: -1, reconnectTimeWait: 250, name: 'migvisor-middleware' });
+      nc = await connect({ servers, timeout: 3000, maxReconnectAttempts: -1, reconnectTimeWait: 250, name: 'migvisor-middleware', ...(tls ? { tls: natsTlsOptions(tls) } : {}) });
     } catch (e: unknown) {
-      throw new MigvisorError(`nats at ${servers.join(',')} unreachable: ${describeError(e)}`, Code.UNAVAILABLE, { cause: e });
+      throw new MigvisorError(`nats at ${servers.join(',')}${tls ? ' (TLS)' : ''} unreachable: ${describeError(e)}`, Code.UNAVAILABLE, { cause: e });
     }
     try {
       const os = await retrying(`opening bucket ${PACK_BUCKET}`, () => new Objm(jetstream(nc, { timeout: JS_TIMEOUT_MS })).create(PACK_BUCKET, { replicas }), 10_000);

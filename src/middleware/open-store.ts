@@ -2,7 +2,8 @@
  * Opens a snapshot store from its URI: `file://PATH` (relative paths from `base`,
  * the cluster file's folder), `etcd://HOST:PORT` or `etcds://HOST:PORT` (TLS),
  * the etcd ones optionally with their chunk bytes in NATS JetStream (`chunks`:
- * `nats://HOST:PORT[,...]`).
+ * `nats://HOST:PORT[,...]`, or `tls://…`: over TLS, as always with etcds://,
+ * with the process's identity from the cluster file's `tls:` section).
  */
 import * as path from 'node:path';
 import { InvalidArgumentError, tlsIdentity } from '../common/index.ts';
@@ -37,14 +38,18 @@ export async function openStore(uri: string, base: string, engine: ChunkEngine =
     const scheme = etcd[1]!;
     const hostPort = uri.slice(`${scheme}://`.length).replace(/\/$/, '');
     if (!/^[^\s:/]+:\d{1,5}$/.test(hostPort)) throw new InvalidArgumentError(`store ${uri} must be ${scheme}://HOST:PORT`);
-    if (scheme === 'etcd') {
-      if (engine.chunks) return ReplicatedStore.open(hostPort, engine.chunks, engine.replicas ?? 3);
-      return EtcdStore.open(hostPort, uri);
+    // TLS: etcd over etcds://, NATS over tls:// or whenever etcd is (a TLS cluster sends no chunk in plaintext).
+    const natsTls = engine.chunks !== undefined && (scheme === 'etcds' || engine.chunks.startsWith('tls://'));
+    const id = scheme === 'etcds' || natsTls ? tlsIdentity() : undefined;
+    if ((scheme === 'etcds' || natsTls) && !id) {
+      throw new InvalidArgumentError(`store ${uri}${natsTls ? ` with chunks ${engine.chunks}` : ''}: TLS needs the cluster file's tls: section`);
     }
-    if (engine.chunks) throw new InvalidArgumentError(`store ${uri}: --chunks is not supported with etcds:// yet (NATS without TLS); use etcd:// on a trusted network`);
-    const id = tlsIdentity();
-    if (!id) throw new InvalidArgumentError(`store ${uri}: etcds:// needs the cluster file's tls: section`);
-    return EtcdStore.open(hostPort, uri, { credentials: { rootCertificate: id.ca, privateKey: id.key, certChain: id.cert } });
+    const etcdCredentials = scheme === 'etcds' && id ? { rootCertificate: id.ca, privateKey: id.key, certChain: id.cert } : undefined;
+    if (engine.chunks) {
+      const nats = natsTls && id ? { ca: id.ca.toString('utf8'), cert: id.cert.toString('utf8'), key: id.key.toString('utf8') } : undefined;
+      return ReplicatedStore.open(hostPort, engine.chunks, engine.replicas ?? 3, { ...(etcdCredentials ? { etcd: etcdCredentials } : {}), ...(nats ? { nats } : {}) });
+    }
+    return EtcdStore.open(hostPort, uri, etcdCredentials ? { credentials: etcdCredentials } : {});
   }
   throw new InvalidArgumentError(`store ${JSON.stringify(uri)} must start with file://, etcd:// or etcds://`);
 }

@@ -17,10 +17,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Etcd3, type Lease, type Namespace } from 'etcd3';
+import type { Etcd3, Lease, Namespace } from 'etcd3';
 import { Code, describeError, MigvisorError } from '../common/index.ts';
-import { EtcdStore } from './etcd-store.ts';
-import { NatsPacks } from './nats-packs.ts';
+import { etcdClient, EtcdStore, type EtcdCredentials } from './etcd-store.ts';
+import { NatsPacks, type NatsTls } from './nats-packs.ts';
 import type { ChunkHash, ChunkWriter, Location, Lock, Manifest, SnapshotStore, StoreStats } from './store.ts';
 
 /** Most chunk bytes in one pack. */
@@ -44,6 +44,12 @@ function unavailable(e: unknown, what: string): MigvisorError {
   return new MigvisorError(`etcd ${what}: ${describeError(e)}`, Code.UNAVAILABLE, { cause: e });
 }
 
+/** TLS of a replicated store: etcd's credentials (etcds://) and NATS's. */
+export interface ReplicatedSecurity {
+  readonly etcd?: EtcdCredentials;
+  readonly nats?: NatsTls;
+}
+
 /** etcd for the catalog, NATS JetStream for the chunk bytes (see the file header). */
 export class ReplicatedStore implements SnapshotStore {
   private readonly index = new Map<ChunkHash, Place>();
@@ -62,18 +68,22 @@ export class ReplicatedStore implements SnapshotStore {
     this.ns = client.namespace('migvisor/');
   }
 
-  /** Opens the catalog at etcd `hostPort` and the chunk bucket of `chunksUri` with `replicas` replicas. */
-  static async open(hostPort: string, chunksUri: string, replicas: number): Promise<ReplicatedStore> {
-    const meta = await EtcdStore.open(hostPort);
+  /**
+   * Opens the catalog at etcd `hostPort` and the chunk bucket of `chunksUri` with `replicas` replicas;
+   * with `security`, etcd over TLS (etcds://) with its credentials and NATS over TLS.
+   */
+  static async open(hostPort: string, chunksUri: string, replicas: number, security?: ReplicatedSecurity): Promise<ReplicatedStore> {
+    const scheme = security?.etcd ? 'etcds' : 'etcd';
+    const meta = await EtcdStore.open(hostPort, `${scheme}://${hostPort}`, security?.etcd ? { credentials: security.etcd } : {});
     let bytes: NatsPacks;
     try {
-      bytes = await NatsPacks.open(chunksUri, replicas);
+      bytes = await NatsPacks.open(chunksUri, replicas, security?.nats);
     } catch (e: unknown) {
       await meta.close();
       throw e;
     }
-    const client = new Etcd3({ hosts: `http://${hostPort}`, dialTimeout: 3000 });
-    const s = new ReplicatedStore(meta, client, bytes, `etcd://${hostPort}?chunks=${chunksUri}&replicas=${replicas}`);
+    const client = etcdClient(hostPort, security?.etcd);
+    const s = new ReplicatedStore(meta, client, bytes, `${scheme}://${hostPort}?chunks=${chunksUri}&replicas=${replicas}`);
     try {
       await s.refresh();
     } catch (e: unknown) {

@@ -266,7 +266,16 @@ describe('cluster config loading', () => {
       const bad = `${VALID}middleware: { store: 'file://var/s', chunks: 'nats://127.0.0.1:4222', chunk_replicas: 7 }\n`;
       expect(problems(bad)).to.deep.equal(['c.yaml:19: middleware.chunk_replicas: must be at most 5']);
       const file = `${VALID}middleware: { store: 'file://var/s', chunks: 'nats://127.0.0.1:4222' }\n`;
-      expect(problems(file)).to.deep.equal(['c.yaml:19: middleware.chunks: a chunk engine needs an etcd:// store for the catalog, not file://var/s']);
+      expect(problems(file)).to.deep.equal(['c.yaml:19: middleware.chunks: a chunk engine needs an etcd:// or etcds:// store for the catalog, not file://var/s']);
+    });
+
+    it('takes tls:// chunks, or chunks beside etcds://, only with a tls: section (NATS over TLS uses its certificates)', () => {
+      const tlsChunks = `${VALID}middleware: { store: 'etcd://127.0.0.1:2379', chunks: 'tls://127.0.0.1:4222' }\n`;
+      expect(problems(tlsChunks)).to.deep.equal([
+        "c.yaml:19: middleware.chunks: tls://127.0.0.1:4222 beside etcd://127.0.0.1:2379 is spoken over TLS, which needs the cluster file's tls: section",
+      ]);
+      const secureStore = `${VALID}middleware: { store: 'etcds://127.0.0.1:2379', chunks: 'nats://127.0.0.1:4222' }\n`;
+      expect(problems(secureStore)).to.deep.equal(["c.yaml:19: middleware.store: etcds:// needs a tls: section (the CA and the middleware's certificate)"]);
     });
 
     it('refuses sizes the model cannot hold', () => {

@@ -89,21 +89,22 @@ async function healthy(monitor: number): Promise<boolean> {
 }
 
 /**
- * Starts `size` routed JetStream servers on loopback (one: a standalone server) and waits (bounded) until each is healthy and the meta group has a leader.
+ * Starts `size` routed JetStream servers on loopback (one: a standalone server) and waits (bounded) until each is healthy and the meta group has a leader;
+ * `extraArgs` go to every server (e.g. its TLS flags).
  * The ports are probed free first, so another process may take one before nats-server binds it: a start that fails with
  * "address already in use" is tried again on new ports (at most 4 times).
  */
-export async function startNatsCluster(bin: string, size = 3, timeoutMs = 20_000): Promise<NatsCluster> {
+export async function startNatsCluster(bin: string, size = 3, timeoutMs = 20_000, extraArgs: readonly string[] = []): Promise<NatsCluster> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnce(bin, size, timeoutMs);
+      return await startOnce(bin, size, timeoutMs, extraArgs);
     } catch (e: unknown) {
       if (attempt >= 4 || !/address already in use/.test(String(e))) throw e;
     }
   }
 }
 
-async function startOnce(bin: string, size: number, timeoutMs: number): Promise<NatsCluster> {
+async function startOnce(bin: string, size: number, timeoutMs: number, extraArgs: readonly string[]): Promise<NatsCluster> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migvisor-nats-'));
   const ports: { client: number; cluster: number; monitor: number }[] = [];
   for (let i = 0; i < size; i++) ports.push({ client: await freePort(), cluster: await freePort(), monitor: await freePort() });
@@ -117,7 +118,7 @@ async function startOnce(bin: string, size: number, timeoutMs: number): Promise<
     fs.mkdirSync(sd);
     // One server runs standalone (a cluster of one never elects a JetStream leader).
     const clustering = size > 1 ? ['--cluster_name', 'migvisor-test', '--cluster', `nats://127.0.0.1:${p.cluster}`, '--routes', routes] : [];
-    const args = ['-js', '-a', '127.0.0.1', '-p', String(p.client), '-m', String(p.monitor), '-n', name, '-sd', sd, ...clustering];
+    const args = ['-js', '-a', '127.0.0.1', '-p', String(p.client), '-m', String(p.monitor), '-n', name, '-sd', sd, ...clustering, ...extraArgs];
     const stderr: string[] = [];
     const server: NatsServer = { name, address: `127.0.0.1:${p.client}`, child: launch(bin, args, stderr), stderr, args, monitor: p.monitor };
     unregister.push(onCleanup(() => server.child.kill('SIGKILL')));

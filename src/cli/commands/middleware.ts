@@ -37,7 +37,7 @@ export function registerMiddlewareCommands(program: Command): void {
     .option('--listen <host:port>', 'address to serve on (default: the middleware entry of the cluster file)')
     .option('--metrics <host:port>', 'serve Prometheus metrics at http://HOST:PORT/metrics (default: the middleware\'s metrics key; port 0 picks one)')
     .option('--store <uri>', 'file://PATH or etcd://HOST:PORT (default: the cluster file\'s middleware store)')
-    .option('--chunks <uri>', 'nats://HOST:PORT[,HOST:PORT...]: keep chunk bytes in NATS JetStream\'s object store (with an etcd:// store for the catalog)')
+    .option('--chunks <uri>', 'nats://HOST:PORT[,HOST:PORT...] (tls://... over TLS): keep chunk bytes in NATS JetStream\'s object store (with an etcd:// or etcds:// store for the catalog)')
     .option('--chunk-replicas <n>', 'replicas of the chunk bucket (default: the cluster file\'s, else 3)', integer('--chunk-replicas', 1))
     .option('--key-file <file>', 'archive key (32 bytes, hex or base64): seal every chunk with AES-256-GCM (else $MIGVISOR_ARCHIVE_KEY; never the cluster file)')
     .option('--lazy-push-pace <ms>', 'pause between the page batches a lazy restore pushes (default 0)', integer('--lazy-push-pace', 0))
