@@ -3,10 +3,12 @@
  * two coordinators never move it at once), and evacuating a node (every MigTask to
  * a compatible node, its `evacuate_to` list first, a clear refusal where none fits).
  * Moves respect the cluster's `migration.max_cluster`: those over it wait their
- * turn (README, "Migration control": many at once).
+ * turn (README, "Migration control": many at once); an evacuation starts all its
+ * moves at once and lets the limits pace them.
  */
 import { Code, COMPRESSION_WIRE, describeError, isAddress, MIGRATION_MODE_WIRE, migTaskClient, MigvisorError, nodeClient, NotFoundError, readEndpoints, serverStream, unary } from '../common/index.ts';
 import type { CompressionChoice, MigrationMode } from '../common/index.ts';
+import type { InfoResponse__Output } from '../generated/migvisor/v1/InfoResponse.ts';
 import type { MigrationStats__Output } from '../generated/migvisor/v1/MigrationStats.ts';
 import { DEFAULT_MAX_CLUSTER, type ClusterConfig } from '../config/index.ts';
 import { endpointFromInfo, incompatibility, MIG_STATE_WIRE, planRefusal, TurnQueue, type MigState } from '../migtask/index.ts';
@@ -172,13 +174,21 @@ export class Orchestrator {
     }
   }
 
-  /** Moves every MigTask off `node`; yields one event per task. */
+  /**
+   * Moves every MigTask off `node`; yields one event per task. Targets are chosen
+   * first, task by task (a slot promised to one task is not offered to the next);
+   * refusals come at once; then the moves run together, as many at a time as the
+   * source's `max_outbound` and the cluster's `max_cluster` let through (the
+   * others wait their turn), and each is reported as it ends.
+   */
   async *evacuate(node: string, mode: MigrationMode = 'full'): AsyncGenerator<EvacuateEvent> {
     const from = this.nodes.resolve(node);
     const tasks = (await this.tasksOn(from.address)).filter((t) => t.state === 'MigSource');
     const preferred = this.nodes.evacuateTo(from.name);
     const others = [...this.nodes.all().keys()].filter((n) => n !== from.name && !preferred.includes(n));
     const candidates = [...preferred, ...others];
+    const targets = new TargetBook();
+    const moves = new Map<string, Promise<EvacuateEvent>>();
     const src = migTaskClient(from.address);
     try {
       for (const t of tasks) {
@@ -190,44 +200,78 @@ export class Orchestrator {
         const reasons: string[] = [];
         let target: string | undefined;
         for (const name of candidates) {
-          let address: string;
+          let info: InfoResponse__Output;
           try {
-            address = this.nodes.resolve(name).address;
-          } catch {
-            reasons.push(`${name}: not running`);
+            info = await targets.info(name, t.partition, () => this.nodes.resolve(name).address);
+          } catch (e: unknown) {
+            reasons.push(e instanceof NotFoundError ? `${name}: not running` : `${name}: ${describeError(e)}`);
             continue;
           }
-          const c = migTaskClient(address);
-          try {
-            const info = await unary(c.Info, c, { partition: t.partition }, `info on ${name}`, 5000);
-            const why =
-              incompatibility({ ...endpointFromInfo(mine, from.name, t.partition), node: from.name, migratable: true }, { ...endpointFromInfo(info, name, t.partition), node: name }) ??
-              planRefusal(mine.slot.requiredPlan || undefined, info.schedulePlans ?? [], name, t.partition) ??
-              (MIG_STATE_WIRE.fromWire(info.slot?.state) !== 'MigSink' || !info.slot?.freeSlots ? `no free slot in partition ${t.partition}` : undefined);
-            if (why) reasons.push(`${name}: ${why.replace(`${from.name} is`, 'source is').replace(`${name} is`, 'it is')}`);
-            else {
-              target = name;
-              break;
-            }
-          } catch (e: unknown) {
-            reasons.push(`${name}: ${describeError(e)}`);
-          } finally {
-            c.close();
+          const why =
+            incompatibility({ ...endpointFromInfo(mine, from.name, t.partition), node: from.name, migratable: true }, { ...endpointFromInfo(info, name, t.partition), node: name }) ??
+            planRefusal(mine.slot.requiredPlan || undefined, info.schedulePlans ?? [], name, t.partition) ??
+            (MIG_STATE_WIRE.fromWire(info.slot?.state) !== 'MigSink' || targets.free(name, t.partition) <= 0 ? `no free slot in partition ${t.partition}` : undefined);
+          if (why) reasons.push(`${name}: ${why.replace(`${from.name} is`, 'source is').replace(`${name} is`, 'it is')}`);
+          else {
+            target = name;
+            targets.promise(name, t.partition);
+            break;
           }
         }
         if (!target) {
           yield { task: t.taskId, to: '', status: 'refused', detail: `no compatible node (${reasons.join('; ') || 'no other node'})` };
           continue;
         }
-        try {
-          const stats = await this.move(t.taskId, target, { from: from.name, mode });
-          yield { task: t.taskId, to: target, status: 'moved', detail: `${MIGRATION_MODE_WIRE.fromWire(stats.mode) ?? stats.mode}, downtime ${stats.downtimeMs} ms`, stats };
-        } catch (e: unknown) {
-          yield { task: t.taskId, to: target, status: 'failed', detail: describeError(e) };
-        }
+        const to = target;
+        moves.set(
+          t.taskId,
+          this.move(t.taskId, to, { from: from.name, mode }).then(
+            (stats): EvacuateEvent => ({ task: t.taskId, to, status: 'moved', detail: `${MIGRATION_MODE_WIRE.fromWire(stats.mode) ?? stats.mode}, downtime ${stats.downtimeMs} ms`, stats }),
+            (e: unknown): EvacuateEvent => ({ task: t.taskId, to, status: 'failed', detail: describeError(e) }),
+          ),
+        );
       }
     } finally {
       src.close();
     }
+    // Each move as it ends (none rejects: a failure is an event).
+    while (moves.size > 0) {
+      const done = await Promise.race([...moves.values()]);
+      moves.delete(done.task);
+      yield done;
+    }
+  }
+}
+
+/** The targets of one evacuation: each node's Info for a partition (asked once), and the slots promised so far. */
+class TargetBook {
+  private readonly infos = new Map<string, InfoResponse__Output>();
+  private readonly promised = new Map<string, number>();
+
+  /** Node `name`'s Info for `partition` (`address` resolves it); a failure is the caller's, and asked again next time. */
+  async info(name: string, partition: string, address: () => string): Promise<InfoResponse__Output> {
+    const key = `${name}/${partition}`;
+    const known = this.infos.get(key);
+    if (known) return known;
+    const c = migTaskClient(address());
+    try {
+      const info = await unary(c.Info, c, { partition }, `info on ${name}`, 5000);
+      this.infos.set(key, info);
+      return info;
+    } finally {
+      c.close();
+    }
+  }
+
+  /** Slots of `partition` on `name` free when asked and not yet promised (0 before its Info was asked). */
+  free(name: string, partition: string): number {
+    const key = `${name}/${partition}`;
+    return (this.infos.get(key)?.slot?.freeSlots ?? 0) - (this.promised.get(key) ?? 0);
+  }
+
+  /** One slot of `partition` on `name` goes to a task of this evacuation. */
+  promise(name: string, partition: string): void {
+    const key = `${name}/${partition}`;
+    this.promised.set(key, (this.promised.get(key) ?? 0) + 1);
   }
 }

@@ -1,14 +1,16 @@
 /**
  * Orchestration through the middleware, with real processes: `where` finds a task,
  * `evacuate` empties a node onto its evacuate_to node and refuses clearly, per
- * candidate, when none fits; `move` finds the source itself; two moves of the same
+ * candidate, when none fits, and never promises one free slot to two tasks; `move` finds the source itself; two moves of the same
  * task at once: the first holds the task's lock, the second is refused naming it.
  */
 import * as path from 'node:path';
 import { expect } from 'chai';
+import { unary } from '../../src/common/clients.ts';
 import {
   cleanup,
   consecutive,
+  control,
   EventLog,
   example,
   fixture,
@@ -163,5 +165,27 @@ describe('Middleware orchestration: where, evacuate, move under a lock (node and
     expect((await tasksOn(A)).sort(), 'still on field-a').to.deep.equal([counter, data].sort());
     const c = maxOf(counter);
     await logA.waitForNumber(counter, COUNTER, c + 2, 10_000);
+  });
+
+  it('promises a free slot to one task only: with one slot free on field-b, one task moves there and the other is refused (the moves run together)', async () => {
+    // field-b: one filler left of the two the test before started.
+    const filler = (await ps(B)).find((t) => t.taskId)!.taskId;
+    const c = control(B);
+    await unary(c.Kill, c, { taskId: filler }, 'Kill');
+    expect((await slotStates(B, 'ctrl')).filter((x) => x.endsWith('MigSink')), 'one slot free on field-b').to.have.length(1);
+    const json = await cli(['evacuate', 'field-a', '--json']);
+    expect(json.code, 'one refused: exit 1').to.equal(1);
+    const events = JSON.parse(json.stdout) as EvacuateJson[];
+    expect(events.map((e) => e.status).sort()).to.deep.equal(['EVACUATE_STATUS_MOVED', 'EVACUATE_STATUS_REFUSED']);
+    const refused = events.find((e) => e.status === 'EVACUATE_STATUS_REFUSED')!;
+    const moved = events.find((e) => e.status === 'EVACUATE_STATUS_MOVED')!;
+    expect(moved.to).to.equal('field-b');
+    expect(refused.detail).to.equal('no compatible node (field-b: no free slot in partition ctrl; field-c: word size differs: source is 32-bit, it is 64-bit)');
+    expect(await tasksOn(A)).to.deep.equal([refused.taskId]);
+    expect(await tasksOn(B)).to.include(moved.taskId);
+    await (moved.taskId === counter ? logB : logA).waitForNumber(counter, COUNTER, maxOf(counter) + 2, 10_000);
+    await (moved.taskId === data ? logB : logA).waitForNumber(data, COUNTER, maxOf(data) + 2, 10_000);
+    expect(consecutive(numbers(counter)), 'counter').to.equal(undefined);
+    expect(consecutive(numbers(data)), 'data task').to.equal(undefined);
   });
 });
