@@ -3,13 +3,11 @@
  * and the SHA-256 of the payload as sent; the trailer's digest is the SHA-256 over
  * all earlier chunk digests. {@link ChunkVerifier} checks the same on the way in.
  *
- * Page chunks are the bulk of a container. Their (de)compression runs on libuv's
- * thread pool (async zlib) with several batches in flight at once; their SHA-256
- * runs on the main thread, over the bytes where they lie: WebCrypto's digest
- * copies its input into a fresh buffer before it hashes on the pool, which cost
- * the main thread more than hashing in place (README, "Benchmarks").
+ * Page chunks are the bulk of a container, so their hashing and (de)compression
+ * run on libuv's thread pool (WebCrypto digest, async zlib) and several batches
+ * are in flight at once, overlapping with the gRPC stream on the main thread.
  */
-import { createHash } from 'node:crypto';
+import { createHash, webcrypto } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { Code, compressionFromWire, compressionToWire, describeError, messageType, type Compression } from '../common/index.ts';
@@ -71,17 +69,23 @@ export async function decompress(data: Uint8Array, c: Compression, limit = MAX_B
   }
 }
 
-/** SHA-256 of a payload, in place (no copy of it). */
+/** SHA-256 on the main thread (small payloads). */
 export function sha256(data: Uint8Array): Buffer {
   return createHash('sha256').update(data).digest();
 }
 
 /**
- * Payloads up to this size are (de)compressed on the main thread: a hop to the
- * thread pool costs more than the work (on a loaded machine, whole
+ * Payloads up to this size are hashed and (de)compressed on the main thread: a
+ * hop to the thread pool costs more than the work (on a loaded machine, whole
  * milliseconds), and small containers (the counter's two pages) are all latency.
  */
 export const INLINE_BYTES = 64 * 1024;
+
+/** SHA-256 on the thread pool (on the main thread for small payloads). */
+export async function sha256Async(data: Uint8Array): Promise<Buffer> {
+  if (data.length <= INLINE_BYTES) return sha256(data);
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', data));
+}
 
 const HEADER = messageType('ContainerHeader');
 const BATCH = messageType('PageBatch');
@@ -120,7 +124,7 @@ export interface PreparedPages {
 
 /**
  * Copies pages out of task memory into a PageBatch now (so later changes to the
- * task cannot tear it), then compresses it (on the thread pool) and hashes it.
+ * task cannot tear it), then compresses and hashes it on the thread pool.
  */
 export async function preparePages(space: AddressSpace, index: readonly number[], c: Compression, zero: readonly number[] = []): Promise<PreparedPages> {
   return prepareEncoded(encodePageBatch(space, index, zero), index.length + zero.length, c);
@@ -138,7 +142,7 @@ export async function prepareEncoded(plain: Uint8Array, pages: number, c: Compre
       compression = c;
     }
   }
-  return { payload, compression, sha256: sha256(payload), pages, raw: plain.length };
+  return { payload, compression, sha256: await sha256Async(payload), pages, raw: plain.length };
 }
 
 /** Frames the chunks of one container in order, keeping the running digest. */
@@ -236,7 +240,7 @@ export async function verifyPageChunk(c: RawChunk, pageSize: number, pageCount: 
   if (c.kind !== 'CHUNK_KIND_PAGES') throw new ContainerError(`expected a pages chunk, got ${kindName(c.kind)}`, Code.INVALID_ARGUMENT);
   const compression = c.compression;
   if (!compression) throw new ContainerError(`chunk ${c.seq}: no compression this build knows`, Code.INVALID_ARGUMENT);
-  if (!sha256(c.payload).equals(Buffer.from(c.sha256))) throw new ContainerError(`chunk ${c.seq} (pages) fails its SHA-256 check`);
+  if (!(await sha256Async(c.payload)).equals(Buffer.from(c.sha256))) throw new ContainerError(`chunk ${c.seq} (pages) fails its SHA-256 check`);
   const batch = decodePageBatch(await decompress(c.payload, compression));
   refuse(batchProblems(c.seq, batch, pageSize, pageCount));
   return batch;
@@ -247,9 +251,8 @@ const IN_FLIGHT = 8;
 
 /**
  * Verifies chunks in order: sequence numbers and kinds at once; per-chunk digests
- * and decoding of page batches in the background (decompression on the thread
- * pool, several in flight); the trailer's container digest and counts in
- * {@link finish}. Throws ContainerError.
+ * and decoding of page batches on the thread pool (several in flight); the
+ * trailer's container digest and counts in {@link finish}. Throws ContainerError.
  */
 export class ChunkVerifier {
   private seq = 0;
