@@ -55,10 +55,19 @@ export function unary<Req, Res>(
   });
 }
 
+/** Messages written to a client stream and not yet handed to the transport, at most (bounds the memory of a fast producer). */
+export const WRITE_AHEAD = 16;
+/** Below this many such messages, a producer that waited writes again. */
+const WRITE_RESUME = 8;
+
 /**
- * Writes every item of `source` to a client stream, waiting on 'drain' when it
- * asks. `ended` settles when the call is over (its reply or status arrived): a
- * call that fails while the writer waits for 'drain' would otherwise never drain.
+ * Writes every item of `source` to a client stream, keeping at most
+ * {@link WRITE_AHEAD} messages queued before the transport. A producer that
+ * reached it resumes once the queue is down to half (each message's write
+ * callback says when it was handed on), not only once it ran empty ('drain'),
+ * so the transport never waits for the producer to refill it. `ended` settles
+ * when the call is over (its reply or status arrived): a call that fails while
+ * the writer waits would otherwise never let it go on.
  */
 export async function writeAll<T>(call: grpc.ClientWritableStream<T>, source: AsyncIterable<T> | Iterable<T>, ended: Promise<unknown> = new Promise(() => {})): Promise<void> {
   let over = false;
@@ -66,27 +75,29 @@ export async function writeAll<T>(call: grpc.ClientWritableStream<T>, source: As
     () => (over = true),
     () => (over = true),
   );
+  let queued = 0;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const handedOn = (e?: Error | null): void => {
+    queued--;
+    if (e) failure ??= e;
+    if (wake && (queued <= WRITE_RESUME || failure !== undefined)) {
+      const w = wake;
+      wake = undefined;
+      w();
+    }
+  };
   try {
     for await (const item of source) {
       if (over) throw new Error('the call ended before its stream was written');
-      if (!call.write(item)) {
-        await Promise.race([
-          new Promise<void>((resolve, reject) => {
-            const onDrain = (): void => {
-              call.off('error', onError);
-              resolve();
-            };
-            const onError = (e: unknown): void => {
-              call.off('drain', onDrain);
-              reject(e);
-            };
-            call.once('drain', onDrain);
-            call.once('error', onError);
-          }),
-          stop,
-        ]);
+      queued++;
+      call.write(item, handedOn);
+      if (queued >= WRITE_AHEAD) {
+        await Promise.race([new Promise<void>((resolve) => (wake = resolve)), stop]);
+        wake = undefined;
         if (over) throw new Error('the call ended before its stream was written');
       }
+      if (failure !== undefined) throw failure;
     }
     call.end();
   } catch (e: unknown) {

@@ -295,8 +295,14 @@ export class FileStore implements SnapshotStore {
   }
 }
 
-/** Bytes gathered before one write to the pack. */
+/** Bytes gathered before one write to the pack (one writev of the chunks as they came, no copy). */
 const WRITE_BUFFER = 1 << 20;
+/**
+ * Every this many bytes written, the pack is synced in the background while the
+ * park goes on, so the sync at commit (in the park's downtime) has only the
+ * last of it to write out.
+ */
+const SYNC_EVERY = 8 << 20;
 
 /** Appends new chunks to a temporary pack; commit fsyncs it, renames it and writes its index. */
 class PackWriter implements ChunkWriter {
@@ -308,8 +314,11 @@ class PackWriter implements ChunkWriter {
   private buffered: Uint8Array[] = [];
   private bufferedBytes = 0;
   private written = 0;
+  private unsynced = 0;
   private fh: Promise<fs.promises.FileHandle> | undefined;
   private chain: Promise<void> = Promise.resolve();
+  /** The background sync in progress, if any (its failure fails the commit). */
+  private syncing: Promise<void> | undefined;
   private failed: unknown;
 
   constructor(private readonly store: FileStore) {}
@@ -332,18 +341,32 @@ class PackWriter implements ChunkWriter {
     return data.length;
   }
 
-  /** Writes what is buffered, in order, in one write. */
+  /** Writes what is buffered, in order, in one writev (the chunks are not copied together first). */
   private flush(): void {
     if (this.bufferedBytes === 0) return;
-    const data = Buffer.concat(this.buffered, this.bufferedBytes);
+    const parts = this.buffered;
+    const length = this.bufferedBytes;
     const at = this.written;
-    this.written += data.length;
+    this.written += length;
     this.buffered = [];
     this.bufferedBytes = 0;
     this.fh ??= fs.promises.open(this.store.packPath(this.id, true), 'w');
     const fh = this.fh;
     this.chain = this.chain.then(async () => {
-      await (await fh).write(data, 0, data.length, at);
+      const f = await fh;
+      const { bytesWritten } = await f.writev(parts, at);
+      // A short write (rare for files) is finished with plain writes.
+      if (bytesWritten < length) {
+        const rest = Buffer.concat(parts, length).subarray(bytesWritten);
+        for (let done = 0; done < rest.length; ) done += (await f.write(rest, done, rest.length - done, at + bytesWritten + done)).bytesWritten;
+      }
+      this.unsynced += length;
+      if (this.unsynced >= SYNC_EVERY && !this.syncing) {
+        this.unsynced = 0;
+        const s = f.datasync().finally(() => (this.syncing = undefined));
+        s.catch((e: unknown) => (this.failed ??= e));
+        this.syncing = s;
+      }
     });
     this.chain.catch((e: unknown) => (this.failed ??= e));
   }
@@ -351,6 +374,7 @@ class PackWriter implements ChunkWriter {
   async commit(): Promise<void> {
     this.flush();
     await this.chain.catch(() => undefined);
+    await this.syncing?.catch(() => undefined);
     if (this.failed !== undefined) throw this.failed;
     if (!this.fh) return;
     const fh = await this.fh;
@@ -367,6 +391,7 @@ class PackWriter implements ChunkWriter {
 
   async abort(): Promise<void> {
     await this.chain.catch(() => undefined);
+    await this.syncing?.catch(() => undefined);
     const fh = await this.fh?.catch(() => undefined);
     await fh?.close();
     await fs.promises.rm(this.store.packPath(this.id, true), { force: true });
