@@ -9,13 +9,14 @@
  *
  *   ROOT/packs/<id>.pack   chunk bytes
  *   ROOT/packs/<id>.idx    JSON [[hash, offset, length], ...]
- *   ROOT/manifests/<id>.json
+ *   ROOT/manifests/<id>.json  (its page list packed: page-list.ts; the old form, an entry per page, is read too)
  *   ROOT/directory.json    where tasks run
  */
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AlreadyExistsError, Code, MigvisorError } from '../common/index.ts';
+import { manifestFromStored } from './page-list.ts';
 import { MAX_SNAPSHOT_ID_LENGTH, type ChunkHash, type ChunkWriter, type Location, type Lock, type Manifest, type SnapshotStore, type StoreStats } from './store.ts';
 
 interface Entry {
@@ -192,7 +193,7 @@ export class FileStore implements SnapshotStore {
   /** A snapshot's manifest, if it exists. */
   async getManifest(id: string): Promise<Manifest | undefined> {
     try {
-      return JSON.parse(await fs.promises.readFile(this.manifestPath(id), 'utf8')) as Manifest;
+      return manifestFromStored(JSON.parse(await fs.promises.readFile(this.manifestPath(id), 'utf8')), `snapshot ${id}`);
     } catch (e: unknown) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
