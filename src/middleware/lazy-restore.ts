@@ -66,16 +66,8 @@ export class SnapshotResidual {
       else zero.push(p);
     }
     const data = await verifiedChunks(this.store, m, stored, this.codec);
-    return prepareEncoded(
-      encodePages(
-        stored.map(([p]) => p),
-        m.pageSize,
-        (_, k) => data[k]!,
-        zero,
-      ),
-      pages.length,
-      'none',
-    );
+    const index = stored.map(([p]) => p);
+    return prepareEncoded(encodePages(index, m.pageSize, (_, k) => data[k]!, zero), pages.length, 'none');
   }
 
   /** Serves a fault: the requested pages, as one PAGES chunk. */
