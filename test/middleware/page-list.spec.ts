@@ -43,6 +43,12 @@ describe('PageList', () => {
   });
 
   it('keeps addresses that are not SHA-256 hex as names', () => {
+    const upper = PageList.fromEntries([
+      [0, sha('x')],
+      [1, 'AB'.repeat(32)],
+    ]);
+    expect(JSON.parse(JSON.stringify(upper))).to.include({ encoding: 'runs+names' });
+    expect(upper.hash(1), 'given back as written').to.equal('AB'.repeat(32));
     const list = PageList.fromEntries([
       [0, 'code'],
       [1, 'a-old'],
