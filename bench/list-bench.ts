@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { unary } from '../src/common/clients.ts';
 import { CHANNEL_OPTIONS, wire } from '../src/common/wire.ts';
-import { EtcdStore, FileStore, type Manifest, type SnapshotStore } from '../src/middleware/index.ts';
+import { EtcdStore, FileStore, PageList, type Manifest, type SnapshotStore } from '../src/middleware/index.ts';
 import { benchCluster, tempDir } from './cluster-harness.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,7 +27,7 @@ function manifest(i: number, hash: string): Manifest {
   return {
     id: `snap-${String(i).padStart(4, '0')}`, taskId: `task-${i % 50}`, program: 'bench.s', sourceNode: 'bench-a', partition: 'bench', fingerprint: 'f'.repeat(64),
     wordSize: 32, endian: 'little', labels: { bench: 'list' }, createdUnixMs: 1_000_000 + i, pageSize: 4096, pageCount: 1, travelers: 1, header: '',
-    pages: [[0, hash]], newBytes: 0, sharedBytes: 4096, state: 'restored', restoredTo: 'bench-a',
+    pages: PageList.fromEntries([[0, hash]]), newBytes: 0, sharedBytes: 4096, state: 'restored', restoredTo: 'bench-a',
   };
 }
 

@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { Code, endianFromWire, InvalidArgumentError, MigvisorError, ResourceExhaustedError, systemClock, type Clock } from '../common/index.ts';
 import { containerMode, encodeHeader, PAGE_ZERO, SinkCore, type QueryOutcome, type Outcome, type RawChunk, type SinkTarget } from '../migtask/index.ts';
 import { PLAIN_CODEC, type ChunkCodec } from './archive-codec.ts';
+import { PageList } from './page-list.ts';
 import type { ChunkWriter, Manifest, SnapshotStore } from './store.ts';
 
 /** A park's place in the archive: its chunk writer, its pages so far, and once staged its manifest. */
@@ -167,7 +168,7 @@ export class ArchiveSink {
       stage: (place, state) => {
         const pages = place.pages;
         for (let p = 0; p < state.pageFlags.length; p++) if ((state.pageFlags[p]! & PAGE_ZERO) !== 0) pages.delete(p);
-        const stored = [...pages].sort((a, b) => a[0] - b[0]);
+        const stored = PageList.fromEntries(pages);
         place.manifest = {
           id: newSnapshotId(),
           taskId: state.taskId,

@@ -5,7 +5,8 @@
  *
  *   chunks/<hash>              chunk bytes (a page of at most MAX_CHUNK_BYTES)
  *   snapshots/<id>             manifest without its page list
- *   snapshot-pages/<id>/<n>    the page list, in parts of PAGES_PER_KEY entries
+ *   snapshot-pages/<id>/<n>    the page list, in parts of PAGES_PER_KEY entries, each packed
+ *                              (page-list.ts; the old form, a JSON array of entries, is read too)
  *   directory/<task>           location JSON, bound to the writing middleware's session lease
  *   locks/<task>               lock key bound to a lease (TTL), held by a mover
  *   parks/<id>, gc/<id>        markers (with leases) of parks in progress and of a gc;
@@ -31,7 +32,15 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Etcd3, type Lease, type Namespace } from 'etcd3';
 import { AlreadyExistsError, Code, describeError, MigvisorError } from '../common/index.ts';
+import { PageList } from './page-list.ts';
 import type { ChunkHash, ChunkWriter, Location, Lock, Manifest, SnapshotStore, StoreStats } from './store.ts';
+
+/** A manifest from its head and its page list's parts (each packed, or an old array of entries). */
+function withPages(head: Manifest & { pageParts: number }, parts: readonly PageList[]): Manifest {
+  const { pageParts: _, ...rest } = head;
+  void _;
+  return { ...rest, pages: PageList.join(parts) };
+}
 
 /** etcd's default limits are 128 operations and 1.5 MiB per request. */
 const TXN_OPS = 64;
@@ -343,7 +352,7 @@ export class EtcdStore implements SnapshotStore {
   /** Stores a manifest and its page list in one transaction (a list too long for one is written in parts first). */
   async putManifest(m: Manifest): Promise<void> {
     const parts: string[] = [];
-    for (let i = 0; i < m.pages.length; i += PAGES_PER_KEY) parts.push(JSON.stringify(m.pages.slice(i, i + PAGES_PER_KEY)));
+    for (let i = 0; i < m.pages.length; i += PAGES_PER_KEY) parts.push(JSON.stringify(m.pages.sublist(i, i + PAGES_PER_KEY)));
     const head = JSON.stringify({ ...m, pages: [], pageParts: parts.length });
     const puts = parts.map((p, i) => [`snapshot-pages/${m.id}/${i}`, p] as const);
     try {
@@ -380,15 +389,15 @@ export class EtcdStore implements SnapshotStore {
   }
 
   private async complete(m: Manifest & { pageParts: number }): Promise<Manifest> {
-    const pages: (readonly [number, ChunkHash])[] = [];
-    for (let i = 0; i < m.pageParts; i++) {
-      const part = await this.ns.get(`snapshot-pages/${m.id}/${i}`).string();
-      if (part === null) throw new MigvisorError(`snapshot ${m.id}: page list part ${i} is missing`, Code.DATA_LOSS);
-      pages.push(...(JSON.parse(part) as [number, ChunkHash][]));
-    }
-    const { pageParts: _, ...rest } = m;
-    void _;
-    return { ...rest, pages };
+    // The parts at once: one round trip, whatever the snapshot's size.
+    const parts = await Promise.all(
+      Array.from({ length: m.pageParts }, async (_, i) => {
+        const part = await this.ns.get(`snapshot-pages/${m.id}/${i}`).string();
+        if (part === null) throw new MigvisorError(`snapshot ${m.id}: page list part ${i} is missing`, Code.DATA_LOSS);
+        return PageList.fromStored(JSON.parse(part), `snapshot ${m.id}`);
+      }),
+    );
+    return withPages(m, parts);
   }
 
   /** Every manifest, oldest first. */
@@ -400,20 +409,14 @@ export class EtcdStore implements SnapshotStore {
       const out: Manifest[] = [];
       for (const v of Object.values(all)) {
         const head = JSON.parse(v) as Manifest & { pageParts: number };
-        const pages: (readonly [number, ChunkHash])[] = [];
+        const lists: PageList[] = [];
         for (let i = 0; i < head.pageParts; i++) {
           const part = parts[`snapshot-pages/${head.id}/${i}`];
           // Written after the heads were read: read this one on its own.
-          if (part === undefined) {
-            pages.length = 0;
-            pages.push(...(await this.complete(head)).pages);
-            break;
-          }
-          pages.push(...(JSON.parse(part) as [number, ChunkHash][]));
+          if (part === undefined) break;
+          lists.push(PageList.fromStored(JSON.parse(part), `snapshot ${head.id}`));
         }
-        const { pageParts: _, ...rest } = head;
-        void _;
-        out.push({ ...rest, pages });
+        out.push(lists.length === head.pageParts ? withPages(head, lists) : await this.complete(head));
       }
       return out.sort((a, b) => a.createdUnixMs - b.createdUnixMs);
     });

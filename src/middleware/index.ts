@@ -12,5 +12,7 @@ export type { ChunkEngine } from './open-store.ts';
 export { NatsPacks } from './nats-packs.ts';
 export { ReplicatedStore } from './replicated-store.ts';
 export { NodeBook } from './orchestrator.ts';
+export { manifestFromStored, PageList } from './page-list.ts';
+export type { PackedPageList } from './page-list.ts';
 export type { Manifest, SealInfo, SnapshotStore } from './store.ts';
 export type { MiddlewareOptions } from './middleware-server.ts';

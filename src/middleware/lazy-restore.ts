@@ -26,7 +26,6 @@ function frame(p: PreparedPages, seq: number): RawChunk {
 export class SnapshotResidual {
   /** Pages delivered (or with nothing to deliver: not stored, so zero or absent). */
   private readonly sent: Uint8Array;
-  private readonly hashes = new Map<number, ChunkHash>();
   private seq = 0;
   /** FetchPages calls served (the node's faults). */
   faultsServed = 0;
@@ -42,11 +41,12 @@ export class SnapshotResidual {
     /** Pause between pushed batches (ms), so faults are not queued behind the push. */
     private readonly paceMs = 0,
   ) {
-    this.sent = new Uint8Array(manifest.pageCount).fill(1);
-    for (const [p, h] of manifest.pages) {
-      this.sent[p] = 0;
-      this.hashes.set(p, h);
-    }
+    // One byte a page; the chunk addresses stay in the manifest's packed page list.
+    const sent = new Uint8Array(manifest.pageCount).fill(1);
+    manifest.pages.forEachPage((p) => {
+      if (p < sent.length) sent[p] = 0;
+    });
+    this.sent = sent;
   }
 
   /** Pages not delivered yet. */
@@ -57,11 +57,17 @@ export class SnapshotResidual {
   }
 
   private async prepare(pages: readonly number[]): Promise<PreparedPages> {
-    const stored = pages.filter((p) => this.hashes.has(p));
-    const zero = pages.filter((p) => !this.hashes.has(p));
-    const data = await verifiedChunks(this.store, this.manifest, stored.map((p) => [p, this.hashes.get(p)!] as const), this.codec);
     const m = this.manifest;
-    return prepareEncoded(encodePages(stored, m.pageSize, (_, k) => data[k]!, zero), pages.length, 'none');
+    const stored: (readonly [number, ChunkHash])[] = [];
+    const zero: number[] = [];
+    for (const p of pages) {
+      const k = m.pages.indexOf(p);
+      if (k >= 0) stored.push(m.pages.entry(k));
+      else zero.push(p);
+    }
+    const data = await verifiedChunks(this.store, m, stored, this.codec);
+    const index = stored.map(([p]) => p);
+    return prepareEncoded(encodePages(index, m.pageSize, (_, k) => data[k]!, zero), pages.length, 'none');
   }
 
   /** Serves a fault: the requested pages, as one PAGES chunk. */
@@ -115,7 +121,7 @@ export async function lazyRestoreSnapshot(
   if (!options.address) throw new MigvisorError('a lazy restore needs a middleware that serves gRPC (the node fetches pages from it)', Code.FAILED_PRECONDITION);
   await checkRestoreTarget(m, sink, nodeName);
   // Pages of a sealed snapshot are opened on fault: refuse now, not then, if they cannot be.
-  if (m.pages.length > 0) await verifiedChunks(store, m, [m.pages[0]!], options.codec);
+  if (m.pages.length > 0) await verifiedChunks(store, m, [m.pages.entry(0)], options.codec);
   const migrationId = randomUUID();
   const taskId = restoredTaskId(m, options.asCopy);
   const residual = new SnapshotResidual(store, options.codec, m, migrationId, taskId, options.paceMs);

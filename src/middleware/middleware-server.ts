@@ -357,6 +357,8 @@ export class MiddlewareServer {
         try {
           await out.send({ phase: 'MIGRATION_PHASE_POSTCOPY', taskId: lazy.taskId, slot: lazy.slot, pagesDone: 0, pagesTotal: lazy.pages, resumeMs: lazy.resumeMs, snapshot: info });
         } finally {
+          // One turn of the event loop first: the reply goes out before the push and the manifest write take the CPU.
+          await new Promise((r) => setImmediate(r));
           pushed = lazy.push();
           pushed.catch(() => undefined);
         }

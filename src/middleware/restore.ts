@@ -22,7 +22,6 @@ import {
   PAGE_ZERO,
   pipelined,
   prepareEncoded,
-  slices,
   type PreparedPages,
   type RawChunk,
   type SinkPort,
@@ -45,10 +44,14 @@ export async function verifiedChunks(store: SnapshotStore, m: Manifest, pages: r
 /** The snapshot's header as stored, with the page map made to match the stored pages. */
 export function storedHeader(m: Manifest): ContainerHeader {
   const h = decodeHeader(Buffer.from(m.header, 'base64'));
-  const stored = new Set(m.pages.map(([p]) => p));
   const flags = Buffer.from(h.pageFlags);
+  // One pass over the page map, one over the stored pages: no object per page.
+  const stored = new Uint8Array(flags.length);
+  m.pages.forEachPage((p) => {
+    if (p < stored.length) stored[p] = 1;
+  });
   for (let p = 0; p < flags.length; p++) {
-    if (stored.has(p)) flags[p] = flags[p]! & ~PAGE_ZERO;
+    if (stored[p]) flags[p] = flags[p]! & ~PAGE_ZERO;
     else if (flags[p]! & Pte.PRESENT) flags[p] = flags[p]! | PAGE_ZERO;
   }
   return { ...h, pageFlags: flags, pagesToSend: m.pages.length, streams: 0 };
@@ -70,7 +73,7 @@ export async function* snapshotChunks(
     const pages = await verifiedChunks(store, m, batch, codec);
     return prepareEncoded(encodePages(batch.map(([page]) => page), m.pageSize, (_, k) => pages[k]!), batch.length, compression);
   };
-  for await (const prepared of pipelined(slices(m.pages, BATCH_PAGES), prepare)) {
+  for await (const prepared of pipelined(m.pages.batches(BATCH_PAGES), prepare)) {
     done += prepared.pages;
     onPages(done);
     yield encoder.pageChunk(prepared);

@@ -6,6 +6,8 @@
  * NATS JetStream (replicated-store.ts).
  */
 
+import type { PageList } from './page-list.ts';
+
 /**
  * Longest snapshot id a request may name: ids the archive makes are about 24
  * characters, and a file store keeps a manifest per id (`<id>.json`), whose name
@@ -43,8 +45,8 @@ export interface Manifest {
   readonly travelers: number;
   /** The container header (protobuf, base64): travelers, page map, gate messages, partition settings. */
   readonly header: string;
-  /** Stored pages: page-table index and chunk hash. Pages not listed are zero (or absent). */
-  readonly pages: readonly (readonly [number, ChunkHash])[];
+  /** Stored pages: page-table index and chunk hash, packed (page-list.ts). Pages not listed are zero (or absent). */
+  readonly pages: PageList;
   /** Bytes this snapshot added to the store when it was parked. */
   readonly newBytes: number;
   readonly sharedBytes: number;

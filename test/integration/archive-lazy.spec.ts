@@ -6,12 +6,16 @@
  * memory hash is the parked one. Three `--as-copy --lazy` restores of one
  * snapshot run at once, each its own task and its own stream of pages. A
  * middleware SIGKILLed mid-push leaves the copy's node reporting the loss
- * (`residual-lost`) and the CLI failing with one line, within a bounded time.
+ * (`residual-lost`) and the CLI failing with one line, within a bounded time. A
+ * snapshot whose manifest has the old page list (a JSON entry per page) still
+ * restores lazily.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { unary } from '../../src/common/clients.ts';
 import { Code } from '../../src/common/errors.ts';
+import { PageList } from '../../src/middleware/index.ts';
 import { cleanup, control, EventLog, fixture, oneLineError, poll, ps, rejection, spawnCli, startTask, tempDir, type NodeProcess } from '../support/processes.ts';
 import {
   forgetCluster,
@@ -147,5 +151,27 @@ describe('Instant (lazy) restore from the archive (node and middleware processes
     expect(lost.detail).to.match(/page\(s\) unreachable: cannot fetch pages from 127\.0\.0\.1:\d+/);
     const t = (await view(B, copy.taskId))!;
     expect(Number(t.pagesPresent), 'pages that reached bulk-b').to.be.below(Number(t.pages));
+  });
+
+  it('restores lazily a snapshot whose manifest is in the old form (a JSON entry per page), ending with the parked memory', async function () {
+    this.timeout(60_000);
+    for (const t of (await ps(B)).filter((x) => x.program === 'middleware-heap.s')) {
+      const c = control(B);
+      await unary(c.Kill, c, { taskId: t.taskId }, `kill ${t.taskId}`);
+    }
+    // The manifest as a middleware before the packed page list wrote it.
+    const file = path.join(storeDir, 'manifests', `${snapshot}.json`);
+    const stored = JSON.parse(fs.readFileSync(file, 'utf8')) as { pages: unknown };
+    stored.pages = [...PageList.fromStored(stored.pages, snapshot)];
+    fs.writeFileSync(file, JSON.stringify(stored));
+    const mw = await startMiddleware(BULK, `file://${storeDir}`, { args: ['--lazy-push-pace', '5'] });
+    const r = await spawnCli(restoreArgs(mw, 'bulk-b', ['--as-copy']), { timeoutMs: 50_000 }).result;
+    expect(r.code, r.stderr).to.equal(0);
+    const copy = JSON.parse(r.stdout) as RestoreJson;
+    expect(copy.phase).to.equal('MIGRATION_PHASE_DONE');
+    const t = (await view(B, copy.taskId, true))!;
+    expect(Number(t.pagesPresent)).to.equal(Number(t.pages));
+    expect(t.memoryHash).to.equal(hash);
+    await stopMiddlewares();
   });
 });

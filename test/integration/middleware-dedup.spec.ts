@@ -173,7 +173,7 @@ describe('Middleware store with megabytes: dedup, delete, a middleware killed mi
     it('frees on rm exactly the bytes only that snapshot used; the rest still restores and verifies; the last rm empties the store', async function () {
       this.timeout(60_000);
       const [s1, s2, s3] = snaps as [SnapshotJson, SnapshotJson, SnapshotJson];
-      const chunks = (id: string) => new Set(readManifest(storeDir, id).pages.map(([, h]) => h));
+      const chunks = (id: string) => new Set(readManifest(storeDir, id).pages.hashes());
       const onlyIn = (id: string, others: string[]): number => {
         const rest = new Set(others.flatMap((o) => [...chunks(o)]));
         return [...chunks(id)].filter((h) => !rest.has(h)).length * PAGE;

@@ -216,8 +216,8 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
       copyTask = (await ps(A)).find((t) => t.taskId && t.taskId !== counter)!.taskId;
       bad = (await json<{ snapshot: SnapshotJson }>(['snapshot', 'park', copyTask, '--node', 'field-a', '--label', 'to=corrupt'])).snapshot;
       // Damage a chunk only this snapshot uses (the page holding its counter).
-      const first = new Set(readManifest(storeDir, snap.id).pages.map(([, h]) => h));
-      const own = readManifest(storeDir, bad.id).pages.filter(([, h]) => !first.has(h));
+      const first = new Set(readManifest(storeDir, snap.id).pages.hashes());
+      const own = [...readManifest(storeDir, bad.id).pages].filter(([, h]) => !first.has(h));
       expect(own, 'chunks of the second snapshot alone').to.not.deep.equal([]);
       [page, chunk] = own[0]!;
       const at = locateChunk(storeDir, chunk);

@@ -12,7 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import { Etcd3 } from 'etcd3';
 import { Code } from '../../src/common/errors.ts';
-import { EtcdStore, type SnapshotStore } from '../../src/middleware/index.ts';
+import { EtcdStore, PageList, type PackedPageList, type SnapshotStore } from '../../src/middleware/index.ts';
 import { killProcess, onCleanup, poll, ROOT } from '../support/processes.ts';
 import {
   describeStoreContract,
@@ -69,7 +69,7 @@ describe('EtcdStore (real etcd)', function () {
 
   describe('as a SnapshotStore', () => describeStoreContract(fresh, () => reopen()));
 
-  it('keeps chunks under chunks/<hash>, and a manifest of 5000 pages as its head plus page lists of 4096 entries', async () => {
+  it('keeps chunks under chunks/<hash>, and a manifest of 5000 pages as its head plus packed page lists of 4096 entries', async () => {
     const s = await fresh();
     const hashes = await putChunks(s, [page(1), page(2), page(3)]);
     expect(await keys('chunks/')).to.deep.equal(hashes.map((h) => `chunks/${h}`).sort());
@@ -78,18 +78,33 @@ describe('EtcdStore (real etcd)', function () {
     const pages = Array.from({ length: 5000 }, (_, i) => [i, hashes[i % 3]!] as const);
     await s.putManifest(testManifest('snap-big', pages, 10));
     expect(await keys('snapshot')).to.deep.equal(['snapshot-pages/snap-big/0', 'snapshot-pages/snap-big/1', 'snapshots/snap-big']);
-    const part0 = JSON.parse((await raw!.get('migvisor/snapshot-pages/snap-big/0').string())!) as unknown[];
-    const part1 = JSON.parse((await raw!.get('migvisor/snapshot-pages/snap-big/1').string())!) as unknown[];
-    expect([part0.length, part1.length]).to.deep.equal([4096, 904]);
+    const part0 = JSON.parse((await raw!.get('migvisor/snapshot-pages/snap-big/0').string())!) as PackedPageList;
+    const part1 = JSON.parse((await raw!.get('migvisor/snapshot-pages/snap-big/1').string())!) as PackedPageList;
+    expect([part0.encoding, part0.count, part1.count]).to.deep.equal(['runs+sha256', 4096, 904]);
+    expect(PageList.fromStored(part1, 'part 1').entry(0)).to.deep.equal(pages[4096]);
     const head = JSON.parse((await raw!.get('migvisor/snapshots/snap-big').string())!) as { pages: unknown[] };
     expect(head.pages, 'the head holds no page list').to.deep.equal([]);
 
     const other = await reopen();
-    expect((await other.getManifest('snap-big'))?.pages).to.deep.equal(pages);
+    expect([...(await other.getManifest('snap-big'))!.pages]).to.deep.equal(pages);
     await other.deleteManifest('snap-big');
     expect(await keys('snapshot'), 'head and every page list part deleted').to.deep.equal([]);
     expect(await other.gc()).to.equal(3 * 4096);
     expect(await keys('chunks/')).to.deep.equal([]);
+  });
+
+  it('reads a manifest whose page list parts are in the old form (JSON arrays of entries)', async () => {
+    const s = await fresh();
+    const hashes = await putChunks(s, [page(4), page(5)]);
+    const pages = Array.from({ length: 5000 }, (_, i) => [i, hashes[i % 2]!] as const);
+    const m = testManifest('snap-old', pages, 10);
+    await raw!.put('migvisor/snapshot-pages/snap-old/0').value(JSON.stringify(pages.slice(0, 4096)));
+    await raw!.put('migvisor/snapshot-pages/snap-old/1').value(JSON.stringify(pages.slice(4096)));
+    await raw!.put('migvisor/snapshots/snap-old').value(JSON.stringify({ ...m, pages: [], pageParts: 2 }));
+    const other = await reopen();
+    expect([...(await other.getManifest('snap-old'))!.pages]).to.deep.equal(pages);
+    const listed = (await other.listManifests()).find((x) => x.id === 'snap-old')!;
+    expect([...listed.pages]).to.deep.equal(pages);
   });
 
   it('keeps the directory under directory/<task>', async () => {

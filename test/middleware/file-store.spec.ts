@@ -126,6 +126,21 @@ describe('FileStore', () => {
     expect(e.message).to.contain('truncated').and.contain(path.basename(pack, '.pack'));
   });
 
+  it('reads a manifest written in the old form (a JSON entry per page), and writes it back packed', async () => {
+    const s = await fresh();
+    const hashes = await putChunks(s, [page(31), page(32)]);
+    const entries = [[0, hashes[0]!], [1, hashes[1]!], [4, hashes[0]!]] as const;
+    const m = testManifest('snap-old', entries, 5);
+    const file = path.join(s.root, 'manifests', 'snap-old.json');
+    fs.writeFileSync(file, JSON.stringify({ ...m, pages: entries }));
+    const read = (await s.getManifest('snap-old'))!;
+    expect([...read.pages]).to.deep.equal(entries);
+    expect((await s.listManifests()).map((x) => [x.id, x.pages.length])).to.deep.equal([['snap-old', 3]]);
+    await s.putManifest({ ...read, state: 'restored', restoredTo: 'field-b' });
+    expect((JSON.parse(fs.readFileSync(file, 'utf8')) as { pages: { encoding: string } }).pages.encoding).to.equal('runs+sha256');
+    expect([...(await (await reopen(s)).getManifest('snap-old'))!.pages]).to.deep.equal(entries);
+  });
+
   it('refuses a snapshot id that is not a plain name (no path escapes)', async () => {
     const s = await fresh();
     for (const id of ['../escape', 'a/b', '']) {

@@ -32,7 +32,7 @@ import type { ListResponse__Output } from '../../src/generated/migvisor/v1/ListR
 import type { MiddlewareClient } from '../../src/generated/migvisor/v1/Middleware.ts';
 import type { SnapshotInfo__Output } from '../../src/generated/migvisor/v1/SnapshotInfo.ts';
 import type { WhereResponse__Output } from '../../src/generated/migvisor/v1/WhereResponse.ts';
-import type { Manifest, SnapshotStore } from '../../src/middleware/index.ts';
+import { manifestFromStored, PageList, type Manifest, type SnapshotStore } from '../../src/middleware/index.ts';
 import {
   BIN,
   exited,
@@ -284,7 +284,7 @@ export function filesUnder(dir: string): string[] {
 
 /** The manifest of a snapshot as the filesystem store wrote it. */
 export function readManifest(storeDir: string, id: string): Manifest {
-  return JSON.parse(fs.readFileSync(path.join(storeDir, 'manifests', `${id}.json`), 'utf8')) as Manifest;
+  return manifestFromStored(JSON.parse(fs.readFileSync(path.join(storeDir, 'manifests', `${id}.json`), 'utf8')), `snapshot ${id}`);
 }
 
 /** Where a chunk lies in the filesystem store: its pack file, offset and length. */
@@ -522,7 +522,7 @@ export function testManifest(id: string, pages: readonly (readonly [number, stri
     pageCount: Math.max(1, ...pages.map(([p]) => p + 1)),
     travelers: 1,
     header: '',
-    pages,
+    pages: PageList.fromEntries(pages),
     newBytes: 0,
     sharedBytes: 0,
     state: 'parked',
@@ -659,7 +659,8 @@ export function describeStoreContract(fresh: () => Promise<SnapshotStore>, reope
     await s.putManifest(testManifest('snap-a', [[3, h!]], 1000));
     const b = await s.getManifest('snap-b');
     expect(b?.pages).to.have.length(5000);
-    expect(b?.pages[4999]).to.deep.equal([4999, h]);
+    expect(b?.pages.entry(4999)).to.deep.equal([4999, h]);
+    expect([...b!.pages]).to.deep.equal(many);
     expect(b).to.deep.equal(testManifest('snap-b', many, 2000));
     expect((await s.listManifests()).map((m) => m.id)).to.deep.equal(['snap-a', 'snap-b']);
     expect(await s.getManifest('snap-none')).to.equal(undefined);
