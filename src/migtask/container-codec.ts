@@ -78,8 +78,10 @@ export function sha256(data: Uint8Array): Buffer {
  * Payloads up to this size are hashed and (de)compressed on the main thread: a
  * hop to the thread pool costs more than the work (on a loaded machine, whole
  * milliseconds), and small containers (the counter's two pages) are all latency.
+ * It holds a batch of 16 pages of 4 KiB with its page numbers (64 KiB and some
+ * bytes), the size of a small pre-copy write set sent while the task is stopped.
  */
-export const INLINE_BYTES = 64 * 1024;
+export const INLINE_BYTES = 65 * 1024;
 
 /** SHA-256 on the thread pool (on the main thread for small payloads). */
 export async function sha256Async(data: Uint8Array): Promise<Buffer> {

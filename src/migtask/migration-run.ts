@@ -103,6 +103,9 @@ export const DEFAULT_PRECOPY_STOP_PAGES = 64;
 /** Pre-copy stops after this many live rounds. */
 export const DEFAULT_PRECOPY_MAX_ROUNDS = 12;
 
+/** While the task is stopped, progress of the transfer goes out at most this often (ms). */
+export const TRANSFER_PROGRESS_MS = 50;
+
 /** Rounded to three decimals, as statistics report times (ms) and ratios. */
 export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -190,9 +193,19 @@ export class MigrationRun {
   }
 
   progress(phase: MigrationProgress['phase'], pagesTotal = 0): void {
+    const again = phase === this.phase && phase === 'transfer';
     this.phase = phase;
+    // While the task is stopped every message to the client is downtime: after the
+    // first of the transfer, at most one every TRANSFER_PROGRESS_MS (the phase
+    // changes and the final figures always go).
+    const now = performance.now();
+    if (again && now - this.progressAt < TRANSFER_PROGRESS_MS) return;
+    this.progressAt = now;
     this.onProgress({ phase, bytesSent: this.stats.bytes, pagesSent: this.stats.pagesSent, pagesTotal });
   }
+
+  /** When the last progress went out (performance.now()). */
+  private progressAt = 0;
 
   /** Where the migration is: on the task (what ps and Info show while it is in transit), and as a `status` event. */
   status(status: MigrationStatus, detail = ''): void {
