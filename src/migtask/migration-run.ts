@@ -11,7 +11,7 @@ import { snapshotOf, type Snapshot, type ZeroTest } from './container-snapshot.t
 import type { MigTask } from './mig-task.ts';
 import type { GateMessages, MigrationHost } from './migration-host.ts';
 import type { Prediction } from './prediction-model.ts';
-import type { SinkPort } from './sink-port.ts';
+import type { PreparedCommit, SinkPort } from './sink-port.ts';
 import { publishStatus } from './migration-status.ts';
 import { RunControl, type ControlOptions } from './run-control.ts';
 import type { PageStreams } from './source-streams.ts';
@@ -140,6 +140,8 @@ export class MigrationRun {
   pageStreams: PageStreams | undefined;
   /** What the sink's Info said it takes: most page streams (0: Receive's own only). */
   sinkMaxStreams = 0;
+  /** The Commit opened before the stop (its request goes when the source commits); undefined: none. */
+  preparedCommit: PreparedCommit | undefined;
   /** Aborted by {@link cancel}; its reason is the error the migration fails with. */
   private readonly cancelling = new AbortController();
 
@@ -255,6 +257,17 @@ export class MigrationRun {
   /** Throws the cancellation's error once the migration is cancelled. */
   throwIfCancelled(): void {
     if (this.cancelling.signal.aborted) throw this.cancelling.signal.reason;
+  }
+
+  /**
+   * Opens the Commit before the stop, so that committing sends only its request
+   * (no call set up on either side while the task is stopped); `commitMs`: how
+   * long a Commit may take once sent. Does nothing for a sink that cannot.
+   */
+  prepareCommit(commitMs: number): void {
+    if (this.preparedCommit || !this.sink.prepareCommit) return;
+    const left = Math.max(1000, this.options.deadlineMs - (performance.now() - this.t0));
+    this.preparedCommit = this.sink.prepareCommit(this.stats.migrationId, left + commitMs);
   }
 
   /** Stops the travelers and takes the messages queued for the task's gates. */

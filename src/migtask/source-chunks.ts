@@ -36,10 +36,12 @@ export function migrationChunks(run: MigrationRun, sourceAddress: string): Async
 /**
  * Before a stop that is the first thing a container does (full, post-copy): the
  * Receive call is only being opened when this generator is first asked for a
- * chunk. One turn of the event loop lets grpc-js put its stream on the wire, so
- * the sink's handler starts while the source takes the snapshot, not after.
+ * chunk, and the Commit is opened now (MigrationRun.prepareCommit). One turn of
+ * the event loop lets grpc-js put both streams on the wire, so the sink's
+ * handler starts while the source takes the snapshot, not after.
  */
 async function readyToStop(run: MigrationRun): Promise<void> {
+  run.prepareCommit(COMMIT_DEADLINE_MS);
   await yieldToIo();
   run.throwIfCancelled();
 }
@@ -148,6 +150,9 @@ async function* precopyChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
   }
 
   // Stop and copy the rest: everything dirtied since the last round was sent.
+  run.prepareCommit(COMMIT_DEADLINE_MS);
+  await yieldToIo();
+  run.throwIfCancelled();
   run.stop();
   pages = pt.dirtyPages();
   pt.clearDirtyOf(pages);
