@@ -10,7 +10,7 @@ import { benchCluster, killTask, loadInto, makeContainer, migrate, startNode, st
 import { loadCluster } from '../src/config/load.ts';
 
 /** A busy task that stores into WSET pages of its data region, round and round. */
-function writer(pages: number): string {
+export function writer(pages: number): string {
   return `
 WSET = ${pages}
         .text

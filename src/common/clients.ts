@@ -55,6 +55,61 @@ export function unary<Req, Res>(
   });
 }
 
+/** A unary call opened ahead of its request (see {@link openUnary}). */
+export interface PreparedUnary<Req, Res> {
+  /** Sends the request and resolves with the reply; a call that failed before it was sent rejects with that failure. */
+  send(req: Req): Promise<Res>;
+  /** Whether the call already failed or was cancelled (its request was never sent). */
+  readonly failed: boolean;
+  /** Cancels a call whose request was never sent: the server never sees one (harmless after send). */
+  cancel(): void;
+}
+
+/**
+ * Opens a call of a unary method without its request: its stream (headers, the
+ * deadline `ms` from now) goes on the wire at once, the request and end of stream
+ * follow with {@link PreparedUnary.send}. On the wire it is the same unary call;
+ * what it saves is the call's setup at the moment the request is due (a
+ * migration's Commit, while the task is stopped). The server's handler runs only
+ * once the request came, so a call cancelled before does nothing there.
+ */
+export function openUnary<Req, Res>(
+  client: grpc.Client,
+  method: { readonly path: string; readonly requestSerialize: (r: Req) => Buffer; readonly responseDeserialize: (b: Buffer) => Res },
+  what: string,
+  ms = CALL_DEADLINE_MS,
+  metadata: grpc.Metadata = new grpc.Metadata(),
+): PreparedUnary<Req, Res> {
+  let failed = false;
+  let sent = false;
+  let call!: grpc.ClientWritableStream<Req>;
+  const reply = new Promise<Res>((resolve, reject) => {
+    call = client.makeClientStreamRequest<Req, Res>(method.path, method.requestSerialize, method.responseDeserialize, metadata, { deadline: deadline(ms) }, (err, res) => {
+      if (err) {
+        failed = !sent;
+        explained(err, what, client).then(reject, reject);
+      } else resolve(res!);
+    });
+  });
+  reply.catch(() => undefined);
+  return {
+    get failed() {
+      return failed;
+    },
+    send(req: Req): Promise<Res> {
+      if (!failed && !sent) {
+        sent = true;
+        call.write(req);
+        call.end();
+      }
+      return reply;
+    },
+    cancel(): void {
+      if (!sent) call.cancel();
+    },
+  };
+}
+
 /** Messages written to a client stream and not yet handed to the transport, at most (bounds the memory of a fast producer). */
 export const WRITE_AHEAD = 16;
 /** Below this many such messages, a producer that waited writes again. */

@@ -258,9 +258,19 @@ export function finalStateProblems(header: ContainerHeader__Output, state: Conta
   // coverage and the count are checked when every stream is in (MigTask.stage).
   if ((header.streams ?? 0) > 1) return p;
   if (mode !== 'lazy') {
-    for (let i = 0; i < state.pageFlags.length; i++) {
+    // The pages that did not come, found by indexOf (no step of JavaScript a page).
+    const n = state.pageFlags.length;
+    for (let i = sent.indexOf(0); i !== -1 && i < n; i = sent.indexOf(0, i + 1)) {
       const f = state.pageFlags[i]!;
-      if (f & Pte.PRESENT && !(f & PAGE_ZERO) && !sent[i]) {
+      if (f & Pte.PRESENT && !(f & PAGE_ZERO)) {
+        p.push(`page ${i} is neither in the container nor marked zero`);
+        break;
+      }
+    }
+    // A page map longer than the pages the header announced: those pages did not come either.
+    for (let i = sent.length; i < n; i++) {
+      const f = state.pageFlags[i]!;
+      if (f & Pte.PRESENT && !(f & PAGE_ZERO)) {
         p.push(`page ${i} is neither in the container nor marked zero`);
         break;
       }

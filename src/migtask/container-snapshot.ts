@@ -125,14 +125,21 @@ export function restoreTraveler(s: TravelerState__Output, word: WordSize, tick: 
   return t;
 }
 
-/** Tells whether a page is all zeros (null: do not look, e.g. post-copy sends everything later). */
-export type ZeroTest = ((page: number) => boolean) | null;
+/**
+ * Tells whether a page is all zeros: a function, or one byte a page (1: zero) when
+ * that is already known (pre-copy's final state); null: do not look (post-copy
+ * sends everything later).
+ */
+export type ZeroTest = ((page: number) => boolean) | Uint8Array | null;
+
+/** The page-table bits a page map byte keeps. */
+const MAP_BITS = Pte.PRESENT | Pte.DIRTY | Pte.READ | Pte.WRITE | Pte.EXEC;
 
 /** The page map byte of page `p`. */
 export function pageMapByte(task: MigTask, p: number, isZero: ZeroTest = (q) => task.space.isZeroPage(q)): number {
-  const f = task.space.pageTable.flags[p]!;
-  const bits = f & (Pte.PRESENT | Pte.DIRTY | Pte.READ | Pte.WRITE | Pte.EXEC);
-  return (bits & Pte.PRESENT) !== 0 && isZero !== null && isZero(p) ? bits | PAGE_ZERO : bits;
+  const bits = task.space.pageTable.flags[p]! & MAP_BITS;
+  if ((bits & Pte.PRESENT) === 0 || isZero === null) return bits;
+  return (typeof isZero === 'function' ? isZero(p) : isZero[p] === 1) ? bits | PAGE_ZERO : bits;
 }
 
 /** A task's container header, and which pages it sends. */
@@ -149,11 +156,22 @@ export function snapshotOf(task: MigTask, ctx: SnapshotContext, gates: Container
   const map = Buffer.alloc(count);
   const pages: number[] = [];
   let elided = 0;
+  // One walk over the page table, taken while the task is stopped: no call a page
+  // unless a page has to be looked at.
+  const flags = task.space.pageTable.flags;
+  const test = isZero === undefined ? (q: number) => task.space.isZeroPage(q) : isZero;
+  const known = test instanceof Uint8Array ? test : undefined;
   for (let p = 0; p < count; p++) {
-    const b = pageMapByte(task, p, isZero);
-    map[p] = b;
-    if (b & PAGE_ZERO) elided++;
-    else if (b & Pte.PRESENT) pages.push(p);
+    const bits = flags[p]! & MAP_BITS;
+    if ((bits & Pte.PRESENT) === 0) {
+      map[p] = bits;
+    } else if (test !== null && (known ? known[p] === 1 : (test as (q: number) => boolean)(p))) {
+      map[p] = bits | PAGE_ZERO;
+      elided++;
+    } else {
+      map[p] = bits;
+      pages.push(p);
+    }
   }
   const header: ContainerHeader = {
     formatVersion: FORMAT_VERSION,

@@ -205,16 +205,17 @@ export class MigTask {
    */
   stage(id: string, programName: string, travelers: MigTraveler[], paused: boolean, pageMap?: Uint8Array, lazy = false): void {
     const got = this.received;
+    // Only the pages that did not arrive are looked at (indexOf finds them without
+    // a step of JavaScript a page: this runs once a migration, while the task is stopped).
     if (got && pageMap) {
-      for (let p = 0; p < got.length; p++) {
-        if (got[p]) continue;
+      for (let p = got.indexOf(0); p !== -1; p = got.indexOf(0, p + 1)) {
         const f = pageMap[p] ?? 0;
         if (f & PAGE_ZERO || !(f & Pte.PRESENT)) this.space.installPage(p, undefined);
         else if (lazy) this.space.pageTable.setPresent(p, false);
         else throw new ContainerError(`page ${p} is neither in the container nor marked zero`, Code.INVALID_ARGUMENT);
       }
     } else if (got) {
-      for (let p = 0; p < got.length; p++) if (!got[p]) this.space.installPage(p, undefined);
+      for (let p = got.indexOf(0); p !== -1; p = got.indexOf(0, p + 1)) this.space.installPage(p, undefined);
     }
     this.received = undefined;
     this.id = id;

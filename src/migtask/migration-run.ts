@@ -11,7 +11,7 @@ import { snapshotOf, type Snapshot, type ZeroTest } from './container-snapshot.t
 import type { MigTask } from './mig-task.ts';
 import type { GateMessages, MigrationHost } from './migration-host.ts';
 import type { Prediction } from './prediction-model.ts';
-import type { SinkPort } from './sink-port.ts';
+import type { PreparedCommit, SinkPort } from './sink-port.ts';
 import { publishStatus } from './migration-status.ts';
 import { RunControl, type ControlOptions } from './run-control.ts';
 import type { PageStreams } from './source-streams.ts';
@@ -103,6 +103,9 @@ export const DEFAULT_PRECOPY_STOP_PAGES = 64;
 /** Pre-copy stops after this many live rounds. */
 export const DEFAULT_PRECOPY_MAX_ROUNDS = 12;
 
+/** While the task is stopped, progress of the transfer goes out at most this often (ms). */
+export const TRANSFER_PROGRESS_MS = 50;
+
 /** Rounded to three decimals, as statistics report times (ms) and ratios. */
 export const round3 = (x: number): number => Math.round(x * 1000) / 1000;
 
@@ -137,6 +140,8 @@ export class MigrationRun {
   pageStreams: PageStreams | undefined;
   /** What the sink's Info said it takes: most page streams (0: Receive's own only). */
   sinkMaxStreams = 0;
+  /** The Commit opened before the stop (its request goes when the source commits); undefined: none. */
+  preparedCommit: PreparedCommit | undefined;
   /** Aborted by {@link cancel}; its reason is the error the migration fails with. */
   private readonly cancelling = new AbortController();
 
@@ -190,9 +195,19 @@ export class MigrationRun {
   }
 
   progress(phase: MigrationProgress['phase'], pagesTotal = 0): void {
+    const again = phase === this.phase && phase === 'transfer';
     this.phase = phase;
+    // While the task is stopped every message to the client is downtime: after the
+    // first of the transfer, at most one every TRANSFER_PROGRESS_MS (the phase
+    // changes and the final figures always go).
+    const now = performance.now();
+    if (again && now - this.progressAt < TRANSFER_PROGRESS_MS) return;
+    this.progressAt = now;
     this.onProgress({ phase, bytesSent: this.stats.bytes, pagesSent: this.stats.pagesSent, pagesTotal });
   }
+
+  /** When the last progress went out (performance.now()). */
+  private progressAt = 0;
 
   /** Where the migration is: on the task (what ps and Info show while it is in transit), and as a `status` event. */
   status(status: MigrationStatus, detail = ''): void {
@@ -242,6 +257,17 @@ export class MigrationRun {
   /** Throws the cancellation's error once the migration is cancelled. */
   throwIfCancelled(): void {
     if (this.cancelling.signal.aborted) throw this.cancelling.signal.reason;
+  }
+
+  /**
+   * Opens the Commit before the stop, so that committing sends only its request
+   * (no call set up on either side while the task is stopped); `commitMs`: how
+   * long a Commit may take once sent. Does nothing for a sink that cannot.
+   */
+  prepareCommit(commitMs: number): void {
+    if (this.preparedCommit || !this.sink.prepareCommit) return;
+    const left = Math.max(1000, this.options.deadlineMs - (performance.now() - this.t0));
+    this.preparedCommit = this.sink.prepareCommit(this.stats.migrationId, left + commitMs);
   }
 
   /** Stops the travelers and takes the messages queued for the task's gates. */

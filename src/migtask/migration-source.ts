@@ -73,6 +73,8 @@ export async function migrateTask(
     if (run.stats.status !== 'in-doubt') run.status(run.signal.aborted && !run.committed ? 'cancelled' : 'failed', describeError(e));
     throw e;
   } finally {
+    // A Commit opened ahead and never sent is dropped (the sink never saw its request).
+    run.preparedCommit?.cancel();
     // Auto-converge's throttle never outlives the migration (cancel, failure).
     if (task.id === options.task) task.throttle = 0;
     run.stats.maxBandwidth = run.control.maxBandwidth;
@@ -136,7 +138,7 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
   task.commitTransfer();
   const residual = options.mode === 'lazy' ? new PostcopySource(task, stats.migrationId, stats.compression) : undefined;
   if (residual) context.residuals.set(stats.migrationId, residual);
-  const outcome = await settle(sink, stats.migrationId, host.clock, selfSettleAt);
+  const outcome = await settle(sink, stats.migrationId, host.clock, selfSettleAt, run.preparedCommit);
   if (outcome !== 'active' && outcome !== 'in-doubt') context.residuals.delete(stats.migrationId);
   // 4. What the source does once the sink runs the task: forward, serve the post-copy pages, release.
   const depart = async (detail: string): Promise<void> => {

@@ -4,7 +4,9 @@
  * to activate, Abort and QueryMigration to settle failures, PushPages for the
  * rest of a post-copy migration. {@link RemoteSink} speaks it over gRPC.
  */
-import { clientStream, migTaskClient, unary, type MigTaskClient } from '../common/index.ts';
+import { clientStream, migTaskClient, openUnary, unary, wire, type MigTaskClient } from '../common/index.ts';
+import type { CommitRequest } from '../generated/migvisor/v1/CommitRequest.ts';
+import type { CommitResponse__Output } from '../generated/migvisor/v1/CommitResponse.ts';
 import type { InfoResponse__Output } from '../generated/migvisor/v1/InfoResponse.ts';
 import type { PushPagesRequest } from '../generated/migvisor/v1/PushPagesRequest.ts';
 import type { ReceiveStreamRequest } from '../generated/migvisor/v1/ReceiveStreamRequest.ts';
@@ -34,6 +36,11 @@ export interface SinkPort {
   receiveStream?(migrationId: string, stream: number, chunks: AsyncIterable<RawChunk>, ms: number, signal?: AbortSignal): Promise<{ pages: number; bytes: number }>;
   /** Commit: the sink activates the staged container. */
   commit(migrationId: string, ms: number): Promise<void>;
+  /**
+   * A Commit opened ahead, before the task stops: only its request is sent when
+   * the source commits ({@link PreparedCommit}); absent: {@link commit} is used.
+   */
+  prepareCommit?(migrationId: string, ms: number): PreparedCommit;
   /** Abort: the sink discards what it has of the migration. */
   abort(migrationId: string, reason: string, ms: number): Promise<void>;
   /** QueryMigration. */
@@ -43,6 +50,22 @@ export interface SinkPort {
   /** Closes the channel. */
   close(): void;
 }
+
+/**
+ * A Commit call whose stream is open but whose request is not sent: the sink
+ * does nothing with it until {@link send}; {@link cancel} drops it unsent.
+ */
+export interface PreparedCommit {
+  /** Sends the Commit; resolves once the sink activated (rejects as {@link SinkPort.commit} does). */
+  send(): Promise<void>;
+  /** Whether it failed before it was sent (the source then commits with a fresh call). */
+  readonly failed: boolean;
+  /** Drops it unsent (the migration did not commit). */
+  cancel(): void;
+}
+
+/** The Commit method's definition, for calls opened ahead (loaded once). */
+let commitMethod: ReturnType<typeof wire>['MigTask']['service']['Commit'] | undefined;
 
 /** A sink reached over gRPC (one channel, kept across migrations). */
 export class RemoteSink implements SinkPort {
@@ -71,6 +94,20 @@ export class RemoteSink implements SinkPort {
 
   async commit(migrationId: string, ms: number): Promise<void> {
     await unary(this.client.Commit, this.client, { migrationId }, `Commit on ${this.address}`, ms);
+  }
+
+  prepareCommit(migrationId: string, ms: number): PreparedCommit {
+    commitMethod ??= wire().MigTask.service.Commit;
+    const call = openUnary<CommitRequest, CommitResponse__Output>(this.client, commitMethod, `Commit on ${this.address}`, ms);
+    return {
+      send: async () => {
+        await call.send({ migrationId });
+      },
+      get failed() {
+        return call.failed;
+      },
+      cancel: () => call.cancel(),
+    };
   }
 
   async abort(migrationId: string, reason: string, ms: number): Promise<void> {

@@ -33,8 +33,23 @@ export function migrationChunks(run: MigrationRun, sourceAddress: string): Async
   }
 }
 
+/**
+ * Before a stop that is the first thing a container does (full, post-copy): the
+ * Receive call is only being opened when this generator is first asked for a
+ * chunk, and the Commit is opened now (MigrationRun.prepareCommit). One turn of
+ * the event loop lets grpc-js put both streams on the wire, so the sink's
+ * handler starts while the source takes the snapshot, not after.
+ */
+async function readyToStop(run: MigrationRun): Promise<void> {
+  run.prepareCommit(COMMIT_DEADLINE_MS);
+  await yieldToIo();
+  run.throwIfCancelled();
+}
+
 /** Stop-and-copy: stop, then every non-zero page. */
 async function* fullChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
+  const encoder = new ChunkEncoder();
+  await readyToStop(run);
   run.stop();
   const taken = run.snapshot();
   run.stats.pagesElided = taken.elided;
@@ -43,18 +58,19 @@ async function* fullChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
   const snap = streams ? { ...taken, header: { ...taken.header, streams: run.decideStreams(taken.pages.length) } } : taken;
   const own = streams?.spread(snap.pages, (b) => preparePages(run.task.space, b, run.stats.compression));
   streams?.close();
-  for await (const p of containerChunks(run.task, snap, run.stats.compression, undefined, own)) {
+  for await (const p of containerChunks(run.task, snap, run.stats.compression, encoder, own)) {
     yield run.count(p.chunk, p.pagesSent, p.rawPageBytes, p.sentPageBytes, snap.pages.length);
   }
 }
 
 /** Post-copy: stop, then only registers, page map and queued messages. */
 async function* lazyChunks(run: MigrationRun, sourceAddress: string): AsyncGenerator<RawChunk> {
+  const encoder = new ChunkEncoder();
+  await readyToStop(run);
   run.stop();
   // Zero pages are not looked for now (that would scan all memory while the task is
   // stopped): every present page is fetched or pushed later, zero pages without data.
   const snap = run.snapshot(null);
-  const encoder = new ChunkEncoder();
   yield run.count(encoder.header({ ...snap.header, pagesToSend: 0, sourceAddress, postcopyRecoverMs: run.options.postcopyRecoverMs ?? 0 }), 0, 0, 0, 0);
   yield run.count(encoder.trailer(), 0, 0, 0, 0);
 }
@@ -88,9 +104,9 @@ async function* precopyChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
     }
     return preparePages(space, data, stats.compression, zeros);
   };
-  const sendPages = async function* (pages: readonly number[]): AsyncGenerator<RawChunk> {
+  const sendPages = async function* (pages: readonly number[], spread = true): AsyncGenerator<RawChunk> {
     // Parallel streams: the other streams' stripes are queued on them.
-    const own = streams ? streams.spread(pages, prepare) : pages;
+    const own = streams && spread ? streams.spread(pages, prepare) : pages;
     for await (const prepared of pipelined(slices(own, BATCH_PAGES), prepare)) {
       pagesSent += prepared.pages;
       yield run.count(encoder.pageChunk(prepared), pagesSent, run.raw + prepared.raw, run.sent + prepared.payload.length, pt.pageCount);
@@ -124,19 +140,28 @@ async function* precopyChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
     run.throwIfCancelled();
   }
 
+  // The other streams end before the stop, and the sink has verified and
+  // installed all they carried: the downtime holds Receive's own stream only, and
+  // a page of the last round, sent on it, lands after its copies on the others.
+  if (streams) {
+    streams.close();
+    await run.unlessCancelled(streams.finished());
+    run.throwIfCancelled();
+  }
+
   // Stop and copy the rest: everything dirtied since the last round was sent.
+  run.prepareCommit(COMMIT_DEADLINE_MS);
+  await yieldToIo();
+  run.throwIfCancelled();
   run.stop();
   pages = pt.dirtyPages();
-  pt.clearDirty();
+  pt.clearDirtyOf(pages);
   stats.finalDirtyPages = pages.length;
   stats.pagesPerRound.push(pages.length);
   stats.rounds++;
-  yield* sendPages(pages);
-  streams?.close();
-  // Which pages are zero is known once every stream has taken its batches.
-  await streams?.taken();
+  yield* sendPages(pages, false);
   // Every present page was sent at least once, so which are zero is already known.
-  const final = run.snapshot((p) => zero[p] === 1);
+  const final = run.snapshot(zero);
   stats.pagesElided = final.elided;
   yield run.count(encoder.state(final.header), pagesSent, run.raw, run.sent, pt.pageCount);
   yield run.count(encoder.trailer(), pagesSent, run.raw, run.sent, pt.pageCount);

@@ -12,7 +12,7 @@
  */
 import { Code, MigvisorError, type Clock } from '../common/index.ts';
 import type { MigrationRun } from './migration-run.ts';
-import type { SinkPort } from './sink-port.ts';
+import type { PreparedCommit, SinkPort } from './sink-port.ts';
 
 /** Deadline of one Commit or QueryMigration call. */
 export const COMMIT_DEADLINE_MS = 5_000;
@@ -27,11 +27,16 @@ export const SELF_SETTLE_MARGIN_MS = 2_000;
 /** What the source learnt about a migration it committed (`in-doubt`: nothing yet). */
 export type Settled = 'active' | 'aborted' | 'unknown' | 'in-doubt';
 
-/** Commits, and if the reply is lost, asks the sink what became of the migration (giving up at clock time `until`). */
-export async function settle(sink: SinkPort, id: string, clock: Clock, until = Infinity): Promise<Settled> {
+/**
+ * Commits, and if the reply is lost, asks the sink what became of the migration
+ * (giving up at clock time `until`). The first Commit is `prepared` when it was
+ * opened before the stop (and is still open); later ones are fresh calls.
+ */
+export async function settle(sink: SinkPort, id: string, clock: Clock, until = Infinity, prepared?: PreparedCommit): Promise<Settled> {
   for (let attempt = 0; attempt < RESOLVE_ATTEMPTS && clock.now() < until; attempt++) {
     try {
-      await sink.commit(id, COMMIT_DEADLINE_MS);
+      if (attempt === 0 && prepared && !prepared.failed) await prepared.send();
+      else await sink.commit(id, COMMIT_DEADLINE_MS);
       return 'active';
     } catch (e: unknown) {
       // The sink refused the commit outright: it aborted (e.g. staging timed out).

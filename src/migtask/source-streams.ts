@@ -26,6 +26,18 @@ export function streamsToUse(asked: number | undefined, sinkMax: number): number
   return Math.max(1, Math.min(asked ?? DEFAULT_STREAMS, sinkMax || 1));
 }
 
+/** A promise with its settling functions outside (settling twice does nothing; a rejection nobody awaits is no unhandled rejection). */
+function deferred(): { promise: Promise<void>; resolve(): void; reject(e: unknown): void } {
+  let resolve!: () => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 interface Item {
   readonly batch: readonly number[];
   readonly prepare: (batch: readonly number[]) => Promise<PreparedPages>;
@@ -75,6 +87,8 @@ export class PageStreams {
   count: number;
   private decided!: () => void;
   private readonly whenDecided = new Promise<void>((resolve) => (this.decided = resolve));
+  /** Settles once the sink verified every side stream (rejects with the first failure). */
+  private readonly verified = deferred();
 
   constructor(
     readonly migrationId: string,
@@ -127,6 +141,17 @@ export class PageStreams {
     for (const q of this.queues) q.close();
   }
 
+  /**
+   * Resolves once the sink has verified and installed every page of streams
+   * 1..count-1 (each answered its ReceiveStream); rejects with the first
+   * failure. Pre-copy closes them and waits for this before it stops the task,
+   * so that the stop carries only Receive's own stream (and a page of the last
+   * round lands after its copies on the other streams).
+   */
+  finished(): Promise<void> {
+    return this.verified.promise;
+  }
+
   /** Resolves once every queued batch has been taken (prepared or being prepared). */
   taken(): Promise<void> {
     if (this.queues.every((q) => q.items.length === 0) || this.aborted !== undefined) return Promise.resolve();
@@ -144,6 +169,7 @@ export class PageStreams {
   /** Stops every stream (the migration failed or was cancelled). */
   abort(reason: unknown): void {
     this.aborted ??= reason;
+    this.verified.reject(this.aborted);
     for (const q of this.queues) q.close();
     this.checkDrained();
   }
@@ -213,6 +239,10 @@ export class PageStreams {
         calls.push(call);
       }
       await Promise.all(calls);
+      this.verified.resolve();
+    } catch (e: unknown) {
+      this.verified.reject(e);
+      throw e;
     } finally {
       signal.removeEventListener('abort', onAbort);
     }

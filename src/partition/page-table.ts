@@ -97,4 +97,9 @@ export class PageTable {
   clearDirty(): void {
     for (let i = 0; i < this.pageCount; i++) this.set(i, (this.flags[i] ?? 0) & ~Pte.DIRTY);
   }
+
+  /** Clears the dirty bits of `pages` only (what {@link dirtyPages} just listed: no walk over every page). */
+  clearDirtyOf(pages: readonly number[]): void {
+    for (const i of pages) this.set(i, (this.flags[i] ?? 0) & ~Pte.DIRTY);
+  }
 }
