@@ -4,6 +4,7 @@
  * and server reflection. Stopping is orderly: NOT_SERVING, tryShutdown, then
  * forceShutdown after a grace period.
  */
+import type { Http2Server, ServerHttp2Session } from 'node:http2';
 import * as grpc from '@grpc/grpc-js';
 import { ReflectionService } from '@grpc/reflection';
 import { HealthImplementation } from 'grpc-health-check';
@@ -11,7 +12,30 @@ import { reflectionFiles } from './reflection-files.ts';
 import { tolerantRequests } from './undecodable.ts';
 import { roleInterceptor } from './roles.ts';
 import { serverCredentials } from './tls.ts';
-import { CHANNEL_OPTIONS } from './wire.ts';
+import { CHANNEL_OPTIONS, FLOW_CONTROL_WINDOW } from './wire.ts';
+
+/**
+ * Gives every HTTP/2 session of `server` the receive window of
+ * {@link FLOW_CONTROL_WINDOW}, per stream (SETTINGS) and per connection, as
+ * grpc-js does for its channels: its server has no option for it yet
+ * (grpc/grpc-node#3058), so this hooks the session event of its HTTP/2 servers,
+ * and does nothing where a later grpc-js hides them.
+ */
+function widenWindows(server: grpc.Server): void {
+  const http2Servers = (server as unknown as { http2Servers?: Map<Http2Server, unknown> }).http2Servers;
+  if (!(http2Servers instanceof Map)) return;
+  for (const h of http2Servers.keys()) {
+    if (typeof h?.on !== 'function') continue;
+    h.on('session', (session: ServerHttp2Session) => {
+      session.settings({ initialWindowSize: FLOW_CONTROL_WINDOW });
+      try {
+        session.setLocalWindowSize(FLOW_CONTROL_WINDOW);
+      } catch {
+        // A session closing as it opens: nothing to widen.
+      }
+    });
+  }
+}
 
 /** The standard services every migvisor server serves beside its own. */
 const STANDARD_SERVICES = ['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection'];
@@ -48,6 +72,7 @@ export class ServiceHost {
     const port = await new Promise<number>((resolve, reject) => {
       this.server.bindAsync(address, serverCredentials(), (err, p) => (err ? reject(err) : resolve(p)));
     });
+    widenWindows(this.server);
     this.status('SERVING');
     this.address = `${address.slice(0, address.lastIndexOf(':'))}:${port}`;
     return this.address;

@@ -290,7 +290,9 @@ describe('Nothing lost', function () {
     });
 
     it('a deadline that expires on a slow link: migrate fails with a deadline error, the task resumes on the source', async () => {
-      proxy.delay(50);
+      // 16 MiB at 2 MiB/s takes 8 s: the 2 s deadline expires mid-transfer.
+      proxy.delay(5);
+      proxy.rate(2 * 1024 * 1024);
       const r = await spawnCli(['migrate', task, '--from', A, '--to', proxy.address, '--compress', 'none', '--deadline-ms', '2000', '--json'], { timeoutMs: 20_000 }).result;
       expect(oneLineError(r)).to.match(/deadline/i);
       await expectResumedOnSource(log, A, task, 'count ');

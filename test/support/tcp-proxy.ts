@@ -26,12 +26,15 @@ interface Pipe {
   /** Per direction, the last delayed write: later ones wait for it, so order is kept. */
   up: Promise<void>;
   down: Promise<void>;
+  /** Per direction, when the link is free again (ms since the epoch; rate cap). */
+  readonly free: { up: number; down: number };
 }
 
 export class TcpProxy {
   private readonly pipes = new Set<Pipe>();
   private budget = Infinity;
   private delayMs = 0;
+  private bytesPerSecond = 0;
   private heldBytes = 0;
   private holdWaiters: (() => void)[] = [];
   private closed = false;
@@ -101,6 +104,14 @@ export class TcpProxy {
   }
 
   /**
+   * Forwards at most `bytesPerSecond` per direction and connection (0: no cap), as
+   * a slow link would: a piece goes once the ones before it had their time on the wire.
+   */
+  rate(bytesPerSecond: number): void {
+    this.bytesPerSecond = bytesPerSecond;
+  }
+
+  /**
    * Destroys every open connection (both sides) and drops held data; the proxy
    * then forwards new connections normally again, as after a network blip.
    */
@@ -128,7 +139,7 @@ export class TcpProxy {
     }
     this.connections++;
     const server = net.connect(this.target.port, this.target.host);
-    const pipe: Pipe = { client, server, held: [], up: Promise.resolve(), down: Promise.resolve() };
+    const pipe: Pipe = { client, server, held: [], up: Promise.resolve(), down: Promise.resolve(), free: { up: 0, down: 0 } };
     this.pipes.add(pipe);
     client.setNoDelay(true);
     server.setNoDelay(true);
@@ -144,7 +155,7 @@ export class TcpProxy {
       pipe.held.push(data);
       this.flush(pipe);
     });
-    server.on('data', (data: Buffer) => this.later(pipe, 'down', () => client.destroyed || client.write(data)));
+    server.on('data', (data: Buffer) => this.later(pipe, 'down', data.length, () => client.destroyed || client.write(data)));
   }
 
   /** Forwards held client→server data within the budget; the rest stays held. */
@@ -158,7 +169,7 @@ export class TcpProxy {
       this.budget -= data.length;
       this.forwarded += data.length;
       const piece = data;
-      this.later(p, 'up', () => p.server.destroyed || p.server.write(piece));
+      this.later(p, 'up', piece.length, () => p.server.destroyed || p.server.write(piece));
     }
     this.heldBytes = [...this.pipes].reduce((n, q) => n + q.held.reduce((m, b) => m + b.length, 0), 0);
     if (this.heldBytes > 0) {
@@ -170,10 +181,14 @@ export class TcpProxy {
 
   /**
    * Runs `fn` once the configured delay has passed since the data arrived, and
-   * never before the earlier data of the same direction went.
+   * never before the earlier data of the same direction went (nor, with a rate
+   * cap, before the earlier data's `bytes` would have crossed the link).
    */
-  private later(p: Pipe, direction: 'up' | 'down', fn: () => void): void {
-    const due = Date.now() + this.delayMs;
+  private later(p: Pipe, direction: 'up' | 'down', bytes: number, fn: () => void): void {
+    const arrived = Date.now() + this.delayMs;
+    const wire = this.bytesPerSecond > 0 ? (bytes * 1000) / this.bytesPerSecond : 0;
+    const due = Math.max(arrived, p.free[direction]) + wire;
+    p.free[direction] = due;
     p[direction] = p[direction].then(async () => {
       const wait = due - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
