@@ -4,15 +4,13 @@
  * among them), opened with the middleware's identity of the cluster file: chunks
  * go in and come back; a plaintext client is refused.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { Code } from '../../src/common/errors.ts';
 import { configureTls } from '../../src/common/tls.ts';
 import { loadCluster, tlsIdentityFor } from '../../src/config/index.ts';
 import { EtcdStore, openStore, type SnapshotStore } from '../../src/middleware/index.ts';
-import { cliOk, ROOT, tempDir } from '../support/processes.ts';
-import { failure, page, putChunks, requireEtcd, startEtcd, type EtcdServer } from '../support/middleware-harness.ts';
+import { failure, page, putChunks, requireEtcd, secureCluster, startEtcd, type EtcdServer } from '../support/middleware-harness.ts';
 
 describe('EtcdStore over TLS (etcds://, real etcd with client certificates)', function () {
   this.timeout(30_000);
@@ -22,14 +20,9 @@ describe('EtcdStore over TLS (etcds://, real etcd with client certificates)', fu
 
   before(async function () {
     const bin = requireEtcd(this);
-    const dir = tempDir('migvisor-etcd-tls-');
-    const plain = path.join(dir, 'cluster.yaml');
-    fs.copyFileSync(path.join(ROOT, 'config', 'cluster.yaml'), plain);
-    fs.cpSync(path.join(ROOT, 'config', 'programs'), path.join(dir, 'programs'), { recursive: true });
-    secure = path.join(dir, 'secure.yaml');
-    const certs = path.join(dir, 'certs');
-    await cliOk(['certs', 'init', certs, '--cluster', plain, '--write', secure]);
-    etcd = await startEtcd(bin, 20_000, { ca: path.join(certs, 'ca.pem'), cert: path.join(certs, 'etcd.pem'), key: path.join(certs, 'etcd-key.pem') });
+    const cluster = await secureCluster('migvisor-etcd-tls-');
+    secure = cluster.file;
+    etcd = await startEtcd(bin, 20_000, cluster.store);
   });
 
   after(async () => {

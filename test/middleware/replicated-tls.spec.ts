@@ -6,7 +6,6 @@
  * file, so no chunk crosses in plaintext. A plaintext NATS client is refused, and
  * TLS without a `tls:` section is refused before anything is opened.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { Code } from '../../src/common/errors.ts';
@@ -14,9 +13,8 @@ import { configureTls } from '../../src/common/tls.ts';
 import { loadCluster, tlsIdentityFor } from '../../src/config/index.ts';
 import { openStore, type SnapshotStore } from '../../src/middleware/index.ts';
 import { NatsPacks } from '../../src/middleware/nats-packs.ts';
-import { failure, page, putChunks, requireEtcd, startEtcd, type EtcdServer } from '../support/middleware-harness.ts';
+import { failure, page, putChunks, requireEtcd, secureCluster, startEtcd, type EtcdServer } from '../support/middleware-harness.ts';
 import { requireNats, startNatsCluster, type NatsCluster } from '../support/nats-cluster.ts';
-import { cliOk, ROOT, tempDir } from '../support/processes.ts';
 
 describe('the replicated store over TLS (etcds:// and NATS with client certificates, real servers)', function () {
   this.timeout(60_000);
@@ -29,16 +27,11 @@ describe('the replicated store over TLS (etcds:// and NATS with client certifica
   before(async function () {
     const etcdBin = requireEtcd(this);
     const natsBin = requireNats(this);
-    const dir = tempDir('migvisor-replicated-tls-');
-    const plain = path.join(dir, 'cluster.yaml');
-    fs.copyFileSync(path.join(ROOT, 'config', 'cluster.yaml'), plain);
-    fs.cpSync(path.join(ROOT, 'config', 'programs'), path.join(dir, 'programs'), { recursive: true });
-    secure = path.join(dir, 'secure.yaml');
-    const certs = path.join(dir, 'certs');
-    await cliOk(['certs', 'init', certs, '--cluster', plain, '--write', secure]);
-    // certs init's store certificate (etcd.pem: DNS etcd, localhost, IP 127.0.0.1) serves both stores.
-    const [ca, cert, key] = ['ca.pem', 'etcd.pem', 'etcd-key.pem'].map((f) => path.join(certs, f)) as [string, string, string];
-    etcd = await startEtcd(etcdBin, 20_000, { ca, cert, key });
+    const cluster = await secureCluster('migvisor-replicated-tls-');
+    secure = cluster.file;
+    // certs init's store certificate serves both stores.
+    const { ca, cert, key } = cluster.store;
+    etcd = await startEtcd(etcdBin, 20_000, cluster.store);
     nats = await startNatsCluster(natsBin, 1, 20_000, ['--tls', '--tlscert', cert, '--tlskey', key, '--tlscacert', ca, '--tlsverify']);
     natsAddress = nats.servers[0]!.address;
   });

@@ -35,6 +35,7 @@ import type { WhereResponse__Output } from '../../src/generated/migvisor/v1/Wher
 import { manifestFromStored, PageList, type Manifest, type SnapshotStore } from '../../src/middleware/index.ts';
 import {
   BIN,
+  cliOk,
   exited,
   killProcess,
   onCleanup,
@@ -371,6 +372,22 @@ export interface EtcdTls {
   readonly ca: string;
   readonly cert: string;
   readonly key: string;
+}
+
+/**
+ * A private copy of config/cluster.yaml made secure by `certs init` in a new
+ * temporary folder: `file` is the secure cluster file, `store` the store
+ * certificate (etcd.pem: DNS etcd, localhost, IP 127.0.0.1) with the CA.
+ */
+export async function secureCluster(prefix: string): Promise<{ file: string; store: EtcdTls }> {
+  const dir = tempDir(prefix);
+  const plain = path.join(dir, 'cluster.yaml');
+  fs.copyFileSync(path.join(ROOT, 'config', 'cluster.yaml'), plain);
+  fs.cpSync(path.join(ROOT, 'config', 'programs'), path.join(dir, 'programs'), { recursive: true });
+  const file = path.join(dir, 'secure.yaml');
+  const certs = path.join(dir, 'certs');
+  await cliOk(['certs', 'init', certs, '--cluster', plain, '--write', file]);
+  return { file, store: { ca: path.join(certs, 'ca.pem'), cert: path.join(certs, 'etcd.pem'), key: path.join(certs, 'etcd-key.pem') } };
 }
 
 /** /health over TLS with a client certificate (fetch cannot present one). */
