@@ -247,13 +247,13 @@ describe('Nothing lost', function () {
     let proxy: TcpProxy;
 
     before(async function () {
-      this.timeout(40_000);
+      this.timeout(90_000);
       nodes = await startNodes(BIG, ['big-a', 'big-b']);
       A = nodes['big-a']!.address;
       B = nodes['big-b']!.address;
       task = await startTask(A, 'bulk', fixture('programs/fill.s'));
       log = new EventLog(A, { task });
-      await log.waitFor((e) => e.text === 'filled', 20_000, '"filled"');
+      await log.waitFor((e) => e.text === 'filled', 60_000, '"filled"');
       await log.waitForNumber(task, 'count ', 3, 5000);
     });
 

@@ -391,8 +391,9 @@ describe('faults of a live cluster (cluster up, fault and link commands)', funct
       const plain = await migrate(counter, from, to);
       expect(await ok('link', 'set', from, to, '--latency', '20ms')).to.equal('field-a <-> field-b: up, 20ms\n');
       const slow = await migrate(counter, to, from);
+      // A round trip at 20 ms each way is a floor; the unshaped setup is only reported
+      // (on a loaded machine it alone can take tens of ms, so a difference would not be a bound).
       expect(slow.setupMs, `setup ms: ${plain.setupMs} unshaped, ${slow.setupMs} at 20 ms`).to.be.at.least(40);
-      expect(slow.setupMs - plain.setupMs).to.be.at.least(30);
       expect(await ok('link', 'set', from, to, '--unshaped', '--latency', '0')).to.equal('field-a <-> field-b: up, unshaped\n');
       await runsOnlyOn(counter, from);
     });
