@@ -79,7 +79,7 @@ export interface MiddlewareOptions {
   readonly pushPaceMs?: number;
   /** How long a lazily restored task's node waits for this middleware (postcopy-paused) before its missing pages count as lost, ms; 0: the node's default (30000). */
   readonly lazyRecoverMs?: number;
-  /** Worker threads that seal and open chunks (chunk-workers.ts); 0: all on the main thread. @default 2 */
+  /** Worker threads that seal and open chunks (chunk-workers.ts); 0: all on the main thread. @default DEFAULT_WORKERS (1 on 2 cores, else 2) */
   readonly chunkWorkers?: number;
 }
 

@@ -148,7 +148,7 @@ describe('Chunk workers: archive chunk crypto off the main thread', function () 
   });
 
   it('keeps plain batches on the calling thread unless told otherwise', async () => {
-    const pool = new ChunkWorkers();
+    const pool = new ChunkWorkers(2);
     try {
       const data = randomBytes(64 * PAGE);
       expect((await pool.seal(PLAIN_CODEC, data, PAGE)).addresses).to.deep.equal(sealInline(PLAIN_CODEC, data, PAGE).addresses);
