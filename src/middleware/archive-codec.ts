@@ -24,8 +24,10 @@ import type { ChunkHash, Manifest, SealInfo } from './store.ts';
 
 /** The AEAD of sealed chunks and wrapped data keys. */
 export const CIPHER = 'AES-256-GCM';
-const NONCE = 12;
-const TAG = 16;
+/** Bytes of a sealed chunk's nonce (before the ciphertext) and tag (after it). */
+export const NONCE = 12;
+/** Bytes of a sealed chunk's GCM tag. */
+export const TAG = 16;
 const WRAP_AAD = Buffer.from('migvisor archive data key v1');
 
 /** How chunks are named, sealed and opened. */
@@ -38,9 +40,24 @@ export interface ChunkCodec {
   seal(address: ChunkHash, data: Uint8Array): Uint8Array;
   /** The page of stored bytes, checked; throws a ContainerError naming snapshot, page and chunk otherwise. */
   open(m: Manifest, page: number, address: ChunkHash, stored: Uint8Array): Uint8Array;
+  /**
+   * What a chunk worker (chunk-workers.ts) needs to do this codec's work for a
+   * batch: its keys and, for `seals` chunks to seal, a nonce range reserved now,
+   * on the calling thread, so nonces stay unique however batches are spread.
+   */
+  job(seals: number): ChunkJob;
 }
 
-function corrupted(m: Manifest, page: number, address: string, what: string): ContainerError {
+/** A codec's work as a chunk worker does it: plain SHA-256, or sealed with these keys and nonces from `counter` on. */
+export type ChunkJob =
+  | { readonly mode: 'plain' }
+  | { readonly mode: 'sealed'; readonly encKey: Uint8Array; readonly macKey: Uint8Array; readonly prefix: Uint8Array; readonly counter: number };
+
+/** The checks a stored chunk can fail, by number (as chunk workers report them; 0: none), in the words of the error. */
+export const OPEN_FAILURES = ['', 'SHA-256 check', `${CIPHER} authentication (it is too short)`, `${CIPHER} authentication`, 'keyed address check'] as const;
+
+/** The error of a stored chunk that fails a check: names snapshot, page and chunk. */
+export function corrupted(m: Manifest, page: number, address: string, what: string): ContainerError {
   return new ContainerError(`snapshot ${m.id} is corrupted: page ${page} (chunk ${address.slice(0, 16)}) fails its ${what}`);
 }
 
@@ -50,9 +67,10 @@ export const PLAIN_CODEC: ChunkCodec = {
   address: (data) => createHash('sha256').update(data).digest('hex'),
   seal: (_, data) => data,
   open: (m, page, address, stored) => {
-    if (createHash('sha256').update(stored).digest('hex') !== address) throw corrupted(m, page, address, 'SHA-256 check');
+    if (createHash('sha256').update(stored).digest('hex') !== address) throw corrupted(m, page, address, OPEN_FAILURES[1]);
     return stored;
   },
+  job: () => ({ mode: 'plain' }),
 };
 
 /** Chunks sealed under one data key (see the file header). */
@@ -60,13 +78,18 @@ class SealedCodec implements ChunkCodec {
   // Key objects, not buffers: node:crypto then prepares each key once, not on every page (halves HMAC and GCM per 4 KiB page).
   private readonly encKey: KeyObject;
   private readonly macKey: KeyObject;
+  /** The same keys as bytes, for chunk workers (a KeyObject costs more to post than the 32 bytes). */
+  private readonly rawKeys: { enc: Buffer; mac: Buffer };
 
   constructor(
     dataKey: Buffer,
     readonly sealed: SealInfo,
   ) {
-    this.encKey = createSecretKey(Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'migvisor chunk encryption', 32)));
-    this.macKey = createSecretKey(Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'migvisor chunk address', 32)));
+    const enc = Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'migvisor chunk encryption', 32));
+    const mac = Buffer.from(hkdfSync('sha256', dataKey, Buffer.alloc(0), 'migvisor chunk address', 32));
+    this.encKey = createSecretKey(enc);
+    this.macKey = createSecretKey(mac);
+    this.rawKeys = { enc, mac };
   }
 
   address(data: Uint8Array): ChunkHash {
@@ -82,15 +105,28 @@ class SealedCodec implements ChunkCodec {
   private prefix = randomBytes(8);
   private counter = 0;
 
-  /** Writes the next nonce into `n` (NONCE bytes). */
-  private nonce(n: Buffer): Buffer {
-    if (this.counter === 0xffffffff) {
+  /** Reserves `n` consecutive counter values under one prefix (a fresh prefix when they would reach 0xffffffff). */
+  private reserve(n: number): { prefix: Buffer; counter: number } {
+    if (this.counter + n > 0xffffffff) {
       this.prefix = randomBytes(8);
       this.counter = 0;
     }
-    this.prefix.copy(n, 0);
-    n.writeUInt32BE(this.counter++, 8);
+    const r = { prefix: this.prefix, counter: this.counter };
+    this.counter += n;
+    return r;
+  }
+
+  /** Writes the next nonce into `n` (NONCE bytes). */
+  private nonce(n: Buffer): Buffer {
+    const { prefix, counter } = this.reserve(1);
+    prefix.copy(n, 0);
+    n.writeUInt32BE(counter, 8);
     return n;
+  }
+
+  job(seals: number): ChunkJob {
+    const { prefix, counter } = this.reserve(seals);
+    return { mode: 'sealed', encKey: this.rawKeys.enc, macKey: this.rawKeys.mac, prefix: new Uint8Array(prefix), counter };
   }
 
   seal(address: ChunkHash, data: Uint8Array): Uint8Array {
@@ -104,7 +140,7 @@ class SealedCodec implements ChunkCodec {
   }
 
   open(m: Manifest, page: number, address: ChunkHash, stored: Uint8Array): Uint8Array {
-    if (stored.length < NONCE + TAG) throw corrupted(m, page, address, `${CIPHER} authentication (it is too short)`);
+    if (stored.length < NONCE + TAG) throw corrupted(m, page, address, OPEN_FAILURES[2]);
     const b = Buffer.from(stored.buffer, stored.byteOffset, stored.length);
     let data: Buffer;
     try {
@@ -112,10 +148,10 @@ class SealedCodec implements ChunkCodec {
       d.setAuthTag(b.subarray(b.length - TAG));
       data = Buffer.concat([d.update(b.subarray(NONCE, b.length - TAG)), d.final()]);
     } catch {
-      throw corrupted(m, page, address, `${CIPHER} authentication`);
+      throw corrupted(m, page, address, OPEN_FAILURES[3]);
     }
     const again = Buffer.from(this.address(data), 'hex');
-    if (!timingSafeEqual(again, Buffer.from(address, 'hex'))) throw corrupted(m, page, address, 'keyed address check');
+    if (!timingSafeEqual(again, Buffer.from(address, 'hex'))) throw corrupted(m, page, address, OPEN_FAILURES[4]);
     return data;
   }
 }

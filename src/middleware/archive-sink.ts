@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { Code, endianFromWire, InvalidArgumentError, MigvisorError, ResourceExhaustedError, systemClock, type Clock } from '../common/index.ts';
 import { containerMode, encodeHeader, PAGE_ZERO, SinkCore, type QueryOutcome, type Outcome, type RawChunk, type SinkTarget } from '../migtask/index.ts';
 import { PLAIN_CODEC, type ChunkCodec } from './archive-codec.ts';
+import { sealInline, type ChunkWorkers, type SealedPages } from './chunk-workers.ts';
 import { PageList } from './page-list.ts';
 import type { ChunkWriter, Manifest, SnapshotStore } from './store.ts';
 
@@ -35,6 +36,10 @@ interface Parking {
   announced: boolean;
   /** Its manifest may be in the store (a putManifest was started). */
   manifestSent?: boolean;
+  /** The last batch applied (or failed): batches are sealed at once but applied in the order they came. */
+  applied: Promise<void>;
+  /** Discarded: a batch sealed meanwhile is dropped, not written. */
+  discarded: boolean;
 }
 
 /** Between two attempts to delete the manifest of a rolled-back park (ms). */
@@ -70,6 +75,8 @@ export class ArchiveSink {
   private readonly labels = new Map<string, Record<string, string>>();
   /** How parks name and seal chunks (archive-codec.ts): plain SHA-256 unless an archive key is configured. */
   codec: ChunkCodec = PLAIN_CODEC;
+  /** Where pages are named and sealed (chunk-workers.ts); undefined: on the main thread. */
+  workers: ChunkWorkers | undefined = undefined;
   /** Called when a snapshot became visible. */
   onParked: (m: Manifest) => Promise<void> = async () => {};
 
@@ -153,17 +160,25 @@ export class ArchiveSink {
         const max = this.maxChunkBytes;
         if (max !== undefined && h.pageSize > max) throw pageTooLarge(h.pageSize, max, this.store.uri);
       },
-      reserve: () => ({ writer: this.store.writer(), codec: this.codec, pages: new Map(), newBytes: 0, announced: false }),
+      reserve: () => ({ writer: this.store.writer(), codec: this.codec, pages: new Map(), newBytes: 0, announced: false, applied: Promise.resolve(), discarded: false }),
       pages: (place, b, header) => {
         const size = header.pageSize;
-        b.index.forEach((p, k) => {
-          const data = b.data.subarray(k * size, (k + 1) * size);
-          const hash = place.codec.address(data);
-          // New bytes count pages (a sealed chunk is 28 bytes longer: nonce and tag).
-          if (place.writer.put(hash, place.codec.seal(hash, data)) > 0) place.newBytes += data.length;
-          place.pages.set(p, hash);
+        // Every chunk is sealed, also those the store may hold already: the etcd and replicated writers keep a skipped chunk's bytes in case it vanishes before commit.
+        const data = b.data.subarray(0, b.index.length * size);
+        const sealed: Promise<SealedPages> = this.workers ? this.workers.seal(place.codec, data, size) : Promise.resolve(sealInline(place.codec, data, size));
+        // Sealed in parallel, applied in order: the last copy of a page a later pre-copy round sent again wins.
+        const applied = Promise.all([place.applied, sealed]).then(([, s]) => {
+          if (place.discarded) return;
+          b.index.forEach((p, k) => {
+            const hash = s.addresses[k]!;
+            // New bytes count pages (a sealed chunk is 28 bytes longer: nonce and tag).
+            if (place.writer.put(hash, s.chunks[k]!) > 0) place.newBytes += size;
+            place.pages.set(p, hash);
+          });
+          for (const p of b.zero) place.pages.delete(p);
         });
-        for (const p of b.zero) place.pages.delete(p);
+        place.applied = applied;
+        return applied;
       },
       stage: (place, state) => {
         const pages = place.pages;
@@ -205,6 +220,7 @@ export class ArchiveSink {
         }
       },
       discard: async (place) => {
+        place.discarded = true;
         if (place.manifestSent && place.manifest) this.rollBack(place.manifest.id);
         await place.writer.abort().catch(() => undefined);
         place.manifest = undefined;

@@ -1,6 +1,8 @@
 /** The middleware: snapshot store (filesystem, etcd, etcd + NATS), encryption at rest, archive sink, restore (full and lazy), orchestration, its gRPC server, its log and metrics. */
 export { ArchiveKeys, loadArchiveKey, parseArchiveKey, PLAIN_CODEC } from './archive-codec.ts';
-export type { ChunkCodec } from './archive-codec.ts';
+export type { ChunkCodec, ChunkJob } from './archive-codec.ts';
+export { ChunkWorkers, INLINE_PAGES } from './chunk-workers.ts';
+export type { SealedPages } from './chunk-workers.ts';
 export { EtcdStore } from './etcd-store.ts';
 export { FileStore } from './file-store.ts';
 export { MiddlewareServer } from './middleware-server.ts';

@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Code, describeError, MigvisorError } from '../common/index.ts';
 import { CONTAINER_MODE_WIRE, ChunkEncoder, encodePages, pipelined, prepareEncoded, undeliveredBatches, type PreparedPages, type RawChunk, type SinkPort } from '../migtask/index.ts';
 import type { ChunkCodec } from './archive-codec.ts';
+import type { ChunkWorkers } from './chunk-workers.ts';
 import { checkRestoreTarget, commitRestore, restoredTaskId, storedHeader, verifiedChunks } from './restore.ts';
 import type { ChunkHash, Manifest, SnapshotStore } from './store.ts';
 
@@ -40,6 +41,8 @@ export class SnapshotResidual {
     readonly taskId: string,
     /** Pause between pushed batches (ms), so faults are not queued behind the push. */
     private readonly paceMs = 0,
+    /** Where chunks are opened (undefined: on the main thread). */
+    private readonly workers?: ChunkWorkers,
   ) {
     // One byte a page; the chunk addresses stay in the manifest's packed page list.
     const sent = new Uint8Array(manifest.pageCount).fill(1);
@@ -65,7 +68,7 @@ export class SnapshotResidual {
       if (k >= 0) stored.push(m.pages.entry(k));
       else zero.push(p);
     }
-    const data = await verifiedChunks(this.store, m, stored, this.codec);
+    const data = await verifiedChunks(this.store, m, stored, this.codec, this.workers);
     const index = stored.map(([p]) => p);
     return prepareEncoded(encodePages(index, m.pageSize, (_, k) => data[k]!, zero), pages.length, 'none');
   }
@@ -115,7 +118,7 @@ export async function lazyRestoreSnapshot(
   m: Manifest,
   sink: SinkPort,
   nodeName: string,
-  options: { asCopy: boolean; codec: ChunkCodec; address: string; residuals: Map<string, SnapshotResidual>; paceMs?: number; recoverMs?: number },
+  options: { asCopy: boolean; codec: ChunkCodec; address: string; residuals: Map<string, SnapshotResidual>; paceMs?: number; recoverMs?: number; workers?: ChunkWorkers },
 ): Promise<LazyRestore> {
   const t0 = performance.now();
   if (!options.address) throw new MigvisorError('a lazy restore needs a middleware that serves gRPC (the node fetches pages from it)', Code.FAILED_PRECONDITION);
@@ -124,7 +127,7 @@ export async function lazyRestoreSnapshot(
   if (m.pages.length > 0) await verifiedChunks(store, m, [m.pages.entry(0)], options.codec);
   const migrationId = randomUUID();
   const taskId = restoredTaskId(m, options.asCopy);
-  const residual = new SnapshotResidual(store, options.codec, m, migrationId, taskId, options.paceMs);
+  const residual = new SnapshotResidual(store, options.codec, m, migrationId, taskId, options.paceMs, options.workers);
   // How long the node waits for this middleware when it cannot reach it (postcopy-paused) before its missing pages count as lost.
   const header = { ...storedHeader(m), migrationId, taskId, mode: CONTAINER_MODE_WIRE.toWire('lazy'), pagesToSend: 0, sourceAddress: options.address, postcopyRecoverMs: options.recoverMs ?? 0 };
   async function* container(): AsyncGenerator<RawChunk> {

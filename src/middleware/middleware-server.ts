@@ -58,6 +58,7 @@ import { CONTAINER_MODE_WIRE, MAX_STREAMS, openedStream, OUTCOME_WIRE, rawChunks
 import type { RetentionRule } from '../config/index.ts';
 import { ArchiveKeys } from './archive-codec.ts';
 import { ArchiveSink } from './archive-sink.ts';
+import { ChunkWorkers, DEFAULT_WORKERS } from './chunk-workers.ts';
 import { lazyRestoreSnapshot, type SnapshotResidual } from './lazy-restore.ts';
 import { Orchestrator, type EvacuateEvent, type NodeBook } from './orchestrator.ts';
 import { planPrune } from './retention.ts';
@@ -78,6 +79,8 @@ export interface MiddlewareOptions {
   readonly pushPaceMs?: number;
   /** How long a lazily restored task's node waits for this middleware (postcopy-paused) before its missing pages count as lost, ms; 0: the node's default (30000). */
   readonly lazyRecoverMs?: number;
+  /** Worker threads that seal and open chunks (chunk-workers.ts); 0: all on the main thread. @default DEFAULT_WORKERS (1 on 2 cores, else 2) */
+  readonly chunkWorkers?: number;
 }
 
 /** Manifest states ↔ SNAPSHOT_STATE_*. */
@@ -165,6 +168,8 @@ export class MiddlewareServer {
   readonly observers = new Set<ArchiveObserver>();
   /** The archive key and the data keys of stored snapshots. */
   readonly keys: ArchiveKeys;
+  /** Worker threads that name, seal and open chunks of parks and restores (ended by shutdown). */
+  readonly workers: ChunkWorkers;
   /** Lazy restores whose pages this middleware still serves, by migration id. */
   readonly residuals = new Map<string, SnapshotResidual>();
   private readonly host = new ServiceHost(SERVICES);
@@ -188,6 +193,8 @@ export class MiddlewareServer {
     this.lazyRecoverMs = options.lazyRecoverMs ?? 0;
     this.archive = new ArchiveSink(store, options.stagingTimeoutMs, undefined, options.maxChunkBytes);
     this.archive.codec = this.keys.forParks;
+    this.workers = new ChunkWorkers(options.chunkWorkers ?? DEFAULT_WORKERS);
+    this.archive.workers = this.workers;
     this.retention = options.retention ?? [];
     this.archive.onParked = async (m) =>
       store.setLocation(m.taskId, { node: '', address: '', state: 'parked', snapshot: m.id, updatedUnixMs: Date.now() });
@@ -210,12 +217,17 @@ export class MiddlewareServer {
 
   /** Binds and serves; resolves with the bound host:port. */
   listen(address: string): Promise<string> {
+    this.workers.warm();
     return this.host.listen(address);
   }
 
-  /** Orderly stop, then closes the store. */
+  /** Orderly stop, then ends the chunk workers and closes the store. */
   async shutdown(graceMs = 2000): Promise<void> {
-    await this.host.shutdown(graceMs, () => this.archive.close());
+    try {
+      await this.host.shutdown(graceMs, () => this.archive.close());
+    } finally {
+      await this.workers.close();
+    }
     await this.store.close();
   }
 
@@ -345,7 +357,7 @@ export class MiddlewareServer {
     const t0 = performance.now();
     try {
       if (r.lazy) {
-        const lazy = await lazyRestoreSnapshot(this.store, m, sink, node.name, { asCopy: r.asCopy, codec, address: this.address, residuals: this.residuals, paceMs: this.pushPaceMs, recoverMs: this.lazyRecoverMs });
+        const lazy = await lazyRestoreSnapshot(this.store, m, sink, node.name, { asCopy: r.asCopy, codec, address: this.address, residuals: this.residuals, paceMs: this.pushPaceMs, recoverMs: this.lazyRecoverMs, workers: this.workers });
         // The task runs: say so first, then record it.
         if (!r.asCopy) {
           m.state = 'restored';
@@ -380,6 +392,7 @@ export class MiddlewareServer {
       const res = await restoreSnapshot(this.store, m, sink, node.name, {
         asCopy: r.asCopy,
         codec,
+        workers: this.workers,
         // Pages move between processes on the same network; compressing costs more than it saves.
         compression: 'none',
         onPages: (done, total) => void out.offer({ phase: 'MIGRATION_PHASE_RESTORE', pagesDone: done, pagesTotal: total }),

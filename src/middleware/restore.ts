@@ -28,6 +28,7 @@ import {
 } from '../migtask/index.ts';
 import { Pte } from '../partition/index.ts';
 import { PLAIN_CODEC, type ChunkCodec } from './archive-codec.ts';
+import { openInline, type ChunkWorkers } from './chunk-workers.ts';
 import type { Manifest, SnapshotStore } from './store.ts';
 
 /** Checks a chunk against its content address (and opens it, if sealed). */
@@ -35,10 +36,16 @@ export function checkChunk(m: Manifest, page: number, hash: string, data: Uint8A
   return codec.open(m, page, hash, data);
 }
 
-/** Reads chunks of several pages at once, each opened and checked against its address. */
-export async function verifiedChunks(store: SnapshotStore, m: Manifest, pages: readonly (readonly [number, string])[], codec: ChunkCodec = PLAIN_CODEC): Promise<Uint8Array[]> {
+/** Reads chunks of several pages at once, each opened and checked against its address (by `workers`, if given, else on this thread). */
+export async function verifiedChunks(
+  store: SnapshotStore,
+  m: Manifest,
+  pages: readonly (readonly [number, string])[],
+  codec: ChunkCodec = PLAIN_CODEC,
+  workers?: ChunkWorkers,
+): Promise<Uint8Array[]> {
   const data = await store.getMany(pages.map(([, h]) => h));
-  return data.map((d, k) => codec.open(m, pages[k]![0], pages[k]![1], d));
+  return workers ? workers.open(codec, m, pages, data) : openInline(codec, m, pages, data);
 }
 
 /** The snapshot's header as stored, with the page map made to match the stored pages. */
@@ -65,12 +72,13 @@ export async function* snapshotChunks(
   compression: Compression,
   onPages: (done: number) => void = () => {},
   codec: ChunkCodec = PLAIN_CODEC,
+  workers?: ChunkWorkers,
 ): AsyncGenerator<RawChunk> {
   const encoder = new ChunkEncoder();
   yield encoder.header(header);
   let done = 0;
   const prepare = async (batch: readonly (readonly [number, string])[]): Promise<PreparedPages> => {
-    const pages = await verifiedChunks(store, m, batch, codec);
+    const pages = await verifiedChunks(store, m, batch, codec, workers);
     return prepareEncoded(encodePages(batch.map(([page]) => page), m.pageSize, (_, k) => pages[k]!), batch.length, compression);
   };
   for await (const prepared of pipelined(m.pages.batches(BATCH_PAGES), prepare)) {
@@ -129,13 +137,13 @@ export async function restoreSnapshot(
   m: Manifest,
   sink: SinkPort,
   nodeName: string,
-  options: { asCopy: boolean; compression: Compression; onPages?: (done: number, total: number) => void; codec?: ChunkCodec },
+  options: { asCopy: boolean; compression: Compression; onPages?: (done: number, total: number) => void; codec?: ChunkCodec; workers?: ChunkWorkers },
 ): Promise<RestoreResult> {
   await checkRestoreTarget(m, sink, nodeName);
   const migrationId = randomUUID();
   const taskId = restoredTaskId(m, options.asCopy);
   const header = { ...storedHeader(m), migrationId, taskId, mode: CONTAINER_MODE_WIRE.toWire('restore') };
-  const reply = await sink.receive(snapshotChunks(store, m, header, options.compression, (d) => options.onPages?.(d, m.pages.length), options.codec), 60_000);
+  const reply = await sink.receive(snapshotChunks(store, m, header, options.compression, (d) => options.onPages?.(d, m.pages.length), options.codec, options.workers), 60_000);
   await commitRestore(sink, migrationId);
   return { taskId, slot: reply.slot, pages: m.pages.length };
 }

@@ -270,14 +270,18 @@ export class ChunkVerifier {
   /** Pages set in {@link sent} (counted as they arrive, not by a walk over every page at the end). */
   private sentCount = 0;
   private readonly pending = new Set<Promise<unknown>>();
+  /** The last batch handed over (or failed): the next one waits for it. */
+  private handed: Promise<void> = Promise.resolve();
   private failure: unknown;
   done = false;
 
   /**
    * Checks a chunk's place in the stream. Page batches verify in the background;
-   * `onPages` receives each one once it verified ({@link finish} waits for all).
+   * `onPages` receives each one once it verified, in stream order (the next one
+   * as soon as it was called); a promise it returns is part of the batch
+   * ({@link finish} and {@link backpressure} wait for it).
    */
-  accept(c: RawChunk, onPages?: (b: VerifiedPages) => void): Verified {
+  accept(c: RawChunk, onPages?: (b: VerifiedPages) => void | Promise<void>): Verified {
     if (this.failure !== undefined) throw this.failure;
     if (this.trailer) throw new ContainerError(`chunk ${c.seq} after the trailer`, Code.INVALID_ARGUMENT);
     if (c.seq !== this.seq) throw new ContainerError(`chunk ${c.seq} out of order (expected ${this.seq})`, Code.INVALID_ARGUMENT);
@@ -317,8 +321,15 @@ export class ChunkVerifier {
       return { kind: 'state', state: this.state };
     }
     if (c.kind !== 'CHUNK_KIND_PAGES') throw new ContainerError(`chunk ${c.seq}: unknown kind ${c.kind}`, Code.INVALID_ARGUMENT);
-    const ready = this.verifyPages(c, this.header).then((b) => {
-      onPages?.(b);
+    const verified = this.verifyPages(c, this.header);
+    verified.catch(() => undefined);
+    // Verified in parallel, handed over in stream order (a page a later pre-copy round sends again lands last);
+    // what onPages does with a batch may overlap the next one's.
+    const handed = Promise.all([this.handed, verified]).then(([, b]) => ({ b, placed: onPages?.(b) }));
+    this.handed = handed.then(() => undefined);
+    this.handed.catch(() => undefined);
+    const ready = handed.then(async ({ b, placed }) => {
+      await placed;
       return b;
     });
     this.track(ready);

@@ -34,7 +34,7 @@ export class SideStreamVerifier {
   private bytes = 0;
   private readonly digest = createHash('sha256');
   private trailer: { digest: Buffer; chunks: number; pages: number } | undefined;
-  /** Batches in flight, in stream order; each resolves once handed over. */
+  /** Batches in flight, in stream order; each resolves once handed over and placed. */
   private readonly inFlight: Promise<void>[] = [];
   private last: Promise<void> = Promise.resolve();
 
@@ -42,7 +42,8 @@ export class SideStreamVerifier {
     private readonly stream: number,
     private readonly pageSize: number,
     private readonly pageCount: number,
-    private readonly onPages: (b: VerifiedPages) => void,
+    /** Receives each batch in order; a promise it returns is part of the batch (counted in flight, awaited by finish). */
+    private readonly onPages: (b: VerifiedPages) => void | Promise<void>,
   ) {}
 
   /** Accepts the next chunk (waits while too many batches are in flight). */
@@ -63,13 +64,17 @@ export class SideStreamVerifier {
     this.digest.update(c.sha256);
     const verified = verifyPageChunk(c, this.pageSize, this.pageCount);
     verified.catch(() => undefined);
-    // Verified in parallel, handed over in order.
-    const next = Promise.all([this.last, verified]).then(([, b]) => {
+    // Verified in parallel, handed over in order (what onPages does with a batch may overlap the next one's).
+    const handed = Promise.all([this.last, verified]).then(([, b]) => {
       this.pages += b.index.length + b.zero.length;
-      this.onPages(b);
+      return { placed: this.onPages(b) };
+    });
+    const next = handed.then(async ({ placed }) => {
+      await placed;
     });
     next.catch(() => undefined);
-    this.last = next;
+    this.last = handed.then(() => undefined);
+    this.last.catch(() => undefined);
     this.inFlight.push(next);
     while (this.inFlight.length >= IN_FLIGHT) await this.inFlight.shift();
   }
@@ -77,6 +82,7 @@ export class SideStreamVerifier {
   /** After the last chunk: waits for every batch, then checks the trailer. */
   async finish(): Promise<StreamTotals> {
     await this.last;
+    await Promise.all(this.inFlight);
     const t = this.trailer;
     if (!t) throw new ContainerError(`stream ${this.stream} ended before its trailer`);
     if (!this.digest.digest().equals(t.digest)) throw new ContainerError(`stream ${this.stream}: its digest does not match its chunks`);

@@ -78,8 +78,12 @@ export interface SinkTarget<P> {
   check(header: ContainerHeader__Output): void;
   /** Reserves room for the container (a free slot, a chunk writer). */
   reserve(header: ContainerHeader__Output, record: SinkRecord<P>): P;
-  /** A verified page batch of the container. */
-  pages(place: P, batch: VerifiedPages, header: ContainerHeader__Output): void;
+  /**
+   * A verified page batch of the container (batches come in stream order). A
+   * promise it returns holds the batch in flight: the receive waits for it before
+   * staging, and its failure fails the container.
+   */
+  pages(place: P, batch: VerifiedPages, header: ContainerHeader__Output): void | Promise<void>;
   /** The container is complete and verified; `state` is its final state (pre-copy's STATE chunk, else the header). */
   stage(place: P, state: ContainerHeader__Output, header: ContainerHeader__Output, record: SinkRecord<P>): void | Promise<void>;
   /** Commit: the container becomes a running task or a visible snapshot. */
@@ -155,8 +159,9 @@ export class SinkCore<P> {
         // Pages land in the reserved place as soon as they verify; nothing is visible yet.
         const v = verifier.accept(c, (b) => {
           if (!rec?.place || !header) return;
-          this.target.pages(rec.place, b, header);
+          const placed = this.target.pages(rec.place, b, header);
           rec.pagesReceived += b.index.length + b.zero.length;
+          return placed;
         });
         if (v.kind === 'header') {
           header = v.header;
@@ -243,8 +248,9 @@ export class SinkCore<P> {
     const header = rec.header!;
     const verifier = new SideStreamVerifier(index, header.pageSize, header.pageCount, (b) => {
       if (!rec.place || rec.outcome !== 'receiving') return;
-      this.target.pages(rec.place, b, header);
+      const placed = this.target.pages(rec.place, b, header);
       rec.pagesReceived += b.index.length + b.zero.length;
+      return placed;
     });
     try {
       for await (const c of chunks) {

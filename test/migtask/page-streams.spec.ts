@@ -35,7 +35,9 @@ async function sideChunks(batches: number[][]): Promise<RawChunk[]> {
 
 async function verify(chunks: readonly RawChunk[]): Promise<{ order: number[]; totals: { pages: number } }> {
   const order: number[] = [];
-  const v = new SideStreamVerifier(1, PAGE, 1024, (b) => order.push(...b.index));
+  const v = new SideStreamVerifier(1, PAGE, 1024, (b) => {
+    order.push(...b.index);
+  });
   for (const c of chunks) await v.accept(c);
   return { order, totals: await v.finish() };
 }
