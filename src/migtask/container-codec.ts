@@ -17,6 +17,7 @@ import type { ContainerTrailer__Output } from '../generated/migvisor/v1/Containe
 import type { PageBatch__Output } from '../generated/migvisor/v1/PageBatch.ts';
 import type { AddressSpace } from '../partition/index.ts';
 import { ContainerError } from './container-error.ts';
+import { OrderedHandover } from './ordered-handover.ts';
 import { batchProblems, finalStateProblems, headerProblems, maxChunks, refuse } from './container-rules.ts';
 
 import { decodePageBatch, encodePageBatch } from './page-batch.ts';
@@ -270,8 +271,8 @@ export class ChunkVerifier {
   /** Pages set in {@link sent} (counted as they arrive, not by a walk over every page at the end). */
   private sentCount = 0;
   private readonly pending = new Set<Promise<unknown>>();
-  /** The last batch handed over (or failed): the next one waits for it. */
-  private handed: Promise<void> = Promise.resolve();
+  /** Page batches handed over in stream order. */
+  private readonly handover = new OrderedHandover<VerifiedPages>();
   private failure: unknown;
   done = false;
 
@@ -321,17 +322,8 @@ export class ChunkVerifier {
       return { kind: 'state', state: this.state };
     }
     if (c.kind !== 'CHUNK_KIND_PAGES') throw new ContainerError(`chunk ${c.seq}: unknown kind ${c.kind}`, Code.INVALID_ARGUMENT);
-    const verified = this.verifyPages(c, this.header);
-    verified.catch(() => undefined);
-    // Verified in parallel, handed over in stream order (a page a later pre-copy round sends again lands last);
-    // what onPages does with a batch may overlap the next one's.
-    const handed = Promise.all([this.handed, verified]).then(([, b]) => ({ b, placed: onPages?.(b) }));
-    this.handed = handed.then(() => undefined);
-    this.handed.catch(() => undefined);
-    const ready = handed.then(async ({ b, placed }) => {
-      await placed;
-      return b;
-    });
+    // Verified in parallel, handed over in stream order (a page a later pre-copy round sends again lands last).
+    const ready = this.handover.push(this.verifyPages(c, this.header), (b) => onPages?.(b));
     this.track(ready);
     return { kind: 'pages', ready };
   }

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { Code, InvalidArgumentError } from '../common/index.ts';
 import type { ReceiveStreamRequest__Output } from '../generated/migvisor/v1/ReceiveStreamRequest.ts';
 import { ContainerError, decodeTrailer, rawChunk, sha256, verifyPageChunk, type RawChunk, type VerifiedPages } from './container-codec.ts';
+import { OrderedHandover } from './ordered-handover.ts';
 
 /** Page batches verified at once on one stream, at most. */
 const IN_FLIGHT = 8;
@@ -35,8 +36,9 @@ export class SideStreamVerifier {
   private readonly digest = createHash('sha256');
   private trailer: { digest: Buffer; chunks: number; pages: number } | undefined;
   /** Batches in flight, in stream order; each resolves once handed over and placed. */
-  private readonly inFlight: Promise<void>[] = [];
-  private last: Promise<void> = Promise.resolve();
+  private readonly inFlight: Promise<unknown>[] = [];
+  /** Verified in parallel, handed over in order. */
+  private readonly handover = new OrderedHandover<VerifiedPages>();
 
   constructor(
     private readonly stream: number,
@@ -62,26 +64,17 @@ export class SideStreamVerifier {
     }
     if (c.kind !== 'CHUNK_KIND_PAGES') throw new ContainerError(`${at}: a page stream carries pages and its trailer only, not ${c.kind}`, Code.INVALID_ARGUMENT);
     this.digest.update(c.sha256);
-    const verified = verifyPageChunk(c, this.pageSize, this.pageCount);
-    verified.catch(() => undefined);
-    // Verified in parallel, handed over in order (what onPages does with a batch may overlap the next one's).
-    const handed = Promise.all([this.last, verified]).then(([, b]) => {
+    const next = this.handover.push(verifyPageChunk(c, this.pageSize, this.pageCount), (b) => {
       this.pages += b.index.length + b.zero.length;
-      return { placed: this.onPages(b) };
+      return this.onPages(b);
     });
-    const next = handed.then(async ({ placed }) => {
-      await placed;
-    });
-    next.catch(() => undefined);
-    this.last = handed.then(() => undefined);
-    this.last.catch(() => undefined);
     this.inFlight.push(next);
     while (this.inFlight.length >= IN_FLIGHT) await this.inFlight.shift();
   }
 
   /** After the last chunk: waits for every batch, then checks the trailer. */
   async finish(): Promise<StreamTotals> {
-    await this.last;
+    await this.handover.delivered();
     await Promise.all(this.inFlight);
     const t = this.trailer;
     if (!t) throw new ContainerError(`stream ${this.stream} ended before its trailer`);
