@@ -17,9 +17,9 @@ import type { ContainerTrailer__Output } from '../generated/migvisor/v1/Containe
 import type { PageBatch__Output } from '../generated/migvisor/v1/PageBatch.ts';
 import type { AddressSpace } from '../partition/index.ts';
 import { ContainerError } from './container-error.ts';
-import { OrderedHandover } from './ordered-handover.ts';
 import { batchProblems, finalStateProblems, headerProblems, maxChunks, refuse } from './container-rules.ts';
 
+import { OrderedHandover } from './ordered-handover.ts';
 import { decodePageBatch, encodePageBatch } from './page-batch.ts';
 
 export { ContainerError };

@@ -1,5 +1,5 @@
 /**
- * Page batches verified in parallel, handed over in stream order (docs/ARCHITECTURE.md,
+ * Page batches verified in parallel, handed over in stream order (README,
  * "Parallel streams"): a page that a later pre-copy round sends again is placed
  * after its earlier copy, whatever order the verifications finish in. Used by the
  * container's own stream ({@link ChunkVerifier}) and by each side stream
@@ -29,10 +29,5 @@ export class OrderedHandover<B> {
     });
     done.catch(() => undefined);
     return done;
-  }
-
-  /** Settles once every batch pushed so far was delivered (not necessarily placed). */
-  delivered(): Promise<void> {
-    return this.last;
   }
 }

@@ -74,7 +74,7 @@ export class SideStreamVerifier {
 
   /** After the last chunk: waits for every batch, then checks the trailer. */
   async finish(): Promise<StreamTotals> {
-    await this.handover.delivered();
+    // Every batch not yet awaited; each waits for the ones before it.
     await Promise.all(this.inFlight);
     const t = this.trailer;
     if (!t) throw new ContainerError(`stream ${this.stream} ended before its trailer`);
