@@ -3,11 +3,14 @@
  * and the SHA-256 of the payload as sent; the trailer's digest is the SHA-256 over
  * all earlier chunk digests. {@link ChunkVerifier} checks the same on the way in.
  *
- * Page chunks are the bulk of a container, so their hashing and (de)compression
- * run on libuv's thread pool (WebCrypto digest, async zlib) and several batches
- * are in flight at once, overlapping with the gRPC stream on the main thread.
+ * Page chunks are the bulk of a container, so their (de)compression runs on
+ * libuv's thread pool (async zlib) and several batches are in flight at once,
+ * overlapping with the gRPC stream on the main thread. Their SHA-256 runs on the
+ * main thread: a 256 KiB batch hashes in about half a millisecond, and WebCrypto's
+ * thread-pool digest first copied every chunk on the main thread and then cost a
+ * hop each way (README "Benchmarks", Hashing on the main thread).
  */
-import { createHash, webcrypto } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { Code, compressionFromWire, compressionToWire, describeError, messageType, type Compression } from '../common/index.ts';
@@ -76,19 +79,13 @@ export function sha256(data: Uint8Array): Buffer {
 }
 
 /**
- * Payloads up to this size are hashed and (de)compressed on the main thread: a
- * hop to the thread pool costs more than the work (on a loaded machine, whole
+ * Payloads up to this size are (de)compressed on the main thread: a hop to the
+ * thread pool costs more than the work (on a loaded machine, whole
  * milliseconds), and small containers (the counter's two pages) are all latency.
  * It holds a batch of 16 pages of 4 KiB with its page numbers (64 KiB and some
  * bytes), the size of a small pre-copy write set sent while the task is stopped.
  */
 export const INLINE_BYTES = 65 * 1024;
-
-/** SHA-256 on the thread pool (on the main thread for small payloads). */
-export async function sha256Async(data: Uint8Array): Promise<Buffer> {
-  if (data.length <= INLINE_BYTES) return sha256(data);
-  return Buffer.from(await webcrypto.subtle.digest('SHA-256', data));
-}
 
 const HEADER = messageType('ContainerHeader');
 const BATCH = messageType('PageBatch');
@@ -127,7 +124,7 @@ export interface PreparedPages {
 
 /**
  * Copies pages out of task memory into a PageBatch now (so later changes to the
- * task cannot tear it), then compresses and hashes it on the thread pool.
+ * task cannot tear it), then compresses it on the thread pool and hashes it.
  */
 export async function preparePages(space: AddressSpace, index: readonly number[], c: Compression, zero: readonly number[] = []): Promise<PreparedPages> {
   return prepareEncoded(encodePageBatch(space, index, zero), index.length + zero.length, c);
@@ -145,7 +142,7 @@ export async function prepareEncoded(plain: Uint8Array, pages: number, c: Compre
       compression = c;
     }
   }
-  return { payload, compression, sha256: await sha256Async(payload), pages, raw: plain.length };
+  return { payload, compression, sha256: sha256(payload), pages, raw: plain.length };
 }
 
 /** Frames the chunks of one container in order, keeping the running digest. */
@@ -243,7 +240,7 @@ export async function verifyPageChunk(c: RawChunk, pageSize: number, pageCount: 
   if (c.kind !== 'CHUNK_KIND_PAGES') throw new ContainerError(`expected a pages chunk, got ${kindName(c.kind)}`, Code.INVALID_ARGUMENT);
   const compression = c.compression;
   if (!compression) throw new ContainerError(`chunk ${c.seq}: no compression this build knows`, Code.INVALID_ARGUMENT);
-  if (!(await sha256Async(c.payload)).equals(Buffer.from(c.sha256))) throw new ContainerError(`chunk ${c.seq} (pages) fails its SHA-256 check`);
+  if (!sha256(c.payload).equals(Buffer.from(c.sha256))) throw new ContainerError(`chunk ${c.seq} (pages) fails its SHA-256 check`);
   const batch = decodePageBatch(await decompress(c.payload, compression));
   refuse(batchProblems(c.seq, batch, pageSize, pageCount));
   return batch;
@@ -254,7 +251,7 @@ const IN_FLIGHT = 8;
 
 /**
  * Verifies chunks in order: sequence numbers and kinds at once; per-chunk digests
- * and decoding of page batches on the thread pool (several in flight); the
+ * and decoding of page batches (decompression on the thread pool, several in flight); the
  * trailer's container digest and counts in {@link finish}. Throws ContainerError.
  */
 export class ChunkVerifier {

@@ -1,6 +1,6 @@
 /**
- * Prepares work ahead: page batches are copied, compressed and hashed (the last
- * two on the thread pool) a few at a time, while the one before them is on the wire.
+ * Prepares work ahead: page batches are copied, compressed (on the thread pool)
+ * and hashed a few at a time, while the one before them is on the wire.
  */
 
 /** Batches prepared ahead of the one being sent. */

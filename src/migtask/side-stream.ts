@@ -3,8 +3,8 @@
  * chunks of the pages it carries, numbered from 0, then a TRAILER with the
  * SHA-256 over its chunk digests, its chunk and page counts. The source frames it
  * with the same ChunkEncoder as the container; {@link SideStreamVerifier} checks
- * it on the sink, verifying several batches at once on the thread pool but
- * handing them over strictly in order (a page sent in two pre-copy rounds goes
+ * it on the sink, verifying several batches at once (decompression on the
+ * thread pool) but handing them over strictly in order (a page sent in two pre-copy rounds goes
  * on the same stream, so the later copy lands last).
  */
 import { createHash } from 'node:crypto';
