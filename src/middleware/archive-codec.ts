@@ -16,7 +16,7 @@
  * Every chunk read back is checked before use: authenticated decryption, then
  * its address recomputed.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, hkdfSync, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hash, hkdfSync, type KeyObject, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as fs from 'node:fs';
 import { Code, InvalidFileError, MigvisorError } from '../common/index.ts';
 import { ContainerError } from '../migtask/index.ts';
@@ -64,10 +64,10 @@ export function corrupted(m: Manifest, page: number, address: string, what: stri
 /** Chunks as pages, named by SHA-256. */
 export const PLAIN_CODEC: ChunkCodec = {
   sealed: undefined,
-  address: (data) => createHash('sha256').update(data).digest('hex'),
+  address: (data) => hash('sha256', data, 'hex'),
   seal: (_, data) => data,
   open: (m, page, address, stored) => {
-    if (createHash('sha256').update(stored).digest('hex') !== address) throw corrupted(m, page, address, OPEN_FAILURES[1]);
+    if (hash('sha256', stored, 'hex') !== address) throw corrupted(m, page, address, OPEN_FAILURES[1]);
     return stored;
   },
   job: () => ({ mode: 'plain' }),

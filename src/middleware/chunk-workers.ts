@@ -58,7 +58,7 @@ export interface SealedPages {
 const WORKER_SOURCE = `
 'use strict';
 const { parentPort } = require('node:worker_threads');
-const { createCipheriv, createDecipheriv, createHash, createHmac, createSecretKey, timingSafeEqual } = require('node:crypto');
+const { createCipheriv, createDecipheriv, createHmac, createSecretKey, hash, timingSafeEqual } = require('node:crypto');
 const NONCE = ${NONCE}, TAG = ${TAG};
 // Key objects, made once per data key: node:crypto then prepares a key once, not on every page.
 const keyObjects = new Map();
@@ -74,7 +74,7 @@ function keysOf(job) {
   return { mode: 'sealed', encKey: k.encKey, macKey: k.macKey, prefix: job.prefix, counter: job.counter };
 }
 function address(job, data) {
-  return job.mode === 'sealed' ? createHmac('sha256', job.macKey).update(data).digest() : createHash('sha256').update(data).digest();
+  return job.mode === 'sealed' ? createHmac('sha256', job.macKey).update(data).digest() : hash('sha256', data, 'buffer');
 }
 function park(m) {
   const job = keysOf(m.job), size = m.pageSize, n = m.count, data = Buffer.from(m.arena, 0, m.length);
@@ -103,7 +103,7 @@ function open(m) {
   const status = new Uint8Array(n);
   if (job.mode !== 'sealed') {
     for (let k = 0, at = 0; k < n; at += m.lengths[k], k++) {
-      if (createHash('sha256').update(data.subarray(at, at + m.lengths[k])).digest('hex') !== m.addresses[k]) status[k] = 1;
+      if (hash('sha256', data.subarray(at, at + m.lengths[k]), 'hex') !== m.addresses[k]) status[k] = 1;
     }
     parentPort.postMessage({ id: m.id, status });
     return;

@@ -10,7 +10,7 @@
  * thread-pool digest first copied every chunk on the main thread and then cost a
  * hop each way (README "Benchmarks", Hashing on the main thread).
  */
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { Code, compressionFromWire, compressionToWire, describeError, messageType, type Compression } from '../common/index.ts';
@@ -75,7 +75,7 @@ export async function decompress(data: Uint8Array, c: Compression, limit = MAX_B
 
 /** SHA-256 on the main thread (small payloads). */
 export function sha256(data: Uint8Array): Buffer {
-  return createHash('sha256').update(data).digest();
+  return hash('sha256', data, 'buffer');
 }
 
 /**
