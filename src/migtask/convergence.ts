@@ -72,6 +72,8 @@ export class PrecopyGovernor {
   private readonly bytes0: number;
   private roundStart = 0;
   private previousDirty: number | undefined;
+  /** The pages dirty after the round before the last (what confirmStop compares with). */
+  private beforeRound: number | undefined;
 
   constructor(
     private readonly run: MigrationRun,
@@ -117,6 +119,7 @@ export class PrecopyGovernor {
       downtimeLimitMs: c.downtimeLimitMs,
       canThrottleMore: c.autoConverge && c.throttle < THROTTLE_MAX,
     });
+    this.beforeRound = this.previousDirty;
     this.previousDirty = dirtyPages;
     const expected = Number.isFinite(c.expectedDowntimeMs) ? `${Math.round(c.expectedDowntimeMs)} ms` : 'unbounded';
     publishPass(
@@ -135,20 +138,39 @@ export class PrecopyGovernor {
   }
 
   /**
-   * After the sink caught up with a stop by the downtime limit: whether the
-   * pages dirty now (those of the last round and those dirtied while waiting)
-   * still fit the limit at the measured rate. If not, and rounds are left, the
+   * After the sink caught up with what is in flight: the stop rules again, on
+   * the pages dirty now (those of the last round and those dirtied while
+   * waiting). A round's pages are queued on the streams faster than they
+   * cross, so a short round can end before the task ran at all and look clean
+   * (`few-dirty`), or fit a downtime limit that what was dirtied meanwhile no
+   * longer fits. The rule that holds now stops the rounds (it may differ from
+   * the first: a set that did not shrink is `no-progress`); if none does, the
    * stop is taken back and another round is made (auto-converge throttles more).
    */
   confirmStop(dirtyPages: number): boolean {
     const { run } = this;
     const c = run.control;
-    if (run.stats.precopyStop !== 'downtime-limit' || run.stats.rounds >= this.maxRounds) return true;
+    if (!run.stats.precopyStop) return true;
     const ratio = run.raw > 0 && run.sent > 0 ? run.sent / run.raw : 1;
     const expected = transferMs(dirtyPages * this.pageSize * ratio, c.transferBytesPerS);
-    if (expected <= c.downtimeLimitMs) return true;
-    run.stats.precopyStop = undefined;
+    const stop = stopRule({
+      rounds: run.stats.rounds,
+      dirtyPages,
+      previousDirtyPages: this.beforeRound,
+      expectedDowntimeMs: expected,
+      stopPages: this.stopPages,
+      maxRounds: this.maxRounds,
+      downtimeLimitMs: c.downtimeLimitMs,
+      canThrottleMore: c.autoConverge && c.throttle < THROTTLE_MAX,
+    });
     this.previousDirty = dirtyPages;
+    if (stop) {
+      run.stats.precopyStop = stop;
+      run.stats.expectedDowntimeMs = Number.isFinite(expected) ? expected : 0;
+      return true;
+    }
+    run.stats.precopyStop = undefined;
+    publishPass(run.host, run.options.task, run.stats.rounds, `${dirtyPages} dirty once the sink caught up: the stop is taken back`);
     if (c.autoConverge) this.throttle(nextThrottle(c.throttle, c.dirtyRatePagesPerS * this.pageSize, c.transferBytesPerS));
     return false;
   }

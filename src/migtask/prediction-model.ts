@@ -23,8 +23,8 @@
  *   after a round, the stop rules of convergence.ts in their order (few-dirty,
  *   downtime-limit at the link rate and the sample's compression, max-rounds,
  *   no-progress); wait for the sink to catch up (what is still on its way, and a
- *   query), and take a downtime-limit stop back if what was dirtied meanwhile no
- *   longer fits and rounds are left; with auto-converge the travelers dirty only
+ *   query), and ask the rules again with what is dirty then: the rule that holds
+ *   stops, and if none does the stop is taken back; with auto-converge the travelers dirty only
  *   in their unthrottled share of the time, the throttle raised after each round
  *   as the migration raises it; stop and send what was dirtied during the last round
  *   and the wait, the state and the trailer; Receive reply and Commit. Downtime:
@@ -172,8 +172,8 @@ export function predictOutcome(mode: MigrationMode, measured: PredictionInputs, 
   let stopAt: number;
   let final: number;
   // After each round the stop rules of convergence.ts, in their order; a stop waits for the sink to catch up
-  // (what is still on its way, and a query), and a stop by the downtime limit is taken back if what was dirtied
-  // meanwhile no longer fits the limit and rounds are left.
+  // (what is still on its way, and a query), and the rules are asked again with what is dirty then: the rule
+  // that holds stops the rounds, and if none does the stop is taken back.
   for (;;) {
     const rule = stopRule({
       rounds: perRound.length,
@@ -186,12 +186,23 @@ export function predictOutcome(mode: MigrationMode, measured: PredictionInputs, 
       canThrottleMore: inputs.autoConverge && throttle < THROTTLE_MAX,
     });
     const roundMs = stream.t - roundStart;
+    const before = previous;
     previous = dirty;
     if (rule) {
       stopAt = Math.min(stream.t + catchUpMaxMs, Math.max(stream.t + rttMs, stream.linkFree + 1.5 * rttMs));
       final = dirtiedSince(roundStart, stopAt);
-      if (rule !== 'downtime-limit' || perRound.length >= maxRounds || expectedMs(final) <= inputs.downtimeLimitMs) {
-        stop = rule;
+      const confirmed = stopRule({
+        rounds: perRound.length,
+        dirtyPages: final,
+        previousDirtyPages: before,
+        expectedDowntimeMs: expectedMs(final),
+        stopPages,
+        maxRounds,
+        downtimeLimitMs: inputs.downtimeLimitMs,
+        canThrottleMore: inputs.autoConverge && throttle < THROTTLE_MAX,
+      });
+      if (confirmed) {
+        stop = confirmed;
         break;
       }
       stream.t = stopAt;

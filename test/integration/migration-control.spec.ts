@@ -90,6 +90,7 @@ describe('Migration control between node processes', function () {
       expectCompleted(stuck, 'pre-copy with no downtime allowed');
       expect(stuck.precopyStop, `the rule that stopped it: ${JSON.stringify(stuck)}`).to.equal('PRECOPY_STOP_NO_PROGRESS');
       expect(stuck.rounds, 'two live rounds (the second did not shrink the dirty set), then the stop-and-copy').to.equal(3);
+      expect(stuck.finalDirtyPages, 'the write set, sent in the stop-and-copy').to.equal('1024');
       await logC.waitForNumber(churn, 'pass ', (logD.numbers(churn, 'pass ').at(-1) ?? 0) + 100, 10_000);
       expectIntact(churn, 50);
       await kill(C, churn);

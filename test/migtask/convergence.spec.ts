@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import { ManualClock } from '../../src/common/index.ts';
-import { nextThrottle, Pacer, stopRule, TurnQueue, type RoundFacts } from '../../src/migtask/index.ts';
+import { nextThrottle, Pacer, PrecopyGovernor, stopRule, TurnQueue, type RoundFacts } from '../../src/migtask/index.ts';
+import type { MigrationRun } from '../../src/migtask/migration-run.ts';
 
 const facts = (f: Partial<RoundFacts>): RoundFacts => ({
   rounds: 1,
@@ -32,6 +33,53 @@ describe('pre-copy stop rules', () => {
   it('with auto-converge, a round that did not shrink the set goes on while the throttle can grow', () => {
     expect(stopRule(facts({ rounds: 2, previousDirtyPages: 1024, canThrottleMore: true }))).to.equal(undefined);
     expect(stopRule(facts({ rounds: 12, previousDirtyPages: 1024, canThrottleMore: true })), 'max-rounds still holds').to.equal('max-rounds');
+  });
+});
+
+describe('pre-copy governor: a stop confirmed after the sink caught up', () => {
+  /** The parts of a migration run the governor reads and writes; nothing is sent. */
+  const run = (downtimeLimitMs: number) => {
+    const passes: string[] = [];
+    const r = {
+      stats: { bytes: 0, rounds: 0, pagesPerRound: [] as number[], throttlePerRound: [] as number[], precopyStop: undefined as string | undefined, transferBytesPerS: 0, expectedDowntimeMs: 0 },
+      control: { pass: 0, remainingBytes: 0, throttle: 0, maxBandwidth: 0, transferBytesPerS: 0, dirtyRatePagesPerS: 0, expectedDowntimeMs: 0, downtimeLimitMs, autoConverge: false },
+      raw: 0,
+      sent: 0,
+      host: { migrationEvent: (_t: string, _step: string, detail: string) => passes.push(detail) },
+      options: { task: 't' },
+      task: { throttle: 0 },
+    };
+    return { r, passes, governor: new PrecopyGovernor(r as unknown as MigrationRun, 4096, 16, 12) };
+  };
+  const round = (g: PrecopyGovernor, r: { stats: { rounds: number } }, dirty: number) => {
+    r.stats.rounds++;
+    g.beginRound(1024);
+    return g.endRound(dirty);
+  };
+
+  it('asks the rules again once the sink caught up: a round that looked clean before the task ran stops by no-progress', () => {
+    const { r, governor } = run(0);
+    expect(round(governor, r, 1024), 'the first round leaves the write set dirty').to.equal(undefined);
+    expect(round(governor, r, 0), 'a round queued before the task ran looks clean').to.equal('few-dirty');
+    expect(governor.confirmStop(1024), 'the write set is dirty again once the sink caught up: it did not shrink').to.equal(true);
+    expect(r.stats.precopyStop).to.equal('no-progress');
+  });
+
+  it('takes a stop back when no rule holds once the sink caught up, and goes on', () => {
+    const { r, passes, governor } = run(0);
+    expect(round(governor, r, 1024)).to.equal(undefined);
+    expect(round(governor, r, 0)).to.equal('few-dirty');
+    expect(governor.confirmStop(512), 'fewer pages than the round before, more than precopy_stop_pages').to.equal(false);
+    expect(r.stats.precopyStop, 'the stop is taken back').to.equal(undefined);
+    expect(passes.at(-1), 'the pass event says so').to.match(/512 dirty once the sink caught up: the stop is taken back/);
+    expect(round(governor, r, 512), 'the next round did not shrink the 512').to.equal('no-progress');
+  });
+
+  it('keeps a few-dirty stop when the pages dirty after catching up are still few', () => {
+    const { r, governor } = run(0);
+    expect(round(governor, r, 10)).to.equal('few-dirty');
+    expect(governor.confirmStop(16), 'at most precopy_stop_pages dirty').to.equal(true);
+    expect(r.stats.precopyStop).to.equal('few-dirty');
   });
 });
 
