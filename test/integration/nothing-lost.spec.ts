@@ -252,7 +252,8 @@ describe('Nothing lost', function () {
       A = nodes['big-a']!.address;
       B = nodes['big-b']!.address;
       task = await startTask(A, 'bulk', fixture('programs/fill.s'));
-      log = new EventLog(A, { task });
+      // From the node's buffer: the task may have filled its heap before the watch is live.
+      log = new EventLog(A, { task, afterSeq: 0 });
       await log.waitFor((e) => e.text === 'filled', 60_000, '"filled"');
       await log.waitForNumber(task, 'count ', 3, 5000);
     });

@@ -372,12 +372,17 @@ export class EventLog {
   private readonly unregister: () => void;
   private readonly call: ReturnType<NodeControlClient['Watch']>;
 
+  /** `afterSeq`: replay the node's buffered events numbered above it first (0: all it holds), as `watch --after-seq` does. */
   constructor(
     readonly address: string,
-    filter: { kinds?: string[]; task?: string } = {},
+    filter: { kinds?: string[]; task?: string; afterSeq?: number } = {},
   ) {
     this.client = nodeClient(address);
-    this.call = this.client.Watch({ kinds: (filter.kinds ?? []).map((k) => EVENT_KIND_WIRE.toWire(k as EventKind)), taskId: filter.task ?? '' });
+    this.call = this.client.Watch({
+      kinds: (filter.kinds ?? []).map((k) => EVENT_KIND_WIRE.toWire(k as EventKind)),
+      taskId: filter.task ?? '',
+      ...(filter.afterSeq !== undefined ? { afterSeq: filter.afterSeq } : {}),
+    });
     this.call.on('data', (m: WatchResponse__Output) => {
       if (!m.event) return;
       this.events.push(flatEvent(m.event));
