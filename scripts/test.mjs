@@ -54,6 +54,37 @@ if (config.spec?.join() !== 'test/**/*.spec.ts') {
 const second = all.filter((f) => SECOND.some((re) => re.test(f)));
 const first = all.filter((f) => !second.includes(f));
 
+/**
+ * Cluster files of test/fixtures that specs of both lanes may name: those that
+ * the specs of one lane only parse in-process or copy into a temporary folder.
+ */
+const EITHER_LANE = new Map([
+  ['arinc-cluster.yaml', 'test/hypervisor parses it in-process'],
+  ['scenarios/must-fail.yaml', 'a scenario, run on a copy'],
+  ['config/invalid.yaml', 'only checked'],
+]);
+
+/** The fixture cluster files a spec names; a spec that imports live-harness.ts (not only its types) uses live-cluster.yaml. */
+function clusterFiles(file) {
+  const text = fs.readFileSync(path.join(ROOT, file), 'utf8');
+  const named = [...text.matchAll(/fixture\('([a-z0-9/-]+\.yaml)'\)/g), ...text.matchAll(/fixtures\/([a-z0-9/-]+\.yaml)/g)];
+  const names = new Set(named.map((m) => m[1]));
+  if (/^import \{[^}]*\} from '\.\.\/support\/live-harness\.ts'/m.test(text)) names.add('live-cluster.yaml');
+  return names;
+}
+
+// A fixture cluster file named in both lanes would have two processes writing its registry and logs.
+const users = new Map();
+for (const [lane, files] of [[1, first], [2, second]]) {
+  for (const f of files) for (const c of clusterFiles(f)) users.set(c, [...(users.get(c) ?? []), { f, lane }]);
+}
+for (const [c, list] of users) {
+  if (EITHER_LANE.has(c) || new Set(list.map((u) => u.lane)).size < 2) continue;
+  const who = list.map((u) => `${u.f} (lane ${u.lane})`).join(', ');
+  console.error(`scripts/test.mjs: test/fixtures/${c} is used in both lanes (${who}): move them into one lane (SECOND) or, if the specs of one lane only parse or copy it, add it to EITHER_LANE`);
+  process.exit(2);
+}
+
 const options = [
   '--no-config',
   ...config['node-option'].flatMap((o) => ['--node-option', o]),

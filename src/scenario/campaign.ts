@@ -70,8 +70,8 @@ export async function runCampaign(scenario: Scenario, options: CampaignOptions =
       options.onRunDone?.(withLog);
     }
   } catch (e: unknown) {
-    // The cluster did not start, or could not be reset: the runs not made are errors.
-    failure = describeError(e);
+    // The cluster did not start, or could not be reset: the runs not made are errors, with what its processes said last.
+    failure = `${describeError(e)}${recent.length ? `; last lines of the cluster: ${recent.slice(-5).join(' | ')}` : ''}`;
   } finally {
     access?.close();
     await cluster?.stop();

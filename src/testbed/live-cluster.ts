@@ -7,11 +7,11 @@
  * frozen and thawed; one that exits by itself is reported.
  */
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as path from 'node:path';
 import { IllegalStateError, MigvisorError, NotFoundError, REGISTRY_ENV, type Endpoints } from '../common/index.ts';
 import { loadCluster, MIDDLEWARE_ENDPOINT, type ClusterConfig, type LinkDef } from '../config/index.ts';
 import { Network } from './network.ts';
+import { reservePort } from './ports.ts';
 import { exited, startChild, stopChildren, whenExited, type Child } from './processes.ts';
 
 /** What a process of the cluster is doing. */
@@ -76,17 +76,6 @@ interface Member {
   thaw: NodeJS.Timeout | undefined;
   /** The last kill, restart or revival of this process: the next one waits for it (two starts would fight for the port). */
   busy: Promise<unknown>;
-}
-
-/** Reserves a free port on `host` and holds it until released (so nothing else takes it meanwhile). */
-async function reservePort(host: string): Promise<{ port: number; release: () => Promise<void> }> {
-  const server = net.createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, host, () => resolve());
-  });
-  const port = (server.address() as net.AddressInfo).port;
-  return { port, release: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 function hostOf(listen: string): string {
