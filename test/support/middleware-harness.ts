@@ -16,7 +16,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,6 +32,7 @@ import type { MiddlewareClient } from '../../src/generated/migvisor/v1/Middlewar
 import type { SnapshotInfo__Output } from '../../src/generated/migvisor/v1/SnapshotInfo.ts';
 import type { WhereResponse__Output } from '../../src/generated/migvisor/v1/WhereResponse.ts';
 import { manifestFromStored, PageList, type Manifest, type SnapshotStore } from '../../src/middleware/index.ts';
+import { reservePort } from '../../src/testbed/ports.ts';
 import {
   BIN,
   cliOk,
@@ -342,16 +342,15 @@ export function requireEtcd(ctx: Mocha.Context): string {
   ctx.skip();
 }
 
-/** A free TCP port on 127.0.0.1 (free when asked: bind quickly). */
-export function freePort(): Promise<number> {
-  return new Promise<number>((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-  });
+/**
+ * A free TCP port on 127.0.0.1 (free when asked: bind quickly), below the
+ * kernel's ephemeral range, so no server on port 0 and no outgoing connection
+ * takes it before the process it is meant for binds it (src/testbed/ports.ts).
+ */
+export async function freePort(): Promise<number> {
+  const r = await reservePort('127.0.0.1');
+  await r.release();
+  return r.port;
 }
 
 export interface EtcdServer {
