@@ -102,23 +102,11 @@ export class PrecopyGovernor {
     const measured = (run.stats.bytes - this.bytes0) / elapsedS;
     const rate = c.maxBandwidth > 0 ? Math.min(measured, c.maxBandwidth) : measured;
     const roundS = Math.max(1e-3, (now - this.roundStart) / 1000);
-    // Dirty pages cost what pages cost so far on the wire (compression included).
-    const ratio = run.raw > 0 && run.sent > 0 ? run.sent / run.raw : 1;
-    const dirtyBytes = dirtyPages * this.pageSize * ratio;
     c.transferBytesPerS = rate;
     c.dirtyRatePagesPerS = dirtyPages / roundS;
     c.remainingBytes = dirtyPages * this.pageSize;
-    c.expectedDowntimeMs = transferMs(dirtyBytes, rate);
-    const stop = stopRule({
-      rounds: run.stats.rounds,
-      dirtyPages,
-      previousDirtyPages: this.previousDirty,
-      expectedDowntimeMs: c.expectedDowntimeMs,
-      stopPages: this.stopPages,
-      maxRounds: this.maxRounds,
-      downtimeLimitMs: c.downtimeLimitMs,
-      canThrottleMore: c.autoConverge && c.throttle < THROTTLE_MAX,
-    });
+    c.expectedDowntimeMs = this.sendingMs(dirtyPages, rate);
+    const stop = this.rule(dirtyPages, this.previousDirty, c.expectedDowntimeMs);
     this.beforeRound = this.previousDirty;
     this.previousDirty = dirtyPages;
     const expected = Number.isFinite(c.expectedDowntimeMs) ? `${Math.round(c.expectedDowntimeMs)} ms` : 'unbounded';
@@ -151,18 +139,8 @@ export class PrecopyGovernor {
     const { run } = this;
     const c = run.control;
     if (!run.stats.precopyStop) return true;
-    const ratio = run.raw > 0 && run.sent > 0 ? run.sent / run.raw : 1;
-    const expected = transferMs(dirtyPages * this.pageSize * ratio, c.transferBytesPerS);
-    const stop = stopRule({
-      rounds: run.stats.rounds,
-      dirtyPages,
-      previousDirtyPages: this.beforeRound,
-      expectedDowntimeMs: expected,
-      stopPages: this.stopPages,
-      maxRounds: this.maxRounds,
-      downtimeLimitMs: c.downtimeLimitMs,
-      canThrottleMore: c.autoConverge && c.throttle < THROTTLE_MAX,
-    });
+    const expected = this.sendingMs(dirtyPages, c.transferBytesPerS);
+    const stop = this.rule(dirtyPages, this.beforeRound, expected);
     this.previousDirty = dirtyPages;
     if (stop) {
       run.stats.precopyStop = stop;
@@ -173,6 +151,28 @@ export class PrecopyGovernor {
     publishPass(run.host, run.options.task, run.stats.rounds, `${dirtyPages} dirty once the sink caught up: the stop is taken back`);
     if (c.autoConverge) this.throttle(nextThrottle(c.throttle, c.dirtyRatePagesPerS * this.pageSize, c.transferBytesPerS));
     return false;
+  }
+
+  /** The time sending `pages` dirty pages takes at `bytesPerS`, ms: they cost what pages cost so far on the wire (compression included). */
+  private sendingMs(pages: number, bytesPerS: number): number {
+    const { run } = this;
+    const ratio = run.raw > 0 && run.sent > 0 ? run.sent / run.raw : 1;
+    return transferMs(pages * this.pageSize * ratio, bytesPerS);
+  }
+
+  /** The stop rules for `dirtyPages` dirty now, `previous` after the round before, and the downtime sending them would take. */
+  private rule(dirtyPages: number, previous: number | undefined, expectedDowntimeMs: number): PrecopyStop | undefined {
+    const c = this.run.control;
+    return stopRule({
+      rounds: this.run.stats.rounds,
+      dirtyPages,
+      previousDirtyPages: previous,
+      expectedDowntimeMs,
+      stopPages: this.stopPages,
+      maxRounds: this.maxRounds,
+      downtimeLimitMs: c.downtimeLimitMs,
+      canThrottleMore: c.autoConverge && c.throttle < THROTTLE_MAX,
+    });
   }
 
   /** Sets the throttle of the task's travelers, percent. */

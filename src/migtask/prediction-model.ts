@@ -23,12 +23,12 @@
  *   after a round, the stop rules of convergence.ts in their order (few-dirty,
  *   downtime-limit at the link rate and the sample's compression, max-rounds,
  *   no-progress); wait for the sink to catch up (what is still on its way, and a
- *   query), and ask the rules again with what is dirty then: the rule that holds
- *   stops, and if none does the stop is taken back; with auto-converge the travelers dirty only
- *   in their unthrottled share of the time, the throttle raised after each round
- *   as the migration raises it; stop and send what was dirtied during the last round
- *   and the wait, the state and the trailer; Receive reply and Commit. Downtime:
- *   from the stop. A round lasts, for the dirty bits, until its last chunk is
+ *   query), and ask the rules again with what is dirty then: the rule that
+ *   holds stops, and if none does the stop is taken back; with auto-converge
+ *   the travelers dirty only in their unthrottled share of the time, the
+ *   throttle raised after each round as the migration raises it; stop and send
+ *   what was dirtied during the last round and the wait, the state and the
+ *   trailer; Receive reply and Commit. Downtime: from the stop. A round lasts, for the dirty bits, until its last chunk is
  *   written into the call's buffer ({@link SourceStream}), which can be long
  *   before the link has carried it.
  * - lazy: negotiate; stop; header and trailer; Receive reply and Commit (the
@@ -164,6 +164,18 @@ export function predictOutcome(mode: MigrationMode, measured: PredictionInputs, 
   const throttleAfter = (dirty: number, roundMs: number): void => {
     if (inputs.autoConverge) throttle = nextThrottle(throttle, ((dirty * inputs.pageSize) / Math.max(1, roundMs)) * 1000, rate);
   };
+  /** The stop rules of convergence.ts for `dirty` pages dirty now and `previous` after the round before. */
+  const rule = (dirty: number, previous: number | undefined): PrecopyStop | undefined =>
+    stopRule({
+      rounds: perRound.length,
+      dirtyPages: dirty,
+      previousDirtyPages: previous,
+      expectedDowntimeMs: expectedMs(dirty),
+      stopPages,
+      maxRounds,
+      downtimeLimitMs: inputs.downtimeLimitMs,
+      canThrottleMore: inputs.autoConverge && throttle < THROTTLE_MAX,
+    });
   let roundStart = stream.t;
   everyPage(stream);
   let dirty = dirtiedSince(roundStart, stream.t);
@@ -175,32 +187,14 @@ export function predictOutcome(mode: MigrationMode, measured: PredictionInputs, 
   // (what is still on its way, and a query), and the rules are asked again with what is dirty then: the rule
   // that holds stops the rounds, and if none does the stop is taken back.
   for (;;) {
-    const rule = stopRule({
-      rounds: perRound.length,
-      dirtyPages: dirty,
-      previousDirtyPages: previous,
-      expectedDowntimeMs: expectedMs(dirty),
-      stopPages,
-      maxRounds,
-      downtimeLimitMs: inputs.downtimeLimitMs,
-      canThrottleMore: inputs.autoConverge && throttle < THROTTLE_MAX,
-    });
+    const first = rule(dirty, previous);
     const roundMs = stream.t - roundStart;
     const before = previous;
     previous = dirty;
-    if (rule) {
+    if (first) {
       stopAt = Math.min(stream.t + catchUpMaxMs, Math.max(stream.t + rttMs, stream.linkFree + 1.5 * rttMs));
       final = dirtiedSince(roundStart, stopAt);
-      const confirmed = stopRule({
-        rounds: perRound.length,
-        dirtyPages: final,
-        previousDirtyPages: before,
-        expectedDowntimeMs: expectedMs(final),
-        stopPages,
-        maxRounds,
-        downtimeLimitMs: inputs.downtimeLimitMs,
-        canThrottleMore: inputs.autoConverge && throttle < THROTTLE_MAX,
-      });
+      const confirmed = rule(final, before);
       if (confirmed) {
         stop = confirmed;
         break;

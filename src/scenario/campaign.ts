@@ -37,6 +37,8 @@ export async function runCampaign(scenario: Scenario, options: CampaignOptions =
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'migvisor-scenario-'));
   const recent: string[] = [];
   const log = options.log ?? ((line: string) => void (recent.push(line) > 50 && recent.shift()));
+  /** What the cluster's processes said last, to add to an error. */
+  const lastLines = (): string => (recent.length ? `; last lines of the cluster: ${recent.slice(-5).join(' | ')}` : '');
   const runs: RunReport[] = [];
   const boot = scenario.runs.some((r) => r.bootTasks);
   let cluster: LiveCluster | undefined;
@@ -65,13 +67,13 @@ export async function runCampaign(scenario: Scenario, options: CampaignOptions =
         ...(options.onStep ? { onStep: (s: StepRecord) => options.onStep?.(plan.name, s) } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
-      const withLog = report.verdict === 'error' && recent.length ? { ...report, error: `${report.error}; last lines of the cluster: ${recent.slice(-5).join(' | ')}` } : report;
+      const withLog = report.verdict === 'error' && recent.length ? { ...report, error: `${report.error}${lastLines()}` } : report;
       runs.push(withLog);
       options.onRunDone?.(withLog);
     }
   } catch (e: unknown) {
     // The cluster did not start, or could not be reset: the runs not made are errors, with what its processes said last.
-    failure = `${describeError(e)}${recent.length ? `; last lines of the cluster: ${recent.slice(-5).join(' | ')}` : ''}`;
+    failure = `${describeError(e)}${lastLines()}`;
   } finally {
     access?.close();
     await cluster?.stop();

@@ -19,7 +19,7 @@ export interface ReservedPort {
 }
 
 /** The ports tried below the ephemeral range. */
-const SPAN = 12_000;
+export const SPAN = 12_000;
 /** Random picks before falling back to a port the kernel chooses. */
 const TRIES = 64;
 

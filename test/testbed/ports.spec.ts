@@ -5,7 +5,7 @@
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import { ephemeralLow, reservePort } from '../../src/testbed/ports.ts';
+import { ephemeralLow, reservePort, SPAN } from '../../src/testbed/ports.ts';
 
 const listen = (port: number): Promise<net.Server> =>
   new Promise((resolve, reject) => {
@@ -49,7 +49,7 @@ describe('test bed ports', () => {
     const held = [taken];
     try {
       // The first pick lands on the taken port, the second somewhere else below the range.
-      const from = Math.max(1025, low - 12_000);
+      const from = Math.max(1025, low - SPAN);
       const onTaken = (taken.port - from + 0.5) / (low - from);
       let i = 0;
       const r = await reservePort('127.0.0.1', () => (i++ === 0 ? onTaken : 0.5));
