@@ -5,6 +5,7 @@
  * usage error or a quick remote call load only what they need.
  */
 import { Command } from 'commander';
+import { printable } from '../common/printable.ts';
 import { registerCommands } from './commands/index.ts';
 
 /**
@@ -18,7 +19,8 @@ const PARSER_PREAMBLE = /^error: option '[^']*' argument '[\s\S]*?' is invalid\.
 const program = new Command('migvisor')
   .description('PikeOS-style partition hypervisor nodes with migratable tasks')
   .configureOutput({
-    outputError: (str, write) => write(`migvisor: ${str.replace(PARSER_PREAMBLE, '').replace(/^error: /, '')}`),
+    // One line (commander's "(Did you mean …?)" follows on it), whatever the refused value holds: control characters shown escaped.
+    outputError: (str, write) => write(`migvisor: ${printable(str.replace(PARSER_PREAMBLE, '').replace(/^error: /, '').trimEnd().replace(/\n/g, ' '))}\n`),
   });
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 1);

@@ -5,6 +5,7 @@
 // errors.ts, not the common index: command registration imports this file, and
 // the index would load grpc-js and the wire contract before any command runs.
 import { describeError, InvalidFileError, MigvisorError, SourceErrors } from '../common/errors.ts';
+import { printable } from '../common/printable.ts';
 
 /** Exit codes of the migvisor command. */
 export const Exit = {
@@ -36,7 +37,7 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<number
         return;
       }
       if (e instanceof InvalidFileError) {
-        process.stderr.write(`migvisor: ${e.message.split('\n')[0]}\n`);
+        process.stderr.write(`migvisor: ${printable(e.message.split('\n')[0]!)}\n`);
         process.exitCode = Exit.INVALID;
         return;
       }
@@ -48,7 +49,7 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<number
         return;
       }
       const prefix = e instanceof MigvisorError ? '' : 'internal error: ';
-      process.stderr.write(`migvisor: ${prefix}${describeError(e).split('\n')[0]}\n`);
+      process.stderr.write(`migvisor: ${prefix}${printable(describeError(e).split('\n')[0]!)}\n`);
       process.exitCode = Exit.FAILURE;
     }
   };
@@ -57,9 +58,9 @@ export function action<A extends unknown[]>(body: (...args: A) => Promise<number
 /** Problems printed at most by one command (a file with thousands says how many more there are). */
 export const MAX_PRINTED_PROBLEMS = 100;
 
-/** Writes problem lines to stderr: the first {@link MAX_PRINTED_PROBLEMS}, then `... and N more problems`. */
+/** Writes problem lines to stderr: the first {@link MAX_PRINTED_PROBLEMS}, then `... and N more problems`; control characters are shown escaped. */
 export function printProblems(lines: readonly string[]): void {
-  const shown = lines.slice(0, MAX_PRINTED_PROBLEMS);
+  const shown = lines.slice(0, MAX_PRINTED_PROBLEMS).map(printable);
   const more = lines.length - shown.length;
   process.stderr.write(`${shown.join('\n')}\n${more > 0 ? `... and ${more} more problem${more === 1 ? '' : 's'}\n` : ''}`);
 }

@@ -4,7 +4,7 @@
  * Comments start with `;` or `#` outside strings and character literals.
  */
 import { ExprError } from './asm-expression.ts';
-import { describeError } from '../common/index.ts';
+import { describeError, quoted } from '../common/index.ts';
 import { MAX_LINE_CHARS } from './asm-limits.ts';
 
 /** One statement of a source line: label, instruction or directive, and its operands. */
@@ -67,6 +67,12 @@ export function splitOperands(text: string): string[] {
 export function lex(source: string): { statements: Statement[]; errors: { line: number; message: string }[] } {
   const statements: Statement[] = [];
   const errors: { line: number; message: string }[] = [];
+  // A binary file holds NUL bytes; source text never does. One problem, not one per "line" of bytes.
+  const nul = source.indexOf('\0');
+  if (nul >= 0) {
+    errors.push({ line: lineAt(source, nul), message: 'a NUL byte: this is not assembly source text (a binary file?)' });
+    return { statements, errors };
+  }
   source.split(/\r?\n/).forEach((raw, idx) => {
     const line = idx + 1;
     if (raw.length > MAX_LINE_CHARS) {
@@ -91,7 +97,7 @@ export function lex(source: string): { statements: Statement[]; errors: { line: 
     }
     const m = /^(\.?[A-Za-z_][A-Za-z0-9_.]*)\s*(.*)$/.exec(text);
     if (!m) {
-      errors.push({ line, message: `cannot parse "${text}"` });
+      errors.push({ line, message: `cannot parse ${quoted(text)}` });
       return;
     }
     try {
@@ -101,4 +107,11 @@ export function lex(source: string): { statements: Statement[]; errors: { line: 
     }
   });
   return { statements, errors };
+}
+
+/** The line (from 1) of character `at` of `source`. */
+function lineAt(source: string, at: number): number {
+  let line = 1;
+  for (let i = source.indexOf('\n'); i >= 0 && i < at; i = source.indexOf('\n', i + 1)) line++;
+  return line;
 }

@@ -57,6 +57,25 @@ describe('exit codes', function () {
     expect(offline.stderr.trim().split('\n').map((l) => l.replace(/^.*bad\.s:/, 'bad.s:'))).to.deep.equal(lines);
   });
 
+  it('2: a hostile program file: its problems reach the terminal without a control character', async () => {
+    const hostile = path.join(dir, 'hostile.s');
+    fs.writeFileSync(hostile, 'nop\n\u001b]0:owned\u0007\u001b[2J!\n');
+    const r = await runCli(['asm', hostile]);
+    expect(r.code).to.equal(2);
+    expect(r.stderr.trim()).to.equal(`${hostile}:2: cannot parse "\\u001b]0:owned\\u0007\\u001b[2J!"`);
+    const binary = path.join(dir, 'binary.s');
+    fs.writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00, 0x1b, 0x5b, 0x32, 0x4a]));
+    const b = await runCli(['asm', binary]);
+    expect(b.code).to.equal(2);
+    expect(b.stderr).to.equal(`${binary}:1: a NUL byte: this is not assembly source text (a binary file?)\n`);
+  });
+
+  it('1: a control character in an error from anywhere is shown escaped, on one line', async () => {
+    const r = await runCli(['simulate', FIELD, '--node', 'field-a', '--ticks', '\u001b[2J\n12']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.equal('migvisor: --ticks must be a non-negative integer, got \\x1b[2J 12\n');
+  });
+
   it('2: an invalid cluster file and a container that does not verify', async () => {
     expect((await runCli(['config', 'check', fixture('config/invalid.yaml')])).code).to.equal(2);
     const junk = path.join(dir, 'junk.mvc');

@@ -89,6 +89,18 @@ describe('assembler limits', () => {
     ]);
   });
 
+  it('refuses a binary file in one problem, at the line of its first NUL byte', () => {
+    const bytes = Buffer.from([0x6e, 0x6f, 0x70, 0x0a, 0x1b, 0x5b, 0x32, 0x4a, 0x0a, 0xff, 0x00, 0x41, 0x0a, 0x00]);
+    expect(problems(bytes.toString('utf8'))).to.deep.equal(['hostile.s:3: a NUL byte: this is not assembly source text (a binary file?)']);
+  });
+
+  it('shows the text it cannot parse escaped and cut short, never raw control characters', () => {
+    const [p] = problems(`nop
+\u001b[2J\u001b[31m${'x'.repeat(500)}\n`);
+    expect(p).to.equal(`hostile.s:2: cannot parse "\\u001b[2J\\u001b[31m${'x'.repeat(51)}"…`);
+    expect(p).not.to.match(/[\u0000-\u001f]/);
+  });
+
   it('lists at most a bounded number of problems', () => {
     const ps = problems('bogus\n'.repeat(5000));
     expect(ps).to.have.length(MAX_PROBLEMS);
