@@ -29,6 +29,7 @@ export type { MigTaskClient, NodeControlClient, PreparedUnary } from './clients.
 export { claimMiddleware, forgetMiddleware, forgetNode, isAddress, readEndpoints, recordMiddleware, recordNode, REGISTRY_ENV, registryDir, resolveMiddleware, resolveNode, resolveTestbed, writeEndpoints } from './endpoints.ts';
 export { PACKAGE_ROOT } from './package-root.ts';
 export { printable, quoted } from './printable.ts';
+export { firstNulLine } from './binary-text.ts';
 export type { ClusterListeners, Endpoints } from './endpoints.ts';
 export { ManualClock, systemClock } from './clock.ts';
 export type { Clock, Timer } from './clock.ts';

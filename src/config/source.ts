@@ -5,7 +5,7 @@
  */
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
 import type { Document, Node as YamlNode, Pair } from 'yaml';
-import { describeError } from '../common/index.ts';
+import { describeError, firstNulLine } from '../common/index.ts';
 
 /** A location inside the parsed data: map keys and list indexes, as in a JSON pointer. */
 export type Path = readonly (string | number)[];
@@ -71,6 +71,8 @@ export type ParsedYaml =
  * duplicate keys do not stop the parse: {@link YamlSource.duplicateKeys} lists them.
  */
 export function parseYaml(text: string): ParsedYaml {
+  const nul = firstNulLine(text);
+  if (nul !== undefined) return { ok: false, problems: [{ line: nul, message: 'a NUL byte: this is not YAML text (UTF-16, or a binary file?)' }] };
   const lineCounter = new LineCounter();
   // uniqueKeys off: a duplicate key is reported by us with both lines, not as a syntax error.
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, merge: true, logLevel: 'error' });
@@ -91,7 +93,9 @@ export function parseYaml(text: string): ParsedYaml {
 }
 
 function firstLine(s: string): string {
-  return (s.split('\n')[0] ?? '').trim();
+  const line = (s.split('\n')[0] ?? '').trim();
+  // The parser recurses once per level of nesting; a hostile file runs it out of stack.
+  return line === 'Maximum call stack size exceeded' ? 'nested too deeply to parse' : line;
 }
 
 /** Maps paths in the parsed data back to lines of the YAML text. */

@@ -4,7 +4,7 @@
  * Comments start with `;` or `#` outside strings and character literals.
  */
 import { ExprError } from './asm-expression.ts';
-import { describeError, quoted } from '../common/index.ts';
+import { describeError, firstNulLine, quoted } from '../common/index.ts';
 import { MAX_LINE_CHARS } from './asm-limits.ts';
 
 /** One statement of a source line: label, instruction or directive, and its operands. */
@@ -68,9 +68,9 @@ export function lex(source: string): { statements: Statement[]; errors: { line: 
   const statements: Statement[] = [];
   const errors: { line: number; message: string }[] = [];
   // A binary file holds NUL bytes; source text never does. One problem, not one per "line" of bytes.
-  const nul = source.indexOf('\0');
-  if (nul >= 0) {
-    errors.push({ line: lineAt(source, nul), message: 'a NUL byte: this is not assembly source text (a binary file?)' });
+  const nul = firstNulLine(source);
+  if (nul !== undefined) {
+    errors.push({ line: nul, message: 'a NUL byte: this is not assembly source text (a binary file?)' });
     return { statements, errors };
   }
   source.split(/\r?\n/).forEach((raw, idx) => {
@@ -107,11 +107,4 @@ export function lex(source: string): { statements: Statement[]; errors: { line: 
     }
   });
   return { statements, errors };
-}
-
-/** The line (from 1) of character `at` of `source`. */
-function lineAt(source: string, at: number): number {
-  let line = 1;
-  for (let i = source.indexOf('\n'); i >= 0 && i < at; i = source.indexOf('\n', i + 1)) line++;
-  return line;
 }

@@ -163,6 +163,20 @@ describe('cluster config loading', () => {
       expect(found.map((p) => p.message).join('\n')).to.not.include('bogus');
     });
 
+    it('refuses UTF-16 or binary bytes in one problem, at the line of the first NUL', () => {
+      const utf16 = Buffer.from('\ufeffversion: 1\nnodes: []\n', 'utf16le').toString('utf8');
+      expect(parseClusterText(utf16, 'c.yaml').problems.map((p) => p.message)).to.deep.equal(['c.yaml:1: a NUL byte: this is not YAML text (UTF-16, or a binary file?)']);
+      expect(parseClusterText('version: 1\n# fine\nnodes: [\u0000]\n', 'c.yaml').problems.map((p) => p.message)).to.deep.equal([
+        'c.yaml:3: a NUL byte: this is not YAML text (UTF-16, or a binary file?)',
+      ]);
+    });
+
+    it('says a file nested too deeply to parse is that, not a stack overflow', () => {
+      const [first, ...rest] = parseClusterText(`version: 1\nnodes: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n`, 'c.yaml').problems;
+      expect(first?.message).to.equal('c.yaml:2: YAML syntax error: nested too deeply to parse');
+      expect(rest).to.deep.equal([]);
+    });
+
     it('points a bad indentation at its line', () => {
       const text = 'version: 1\nnodes:\n  - name: a\n   cpu: x\n';
       const [first] = parseClusterText(text, 'c.yaml').problems;
