@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CompressionChoice, MigrationMode } from '../common/index.ts';
+import { fileProblem, SourceErrors, type CompressionChoice, type MigrationMode } from '../common/index.ts';
 import {
   formatPath,
   MIDDLEWARE_ENDPOINT,
@@ -16,10 +16,13 @@ import {
   parseFraction,
   UNSHAPED,
   type ClusterConfig,
+  type CpuDef,
   type LinkDef,
   type LinkProfile,
   type Path,
+  type PartitionDef,
 } from '../config/index.ts';
+import { assembleFor } from '../machine/index.ts';
 import type { CutMode, FaultKind } from '../testbed/index.ts';
 import { describeExpectation, describeStep } from './describe.ts';
 import { applies, label, type MatrixCell } from './matrix.ts';
@@ -89,6 +92,8 @@ class RunBuilder {
   private readonly nodes: Set<string>;
   private readonly endpoints: Set<string>;
   private readonly tasks = new Map<string, TaskDef>();
+  /** Programs assembled already (file, partition, word size, byte order). */
+  private readonly programsChecked = new Set<string>();
 
   private readonly dir: string;
   private readonly cluster: ClusterConfig;
@@ -229,6 +234,7 @@ class RunBuilder {
     if (part && travelers > part.maxTravelers) this.problem([...path, 'travelers'], `partition ${partition} runs at most ${part.maxTravelers} travelers per task`);
     const program = resolveIn(this.dir, String(r['program']));
     if (!isFile(program)) this.problem([...path, 'program'], `no program file ${program}`);
+    else if (def && part?.migratable) this.checkProgram(program, String(r['program']), part, def.cpu, [...path, 'program']);
     this.tasks.set(name, {
       name,
       node: node ?? '',
@@ -239,6 +245,32 @@ class RunBuilder {
       atBegin: !started.has(name),
       line: this.lineOf(path),
     });
+  }
+
+  /**
+   * Assembles a task's program for the partition and CPU it starts on, as the
+   * node will: a program that would not start fails the check with its first
+   * FILE:LINE problem (and how many more), before any process runs.
+   */
+  private checkProgram(file: string, shown: string, part: PartitionDef, cpu: CpuDef, path: Path): void {
+    const key = `${file}\0${part.name}\0${cpu.word}\0${cpu.endian}`;
+    if (this.programsChecked.has(key)) return;
+    this.programsChecked.add(key);
+    let source: string;
+    try {
+      source = fs.readFileSync(file, 'utf8');
+    } catch (e: unknown) {
+      this.problem(path, `cannot read program file ${file}: ${fileProblem(e)}`);
+      return;
+    }
+    try {
+      assembleFor(source, shown, part, cpu);
+    } catch (e: unknown) {
+      if (!(e instanceof SourceErrors)) throw e;
+      const [first] = e.problems;
+      const more = e.problems.length - 1;
+      if (first) this.problem(path, `does not assemble for ${part.name}: ${first.message}${more > 0 ? ` (and ${more} more problem${more === 1 ? '' : 's'}: \`migvisor asm ${shown}\` lists them)` : ''}`);
+    }
   }
 
   private profile(r: Raw, path: Path): Partial<LinkProfile> {

@@ -197,6 +197,31 @@ describe('scenario loading', () => {
         't.yaml:9: tasks[5].name: task "a" is defined twice',
       ]);
     });
+
+    it('assembles the program of each task for its node, as the node would, and names the first problem', () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migvisor-scenario-prog-'));
+      try {
+        const bad = path.join(dir, 'bad.s');
+        fs.writeFileSync(bad, '.text\nstart:\n  frobnicate r1\n  b nowhere\n  li r1, 1\n');
+        const binary = path.join(dir, 'binary.s');
+        fs.writeFileSync(binary, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x0a, 0x00, 0x01]));
+        const text = yaml`
+          version: 1
+          cluster: ../cluster.yaml
+          tasks:
+            - { name: a, node: field-a, partition: ctrl, program: ${bad} }
+            - { name: b, node: field-b, partition: ctrl, program: ${bad} }
+            - { name: c, node: field-a, partition: ctrl, program: ${binary} }
+            - { name: d, node: field-a, partition: ctrl, program: ../programs/counter.s }
+        `;
+        expect(check(text)).to.deep.equal([
+          `t.yaml:4: tasks[0].program: does not assemble for ctrl: ${bad}:3: unknown instruction "frobnicate" (and 1 more problem: \`migvisor asm ${bad}\` lists them)`,
+          `t.yaml:6: tasks[2].program: does not assemble for ctrl: ${binary}:2: a NUL byte: this is not assembly source text (a binary file?)`,
+        ]);
+      } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe('steps', () => {
