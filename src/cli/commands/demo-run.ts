@@ -228,10 +228,11 @@ function statsTable(rows: readonly Row[]): string {
         words(s.status, 'MIGRATION_STATUS_'),
         s.totalMs.toFixed(1),
         s.downtimeMs.toFixed(1),
-        s.pagesPerRound.join('/'),
+        s.rounds,
         s.lazyFaultsServed,
         s.bytes,
-        s.pagesSent,
+        // Pre-copy: the pages of each round too.
+        s.pagesPerRound.length > 1 ? `${s.pagesSent} (${s.pagesPerRound.join('/')})` : s.pagesSent,
         s.pagesElided,
         `${words(s.compression, 'COMPRESSION_')} x${s.compressionRatio}`,
       ]);
