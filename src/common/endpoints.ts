@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Code, InvalidArgumentError, MigvisorError, NotFoundError } from './errors.ts';
+import { makeDirsSync } from './make-dirs.ts';
 
 /** What the registry needs of a cluster's configuration: fixed listen addresses (a config's ClusterConfig is one). */
 export interface ClusterListeners {
@@ -51,7 +52,7 @@ function entryFile(clusterFile: string, name: string): string {
 }
 
 function writeAtomic(file: string, text: string): void {
-  fs.mkdirSync(path.dirname(file), { recursive: true });
+  makeDirsSync(path.dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
   fs.writeFileSync(tmp, text);
   fs.renameSync(tmp, file);

@@ -6,6 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { makeDirsSync } from '../common/make-dirs.ts';
 import { OpenFlag, SysError, SysCallError } from './sys-error.ts';
 
 /** Rights of a partition on a file provider. */
@@ -28,7 +29,7 @@ export class FileProvider {
     root: string,
     readonly rights: FileRights,
   ) {
-    fs.mkdirSync(root, { recursive: true });
+    makeDirsSync(root);
     this.realRoot = fs.realpathSync(root);
   }
 

@@ -13,7 +13,7 @@ export type {
 export { renderJUnit } from './report-junit.ts';
 export { renderHtml } from './report-html.ts';
 export { summaryLine, summaryTable } from './report-summary.ts';
-export { writeReports } from './report-write.ts';
+export { prepareReportTargets, writeReports } from './report-write.ts';
 export type { ReportTargets } from './report-write.ts';
 export { checkScenarioFile, loadScenario, parseScenarioText, SCENARIO_SCHEMA_FILE } from './load.ts';
 export type { LoadOptions, ScenarioCheck } from './load.ts';

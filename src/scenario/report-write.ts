@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Code, fileProblem, MigvisorError } from '../common/index.ts';
+import { Code, fileProblem, makeDirsSync, MigvisorError } from '../common/index.ts';
 import { renderHtml } from './report-html.ts';
 import { renderJUnit } from './report-junit.ts';
 import type { ScenarioReport } from './report-model.ts';
@@ -30,7 +30,7 @@ function problem(e: unknown): string {
 
 function makeDir(dir: string, what: string): void {
   try {
-    fs.mkdirSync(dir, { recursive: true });
+    makeDirsSync(dir);
   } catch (e: unknown) {
     throw new MigvisorError(`cannot create the ${what} folder ${dir}: ${problem(e)}`, Code.FAILED_PRECONDITION, { cause: e });
   }
@@ -48,6 +48,16 @@ function writeAtomic(file: string, text: string): void {
     fs.rmSync(tmp, { force: true });
     throw new MigvisorError(`cannot write the report ${file}: ${problem(e)}`, Code.FAILED_PRECONDITION, { cause: e });
   }
+}
+
+/**
+ * Makes the folders the reports of `targets` go to, so that a path that cannot
+ * hold them is refused before a campaign runs, not after it (writeReports makes
+ * them again if they went away meanwhile).
+ */
+export function prepareReportTargets(targets: ReportTargets): void {
+  if (targets.dir !== undefined) makeDir(targets.dir, 'report');
+  if (targets.junit !== undefined) makeDir(path.dirname(targets.junit), 'JUnit report');
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { IllegalStateError, MigvisorError, NotFoundError, REGISTRY_ENV, type Endpoints } from '../common/index.ts';
+import { IllegalStateError, makeDirsSync, MigvisorError, NotFoundError, REGISTRY_ENV, type Endpoints } from '../common/index.ts';
 import { loadCluster, MIDDLEWARE_ENDPOINT, type ClusterConfig, type LinkDef } from '../config/index.ts';
 import { Network } from './network.ts';
 import { reservePort } from './ports.ts';
@@ -109,7 +109,7 @@ export class LiveCluster {
     const config = loadCluster(options.file);
     const ownsStateDir = options.stateDir === undefined;
     const stateDir = options.stateDir ?? fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR ?? '/tmp'), 'migvisor-testbed-'));
-    fs.mkdirSync(stateDir, { recursive: true });
+    makeDirsSync(stateDir);
     const planned: { name: string; kind: 'node' | 'middleware'; listen: string; metrics: string | undefined }[] = [
       ...config.nodes.map((n) => ({ name: n.name, kind: 'node' as const, listen: n.listen, metrics: n.metrics })),
       ...(config.middleware ? [{ name: MIDDLEWARE_ENDPOINT, kind: 'middleware' as const, listen: config.middleware.listen, metrics: config.middleware.metrics }] : []),

@@ -76,6 +76,17 @@ describe('exit codes', function () {
     expect(r.stderr).to.equal('migvisor: --ticks must be a non-negative integer, got \\x1b[2J 12\n');
   });
 
+  it('1: a folder that cannot be made (under /proc) is refused at once, before a campaign runs or a store opens', async function () {
+    if (!fs.existsSync('/proc/self')) this.skip();
+    const scenario = path.join('config', 'scenarios', 'counter-link.yaml');
+    const report = await runCli(['scenario', 'run', scenario, '--report', '/proc/migvisor-nope/out'], { timeoutMs: 20_000 });
+    expect(report.code).to.equal(1);
+    expect(report.stderr).to.equal('migvisor: cannot create the report folder /proc/migvisor-nope/out: no such file\n');
+    const store = await runCli(['middleware', 'start', '--store', 'file:///proc/migvisor-nope/store', '--listen', '127.0.0.1:0'], { timeoutMs: 20_000 });
+    expect(store.code).to.equal(1);
+    expect(store.stderr).to.match(/^migvisor: cannot open the store file:\/\/\/proc\/migvisor-nope\/store: cannot create the folder \/proc\/migvisor-nope\/store\/packs: no such file\n$/);
+  });
+
   it('2: an invalid cluster file and a container that does not verify', async () => {
     expect((await runCli(['config', 'check', fixture('config/invalid.yaml')])).code).to.equal(2);
     const junk = path.join(dir, 'junk.mvc');

@@ -19,7 +19,7 @@ export const LAYERS = ['generated', 'common', 'config', 'partition', 'machine', 
  * leaves (common's, the units of config, the fault kinds), so that the CLI can register its commands (and print
  * help or a usage error) without loading grpc-js through common/index.ts.
  */
-export const LIGHT_ENTRIES: readonly string[] = ['common/errors.ts', 'common/package-root.ts', 'common/printable.ts', 'common/vocabulary.ts', 'common/wire-enum.ts', 'config/units.ts', 'testbed/fault-kinds.ts'];
+export const LIGHT_ENTRIES: readonly string[] = ['common/errors.ts', 'common/package-root.ts', 'common/printable.ts', 'common/make-dirs.ts', 'common/vocabulary.ts', 'common/wire-enum.ts', 'config/units.ts', 'testbed/fault-kinds.ts'];
 
 export interface Import {
   readonly from: string;

@@ -9,7 +9,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InvalidArgumentError, MigvisorError, ROLES, type Role } from '../../common/index.ts';
+import { fileProblem, InvalidArgumentError, makeDirsSync, MigvisorError, ROLES, type Role } from '../../common/index.ts';
 import { parseYaml } from '../../config/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import { printJson } from '../run-command.ts';
@@ -56,7 +56,11 @@ function clientSpec(spec: string): { name: string; role: Role } {
 
 /** Makes the CA (unless DIR has one) and one leaf certificate per name. */
 function makeCertificates(dir: string, names: readonly string[]): { ca: string; made: Record<string, { cert: string; key: string }>; reusedCa: boolean } {
-  fs.mkdirSync(dir, { recursive: true });
+  try {
+    makeDirsSync(dir);
+  } catch (e: unknown) {
+    throw new MigvisorError(`cannot create the certificate folder ${dir}: ${fileProblem(e)}`);
+  }
   const ca = path.join(dir, 'ca.pem');
   const caKey = path.join(dir, 'ca-key.pem');
   const reusedCa = fs.existsSync(ca) && fs.existsSync(caKey);

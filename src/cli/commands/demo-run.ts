@@ -15,6 +15,7 @@ import {
   openClient,
   clientStream,
   describeError,
+  makeDirsSync,
   MIGRATION_MODE_WIRE,
   migTaskClient,
   nodeClient,
@@ -99,7 +100,7 @@ export async function demo(json: boolean, holdS = 0): Promise<number> {
     await sleep(80);
 
     const saved = path.join(PACKAGE_ROOT, 'var', 'demo', `${task}.mvc`);
-    fs.mkdirSync(path.dirname(saved), { recursive: true });
+    makeDirsSync(path.dirname(saved));
     say(`save ${task} on field-a to ${path.relative(process.cwd(), saved)}, then load it on field-b`);
     const bytes = await save(nodes['field-a']!, task, saved);
     process.stdout.write(`   saved ${bytes} bytes; field-a no longer runs it\n`);

@@ -6,7 +6,7 @@
  * in progress, stops the cluster and cleans up.
  */
 import { applySecurity, formatDuration } from '../../config/index.ts';
-import { loadScenario, runCampaign, summaryTable, writeReports, type ScenarioReport, type StepRecord } from '../../scenario/index.ts';
+import { loadScenario, prepareReportTargets, runCampaign, summaryTable, writeReports, type ScenarioReport, type StepRecord } from '../../scenario/index.ts';
 import { printJson, Exit } from '../run-command.ts';
 import type { ScenarioRunFlags } from './scenario.ts';
 
@@ -29,6 +29,8 @@ export async function run(file: string, flags: ScenarioRunFlags): Promise<number
   const scenario = { ...loaded, runs };
   // The campaign acts as the testbed of its cluster (README "TLS and roles"): its certificate, and the operator role.
   applySecurity(loaded.cluster, 'testbed');
+  const targets = { ...(flags.report ? { dir: flags.report } : {}), ...(flags.junit ? { junit: flags.junit } : {}) };
+  prepareReportTargets(targets);
   const stop = new AbortController();
   let interrupted = false;
   const onSignal = (): void => {
@@ -52,7 +54,7 @@ export async function run(file: string, flags: ScenarioRunFlags): Promise<number
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
-  const written = writeReports(report, { ...(flags.report ? { dir: flags.report } : {}), ...(flags.junit ? { junit: flags.junit } : {}) });
+  const written = writeReports(report, targets);
   for (const f of written.files) say(`wrote ${f}`);
   if (flags.json) printJson(report);
   else process.stdout.write(`${summaryTable(report)}\n`);
