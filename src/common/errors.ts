@@ -119,6 +119,12 @@ export function fileProblem(e: unknown): string {
       return 'permission denied';
     case 'EISDIR':
       return 'is a folder';
+    case 'ERR_FS_FILE_TOO_LARGE':
+      // Node reads a file into one buffer of at most 2 GiB; nothing migvisor reads whole is near that (a node has at most 1 GiB).
+      return 'larger than 2 GiB, more than any file migvisor reads';
+    case 'ERR_STRING_TOO_LONG':
+      // Read as text: V8's longest string is about 512 MiB.
+      return 'larger than 512 MiB, more than any text file migvisor reads';
     default:
       return code ?? (describeError(e));
   }

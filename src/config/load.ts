@@ -4,7 +4,7 @@
  * only YAML syntax errors stop the run early (nothing after them can be trusted).
  */
 import { readFileSync } from 'node:fs';
-import { Code, describeError, MigvisorError, SourceError, SourceErrors } from '../common/index.ts';
+import { Code, fileProblem, MigvisorError, SourceError, SourceErrors } from '../common/index.ts';
 import type { ClusterConfig } from './model.ts';
 import { checkCluster } from './check.ts';
 import type { CheckOptions } from './check.ts';
@@ -69,7 +69,7 @@ export function checkClusterFile(file: string, options: CheckOptions = {}): Clus
   try {
     text = readFileSync(file, 'utf8');
   } catch (e: unknown) {
-    throw new ConfigFileError(file, readFailure(e), { cause: e });
+    throw new ConfigFileError(file, fileProblem(e), { cause: e });
   }
   return parseClusterText(text, file, options);
 }
@@ -79,20 +79,6 @@ export function loadCluster(file: string, options: CheckOptions = {}): ClusterCo
   const { config, problems } = checkClusterFile(file, options);
   if (!config || problems.length > 0) throw new SourceErrors(problems);
   return config;
-}
-
-function readFailure(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return 'no such file';
-    case 'EISDIR':
-      return 'is a directory';
-    case 'EACCES':
-      return 'permission denied';
-    default:
-      return describeError(e);
-  }
 }
 
 function finish(file: string, problems: readonly Problem[]): SourceError[] {

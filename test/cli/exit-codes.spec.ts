@@ -87,6 +87,19 @@ describe('exit codes', function () {
     expect(store.stderr).to.match(/^migvisor: cannot open the store file:\/\/\/proc\/migvisor-nope\/store: cannot create the folder \/proc\/migvisor-nope\/store\/packs: no such file\n$/);
   });
 
+  it('2: a container file larger than any container (a sparse 3 GiB file) is refused by name, without reading it', async () => {
+    const huge = path.join(dir, 'huge.mvc');
+    fs.writeFileSync(huge, 'MVC1');
+    fs.truncateSync(huge, 3 * 2 ** 30);
+    try {
+      const r = await runCli(['inspect', huge]);
+      expect(r.code).to.equal(2);
+      expect(r.stderr).to.equal(`migvisor: cannot read ${huge}: larger than 2 GiB, more than any file migvisor reads\n`);
+    } finally {
+      fs.rmSync(huge, { force: true });
+    }
+  });
+
   it('2: an invalid cluster file and a container that does not verify', async () => {
     expect((await runCli(['config', 'check', fixture('config/invalid.yaml')])).code).to.equal(2);
     const junk = path.join(dir, 'junk.mvc');
