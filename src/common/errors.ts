@@ -108,7 +108,7 @@ export class SourceErrors extends MigvisorError {
   }
 }
 
-/** Why a file could not be read, in words: "no such file", "permission denied", ... */
+/** Why a file could not be read, written or made, in words: "no such file", "permission denied", "a file is in the way", ... */
 export function fileProblem(e: unknown): string {
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
@@ -119,6 +119,14 @@ export function fileProblem(e: unknown): string {
       return 'permission denied';
     case 'EISDIR':
       return 'is a folder';
+    // Where a folder must be made, or a path goes through a file.
+    case 'EEXIST':
+    case 'ENOTDIR':
+      return 'a file is in the way';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'ENOSPC':
+      return 'no space left';
     case 'ERR_FS_FILE_TOO_LARGE':
       // Node reads a file into one buffer of at most 2 GiB; nothing migvisor reads whole is near that (a node has at most 1 GiB).
       return 'larger than 2 GiB, more than any file migvisor reads';

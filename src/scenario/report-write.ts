@@ -19,20 +19,11 @@ export interface ReportTargets {
   readonly junit?: string;
 }
 
-/** Why a path could not be made or written, in words ("a file is in the way" where a folder must be). */
-function problem(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException | undefined)?.code;
-  if (code === 'EEXIST' || code === 'ENOTDIR') return 'a file is in the way';
-  if (code === 'EROFS') return 'read-only file system';
-  if (code === 'ENOSPC') return 'no space left';
-  return fileProblem(e);
-}
-
 function makeDir(dir: string, what: string): void {
   try {
     makeDirsSync(dir);
   } catch (e: unknown) {
-    throw new MigvisorError(`cannot create the ${what} folder ${dir}: ${problem(e)}`, Code.FAILED_PRECONDITION, { cause: e });
+    throw new MigvisorError(`cannot create the ${what} folder ${dir}: ${fileProblem(e)}`, Code.FAILED_PRECONDITION, { cause: e });
   }
 }
 
@@ -46,7 +37,7 @@ function writeAtomic(file: string, text: string): void {
     fs.renameSync(tmp, file);
   } catch (e: unknown) {
     fs.rmSync(tmp, { force: true });
-    throw new MigvisorError(`cannot write the report ${file}: ${problem(e)}`, Code.FAILED_PRECONDITION, { cause: e });
+    throw new MigvisorError(`cannot write the report ${file}: ${fileProblem(e)}`, Code.FAILED_PRECONDITION, { cause: e });
   }
 }
 

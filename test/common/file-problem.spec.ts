@@ -1,7 +1,8 @@
 /**
  * fileProblem: why a file could not be read, in the words the CLI prints
- * ("cannot read FILE: ..."), for the failures of real reads: a missing file, a
- * folder, and files too large for Node to read whole (as a buffer, as text).
+ * ("cannot read FILE: ..."), for the failures of real calls: a missing file, a
+ * folder, a file in the way of a folder, and files too large for Node to read
+ * whole (as a buffer, as text).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -26,6 +27,13 @@ describe('fileProblem', () => {
   it('names a missing file and a folder', () => {
     expect(fileProblem(failure(() => fs.readFileSync(path.join(dir, 'nothere'))))).to.equal('no such file');
     expect(fileProblem(failure(() => fs.readFileSync(dir)))).to.equal('is a folder');
+  });
+
+  it('says a file is in the way where a folder must be made, or a path goes through one', () => {
+    const file = path.join(dir, 'plain');
+    fs.writeFileSync(file, 'x');
+    expect(fileProblem(failure(() => fs.mkdirSync(file)))).to.equal('a file is in the way');
+    expect(fileProblem(failure(() => fs.mkdirSync(path.join(file, 'sub'))))).to.equal('a file is in the way');
   });
 
   it('says a file is larger than Node reads whole, as bytes (over 2 GiB) or as text (over 512 MiB), not V8\'s words', () => {
