@@ -30,7 +30,7 @@ export { claimMiddleware, forgetMiddleware, forgetNode, isAddress, readEndpoints
 export { PACKAGE_ROOT } from './package-root.ts';
 export { printable, quoted } from './printable.ts';
 export { firstNulLine } from './binary-text.ts';
-export { makeDirs, makeDirsSync } from './make-dirs.ts';
+export { makeDirsSync } from './make-dirs.ts';
 export type { ClusterListeners, Endpoints } from './endpoints.ts';
 export { ManualClock, systemClock } from './clock.ts';
 export type { Clock, Timer } from './clock.ts';

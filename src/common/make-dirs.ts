@@ -2,10 +2,12 @@
  * `mkdir -p` that always ends. Node's own recursive mkdir (`mkdirSync` and
  * `fs.promises.mkdir` with `recursive: true`) spins at full CPU for ever where
  * making a folder answers ENOENT although its parent exists, as anywhere under
- * /proc or /sys does (Node 20 and later; the sync form freezes the process). These
- * walk up to the nearest path that exists and make each missing folder below
- * it, one plain mkdir each, so such a path fails at once with that mkdir's own
- * error (ENOENT, ENOTDIR under a file, EEXIST for a file in the way, EACCES).
+ * /proc or /sys does (seen with Node 20; the sync form freezes the process).
+ * This walks up to the nearest path that exists and makes each missing folder
+ * below it, one plain mkdir each, so such a path fails at once with that
+ * mkdir's own error (ENOENT, ENOTDIR under a file, EEXIST for a file in the
+ * way, EACCES). Its callers make a few folders at start or before writing a
+ * report, so the synchronous calls cost nothing worth an async twin.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -40,19 +42,6 @@ export function makeDirsSync(dir: string): void {
     } catch (e: unknown) {
       // Made meanwhile by someone else: fine if it is a folder.
       if (code(e) !== 'EEXIST' || !fs.statSync(d).isDirectory()) throw e;
-    }
-  }
-}
-
-/** {@link makeDirsSync} without blocking the event loop on the mkdir calls. */
-export async function makeDirs(dir: string): Promise<void> {
-  const { missing, inTheWay } = missingSync(dir);
-  if (inTheWay) await fs.promises.mkdir(dir);
-  for (const d of missing) {
-    try {
-      await fs.promises.mkdir(d);
-    } catch (e: unknown) {
-      if (code(e) !== 'EEXIST' || !(await fs.promises.stat(d)).isDirectory()) throw e;
     }
   }
 }

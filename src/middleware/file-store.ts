@@ -15,7 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AlreadyExistsError, Code, fileProblem, makeDirs, MigvisorError } from '../common/index.ts';
+import { AlreadyExistsError, Code, fileProblem, makeDirsSync, MigvisorError } from '../common/index.ts';
 import { manifestFromStored } from './page-list.ts';
 import { MAX_SNAPSHOT_ID_LENGTH, type ChunkHash, type ChunkWriter, type Location, type Lock, type Manifest, type SnapshotStore, type StoreStats } from './store.ts';
 
@@ -92,9 +92,11 @@ export class FileStore implements SnapshotStore {
   static async open(root: string, uri = `file://${root}`): Promise<FileStore> {
     const s = new FileStore(root, uri);
     for (const dir of [s.packs, s.manifests]) {
-      await makeDirs(dir).catch((e: unknown) => {
+      try {
+        makeDirsSync(dir);
+      } catch (e: unknown) {
         throw new MigvisorError(`cannot open the store ${uri}: cannot create the folder ${dir}: ${fileProblem(e)}`, Code.FAILED_PRECONDITION, { cause: e });
-      });
+      }
     }
     for (const dir of [root, s.packs, s.manifests]) {
       for (const f of await fs.promises.readdir(dir)) if (f.endsWith('.tmp')) await fs.promises.rm(path.join(dir, f), { force: true });

@@ -1,5 +1,5 @@
 /**
- * makeDirs / makeDirsSync: `mkdir -p` that always ends. Node's own recursive
+ * makeDirsSync: `mkdir -p` that always ends. Node's own recursive
  * mkdir spins for ever under /proc (mkdir answers ENOENT although the parent
  * exists); these fail at once there, and otherwise behave as `mkdir -p`.
  */
@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { makeDirs, makeDirsSync } from '../../src/common/make-dirs.ts';
+import { makeDirsSync } from '../../src/common/make-dirs.ts';
 
 const MODULE = fileURLToPath(new URL('../../src/common/make-dirs.ts', import.meta.url));
 const code = (f: () => unknown): string | undefined => {
@@ -21,17 +21,17 @@ const code = (f: () => unknown): string | undefined => {
   return undefined;
 };
 
-describe('makeDirs', () => {
+describe('makeDirsSync', () => {
   let dir: string;
   beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'migvisor-mkdirs-'))));
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it('makes every missing folder of a path, and takes one that is there', async () => {
+  it('makes every missing folder of a path, and takes one that is there', () => {
     makeDirsSync(path.join(dir, 'a', 'b', 'c'));
     expect(fs.statSync(path.join(dir, 'a', 'b', 'c')).isDirectory()).to.equal(true);
     makeDirsSync(path.join(dir, 'a', 'b'));
-    await makeDirs(path.join(dir, 'x', 'y'));
-    await makeDirs(path.join(dir, 'x', 'y'));
+    makeDirsSync(path.join(dir, 'x', 'y'));
+    makeDirsSync(path.join(dir, 'x', 'y'));
     expect(fs.readdirSync(dir).sort()).to.deep.equal(['a', 'x']);
     // Relative paths resolve against the working folder, as mkdir -p does.
     const cwd = process.cwd();
@@ -44,27 +44,21 @@ describe('makeDirs', () => {
     expect(fs.statSync(path.join(dir, 'rel', 'one')).isDirectory()).to.equal(true);
   });
 
-  it('refuses a file in the way (EEXIST) and a path under a file (ENOTDIR), making nothing', async () => {
+  it('refuses a file in the way (EEXIST) and a path under a file (ENOTDIR), making nothing', () => {
     const file = path.join(dir, 'f');
     fs.writeFileSync(file, 'x');
     expect(code(() => makeDirsSync(file))).to.equal('EEXIST');
     expect(code(() => makeDirsSync(path.join(file, 'sub', 'deeper')))).to.equal('ENOTDIR');
-    const failed = await makeDirs(path.join(file, 'sub')).then(
-      () => 'made',
-      (e: NodeJS.ErrnoException) => e.code,
-    );
-    expect(failed).to.equal('ENOTDIR');
+    expect(code(() => makeDirsSync(path.join(file, 'sub')))).to.equal('ENOTDIR');
     expect(fs.readdirSync(dir)).to.deep.equal(['f']);
   });
 
-  it('fails at once under /proc, where Node\'s recursive mkdir never returns (sync and async, in a child with a time limit)', function () {
+  it('fails at once under /proc, where Node\'s recursive mkdir never returns (in a child with a time limit)', function () {
     if (!fs.existsSync('/proc/self')) this.skip();
     const script = `
-      import { makeDirs, makeDirsSync } from ${JSON.stringify(MODULE)};
-      const codeOf = (e) => e.code;
-      let sync; try { makeDirsSync('/proc/migvisor-nope/a/b'); sync = 'made'; } catch (e) { sync = codeOf(e); }
-      const async_ = await makeDirs('/proc/migvisor-nope').then(() => 'made', codeOf);
-      console.log(sync, async_);
+      import { makeDirsSync } from ${JSON.stringify(MODULE)};
+      const tryMake = (dir) => { try { makeDirsSync(dir); return 'made'; } catch (e) { return e.code; } };
+      console.log(tryMake('/proc/migvisor-nope/a/b'), tryMake('/proc/migvisor-nope'));
     `;
     const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
     expect(r.error, 'it returned before the time limit').to.equal(undefined);
