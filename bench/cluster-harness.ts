@@ -73,6 +73,28 @@ export function startNode(file: string, name: string): Promise<NodeProcess> {
   });
 }
 
+/** CPU time (user + system, every thread) of process `pid` so far, ms; undefined where /proc is not there. */
+export function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU time of several node processes together so far, ms (undefined without /proc). */
+export function nodesCpuMs(nodes: readonly NodeProcess[]): number | undefined {
+  let sum = 0;
+  for (const n of nodes) {
+    const ms = cpuMs(n.child.pid);
+    if (ms === undefined) return undefined;
+    sum += ms;
+  }
+  return sum;
+}
+
 export async function stopNode(n: NodeProcess): Promise<void> {
   if (n.child.exitCode !== null) return;
   await new Promise<void>((resolve) => {

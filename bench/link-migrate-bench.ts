@@ -23,7 +23,7 @@ import { migTaskClient, unary } from '../src/common/clients.ts';
 import { UNSHAPED } from '../src/config/index.ts';
 import { median } from '../src/migtask/index.ts';
 import { LiveCluster } from '../src/testbed/index.ts';
-import { benchCluster, killTask, loadCluster, loadInto, makeContainer, migrate, tempDir } from './cluster-harness.ts';
+import { benchCluster, cpuMs, killTask, loadCluster, loadInto, makeContainer, migrate, tempDir } from './cluster-harness.ts';
 
 const MiB = 1024 * 1024;
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -43,17 +43,6 @@ async function infoRtt(address: string, count = 40): Promise<{ median: number; m
     return { median: median(times), min: Math.min(...times) };
   } finally {
     c.close();
-  }
-}
-
-/** CPU time (user + system) of process `pid` so far, ms; undefined where /proc is not there. */
-function cpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
   }
 }
 

@@ -5,7 +5,7 @@
  * and compressible memory (deflate), plus downtime.
  */
 import * as fs from 'node:fs';
-import { bareStream, benchCluster, killTask, loadInto, makeContainer, migrate, startNode, stopNode, tempDir, type Fill } from './cluster-harness.ts';
+import { bareStream, benchCluster, killTask, loadInto, makeContainer, migrate, nodesCpuMs, startNode, stopNode, tempDir, type Fill } from './cluster-harness.ts';
 import { loadCluster } from '../src/config/load.ts';
 
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
@@ -24,7 +24,26 @@ export interface MigrateFigure {
   readonly migration_mib_s: number;
   readonly bare_grpc_mib_s: number;
   readonly compression_ratio: number;
+  /**
+   * CPU time (user + system, every thread) of both node processes during a
+   * migration and during a bare stream, the mean over the rounds, ms (null
+   * without /proc). Where both are bound by the CPU (two cores, two busy
+   * processes), the throughput ratio cannot exceed their ratio, `cpu_ratio`.
+   */
+  readonly migration_cpu_ms: number | null;
+  readonly bare_grpc_cpu_ms: number | null;
+  readonly cpu_ratio: number | null;
 }
+
+/** `fn`'s result and the CPU time both nodes spent while it ran (undefined without /proc). */
+async function withCpu<T>(nodes: Parameters<typeof nodesCpuMs>[0], fn: () => Promise<T>): Promise<[T, number | undefined]> {
+  const before = nodesCpuMs(nodes);
+  const out = await fn();
+  const after = nodesCpuMs(nodes);
+  return [out, before === undefined || after === undefined ? undefined : after - before];
+}
+
+const mean = (xs: readonly (number | undefined)[]): number | null => (xs.length === 0 || xs.some((x) => x === undefined) ? null : round((xs as number[]).reduce((a, b) => a + b, 0) / xs.length, 0));
 
 async function measure(dataMiB: number, fill: Fill, compression: 'none' | 'deflate', rounds: number, streams?: number): Promise<MigrateFigure> {
   const dir = tempDir();
@@ -37,14 +56,20 @@ async function measure(dataMiB: number, fill: Fill, compression: 'none' | 'defla
     const task = await loadInto(a.address, container);
     let best: Awaited<ReturnType<typeof migrate>> | undefined;
     let bestBare = Infinity;
+    const migCpu: (number | undefined)[] = [];
+    const bareCpu: (number | undefined)[] = [];
     let [from, to] = [a.address, b.address];
     for (let i = 0; i < rounds; i++) {
-      const s = await migrate(from, to, task, compression, 'full', streams);
+      const [s, cpu] = await withCpu([a, b], () => migrate(from, to, task, compression, 'full', streams));
+      migCpu.push(cpu);
       if (!best || s.totalMs < best.totalMs) best = s;
       // The baseline moves as many bytes as the memory holds, between the same processes.
-      bestBare = Math.min(bestBare, await bareStream(from, to, dataMiB * 1024 * 1024));
+      const [bare, cpuOfBare] = await withCpu([a, b], () => bareStream(from, to, dataMiB * 1024 * 1024));
+      bareCpu.push(cpuOfBare);
+      bestBare = Math.min(bestBare, bare);
       [from, to] = [to, from];
     }
+    const [cpuMig, cpuBare] = [mean(migCpu), mean(bareCpu)];
     await killTask(from, task);
     const memoryBytes = dataMiB * 1024 * 1024;
     const migMiBs = memoryBytes / 1024 / 1024 / (best!.totalMs / 1000);
@@ -62,6 +87,9 @@ async function measure(dataMiB: number, fill: Fill, compression: 'none' | 'defla
       migration_mib_s: round(migMiBs, 1),
       bare_grpc_mib_s: round(bareMiBs, 1),
       compression_ratio: best!.compressionRatio,
+      migration_cpu_ms: cpuMig,
+      bare_grpc_cpu_ms: cpuBare,
+      cpu_ratio: cpuMig && cpuBare ? round(cpuBare / cpuMig) : null,
     };
   } finally {
     await stopNode(a);

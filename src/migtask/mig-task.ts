@@ -191,7 +191,13 @@ export class MigTask {
       if (this.received) this.received[p] = 1;
       n++;
     };
-    index.forEach((p, k) => put(p, data.subarray(k * size, (k + 1) * size)));
+    if (onlyMissing) index.forEach((p, k) => put(p, data.subarray(k * size, (k + 1) * size)));
+    else {
+      // Consecutive pages (a full migration sends little else) go in one copy a run.
+      this.space.installBatch(index, data);
+      if (this.received) for (const p of index) this.received[p] = 1;
+      n += index.length;
+    }
     for (const p of zero) put(p, undefined);
     return n;
   }

@@ -31,11 +31,33 @@ function writeVarint(buf: Uint8Array, pos: number, v: number): number {
  * `zero` lists pages known to be all zeros, sent without data.
  */
 export function encodePageBatch(space: AddressSpace, index: readonly number[], zero: readonly number[] = []): Uint8Array {
-  return encodePages(index, space.pageSize, (p) => space.pageBytes(p), zero);
+  return encodeWith(index, space.pageSize, zero, (out, pos) => {
+    // Consecutive pages of one region are one copy.
+    for (let k = 0; k < index.length; ) {
+      const run = space.runLength(index, k);
+      out.set(space.runBytes(index[k]!, run), pos);
+      pos += run * space.pageSize;
+      k += run;
+    }
+    return pos;
+  });
 }
 
 /** Encodes pages given by `pageAt` (each exactly `pageSize` bytes) as a PageBatch. */
 export function encodePages(index: readonly number[], pageSize: number, pageAt: (page: number, k: number) => Uint8Array, zero: readonly number[] = []): Uint8Array {
+  return encodeWith(index, pageSize, zero, (out, pos) => {
+    index.forEach((p, k) => {
+      const page = pageAt(p, k);
+      if (page.length !== pageSize) throw new RangeError(`page ${p}: ${page.length} bytes, expected ${pageSize}`);
+      out.set(page, pos);
+      pos += pageSize;
+    });
+    return pos;
+  });
+}
+
+/** A PageBatch around the page bytes `copyPages` writes at a position (returning the position after them). */
+function encodeWith(index: readonly number[], pageSize: number, zero: readonly number[], copyPages: (out: Uint8Array, pos: number) => number): Uint8Array {
   let idxLen = 0;
   for (const i of index) idxLen += varintSize(i);
   let zeroLen = 0;
@@ -50,12 +72,7 @@ export function encodePages(index: readonly number[], pageSize: number, pageAt: 
   for (const i of index) pos = writeVarint(out, pos, i);
   out[pos++] = 0x12; // field 2, length-delimited
   pos = writeVarint(out, pos, dataLen);
-  index.forEach((p, k) => {
-    const page = pageAt(p, k);
-    if (page.length !== pageSize) throw new RangeError(`page ${p}: ${page.length} bytes, expected ${pageSize}`);
-    out.set(page, pos);
-    pos += pageSize;
-  });
+  pos = copyPages(out, pos);
   if (zero.length > 0) {
     out[pos++] = 0x1a; // field 3, length-delimited (packed)
     pos = writeVarint(out, pos, zeroLen);

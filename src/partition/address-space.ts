@@ -326,6 +326,45 @@ export class AddressSpace {
     return this.bytes.subarray(off, off + this.pageSize);
   }
 
+  /**
+   * How many of `pages[from]`, `pages[from + 1]`, … are consecutive page numbers
+   * in the region of the first (so their bytes lie one after the other and move
+   * with one copy); at least 1.
+   */
+  runLength(pages: readonly number[], from: number): number {
+    const first = pages[from]!;
+    const r = this.regionOfPage(first);
+    const end = Math.min(pages.length - from, r.firstPage + r.pageCount - first);
+    let n = 1;
+    while (n < end && pages[from + n] === first + n) n++;
+    return n;
+  }
+
+  /** The bytes of `count` consecutive pages from `first`, which lie in one region (see {@link runLength}). */
+  runBytes(first: number, count: number): Uint8Array {
+    const r = this.regionOfPage(first);
+    if (first + count > r.firstPage + r.pageCount) throw new RangeError(`pages ${first}..${first + count - 1} cross the end of region ${r.name}`);
+    const off = r.pbase + (first - r.firstPage) * this.pageSize;
+    return this.bytes.subarray(off, off + count * this.pageSize);
+  }
+
+  /**
+   * Installs pages `index` from `data`, their bytes one after another (a received
+   * page batch), with one copy for each run of consecutive pages of a region; the
+   * pages become present and clean.
+   */
+  installBatch(index: readonly number[], data: Uint8Array): void {
+    if (data.length !== index.length * this.pageSize) throw new RangeError(`${index.length} page(s) need ${index.length * this.pageSize} bytes, got ${data.length}`);
+    const flags = this.pageTable.flags;
+    for (let k = 0; k < index.length; ) {
+      const run = this.runLength(index, k);
+      const first = index[k]!;
+      this.runBytes(first, run).set(data.subarray(k * this.pageSize, (k + run) * this.pageSize));
+      for (let p = first; p < first + run; p++) this.pageTable.set(p, (flags[p]! | Pte.PRESENT) & ~Pte.DIRTY);
+      k += run;
+    }
+  }
+
   /** Installs a page's contents (migration); the page becomes present and clean. */
   installPage(page: number, data: Uint8Array | undefined): void {
     const dst = this.pageBytes(page);
