@@ -266,10 +266,18 @@ function stepsDid(plan: RunPlan, facts: RunFacts): ExpectationResult {
     return undefined;
   };
   const bad = facts.steps.filter((s) => !s.ok && !(moveOf(s) !== undefined && mayFail.has(moveOf(s)!) && !/timed out/.test(s.error ?? '')));
+  // A run that broke off (its timeout, a task that would not start) never came to the rest.
+  const ran = new Set(facts.steps.map((s) => s.index));
+  const notRun = plan.steps.filter((s) => !ran.has(s.index));
   const base = { index: plan.expect.length, line: plan.stepsLine, kind: 'steps', text: 'every step did what it said' } as const;
-  if (bad.length === 0) return { ...base, verdict: 'passed', reason: `${facts.steps.length} step(s) done` };
+  if (bad.length === 0 && notRun.length === 0) return { ...base, verdict: 'passed', reason: `${facts.steps.length} step(s) done` };
+  if (bad.length === 0) {
+    const next = notRun[0]!;
+    return { ...base, verdict: 'failed', reason: `${notRun.length} of ${plan.steps.length} step(s) never ran: the run ended before step ${next.index + 1} (line ${next.line}, ${next.text})` };
+  }
   const first = bad[0]!;
-  return { ...base, verdict: 'failed', reason: `step ${first.index + 1} (line ${first.line}, ${first.text}): ${first.error ?? 'failed'}${bad.length > 1 ? `; ${bad.length - 1} more step(s) failed` : ''}` };
+  const more = [bad.length > 1 ? `${bad.length - 1} more step(s) failed` : '', notRun.length ? `${notRun.length} step(s) never ran` : ''].filter(Boolean);
+  return { ...base, verdict: 'failed', reason: `step ${first.index + 1} (line ${first.line}, ${first.text}): ${first.error ?? 'failed'}${more.map((m) => `; ${m}`).join('')}` };
 }
 
 function round(ms: number): number {

@@ -439,6 +439,16 @@ describe('expectation verdicts', () => {
       });
     });
 
+    it('fails a run that ended before every step ran, naming the first it never came to', () => {
+      const steps = [planStep(0, 'link'), planStep(1, 'link'), planStep(2, 'link')];
+      expect(stepsVerdict([], steps, [stepRecord(0)])).to.deep.include({
+        verdict: 'failed',
+        reason: '2 of 3 step(s) never ran: the run ended before step 2 (line 7, step 2)',
+      });
+      expect(stepsVerdict([], steps, [])).to.deep.include({ verdict: 'failed', reason: '3 of 3 step(s) never ran: the run ended before step 1 (line 6, step 1)' });
+      expect(stepsVerdict([], steps, [stepRecord(0, { ok: false, error: 'one' })]).reason).to.equal('step 1 (line 6, step 1): one; 2 step(s) never ran');
+    });
+
     it('counts the other failed steps', () => {
       const records = [stepRecord(0, { ok: false, error: 'one' }), stepRecord(1), stepRecord(2, { ok: false, error: 'two' }), stepRecord(3, { ok: false })];
       expect(stepsVerdict([], [planStep(0, 'link'), planStep(1, 'link'), planStep(2, 'link'), planStep(3, 'link')], records).reason).to.equal(
