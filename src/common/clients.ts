@@ -79,12 +79,15 @@ export function openUnary<Req, Res>(
   what: string,
   ms = CALL_DEADLINE_MS,
   metadata: grpc.Metadata = new grpc.Metadata(),
+  onArrival = false,
 ): PreparedUnary<Req, Res> {
   let failed = false;
   let sent = false;
   let call!: grpc.ClientWritableStream<Req>;
   const reply = new Promise<Res>((resolve, reject) => {
-    call = client.makeClientStreamRequest<Req, Res>(method.path, method.requestSerialize, method.responseDeserialize, metadata, { deadline: deadline(ms) }, (err, res) => {
+    const early = callOptions(ms, onArrival, resolve);
+    call = client.makeClientStreamRequest<Req, Res>(method.path, method.requestSerialize, method.responseDeserialize, metadata, early.options, (err, res) => {
+      if (early.arrived) return;
       if (err) {
         failed = !sent;
         explained(err, what, client).then(reject, reject);
@@ -164,7 +167,49 @@ export async function writeAll<T>(call: grpc.ClientWritableStream<T>, source: As
 type ClientStreamMethod<Req, Res> = (cb: grpc.requestCallback<Res>) => grpc.ClientWritableStream<Req>;
 type StreamWithOptions<Req, Res> = (metadata: grpc.Metadata, options: grpc.CallOptions, cb: grpc.requestCallback<Res>) => grpc.ClientWritableStream<Req>;
 
-/** Streams `source` to a client-streaming method; resolves with the reply. Aborting `signal` cancels the call (it rejects with the signal's reason). */
+/**
+ * Call options that hand a call's reply message to `onReply` the moment it is
+ * read, before the call's status: a grpc-js server writes the status after the
+ * message, a turn of its event loop later, and grpc-js calls back only once both
+ * came (0.3 ms a call between two idle node processes, measured). For a call
+ * whose reply message says by itself what the server did (a sink's "staged",
+ * "active"), acting on it then is as safe as acting on the status.
+ */
+export function replyOnArrival<Res>(options: grpc.CallOptions, onReply: (res: Res) => void): grpc.CallOptions {
+  const interceptor: grpc.Interceptor = (opts, next) =>
+    new grpc.InterceptingCall(next(opts), {
+      start(md, _listener, nextStart) {
+        nextStart(md, {
+          onReceiveMessage(message: Res | null, nextMessage) {
+            // grpc-js hands a unary call that ends without a message null here, just before its status.
+            if (message !== null) onReply(message);
+            nextMessage(message);
+          },
+        });
+      },
+    });
+  return { ...options, interceptors: [...(options.interceptors ?? []), interceptor] };
+}
+
+/** Options of a call with a deadline `ms` from now; with `onArrival`, its reply goes to `resolve` on arrival and `arrived` says so. */
+function callOptions<Res>(ms: number, onArrival: boolean, resolve: (res: Res) => void): { readonly options: grpc.CallOptions; readonly arrived: boolean } {
+  const options: grpc.CallOptions = { deadline: deadline(ms) };
+  if (!onArrival) return { options, arrived: false };
+  const out = {
+    arrived: false,
+    options: replyOnArrival<Res>(options, (res) => {
+      out.arrived = true;
+      resolve(res);
+    }),
+  };
+  return out;
+}
+
+/**
+ * Streams `source` to a client-streaming method; resolves with the reply (with
+ * `onArrival`, as soon as its message came: {@link replyOnArrival}). Aborting
+ * `signal` cancels the call (it rejects with the signal's reason).
+ */
 export async function clientStream<Req, Res>(
   method: ClientStreamMethod<Req, Res>,
   self: grpc.Client,
@@ -173,10 +218,14 @@ export async function clientStream<Req, Res>(
   ms: number,
   metadata: grpc.Metadata = new grpc.Metadata(),
   signal?: AbortSignal,
+  onArrival = false,
 ): Promise<Res> {
   let call!: grpc.ClientWritableStream<Req>;
   const reply = new Promise<Res>((resolve, reject) => {
-    call = (method as unknown as StreamWithOptions<Req, Res>).call(self, metadata, { deadline: deadline(ms) }, (err, res) => {
+    const early = callOptions(ms, onArrival, resolve);
+    call = (method as unknown as StreamWithOptions<Req, Res>).call(self, metadata, early.options, (err, res) => {
+      // What the reply message said stands; the status after it adds nothing.
+      if (early.arrived) return;
       // A call cancelled through `signal` fails with the signal's reason.
       if (err) {
         if (signal?.aborted) reject(signal.reason);

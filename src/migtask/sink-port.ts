@@ -80,7 +80,8 @@ export class RemoteSink implements SinkPort {
   }
 
   receive(chunks: AsyncIterable<RawChunk>, ms: number, signal?: AbortSignal): Promise<ReceiveResponse__Output> {
-    return clientStream(this.client.Receive, this.client, wrapChunks(chunks), `Receive on ${this.address}`, ms, undefined, signal);
+    // The reply says the sink staged the container: the handoff goes on the moment it is read.
+    return clientStream(this.client.Receive, this.client, wrapChunks(chunks), `Receive on ${this.address}`, ms, undefined, signal, true);
   }
 
   async receiveStream(migrationId: string, stream: number, chunks: AsyncIterable<RawChunk>, ms: number, signal?: AbortSignal): Promise<{ pages: number; bytes: number }> {
@@ -98,7 +99,8 @@ export class RemoteSink implements SinkPort {
 
   prepareCommit(migrationId: string, ms: number): PreparedCommit {
     commitMethod ??= wire().MigTask.service.Commit;
-    const call = openUnary<CommitRequest, CommitResponse__Output>(this.client, commitMethod, `Commit on ${this.address}`, ms);
+    // The reply says the sink runs the task: the downtime ends the moment it is read.
+    const call = openUnary<CommitRequest, CommitResponse__Output>(this.client, commitMethod, `Commit on ${this.address}`, ms, undefined, true);
     return {
       send: async () => {
         await call.send({ migrationId });
