@@ -14,15 +14,16 @@ import { fileURLToPath } from 'node:url';
 import { serverStream, unary } from '../src/common/clients.ts';
 import { wire } from '../src/common/wire.ts';
 import { openClient } from '../src/common/tls.ts';
-import { benchCluster, loadInto, makeContainer, startNode, stopNode, tempDir } from './cluster-harness.ts';
+import { benchCluster, cpuMs, loadInto, makeContainer, startNode, stopNode, tempDir } from './cluster-harness.ts';
 import { loadCluster } from '../src/config/load.ts';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const round = (x: number, d = 3): number => Math.round(x * 10 ** d) / 10 ** d;
 
-/** What the store must do at least: hash every page and write it durably. */
-function hashAndWrite(dir: string, data: Buffer): number {
+/** What the store must do at least: hash every page and write it durably (ms; `cpu`: this process's CPU time for it, ms). */
+function hashAndWrite(dir: string, data: Buffer, cpu: number[] = []): number {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const fd = fs.openSync(path.join(dir, 'baseline.bin'), 'w');
   for (let off = 0; off < data.length; off += 4096) {
     const page = data.subarray(off, off + 4096);
@@ -31,16 +32,18 @@ function hashAndWrite(dir: string, data: Buffer): number {
   }
   fs.fsyncSync(fd);
   fs.closeSync(fd);
+  const c = process.cpuUsage(c0);
+  cpu.push((c.user + c.system) / 1000);
   return performance.now() - t0;
 }
 
-async function startMiddleware(file: string, store: string): Promise<{ address: string; stop: () => Promise<void> }> {
+async function startMiddleware(file: string, store: string): Promise<{ address: string; pid: number | undefined; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [...(process.env.PROF ? ['--cpu-prof', '--cpu-prof-dir', process.env.PROF] : []), path.join(here, '..', 'bin', 'migvisor.js'), 'middleware', 'start', file, '--listen', '127.0.0.1:0', '--store', store], { stdio: ['ignore', 'pipe', 'inherit'] });
   const address = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).once('line', (l) => resolve((JSON.parse(l) as { address: string }).address));
     child.once('exit', (c) => reject(new Error(`middleware exited ${c}`)));
   });
-  return { address, stop: () => new Promise((r) => (child.once('exit', () => r()), child.kill('SIGTERM'))) };
+  return { address, pid: child.pid, stop: () => new Promise((r) => (child.once('exit', () => r()), child.kill('SIGTERM'))) };
 }
 
 export async function storeBenchmark(mib = 64): Promise<Record<string, unknown>> {
@@ -53,6 +56,17 @@ export async function storeBenchmark(mib = 64): Promise<Record<string, unknown>>
   try {
     const container = await makeContainer(cluster, dir, mib * 1024 * 1024, 'random', 'none');
     let task = await loadInto(node.address, container);
+    // CPU time of the node and the middleware together (undefined without /proc).
+    const bothCpu = (): number | undefined => {
+      const [n, m] = [cpuMs(node.child.pid), cpuMs(mw.pid)];
+      return n === undefined || m === undefined ? undefined : n + m;
+    };
+    const cpuOf = async <T>(fn: () => Promise<T>): Promise<[T, number | null]> => {
+      const before = bothCpu();
+      const out = await fn();
+      const after = bothCpu();
+      return [out, before === undefined || after === undefined ? null : round(after - before, 0)];
+    };
     const park = async (): Promise<{ ms: number; id: string; newBytes: number; stored: number }> => {
       const t0 = performance.now();
       let info;
@@ -64,12 +78,13 @@ export async function storeBenchmark(mib = 64): Promise<Record<string, unknown>>
       for await (const p of serverStream(client.Restore({ snapshotId: id, node: node.address, asCopy: false }), 'restore')) if (p.taskId) task = p.taskId;
       return performance.now() - t0;
     };
-    const first = await park();
-    const restoreMs = await restore(first.id);
+    const [first, parkCpu] = await cpuOf(park);
+    const [restoreMs, restoreCpu] = await cpuOf(() => restore(first.id));
     const second = await park(); // unchanged memory: every chunk is known already
     const restore2 = await restore(second.id);
     const bytes = randomBytes(mib * 1024 * 1024);
-    const bestBase = Math.min(hashAndWrite(dir, bytes), hashAndWrite(dir, bytes));
+    const baseCpu: number[] = [];
+    const bestBase = Math.min(hashAndWrite(dir, bytes, baseCpu), hashAndWrite(dir, bytes, baseCpu));
     const list = await unary(client.List, client, { labels: [] }, 'list');
     return {
       memory_mib: mib,
@@ -84,6 +99,11 @@ export async function storeBenchmark(mib = 64): Promise<Record<string, unknown>>
       repark_new_fraction: round(second.newBytes / Math.max(1, second.stored), 5),
       store_bytes: Number(list.storeBytes),
       dedup_ratio: round((first.stored + second.stored) / Math.max(1, Number(list.storeBytes))),
+      // CPU time (user + system, ms): the node and the middleware together for the
+      // first park and its restore, and the baseline's (one process, the less of two).
+      park_cpu_ms: parkCpu,
+      restore_cpu_ms: restoreCpu,
+      hash_and_write_cpu_ms: round(Math.min(...baseCpu), 0),
     };
   } finally {
     client.close();

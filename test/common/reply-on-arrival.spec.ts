@@ -68,7 +68,8 @@ describe('replies taken on arrival (before the status)', () => {
   const Client = grpc.makeGenericClientConstructor({ Echo: METHOD }, 'Echo');
   let server: Awaited<ReturnType<typeof holdingServer>> | undefined;
   let client: grpc.Client | undefined;
-  const echo = (): ((cb: grpc.requestCallback<Buffer>) => grpc.ClientWritableStream<Buffer>) => (client as unknown as Record<string, never>)['Echo'];
+  type EchoMethod = (cb: grpc.requestCallback<Buffer>) => grpc.ClientWritableStream<Buffer>;
+  const echo = (): EchoMethod => (client as unknown as { Echo: EchoMethod }).Echo;
 
   afterEach(async () => {
     client?.close();
