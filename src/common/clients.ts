@@ -113,6 +113,13 @@ export function openUnary<Req, Res>(
   };
 }
 
+/**
+ * What a producer of a client stream's messages throws when the call ended
+ * before it wrote them all: the call's own reply or status says why (clientStream
+ * reports that, not this).
+ */
+export const CALL_ENDED = 'the call ended before its stream was written';
+
 /** Messages written to a client stream and not yet handed to the transport, at most (bounds the memory of a fast producer). */
 export const WRITE_AHEAD = 16;
 /** Below this many such messages, a producer that waited writes again. */
@@ -147,13 +154,13 @@ export async function writeAll<T>(call: grpc.ClientWritableStream<T>, source: As
   };
   try {
     for await (const item of source) {
-      if (over) throw new Error('the call ended before its stream was written');
+      if (over) throw new Error(CALL_ENDED);
       queued++;
       call.write(item, handedOn);
       if (queued >= WRITE_AHEAD) {
         await Promise.race([new Promise<void>((resolve) => (wake = resolve)), stop]);
         wake = undefined;
-        if (over) throw new Error('the call ended before its stream was written');
+        if (over) throw new Error(CALL_ENDED);
       }
       if (failure !== undefined) throw failure;
     }
@@ -259,7 +266,7 @@ export async function clientStream<Req, Res>(
   } catch (e: unknown) {
     await written;
     // The reply's error explains a failed call better than the writer noticing it ended.
-    const ownError = producerError instanceof Error && producerError.message === 'the call ended before its stream was written';
+    const ownError = producerError instanceof Error && producerError.message === CALL_ENDED;
     throw producerError !== undefined && !ownError && !isCancel(producerError) ? producerError : e;
   }
 }

@@ -165,7 +165,7 @@ export class ChunkEncoder {
     return this.frame('CHUNK_KIND_HEADER', payload, sha256(payload), 'none');
   }
 
-  /** Pre-copy: the final state (travelers, page map) once the travelers stopped. */
+  /** Pre-copy and full migrations: the final state (travelers, page map) once the travelers stopped. */
   state(h: ContainerHeader): RawChunk {
     const payload = encodeHeader(h);
     return this.frame('CHUNK_KIND_STATE', payload, sha256(payload), 'none');
@@ -311,7 +311,10 @@ export class ChunkVerifier {
     if (!this.header) throw new ContainerError(`the first chunk must be the header, got ${kindName(c.kind)}`, Code.INVALID_ARGUMENT);
     if (c.kind === 'CHUNK_KIND_STATE') {
       if (this.state) throw new ContainerError('a second state chunk', Code.INVALID_ARGUMENT);
-      if (this.header.mode !== 'CONTAINER_MODE_PRECOPY') throw new ContainerError(`chunk ${c.seq}: a state chunk in a container that is not pre-copy`, Code.INVALID_ARGUMENT);
+      // Pre-copy and full migrations send their header before the stop and the travelers' state after it.
+      if (this.header.mode !== 'CONTAINER_MODE_PRECOPY' && this.header.mode !== 'CONTAINER_MODE_FULL') {
+        throw new ContainerError(`chunk ${c.seq}: a state chunk in a container that is neither a pre-copy nor a full migration`, Code.INVALID_ARGUMENT);
+      }
       this.checkDigest(c, sha256(c.payload));
       const state = decodeHeader(c.payload);
       refuse(headerProblems(state, FORMAT_VERSION).map((p) => `state chunk ${c.seq}: ${p}`));

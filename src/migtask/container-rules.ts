@@ -276,8 +276,9 @@ export function finalStateProblems(header: ContainerHeader__Output, state: Conta
       }
     }
   }
-  if ((mode === 'full' || mode === 'save' || mode === 'restore') && sentCount !== header.pagesToSend) {
-    p.push(`header announces ${header.pagesToSend} pages, the chunks hold ${sentCount}`);
+  // A full migration's STATE chunk announces its pages (its header went before the stop).
+  if ((mode === 'full' || mode === 'save' || mode === 'restore') && sentCount !== state.pagesToSend) {
+    p.push(`${state === header ? 'header' : 'state chunk'} announces ${state.pagesToSend} pages, the chunks hold ${sentCount}`);
   }
   return p;
 }

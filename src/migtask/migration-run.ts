@@ -319,7 +319,8 @@ export class MigrationRun {
     this.stats.pagesSent = pagesSent;
     this.raw = raw;
     this.sent = sent;
-    this.progress(this.tStop ? 'transfer' : 'precopy', pagesTotal);
+    // A full migration's header goes before the stop: that is its transfer already.
+    this.progress(this.tStop || this.options.mode !== 'precopy' ? 'transfer' : 'precopy', pagesTotal);
     return c;
   }
 }

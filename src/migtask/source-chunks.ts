@@ -2,7 +2,8 @@
  * Step 2 and 3 of a migration, on the source: what goes over the wire, by mode,
  * and when the travelers stop.
  *
- * - full: stop, then registers, page map and every non-zero page;
+ * - full: the header (the sink reserves its slot meanwhile), then stop, every
+ *   non-zero page and the final state (registers, page map);
  * - lazy (post-copy): stop, then registers and page map only; the sink resumes at
  *   once and the pages follow (faults served, the rest pushed);
  * - precopy: every page while the travelers run, then the pages they dirtied in
@@ -10,8 +11,9 @@
  *   and the final state.
  */
 import { setImmediate as yieldToIo } from 'node:timers/promises';
+import { CALL_ENDED } from '../common/index.ts';
 import { ChunkEncoder, preparePages, type PreparedPages, type RawChunk } from './container-codec.ts';
-import { BATCH_PAGES, containerChunks } from './container-snapshot.ts';
+import { BATCH_PAGES } from './container-snapshot.ts';
 import { PrecopyGovernor } from './convergence.ts';
 import { DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES, type MigrationRun } from './migration-run.ts';
 import { pipelined, slices } from './pipeline.ts';
@@ -46,21 +48,36 @@ async function readyToStop(run: MigrationRun): Promise<void> {
   run.throwIfCancelled();
 }
 
-/** Stop-and-copy: stop, then every non-zero page. */
+/**
+ * Stop-and-copy: the header, then stop, every non-zero page and the final state.
+ * The header goes while the task still runs, as pre-copy's does: the sink checks
+ * it and reserves its slot meanwhile, so its trip is not part of the downtime;
+ * the travelers' state and the page map follow in the STATE chunk.
+ */
 async function* fullChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
   const encoder = new ChunkEncoder();
+  const streams = run.pageStreams;
+  // The streams are fixed by the pages that are not zero now (the header names them).
+  const first = run.snapshot();
+  const announced = { ...first.header, travelers: [], pagesToSend: 0, ...(streams ? { streams: run.decideStreams(first.pages.length) } : {}) };
+  yield run.count(encoder.header(announced), 0, 0, 0, 0);
+  await headerTaken(run);
   await readyToStop(run);
   run.stop();
-  const taken = run.snapshot();
-  run.stats.pagesElided = taken.elided;
+  const snap = run.snapshot();
+  run.stats.pagesElided = snap.elided;
   // Parallel streams: this stream keeps its stripes, the others go to their streams.
-  const streams = run.pageStreams;
-  const snap = streams ? { ...taken, header: { ...taken.header, streams: run.decideStreams(taken.pages.length) } } : taken;
   const own = streams?.spread(snap.pages, (b) => preparePages(run.task.space, b, run.stats.compression));
   streams?.close();
-  for await (const p of containerChunks(run.task, snap, run.stats.compression, encoder, own)) {
-    yield run.count(p.chunk, p.pagesSent, p.rawPageBytes, p.sentPageBytes, snap.pages.length);
+  let sent = { pagesSent: 0, rawPageBytes: 0, sentPageBytes: 0 };
+  for await (const prepared of pipelined(slices(own ?? snap.pages, BATCH_PAGES), (batch) => preparePages(run.task.space, batch, run.stats.compression))) {
+    const chunk = encoder.pageChunk(prepared);
+    sent = { pagesSent: sent.pagesSent + prepared.pages, rawPageBytes: sent.rawPageBytes + prepared.raw, sentPageBytes: sent.sentPageBytes + chunk.payload.length };
+    yield run.count(chunk, sent.pagesSent, sent.rawPageBytes, sent.sentPageBytes, snap.pages.length);
   }
+  const final = { ...snap.header, ...(streams ? { streams: announced.streams } : {}) };
+  yield run.count(encoder.state(final), sent.pagesSent, sent.rawPageBytes, sent.sentPageBytes, snap.pages.length);
+  yield run.count(encoder.trailer(), sent.pagesSent, sent.rawPageBytes, sent.sentPageBytes, snap.pages.length);
 }
 
 /** Post-copy: stop, then only registers, page map and queued messages. */
@@ -165,6 +182,32 @@ async function* precopyChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
   stats.pagesElided = final.elided;
   yield run.count(encoder.state(final.header), pagesSent, run.raw, run.sent, pt.pageCount);
   yield run.count(encoder.trailer(), pagesSent, run.raw, run.sent, pt.pageCount);
+}
+
+/** Longest a full migration waits for its sink to take the header before it stops the task (ms). */
+const HEADER_WAIT_MS = 50;
+
+/**
+ * Waits, at most {@link HEADER_WAIT_MS}, until the sink knows the migration: it
+ * has checked the header and reserved its slot, so the stop that follows does
+ * not wait for that. A sink that does not answer in time is not waited for
+ * longer; one that refused the header fails the migration before the task ever
+ * stopped (the Receive call reports why).
+ */
+async function headerTaken(run: MigrationRun): Promise<void> {
+  const clock = run.host.clock;
+  const until = clock.now() + HEADER_WAIT_MS;
+  const late = (): Promise<'late'> => clock.sleep(Math.max(0, until - clock.now())).then(() => 'late' as const);
+  while (clock.now() < until) {
+    run.throwIfCancelled();
+    const query = run.sink.query(run.stats.migrationId, COMMIT_DEADLINE_MS).catch(() => undefined);
+    const q = await run.unlessCancelled(Promise.race([query, late()]));
+    if (q === 'late' || !q || q.outcome === 'receiving') return;
+    // Refused (aborted at once): the task is not stopped. The Receive call's
+    // status says why; it came first, on the same connection as this answer.
+    if (q.outcome !== 'unknown') throw new Error(CALL_ENDED);
+    await clock.sleep(CATCH_UP_POLL_MS);
+  }
 }
 
 /** Waits (bounded) until the sink has installed `pages` pages of this migration. */

@@ -232,7 +232,7 @@ describe('Save, inspect and load', function () {
     const relabelled = path.join(dir, 'relabelled.mvc');
     writeChunks(relabelled, frame(parts));
     const load = await runCli(['load', relabelled, '--node', A]);
-    expect(oneLineError(load, 2)).to.match(/a state chunk in a container that is not pre-copy/);
+    expect(oneLineError(load, 2)).to.match(/a state chunk in a container that is neither a pre-copy nor a full migration/);
     expect((await runCli(['inspect', relabelled])).code).to.equal(2);
     expect(await slotStates(A, 'ctrl')).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
   });

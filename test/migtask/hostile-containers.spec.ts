@@ -100,7 +100,7 @@ describe('Hostile containers: refused at load, no slot left behind, inspect agre
   describe('class 3: a failed load leaves no zombie slot; ids are checked', () => {
     it('a page chunk relabelled as a state chunk', async () => {
       const parts = partsOf(valid).map((p) => (p.kind === 'CHUNK_KIND_PAGES' ? { ...p, kind: 'CHUNK_KIND_STATE' as const } : p));
-      await refused(frame(parts), /a state chunk in a container that is not pre-copy/);
+      await refused(frame(parts), /a state chunk in a container that is neither a pre-copy nor a full migration/);
       // In a pre-copy container the state must be a whole header of the same task.
       const precopy = partsOf(withHeader(valid, (h) => void (h.mode = 'CONTAINER_MODE_PRECOPY' as never)));
       await refused(frame(precopy.map((p) => (p.kind === 'CHUNK_KIND_PAGES' ? { ...p, kind: 'CHUNK_KIND_STATE' as const } : p))), /state chunk|malformed container header/);

@@ -338,17 +338,17 @@ describe('Live migration protocols (in-process nodes)', function () {
     const queued = (h: Host): number[] => h.node.gate('inbox')!.peekAll().map((m) => new DataView(m.buffer, m.byteOffset).getUint32(0, true));
 
     const failures: { mode: 'full' | 'lazy' | 'precopy'; how: string; when: RawChunk['kind']; fail: (dst: Host) => void; error: RegExp }[] = [
-      { mode: 'full', how: 'the sink has no free slot', when: 'CHUNK_KIND_HEADER', fail: fillSlots, error: /no free slot in partition ctrl/ },
-      { mode: 'lazy', how: 'the sink has no free slot', when: 'CHUNK_KIND_HEADER', fail: fillSlots, error: /no free slot in partition ctrl/ },
-      {
-        mode: 'precopy',
+      // A full migration's header goes before the stop (its sink reserves the slot then): its STATE chunk comes after it.
+      ...(['full', 'precopy'] as const).map((mode) => ({
+        mode,
         how: 'the link breaks after the stop',
-        when: 'CHUNK_KIND_STATE',
-        fail: () => {
+        when: 'CHUNK_KIND_STATE' as const,
+        fail: (): void => {
           throw new Error('link down');
         },
         error: /link down/,
-      },
+      })),
+      { mode: 'lazy', how: 'the sink has no free slot', when: 'CHUNK_KIND_HEADER', fail: fillSlots, error: /no free slot in partition ctrl/ },
     ];
 
     /** Another task takes each free ctrl slot of the sink after negotiation. */
@@ -394,5 +394,29 @@ describe('Live migration protocols (in-process nodes)', function () {
         for (const s of dst.node.slots) if (s.occupied) dst.node.kill(s.id!);
       });
     }
+
+    it('full, the sink has no free slot: refused at the header, before the task ever stopped', async () => {
+      const consumer = boot(src, 'ctrl', program('config/programs/inbox.s'));
+      const id = consumer.id!;
+      src.node.runTicks(10);
+      src.node.pause(id);
+      for (let i = 1; i <= 3; i++) src.node.gate('inbox')!.send(word(i));
+      const sink = new TappedSink(new RemoteSink(dst.server.address));
+      sink.onChunk = (c) => {
+        if (c.kind === 'CHUNK_KIND_HEADER') fillSlots(dst);
+      };
+      const error = await migrate(src, sink, { task: id, mode: 'full' }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      sink.close();
+      expect(String(error)).to.match(/no free slot in partition ctrl/).and.match(/the task runs on live-a again/);
+      expect(consumer.state).to.equal('MigSource');
+      expect(queued(src), 'the inbox, never taken').to.deep.equal([1, 2, 3]);
+      const phases = src.events.filter((e) => e.kind === 'migration' && e.task === id).map((e) => (e.kind === 'migration' ? e.phase : ''));
+      expect(phases, 'migration events').to.not.include('stopped');
+      src.node.kill(id);
+      for (const s of dst.node.slots) if (s.occupied) dst.node.kill(s.id!);
+    });
   });
 });

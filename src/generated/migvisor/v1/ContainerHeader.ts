@@ -62,7 +62,7 @@ export interface ContainerHeader {
    */
   'pageFlags'?: (Buffer | Uint8Array | string);
   /**
-   * The travelers (empty in a pre-copy HEADER: they follow in the STATE chunk).
+   * The travelers (empty in a HEADER followed by a STATE chunk: they are in it).
    */
   'travelers'?: (_migvisor_v1_TravelerState)[];
   /**
@@ -163,7 +163,7 @@ export interface ContainerHeader__Output {
    */
   'pageFlags': (Buffer);
   /**
-   * The travelers (empty in a pre-copy HEADER: they follow in the STATE chunk).
+   * The travelers (empty in a HEADER followed by a STATE chunk: they are in it).
    */
   'travelers': (_migvisor_v1_TravelerState__Output)[];
   /**

@@ -10,7 +10,8 @@ export const ContainerMode = {
    */
   CONTAINER_MODE_UNSPECIFIED: 'CONTAINER_MODE_UNSPECIFIED',
   /**
-   * A stop-and-copy migration (or a park into the archive).
+   * A stop-and-copy migration (or a park into the archive); a STATE chunk, if
+   * any, carries the final state.
    */
   CONTAINER_MODE_FULL: 'CONTAINER_MODE_FULL',
   /**
@@ -41,7 +42,8 @@ export type ContainerMode =
   | 'CONTAINER_MODE_UNSPECIFIED'
   | 0
   /**
-   * A stop-and-copy migration (or a park into the archive).
+   * A stop-and-copy migration (or a park into the archive); a STATE chunk, if
+   * any, carries the final state.
    */
   | 'CONTAINER_MODE_FULL'
   | 1
