@@ -35,6 +35,11 @@ describe('exit codes', function () {
     oneLineError(await runCli(['ps', '--node', nodes['field-a']!.address, '--bogus']));
     const kind = oneLineError(await runCli(['watch', '--node', nodes['field-a']!.address, '--kind', 'no-such-kind', '--count', '1']));
     expect(kind).to.match(/--kind must be console, transition, fault, exit, migration, hm or partition, got no-such-kind/);
+    // A move named by --node alone is told what a move takes, not "did you mean --mode".
+    const move = oneLineError(await runCli(['migrate', 'c', '--node', nodes['field-a']!.address]));
+    expect(move).to.equal("migvisor: unknown option '--node': migrate moves a task with --from NODE --to NODE (--node is for migrate status, cancel, set and recover)");
+    // The commands that take --node still do.
+    expect(oneLineError(await runCli(['migrate', 'status', 'c', '--node', '127.0.0.1:1']))).to.match(/unreachable/);
   });
 
   it('1: a runtime failure (unreachable node, refused migration), in one line', async () => {

@@ -64,6 +64,24 @@ export function registerMigrateCommand(program: Command): void {
       .option('--downtime-limit <ms>', 'pre-copy: stop once the dirty pages left would cross the link within this time (default 300)', integer('--downtime-limit'))
       .option('--auto-converge', 'pre-copy: throttle the task while it dirties memory faster than half the transfer rate'),
   ).action(action(async (task: string, flags: MigrateFlags) => (await import('./migrate-run.ts')).migrate(task, flags)));
+  hintFromTo(migrate);
   registerMigrateControlCommands(program, migrate);
   registerMigrateRecover(program.commands.find((c) => c.name() === 'migrate')!);
+}
+
+/**
+ * `migrate TASK --node N` is a move without its ends: commander would suggest
+ * `--mode` for it. Say what the move takes, and which commands take --node.
+ */
+function hintFromTo(migrate: Command): void {
+  const inherited = migrate.configureOutput();
+  const write = inherited.outputError ?? ((str: string, w: (s: string) => void) => w(str));
+  migrate.configureOutput({
+    ...inherited,
+    outputError: (str, w) =>
+      write(
+        str.replace(/unknown option '--node'[\s\S]*/, "unknown option '--node': migrate moves a task with --from NODE --to NODE (--node is for migrate status, cancel, set and recover)"),
+        w,
+      ),
+  });
 }
