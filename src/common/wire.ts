@@ -19,6 +19,7 @@ import type { ProtoGrpcType as MiddlewareProto } from '../generated/middleware.t
 import type { ProtoGrpcType as ClusterProto } from '../generated/cluster.ts';
 import type { ProtoGrpcType as TestbedProto } from '../generated/testbed.ts';
 import { WIRE_DESCRIPTOR } from '../generated/wire-descriptor.ts';
+import { serializeInPlace } from './chunk-frame.ts';
 
 /** The folder of the wire contract (proto/). */
 export const PROTO_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
@@ -57,8 +58,29 @@ let root: protobuf.Root | undefined;
  * from PROTO_DIR with LOADER_OPTIONS gives, which the wire tests check.
  */
 export function packageDefinition(): protoLoader.PackageDefinition {
-  definition ??= protoLoader.fromJSON(WIRE_DESCRIPTOR, LOADER_OPTIONS);
+  definition ??= withChunksInPlace(protoLoader.fromJSON(WIRE_DESCRIPTOR, LOADER_OPTIONS));
   return definition;
+}
+
+/** The client streams of chunks, with the field number of the chunk in their request. */
+const CHUNK_REQUESTS: readonly (readonly [service: string, method: string, field: number])[] = [
+  ['migvisor.v1.MigTask', 'Receive', 1],
+  ['migvisor.v1.MigTask', 'ReceiveStream', 2],
+  ['migvisor.v1.MigTask', 'PushPages', 2],
+  ['migvisor.v1.NodeControl', 'Load', 1],
+];
+
+/** Serializes the requests of the chunk streams around their payload where it has room (chunk-frame.ts); the rest as before. */
+function withChunksInPlace(def: protoLoader.PackageDefinition): protoLoader.PackageDefinition {
+  const r = protoRoot();
+  const enums = { kind: r.lookupEnum('migvisor.v1.ChunkKind').values, compression: r.lookupEnum('migvisor.v1.Compression').values };
+  for (const [service, method, field] of CHUNK_REQUESTS) {
+    const m = (def[service] as protoLoader.ServiceDefinition | undefined)?.[method];
+    if (!m) throw new Error(`wire: ${service}.${method} is not in the contract`);
+    const usual = m.requestSerialize;
+    (m as { requestSerialize: (req: object) => Buffer }).requestSerialize = (req: object) => serializeInPlace(field, req, enums) ?? usual(req);
+  }
+  return def;
 }
 
 /** The typed shape of every service and message of the contract. */

@@ -4,7 +4,7 @@
  * from task memory into the message, and decoding returns a view, not a copy. The
  * bytes are standard protobuf, so any protobuf implementation reads and writes them.
  */
-import { Code } from '../common/index.ts';
+import { Code, roomyBuffer } from '../common/index.ts';
 import type { AddressSpace } from '../partition/index.ts';
 import { ContainerError } from './container-error.ts';
 
@@ -65,7 +65,8 @@ function encodeWith(index: readonly number[], pageSize: number, zero: readonly n
   const dataLen = index.length * pageSize;
   const zeroField = zero.length > 0 ? 1 + varintSize(zeroLen) + zeroLen : 0;
   const total = 1 + varintSize(idxLen) + idxLen + 1 + varintSize(dataLen) + dataLen + zeroField;
-  const out = Buffer.allocUnsafe(total);
+  // Room around it for the request that carries it (common/chunk-frame.ts): the pages are copied once.
+  const out = roomyBuffer(total);
   let pos = 0;
   out[pos++] = 0x0a; // field 1, length-delimited (packed)
   pos = writeVarint(out, pos, idxLen);
