@@ -29,7 +29,8 @@ export function roomyBuffer(size: number): Buffer {
   return out;
 }
 
-function varintSize(v: number): number {
+/** Bytes of `v` as a protobuf varint. */
+export function varintSize(v: number): number {
   let n = 1;
   while (v >= 0x80) {
     v = Math.floor(v / 128);
@@ -38,7 +39,8 @@ function varintSize(v: number): number {
   return n;
 }
 
-function writeVarint(buf: Uint8Array, pos: number, v: number): number {
+/** Writes `v` as a protobuf varint at `pos`; returns the position after it. */
+export function writeVarint(buf: Uint8Array, pos: number, v: number): number {
   while (v >= 0x80) {
     buf[pos++] = (v & 0x7f) | 0x80;
     v = Math.floor(v / 128);

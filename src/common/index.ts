@@ -24,7 +24,7 @@ export { boundedDetails, MAX_STATUS_DETAILS, statusName, toServiceError } from '
 export { DEFAULT_MAX_INBOUND_STREAMS, DEFAULT_STREAM_IDLE_MS, inboundStreamLimits, StreamGuard } from './stream-guard.ts';
 export type { InboundStreamLimits } from './stream-guard.ts';
 export { dialAddress, loadDialRoutes, setDialRoutes } from './dial-routes.ts';
-export { roomyBuffer } from './chunk-frame.ts';
+export { roomyBuffer, varintSize, writeVarint } from './chunk-frame.ts';
 export { CALL_ENDED, clientStream, deadline, migTaskClient, nodeClient, openUnary, serverStream, unary } from './clients.ts';
 export type { MigTaskClient, NodeControlClient, PreparedUnary } from './clients.ts';
 export { claimMiddleware, forgetMiddleware, forgetNode, isAddress, readEndpoints, recordMiddleware, recordNode, REGISTRY_ENV, registryDir, resolveMiddleware, resolveNode, resolveTestbed, writeEndpoints } from './endpoints.ts';

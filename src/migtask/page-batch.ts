@@ -4,27 +4,9 @@
  * from task memory into the message, and decoding returns a view, not a copy. The
  * bytes are standard protobuf, so any protobuf implementation reads and writes them.
  */
-import { Code, roomyBuffer } from '../common/index.ts';
+import { Code, roomyBuffer, varintSize, writeVarint } from '../common/index.ts';
 import type { AddressSpace } from '../partition/index.ts';
 import { ContainerError } from './container-error.ts';
-
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v = Math.floor(v / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(buf: Uint8Array, pos: number, v: number): number {
-  while (v >= 0x80) {
-    buf[pos++] = (v & 0x7f) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  buf[pos++] = v;
-  return pos;
-}
 
 /**
  * Encodes the pages `index` of `space` as a PageBatch, copying each page once;
