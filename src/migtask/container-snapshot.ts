@@ -221,10 +221,17 @@ export async function* containerChunks(
   /** The pages this stream carries (parallel streams: its share of them). */
   pages: readonly number[] = snap.pages,
 ): AsyncGenerator<ChunkProgress> {
+  yield { chunk: encoder.header(snap.header), pagesSent: 0, rawPageBytes: 0, sentPageBytes: 0 };
+  let last: Omit<ChunkProgress, 'chunk'> = { pagesSent: 0, rawPageBytes: 0, sentPageBytes: 0 };
+  for await (const p of pageChunks(task, pages, compression, encoder)) yield (last = p);
+  yield { ...last, chunk: encoder.trailer() };
+}
+
+/** The PAGES chunks of `pages` of `task`, in batches prepared ahead, with the counts so far. */
+export async function* pageChunks(task: MigTask, pages: readonly number[], compression: Compression, encoder: ChunkEncoder): AsyncGenerator<ChunkProgress> {
   let pagesSent = 0;
   let rawPageBytes = 0;
   let sentPageBytes = 0;
-  yield { chunk: encoder.header(snap.header), pagesSent, rawPageBytes, sentPageBytes };
   for await (const prepared of pipelined(slices(pages, BATCH_PAGES), (batch) => preparePages(task.space, batch, compression))) {
     const chunk = encoder.pageChunk(prepared);
     pagesSent += prepared.pages;
@@ -232,7 +239,6 @@ export async function* containerChunks(
     sentPageBytes += chunk.payload.length;
     yield { chunk, pagesSent, rawPageBytes, sentPageBytes };
   }
-  yield { chunk: encoder.trailer(), pagesSent, rawPageBytes, sentPageBytes };
 }
 
 export type { ContainerHeader__Output };

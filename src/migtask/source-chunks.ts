@@ -13,7 +13,7 @@
 import { setImmediate as yieldToIo } from 'node:timers/promises';
 import { CALL_ENDED } from '../common/index.ts';
 import { ChunkEncoder, preparePages, type PreparedPages, type RawChunk } from './container-codec.ts';
-import { BATCH_PAGES } from './container-snapshot.ts';
+import { BATCH_PAGES, pageChunks } from './container-snapshot.ts';
 import { PrecopyGovernor } from './convergence.ts';
 import { DEFAULT_PRECOPY_MAX_ROUNDS, DEFAULT_PRECOPY_STOP_PAGES, type MigrationRun } from './migration-run.ts';
 import { pipelined, slices } from './pipeline.ts';
@@ -70,10 +70,9 @@ async function* fullChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
   const own = streams?.spread(snap.pages, (b) => preparePages(run.task.space, b, run.stats.compression));
   streams?.close();
   let sent = { pagesSent: 0, rawPageBytes: 0, sentPageBytes: 0 };
-  for await (const prepared of pipelined(slices(own ?? snap.pages, BATCH_PAGES), (batch) => preparePages(run.task.space, batch, run.stats.compression))) {
-    const chunk = encoder.pageChunk(prepared);
-    sent = { pagesSent: sent.pagesSent + prepared.pages, rawPageBytes: sent.rawPageBytes + prepared.raw, sentPageBytes: sent.sentPageBytes + chunk.payload.length };
-    yield run.count(chunk, sent.pagesSent, sent.rawPageBytes, sent.sentPageBytes, snap.pages.length);
+  for await (const p of pageChunks(run.task, own ?? snap.pages, run.stats.compression, encoder)) {
+    sent = p;
+    yield run.count(p.chunk, p.pagesSent, p.rawPageBytes, p.sentPageBytes, snap.pages.length);
   }
   const final = { ...snap.header, ...(streams ? { streams: announced.streams } : {}) };
   yield run.count(encoder.state(final), sent.pagesSent, sent.rawPageBytes, sent.sentPageBytes, snap.pages.length);
