@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import protobuf from 'protobufjs';
-import { Code, describeError, fileProblem, messageType } from '../common/index.ts';
+import { Code, describeError, fileProblem, messageType, MigvisorError } from '../common/index.ts';
 import { ContainerError } from './container-error.ts';
 import { rawChunk, toWireChunk, type RawChunk } from './container-codec.ts';
 
@@ -19,27 +19,70 @@ export function encodeChunkDelimited(c: RawChunk): Uint8Array {
   return CHUNK.encodeDelimited(CHUNK.fromObject(toWireChunk(c))).finish();
 }
 
-/** Writes chunks to `file` atomically; returns the bytes written. */
-export async function writeContainerFile(file: string, chunks: AsyncIterable<RawChunk>): Promise<number> {
+/**
+ * Why `file` cannot take a container, or undefined when it can: its folder must
+ * exist, and what is already there must be a regular file (a folder, a device or
+ * a socket is never replaced). Checked before a save stops anything.
+ */
+export function containerTargetProblem(file: string): string | undefined {
+  const dir = path.dirname(path.resolve(file));
+  try {
+    if (!fs.statSync(dir).isDirectory()) return `cannot write ${file}: ${dir} is not a folder`;
+  } catch (e: unknown) {
+    return `cannot write ${file}: its folder ${dir}: ${fileProblem(e)}`;
+  }
+  try {
+    const st = fs.statSync(file);
+    if (st.isDirectory()) return `cannot write ${file}: it is a folder`;
+    if (!st.isFile()) return `cannot write ${file}: it is not a regular file (a device, a pipe or a socket is never replaced)`;
+  } catch (e: unknown) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') return `cannot write ${file}: ${fileProblem(e)}`;
+  }
+  return undefined;
+}
+
+/** A failed file operation as one line naming the file; other errors (the chunks' own) pass unchanged. */
+function writeFailure(file: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException | undefined)?.code;
+  if (typeof code !== 'string' || !(e instanceof Error) || !('syscall' in e)) return e;
+  return new MigvisorError(`cannot write ${file}: ${fileProblem(e)}`, Code.FAILED_PRECONDITION, { cause: e });
+}
+
+/**
+ * Writes chunks to `file` atomically; returns the bytes written. `beforeRename`
+ * sees the whole temporary file before it takes the name (a throw keeps the old
+ * file). Nothing is left behind on a failure.
+ */
+export async function writeContainerFile(file: string, chunks: AsyncIterable<RawChunk>, beforeRename?: (tmp: string) => Promise<void>): Promise<number> {
+  const problem = containerTargetProblem(file);
+  if (problem) throw new MigvisorError(problem, Code.FAILED_PRECONDITION);
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
-  const fh = await fs.promises.open(tmp, 'w');
+  let fh: fs.promises.FileHandle;
+  try {
+    fh = await fs.promises.open(tmp, 'w');
+  } catch (e: unknown) {
+    throw writeFailure(file, e);
+  }
   let bytes = 0;
   try {
-    await fh.write(FILE_MAGIC);
-    bytes += FILE_MAGIC.length;
-    for await (const c of chunks) {
-      const b = encodeChunkDelimited(c);
-      await fh.write(b);
-      bytes += b.length;
+    try {
+      await fh.write(FILE_MAGIC);
+      bytes += FILE_MAGIC.length;
+      for await (const c of chunks) {
+        const b = encodeChunkDelimited(c);
+        await fh.write(b);
+        bytes += b.length;
+      }
+      await fh.sync();
+    } finally {
+      await fh.close();
     }
-    await fh.sync();
+    await beforeRename?.(tmp);
+    await fs.promises.rename(tmp, file);
   } catch (e: unknown) {
-    await fh.close();
     await fs.promises.rm(tmp, { force: true });
-    throw e;
+    throw writeFailure(file, e);
   }
-  await fh.close();
-  await fs.promises.rename(tmp, file);
   return bytes;
 }
 

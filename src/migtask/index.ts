@@ -45,7 +45,7 @@ export type { DirtyRate } from './dirty-rate.ts';
 export type { MigrationQuery } from './migration-query.ts';
 export { RemoteSink } from './sink-port.ts';
 export type { SinkPort, SinkQuery } from './sink-port.ts';
-export { encodeChunkDelimited, FILE_MAGIC, readContainerFile, writeContainerFile } from './container-file.ts';
+export { containerTargetProblem, encodeChunkDelimited, FILE_MAGIC, readContainerFile, writeContainerFile } from './container-file.ts';
 export { inspectContainer } from './container-inspect.ts';
 export type { InspectReport } from './container-inspect.ts';
 export { PostcopySource, undeliveredBatches } from './postcopy-source.ts';

@@ -134,6 +134,24 @@ describe('Save, inspect and load', function () {
     expect(await stateOf(B, counter)).to.equal('MigSource');
   });
 
+  it('save into a missing folder, onto a folder or onto a device: one line naming the file, before the task stops; nothing left behind', async () => {
+    const before = logB.numbers(counter, COUNTER).length;
+    const cases: [string, string][] = [
+      [path.join(dir, 'nodir', 'x.mvc'), `cannot write ${path.join(dir, 'nodir', 'x.mvc')}: its folder ${path.join(dir, 'nodir')}: no such file`],
+      [dir, `cannot write ${dir}: it is a folder`],
+      ['/dev/null', 'cannot write /dev/null: it is not a regular file (a device, a pipe or a socket is never replaced)'],
+    ];
+    for (const [target, message] of cases) {
+      const r = await runCli(['save', counter, target, '--node', B]);
+      expect(oneLineError(r)).to.equal(`migvisor: ${message}`);
+    }
+    expect(fs.statSync('/dev/null').isCharacterDevice(), '/dev/null is still a device').to.equal(true);
+    expect(fs.readdirSync(dir).filter((f) => f.endsWith('.tmp')), 'temporary files').to.deep.equal([]);
+    expect(await stateOf(B, counter)).to.equal('MigSource');
+    await logB.waitForNumber(counter, COUNTER, logB.numbers(counter, COUNTER).at(-1)! + 2, 5000);
+    expect(logB.numbers(counter, COUNTER).length).to.be.greaterThan(before);
+  });
+
   it('refuses to load a container whose task already runs on the node (ALREADY_EXISTS)', async () => {
     const r = await runCli(['load', saved, '--node', B]);
     expect(oneLineError(r)).to.match(new RegExp(`^migvisor: task ${counter} already exists on field-b \\(ctrl/0, MigSource\\)$`));

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import Table from 'cli-table3';
 import { clientStream, Code, COMPRESSION_WIRE, InvalidArgumentError, InvalidFileError, MigvisorError, serverStream, toProtoJson, unary } from '../../common/index.ts';
-import { ChunkVerifier, inspectContainer, rawChunk, readContainerFile, wrapChunks, writeContainerFile, type InspectReport, type RawChunk } from '../../migtask/index.ts';
+import { ChunkVerifier, containerTargetProblem, inspectContainer, rawChunk, readContainerFile, wrapChunks, writeContainerFile, type InspectReport, type RawChunk } from '../../migtask/index.ts';
 import { printMessage } from '../print.ts';
 import { progressBar } from '../progress.ts';
 import type { NodeFlags } from '../remote-options.ts';
@@ -15,6 +15,9 @@ import type { InspectFlags, SaveFlags } from './containers.ts';
 
 /** Checkpoints `task` into `file`; the task stops once the file is safely written (unless --leave-running). */
 export function save(task: string, file: string, flags: SaveFlags): Promise<void> {
+  // A target that cannot take the file is refused before the task stops.
+  const problem = containerTargetProblem(file);
+  if (problem) throw new InvalidArgumentError(problem);
   return withRemote(flags, async (r) => {
     const c = await r.node(flags.node);
     const verifier = new ChunkVerifier();
@@ -42,6 +45,9 @@ export function save(task: string, file: string, flags: SaveFlags): Promise<void
       if (!verifier.done) throw new InvalidArgumentError('the node ended the container before its trailer');
     } catch (e: unknown) {
       bar.stop();
+      // The node's stream may still be open (the file failed first): end it quietly.
+      call.on('error', () => undefined);
+      call.cancel();
       if (migrationId) await unary(c.CancelSave, c, { migrationId }, 'cancel save').catch(() => undefined);
       throw e;
     }

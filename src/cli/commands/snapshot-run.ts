@@ -184,20 +184,15 @@ export function exportSnapshot(id: string, file: string, flags: ClusterFlags): P
     async function* chunks(): AsyncGenerator<RawChunk> {
       for await (const m of serverStream(c.Export({ snapshotId: id }), `snapshot export ${id}`)) yield rawChunk(m.chunk);
     }
-    const tmp = `${file}.${process.pid}.tmp`;
-    let bytes: number;
-    try {
-      bytes = await writeContainerFile(tmp, chunks());
-      // Read back: the file must verify on its own (digests, trailer) before it takes the name.
-      const report = await inspectContainer(readContainerFile(tmp));
+    let report: Awaited<ReturnType<typeof inspectContainer>> | undefined;
+    // Read back: the file must verify on its own (digests, trailer) before it takes the name.
+    const bytes = await writeContainerFile(file, chunks(), async (tmp) => {
+      report = await inspectContainer(readContainerFile(tmp));
       if (!report.valid) throw new MigvisorError(`the exported container ${file} does not verify: ${report.problems.join('; ')}`, Code.DATA_LOSS);
-      fs.renameSync(tmp, file);
-      const result = { file, bytes: String(bytes), snapshot: id, taskId: report.header?.taskId ?? '', pages: String(report.sizes.pagesSent) };
-      if (flags.json) printJson(result);
-      else process.stdout.write(`exported ${id} to ${file} (${bytes} bytes, verified)\n`);
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
+    });
+    const result = { file, bytes: String(bytes), snapshot: id, taskId: report?.header?.taskId ?? '', pages: String(report?.sizes.pagesSent ?? 0) };
+    if (flags.json) printJson(result);
+    else process.stdout.write(`exported ${id} to ${file} (${bytes} bytes, verified)\n`);
   });
 }
 
