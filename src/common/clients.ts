@@ -152,11 +152,27 @@ export async function writeAll<T>(call: grpc.ClientWritableStream<T>, source: As
       w();
     }
   };
+  // The next item is raced against the call's end: a producer that waits long
+  // (a paced stream at a low rate) does not hold a call that ended, by its
+  // deadline or the server's status, open on this side.
+  const items = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
+  const OVER = Symbol('over');
+  const overNow = stop.then((): typeof OVER => OVER);
+  /** A next() still running when the call ended: the producer finishes it by itself (its own signal ends its wait). */
+  let busy = false;
   try {
-    for await (const item of source) {
+    for (;;) {
+      const next = Promise.resolve(items.next());
+      next.catch(() => undefined);
+      const r = await Promise.race([next, overNow]);
+      if (r === OVER) {
+        busy = true;
+        throw new Error(CALL_ENDED);
+      }
+      if (r.done) break;
       if (over) throw new Error(CALL_ENDED);
       queued++;
-      call.write(item, handedOn);
+      call.write(r.value, handedOn);
       if (queued >= WRITE_AHEAD) {
         await Promise.race([new Promise<void>((resolve) => (wake = resolve)), stop]);
         wake = undefined;
@@ -167,6 +183,9 @@ export async function writeAll<T>(call: grpc.ClientWritableStream<T>, source: As
     call.end();
   } catch (e: unknown) {
     call.cancel();
+    // As for-await would: the producer's finally blocks run (at once when it waits at a yield).
+    const closing = Promise.resolve(items.return?.()).catch(() => undefined);
+    if (!busy) await closing;
     throw e;
   }
 }

@@ -33,7 +33,7 @@ export { DEFAULT_MAX_OUTBOUND, NodeMigrations } from './node-migrations.ts';
 export type { MigrationObserver, MigrationOutcome, NodeMigrationsOptions } from './node-migrations.ts';
 export { DEFAULT_DOWNTIME_LIMIT_MS, RunControl } from './run-control.ts';
 export type { ControlOptions } from './run-control.ts';
-export { Pacer, paced } from './pacer.ts';
+export { Pacer, paced, SLICE_MS } from './pacer.ts';
 export { nextThrottle, PrecopyGovernor, stopRule, THROTTLE_INITIAL, THROTTLE_MAX, THROTTLE_STEP, transferMs } from './convergence.ts';
 export type { RoundFacts } from './convergence.ts';
 export { FINAL_STATUSES, publishPass, publishStatus } from './migration-status.ts';

@@ -210,20 +210,26 @@ function openPageStreams(run: MigrationRun, sinkMax: number): PageStreams | unde
 /** Step 2: the container on Receive, and its other page streams beside it; the first failure stops them all. */
 async function transfer(run: MigrationRun, sourceAddress: string, ms: number): Promise<ReceiveResponse__Output> {
   const streams = run.pageStreams;
-  // --max-bandwidth paces what the source sends, on every stream.
-  const chunks = paced(migrationChunks(run, sourceAddress), run.control.pacer);
-  if (!streams) return run.sink.receive(chunks, ms, run.signal);
   const failed = new AbortController();
   const signal = AbortSignal.any([run.signal, failed.signal]);
-  const stop = (e: unknown): never => {
-    if (!failed.signal.aborted) failed.abort(e);
-    streams.abort(e);
-    throw e;
-  };
-  const main = run.sink.receive(chunks, ms, signal).catch(stop);
-  const sides = streams.send(run.sink, ms, signal).catch(stop);
-  const [staged] = await Promise.all([main, sides]);
-  return staged;
+  // --max-bandwidth paces what the source sends, on every stream; a wait for the
+  // rate ends with the transfer (a call that failed, its deadline, a cancel).
+  const over = new AbortController();
+  const chunks = paced(migrationChunks(run, sourceAddress), run.control.pacer, AbortSignal.any([signal, over.signal]));
+  try {
+    if (!streams) return await run.sink.receive(chunks, ms, run.signal);
+    const stop = (e: unknown): never => {
+      if (!failed.signal.aborted) failed.abort(e);
+      streams.abort(e);
+      throw e;
+    };
+    const main = run.sink.receive(chunks, ms, signal).catch(stop);
+    const sides = streams.send(run.sink, ms, signal).catch(stop);
+    const [staged] = await Promise.all([main, sides]);
+    return staged;
+  } finally {
+    over.abort(new MigvisorError('the transfer is over', Code.CANCELLED));
+  }
 }
 
 /** After a post-copy commit: serve faults and push the rest until the sink has every page. */

@@ -25,7 +25,9 @@ export async function pushWithRecovery(run: MigrationRun, residual: PostcopySour
       const sink = fresh ?? run.sink;
       try {
         // --max-bandwidth paces the push too (the faults the sink asks for are not held back).
-        const reply = await sink.pushPages(stats.migrationId, paced(residual.push(), run.control.pacer), deadline);
+        // A wait for the rate ends with this attempt (its call failed or ended).
+        const paceOver = new AbortController();
+        const reply = await sink.pushPages(stats.migrationId, paced(residual.push(), run.control.pacer, paceOver.signal), deadline).finally(() => paceOver.abort());
         if (reply.missing > 0) throw new MigvisorError(`${run.sinkName} still lacks ${reply.missing} page(s) after the push`);
         if (pausedAt !== undefined) {
           residual.status = 'postcopy-recover';

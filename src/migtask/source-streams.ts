@@ -230,7 +230,7 @@ export class PageStreams {
       if (this.aborted !== undefined) throw this.aborted;
       const calls: Promise<unknown>[] = [];
       for (let i = 1; i < this.count; i++) {
-        const chunks = this.pacer ? paced(this.chunks(i), this.pacer) : this.chunks(i);
+        const chunks = this.pacer ? paced(this.chunks(i), this.pacer, signal) : this.chunks(i);
         const call = receiveStream(this.migrationId, i, chunks, ms, signal).catch((e: unknown) => {
           const err = e instanceof MigvisorError ? new MigvisorError(`page stream ${i}: ${e.message}`, e.code, { cause: e }) : e;
           this.abort(err);

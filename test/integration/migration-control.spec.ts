@@ -225,6 +225,33 @@ describe('Migration control between node processes', function () {
       });
     }
 
+    // At 1 B/s the first chunk runs the bucket hours into debt: what ends the wait must not wait for it.
+    it('a cap of 1 B/s: the deadline ends the migration (the task runs on the source), a cancel ends it, and --unlimited lets it complete', async () => {
+      const slow = ['migrate', task, '--from', 'live-c', '--to', 'live-d', '--compress', 'none', '--max-bandwidth', '8bit', '--cluster', LIVE];
+      const late = await runCli([...slow, '--deadline-ms', '2000'], { timeoutMs: 30_000 });
+      expect(late.code, late.stderr).to.equal(1);
+      expect(late.stderr).to.contain('deadline exceeded').and.contain('runs on live-c again');
+      expect((await taskOn(C, task))?.run, 'on live-c after the deadline').to.equal('running');
+
+      const cancelled = spawnCli(slow, { timeoutMs: 30_000 });
+      await whenMigration(task, 'the paced migration', (q) => q.phase === 'MIGRATION_PHASE_TRANSFER' && Number(q.bytesSent) > 0);
+      await cliOk(['migrate', 'cancel', task, '--node', 'live-c', '--cluster', LIVE]);
+      const end = await cancelled.result;
+      expect(end.code, end.stderr).to.equal(1);
+      expect(end.stderr).to.contain('was cancelled');
+      expect((await taskOn(C, task))?.run, 'on live-c after the cancel').to.equal('running');
+
+      const freed = spawnCli([...slow, '--json'], { timeoutMs: 30_000 });
+      await whenMigration(task, 'the paced migration', (q) => q.phase === 'MIGRATION_PHASE_TRANSFER' && Number(q.bytesSent) > 0);
+      expect(await cliOk(['migrate', 'set', task, '--node', 'live-c', '--unlimited', '--cluster', LIVE])).to.contain('max bandwidth unlimited');
+      const done = await freed.result;
+      expect(done.code, done.stderr).to.equal(0);
+      expectCompleted((JSON.parse(done.stdout) as { stats: Stats }).stats, 'the migration set free');
+      expect(await taskOn(D, task), 'on live-d').to.not.equal(undefined);
+      await logD.waitForNumber(task, 'pass ', (logC.numbers(task, 'pass ').at(-1) ?? 0) + 3, 10_000);
+      expectIntact(task, 1);
+    });
+
     it('is refused once a lazy migration has switched over, with that reason; the migration completes', async () => {
       const mig = spawnCli(['migrate', task, '--from', 'live-c', '--to', 'live-d', '--mode', 'lazy', '--compress', 'none', '--max-bandwidth', '1MiB/s', '--cluster', LIVE, '--json'], { timeoutMs: 45_000 });
       await whenMigration(task, 'the lazy migration switched over', (q) => q.status === 'MIGRATION_STATUS_POSTCOPY_ACTIVE');

@@ -5,7 +5,7 @@
  */
 import { expect } from 'chai';
 import { ManualClock } from '../../src/common/index.ts';
-import { nextThrottle, Pacer, PrecopyGovernor, stopRule, TurnQueue, type RoundFacts } from '../../src/migtask/index.ts';
+import { nextThrottle, Pacer, PrecopyGovernor, SLICE_MS, stopRule, TurnQueue, type RoundFacts } from '../../src/migtask/index.ts';
 import type { MigrationRun } from '../../src/migtask/migration-run.ts';
 
 const facts = (f: Partial<RoundFacts>): RoundFacts => ({
@@ -115,6 +115,43 @@ describe('bandwidth pacer', () => {
     pacer.setRate(0);
     await send(2);
     expect(passed, 'unlimited: at once').to.deep.equal([0, 1, 2]);
+  });
+});
+
+describe('bandwidth pacer in debt', () => {
+  // 64 KiB at 1 B/s: the chunk goes (the bucket was full) and leaves 65,536 s of debt.
+  async function inDebt(): Promise<{ clock: ManualClock; pacer: Pacer }> {
+    const clock = new ManualClock();
+    const pacer = new Pacer(clock, 1);
+    await pacer.take(65_536);
+    return { clock, pacer };
+  }
+
+  it('a new rate (unlimited, or higher) ends a wait within one slice, not after the debt', async () => {
+    const { clock, pacer } = await inDebt();
+    let passed = false;
+    const next = pacer.take(100).then(() => (passed = true));
+    await clock.advance(5 * SLICE_MS);
+    expect(passed, 'still paying the debt').to.equal(false);
+    pacer.setRate(0);
+    await clock.advance(SLICE_MS);
+    await next;
+    expect(passed).to.equal(true);
+    expect(clock.now()).to.be.at.most(6 * SLICE_MS);
+  });
+
+  it('an aborted signal ends a wait within one slice with its reason', async () => {
+    const { clock, pacer } = await inDebt();
+    const ended = new AbortController();
+    const next = pacer.take(100, ended.signal).then(
+      () => 'passed',
+      (e: Error) => e.message,
+    );
+    await clock.advance(3 * SLICE_MS);
+    ended.abort(new Error('the call ended'));
+    await clock.advance(SLICE_MS);
+    expect(await next).to.equal('the call ended');
+    expect(clock.now()).to.be.at.most(4 * SLICE_MS);
   });
 });
 
