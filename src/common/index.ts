@@ -49,6 +49,7 @@ export type { LogFormat, Logger, LogLevel, LogOptions } from './log.ts';
 export { counter, createRegistry, gauge, histogram, registerGrpcMetrics, SECONDS_BUCKETS, serveMetrics } from './metrics.ts';
 export type { Counter, Gauge, Histogram, MetricsServer, Registry } from './metrics.ts';
 export { bufferedIterable } from './observable-iterable.ts';
+export { withEnd } from './source-end.ts';
 export { CHANNEL_OPTIONS, messageType, wire } from './wire.ts';
 export {
   COMPRESSION_CHOICES,

@@ -16,7 +16,7 @@
  * it never will (resume).
  */
 import { performance } from 'node:perf_hooks';
-import { Code, describeError, MigvisorError } from '../common/index.ts';
+import { Code, describeError, MigvisorError, withEnd } from '../common/index.ts';
 import type { MigState } from './vocabulary.ts';
 import type { MigrationHost } from './migration-host.ts';
 import { MigrationRun, round3, type MigrateOptions, type MigrationProgress, type MigrationStats } from './migration-run.ts';
@@ -215,7 +215,8 @@ async function transfer(run: MigrationRun, sourceAddress: string, ms: number): P
   // --max-bandwidth paces what the source sends, on every stream; a wait for the
   // rate ends with the transfer (a call that failed, its deadline, a cancel).
   const over = new AbortController();
-  const chunks = paced(migrationChunks(run, sourceAddress), run.control.pacer, AbortSignal.any([signal, over.signal]));
+  const producer = withEnd(paced(migrationChunks(run, sourceAddress), run.control.pacer, AbortSignal.any([signal, over.signal])));
+  const chunks = producer.items;
   try {
     if (!streams) return await run.sink.receive(chunks, ms, run.signal);
     const stop = (e: unknown): never => {
@@ -228,7 +229,11 @@ async function transfer(run: MigrationRun, sourceAddress: string, ms: number): P
     const [staged] = await Promise.all([main, sides]);
     return staged;
   } finally {
+    // The producer may still be at work (a call that failed lets go of it at
+    // once): it stops the task itself, so whether the task must run here again
+    // is known only once it ended.
     over.abort(new MigvisorError('the transfer is over', Code.CANCELLED));
+    await producer.ended();
   }
 }
 

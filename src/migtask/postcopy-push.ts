@@ -6,7 +6,7 @@
  * takes every page (postcopy-recover, postcopy-active) or the recovery timeout
  * passes. A sink that answers without the migration has lost it for good.
  */
-import { describeError, MigvisorError } from '../common/index.ts';
+import { describeError, MigvisorError, withEnd } from '../common/index.ts';
 import type { MigrationRun } from './migration-run.ts';
 import { paced } from './pacer.ts';
 import { DEFAULT_POSTCOPY_RECOVER_MS, peerForgot, postcopyStatus, retryDelay } from './postcopy-recovery.ts';
@@ -26,8 +26,13 @@ export async function pushWithRecovery(run: MigrationRun, residual: PostcopySour
       try {
         // --max-bandwidth paces the push too (the faults the sink asks for are not held back).
         // A wait for the rate ends with this attempt (its call failed or ended).
+        // (the next attempt starts once this one's producer has ended: they share the residual pages).
         const paceOver = new AbortController();
-        const reply = await sink.pushPages(stats.migrationId, paced(residual.push(), run.control.pacer, paceOver.signal), deadline).finally(() => paceOver.abort());
+        const pushed = withEnd(paced(residual.push(), run.control.pacer, paceOver.signal));
+        const reply = await sink.pushPages(stats.migrationId, pushed.items, deadline).finally(async () => {
+          paceOver.abort();
+          await pushed.ended();
+        });
         if (reply.missing > 0) throw new MigvisorError(`${run.sinkName} still lacks ${reply.missing} page(s) after the push`);
         if (pausedAt !== undefined) {
           residual.status = 'postcopy-recover';

@@ -117,6 +117,7 @@ async function reset(cluster: LiveCluster, access: ClusterAccess, boot: boolean)
       }),
   );
   if (cluster.endpoints().middleware) await access.clearArchive();
+  await access.ready();
 }
 
 function summarise(scenario: Scenario, started: Date, durationMs: number, runs: readonly RunReport[]): ScenarioReport {

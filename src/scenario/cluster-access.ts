@@ -140,6 +140,21 @@ export class ClusterAccess {
     for (const s of await this.snapshots()) await unary(c.Delete, c, { snapshotId: s.id, force: true }, 'Delete', CALL_MS);
   }
 
+  /**
+   * Waits until the runner's channels to every running process are connected
+   * (at most {@link CALL_MS}). A process that was killed and started again leaves
+   * a channel that tried it while it was down in its reconnect backoff, where a
+   * call fails at once ("No connection established").
+   */
+  async ready(): Promise<void> {
+    const deadline = Date.now() + CALL_MS;
+    const wait = (c: { waitForReady(deadline: number, cb: (e?: Error) => void): void }, what: string): Promise<void> =>
+      new Promise((resolve, reject) => c.waitForReady(deadline, (e) => (e ? reject(new MigvisorError(`${what} did not answer within ${CALL_MS} ms: ${e.message}`, Code.UNAVAILABLE)) : resolve())));
+    const waits = this.runningNodes().flatMap((name) => [wait(this.control(name), name), wait(this.migTask(name), name)]);
+    if (this.cluster.endpoints().middleware && this.cluster.processes().find((p) => p.kind === 'middleware')?.state === 'running') waits.push(wait(this.middleware(), 'the middleware'));
+    await Promise.all(waits);
+  }
+
   /** Closes every client. */
   close(): void {
     for (const n of this.nodes.values()) {

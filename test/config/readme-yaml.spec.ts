@@ -14,3 +14,16 @@ describe('README YAML examples', () => {
     }
   });
 });
+
+describe('README scenario example', () => {
+  it('is config/scenarios/counter-sink-lost.yaml as shipped (which npm test runs), without its comment lines', () => {
+    const text = readFileSync('README.md', 'utf8');
+    const section = text.slice(text.indexOf('## Testing a migration'));
+    const block = /```yaml\n([\s\S]*?)```/.exec(section)![1]!;
+    const shipped = readFileSync('config/scenarios/counter-sink-lost.yaml', 'utf8')
+      .split('\n')
+      .filter((l) => !l.startsWith('#'))
+      .join('\n');
+    expect(block.trimEnd()).to.equal(shipped.trimEnd());
+  });
+});

@@ -26,7 +26,9 @@ export interface StopAndTransferRequest {
    */
   'compression'?: (_migvisor_v1_Compression);
   /**
-   * Budget of the whole migration, ms. Default 60000.
+   * Budget of the whole migration, ms. Default 60000. The transfer gets at
+   * least 1000 ms of it, however much negotiation took; past the budget the
+   * migration fails with DEADLINE_EXCEEDED and the task runs on the source.
    */
   'deadlineMs'?: (number);
   /**
@@ -122,7 +124,9 @@ export interface StopAndTransferRequest__Output {
    */
   'compression': (_migvisor_v1_Compression__Output);
   /**
-   * Budget of the whole migration, ms. Default 60000.
+   * Budget of the whole migration, ms. Default 60000. The transfer gets at
+   * least 1000 ms of it, however much negotiation took; past the budget the
+   * migration fails with DEADLINE_EXCEEDED and the task runs on the source.
    */
   'deadlineMs'?: (number);
   /**
