@@ -341,6 +341,17 @@ export class MiddlewareServer {
     return m;
   }
 
+  /** Where the task of snapshot `m` is besides it: a node it runs on, or another parked snapshot (undefined: nowhere else, or unknown). */
+  private async elsewhere(m: Manifest): Promise<{ text: string; node: string } | undefined> {
+    // The nodes first: a task loaded from a file (`migvisor load`) runs where the directory does not know it.
+    const held = await this.orchestrator.heldOn(m.taskId);
+    if (held) return { text: `runs on ${held.name}`, node: held.name };
+    const loc = await this.orchestrator.where(m.taskId, m.id).catch(() => undefined);
+    if (loc?.state === 'running') return { text: `runs on ${loc.node || loc.address}`, node: loc.node || loc.address };
+    if (loc?.state === 'parked' && loc.snapshot) return { text: `is parked as snapshot ${loc.snapshot}`, node: '' };
+    return undefined;
+  }
+
   /** Restore: a snapshot into a free slot of a node; resolves with the snapshot, the node and the task's id. */
   private async restore(r: RestoreRequest__Output, out: StreamOut<RestoreResponse>): Promise<{ m: Manifest; node: string; taskId: string }> {
     const m = await this.manifest(r.snapshotId);
@@ -350,6 +361,11 @@ export class MiddlewareServer {
         `snapshot ${m.id} was restored to ${m.restoredTo} already (task ${m.taskId} runs there); restore it as a copy to start another one under a new id`,
         Code.FAILED_PRECONDITION,
       );
+    }
+    // A task runs in one place: a snapshot of a task that runs (or is parked) elsewhere starts only as a copy.
+    if (!r.asCopy) {
+      const other = await this.elsewhere(m);
+      if (other) throw new MigvisorError(`snapshot ${m.id}: task ${m.taskId} ${other.text}; restore it as a copy to start another one under a new id`, Code.FAILED_PRECONDITION);
     }
     // A sealed snapshot this middleware cannot open is refused before the node is asked anything.
     const codec = this.keys.codecOf(m);
@@ -465,7 +481,16 @@ export class MiddlewareServer {
         return { snapshot: snapshotInfo(m), verified: problems.length === 0, problems };
       }),
       Delete: unaryHandler(async (r) => {
-        const m = await this.manifest(r.snapshotId);
+        let m: Manifest;
+        try {
+          m = await this.manifest(r.snapshotId);
+        } catch (e: unknown) {
+          // A damaged manifest (DATA_LOSS) goes with force: nothing can restore it as it is.
+          if (!r.force || !(e instanceof MigvisorError) || e.code !== Code.DATA_LOSS) throw e;
+          const id = requiredName(r.snapshotId, 'snapshot_id');
+          await this.store.deleteManifest(id);
+          return { id, freedBytes: await this.store.gc() };
+        }
         // Its chunks still feed a lazy restore: freeing them would lose that task's pages.
         const serving = [...this.residuals.values()].filter((x) => x.manifest.id === m.id);
         if (serving.length > 0) {
@@ -516,6 +541,13 @@ export class MiddlewareServer {
       }),
       Import: clientStreamHandler(async (requests) => {
         const m = await this.archive.importContainer(rawChunks(requests));
+        // The task of an imported file may run (or be parked) elsewhere: then this snapshot is not its only copy.
+        const other = await this.elsewhere(m);
+        if (other) {
+          m.state = 'restored';
+          m.restoredTo = other.node;
+          await this.store.putManifest(m);
+        }
         return { snapshot: snapshotInfo(m), newBytes: m.newBytes, deduplicatedBytes: m.sharedBytes };
       }, this.streams),
       Where: unaryHandler(async (r) => {

@@ -14,6 +14,12 @@ import { DEFAULT_MAX_CLUSTER, type ClusterConfig } from '../config/index.ts';
 import { endpointFromInfo, incompatibility, MIG_STATE_WIRE, planRefusal, TurnQueue, type MigState } from '../migtask/index.ts';
 import type { Location, SnapshotStore } from './store.ts';
 
+/** Slot states in which a node holds a task: it runs there, or a move in flight stopped it there. */
+const HELD: ReadonlySet<MigState> = new Set<MigState>(['MigSource', 'Transferring', 'Committing']);
+
+/** How long {@link Orchestrator.heldOn} waits for a node's answer (a node that does not answer holds nothing it can run). */
+const HELD_ON_MS = 2000;
+
 /** How long a move may hold a task's lock before it expires by itself. */
 const LOCK_TTL_MS = 120_000;
 
@@ -78,20 +84,33 @@ export class Orchestrator {
     this.turns = new TurnQueue(max, `migrations in the cluster (max_cluster ${max})`);
   }
 
-  private async tasksOn(address: string): Promise<{ taskId: string; state: MigState | undefined; partition: string }[]> {
+  private async tasksOn(address: string, ms = 5000): Promise<{ taskId: string; state: MigState | undefined; partition: string }[]> {
     const c = nodeClient(address);
     try {
-      const ps = await unary(c.Ps, c, { hashes: false }, `ps on ${address}`, 5000);
+      const ps = await unary(c.Ps, c, { hashes: false }, `ps on ${address}`, ms);
       return ps.tasks.filter((t) => t.taskId).map((t) => ({ taskId: t.taskId, state: MIG_STATE_WIRE.fromWire(t.state), partition: t.partition }));
     } finally {
       c.close();
     }
   }
 
-  /** Where a task runs: the directory, checked against the node; else every known node is asked; else its newest parked snapshot. */
-  async where(task: string): Promise<Location | undefined> {
+  /** A node that holds `task` now (it runs there, or is stopped there by a move in flight), asking every known node at once. */
+  async heldOn(task: string): Promise<{ name: string; address: string } | undefined> {
+    const nodes = [...this.nodes.all()];
+    const found = await Promise.all(nodes.map(([, address]) => this.tasksOn(address, HELD_ON_MS).catch(() => [])));
+    const i = found.findIndex((tasks) => tasks.some((t) => t.taskId === task && t.state !== undefined && HELD.has(t.state)));
+    return i < 0 ? undefined : { name: nodes[i]![0], address: nodes[i]![1] };
+  }
+
+  /**
+   * Where a task runs: the directory, checked against the node; else every known
+   * node is asked; else its newest parked snapshot (other than `except`: asked
+   * whether the task is anywhere but in that snapshot).
+   */
+  async where(task: string, except?: string): Promise<Location | undefined> {
     const known = await this.store.getLocation(task);
-    if (known?.state === 'parked') return known;
+    // Parked: in that snapshot (when it is `except`, the directory says the task is nowhere else).
+    if (known?.state === 'parked') return except !== undefined && known.snapshot === except ? undefined : known;
     if (known) {
       const here = await this.tasksOn(known.address).catch(() => []);
       if (here.some((t) => t.taskId === task)) return known;
@@ -107,7 +126,12 @@ export class Orchestrator {
       }
     }
     // Directory entries vanish with the middleware that wrote them; the archive still knows a parked task.
-    const parked = (await this.store.listManifests()).filter((m) => m.taskId === task && m.state === 'parked').at(-1);
+    return this.parkedElsewhere(task, except);
+  }
+
+  /** The newest parked snapshot of `task` other than `except`, as a location. */
+  private async parkedElsewhere(task: string, except?: string): Promise<Location | undefined> {
+    const parked = (await this.store.listManifests()).filter((m) => m.taskId === task && m.state === 'parked' && m.id !== except).at(-1);
     return parked ? { node: '', address: '', state: 'parked', snapshot: parked.id, updatedUnixMs: parked.createdUnixMs } : undefined;
   }
 

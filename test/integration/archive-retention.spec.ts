@@ -123,6 +123,23 @@ describe('Retention, prune, export and import (real node and middleware processe
     expect(imported.snapshot.id).to.not.equal(ids[2]);
     expect(Number(imported.newBytes ?? 0)).to.equal(0);
     expect(Number(imported.deduplicatedBytes)).to.equal(Number(imported.snapshot.storedPages) * 4096);
+    // The counter runs on field-b (loaded from the file): the import is a copy, not its only place.
+    expect([imported.snapshot.state, imported.snapshot.restoredTo]).to.deep.equal(['SNAPSHOT_STATE_RESTORED', 'field-b']);
+    const text = await mwOk(mw, FILE, ['snapshot', 'import', file]);
+    expect(text).to.match(new RegExp(`^imported ${file} as snap-\\S+: 0 new bytes, \\d+ deduplicated; task ${counter} runs on field-b, so this one restores only with --as-copy\n$`));
+    // Neither the import nor the snapshot the file came from starts a second counter.
+    const again = async (id: string): Promise<string> => {
+      const r = await runCli(['snapshot', 'restore', id, '--node', 'field-a', '--cluster', FILE, '--middleware', mw.address]);
+      expect(r.code, r.stderr).to.equal(1);
+      return r.stderr.trim();
+    };
+    expect(await again(imported.snapshot.id)).to.equal(
+      `migvisor: snapshot ${imported.snapshot.id} was restored to field-b already (task ${counter} runs there); use --as-copy to start another one under a new id`,
+    );
+    expect(await again(ids[2]!), 'still "parked": the node says where the task is').to.equal(
+      `migvisor: snapshot ${ids[2]}: task ${counter} runs on field-b; use --as-copy to start another one under a new id`,
+    );
+    expect((await ps(nodes['field-a']!.address)).some((t) => t.taskId === counter), 'no counter on field-a').to.equal(false);
 
     // Back to the start: the counter leaves field-b (into the archive) and runs on field-a.
     await restore(mw, await park(mw, 'field-b'), 'field-a');

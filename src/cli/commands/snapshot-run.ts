@@ -203,7 +203,12 @@ export function importSnapshot(file: string, flags: ClusterFlags): Promise<void>
     const c = await r.middleware(flags.middleware);
     const reply = await clientStream(c.Import, c, wrapChunks(readContainerFile(file)), `snapshot import ${file}`, 120_000);
     if (flags.json) printMessage('ImportResponse', reply);
-    else process.stdout.write(`imported ${file} as ${reply.snapshot?.id ?? ''}: ${reply.newBytes} new bytes, ${reply.deduplicatedBytes} deduplicated\n`);
+    else {
+      const s = reply.snapshot;
+      // Its task runs (or is parked) elsewhere: the snapshot is a copy, restored only as one.
+      const copy = s?.state === 'SNAPSHOT_STATE_RESTORED' ? `; task ${s.taskId} ${s.restoredTo ? `runs on ${s.restoredTo}` : 'is parked in another snapshot'}, so this one restores only with --as-copy` : '';
+      process.stdout.write(`imported ${file} as ${s?.id ?? ''}: ${reply.newBytes} new bytes, ${reply.deduplicatedBytes} deduplicated${copy}\n`);
+    }
   });
 }
 
