@@ -26,7 +26,7 @@ export function toServiceError(e: unknown, say: (msg: string) => void = (m) => l
   if (e instanceof MigvisorError) return { code: e.code as number as grpc.status, details: boundedDetails(e.message) };
   if (isServiceError(e)) return { code: e.code, details: boundedDetails(e.details ?? '') };
   say(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-  return { code: grpc.status.INTERNAL, details: 'internal error (see the node log)' };
+  return { code: grpc.status.INTERNAL, details: 'internal error (see the log of the process that answered)' };
 }
 
 /** Whether `e` is a status from grpc-js (a code and details). */

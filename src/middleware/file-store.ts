@@ -15,9 +15,22 @@
 import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AlreadyExistsError, Code, fileProblem, makeDirsSync, MigvisorError } from '../common/index.ts';
+import { AlreadyExistsError, Code, describeError, fileProblem, makeDirsSync, MigvisorError } from '../common/index.ts';
 import { manifestFromStored } from './page-list.ts';
 import { MAX_SNAPSHOT_ID_LENGTH, type ChunkHash, type ChunkWriter, type Location, type Lock, type Manifest, type SnapshotStore, type StoreStats } from './store.ts';
+
+/** A pack index's entries, or what is wrong with its text. */
+function packIndex(text: string): [ChunkHash, number, number][] | string {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e: unknown) {
+    return `not JSON (${describeError(e)})`;
+  }
+  if (!Array.isArray(raw)) return 'not a list of entries';
+  const ok = raw.every((e) => Array.isArray(e) && e.length === 3 && typeof e[0] === 'string' && Number.isSafeInteger(e[1]) && e[1] >= 0 && Number.isSafeInteger(e[2]) && e[2] >= 0);
+  return ok ? (raw as [ChunkHash, number, number][]) : 'an entry is not [hash, offset, length]';
+}
 
 interface Entry {
   readonly pack: string;
@@ -112,8 +125,11 @@ export class FileStore implements SnapshotStore {
       if (!f.endsWith('.idx')) continue;
       const id = f.slice(0, -'.idx'.length);
       if (!files.has(`${id}.pack`)) continue;
-      const entries = JSON.parse(await fs.promises.readFile(path.join(s.packs, f), 'utf8')) as [string, number, number][];
-      for (const [hash, offset, length] of entries) if (!s.index.has(hash)) s.index.set(hash, { pack: id, offset, length });
+      const file = path.join(s.packs, f);
+      const entries = packIndex(await fs.promises.readFile(file, 'utf8'));
+      // A damaged index hides its pack's chunks (nothing is deleted): the snapshots that need them say so when read.
+      if (typeof entries === 'string') s.noteDamaged(file, `${entries}; the chunks of pack ${id} are unknown until it is mended`);
+      else for (const [hash, offset, length] of entries) if (!s.index.has(hash)) s.index.set(hash, { pack: id, offset, length });
     }
     try {
       s.directory = JSON.parse(await fs.promises.readFile(path.join(root, 'directory.json'), 'utf8')) as Record<string, Location>;
@@ -121,6 +137,17 @@ export class FileStore implements SnapshotStore {
       s.directory = {};
     }
     return s;
+  }
+
+  /** Damaged files found so far (a pack index at open, a manifest when read): path → what is wrong. */
+  readonly damaged = new Map<string, string>();
+  /** Told of each damaged file when it is first found (the middleware logs it). */
+  onDamaged: (file: string, problem: string) => void = () => {};
+
+  private noteDamaged(file: string, problem: string): void {
+    if (this.damaged.get(file) === problem) return;
+    this.damaged.set(file, problem);
+    this.onDamaged(file, problem);
   }
 
   /** Whether the store holds a chunk. */
@@ -217,25 +244,47 @@ export class FileStore implements SnapshotStore {
     await writeAtomic(this.manifestPath(m.id), JSON.stringify(m));
   }
 
-  /** A snapshot's manifest, if it exists. */
+  /** A snapshot's manifest, if it exists; a damaged one fails with DATA_LOSS naming its file. */
   async getManifest(id: string): Promise<Manifest | undefined> {
+    const file = this.manifestPath(id);
+    let text: string;
     try {
-      return manifestFromStored(JSON.parse(await readWhole(this.manifestPath(id))), `snapshot ${id}`);
+      text = await readWhole(file);
     } catch (e: unknown) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw e;
     }
+    try {
+      const raw = JSON.parse(text) as unknown;
+      const m = raw as Partial<Manifest> | null;
+      if (typeof m !== 'object' || m === null || m.id !== id || typeof m.taskId !== 'string' || typeof m.createdUnixMs !== 'number') throw new Error('not a manifest of this snapshot');
+      return manifestFromStored(raw, `snapshot ${id}`);
+    } catch (e: unknown) {
+      const problem = describeError(e);
+      this.noteDamaged(file, problem);
+      throw new MigvisorError(`snapshot ${id}: its manifest ${file} is damaged (${problem}); \`snapshot rm ${id} --force\` removes it`, Code.DATA_LOSS, { cause: e });
+    }
   }
 
-  /** Every manifest, oldest first. */
+  /** Every readable manifest, oldest first; a damaged one is left out (and told to {@link onDamaged}). */
   async listManifests(): Promise<Manifest[]> {
+    return (await this.readManifests()).manifests;
+  }
+
+  private async readManifests(): Promise<{ manifests: Manifest[]; damaged: number }> {
     const out: Manifest[] = [];
+    let damaged = 0;
     for (const f of await fs.promises.readdir(this.manifests)) {
       if (!f.endsWith('.json')) continue;
-      const m = await this.getManifest(f.slice(0, -'.json'.length));
-      if (m) out.push(m);
+      try {
+        const m = await this.getManifest(f.slice(0, -'.json'.length));
+        if (m) out.push(m);
+      } catch (e: unknown) {
+        if (!(e instanceof MigvisorError) || e.code !== Code.DATA_LOSS) throw e;
+        damaged++;
+      }
     }
-    return out.sort((a, b) => a.createdUnixMs - b.createdUnixMs);
+    return { manifests: out.sort((a, b) => a.createdUnixMs - b.createdUnixMs), damaged };
   }
 
   /** Deletes a manifest (its chunks stay until gc). */
@@ -247,7 +296,10 @@ export class FileStore implements SnapshotStore {
   /** Rewrites or removes packs holding chunks no manifest references. */
   async gc(): Promise<number> {
     const live = new Set<ChunkHash>(this.pins.keys());
-    for (const m of await this.listManifests()) for (const [, h] of m.pages) live.add(h);
+    const { manifests, damaged } = await this.readManifests();
+    // A damaged manifest may still need chunks no readable one names: nothing is freed until it is mended or removed.
+    if (damaged > 0) return 0;
+    for (const m of manifests) for (const [, h] of m.pages) live.add(h);
     const byPack = new Map<string, [ChunkHash, Entry][]>();
     for (const [h, e] of this.index) {
       const list = byPack.get(e.pack) ?? [];

@@ -126,6 +126,47 @@ describe('FileStore', () => {
     expect(e.message).to.contain('truncated').and.contain(path.basename(pack, '.pack'));
   });
 
+  it('a damaged manifest: read fails with DATA_LOSS naming its file, the list leaves it out, gc frees nothing while it is there', async () => {
+    const s = await fresh();
+    const [a, b] = await putChunks(s, [page(41), page(42)]);
+    await s.putManifest(testManifest('snap-good', [[0, a!]]));
+    await s.putManifest(testManifest('snap-bad', [[0, b!]]));
+    const file = path.join(s.root, 'manifests', 'snap-bad.json');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').slice(0, 30));
+    const told: string[] = [];
+    s.onDamaged = (f) => told.push(f);
+    const e = await failure(s.getManifest('snap-bad'));
+    expect(e.code).to.equal(Code.DATA_LOSS);
+    expect(e.message).to.match(/^snapshot snap-bad: its manifest .*snap-bad\.json is damaged \(.+\); `snapshot rm snap-bad --force` removes it$/);
+    expect((await s.listManifests()).map((m) => m.id)).to.deep.equal(['snap-good']);
+    expect(told, 'told once').to.deep.equal([file]);
+    // b may be all that the damaged manifest needs: kept.
+    expect(await s.gc()).to.equal(0);
+    expect([s.has(a!), s.has(b!)]).to.deep.equal([true, true]);
+    await s.deleteManifest('snap-bad');
+    expect(await s.gc(), 'once it is gone, its chunk is freed').to.equal(4096);
+  });
+
+  for (const [what, text] of [
+    ['truncated', '[["ab'],
+    ['not a list', '{"a":1}'],
+    ['a bad entry', '[["x", -1, 3]]'],
+  ] as const) {
+    it(`a pack index that is ${what}: the store opens, hides that pack's chunks, keeps its files and names the index`, async () => {
+      const s = await fresh();
+      const [a] = await putChunks(s, [page(51)]);
+      const [b] = await putChunks(s, [page(52)]);
+      const idx = filesUnder(s.root).filter((f) => f.endsWith('.idx'));
+      const damagedIdx = idx.find((f) => fs.readFileSync(path.join(s.root, f), 'utf8').includes(b!))!;
+      fs.writeFileSync(path.join(s.root, damagedIdx), text);
+      const t = await reopen(s);
+      expect([t.has(a!), t.has(b!)]).to.deep.equal([true, false]);
+      expect([...t.damaged.keys()]).to.deep.equal([path.join(s.root, damagedIdx)]);
+      expect([...t.damaged.values()][0]).to.contain('are unknown until it is mended');
+      expect(filesUnder(t.root).filter((f) => f.endsWith('.idx') || f.endsWith('.pack')).length, 'nothing deleted').to.equal(4);
+    });
+  }
+
   it('reads a manifest written in the old form (a JSON entry per page), and writes it back packed', async () => {
     const s = await fresh();
     const hashes = await putChunks(s, [page(31), page(32)]);

@@ -10,7 +10,7 @@
 import { claimMiddleware, createLogger, createRegistry, forgetMiddleware, InvalidArgumentError, loadDialRoutes, logUnhandledRejections, registerGrpcMetrics, serveMetrics, setProcessLogger, type MetricsServer } from '../../common/index.ts';
 import { applySecurity, loadCluster } from '../../config/index.ts';
 import { ClusterMembership } from '../../hypervisor/index.ts';
-import { ArchiveKeys, loadArchiveKey, logArchive, MiddlewareServer, NodeBook, openStore, registerMiddlewareMetrics } from '../../middleware/index.ts';
+import { ArchiveKeys, FileStore, loadArchiveKey, logArchive, MiddlewareServer, NodeBook, openStore, registerMiddlewareMetrics } from '../../middleware/index.ts';
 import { clusterFile } from '../cluster-file.ts';
 import type { MiddlewareStartFlags } from './middleware.ts';
 import { streamLimits } from './stream-flags.ts';
@@ -34,6 +34,12 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   const chunks = flags.chunks ?? cluster.middleware?.chunks;
   if (flags.chunkReplicas !== undefined && !chunks) throw new InvalidArgumentError('--chunk-replicas: give --chunks nats://HOST:PORT[,...] too (replicas are those of the chunk bucket)');
   const store = await openStore(uri, cluster.dir, chunks ? { chunks, replicas: flags.chunkReplicas ?? cluster.middleware?.chunkReplicas ?? 3 } : {});
+  // A damaged file of the filesystem store is skipped, not fatal: say which, as it is found.
+  if (store instanceof FileStore) {
+    const damaged = (file: string, problem: string): void => logger.warn({ file, problem }, `store ${store.uri}: ${file} is damaged (${problem}); it is left out`);
+    for (const [file, problem] of store.damaged) damaged(file, problem);
+    store.onDamaged = damaged;
+  }
   try {
     keys.init(await store.listManifests());
   } catch (e: unknown) {
