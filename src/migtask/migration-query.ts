@@ -37,7 +37,7 @@ export function queryOf(run: MigrationRun): MigrationQuery {
   // Before the first pass ends, the rate so far is the best there is.
   const rate = c.transferBytesPerS > 0 ? c.transferBytesPerS : run.stats.bytes / elapsedS;
   const status: MigrationStatus = run.statusNow;
-  const remaining = run.options.mode === 'precopy' ? c.remainingBytes : Math.max(0, run.task.space.pageTable.pageCount * run.task.space.pageSize - run.raw);
+  const remaining = remainingBytes(run);
   return {
     migrationId: run.stats.migrationId,
     status,
@@ -48,7 +48,7 @@ export function queryOf(run: MigrationRun): MigrationQuery {
     remainingBytes: remaining,
     dirtyRatePagesPerS: c.dirtyRatePagesPerS,
     transferBytesPerS: rate,
-    expectedDowntimeMs: run.options.mode === 'precopy' && c.expectedDowntimeMs > 0 ? c.expectedDowntimeMs : finite(transferMs(remaining, rate)),
+    expectedDowntimeMs: expectedDowntimeMs(run, remaining, rate),
     throttlePercent: c.throttle,
     waiting: c.waiting,
     bytesSent: run.stats.bytes,
@@ -56,6 +56,31 @@ export function queryOf(run: MigrationRun): MigrationQuery {
     downtimeLimitMs: c.downtimeLimitMs,
     totalMs: performance.now() - run.t0,
   };
+}
+
+/**
+ * Page bytes still to move to the sink. Pre-copy: the dirty pages the governor
+ * counted. Full: the pages that were not zero at its snapshot (zero pages are
+ * never sent), less those sent. Lazy: every page until the switch-over, then the
+ * pages the sink still lacks.
+ */
+function remainingBytes(run: MigrationRun): number {
+  const size = run.task.space.pageSize;
+  if (run.options.mode === 'precopy') return run.control.remainingBytes;
+  if (run.options.mode === 'lazy') return run.residualPages ? run.residualPages() * size : run.task.space.pageTable.pageCount * size;
+  const total = run.toSendPages > 0 ? run.toSendPages * size : run.task.space.pageTable.pageCount * size;
+  return Math.max(0, total - run.raw - (run.pageStreams?.raw ?? 0));
+}
+
+/**
+ * The downtime to expect. Pre-copy: the governor's figure once it has one.
+ * Full: what is left at the rate (the task is stopped for all of it). Lazy: 0,
+ * its switch-over carries no page (and once it is over, it is over).
+ */
+function expectedDowntimeMs(run: MigrationRun, remaining: number, rate: number): number {
+  if (run.options.mode === 'lazy') return 0;
+  if (run.options.mode === 'precopy' && run.control.expectedDowntimeMs > 0) return run.control.expectedDowntimeMs;
+  return finite(transferMs(remaining, rate));
 }
 
 function finite(x: number): number {

@@ -128,6 +128,10 @@ export class MigrationRun {
   /** Page bytes before and after compression, so far. */
   raw = 0;
   sent = 0;
+  /** Pages this (full) migration sends: those not zero when it took its snapshot (0: not known yet). */
+  toSendPages = 0;
+  /** After a lazy migration's switch-over: the pages the sink still lacks. */
+  residualPages: (() => number) | undefined;
   /** The phase it is in (what CancelMigration reports). */
   phase: MigrationPhase = 'negotiate';
   /** Its status now (QEMU's names; what QueryMigrate answers). */
@@ -317,6 +321,7 @@ export class MigrationRun {
     this.stats.bytes += c.payload.length;
     if (this.stats.streamBytes.length > 0) this.stats.streamBytes[0]! += c.payload.length;
     this.stats.pagesSent = pagesSent;
+    if (pagesTotal > 0) this.toSendPages = pagesTotal;
     this.raw = raw;
     this.sent = sent;
     // A full migration's header goes before the stop: that is its transfer already.

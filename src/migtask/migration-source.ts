@@ -137,7 +137,10 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
   run.progress('commit');
   task.commitTransfer();
   const residual = options.mode === 'lazy' ? new PostcopySource(task, stats.migrationId, stats.compression) : undefined;
-  if (residual) context.residuals.set(stats.migrationId, residual);
+  if (residual) {
+    context.residuals.set(stats.migrationId, residual);
+    run.residualPages = () => residual.remaining;
+  }
   const outcome = await settle(sink, stats.migrationId, host.clock, selfSettleAt, run.preparedCommit);
   if (outcome !== 'active' && outcome !== 'in-doubt') context.residuals.delete(stats.migrationId);
   // 4. What the source does once the sink runs the task: forward, serve the post-copy pages, release.

@@ -60,6 +60,7 @@ async function* fullChunks(run: MigrationRun): AsyncGenerator<RawChunk> {
   // The streams are fixed by the pages that are not zero now (the header names them).
   const first = run.snapshot();
   const announced = { ...first.header, travelers: [], pagesToSend: 0, ...(streams ? { streams: run.decideStreams(first.pages.length) } : {}) };
+  run.toSendPages = first.pages.length;
   yield run.count(encoder.header(announced), 0, 0, 0, 0);
   await headerTaken(run);
   await readyToStop(run);

@@ -197,7 +197,8 @@ describe('Migration control between node processes', function () {
       {
         mode: 'precopy',
         phase: 'transfer',
-        extra: ['--max-bandwidth', '1MiB/s', '--downtime-limit', '10000'],
+        // The stop-and-copy of the dirty set takes seconds: longer than a cancel command takes to start on a busy machine.
+        extra: ['--max-bandwidth', '512KiB/s', '--downtime-limit', '20000'],
         at: (q) => q.phase === 'MIGRATION_PHASE_TRANSFER',
       },
       { mode: 'lazy', phase: 'transfer', extra: ['--max-bandwidth', '1KiB/s'], at: (q) => q.phase === 'MIGRATION_PHASE_TRANSFER' },
@@ -224,6 +225,32 @@ describe('Migration control between node processes', function () {
         if (k.phase !== 'negotiate') expect(st, 'statuses').to.include.members(['setup', 'active', 'cancelling', 'cancelled']);
       });
     }
+
+    it('status counts what is left to send: a full move only the pages that are not zero, a lazy one after its switch-over the pages the sink lacks', async () => {
+      const full = spawnCli(['migrate', task, '--from', 'live-c', '--to', 'live-d', '--compress', 'none', '--max-bandwidth', '512KiB/s', '--cluster', LIVE, '--json'], { timeoutMs: 45_000 });
+      const during = await whenMigration(task, 'the full migration sending pages', (q) => q.phase === 'MIGRATION_PHASE_TRANSFER' && Number(q.bytesSent) > 0);
+      const moved = await full.result;
+      expect(moved.code, moved.stderr).to.equal(0);
+      const stats = (JSON.parse(moved.stdout) as { stats: Stats }).stats;
+      // 16 MiB of heap, most of it zero: those pages never go, so they are not "remaining".
+      expect(Number(during.remainingBytes), 'remaining bytes').to.be.greaterThan(0).and.at.most(Number(stats.pagesSent) * 4096);
+      expect(during.expectedDowntimeMs, 'the rest at the measured rate').to.be.greaterThan(0);
+
+      const lazy = spawnCli(['migrate', task, '--from', 'live-d', '--to', 'live-c', '--mode', 'lazy', '--compress', 'none', '--max-bandwidth', '1MiB/s', '--cluster', LIVE, '--json'], { timeoutMs: 45_000 });
+      const queryD = async (): Promise<QueryMigrateResponse__Output> => query(D, task);
+      const first = await poll('the lazy migration switched over', async () => {
+        const q = await queryD();
+        return q.inFlight && q.status === 'MIGRATION_STATUS_POSTCOPY_ACTIVE' && Number(q.remainingBytes) > 0 ? q : undefined;
+      }, 20_000, 5);
+      await new Promise((r) => setTimeout(r, 300));
+      const later = await queryD();
+      expect(first.expectedDowntimeMs, 'the switch-over is over').to.equal(0);
+      expect(Number(first.remainingBytes), 'at most every page').to.be.at.most(16 * 1024 * 1024 + 3 * 64 * 1024);
+      if (later.inFlight) expect(Number(later.remainingBytes), 'it only goes down').to.be.lessThan(Number(first.remainingBytes));
+      const end = await lazy.result;
+      expect(end.code, end.stderr).to.equal(0);
+      expect((await taskOn(C, task))?.run, 'back on live-c').to.equal('running');
+    });
 
     // At 1 B/s the first chunk runs the bucket hours into debt: what ends the wait must not wait for it.
     it('a cap of 1 B/s: the deadline ends the migration (the task runs on the source), a cancel ends it, and --unlimited lets it complete', async () => {
