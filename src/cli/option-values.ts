@@ -40,12 +40,17 @@ export function choiceListOption<T extends string>(flags: string, description: s
   return new Option(flags, `${description} (${alternatives(values)})`).argParser((text: string, previous: T[] | undefined) => [...(previous ?? []), one(text)]);
 }
 
-/** A parser for a whole number of at least `min` (0: non-negative, 1: positive). */
-export function integer(flag: string, min = 0): (text: string) => number {
-  const what = min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : `an integer of at least ${min}`;
+/**
+ * A parser for a whole number of at least `min` (0: non-negative, 1: positive)
+ * and, with `max`, at most that (the range the request field takes: a number the
+ * wire would wrap is refused here, under the flag's name).
+ */
+export function integer(flag: string, min = 0, max?: number): (text: string) => number {
+  const what =
+    max !== undefined ? `an integer from ${min} to ${max}` : min === 0 ? 'a non-negative integer' : min === 1 ? 'a positive integer' : `an integer of at least ${min}`;
   return (text) => {
     const n = Number(text);
-    if (text.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`${flag} must be ${what}, got ${text}`);
+    if (text.trim() === '' || !Number.isSafeInteger(n) || n < min || (max !== undefined && n > max)) throw new InvalidArgumentError(`${flag} must be ${what}, got ${text}`);
     return n;
   };
 }

@@ -28,6 +28,8 @@ import { describeExpectation, describeStep } from './describe.ts';
 import { applies, label, type MatrixCell } from './matrix.ts';
 import { PHASES_OF, type Action, type Expectation, type FaultTarget, type MoveSpec, type Phase, type RunPlan, type Step, type TaskDef, type Trigger } from './model.ts';
 
+/** The longest duration a scenario may give (a run, a wait, a step's time): a day. */
+const MAX_DURATION_MS = 24 * 3600 * 1000;
 /** Defaults of a run. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
 /** How long a run goes on after its last step. */
@@ -181,6 +183,10 @@ class RunBuilder {
     if (v === undefined) return undefined;
     const ms = parseDuration(v);
     if (ms === undefined) this.problem(path, `${String(v)} is not a duration`);
+    else if (ms > MAX_DURATION_MS) {
+      this.problem(path, `${String(v)} is longer than a scenario may wait (at most a day, 1440min)`);
+      return undefined;
+    }
     return ms;
   }
 

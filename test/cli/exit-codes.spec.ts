@@ -40,6 +40,12 @@ describe('exit codes', function () {
     expect(move).to.equal("migvisor: unknown option '--node': migrate moves a task with --from NODE --to NODE (--node is for migrate status, cancel, set and recover)");
     // The commands that take --node still do.
     expect(oneLineError(await runCli(['migrate', 'status', 'c', '--node', '127.0.0.1:1']))).to.match(/unreachable/);
+    // A number the request field cannot hold is refused under the flag's name, as typed (not wrapped by the wire).
+    const move2 = ['migrate', 'c', '--from', '127.0.0.1:1', '--to', '127.0.0.1:2'];
+    expect(oneLineError(await runCli([...move2, '--deadline-ms', '99999999999']))).to.equal('migvisor: --deadline-ms must be an integer from 1 to 3600000, got 99999999999');
+    expect(oneLineError(await runCli([...move2, '--deadline-ms', '0']))).to.equal('migvisor: --deadline-ms must be an integer from 1 to 3600000, got 0');
+    expect(oneLineError(await runCli([...move2, '--precopy-max-rounds', '0']))).to.equal('migvisor: --precopy-max-rounds must be an integer from 1 to 1000, got 0');
+    expect(oneLineError(await runCli([...move2, '--streams', '17']))).to.equal('migvisor: --streams must be an integer from 1 to 16, got 17');
   });
 
   it('1: a runtime failure (unreachable node, refused migration), in one line', async () => {

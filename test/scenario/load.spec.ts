@@ -137,6 +137,14 @@ describe('scenario loading', () => {
       ]);
     });
 
+    it('refuses a duration longer than a day (a timer cannot wait that long: it would fire at once)', () => {
+      expect(check(withSteps('{ wait: 2600000000ms }'))).to.deep.equal(['t.yaml:6: steps[0].wait: 2600000000ms is longer than a scenario may wait (at most a day, 1440min)']);
+      expect(check(withSteps('{ at: 99999999999999999ms, park: c }'))).to.deep.equal(['t.yaml:6: steps[0].at: 99999999999999999ms is longer than a scenario may wait (at most a day, 1440min)']);
+      expect(check(`${HEAD}timeout: 1441min\n`)).to.deep.equal(['t.yaml:5: timeout: 1441min is longer than a scenario may wait (at most a day, 1440min)']);
+      expect(check(withSteps('{ wait: 24h }')), 'not a unit').to.have.length(1);
+      expect(check(withSteps('{ wait: 1440min }')), 'a day is fine').to.deep.equal([]);
+    });
+
     it('refuses a bandwidth it cannot read, or of nothing', () => {
       const link = (profile: string): string => `${HEAD}links:\n  - { between: [field-a, field-b], ${profile} }\n`;
       expect(check(link('bandwidth: 10Mbits'))).to.deep.equal(['t.yaml:6: links[0].bandwidth: must be a bandwidth such as 64kbit, 10Mbit, 1Gbit or 2MiB/s']);

@@ -13,6 +13,9 @@ import { action } from '../run-command.ts';
 import { registerMigrateControlCommands } from './migrate-control.ts';
 import { registerMigrateRecover } from './migrate-recover.ts';
 
+/** The longest time a migration's request takes (ms): an hour, as the node checks it. */
+const MAX_MS = 3_600_000;
+
 /** The options of `migrate`, as commander parsed them. */
 export interface MigrateFlags extends ClusterFlags {
   readonly from: string;
@@ -51,17 +54,17 @@ export function registerMigrateCommand(program: Command): void {
       .option('--to <node>', 'sink node (name or host:port); required')
       .addOption(choiceOption('--mode <mode>', 'how the task moves', MIGRATION_MODES).default('full'))
       .addOption(choiceOption('--compress <c>', 'page compression (must be supported by the sink)', COMPRESSION_CHOICES).default('auto'))
-      .option('--deadline-ms <ms>', 'budget of the whole migration', integer('--deadline-ms'))
-      .option('--precopy-stop-pages <n>', 'pre-copy: stop and copy once at most n pages are dirty (default 64)', integer('--precopy-stop-pages'))
-      .option('--precopy-max-rounds <n>', 'pre-copy: stop and copy after n rounds at most (default 12)', integer('--precopy-max-rounds'))
-      .option('--streams <n>', 'concurrent page streams, 1..16 (default 2; as many as the sink takes)', integer('--streams', 1))
-      .option('--postcopy-recover-ms <ms>', 'lazy: how long either side waits for a lost peer (postcopy-paused) before the missing pages count as lost (default 30000)', integer('--postcopy-recover-ms', 1))
+      .option('--deadline-ms <ms>', 'budget of the whole migration', integer('--deadline-ms', 1, MAX_MS))
+      .option('--precopy-stop-pages <n>', 'pre-copy: stop and copy once at most n pages are dirty (default 64)', integer('--precopy-stop-pages', 0, 1 << 30))
+      .option('--precopy-max-rounds <n>', 'pre-copy: stop and copy after n rounds at most (default 12)', integer('--precopy-max-rounds', 1, 1000))
+      .option('--streams <n>', 'concurrent page streams, 1..16 (default 2; as many as the sink takes)', integer('--streams', 1, 16))
+      .option('--postcopy-recover-ms <ms>', 'lazy: how long either side waits for a lost peer (postcopy-paused) before the missing pages count as lost (default 30000)', integer('--postcopy-recover-ms', 1, MAX_MS))
       .addOption(new Option('--dry-run', 'predict what the migration would cost (measures the task and the link) and move nothing').conflicts('predict'))
       .option('--predict', 'predict first, then migrate: the statistics show predicted beside measured')
-      .option('--dirty-window-ms <ms>', 'with --dry-run: sample the dirty pages at least this long (default 200)', integer('--dirty-window-ms', 10))
+      .option('--dirty-window-ms <ms>', 'with --dry-run: sample the dirty pages at least this long (default 200)', integer('--dirty-window-ms', 10, 10_000))
       .option('--probe-bytes <size>', 'with --dry-run: largest bandwidth probe stream, e.g. 4MiB (default 16MiB)', size('--probe-bytes'))
       .option('--max-bandwidth <rate>', 'pace the source to this rate, e.g. 100Mbit or 2MiB/s (change it later with `migrate set`)', bandwidth('--max-bandwidth'))
-      .option('--downtime-limit <ms>', 'pre-copy: stop once the dirty pages left would cross the link within this time (default 300)', integer('--downtime-limit'))
+      .option('--downtime-limit <ms>', 'pre-copy: stop once the dirty pages left would cross the link within this time (default 300)', integer('--downtime-limit', 0, MAX_MS))
       .option('--auto-converge', 'pre-copy: throttle the task while it dirties memory faster than half the transfer rate'),
   ).action(action(async (task: string, flags: MigrateFlags) => (await import('./migrate-run.ts')).migrate(task, flags)));
   hintFromTo(migrate);
