@@ -96,9 +96,9 @@ export function channelOptions(address: string): grpc.ChannelOptions {
 /** A generated client class (its constructor). */
 type ClientClass<C> = new (address: string, credentials: grpc.ChannelCredentials, options?: grpc.ChannelOptions) => C;
 
-/** A client of `address` through this process's route to it, with this process's credentials: the one way migvisor opens a channel. */
-export function openClient<C>(Client: ClientClass<C>, address: string): C {
-  return new Client(dialAddress(address), channelCredentials(address), channelOptions(address));
+/** A client of `address` through this process's route to it, with this process's credentials: the one way migvisor opens a channel (`extra`: more channel options). */
+export function openClient<C>(Client: ClientClass<C>, address: string, extra: grpc.ChannelOptions = {}): C {
+  return new Client(dialAddress(address), channelCredentials(address), { ...channelOptions(address), ...extra });
 }
 
 /** The credentials a server binds with: with TLS, its certificate, and every client must present one the CA signed. */

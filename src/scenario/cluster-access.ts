@@ -5,7 +5,7 @@
  * task, list slots, find a task, clear a node or the archive between runs.
  */
 import * as fs from 'node:fs';
-import { Code, migTaskClient, MigvisorError, nodeClient, openClient, unary, wire, type MigTaskClient, type NodeControlClient } from '../common/index.ts';
+import { Code, MigvisorError, openClient, unary, wire, type MigTaskClient, type NodeControlClient } from '../common/index.ts';
 import type { MiddlewareClient } from '../generated/migvisor/v1/Middleware.ts';
 import type { SnapshotInfo__Output } from '../generated/migvisor/v1/SnapshotInfo.ts';
 import type { TaskSummary__Output } from '../generated/migvisor/v1/TaskSummary.ts';
@@ -14,6 +14,13 @@ import type { TaskDef } from './model.ts';
 
 /** Slot states in which a node holds a task: running there, or stopped there by a migration in flight. */
 const HELD = new Set(['MIG_STATE_MIG_SOURCE', 'MIG_STATE_TRANSFERRING', 'MIG_STATE_COMMITTING']);
+
+/**
+ * The runner's channels have subchannels of their own (not grpc-js's shared
+ * pool), so that a client opened after a process restarted does not inherit the
+ * reconnect backoff of one that tried the process while it was down.
+ */
+const OWN_CHANNEL = { 'grpc.use_local_subchannel_pool': 1 };
 
 /** Deadline of the runner's unary calls (ms). */
 const CALL_MS = 5000;
@@ -53,7 +60,7 @@ export class ClusterAccess {
     if (!address) throw new MigvisorError('the cluster has no middleware', Code.FAILED_PRECONDITION);
     if (this.mw?.address !== address) {
       this.mw?.client.close();
-      this.mw = { address, client: openClient(wire().Middleware, address) };
+      this.mw = { address, client: openClient(wire().Middleware, address, OWN_CHANNEL) };
     }
     return this.mw.client;
   }
@@ -141,12 +148,14 @@ export class ClusterAccess {
   }
 
   /**
-   * Waits until the runner's channels to every running process are connected
-   * (at most {@link CALL_MS}). A process that was killed and started again leaves
-   * a channel that tried it while it was down in its reconnect backoff, where a
-   * call fails at once ("No connection established").
+   * Opens new channels to every running process and waits until they are
+   * connected (at most {@link CALL_MS}). A process that was killed and started
+   * again leaves a channel that tried it while it was down in its reconnect
+   * backoff, where a call fails at once ("No connection established").
    */
   async ready(): Promise<void> {
+    // New channels: the old ones may be in their reconnect backoff.
+    this.close();
     const deadline = Date.now() + CALL_MS;
     const wait = (c: { waitForReady(deadline: number, cb: (e?: Error) => void): void }, what: string): Promise<void> =>
       new Promise((resolve, reject) => c.waitForReady(deadline, (e) => (e ? reject(new MigvisorError(`${what} did not answer within ${CALL_MS} ms: ${e.message}`, Code.UNAVAILABLE)) : resolve())));
@@ -170,7 +179,7 @@ export class ClusterAccess {
     const address = this.cluster.address(name);
     let n = this.nodes.get(name);
     if (!n || n.address !== address) {
-      n = { address, control: nodeClient(address), task: migTaskClient(address) };
+      n = { address, control: openClient(wire().NodeControl, address, OWN_CHANNEL), task: openClient(wire().MigTask, address, OWN_CHANNEL) };
       this.nodes.set(name, n);
     }
     return n;
