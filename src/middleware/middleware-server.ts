@@ -535,9 +535,11 @@ export class MiddlewareServer {
       }),
       Export: serverStreamHandler(async (r, out) => {
         const m = await this.manifest(r.snapshotId);
+        // A sealed snapshot this middleware cannot open is refused as restore refuses it (a wrong key is not damage).
+        const codec = this.keys.codecOf(m);
         // A self-contained container, as a node's Save writes one: any node can Load it.
         const header = { ...storedHeader(m), migrationId: randomUUID(), mode: CONTAINER_MODE_WIRE.toWire('save') };
-        for await (const wrapped of wrapChunks(snapshotChunks(this.store, m, header, 'none'))) await out.send(wrapped);
+        for await (const wrapped of wrapChunks(snapshotChunks(this.store, m, header, 'none', undefined, codec, this.workers))) await out.send(wrapped);
       }),
       Import: clientStreamHandler(async (requests) => {
         const m = await this.archive.importContainer(rawChunks(requests));

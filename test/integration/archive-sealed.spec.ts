@@ -106,6 +106,11 @@ describe('Archive encryption at rest (node and middleware processes, filesystem 
     const wrong = await startMiddleware(FIELD, `file://${storeDir}`, { env: { MIGVISOR_ARCHIVE_KEY: otherKey } });
     const r2 = await mwCli(wrong, FIELD, ['snapshot', 'restore', snap.id, '--node', 'field-b']);
     expect(oneLineError(r2)).to.match(new RegExp(`^migvisor: snapshot ${snap.id} is sealed under archive key ${snap.keyId}, this middleware holds key [0-9a-f]{16}: wrong archive key$`));
+    // Export says the same: a wrong key is not damage; no file is written.
+    const out = path.join(tempDir('migvisor-sealed-export-'), 'x.mvc');
+    const r3 = await mwCli(wrong, FIELD, ['snapshot', 'export', snap.id, out]);
+    expect(oneLineError(r3)).to.match(new RegExp(`^migvisor: snapshot ${snap.id} is sealed under archive key ${snap.keyId}, this middleware holds key [0-9a-f]{16}: wrong archive key$`));
+    expect(fs.readdirSync(path.dirname(out)), 'no file, no temporary file').to.deep.equal([]);
     await stopMiddlewares();
 
     expect(await freeSlots(B)).to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
@@ -115,6 +120,12 @@ describe('Archive encryption at rest (node and middleware processes, filesystem 
   it('restores it with the right key (from the environment) with the parked memory hash; a re-park stores nothing new', async function () {
     this.timeout(30_000);
     const right = await startMiddleware(FIELD, `file://${storeDir}`, { env: { MIGVISOR_ARCHIVE_KEY: key } });
+    // Exported with the right key: a plain container that verifies on its own (any node loads it).
+    const file = path.join(tempDir('migvisor-sealed-export-'), 'counter.mvc');
+    expect(await mwOk(right, FIELD, ['snapshot', 'export', snap.id, file])).to.match(/^exported .* \(\d+ bytes, verified\)\n$/);
+    const inspected = await runCli(['inspect', file, '--json']);
+    expect(inspected.code, inspected.stderr).to.equal(0);
+    expect((JSON.parse(inspected.stdout) as { valid: boolean; header: { taskId: string } }).header.taskId).to.equal(counter);
     expect((await mwOk(right, FIELD, ['snapshot', 'restore', snap.id, '--node', 'field-b'])).trim()).to.equal(counter);
     expect(await hashOn(B)).to.equal(hash);
     const again = await park(right, 'field-b');
