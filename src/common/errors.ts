@@ -90,6 +90,16 @@ export class InvalidFileError extends MigvisorError {
   }
 }
 
+/**
+ * A refusal of `file` itself (it does not verify, a field is malformed:
+ * INVALID_ARGUMENT or DATA_LOSS) as an InvalidFileError naming the file (exit 2);
+ * any other error unchanged.
+ */
+export function asFileRefusal(e: unknown, file: string): unknown {
+  if (!(e instanceof MigvisorError) || (e.code !== Code.INVALID_ARGUMENT && e.code !== Code.DATA_LOSS)) return e;
+  return new InvalidFileError(e.message.startsWith(file) ? e.message : `${file}: ${e.message}`);
+}
+
 /** A problem in a source file, reported as FILE:LINE: message. */
 export class SourceError extends MigvisorError {
   constructor(

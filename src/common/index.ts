@@ -18,6 +18,7 @@ export {
   SourceError,
   SourceErrors,
   InvalidFileError,
+  asFileRefusal,
   UnauthenticatedError,
 } from './errors.ts';
 export { boundedDetails, MAX_STATUS_DETAILS, statusName, toServiceError } from './grpc-errors.ts';

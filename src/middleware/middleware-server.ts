@@ -90,7 +90,11 @@ const LOCATION_STATE_WIRE = wireEnum<'unknown' | 'running' | 'parked', LocationS
 /** What became of an evacuated task ↔ EVACUATE_STATUS_*. */
 const EVACUATE_STATUS_WIRE = wireEnum<EvacuateEvent['status'], EvacuateStatus__Output>('EVACUATE_STATUS_', ['moved', 'refused', 'failed']);
 
+/** Most labels a snapshot carries (keys of 64 characters, values of 256 at most): its catalog entry stays small, and a page of the list far below a message's limit. */
+export const MAX_LABELS = 32;
+
 function labelsOf(list: readonly { key: string; value: string }[]): Record<string, string> {
+  if (list.length > MAX_LABELS) throw new InvalidArgumentError(`labels: at most ${MAX_LABELS}, got ${list.length}`);
   const out: Record<string, string> = {};
   list.forEach((l, i) => {
     if (!/^[A-Za-z0-9_.-]{1,64}$/.test(l.key)) throw new InvalidArgumentError(`labels[${i}].key: letters, digits, '_', '.' or '-' (1..64), got ${JSON.stringify(l.key.slice(0, 80))}`);

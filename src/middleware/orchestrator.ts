@@ -45,7 +45,7 @@ export class NodeBook {
       return { name, address: ref };
     }
     const address = this.all().get(ref);
-    if (!address) throw new NotFoundError('node', ref, 'known to the middleware (is it running?)');
+    if (!address) throw new NotFoundError('node', ref, 'among the nodes the middleware knows (is it running?)');
     return { name: ref, address };
   }
 

@@ -108,7 +108,7 @@ export class MigTask {
     if (req.travelers < 1 || req.travelers > def.maxTravelers) {
       throw new InvalidArgumentError(`travelers must be 1..${def.maxTravelers} in partition ${def.name}, got ${req.travelers}`);
     }
-    const name = nameProblem(req.programName, 'program name', false, CONTAINER_LIMITS.maxProgramLength);
+    const name = nameProblem(req.programName, 'program_name', false, CONTAINER_LIMITS.maxProgramLength);
     if (name) throw new InvalidArgumentError(name);
     if (req.program.word !== this.word) {
       throw new InvalidArgumentError(`program assembled for ${req.program.word}-bit, node is ${this.word}-bit`);

@@ -10,12 +10,14 @@
  * released. The newest snapshot is exported, loaded on another node with
  * `migvisor load`, and imported back: every page is deduplicated.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { expect } from 'chai';
 import { serverStream } from '../../src/common/clients.ts';
-import { cleanup, fixture, ps, runCli, tempDir, type NodeProcess } from '../support/processes.ts';
+import { cleanup, fixture, oneLineError, ps, runCli, tempDir, type NodeProcess } from '../support/processes.ts';
 import {
   forgetCluster,
+  mwCli,
   mwJson,
   mwOk,
   privateCluster,
@@ -123,6 +125,13 @@ describe('Retention, prune, export and import (real node and middleware processe
     expect(imported.snapshot.id).to.not.equal(ids[2]);
     expect(Number(imported.newBytes ?? 0)).to.equal(0);
     expect(Number(imported.deduplicatedBytes)).to.equal(Number(imported.snapshot.storedPages) * 4096);
+    // A damaged file is an invalid input file, as for `load`: exit 2, one line naming it; nothing is stored.
+    const cut = `${file}.cut`;
+    fs.writeFileSync(cut, fs.readFileSync(file).subarray(0, 200));
+    const listed = (await mwJson<ListJson>(mw, FILE, ['snapshot', 'list'])).snapshots.length;
+    const refused = await mwCli(mw, FILE, ['snapshot', 'import', cut]);
+    expect(oneLineError(refused, 2).startsWith(`migvisor: ${cut}`), refused.stderr).to.equal(true);
+    expect((await mwJson<ListJson>(mw, FILE, ['snapshot', 'list'])).snapshots.length, 'nothing stored').to.equal(listed);
     // The counter runs on field-b (loaded from the file): the import is a copy, not its only place.
     expect([imported.snapshot.state, imported.snapshot.restoredTo]).to.deep.equal(['SNAPSHOT_STATE_RESTORED', 'field-b']);
     const text = await mwOk(mw, FILE, ['snapshot', 'import', file]);

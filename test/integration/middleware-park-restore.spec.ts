@@ -288,6 +288,9 @@ describe('Middleware: park on field-a, restore on field-b (node and middleware p
       expect(oneLineError(r)).to.equal('migvisor: --label must be KEY=VALUE, got "novalue"');
       // The middleware's INVALID_ARGUMENT names the request field.
       expect(oneLineError(badPark)).to.equal('migvisor: labels[0].key: letters, digits, \'_\', \'.\' or \'-\' (1..64), got "a/b"');
+      // Labels without end would make one catalog entry (and every list page) huge.
+      const many = await cli(['snapshot', 'park', counter, '--node', 'field-b', ...Array.from({ length: 33 }, (_, i) => ['--label', `k${i}=v`]).flat()]);
+      expect(oneLineError(many)).to.equal('migvisor: labels: at most 32, got 33');
       expect(await tasksOn(B), 'the counter still runs on field-b').to.include(counter);
     });
   });

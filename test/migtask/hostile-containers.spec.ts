@@ -125,7 +125,7 @@ describe('Hostile containers: refused at load, no slot left behind, inspect agre
     expect(await load(chunks)).to.equal(undefined);
     // A program name no container could carry is refused when the task starts.
     const occupied = source.slots.filter((s) => s.occupied).length;
-    expect(() => source.startTask({ partition: 'ctrl', assembled: { program, name: 'q'.repeat(300) } })).to.throw(InvalidArgumentError, /program name is 300 characters long \(limit 255\)/);
+    expect(() => source.startTask({ partition: 'ctrl', assembled: { program, name: 'q'.repeat(300) } })).to.throw(InvalidArgumentError, /program_name is 300 characters long \(limit 255\)/);
     expect(source.slots.filter((s) => s.occupied)).to.have.length(occupied);
   });
 

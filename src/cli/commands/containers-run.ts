@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import Table from 'cli-table3';
-import { clientStream, Code, COMPRESSION_WIRE, InvalidArgumentError, InvalidFileError, MigvisorError, serverStream, toProtoJson, unary } from '../../common/index.ts';
+import { asFileRefusal, clientStream, COMPRESSION_WIRE, InvalidArgumentError, serverStream, toProtoJson, unary } from '../../common/index.ts';
 import { ChunkVerifier, containerTargetProblem, inspectContainer, rawChunk, readContainerFile, wrapChunks, writeContainerFile, type InspectReport, type RawChunk } from '../../migtask/index.ts';
 import { printMessage } from '../print.ts';
 import { progressBar } from '../progress.ts';
@@ -76,8 +76,7 @@ export function load(file: string, flags: NodeFlags): Promise<void> {
       reply = await clientStream(c.Load, c, wrapChunks(readContainerFile(file)), `load ${file} on ${flags.node}`, 60_000);
     } catch (e: unknown) {
       // The file itself is bad (it does not verify, a field is malformed): an invalid input file, exit 2.
-      if (e instanceof MigvisorError && (e.code === Code.INVALID_ARGUMENT || e.code === Code.DATA_LOSS)) throw new InvalidFileError(e.message.startsWith(file) ? e.message : `${file}: ${e.message}`);
-      throw e;
+      throw asFileRefusal(e, file);
     }
     if (flags.json) printMessage('LoadResponse', reply);
     else process.stdout.write(`${reply.task?.taskId ?? ''}\n`);

@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import Table from 'cli-table3';
-import { clientStream, Code, COMPRESSION_WIRE, describeError, endianFromWire, InvalidArgumentError, MIGRATION_MODE_WIRE, MigvisorError, serverStream, unary } from '../../common/index.ts';
+import { asFileRefusal, clientStream, Code, COMPRESSION_WIRE, describeError, endianFromWire, InvalidArgumentError, MIGRATION_MODE_WIRE, MigvisorError, serverStream, unary } from '../../common/index.ts';
 import { inspectContainer, rawChunk, readContainerFile, wrapChunks, writeContainerFile, type RawChunk } from '../../migtask/index.ts';
 import type { EvacuateResponse__Output } from '../../generated/migvisor/v1/EvacuateResponse.ts';
 import type { MoveResponse__Output } from '../../generated/migvisor/v1/MoveResponse.ts';
@@ -201,7 +201,13 @@ export function importSnapshot(file: string, flags: ClusterFlags): Promise<void>
   if (!fs.existsSync(file)) throw new InvalidArgumentError(`cannot read ${file}: no such file`);
   return withRemote(flags, async (r) => {
     const c = await r.middleware(flags.middleware);
-    const reply = await clientStream(c.Import, c, wrapChunks(readContainerFile(file)), `snapshot import ${file}`, 120_000);
+    let reply;
+    try {
+      reply = await clientStream(c.Import, c, wrapChunks(readContainerFile(file)), `snapshot import ${file}`, 120_000);
+    } catch (e: unknown) {
+      // The file itself is bad: an invalid input file, exit 2, as `load` says it.
+      throw asFileRefusal(e, file);
+    }
     if (flags.json) printMessage('ImportResponse', reply);
     else {
       const s = reply.snapshot;
