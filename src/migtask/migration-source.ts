@@ -141,7 +141,8 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
     context.residuals.set(stats.migrationId, residual);
     run.residualPages = () => residual.remaining;
   }
-  const outcome = await settle(sink, stats.migrationId, host.clock, selfSettleAt, run.preparedCommit);
+  const why: { detail?: string } = {};
+  const outcome = await settle(sink, stats.migrationId, host.clock, selfSettleAt, run.preparedCommit, why);
   if (outcome !== 'active' && outcome !== 'in-doubt') context.residuals.delete(stats.migrationId);
   // 4. What the source does once the sink runs the task: forward, serve the post-copy pages, release.
   const depart = async (detail: string): Promise<void> => {
@@ -181,7 +182,9 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
   }
   if (outcome !== 'active') {
     run.resume(`${run.sinkName} reports the migration ${outcome}`);
-    throw new MigvisorError(`migration of ${options.task} to ${run.sinkName} was not committed (${outcome}); the task runs on ${host.name} again`, Code.ABORTED);
+    // What the sink said of it (a park whose store failed names the store and how).
+    const said = why.detail ? `: ${why.detail}` : '';
+    throw new MigvisorError(`migration of ${options.task} to ${run.sinkName} was not committed (${outcome}${said}); the task runs on ${host.name} again`, Code.ABORTED);
   }
   stats.downtimeMs = round3(performance.now() - run.tStop);
   stats.resumeMs = stats.downtimeMs;

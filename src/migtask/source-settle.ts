@@ -32,24 +32,28 @@ export type Settled = 'active' | 'aborted' | 'unknown' | 'in-doubt';
  * (giving up at clock time `until`). The first Commit is `prepared` when it was
  * opened before the stop (and is still open); later ones are fresh calls.
  */
-export async function settle(sink: SinkPort, id: string, clock: Clock, until = Infinity, prepared?: PreparedCommit): Promise<Settled> {
+export async function settle(sink: SinkPort, id: string, clock: Clock, until = Infinity, prepared?: PreparedCommit, why: { detail?: string } = {}): Promise<Settled> {
   for (let attempt = 0; attempt < RESOLVE_ATTEMPTS && clock.now() < until; attempt++) {
     try {
       if (attempt === 0 && prepared && !prepared.failed) await prepared.send();
       else await sink.commit(id, COMMIT_DEADLINE_MS);
       return 'active';
     } catch (e: unknown) {
-      // The sink refused the commit outright: it aborted (e.g. staging timed out).
+      // The sink refused the commit outright: it aborted (e.g. staging timed out, or its store failed).
       if (e instanceof MigvisorError && e.code === Code.FAILED_PRECONDITION) {
         const q = await sink.query(id, COMMIT_DEADLINE_MS).catch(() => undefined);
         if (q?.outcome === 'active') return 'active';
+        why.detail = q?.detail || e.message;
         return q?.outcome === 'unknown' ? 'unknown' : 'aborted';
       }
     }
     try {
       const q = await sink.query(id, COMMIT_DEADLINE_MS);
       if (q.outcome === 'active') return 'active';
-      if (q.outcome === 'aborted' || q.outcome === 'unknown') return q.outcome;
+      if (q.outcome === 'aborted' || q.outcome === 'unknown') {
+        if (q.detail) why.detail = q.detail;
+        return q.outcome;
+      }
       // staged or receiving: the commit did not arrive; send it again
     } catch {
       // no answer: wait and ask again
