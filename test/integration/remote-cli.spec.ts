@@ -16,6 +16,7 @@ import {
   oneLineError,
   ps,
   runCli,
+  poll,
   sleep,
   slotStates,
   spawnCli,
@@ -167,6 +168,16 @@ describe('Remote CLI', function () {
       w.child.kill('SIGINT');
       const r = await w.result;
       expect(r.code, `watch ends cleanly on SIGINT: ${r.stderr}`).to.equal(0);
+    });
+
+    it('says on stderr that a task is not on the node (it may still arrive), and waits for it', async () => {
+      const w = spawnCli(['watch', '--node', B, '--task', 'nope-123', '--count', '1'], { timeoutMs: 20_000 });
+      await poll('the note on stderr', () => w.stderr().includes('\n'), 10_000, 20);
+      w.child.kill('SIGINT');
+      const r = await w.result;
+      expect(r.code, r.stderr).to.equal(0);
+      expect(r.stderr).to.equal(`migvisor: task nope-123 is not on ${B} now; waiting for its events (Ctrl-C ends the watch)\n`);
+      expect(r.stdout).to.equal('');
     });
 
     it('prints human-readable lines and stops after --count', async () => {

@@ -176,6 +176,13 @@ describe('Save, inspect and load', function () {
     const load = await runCli(['load', bad, '--node', A]);
     expect(oneLineError(load, 2)).to.equal(`migvisor: ${bad}: chunk ${page.seq} (pages) fails its SHA-256 check`);
     expect(await slotStates(A, 'ctrl'), 'nothing half-restored').to.deep.equal(['ctrl/0 MigSink', 'ctrl/1 MigSink']);
+
+    // A damaged header leaves nothing to describe: inspect says why in one line naming the file.
+    const header = Buffer.from(chunks[0]!.payload);
+    header[header.length >> 1]! ^= 0x40;
+    const badHeader = path.join(dir, 'bad-header.mvc');
+    writeChunks(badHeader, chunks.map((c, k) => (k === 0 ? { ...c, payload: header } : c)));
+    expect(oneLineError(await runCli(['inspect', badHeader]), 2)).to.equal(`migvisor: ${badHeader}: chunk 0 (header) fails its SHA-256 check`);
   });
 
   it('a truncated container fails inspect and load with a clear error, leaving the sink as it was', async () => {

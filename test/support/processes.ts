@@ -220,6 +220,8 @@ export interface RunningCli {
   readonly result: Promise<CliResult>;
   /** Waits for a stdout line matching `pred` (bounded). */
   waitForLine(pred: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** stderr so far. */
+  stderr(): string;
 }
 
 /** Options of a CLI run: its time limit, and environment variables to add (MIGVISOR_TLS_CERT...). */
@@ -267,7 +269,7 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Run
       listeners.add(check);
       check();
     });
-  return { child, lines, result, waitForLine };
+  return { child, lines, result, waitForLine, stderr: () => stderr };
 }
 
 /** Runs `migvisor ARGS...` to the end (killed after `timeoutMs`). */

@@ -89,8 +89,9 @@ export async function inspect(file: string, flags: InspectFlags): Promise<number
   const report = await inspectContainer(readContainerFile(file));
   if (flags.json) printJson({ file, ...report });
   else if (!report.header) {
-    // Nothing to describe: say why, in one line.
-    process.stderr.write(`migvisor: ${report.problems[0] ?? `${file} holds no container`}\n`);
+    // Nothing to describe: say why, in one line naming the file.
+    const why = report.problems[0] ?? 'holds no container';
+    process.stderr.write(`migvisor: ${why.includes(file) ? why : `${file}: ${why}`}\n`);
   } else process.stdout.write(renderReport(file, report));
   return report.valid ? Exit.OK : Exit.INVALID;
 }

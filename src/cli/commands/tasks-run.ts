@@ -124,6 +124,11 @@ export function watch(flags: WatchFlags): Promise<void> {
     });
     const stop = (): void => call.cancel();
     process.once('SIGINT', stop);
+    // A task the node does not hold now may still arrive (a migration, a restore): say so, then wait for it.
+    if (flags.task) {
+      const held = await unary(c.Ps, c, { hashes: false }, `ps on ${flags.node}`).catch(() => undefined);
+      if (held && !held.tasks.some((t) => t.taskId === flags.task)) process.stderr.write(`migvisor: task ${flags.task} is not on ${flags.node} now; waiting for its events (Ctrl-C ends the watch)\n`);
+    }
     try {
       for await (const m of serverStream(call, `watch ${flags.node}`, c)) {
         const e = m.event;
