@@ -157,14 +157,23 @@ export async function writeAll<T>(call: grpc.ClientWritableStream<T>, source: As
   // deadline or the server's status, open on this side.
   const items = Symbol.asyncIterator in source ? source[Symbol.asyncIterator]() : (source as Iterable<T>)[Symbol.iterator]();
   const OVER = Symbol('over');
-  const overNow = stop.then((): typeof OVER => OVER);
+  // One reaction on `stop` for the whole call (a race per item would pile up one
+  // reaction per message, all run at the call's end: inside a migration's downtime).
+  let onOver: (() => void) | undefined;
+  void stop.then(() => onOver?.());
   /** A next() still running when the call ended: the producer finishes it by itself (its own signal ends its wait). */
   let busy = false;
   try {
     for (;;) {
       const next = Promise.resolve(items.next());
       next.catch(() => undefined);
-      const r = await Promise.race([next, overNow]);
+      const r = over
+        ? OVER
+        : await new Promise<IteratorResult<T> | typeof OVER>((resolve, reject) => {
+            onOver = () => resolve(OVER);
+            next.then(resolve, reject);
+          });
+      onOver = undefined;
       if (r === OVER) {
         busy = true;
         throw new Error(CALL_ENDED);
