@@ -16,11 +16,12 @@ import type { TaskDef } from './model.ts';
 const HELD = new Set(['MIG_STATE_MIG_SOURCE', 'MIG_STATE_TRANSFERRING', 'MIG_STATE_COMMITTING']);
 
 /**
- * The runner's channels have subchannels of their own (not grpc-js's shared
- * pool), so that a client opened after a process restarted does not inherit the
- * reconnect backoff of one that tried the process while it was down.
+ * The runner's channels (its calls and its watchers) have subchannels of their
+ * own, not grpc-js's shared pool, so that a client opened after a process
+ * restarted does not inherit the reconnect backoff of one that tried the process
+ * while it was down.
  */
-const OWN_CHANNEL = { 'grpc.use_local_subchannel_pool': 1 };
+export const OWN_CHANNEL = { 'grpc.use_local_subchannel_pool': 1 };
 
 /** Deadline of the runner's unary calls (ms). */
 const CALL_MS = 5000;

@@ -5,8 +5,9 @@
  * is kept with the node it came from, its number there, and when it arrived.
  */
 import { performance } from 'node:perf_hooks';
-import { Code, MigvisorError, nodeClient, serverStream, type NodeControlClient } from '../common/index.ts';
+import { Code, MigvisorError, openClient, serverStream, wire, type NodeControlClient } from '../common/index.ts';
 import type { WatchResponse__Output } from '../generated/migvisor/v1/WatchResponse.ts';
+import { OWN_CHANNEL } from './cluster-access.ts';
 
 /** A console line of a task. */
 export interface ConsoleRecord {
@@ -71,7 +72,8 @@ export class Observer {
     this.unwatch(node);
     const generation = (this.generations.get(node) ?? -1) + 1;
     this.generations.set(node, generation);
-    const w: Watcher = { node, generation, client: nodeClient(address), lastSeq: 0, stopped: false };
+    // Its own channel: a node just rebooted would otherwise leave it in the shared channel's reconnect backoff, and its lines (replayed late) would come after those of the node the task moved to.
+    const w: Watcher = { node, generation, client: openClient(wire().NodeControl, address, OWN_CHANNEL), lastSeq: 0, stopped: false };
     this.watchers.set(node, w);
     void this.pump(w);
   }
