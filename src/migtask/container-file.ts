@@ -103,7 +103,9 @@ export async function* readContainerFile(file: string): AsyncGenerator<RawChunk>
     try {
       c = CHUNK.toObject(CHUNK.decodeDelimited(reader), { enums: String, longs: Number, defaults: true });
     } catch (e: unknown) {
-      throw new ContainerError(`${file} is truncated or corrupt at byte ${FILE_MAGIC.length + reader.pos}: ${describeError(e)}`);
+      // protobufjs says "index out of range: 12 + 4096 > 200" for a chunk cut short: say it in words.
+      const why = /index out of range/.test(describeError(e)) ? 'a chunk runs past the end of the file' : `not a chunk (${describeError(e)})`;
+      throw new ContainerError(`${file} is truncated or corrupt at byte ${FILE_MAGIC.length + reader.pos}: ${why}`);
     }
     yield rawChunk(c);
   }

@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { Etcd3 } from 'etcd3';
 import { unary } from '../../src/common/clients.ts';
-import { cleanup, control, fixture, oneLineError, ps, runCli, slotStates, tempDir, type NodeProcess } from '../support/processes.ts';
+import { cleanup, control, fixture, oneLineError, ps, runCli, slotStates, spawnCli, tempDir, type NodeProcess } from '../support/processes.ts';
 import {
   filesUnder,
   forgetCluster,
@@ -148,6 +148,23 @@ describe('Archive encryption at rest (node and middleware processes, filesystem 
     expect(oneLineError(k, 2)).to.equal(`migvisor: ${bad}: an archive key is 32 bytes written as 64 hex digits or base64 (e.g. openssl rand -hex 32)`);
     expect(oneLineError(r)).to.equal('migvisor: --chunk-replicas: give --chunks nats://HOST:PORT[,...] too (replicas are those of the chunk bucket)');
     expect(oneLineError(c)).to.equal(`migvisor: chunks nats://127.0.0.1:4222: a separate chunk engine needs an etcd:// store for its catalog, not file://${storeDir}`);
+  });
+
+  it('warns of a key file that other users can read, and not of one they cannot', async function () {
+    this.timeout(30_000);
+    const open = path.join(path.dirname(keyFile), 'open.key');
+    fs.writeFileSync(open, `${key}\n`, { mode: 0o644 });
+    fs.chmodSync(open, 0o644);
+    const warned = (file: string): Promise<string> =>
+      (async () => {
+        const w = spawnCli(['middleware', 'start', FIELD, '--listen', '127.0.0.1:0', '--store', `file://${path.join(tempDir('migvisor-keymode-'), 'store')}`, '--key-file', file, '--log-format', 'json'], { timeoutMs: 20_000 });
+        await w.waitForLine((l) => l.includes('"address"'), 15_000);
+        w.child.kill('SIGTERM');
+        return (await w.result).stderr;
+      })();
+    expect(await warned(open)).to.contain(`archive key file ${open} can be read by other users (mode 644); chmod 600 it`);
+    expect(fs.statSync(keyFile).mode & 0o077, 'the suite\'s own key file is private').to.equal(0);
+    expect(await warned(keyFile)).to.not.contain('can be read by other users');
   });
 
   it('on etcd too: sealed chunks in etcd (no text of the counter there), restored with the parked memory hash', async function () {

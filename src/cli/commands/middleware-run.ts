@@ -7,6 +7,7 @@
  * cluster file's registry entry; a second middleware of the same file does not
  * take it over); logs through the structured log on stderr.
  */
+import * as fs from 'node:fs';
 import { claimMiddleware, createLogger, createRegistry, forgetMiddleware, InvalidArgumentError, loadDialRoutes, logUnhandledRejections, registerGrpcMetrics, serveMetrics, setProcessLogger, type MetricsServer } from '../../common/index.ts';
 import { applySecurity, loadCluster } from '../../config/index.ts';
 import { ClusterMembership } from '../../hypervisor/index.ts';
@@ -31,6 +32,9 @@ export async function startMiddleware(file: string | undefined, flags: Middlewar
   const uri = flags.store ?? cluster.middleware?.store ?? 'file://../var/store';
   // The key first: a bad key file is refused before any store is opened.
   const keys = new ArchiveKeys(loadArchiveKey(flags.keyFile));
+  // A key others may read protects nothing from them: say so (as ssh does of a private key).
+  const keyMode = flags.keyFile ? fs.statSync(flags.keyFile).mode & 0o777 : 0;
+  if ((keyMode & 0o077) !== 0) logger.warn({ keyFile: flags.keyFile, mode: keyMode.toString(8) }, `archive key file ${flags.keyFile} can be read by other users (mode ${keyMode.toString(8)}); chmod 600 it`);
   const chunks = flags.chunks ?? cluster.middleware?.chunks;
   if (flags.chunkReplicas !== undefined && !chunks) throw new InvalidArgumentError('--chunk-replicas: give --chunks nats://HOST:PORT[,...] too (replicas are those of the chunk bucket)');
   const store = await openStore(uri, cluster.dir, chunks ? { chunks, replicas: flags.chunkReplicas ?? cluster.middleware?.chunkReplicas ?? 3 } : {});
