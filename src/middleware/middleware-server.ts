@@ -255,15 +255,20 @@ export class MiddlewareServer {
         throw noTasks(command);
       });
     return {
-      Info: unaryHandler(() => ({
-        node: 'middleware',
-        archive: true,
-        maxChunkBytes: this.archive.maxChunkBytes ?? 0,
-        compression: COMPRESSIONS.map(compressionToWire),
-        maxStreams: MAX_STREAMS,
-        // No slot_bytes: the archive has no per-task limit.
-        slot: { state: 'MIG_STATE_MIG_SINK', freeSlots: 1, acceptedCommands: ['COMMAND_INFO', 'COMMAND_RECEIVE'] },
-      })),
+      Info: unaryHandler((r) => {
+        // The archive has one kind of slot, a free MigSink one for any partition: no task runs here, no slot has a name.
+        if (r.target === 'taskId') throw new NotFoundError('task', r.taskId ?? '', 'on the middleware (it stores tasks, it does not run them: see `migvisor snapshot list`)');
+        if (r.target === 'slot') throw new NotFoundError('slot', r.slot ?? '', 'on the middleware (its only slots are free MigSink ones, asked for by partition)');
+        return {
+          node: 'middleware',
+          archive: true,
+          maxChunkBytes: this.archive.maxChunkBytes ?? 0,
+          compression: COMPRESSIONS.map(compressionToWire),
+          maxStreams: MAX_STREAMS,
+          // No slot_bytes: the archive has no per-task limit.
+          slot: { state: 'MIG_STATE_MIG_SINK', freeSlots: 1, acceptedCommands: ['COMMAND_INFO', 'COMMAND_RECEIVE'] },
+        };
+      }),
       Receive: clientStreamHandler(async (requests) => {
         const r = await this.archive.receive(rawChunks(requests));
         return { migrationId: r.migrationId, taskId: r.taskId, slot: r.snapshot, state: 'MIG_STATE_STAGED', pages: r.pages, bytes: r.bytes, commitWindowMs: r.commitWindowMs };

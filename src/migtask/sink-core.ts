@@ -16,7 +16,7 @@
  *   receiving / staged ──abort──▶ aborted
  */
 import { randomUUID } from 'node:crypto';
-import { Code, describeError, IllegalStateError, InvalidArgumentError, MigvisorError, name, type Clock, type Timer } from '../common/index.ts';
+import { Code, describeError, IllegalStateError, InvalidArgumentError, MigvisorError, name, NotFoundError, type Clock, type Timer } from '../common/index.ts';
 import { ChunkVerifier, ContainerError, type RawChunk, type VerifiedPages } from './container-codec.ts';
 import { containerMode, type ContainerHeader__Output } from './container-snapshot.ts';
 import { MigrationBook } from './migration-book.ts';
@@ -316,7 +316,7 @@ export class SinkCore<P> {
   /** Commit: activates a staged container. Repeating it after success is harmless. */
   async commit(id: string): Promise<SinkRecord<P>> {
     const rec = this.book.get(id);
-    if (!rec) throw new IllegalStateError('unknown', 'Commit', `no ${this.target.noun} ${id} ${this.target.where}`);
+    if (!rec) throw new NotFoundError(this.target.noun, id, this.target.where);
     if (rec.activating) await rec.activating;
     else if (rec.outcome === 'staged') await this.activate(rec);
     else if (rec.outcome !== 'active') throw new IllegalStateError(rec.outcome, 'Commit', `${this.target.noun} ${id}${rec.detail ? `: ${rec.detail}` : ''}`);

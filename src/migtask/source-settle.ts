@@ -39,8 +39,9 @@ export async function settle(sink: SinkPort, id: string, clock: Clock, until = I
       else await sink.commit(id, COMMIT_DEADLINE_MS);
       return 'active';
     } catch (e: unknown) {
-      // The sink refused the commit outright: it aborted (e.g. staging timed out, or its store failed).
-      if (e instanceof MigvisorError && e.code === Code.FAILED_PRECONDITION) {
+      // The sink refused the commit outright: it aborted (e.g. staging timed out, or its store failed),
+      // or it does not know the migration (NOT_FOUND: it never staged it, or it restarted since).
+      if (refusedCommit(e)) {
         const q = await sink.query(id, COMMIT_DEADLINE_MS).catch(() => undefined);
         if (q?.outcome === 'active') return 'active';
         why.detail = q?.detail || e.message;
@@ -63,13 +64,18 @@ export async function settle(sink: SinkPort, id: string, clock: Clock, until = I
   return 'in-doubt';
 }
 
+/** The sink answered the Commit with a refusal (not a lost reply): aborted, or a migration it does not know. */
+function refusedCommit(e: unknown): e is MigvisorError {
+  return e instanceof MigvisorError && (e.code === Code.FAILED_PRECONDITION || e.code === Code.NOT_FOUND);
+}
+
 /** One round of asking: Commit again, then QueryMigration; `in-doubt` when the sink does not answer. */
 export async function settleOnce(sink: SinkPort, id: string): Promise<Settled> {
   try {
     await sink.commit(id, COMMIT_DEADLINE_MS);
     return 'active';
   } catch (e: unknown) {
-    const refused = e instanceof MigvisorError && e.code === Code.FAILED_PRECONDITION;
+    const refused = refusedCommit(e);
     const q = await sink.query(id, COMMIT_DEADLINE_MS).catch(() => undefined);
     if (q?.outcome === 'active') return 'active';
     if (q?.outcome === 'aborted' || q?.outcome === 'unknown') return q.outcome;

@@ -200,6 +200,21 @@ describe('The command channel as a public API (a real cluster)', function () {
       });
     });
 
+    it("answers the middleware's MigSink role with NOT_FOUND for a task, a slot or a migration it does not hold", async () => {
+      const c = migTask(mw);
+      const task = await rejection(unary(c.Info, c, { taskId: 'counter' }, 'Info'));
+      expect(task.code).to.equal(Code.NOT_FOUND);
+      expect(task.message).to.match(/^task "counter" not found on the middleware \(it stores tasks, it does not run them/);
+      const slot = await rejection(unary(c.Info, c, { slot: 'ctrl/1' }, 'Info'));
+      expect(slot.code).to.equal(Code.NOT_FOUND);
+      expect(slot.message).to.match(/^slot "ctrl\/1" not found on the middleware/);
+      const commit = await rejection(unary(c.Commit, c, { migrationId: 'no-such-park' }, 'Commit'));
+      expect(commit.code).to.equal(Code.NOT_FOUND);
+      expect(commit.message).to.equal('park "no-such-park" not found in the archive');
+      // A free MigSink slot, asked for by partition, is what a parking source asks for: still answered.
+      expect((await unary(c.Info, c, { partition: 'ctrl' }, 'Info')).archive).to.equal(true);
+    });
+
     it('stays serving after the bad requests (the next call on the same channel answers)', async () => {
       const reply = await unary(control(b).Ps, control(b), {}, 'ps');
       expect(reply.node).to.equal('field-b');

@@ -81,11 +81,11 @@ describe('MigTask command channel', function () {
     expect(e.message).to.equal('partition "nope" not found on node field-b');
   });
 
-  it('refuses Commit of an unknown migration with FAILED_PRECONDITION naming state and command', async () => {
+  it('refuses Commit of an unknown migration with NOT_FOUND naming the migration and the node', async () => {
     const c = migTask(B);
     const e = await rejection(unary(c.Commit, c, { migrationId: 'no-such-migration' }, 'Commit'));
-    expect(e.code).to.equal(Code.FAILED_PRECONDITION);
-    expect(e.message).to.equal('Commit refused in state unknown: no migration no-such-migration on field-b');
+    expect(e.code).to.equal(Code.NOT_FOUND);
+    expect(e.message).to.equal('migration "no-such-migration" not found on field-b');
   });
 
   it('answers QueryMigration and Abort of an unknown migration with "unknown"', async () => {

@@ -85,7 +85,8 @@ export interface MigTaskClient extends grpc.Client {
   
   /**
    * Two-phase handoff, sink side: activate a staged container. Idempotent:
-   * repeating it after success answers the same. FAILED_PRECONDITION if it was aborted.
+   * repeating it after success answers the same. FAILED_PRECONDITION if it was aborted;
+   * NOT_FOUND for a migration id this sink does not know.
    */
   Commit(argument: _migvisor_v1_CommitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
   Commit(argument: _migvisor_v1_CommitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
@@ -93,7 +94,8 @@ export interface MigTaskClient extends grpc.Client {
   Commit(argument: _migvisor_v1_CommitRequest, callback: grpc.requestCallback<_migvisor_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
   /**
    * Two-phase handoff, sink side: activate a staged container. Idempotent:
-   * repeating it after success answers the same. FAILED_PRECONDITION if it was aborted.
+   * repeating it after success answers the same. FAILED_PRECONDITION if it was aborted;
+   * NOT_FOUND for a migration id this sink does not know.
    */
   commit(argument: _migvisor_v1_CommitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_migvisor_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
   commit(argument: _migvisor_v1_CommitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_migvisor_v1_CommitResponse__Output>): grpc.ClientUnaryCall;
@@ -384,7 +386,8 @@ export interface MigTaskHandlers extends grpc.UntypedServiceImplementation {
   
   /**
    * Two-phase handoff, sink side: activate a staged container. Idempotent:
-   * repeating it after success answers the same. FAILED_PRECONDITION if it was aborted.
+   * repeating it after success answers the same. FAILED_PRECONDITION if it was aborted;
+   * NOT_FOUND for a migration id this sink does not know.
    */
   Commit: grpc.handleUnaryCall<_migvisor_v1_CommitRequest__Output, _migvisor_v1_CommitResponse>;
   
