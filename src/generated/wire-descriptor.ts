@@ -155,7 +155,8 @@ export const WIRE_DESCRIPTOR: INamespace = {
                 "RUN_STATE_PAUSED": 2,
                 "RUN_STATE_RUNNING": 3,
                 "RUN_STATE_EXITED": 4,
-                "RUN_STATE_FAULTED": 5
+                "RUN_STATE_FAULTED": 5,
+                "RUN_STATE_STOPPED": 6
               }
             },
             "TravelerStatus": {

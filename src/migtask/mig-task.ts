@@ -97,7 +97,11 @@ export class MigTask {
   /** ps's run column: what the travelers are doing. */
   get runState(): RunState {
     if (!this.occupied) return 'empty';
-    if (this.travelers.some((t) => t.runnable)) return this.paused ? 'paused' : 'running';
+    if (this.travelers.some((t) => t.runnable)) {
+      // Travelers run only in MigSource: in Transferring and Committing the migration holds them, staged they wait for the commit.
+      if (this.thread.state !== 'MigSource') return 'stopped';
+      return this.paused ? 'paused' : 'running';
+    }
     return this.travelers.some((t) => t.status === 'faulted') ? 'faulted' : 'exited';
   }
 

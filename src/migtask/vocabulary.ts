@@ -53,8 +53,8 @@ export const FAULT_KINDS = [
 /** A fault's kind. */
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** What a task's travelers are doing, as ps shows it. */
-export const RUN_STATES = ['empty', 'paused', 'running', 'exited', 'faulted'] as const;
+/** What a task's travelers are doing, as ps shows it (`stopped`: held by a migration in its stop phase, or staged on a sink). */
+export const RUN_STATES = ['empty', 'paused', 'running', 'exited', 'faulted', 'stopped'] as const;
 /** A task's run state. */
 export type RunState = (typeof RUN_STATES)[number];
 

@@ -64,13 +64,17 @@ describe('a migration in doubt, through the API', function () {
     return task;
   }
 
-  it('shows the task held Committing with its migration (id, peer, IN_DOUBT) in Ps and Info', async () => {
+  it('shows the task held Committing (run state STOPPED, not RUNNING) with its migration (id, peer, IN_DOUBT) in Ps and Info', async () => {
     const task = await inDoubt();
     const ctl = nodeClient(serverA.address);
     const chan = migTaskClient(serverA.address);
-    clients.push(ctl, chan);
+    const ctlB = nodeClient(serverB.address);
+    clients.push(ctl, chan, ctlB);
     const t = (await unary(ctl.Ps, ctl, {}, 'ps')).tasks.find((x) => x.taskId === task)!;
     expect(t.state).to.equal('MIG_STATE_COMMITTING');
+    expect(t.run, 'its travelers are held by the migration').to.equal('RUN_STATE_STOPPED');
+    const onB = (await unary(ctlB.Ps, ctlB, {}, 'ps')).tasks.find((x) => x.taskId === task)!;
+    expect([onB.state, onB.run], 'staged on the sink until the commit').to.deep.equal(['MIG_STATE_STAGED', 'RUN_STATE_STOPPED']);
     expect(t.migration).to.deep.include({ peer: 'field-b', status: 'MIGRATION_STATUS_IN_DOUBT' });
     expect(t.migration!.migrationId).to.match(/^[0-9a-f-]{36}$/);
     const info = await unary(chan.Info, chan, { taskId: task }, 'info');

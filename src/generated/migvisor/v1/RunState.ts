@@ -29,6 +29,11 @@ export const RunState = {
    * No traveler can run and at least one faulted.
    */
   RUN_STATE_FAULTED: 'RUN_STATE_FAULTED',
+  /**
+   * Travelers that could run are held: by a migration past its stop (transferring,
+   * committing), or staged on a sink until the commit activates them.
+   */
+  RUN_STATE_STOPPED: 'RUN_STATE_STOPPED',
 } as const;
 
 /**
@@ -65,6 +70,12 @@ export type RunState =
    */
   | 'RUN_STATE_FAULTED'
   | 5
+  /**
+   * Travelers that could run are held: by a migration past its stop (transferring,
+   * committing), or staged on a sink until the commit activates them.
+   */
+  | 'RUN_STATE_STOPPED'
+  | 6
 
 /**
  * What a task's travelers are doing, as ps shows it.
