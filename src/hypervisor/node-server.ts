@@ -236,15 +236,29 @@ export class NodeServer {
         const q = migrations.sink.query(requiredName(r.migrationId, 'migration_id'));
         return { migrationId: r.migrationId, outcome: OUTCOME_WIRE.toWire(q.outcome), taskId: q.taskId, slot: q.slot, detail: q.detail, pagesReceived: q.pagesReceived };
       }),
-      StopAndTransfer: serverStreamHandler(async (r, out) => {
+      StopAndTransfer: serverStreamHandler(async (r, out, call) => {
         const { sink, options } = migrationRequest(r, optionalInt(r.deadlineMs, 'deadline_ms', 1, 3_600_000, DEFAULT_DEADLINE_MS));
-        const stats = await migrations.migrate(
-          sink,
-          { ...options, ...controlOptions(r), predict: r.predict === true },
-          // Progress is advisory: skipped while the client is slow.
-          (p) => void out.offer({ progress: { phase: MIGRATION_PHASE_WIRE.toWire(p.phase), bytesSent: p.bytesSent, pagesSent: p.pagesSent, pagesTotal: p.pagesTotal } }),
-        );
-        await out.send({ progress: { phase: 'MIGRATION_PHASE_DONE', bytesSent: stats.bytes, pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent }, stats: toWireStats(stats) });
+        // A client that cancels the call (or whose call deadline passes, or whose process dies) cancels the migration
+        // as CancelMigration does: before the commit the task runs here again; once committed it completes.
+        const onCancelled = (): void => {
+          try {
+            migrations.cancel(options.task, 'caller');
+          } catch {
+            // committed (or the task is gone): nothing to take back
+          }
+        };
+        call.once('cancelled', onCancelled);
+        try {
+          const stats = await migrations.migrate(
+            sink,
+            { ...options, ...controlOptions(r), predict: r.predict === true },
+            // Progress is advisory: skipped while the client is slow.
+            (p) => void out.offer({ progress: { phase: MIGRATION_PHASE_WIRE.toWire(p.phase), bytesSent: p.bytesSent, pagesSent: p.pagesSent, pagesTotal: p.pagesTotal } }),
+          );
+          await out.send({ progress: { phase: 'MIGRATION_PHASE_DONE', bytesSent: stats.bytes, pagesSent: stats.pagesSent, pagesTotal: stats.pagesSent }, stats: toWireStats(stats) });
+        } finally {
+          call.off('cancelled', onCancelled);
+        }
       }),
       PredictMigration: unaryHandler(async (r) => {
         const { sink, options } = migrationRequest(r, DEFAULT_DEADLINE_MS);

@@ -229,7 +229,7 @@ export class MigrationRun {
    * migration then fails with CANCELLED (`user`) or DEADLINE_EXCEEDED (`deadline`)
    * and the task runs here again. Repeating it changes nothing.
    */
-  cancel(reason: CancelReason): void {
+  cancel(reason: CancelReason | 'caller'): void {
     const name = this.options.task;
     if (this.committed) {
       const detail =
@@ -240,11 +240,7 @@ export class MigrationRun {
     }
     if (this.cancelling.signal.aborted) return;
     this.status('cancelling');
-    this.cancelling.abort(
-      reason === 'deadline'
-        ? new MigvisorError(`the deadline of the migration of ${name} to ${this.sinkName} was declared expired`, Code.DEADLINE_EXCEEDED)
-        : new MigvisorError(`the migration of ${name} to ${this.sinkName} was cancelled`, Code.CANCELLED),
-    );
+    this.cancelling.abort(cancelError(reason, name, this.sinkName));
   }
 
   /** `p`, or the cancellation's error as soon as the migration is cancelled (a call to a silent peer does not hold a cancel up). */
@@ -328,4 +324,16 @@ export class MigrationRun {
     this.progress(this.tStop || this.options.mode !== 'precopy' ? 'transfer' : 'precopy', pagesTotal);
     return c;
   }
+}
+
+/**
+ * The error a cancelled migration of `task` to `sink` fails with (`why`: when,
+ * e.g. "while it waited for its turn"). `caller`: the StopAndTransfer call that
+ * asked for it ended first (cancelled, past its deadline, or its client died).
+ */
+export function cancelError(reason: CancelReason | 'caller', task: string, sink: string, why = ''): MigvisorError {
+  const when = why ? ` ${why}` : '';
+  if (reason === 'deadline') return new MigvisorError(`the deadline of the migration of ${task} to ${sink} was declared expired${when}`, Code.DEADLINE_EXCEEDED);
+  if (reason === 'caller') return new MigvisorError(`the migration of ${task} to ${sink} was cancelled${when}: the call that asked for it ended (cancelled by its client, past its deadline, or its client went away)`, Code.CANCELLED);
+  return new MigvisorError(`the migration of ${task} to ${sink} was cancelled${when}`, Code.CANCELLED);
 }

@@ -118,8 +118,8 @@ async function runMigration(run: MigrationRun, context: SourceContext): Promise<
     // cut off for a moment does not keep a staged copy until its staging timeout.
     const first = abortAtSink(run, cancelled ? why : 'transfer failed');
     if (!cancelled) await first;
+    // migrateTask publishes the final status (`cancelled`, with this error as its detail) once.
     if (cancelled) {
-      run.status('cancelled');
       throw new MigvisorError(`${describeError(run.signal.reason)}; the task runs on ${host.name} again`, codeOf(run.signal.reason), { cause: e });
     }
     throw new MigvisorError(`migration of ${options.task} to ${run.sinkName} failed during transfer; the task runs on ${host.name} again: ${describeError(e)}`, codeOf(e), { cause: e });

@@ -18,7 +18,7 @@ import { queryOf, type MigrationQuery } from './migration-query.ts';
 import { publishStatus } from './migration-status.ts';
 import { TurnQueue } from './turn-queue.ts';
 import type { MigrationHost } from './migration-host.ts';
-import type { MigrateOptions, MigrationProgress, MigrationRun, MigrationStats } from './migration-run.ts';
+import { cancelError, type MigrateOptions, type MigrationProgress, type MigrationRun, type MigrationStats } from './migration-run.ts';
 import type { CancelReason, MigrationPhase } from './vocabulary.ts';
 import { MigrationSink, type ReceiveResult } from './migration-sink.ts';
 import { migrateTask } from './migration-source.ts';
@@ -209,7 +209,7 @@ export class NodeMigrations implements PredictContext {
    * CancelMigration: cancels the migration of task `taskId` in flight from this
    * node (see {@link MigrationRun.cancel}); `cancelled` false when there is none.
    */
-  cancel(taskId: string, reason: CancelReason): { cancelled: boolean; migrationId: string; phase?: MigrationPhase } {
+  cancel(taskId: string, reason: CancelReason | 'caller'): { cancelled: boolean; migrationId: string; phase?: MigrationPhase } {
     this.host.task(taskId);
     const entry = this.queued.get(taskId);
     if (entry && !this.runs.has(taskId)) {
@@ -217,10 +217,8 @@ export class NodeMigrations implements PredictContext {
       if (entry.cancelled) return { cancelled: true, migrationId: '', phase: 'negotiate' };
       const sink = entry.options.sinkName ?? 'its sink';
       const why = this.outbound.waiterOf(taskId) ? 'while it waited for its turn' : 'before it began';
-      entry.cancelled =
-        reason === 'deadline'
-          ? new MigvisorError(`the deadline of the migration of ${taskId} to ${sink} was declared expired ${why}; the task runs on ${this.host.name} again`, Code.DEADLINE_EXCEEDED)
-          : new MigvisorError(`the migration of ${taskId} to ${sink} was cancelled ${why}; the task runs on ${this.host.name} again`, Code.CANCELLED);
+      const e = cancelError(reason, taskId, sink, why);
+      entry.cancelled = new MigvisorError(`${e.message}; the task runs on ${this.host.name} again`, e.code);
       this.outbound.cancel(taskId, entry.cancelled);
       publishStatus(this.host, undefined, taskId, `queued:${taskId}`, 'cancelled', `runs on ${this.host.name}; it never stopped`);
       return { cancelled: true, migrationId: '', phase: 'negotiate' };

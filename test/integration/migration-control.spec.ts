@@ -223,8 +223,42 @@ describe('Migration control between node processes', function () {
         const st = statuses(logC, task, from);
         expect(st.at(-1), 'the last status').to.equal('cancelled');
         if (k.phase !== 'negotiate') expect(st, 'statuses').to.include.members(['setup', 'active', 'cancelling', 'cancelled']);
+        expect(st.filter((x) => x === 'cancelled'), 'one final status').to.have.length(1);
       });
     }
+
+    it('a client that cancels its StopAndTransfer call, or a migrate CLI stopped by Ctrl-C, cancels the migration: the task runs on the source again', async () => {
+      // A gRPC client's cancel (what a deadline on the call or the client's death also do).
+      const from = lastSeq(logC);
+      const c = migTask(C);
+      const call = c.StopAndTransfer({ taskId: task, sink: D, sinkName: 'live-d', mode: 'MIGRATION_MODE_FULL', compression: 'COMPRESSION_NONE', maxBandwidthBytesPerS: 512 * 1024 });
+      const ended = new Promise<string>((resolve) => {
+        call.on('error', (e: Error & { code?: number }) => resolve(`code ${e.code}`));
+        call.on('end', () => resolve('end'));
+        call.on('data', () => undefined);
+      });
+      await whenMigration(task, 'the full migration sending pages', (q) => q.phase === 'MIGRATION_PHASE_TRANSFER' && Number(q.bytesSent) > 0);
+      call.cancel();
+      expect(await ended, 'the call ends cancelled').to.equal('code 1');
+      await poll('the migration cancelled on live-c', async () => ((await query(C, task)).inFlight ? undefined : true), 10_000, 5);
+      expect((await taskOn(C, task))?.run, 'on live-c').to.equal('running');
+      expect(await taskOn(D, task), 'nothing of it on live-d').to.equal(undefined);
+      expect(statuses(logC, task, from), 'its statuses, each once').to.deep.equal(['setup', 'active', 'cancelling', 'cancelled']);
+      const resumed = migrationEvents(logC, task, from).find((e) => e.phase === 'resumed');
+      expect(resumed?.detail, 'why it runs here again').to.contain('was cancelled: the call that asked for it ended');
+      c.close();
+
+      // migrate in a terminal, interrupted: SIGINT ends the CLI, and with it the call.
+      const mig = spawnCli(['migrate', task, '--from', 'live-c', '--to', 'live-d', '--compress', 'none', '--max-bandwidth', '512KiB/s', '--cluster', LIVE], { timeoutMs: 45_000 });
+      await whenMigration(task, 'the migration of the CLI sending pages', (q) => q.phase === 'MIGRATION_PHASE_TRANSFER' && Number(q.bytesSent) > 0);
+      mig.child.kill('SIGINT');
+      await mig.result;
+      await poll('the interrupted migration cancelled on live-c', async () => ((await query(C, task)).inFlight ? undefined : true), 10_000, 5);
+      expect((await taskOn(C, task))?.run, 'on live-c after Ctrl-C').to.equal('running');
+      expect(await taskOn(D, task), 'nothing of it on live-d after Ctrl-C').to.equal(undefined);
+      await logC.waitForNumber(task, 'pass ', (logC.numbers(task, 'pass ').at(-1) ?? 0) + 3, 10_000);
+      expectIntact(task, 1);
+    });
 
     it('status counts what is left to send: a full move only the pages that are not zero, a lazy one after its switch-over the pages the sink lacks', async () => {
       const full = spawnCli(['migrate', task, '--from', 'live-c', '--to', 'live-d', '--compress', 'none', '--max-bandwidth', '512KiB/s', '--cluster', LIVE, '--json'], { timeoutMs: 45_000 });

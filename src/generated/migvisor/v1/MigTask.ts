@@ -350,6 +350,8 @@ export interface MigTaskClient extends grpc.Client {
    * MigSource -> MigSink: move a task to a sink (another node's MigTask service,
    * or the middleware). Streams progress; the last message carries the
    * statistics. If it fails before the commit, the task runs here again.
+   * Cancelling this call (by its client, by its deadline, or because the client
+   * went away) cancels the migration as CancelMigration does.
    */
   StopAndTransfer(argument: _migvisor_v1_StopAndTransferRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_StopAndTransferResponse__Output>;
   StopAndTransfer(argument: _migvisor_v1_StopAndTransferRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_StopAndTransferResponse__Output>;
@@ -357,6 +359,8 @@ export interface MigTaskClient extends grpc.Client {
    * MigSource -> MigSink: move a task to a sink (another node's MigTask service,
    * or the middleware). Streams progress; the last message carries the
    * statistics. If it fails before the commit, the task runs here again.
+   * Cancelling this call (by its client, by its deadline, or because the client
+   * went away) cancels the migration as CancelMigration does.
    */
   stopAndTransfer(argument: _migvisor_v1_StopAndTransferRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_StopAndTransferResponse__Output>;
   stopAndTransfer(argument: _migvisor_v1_StopAndTransferRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_migvisor_v1_StopAndTransferResponse__Output>;
@@ -487,6 +491,8 @@ export interface MigTaskHandlers extends grpc.UntypedServiceImplementation {
    * MigSource -> MigSink: move a task to a sink (another node's MigTask service,
    * or the middleware). Streams progress; the last message carries the
    * statistics. If it fails before the commit, the task runs here again.
+   * Cancelling this call (by its client, by its deadline, or because the client
+   * went away) cancels the migration as CancelMigration does.
    */
   StopAndTransfer: grpc.handleServerStreamingCall<_migvisor_v1_StopAndTransferRequest__Output, _migvisor_v1_StopAndTransferResponse>;
   
